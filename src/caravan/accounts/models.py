@@ -1,0 +1,94 @@
+"""Accounts are actors, local or remote; a User is a person who signs in and owns exactly one local Account."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+
+from caravan.ids import new_id
+
+
+class Account(models.Model):
+    """A local or remote actor. `domain` is "" for local accounts, so (username, domain) can be unique."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    username = models.CharField(max_length=64)
+    domain = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    display_name = models.CharField(max_length=100, blank=True, default="")
+    note = models.TextField(blank=True, default="")  # the bio as written (local) or sanitized HTML (remote)
+    note_html = models.TextField(blank=True, default="")
+    fields = models.JSONField(default=list, blank=True)  # [{"name": ..., "value": ..., "verified_at": ...}]
+    avatar = models.ImageField(upload_to="avatars/", null=True, blank=True)
+    header = models.ImageField(upload_to="headers/", null=True, blank=True)
+    avatar_remote_url = models.URLField(max_length=2000, blank=True, default="")
+    header_remote_url = models.URLField(max_length=2000, blank=True, default="")
+    locked = models.BooleanField(default=False)
+    bot = models.BooleanField(default=False)
+    group = models.BooleanField(default=False)
+    discoverable = models.BooleanField(default=True)
+    # ActivityPub identity; for local accounts these are derived from BASE_URL when the account is created.
+    uri = models.CharField(max_length=2000, unique=True)
+    url = models.CharField(max_length=2000, blank=True, default="")
+    inbox_url = models.CharField(max_length=2000, blank=True, default="")
+    outbox_url = models.CharField(max_length=2000, blank=True, default="")
+    shared_inbox_url = models.CharField(max_length=2000, blank=True, default="")
+    followers_url = models.CharField(max_length=2000, blank=True, default="")
+    following_url = models.CharField(max_length=2000, blank=True, default="")
+    featured_url = models.CharField(max_length=2000, blank=True, default="")
+    public_key_pem = models.TextField(blank=True, default="")
+    private_key_pem = models.TextField(blank=True, default="")
+    key_id = models.CharField(max_length=2000, blank=True, default="")
+    also_known_as = models.JSONField(default=list, blank=True)
+    moved_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    moved_at = models.DateTimeField(null=True, blank=True)
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    statuses_count = models.PositiveIntegerField(default=0)
+    last_status_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), "domain", name="account_unique_handle"),
+        ]
+
+    def __str__(self) -> str:
+        return self.handle
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain == ""
+
+    @property
+    def acct(self) -> str:
+        """The Mastodon `acct`: bare username for local accounts, user@domain for remote ones."""
+        return self.username if self.is_local else f"{self.username}@{self.domain}"
+
+    @property
+    def handle(self) -> str:
+        return f"@{self.username}@{self.domain or settings.DOMAIN}"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def profile_path(self) -> str:
+        return f"/@{self.acct}"
+
+
+class User(AbstractUser):
+    """A person who signs in. Username uniqueness is enforced on the Account, case-insensitively."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="user", null=True)
+    approved = models.BooleanField(default=True)
+    registration_reason = models.TextField(blank=True, default="")
+    locale = models.CharField(max_length=10, blank=True, default="")
+    default_visibility = models.CharField(max_length=10, default="public")
+    default_sensitive = models.BooleanField(default=False)
+    default_language = models.CharField(max_length=10, blank=True, default="")
+    invite = models.ForeignKey("instance.Invite", null=True, blank=True, on_delete=models.SET_NULL)
+    rules_accepted_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,269 @@
+"""Creating and changing accounts: registration, the admin account, profiles, keys, remote actors."""
+
+import re
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from caravan import events
+from caravan.accounts.models import Account, User
+from caravan.errors import DomainError
+from caravan.instance.models import Invite, RegistrationMode
+from caravan.instance.services import get_instance_settings
+from caravan.search.services import index_account
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+RESERVED_USERNAMES = frozenset(
+    {"admin", "administrator", "root", "support", "help", "about", "api", "auth", "settings", "static", "media",
+     "users", "tags", "inbox", "outbox", "actor", "instance", "webmaster", "postmaster", "hostmaster", "abuse",
+     "security", "moderator", "caravan", "explore", "search", "notifications", "home", "oauth", "well-known"}
+)
+
+
+def local_actor_uri(username: str) -> str:
+    return f"{settings.BASE_URL}/users/{username}"
+
+
+def validate_username(username: str, *, allow_reserved: bool = False) -> str:
+    username = (username or "").strip().lstrip("@")
+    if not username:
+        raise DomainError("Choose a username.", field="username", code="ERR_BLANK")
+    if not USERNAME_RE.match(username):
+        raise DomainError(
+            "Usernames may only use letters a-z, digits and underscores, up to 30 characters.",
+            field="username",
+            code="ERR_INVALID",
+        )
+    if not allow_reserved and username.lower() in RESERVED_USERNAMES:
+        raise DomainError("That username is reserved.", field="username", code="ERR_RESERVED")
+    if Account.objects.filter(domain="", username__iexact=username).exists():
+        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN")
+    return username
+
+
+def _create_local_account(username: str) -> Account:
+    uri = local_actor_uri(username)
+    return Account.objects.create(
+        username=username,
+        domain="",
+        uri=uri,
+        url=f"{settings.BASE_URL}/@{username}",
+        inbox_url=f"{uri}/inbox",
+        outbox_url=f"{uri}/outbox",
+        shared_inbox_url=f"{settings.BASE_URL}/inbox",
+        followers_url=f"{uri}/followers",
+        following_url=f"{uri}/following",
+        featured_url=f"{uri}/collections/featured",
+        key_id=f"{uri}#main-key",
+    )
+
+
+def register_user(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    agreement: bool = False,
+    reason: str = "",
+    invite_code: str = "",
+    locale: str = "",
+) -> User:
+    """Sign a person up in one step, as the server's registration mode allows. Raises DomainError on bad input."""
+    instance = get_instance_settings()
+    mode = instance.registration_mode
+    if mode == RegistrationMode.CLOSED:
+        raise DomainError("This server is not accepting new accounts.", code="ERR_CLOSED", status=403)
+    if not agreement:
+        raise DomainError("You need to accept the server's rules to sign up.", field="agreement",
+                          code="ERR_ACCEPTED")
+    username = validate_username(username)
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError("That email address does not look right.", field="email", code="ERR_INVALID") from None
+    elif settings.CARAVAN["REQUIRE_EMAIL"]:
+        raise DomainError("An email address is required on this server.", field="email", code="ERR_BLANK")
+    try:
+        validate_password(password or "")
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password", code="ERR_INVALID") from None
+    invite = None
+    if mode == RegistrationMode.INVITE:
+        invite = _usable_invite(invite_code)
+    reason = (reason or "").strip()
+    if mode == RegistrationMode.APPROVAL and not reason:
+        raise DomainError("Tell the moderators why you want to join.", field="reason", code="ERR_BLANK")
+    try:
+        with transaction.atomic():
+            account = _create_local_account(username)
+            user = User(
+                username=username,
+                email=email,
+                account=account,
+                approved=mode != RegistrationMode.APPROVAL,
+                registration_reason=reason,
+                locale=locale[:10],
+                invite=invite,
+                rules_accepted_at=timezone.now(),
+            )
+            user.set_password(password)
+            user.save()
+            if invite is not None:
+                Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
+            index_account(account)
+            events.emit("account.created", account=account)
+    except IntegrityError:
+        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN") from None
+    return user
+
+
+def _usable_invite(code: str) -> Invite:
+    invite = Invite.objects.filter(code=(code or "").strip()).first()
+    if invite is None:
+        raise DomainError("This server is invite-only; that invite code is not valid.", field="invite_code",
+                          code="ERR_INVALID")
+    if invite.expires_at and invite.expires_at < timezone.now():
+        raise DomainError("That invite has expired.", field="invite_code", code="ERR_EXPIRED")
+    if invite.max_uses is not None and invite.uses >= invite.max_uses:
+        raise DomainError("That invite has been used up.", field="invite_code", code="ERR_EXPIRED")
+    return invite
+
+
+def create_admin(username: str, password: str, email: str = "") -> User:
+    """An admin account, whatever the registration mode (used by `caravan createadmin`)."""
+    username = validate_username(username, allow_reserved=True)
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password") from None
+    with transaction.atomic():
+        account = _create_local_account(username)
+        user = User(username=username, email=email, account=account, is_staff=True, is_superuser=True,
+                    rules_accepted_at=timezone.now())
+        user.set_password(password)
+        user.save()
+        index_account(account)
+        events.emit("account.created", account=account)
+    return user
+
+
+def approve_user(user: User) -> User:
+    User.objects.filter(pk=user.pk).update(approved=True)
+    user.refresh_from_db()
+    return user
+
+
+def reject_user(user: User) -> None:
+    with transaction.atomic():
+        account = user.account
+        user.delete()
+        if account is not None:
+            account.delete()
+
+
+def update_profile(
+    account: Account,
+    *,
+    display_name: str | None = None,
+    note: str | None = None,
+    fields: list[dict] | None = None,
+    locked: bool | None = None,
+    bot: bool | None = None,
+    discoverable: bool | None = None,
+    avatar=None,
+    header=None,
+) -> Account:
+    """Change a local profile. Images go through the media service (metadata stripped, resized)."""
+    from caravan.media.services import store_profile_image
+    from caravan.posts.rendering import render_text
+    from caravan.posts.services import resolve_mention
+
+    if display_name is not None:
+        display_name = display_name.strip()
+        if len(display_name) > 30:
+            raise DomainError("Display names are at most 30 characters.", field="display_name")
+        account.display_name = display_name
+    if note is not None:
+        if len(note) > 500:
+            raise DomainError("Bios are at most 500 characters.", field="note")
+        account.note = note
+        account.note_html = render_text(note, resolve_mention).html
+    if fields is not None:
+        cleaned = []
+        for item in fields:
+            name, value = str(item.get("name", "")).strip(), str(item.get("value", "")).strip()
+            if not name and not value:
+                continue
+            if len(name) > 255 or len(value) > 255:
+                raise DomainError("Profile field names and values are at most 255 characters.", field="fields")
+            cleaned.append({"name": name, "value": value, "verified_at": None})
+        if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
+            raise DomainError(f"At most {settings.CARAVAN['MAX_PROFILE_FIELDS']} profile fields.", field="fields")
+        account.fields = cleaned
+    for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
+        if value is not None:
+            setattr(account, name, bool(value))
+    with transaction.atomic():
+        if avatar is not None:
+            store_profile_image(account, "avatar", avatar)
+        if header is not None:
+            store_profile_image(account, "header", header)
+        account.save()
+        index_account(account)
+        events.emit("account.updated", account=account)
+    return account
+
+
+def ensure_keypair(account: Account) -> Account:
+    """Local accounts sign with RSA-2048; the key is made the first time it is needed (it costs ~50 ms)."""
+    if account.private_key_pem or not account.is_local:
+        return account
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    # Two processes may race to make a key: only the first write wins, everyone reads the stored one.
+    Account.objects.filter(pk=account.pk, private_key_pem="").update(
+        private_key_pem=private_pem, public_key_pem=public_pem
+    )
+    account.refresh_from_db(fields=["private_key_pem", "public_key_pem"])
+    return account
+
+
+def find_account(username: str, domain: str = "") -> Account | None:
+    """An account by handle; `domain` "" (or this server's domain) for local accounts."""
+    domain = (domain or "").lower()
+    if domain == settings.DOMAIN.lower():
+        domain = ""
+    return Account.objects.filter(domain=domain, username__iexact=username).first()
+
+
+def upsert_remote_account(uri: str, **attributes) -> Account:
+    """Create or refresh a remote actor by its ActivityPub id. Used by the federation face."""
+    attributes["fetched_at"] = datetime.now(UTC)
+    with transaction.atomic():
+        account = Account.objects.filter(uri=uri).first()
+        if account is None:
+            account = Account.objects.create(uri=uri, **attributes)
+            index_account(account)
+            events.emit("account.created", account=account)
+        else:
+            for name, value in attributes.items():
+                setattr(account, name, value)
+            account.save()
+            events.emit("account.updated", account=account)
+    return account
+

@@ -1,0 +1,9 @@
+"""The Mastodon client API face (REST, OAuth, streaming)."""
+
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "caravan.api"
+    label = "api"
+    default_auto_field = "django.db.models.BigAutoField"

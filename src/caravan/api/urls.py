@@ -1,0 +1,3 @@
+"""URLs of the api face."""
+
+urlpatterns: list = []

@@ -1,0 +1,47 @@
+"""Domain events: how a domain service tells the faces that something happened, without importing them.
+
+A service calls `emit("post.created", post=post)` at the point of change, inside its transaction. Listeners are
+registered by the faces at start-up (federation records its outbox rows in the same transaction; streaming
+defers its pushes to `transaction.on_commit`). Every emit site is visible at the call site, by design.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+_listeners: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+
+
+def listen(name: str, listener: Callable[..., Any]) -> None:
+    if listener not in _listeners[name]:
+        _listeners[name].append(listener)
+
+
+def emit(name: str, **payload: Any) -> None:
+    for listener in list(_listeners.get(name, ())):
+        listener(**payload)
+
+
+EVENT_NAMES = frozenset(
+    {
+        "account.created",
+        "account.updated",
+        "account.deleted",
+        "post.created",
+        "post.updated",
+        "post.deleted",
+        "reblog.created",
+        "reblog.deleted",
+        "favourite.created",
+        "favourite.deleted",
+        "poll.voted",
+        "follow.requested",
+        "follow.accepted",
+        "follow.rejected",
+        "follow.undone",
+        "block.created",
+        "block.deleted",
+        "notification.created",
+        "feed.inserted",
+    }
+)

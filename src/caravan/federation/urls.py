@@ -1,0 +1,3 @@
+"""URLs of the federation face."""
+
+urlpatterns: list = []

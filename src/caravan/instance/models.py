@@ -1,0 +1,47 @@
+"""The server's own settings that an admin changes at run time, its published rules, and invites."""
+
+import secrets
+
+from django.db import models
+
+
+class RegistrationMode(models.TextChoices):
+    OPEN = "open", "Open"
+    APPROVAL = "approval", "Approval required"
+    INVITE = "invite", "Invite only"
+    CLOSED = "closed", "Closed"
+
+
+class InstanceSettings(models.Model):
+    """One row (pk=1): what an admin can change without a restart."""
+
+    title = models.CharField(max_length=200, default="Caravan")
+    short_description = models.CharField(max_length=500, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    contact_email = models.EmailField(blank=True, default="")
+    registration_mode = models.CharField(
+        max_length=16, choices=RegistrationMode.choices, default=RegistrationMode.OPEN
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class Rule(models.Model):
+    text = models.CharField(max_length=500)
+    hint = models.TextField(blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+def _invite_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Invite(models.Model):
+    code = models.CharField(max_length=32, unique=True, default=_invite_code)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="invites")
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,167 @@
+"""Storing images safely: decoded and re-encoded with Pillow (which drops EXIF, GPS and every other metadata),
+turned upright first, size- and pixel-limited, with a thumbnail and a blurhash.
+"""
+
+import io
+import logging
+import uuid
+
+import blurhash
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from caravan.accounts.models import Account
+from caravan.errors import DomainError
+from caravan.media.models import MediaAttachment
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+THUMBNAIL_SIZE = (640, 640)
+Image.MAX_IMAGE_PIXELS = settings.CARAVAN["MAX_IMAGE_PIXELS"]
+
+
+def _read_upload(upload) -> bytes:
+    limit = settings.CARAVAN["MAX_IMAGE_BYTES"]
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise DomainError(f"Images can be at most {limit // (1024 * 1024)} MB.", field="file", status=422)
+    data = upload.read(limit + 1) if hasattr(upload, "read") else bytes(upload)
+    if len(data) > limit:
+        raise DomainError(f"Images can be at most {limit // (1024 * 1024)} MB.", field="file", status=422)
+    if not data:
+        raise DomainError("The file is empty.", field="file")
+    return data
+
+
+def _decode(data: bytes) -> tuple[Image.Image, str]:
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            probe.verify()
+        if image_format not in ACCEPTED_FORMATS:
+            raise DomainError("Only JPEG, PNG, GIF and WebP images can be uploaded.", field="file")
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except DomainError:
+        raise
+    except Image.DecompressionBombError:
+        raise DomainError("That image has too many pixels.", field="file") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise DomainError("That file is not an image this server can read.", field="file") from None
+    return ImageOps.exif_transpose(image), image_format
+
+
+def _encode(image: Image.Image, image_format: str) -> tuple[bytes, str, str]:
+    """Re-encode without any metadata. Returns (bytes, mime type, file extension)."""
+    out = io.BytesIO()
+    if image_format == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+        return out.getvalue(), "image/jpeg", "jpg"
+    if image_format == "WEBP":
+        image.save(out, "WEBP", quality=88)
+        return out.getvalue(), "image/webp", "webp"
+    if image_format == "GIF":
+        image.save(out, "GIF")
+        return out.getvalue(), "image/gif", "gif"
+    if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+        image = image.convert("RGBA")
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue(), "image/png", "png"
+
+
+def _thumbnail(image: Image.Image) -> tuple[bytes, int, int, Image.Image]:
+    thumb = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    out = io.BytesIO()
+    thumb.convert("RGB").save(out, "JPEG", quality=80)
+    return out.getvalue(), thumb.width, thumb.height, thumb
+
+
+def _blurhash(thumb: Image.Image) -> str:
+    small = thumb.convert("RGB")
+    small.thumbnail((64, 64))
+    try:
+        return blurhash.encode(small, x_components=4, y_components=3)
+    except Exception:  # a blurhash is decoration; never fail an upload for it
+        logger.warning("blurhash failed", exc_info=True)
+        return ""
+
+
+def _parse_focus(focus: str | None) -> tuple[float, float]:
+    if not focus:
+        return 0.0, 0.0
+    try:
+        x, y = (float(part) for part in str(focus).split(","))
+    except ValueError:
+        raise DomainError("Focus must be two numbers between -1 and 1, like 0.5,-0.2.", field="focus") from None
+    if not (-1 <= x <= 1 and -1 <= y <= 1):
+        raise DomainError("Focus must be two numbers between -1 and 1, like 0.5,-0.2.", field="focus")
+    return x, y
+
+
+def upload_image(account: Account, upload, *, description: str = "", focus: str | None = None) -> MediaAttachment:
+    """Store an uploaded image for `account` (not yet attached to a post). Raises DomainError for bad files."""
+    if len(description or "") > 1500:
+        raise DomainError("Descriptions are at most 1500 characters.", field="description")
+    focus_x, focus_y = _parse_focus(focus)
+    image, image_format = _decode(_read_upload(upload))
+    data, mime, extension = _encode(image, image_format)
+    thumb_bytes, thumb_w, thumb_h, thumb = _thumbnail(image)
+    name = uuid.uuid4().hex
+    media = MediaAttachment(
+        account=account,
+        type="image",
+        mime_type=mime,
+        description=description or "",
+        width=image.width,
+        height=image.height,
+        thumbnail_width=thumb_w,
+        thumbnail_height=thumb_h,
+        size=len(data),
+        focus_x=focus_x,
+        focus_y=focus_y,
+        blurhash=_blurhash(thumb),
+    )
+    media.file.save(f"{name}.{extension}", ContentFile(data), save=False)
+    media.thumbnail.save(f"{name}_small.jpg", ContentFile(thumb_bytes), save=False)
+    try:
+        media.save()
+    except Exception:
+        delete_files([media.file.name, media.thumbnail.name])
+        raise
+    return media
+
+
+def update_media(media: MediaAttachment, *, description: str | None = None, focus: str | None = None) -> MediaAttachment:
+    if description is not None:
+        if len(description) > 1500:
+            raise DomainError("Descriptions are at most 1500 characters.", field="description")
+        media.description = description
+    if focus is not None:
+        media.focus_x, media.focus_y = _parse_focus(focus)
+    media.save()
+    return media
+
+
+def store_profile_image(account: Account, kind: str, upload) -> None:
+    """Avatar (square, up to 400 px) or header (up to 1500x500), metadata stripped. Caller saves the account."""
+    image, image_format = _decode(_read_upload(upload))
+    image = ImageOps.fit(image, (400, 400)) if kind == "avatar" else ImageOps.contain(image, (1500, 500))
+    data, _mime, extension = _encode(image, image_format if image_format != "GIF" else "PNG")
+    field = getattr(account, kind)
+    old = field.name if field else ""
+    field.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+    if old:
+        transaction.on_commit(lambda: delete_files([old]))
+
+
+def delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not delete media file %s", name, exc_info=True)

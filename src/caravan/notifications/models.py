@@ -1,0 +1,42 @@
+"""Notifications delivered to local accounts."""
+
+from django.db import models
+
+from caravan.ids import new_id
+
+
+class NotificationType(models.TextChoices):
+    MENTION = "mention"
+    STATUS = "status"
+    REBLOG = "reblog"
+    FOLLOW = "follow"
+    FOLLOW_REQUEST = "follow_request"
+    FAVOURITE = "favourite"
+    POLL = "poll"
+    UPDATE = "update"
+    ADMIN_SIGN_UP = "admin.sign_up"
+
+
+class Notification(models.Model):
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    recipient = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="notifications")
+    from_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=32, choices=NotificationType.choices)
+    post = models.ForeignKey("posts.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["recipient", "-id"], name="notification_recipient_id")]
+
+
+class Marker(models.Model):
+    """Where a user stopped reading a timeline (home, notifications)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="markers")
+    timeline = models.CharField(max_length=32)
+    last_read_id = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "timeline", name="marker_unique")]

@@ -1,0 +1,55 @@
+"""Id-based pagination, Mastodon style: max_id (older than), since_id (newer than), min_id (just newer than)."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from caravan.errors import DomainError
+
+MAX_LIMIT = 80
+
+
+@dataclass(frozen=True)
+class Page:
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+
+    @classmethod
+    def from_params(cls, params, default_limit: int = 20, max_limit: int = MAX_LIMIT) -> "Page":
+        """Read a page from a mapping of request parameters; bad numbers get a clear error."""
+
+        def as_id(name: str) -> int | None:
+            value = params.get(name)
+            if value in (None, ""):
+                return None
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                raise DomainError(f"{name} must be a numeric id", field=name, status=400) from None
+
+        limit_value = params.get("limit")
+        try:
+            limit = int(limit_value) if limit_value not in (None, "") else default_limit
+        except (TypeError, ValueError):
+            raise DomainError("limit must be a number", field="limit", status=400) from None
+        return cls(
+            max_id=as_id("max_id"),
+            since_id=as_id("since_id"),
+            min_id=as_id("min_id"),
+            limit=max(1, min(limit, max_limit)),
+        )
+
+
+def paginate(queryset: QuerySet, page: Page, *, key: str = "id") -> list:
+    """Apply a page to a queryset ordered by `key`; always returns newest first."""
+    if page.max_id is not None:
+        queryset = queryset.filter(**{f"{key}__lt": page.max_id})
+    if page.since_id is not None:
+        queryset = queryset.filter(**{f"{key}__gt": page.since_id})
+    if page.min_id is not None:
+        rows = list(queryset.filter(**{f"{key}__gt": page.min_id}).order_by(key)[: page.limit])
+        rows.reverse()
+        return rows
+    return list(queryset.order_by(f"-{key}")[: page.limit])

@@ -1,0 +1,175 @@
+"""Posts and everything hanging off them. A boost is a Post whose `reblog_of` is the boosted post."""
+
+from django.db import models
+
+from caravan.ids import new_id
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    UNLISTED = "unlisted", "Unlisted"
+    PRIVATE = "private", "Followers only"
+    DIRECT = "direct", "Mentioned people only"
+
+
+class Post(models.Model):
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="posts")
+    uri = models.CharField(max_length=2000, unique=True)
+    url = models.CharField(max_length=2000, blank=True, default="")
+    text = models.TextField(blank=True, default="")  # source as written (local posts)
+    content = models.TextField(blank=True, default="")  # rendered or sanitized HTML
+    spoiler_text = models.CharField(max_length=1000, blank=True, default="")
+    sensitive = models.BooleanField(default=False)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    language = models.CharField(max_length=16, blank=True, default="")
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    in_reply_to_account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    in_reply_to_uri = models.CharField(max_length=2000, blank=True, default="")
+    # The id of the thread's first post, so a whole thread is one indexed query.
+    thread_root_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    reblog_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs")
+    local = models.BooleanField(default=True)
+    imported = models.BooleanField(default=False)  # quiet, backdated copy brought in by an import
+    original_uri = models.CharField(max_length=2000, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    replies_count = models.PositiveIntegerField(default=0)
+    reblogs_count = models.PositiveIntegerField(default=0)
+    favourites_count = models.PositiveIntegerField(default=0)
+    has_media = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-id"], name="post_account_id"),
+            models.Index(fields=["visibility", "local", "-id"], name="post_public_timeline"),
+            models.Index(fields=["reblog_of", "account"], name="post_reblog_of_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.id} by {self.account_id}"
+
+    @property
+    def is_reblog(self) -> bool:
+        return self.reblog_of_id is not None
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+class PostEdit(models.Model):
+    """One earlier or current version of a post, kept for the edit history."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="edits")
+    text = models.TextField(blank=True, default="")
+    content = models.TextField(blank=True, default="")
+    spoiler_text = models.CharField(max_length=1000, blank=True, default="")
+    sensitive = models.BooleanField(default=False)
+    media_ids = models.JSONField(default=list, blank=True)
+    poll_options = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Mention(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="mentioned_in")
+
+    class Meta:
+        constraints = [models.UniqueConstraint("post", "account", name="mention_unique")]
+        indexes = [models.Index(fields=["account", "post"])]
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=200, unique=True)  # normalized: lower-cased, NFKC
+    display_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class PostTag(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="post_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="post_tags")
+
+    class Meta:
+        constraints = [models.UniqueConstraint("post", "tag", name="post_tag_unique")]
+        indexes = [models.Index(fields=["tag", "-post"], name="post_tag_timeline")]
+
+
+class FollowedTag(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="followed_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="followers")
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "tag", name="followed_tag_unique")]
+
+
+class Favourite(models.Model):
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="favourites")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="favourites")
+    uri = models.CharField(max_length=2000, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "post", name="favourite_unique")]
+        indexes = [models.Index(fields=["account", "-id"])]
+
+
+class Bookmark(models.Model):
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="bookmarks")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "post", name="bookmark_unique")]
+        indexes = [models.Index(fields=["account", "-id"])]
+
+
+class Pin(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="pins")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="pins")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "post", name="pin_unique")]
+
+
+class ThreadMute(models.Model):
+    """A user silencing notifications from one thread."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    thread_root_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "thread_root_id", name="thread_mute_unique")]
+
+
+class Poll(models.Model):
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="poll")
+    options = models.JSONField()  # [{"title": str, "votes_count": int}]
+    multiple = models.BooleanField(default=False)
+    hide_totals = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    votes_count = models.PositiveIntegerField(default=0)
+    voters_count = models.PositiveIntegerField(default=0)
+    closed_notified = models.BooleanField(default=False)
+
+
+class PollVote(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="poll_votes")
+    choice = models.PositiveSmallIntegerField()
+    uri = models.CharField(max_length=2000, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("poll", "account", "choice", name="poll_vote_unique")]

@@ -1,0 +1,123 @@
+"""Reading posts: loading them with everything a page or an API entity shows, and the viewer's own state."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from caravan.accounts.models import Account
+from caravan.errors import NotFound
+from caravan.media.models import MediaAttachment
+from caravan.posts.models import Bookmark, Favourite, Mention, Pin, PollVote, Post, PostTag, ThreadMute
+from caravan.posts.visibility import can_read, visible_posts
+
+
+def _with_relations(queryset):
+    return queryset.select_related(
+        "account", "reblog_of", "reblog_of__account", "poll", "reblog_of__poll"
+    ).prefetch_related(
+        Prefetch("media_attachments", queryset=MediaAttachment.objects.order_by("position", "id")),
+        Prefetch("mentions", queryset=Mention.objects.select_related("account")),
+        Prefetch("post_tags", queryset=PostTag.objects.select_related("tag")),
+        Prefetch("reblog_of__media_attachments", queryset=MediaAttachment.objects.order_by("position", "id")),
+        Prefetch("reblog_of__mentions", queryset=Mention.objects.select_related("account")),
+        Prefetch("reblog_of__post_tags", queryset=PostTag.objects.select_related("tag")),
+    )
+
+
+def load_posts(ids: list[int]) -> list[Post]:
+    """Posts by id, in the order given, with everything needed to show them (a fixed number of queries)."""
+    if not ids:
+        return []
+    by_id = {post.id: post for post in _with_relations(Post.objects.filter(pk__in=ids))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def get_readable_post(post_id: int | str, viewer: Account | None) -> Post:
+    """The post, if `viewer` may read it; NotFound otherwise (never revealing that a hidden post exists)."""
+    try:
+        post_id = int(post_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    posts = load_posts([post_id])
+    if not posts or not can_read(posts[0], viewer):
+        raise NotFound()
+    return posts[0]
+
+
+@dataclass
+class ViewerState:
+    """Which of a set of posts the viewer has favourited, boosted, bookmarked, pinned, muted, voted in."""
+
+    favourited: set[int] = field(default_factory=set)
+    reblogged: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
+    muted_threads: set[int] = field(default_factory=set)
+    poll_votes: dict[int, list[int]] = field(default_factory=dict)
+
+
+def viewer_state(viewer: Account | None, posts: list[Post]) -> ViewerState:
+    state = ViewerState()
+    if viewer is None or not posts:
+        return state
+    originals = [p.reblog_of if p.reblog_of_id else p for p in posts]
+    ids = {p.id for p in originals}
+    state.favourited = set(Favourite.objects.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
+    state.reblogged = set(
+        Post.objects.filter(account=viewer, reblog_of_id__in=ids).values_list("reblog_of_id", flat=True)
+    )
+    state.bookmarked = set(Bookmark.objects.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
+    state.pinned = set(Pin.objects.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
+    roots = {p.thread_root_id for p in originals if p.thread_root_id}
+    state.muted_threads = set(
+        ThreadMute.objects.filter(account=viewer, thread_root_id__in=roots).values_list("thread_root_id", flat=True)
+    )
+    for poll_id, choice in PollVote.objects.filter(account=viewer, poll__post_id__in=ids).values_list(
+        "poll__post_id", "choice"
+    ):
+        state.poll_votes.setdefault(poll_id, []).append(choice)
+    return state
+
+
+def thread_context(post: Post, viewer: Account | None) -> tuple[list[Post], list[Post]]:
+    """Ancestors (oldest first) and descendants (in reply order, depth first) the viewer may read."""
+    ancestors: list[Post] = []
+    current = post
+    seen = {post.id}
+    while current.in_reply_to_id and current.in_reply_to_id not in seen and len(ancestors) < 100:
+        parent = Post.objects.select_related("account").filter(pk=current.in_reply_to_id).first()
+        if parent is None:
+            break
+        seen.add(parent.id)
+        if can_read(parent, viewer):
+            ancestors.append(parent)
+        current = parent
+    ancestors.reverse()
+    root = post.thread_root_id or post.id
+    thread = list(
+        visible_posts(viewer, Post.objects.filter(thread_root_id=root, reblog_of__isnull=True))
+        .exclude(pk=post.id)
+        .values_list("id", "in_reply_to_id")[:2000]
+    )
+    children: dict[int, list[int]] = {}
+    for post_id, parent_id in thread:
+        children.setdefault(parent_id, []).append(post_id)
+    ordered: list[int] = []
+    stack = list(reversed(sorted(children.get(post.id, []))))
+    while stack:
+        post_id = stack.pop()
+        ordered.append(post_id)
+        stack.extend(reversed(sorted(children.get(post_id, []))))
+    return load_posts([a.id for a in ancestors]), load_posts(ordered)
+
+
+def edit_history(post: Post) -> list:
+    return list(post.edits.order_by("created_at", "id"))
+
+
+def accounts_who_reblogged(post: Post) -> list[Account]:
+    return list(Account.objects.filter(posts__reblog_of=post).order_by("-posts__id")[:80])
+
+
+def accounts_who_favourited(post: Post) -> list[Account]:
+    return list(Account.objects.filter(favourites__post=post).order_by("-favourites__id")[:80])

@@ -1,0 +1,78 @@
+"""Searching: the full-text match runs in the database; who may read a result is decided by posts.visibility.
+
+Post search covers the viewer's own posts and public posts (as Mastodon's does), never anything else.
+"""
+
+from django.db import connection
+from django.db.models import Q
+
+from caravan.accounts.models import Account
+from caravan.posts.models import Post, Tag, Visibility
+from caravan.posts.rendering import normalize_tag
+from caravan.posts.visibility import visible_to
+from caravan.search.models import SearchDocument
+from caravan.search.text import fold, terms
+
+CANDIDATES = 1000
+
+
+def _matching_ids(kind: str, query: str, limit: int) -> list[int]:
+    words = terms(query)
+    if not words:
+        return []
+    if connection.vendor == "sqlite":
+        match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        sql = (
+            "SELECT d.object_id FROM search_fts f JOIN search_searchdocument d ON d.id = f.rowid "
+            "WHERE search_fts MATCH %s AND d.kind = %s ORDER BY d.object_id DESC LIMIT %s"
+        )
+        params = [match, kind, limit]
+    else:
+        sql = (
+            "SELECT object_id FROM search_searchdocument WHERE kind = %s "
+            "AND to_tsvector('simple', terms) @@ plainto_tsquery('simple', %s) ORDER BY object_id DESC LIMIT %s"
+        )
+        params = [kind, " ".join(words), limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def search_posts(viewer: Account | None, query: str, *, limit: int = 20, offset: int = 0,
+                 account_id: int | None = None) -> list[Post]:
+    ids = _matching_ids(SearchDocument.POST, query, CANDIDATES)
+    if not ids:
+        return []
+    scope = Q(visibility=Visibility.PUBLIC)
+    if viewer is not None:
+        scope |= Q(account=viewer)
+    queryset = Post.objects.filter(pk__in=ids).filter(scope).filter(visible_to(viewer))
+    if account_id:
+        queryset = queryset.filter(account_id=account_id)
+    return list(queryset.select_related("account").order_by("-id")[offset : offset + limit])
+
+
+def search_accounts(query: str, *, limit: int = 20, offset: int = 0, viewer: Account | None = None,
+                    following_only: bool = False) -> list[Account]:
+    query = query.strip().lstrip("@")
+    if not query:
+        return []
+    username, _, domain = query.partition("@")
+    exact = Q(username__iexact=username) & (Q(domain__iexact=domain) if domain else Q(domain=""))
+    prefix = Q(username__istartswith=username)
+    if domain:
+        prefix &= Q(domain__istartswith=domain)
+    by_text = Q(pk__in=_matching_ids(SearchDocument.ACCOUNT, query, CANDIDATES)) if fold(query) else Q()
+    queryset = Account.objects.filter(suspended_at__isnull=True).filter(exact | prefix | by_text)
+    if following_only and viewer is not None:
+        queryset = queryset.filter(followers_set__account=viewer)
+    results = list(queryset.order_by("-followers_count", "id")[offset : offset + limit])
+    results.sort(key=lambda a: (a.username.lower() != username.lower(), -a.followers_count))
+    return results
+
+
+def search_tags(query: str, *, limit: int = 20, offset: int = 0) -> list[Tag]:
+    name = normalize_tag(query.strip().lstrip("#"))
+    if not name:
+        return []
+    return list(Tag.objects.filter(name__startswith=name).order_by("name")[offset : offset + limit])

@@ -1,0 +1,30 @@
+"""Keeping the search index in step with posts and accounts (called by their services)."""
+
+from caravan.accounts.models import Account
+from caravan.posts.models import Post
+from caravan.posts.rendering import html_to_text
+from caravan.search.models import SearchDocument
+from caravan.search.text import terms
+
+
+def _store(kind: str, object_id: int, text: str) -> None:
+    words = " ".join(terms(text))
+    if not words:
+        SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
+        return
+    SearchDocument.objects.update_or_create(kind=kind, object_id=object_id, defaults={"terms": words})
+
+
+def index_post(post: Post) -> None:
+    if post.reblog_of_id:
+        return
+    text = post.text or html_to_text(post.content)
+    _store(SearchDocument.POST, post.id, f"{post.spoiler_text}\n{text}")
+
+
+def remove_post(post_id: int) -> None:
+    SearchDocument.objects.filter(kind=SearchDocument.POST, object_id=post_id).delete()
+
+
+def index_account(account: Account) -> None:
+    _store(SearchDocument.ACCOUNT, account.id, f"{account.username} {account.display_name}")

@@ -1,0 +1,226 @@
+"""Django settings for Caravan, read from CARAVAN_* environment variables with embedded-default values.
+
+The embedded default is one box: SQLite in WAL mode, the task worker inside `caravan serve`, media on the local
+disk. Setting DATABASE_URL (PostgreSQL), CARAVAN_REDIS_URL and CARAVAN_MEDIA_* moves each part out.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("CARAVAN_DATA_DIR", str(Path.cwd() / "caravan-data"))).resolve()
+
+# The public base URL decides the domain in handles and every ActivityPub id.
+BASE_URL = env("CARAVAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_base = urlsplit(BASE_URL)
+DOMAIN = env("CARAVAN_DOMAIN", _base.netloc)
+BASE_SCHEME = _base.scheme
+
+DEBUG = env_bool("CARAVAN_DEBUG", False)
+SECRET_KEY = env("CARAVAN_SECRET_KEY", "")
+if not SECRET_KEY:
+    # A stable per-installation secret kept beside the data, so sessions survive restarts without configuration.
+    _secret_file = DATA_DIR / "secret_key"
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        if not _secret_file.exists():
+            import secrets
+
+            _secret_file.write_text(secrets.token_urlsafe(50))
+            _secret_file.chmod(0o600)
+        SECRET_KEY = _secret_file.read_text().strip()
+    except OSError:
+        SECRET_KEY = "caravan-insecure-fallback-key-set-CARAVAN_SECRET_KEY"
+
+ALLOWED_HOSTS = [h for h in env("CARAVAN_ALLOWED_HOSTS", "").split(",") if h] or ["*"]
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+USE_X_FORWARDED_HOST = env_bool("CARAVAN_BEHIND_PROXY", False)
+if USE_X_FORWARDED_HOST:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "oauth2_provider",
+    "caravan.instance",
+    "caravan.accounts",
+    "caravan.social",
+    "caravan.posts",
+    "caravan.media",
+    "caravan.timelines",
+    "caravan.notifications",
+    "caravan.search",
+    "caravan.moving",
+    "caravan.federation",
+    "caravan.api",
+    "caravan.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "caravan.web.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "caravan.urls"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "caravan.web.context.site",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "caravan.wsgi.application"
+ASGI_APPLICATION = "caravan.asgi.application"
+
+# Database: SQLite (WAL, busy timeout, IMMEDIATE transactions) unless DATABASE_URL names another.
+DATABASE_URL = env("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "caravan.sqlite3"),
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            "PRAGMA synchronous=NORMAL;"
+            "PRAGMA foreign_keys=ON;"
+            "PRAGMA cache_size=-20000;"
+            "PRAGMA mmap_size=134217728;"
+        ),
+    }
+    DATABASES["default"].setdefault("TEST", {})
+    if env("CARAVAN_TEST_SQLITE_NAME"):
+        DATABASES["default"]["TEST"]["NAME"] = env("CARAVAN_TEST_SQLITE_NAME")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/auth/sign_in"
+LOGIN_REDIRECT_URL = "/home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("CARAVAN_FAST_PASSWORD_HASHER", False):
+    # Tests and benchmarks create thousands of accounts; argon2 would dominate their time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ar", "العربية")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("CARAVAN_MEDIA_ROOT", str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "delivery", "imports"],
+    }
+}
+if env_bool("CARAVAN_TASKS_IMMEDIATE", False):
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+REDIS_URL = env("CARAVAN_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = BASE_SCHEME == "https"
+CSRF_COOKIE_SECURE = BASE_SCHEME == "https"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("CARAVAN_LOG_LEVEL", "WARNING")},
+}
+
+# Product limits. The instance admin can change registration mode and rules in the database; these are deploy-time.
+CARAVAN = {
+    "MAX_POST_CHARS": env_int("CARAVAN_MAX_POST_CHARS", 500),
+    "CHARS_PER_URL": 23,
+    "MAX_MEDIA_PER_POST": 4,
+    "MAX_IMAGE_BYTES": env_int("CARAVAN_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
+    "MAX_IMAGE_PIXELS": 40_000_000,
+    "MAX_POLL_OPTIONS": 4,
+    "MAX_POLL_OPTION_CHARS": 50,
+    "MIN_POLL_EXPIRATION": 300,
+    "MAX_POLL_EXPIRATION": 2_629_746,
+    "MAX_PROFILE_FIELDS": 4,
+    "REQUIRE_EMAIL": env_bool("CARAVAN_REQUIRE_EMAIL", False),
+    "EMBEDDED_WORKER": env_bool("CARAVAN_EMBEDDED_WORKER", True),
+    "WORKER_INTERVAL": float(env("CARAVAN_WORKER_INTERVAL", "0.2")),
+}

@@ -1,0 +1,9 @@
+"""Home feeds (fan-out on write), lists and the timeline reads."""
+
+from django.apps import AppConfig
+
+
+class TimelinesConfig(AppConfig):
+    name = "caravan.timelines"
+    label = "timelines"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,35 @@
+"""Home feeds are materialized (fan-out on write): one FeedEntry per (reader, post). Lists are kept here too."""
+
+from django.db import models
+
+from caravan.ids import new_id
+
+
+class FeedEntry(models.Model):
+    owner = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
+    author_id = models.BigIntegerField()  # the post's author (the booster for boosts), for unfollow clean-up
+
+    class Meta:
+        constraints = [models.UniqueConstraint("owner", "post", name="feed_entry_unique")]
+        indexes = [models.Index(fields=["owner", "author_id"], name="feed_owner_author")]
+        # the unique constraint's (owner, post) index serves "newest first" reads by owner
+
+
+class List(models.Model):
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    owner = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="lists")
+    title = models.CharField(max_length=200)
+    replies_policy = models.CharField(max_length=10, default="list")  # followed | list | none
+    exclusive = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["title", "id"]
+
+
+class ListMember(models.Model):
+    list = models.ForeignKey(List, on_delete=models.CASCADE, related_name="members")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint("list", "account", name="list_member_unique")]

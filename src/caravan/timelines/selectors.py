@@ -1,0 +1,146 @@
+"""Reading timelines. Every read returns posts the viewer may read, newest first, paginated by id."""
+
+from django.db.models import Exists, F, OuterRef, Q
+
+from caravan.accounts.models import Account
+from caravan.pagination import Page, paginate
+from caravan.posts.models import Bookmark, Favourite, Pin, Post, PostTag, Tag, Visibility
+from caravan.posts.rendering import normalize_tag
+from caravan.posts.selectors import load_posts
+from caravan.posts.visibility import visible_to
+from caravan.social.models import Block, DomainBlock, Mute
+from caravan.timelines.models import FeedEntry, List, ListMember
+
+
+def _hidden_authors(viewer: Account | None) -> set[int]:
+    if viewer is None:
+        return set()
+    hidden = set(Mute.objects.filter(account=viewer).values_list("target_account_id", flat=True))
+    hidden |= set(Block.objects.filter(account=viewer).values_list("target_account_id", flat=True))
+    hidden |= set(Block.objects.filter(target_account=viewer).values_list("account_id", flat=True))
+    return hidden
+
+
+def _hidden_domains(viewer: Account | None) -> set[str]:
+    if viewer is None:
+        return set()
+    return set(DomainBlock.objects.filter(account=viewer).values_list("domain", flat=True))
+
+
+def _drop_hidden(posts: list[Post], viewer: Account | None) -> list[Post]:
+    hidden, domains = _hidden_authors(viewer), _hidden_domains(viewer)
+    if not hidden and not domains:
+        return posts
+    kept = []
+    for post in posts:
+        authors = [post.account] + ([post.reblog_of.account] if post.reblog_of_id else [])
+        if any(a.id in hidden or (a.domain and a.domain in domains) for a in authors):
+            continue
+        kept.append(post)
+    return kept
+
+
+def home_timeline(viewer: Account, page: Page) -> list[Post]:
+    """The viewer's materialized feed: one range scan on (owner, post_id), then the posts by primary key."""
+    entries = FeedEntry.objects.filter(owner=viewer)
+    post_ids = [entry.post_id for entry in paginate(entries.only("post_id"), page, key="post_id")]
+    return _drop_hidden(load_posts(post_ids), viewer)
+
+
+def public_timeline(
+    viewer: Account | None, page: Page, *, local: bool = False, remote: bool = False, only_media: bool = False
+) -> list[Post]:
+    queryset = Post.objects.filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True)
+    if local:
+        queryset = queryset.filter(local=True, imported=False)
+    elif remote:
+        queryset = queryset.filter(local=False)
+    else:
+        queryset = queryset.filter(imported=False)
+    if only_media:
+        queryset = queryset.filter(has_media=True)
+    ids = [p.id for p in paginate(queryset.only("id"), page)]
+    return _drop_hidden(load_posts(ids), viewer)
+
+
+def tag_timeline(
+    viewer: Account | None, name: str, page: Page, *, local: bool = False, only_media: bool = False,
+    any_tags: list[str] | None = None, all_tags: list[str] | None = None, none_tags: list[str] | None = None,
+) -> list[Post]:
+    names = [normalize_tag(name)] + [normalize_tag(t) for t in any_tags or []]
+    queryset = Post.objects.filter(
+        visibility=Visibility.PUBLIC, reblog_of__isnull=True, post_tags__tag__name__in=names
+    )
+    for extra in all_tags or []:
+        queryset = queryset.filter(Exists(PostTag.objects.filter(post=OuterRef("pk"), tag__name=normalize_tag(extra))))
+    if none_tags:
+        queryset = queryset.exclude(post_tags__tag__name__in=[normalize_tag(t) for t in none_tags])
+    if local:
+        queryset = queryset.filter(local=True)
+    if only_media:
+        queryset = queryset.filter(has_media=True)
+    ids = [p.id for p in paginate(queryset.distinct().only("id"), page)]
+    return _drop_hidden(load_posts(ids), viewer)
+
+
+def list_timeline(viewer: Account, list_obj: List, page: Page) -> list[Post]:
+    member_ids = ListMember.objects.filter(list=list_obj).values("account_id")
+    queryset = Post.objects.filter(account_id__in=member_ids).filter(visible_to(viewer))
+    if list_obj.replies_policy == "none":
+        queryset = queryset.filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=F("account")))
+    elif list_obj.replies_policy == "list":
+        queryset = queryset.filter(
+            Q(in_reply_to_account__isnull=True)
+            | Q(in_reply_to_account_id__in=member_ids)
+            | Q(in_reply_to_account=F("account"))
+        )
+    ids = [p.id for p in paginate(queryset.only("id"), page)]
+    return _drop_hidden(load_posts(ids), viewer)
+
+
+def account_timeline(
+    account: Account,
+    viewer: Account | None,
+    page: Page,
+    *,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+    only_media: bool = False,
+    pinned: bool = False,
+    tagged: str = "",
+) -> list[Post]:
+    """An account's posts as `viewer` may see them, imported ones in their place by date."""
+    if viewer is not None and Block.objects.filter(account=account, target_account=viewer).exists():
+        return []
+    queryset = Post.objects.filter(account=account).filter(visible_to(viewer))
+    if pinned:
+        pinned_ids = Pin.objects.filter(account=account).values("post_id")
+        queryset = queryset.filter(pk__in=pinned_ids)
+    if exclude_replies:
+        queryset = queryset.filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=account))
+    if exclude_reblogs:
+        queryset = queryset.filter(reblog_of__isnull=True)
+    if only_media:
+        queryset = queryset.filter(has_media=True, reblog_of__isnull=True)
+    if tagged:
+        queryset = queryset.filter(post_tags__tag__name=normalize_tag(tagged))
+    ids = [p.id for p in paginate(queryset.only("id"), page)]
+    return load_posts(ids)
+
+
+def bookmarked_posts(viewer: Account, page: Page) -> tuple[list[Post], list[int]]:
+    """Bookmarked posts, paginated by bookmark id (returned too, for Link headers)."""
+    marks = paginate(Bookmark.objects.filter(account=viewer), page)
+    posts = {p.id: p for p in load_posts([m.post_id for m in marks])}
+    return [posts[m.post_id] for m in marks if m.post_id in posts], [m.id for m in marks]
+
+
+def favourited_posts(viewer: Account, page: Page) -> tuple[list[Post], list[int]]:
+    favs = paginate(Favourite.objects.filter(account=viewer), page)
+    posts = {p.id: p for p in load_posts([f.post_id for f in favs])}
+    readable = set(Post.objects.filter(pk__in=posts).filter(visible_to(viewer)).values_list("id", flat=True))
+    return [posts[f.post_id] for f in favs if f.post_id in readable], [f.id for f in favs]
+
+
+def find_tag(name: str) -> Tag | None:
+    return Tag.objects.filter(name=normalize_tag(name)).first()

@@ -1,0 +1,12 @@
+"""Root URLs: the three faces, plus media and static files for the one-box default."""
+
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("caravan.federation.urls")),
+    path("", include("caravan.api.urls")),
+    path("", include("caravan.web.urls")),
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,9 @@
+"""URLs of the HTML pages."""
+
+from django.urls import path
+
+from caravan.web import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]

@@ -1,0 +1,71 @@
+"""Running the durable task queue: the embedded worker thread of `caravan serve`, and `caravan worker` processes.
+
+Tasks live in the database (django-tasks-db), so enqueueing is part of the transaction that causes the work and
+any number of workers on any number of machines can share one PostgreSQL queue.
+"""
+
+import logging
+import os
+import socket
+import threading
+
+from django.conf import settings
+from django_tasks_db.management.commands.db_worker import Worker
+
+logger = logging.getLogger(__name__)
+
+
+def make_worker(*, batch: bool = False, queues: list[str] | None = None, interval: float | None = None) -> Worker:
+    return Worker(
+        queue_names=queues or ["*"],
+        interval=settings.CARAVAN["WORKER_INTERVAL"] if interval is None else interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"[:64],
+        excluded_queue_names=[],
+    )
+
+
+def run_pending_tasks(limit: int = 100_000, *, raise_on_failure: bool = True) -> int:
+    """Run every task that is due now in this thread and connection, then return how many ran.
+
+    Unlike the worker loop it never recycles the database connection, so it also works inside a test's
+    transaction. Each task is claimed and run exactly as the worker does it.
+    """
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    worker = make_worker(batch=True, interval=0)
+    ran = 0
+    while ran < limit:
+        with transaction.atomic():
+            task_result = DBTaskResult.objects.ready().filter(backend_name="default").get_locked()
+            if task_result is None:
+                return ran
+            task_result.claim(worker.worker_id)
+        worker.run_task(task_result)
+        ran += 1
+        if raise_on_failure:
+            task_result.refresh_from_db()
+            if task_result.status == "FAILED":
+                raise RuntimeError(f"task {task_result.task_path} failed: {task_result.traceback}")
+    return ran
+
+
+class EmbeddedWorker(threading.Thread):
+    """The worker thread inside `caravan serve`: the one-box default needs no second process."""
+
+    def __init__(self) -> None:
+        super().__init__(name="caravan-embedded-worker", daemon=True)
+        self.worker = make_worker()
+
+    def run(self) -> None:
+        try:
+            self.worker.run()
+        except Exception:
+            logger.exception("embedded worker stopped")
+
+    def stop(self) -> None:
+        self.worker.running = False

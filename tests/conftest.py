@@ -1,0 +1,40 @@
+"""Shared fixtures: real database (SQLite by default, PostgreSQL when DATABASE_URL says so), real task worker."""
+
+import os
+
+os.environ.setdefault("CARAVAN_FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("CARAVAN_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", ".test-data"))
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def make_user(db):
+    """Sign up a local user through the real registration service."""
+    from caravan.accounts.services import register_user
+
+    def make(username: str, password: str = "correct horse battery", **kwargs):
+        return register_user(username=username, password=password, agreement=True, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_account(make_user):
+    def make(username: str, **kwargs):
+        return make_user(username, **kwargs).account
+
+    return make
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Run every background task that is due, as the worker would."""
+    from caravan.worker import run_pending_tasks
+
+    return run_pending_tasks
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
