@@ -139,9 +139,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA mmap_size=134217728;"
         ),
     }
-    DATABASES["default"].setdefault("TEST", {})
-    if env("CARAVAN_TEST_SQLITE_NAME"):
-        DATABASES["default"]["TEST"]["NAME"] = env("CARAVAN_TEST_SQLITE_NAME")
+if env("CARAVAN_TEST_DB_NAME"):
+    # Lets several test runs share one PostgreSQL server without clobbering each other's test database.
+    DATABASES["default"]["TEST"] = {"NAME": env("CARAVAN_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
