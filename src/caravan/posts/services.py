@@ -504,8 +504,6 @@ def vote(account: Account, poll: Poll, choices: list[int], *, uri: str = "") -> 
         raise DomainError("Record not found", status=404)
     if post.account_id == account.id:
         raise DomainError("You cannot vote in your own poll.")
-    if poll.expires_at and poll.expires_at <= timezone.now():
-        raise DomainError("This poll has ended.")
     choices = sorted(set(choices))
     if not choices:
         raise DomainError("Choose an option.", field="choices")
@@ -515,6 +513,8 @@ def vote(account: Account, poll: Poll, choices: list[int], *, uri: str = "") -> 
         raise DomainError("This poll takes one choice.", field="choices")
     with transaction.atomic():
         poll = Poll.objects.select_for_update().get(pk=poll.pk)
+        if poll.expires_at and poll.expires_at <= timezone.now():
+            raise DomainError("This poll has ended.")
         if PollVote.objects.filter(poll=poll, account=account).exists():
             raise DomainError("You have already voted in this poll.")
         PollVote.objects.bulk_create([PollVote(poll=poll, account=account, choice=c, uri=uri) for c in choices])
