@@ -267,3 +267,34 @@ def upsert_remote_account(uri: str, **attributes) -> Account:
             events.emit("account.updated", account=account)
     return account
 
+
+
+PREFERRED_VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+def update_preferences(
+    user: User,
+    *,
+    locale: str | None = None,
+    default_visibility: str | None = None,
+    default_language: str | None = None,
+    default_sensitive: bool | None = None,
+) -> User:
+    """Change a user's own settings: interface language ("" follows the browser) and posting defaults."""
+    if locale is not None:
+        if locale and locale not in {code for code, _ in settings.LANGUAGES}:
+            raise DomainError("That interface language is not available.", field="locale")
+        user.locale = locale
+    if default_visibility is not None:
+        if default_visibility not in PREFERRED_VISIBILITIES:
+            raise DomainError("Visibility must be one of public, unlisted, private or direct.",
+                              field="default_visibility")
+        user.default_visibility = default_visibility
+    if default_language is not None:
+        if len(default_language) > 10:
+            raise DomainError("That is not a language code.", field="default_language")
+        user.default_language = default_language
+    if default_sensitive is not None:
+        user.default_sensitive = bool(default_sensitive)
+    user.save(update_fields=["locale", "default_visibility", "default_language", "default_sensitive"])
+    return user
