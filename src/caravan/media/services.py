@@ -165,3 +165,34 @@ def delete_files(names: list[str]) -> None:
             default_storage.delete(name)
         except OSError:
             logger.warning("could not delete media file %s", name, exc_info=True)
+
+
+def store_remote_media(
+    account: Account,
+    *,
+    url: str,
+    mime_type: str = "",
+    description: str = "",
+    blurhash: str = "",
+    focus: tuple[float, float] = (0.0, 0.0),
+    width: int | None = None,
+    height: int | None = None,
+) -> MediaAttachment:
+    """A remote post's attachment, kept by reference (remote_url); nothing is downloaded."""
+    kind = (mime_type or "").split("/")[0]
+    media_type = {"image": "image", "video": "video", "audio": "audio"}.get(kind, "unknown")
+    if mime_type == "image/gif" and media_type == "image":
+        media_type = "gifv"
+    focus_x, focus_y = (max(-1.0, min(1.0, float(v))) for v in focus)
+    return MediaAttachment.objects.create(
+        account=account,
+        type=media_type,
+        remote_url=url[:2000],
+        mime_type=(mime_type or "")[:100],
+        description=(description or "")[:1500],
+        blurhash=(blurhash or "")[:100],
+        width=width if isinstance(width, int) and width > 0 else None,
+        height=height if isinstance(height, int) and height > 0 else None,
+        focus_x=focus_x,
+        focus_y=focus_y,
+    )
