@@ -5,11 +5,12 @@ Local text is rendered here; remote HTML is sanitized here. Limits apply to what
 backdated imports and remote posts are stored as they are (remote HTML sanitized, imports within hard caps).
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -35,7 +36,13 @@ from caravan.posts.models import (
     ThreadMute,
     Visibility,
 )
-from caravan.posts.rendering import count_characters, normalize_tag, render_text, sanitize_remote_html
+from caravan.posts.rendering import (
+    count_characters,
+    html_to_text,
+    normalize_tag,
+    render_text,
+    sanitize_remote_html,
+)
 from caravan.posts.visibility import can_read
 from caravan.search import services as search_index
 from caravan.timelines import services as feeds
@@ -558,3 +565,199 @@ def close_poll_and_notify(poll_id: int) -> None:
             notify(voter, "poll", author, poll.post)
         notify(author, "poll", author, poll.post, allow_self=True)
         events.emit("post.updated", post=poll.post)
+
+
+# Imports: the one path by which archives bring in quiet, backdated copies of a person's own posts.
+
+
+@dataclass
+class ExternalProfile:
+    """Someone on another platform named in an imported post (an X @handle): linked, never a Mention."""
+
+    username: str
+    url: str
+
+    @property
+    def id(self) -> str:
+        return f"external:{self.url}"
+
+    @property
+    def uri(self) -> str:
+        return self.url
+
+
+@dataclass
+class ImportedPost:
+    """One post to bring in. `text` is rendered as local text; `html` (HTML archives) is sanitized."""
+
+    created_at: datetime
+    text: str = ""
+    html: str | None = None
+    tags: list[str] = field(default_factory=list)
+    spoiler_text: str = ""
+    sensitive: bool = False
+    visibility: str = Visibility.PUBLIC
+    language: str = ""
+    id: int | None = None  # a pre-assigned id (made from created_at), so replies can point at it
+    in_reply_to_id: int | None = None  # one of the author's own posts, stored earlier or earlier in `specs`
+    thread_root_id: int | None = None
+    media: list[MediaAttachment] = field(default_factory=list)
+    poll: PollSpec | None = None
+    original_uri: str = ""
+
+
+def import_posts_quietly(author: Account, specs: list[ImportedPost], *, mention_resolver=None) -> list[Post]:
+    """Store quiet, backdated copies of `author`'s posts in one transaction, with bulk inserts.
+
+    Validation and rendering are per post, as in `create_post` with `quiet=True`: no feeds, no notifications,
+    nothing federated. `mention_resolver(username, domain)` returns an Account (a Mention row), an
+    ExternalProfile (a link only) or None (plain text); by default mentions stay plain text, so an imported
+    "@jack" never points at whoever holds that name here. Raises DomainError when a post is not storable;
+    nothing of the batch is then stored.
+    """
+    if not author.is_local:
+        raise DomainError("Only local accounts can import posts.")
+    resolver = mention_resolver or (lambda username, domain: None)
+    posts: list[Post] = []
+    mentions: list[Mention] = []
+    tags_by_post: dict[int, list[str]] = {}
+    polls: list[tuple[Post, PollSpec]] = []
+    media_updates: list[MediaAttachment] = []
+    search_rows = []
+    own_parent_ids = {spec.in_reply_to_id for spec in specs if spec.in_reply_to_id}
+    batch_ids = {spec.id for spec in specs if spec.id}
+    stored_parents = set(
+        Post.objects.filter(account=author, pk__in=own_parent_ids - batch_ids).values_list("pk", flat=True)
+    )
+    from caravan.search.models import SearchDocument
+    from caravan.search.text import terms
+
+    for spec in specs:
+        _check_visibility(spec.visibility)
+        media = list(spec.media)
+        _check_media(author, media)
+        if spec.poll is not None:
+            if media:
+                raise DomainError("A post can have images or a poll, not both.", field="poll")
+            _check_poll(spec.poll, enforce_limits=False)
+        moment = spec.created_at if spec.created_at.tzinfo else spec.created_at.replace(tzinfo=UTC)
+        if spec.html is not None:
+            if len(spec.html) > HARD_MAX_CHARS * 2:
+                raise DomainError("That post is too long to store.", field="status")
+            text, content, post_mentions, post_tags = "", sanitize_remote_html(spec.html), [], list(spec.tags)
+        else:
+            text = (spec.text or "").strip()
+            if len(text) > HARD_MAX_CHARS:
+                raise DomainError("That post is too long to store.", field="status")
+            rendered = render_text(text, resolver)
+            content, post_mentions, post_tags = rendered.html, rendered.mentions, rendered.tags
+        post_id = spec.id or id_from_time(moment)
+        parent_id = spec.in_reply_to_id
+        if parent_id and parent_id not in stored_parents and parent_id not in batch_ids:
+            parent_id = None  # not (yet) here: link_imported_replies can join it later
+        post = Post(
+            id=post_id,
+            account=author,
+            uri=f"{author.uri}/statuses/{post_id}",
+            url=f"{settings.BASE_URL}/@{author.username}/{post_id}",
+            text=text,
+            content=content,
+            spoiler_text=(spec.spoiler_text or "").strip()[:1000],
+            sensitive=bool(spec.sensitive or spec.spoiler_text),
+            visibility=spec.visibility,
+            language=(spec.language or "")[:16],
+            in_reply_to_id=parent_id,
+            in_reply_to_account_id=author.id if parent_id else None,
+            thread_root_id=(spec.thread_root_id or parent_id or post_id) if parent_id else post_id,
+            local=True,
+            imported=True,
+            original_uri=spec.original_uri[:2000],
+            created_at=moment,
+            has_media=bool(media),
+        )
+        posts.append(post)
+        mentions.extend(
+            Mention(post_id=post_id, account_id=a.id) for a in post_mentions if isinstance(a, Account)
+        )
+        if post_tags:
+            tags_by_post[post_id] = post_tags
+        if spec.poll is not None:
+            polls.append((post, spec.poll))
+        for position, item in enumerate(media):
+            item.post_id, item.position = post_id, position
+            media_updates.append(item)
+        words = " ".join(terms(f"{post.spoiler_text}\n{text or html_to_text(content)}"))
+        if words:
+            search_rows.append(SearchDocument(kind=SearchDocument.POST, object_id=post_id, terms=words))
+
+    if not posts:
+        return []
+    with transaction.atomic():
+        Post.objects.bulk_create(posts, batch_size=500)
+        Mention.objects.bulk_create(mentions, batch_size=500, ignore_conflicts=True)
+        if tags_by_post:
+            tag_ids = _tag_ids({display for names in tags_by_post.values() for display in names})
+            PostTag.objects.bulk_create(
+                [PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(d)[:200]])
+                 for post_id, names in tags_by_post.items() for d in names],
+                batch_size=500, ignore_conflicts=True,
+            )
+        if media_updates:
+            MediaAttachment.objects.bulk_update(media_updates, ["post", "position"], batch_size=500)
+        for post, spec in polls:
+            _create_poll(post, spec, spec.expires_at or post.created_at)
+        SearchDocument.objects.bulk_create(search_rows, batch_size=500, ignore_conflicts=True)
+        latest = max(post.created_at for post in posts)
+        Account.objects.filter(pk=author.pk).update(statuses_count=F("statuses_count") + len(posts))
+        Account.objects.filter(pk=author.pk).filter(
+            models.Q(last_status_at__isnull=True) | models.Q(last_status_at__lt=latest)
+        ).update(last_status_at=latest)
+        replied = Counter(post.in_reply_to_id for post in posts if post.in_reply_to_id)
+        for parent_id, count in replied.items():
+            Post.objects.filter(pk=parent_id).update(replies_count=F("replies_count") + count)
+    return posts
+
+
+def _tag_ids(displays: set[str]) -> dict[str, int]:
+    by_name = {normalize_tag(display)[:200]: display[:200] for display in displays}
+    existing = dict(Tag.objects.filter(name__in=by_name).values_list("name", "id"))
+    missing = [Tag(name=name, display_name=shown) for name, shown in by_name.items() if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = dict(Tag.objects.filter(name__in=by_name).values_list("name", "id"))
+    return existing
+
+
+def link_imported_replies(author: Account, links: dict[int, int]) -> int:
+    """Join imported replies to their parents once both are stored: {child post id: parent post id}.
+
+    Both must be `author`'s posts. The thread root is found by walking up the chain. Returns how many changed.
+    """
+    if not links:
+        return 0
+    own = set(Post.objects.filter(account=author, pk__in=set(links) | set(links.values()))
+              .values_list("pk", flat=True))
+    links = {child: parent for child, parent in links.items() if {child, parent} <= own and child != parent}
+
+    def root_of(post_id: int) -> int:
+        seen = set()
+        while post_id in links and post_id not in seen:
+            seen.add(post_id)
+            post_id = links[post_id]
+        return post_id
+
+    pending = Post.objects.filter(account=author, pk__in=links).only("id", "in_reply_to_id", "thread_root_id")
+    changed = []
+    for post in pending.iterator(chunk_size=2000):
+        parent, root = links[post.id], root_of(post.id)
+        if post.in_reply_to_id != parent or post.thread_root_id != root:
+            post.in_reply_to_id, post.in_reply_to_account_id, post.thread_root_id = parent, author.id, root
+            changed.append(post)
+    with transaction.atomic():
+        fields = ["in_reply_to", "in_reply_to_account", "thread_root_id"]
+        Post.objects.bulk_update(changed, fields, batch_size=500)
+        parents = {post.in_reply_to_id for post in changed}
+        for parent_id in parents:
+            count = Post.objects.filter(in_reply_to_id=parent_id).count()
+            Post.objects.filter(pk=parent_id).update(replies_count=count)
+    return len(changed)
