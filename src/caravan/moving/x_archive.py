@@ -1,0 +1,457 @@
+"""Importing an X / Twitter archive ("Download your archive", zipped or unpacked) as quiet, backdated posts.
+
+Two streaming passes over the tweet files: the first builds a small index (dates, replies, edit groups, who was
+mentioned), the second stores posts in batches through `posts.services.import_posts_quietly`. Deleted tweets and
+direct messages are never read as posts. Self-replies are re-threaded at the end, whatever the file order.
+"""
+
+import html
+import io
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+
+from django.db import transaction
+
+from caravan.errors import DomainError
+from caravan.ids import id_from_time
+from caravan.media.services import upload_image
+from caravan.moving.archive import Archive, ArchiveError
+from caravan.moving.models import ImportedItem
+from caravan.moving.progress import JobProgress
+from caravan.moving.ytd import iter_array, read_value
+from caravan.posts.services import ExternalProfile, ImportedPost, import_posts_quietly, link_imported_replies
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "x:tweet"
+BATCH = 500
+TWITTER_EPOCH_MS = 1288834974657
+TCO_RE = re.compile(r"https?://t\.co/\w+")
+NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qct", "art"}
+MAX_DATA_FILE = 512 * 1024**2
+
+
+def snowflake_time(tweet_id: int) -> datetime:
+    return datetime.fromtimestamp(((tweet_id >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
+
+
+def parse_created_at(value: str | None, tweet_id: int) -> datetime:
+    """`Sat Aug 12 16:10:37 +0000 2023` in tweets; ISO 8601 elsewhere; the snowflake id as a last resort."""
+    if value:
+        for parse in (
+            lambda v: datetime.strptime(v, "%a %b %d %H:%M:%S %z %Y"),
+            lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+        ):
+            try:
+                moment = parse(value.strip())
+                return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            except ValueError:
+                continue
+    return snowflake_time(tweet_id) if tweet_id > 1 << 22 else datetime.fromtimestamp(0, tz=UTC)
+
+
+def as_int(value) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass
+class Layout:
+    """Where an archive keeps things: found through data/manifest.js, or by looking when it has none."""
+
+    prefix: str  # "" or "twitter-2023-01-01-abc/" when the folder was zipped again
+    files: dict[str, list[str]] = field(default_factory=dict)  # data type -> member names
+    media: dict[str, str] = field(default_factory=dict)  # data type -> media folder (with trailing "/")
+
+
+def find_layout(archive: Archive) -> Layout:
+    names = archive.names()
+    if any("/js/tweets/" in f"/{n}" and n.endswith(".js") for n in names) or any(
+        n.endswith("data/js/tweet_index.js") for n in names
+    ):
+        raise ArchiveError(
+            "This is an old Twitter archive (the \u201cGrailbird\u201d kind, made before 2018), which this server "
+            "cannot read. Download a new archive from X (Settings, Your account, Download an archive of your data)."
+        )
+    prefix = None
+    for marker in ("data/manifest.js", "data/tweets.js", "data/tweet.js", "data/account.js"):
+        for name in names:
+            if name == marker or name.endswith("/" + marker):
+                prefix = name[: -len(marker)]
+                break
+        if prefix is not None:
+            break
+    if prefix is None:
+        raise ArchiveError(
+            "This does not look like an X / Twitter archive: it has no data/ folder with tweets."
+        )
+    layout = Layout(prefix)
+    manifest_name = prefix + "data/manifest.js"
+    if archive.has(manifest_name):
+        try:
+            with archive.open_member(manifest_name) as stream:
+                manifest = read_value(stream, "manifest.js")
+            for data_type, info in (manifest.get("dataTypes") or {}).items():
+                files = [prefix + str(f.get("fileName", "")).lstrip("./") for f in info.get("files") or []]
+                layout.files[data_type] = [f for f in files if archive.has(f)]
+                if info.get("mediaDirectory"):
+                    layout.media[data_type] = prefix + str(info["mediaDirectory"]).strip("./") + "/"
+        except (ArchiveError, AttributeError, TypeError):
+            layout.files = {}  # an unreadable manifest: look for the files instead
+    for data_type in (
+        "tweets",
+        "tweet",
+        "note_tweet",
+        "account",
+        "profile",
+        "following",
+        "follower",
+        "block",
+        "mute",
+        "like",
+        "deleted_tweets",
+    ):
+        if layout.files.get(data_type):
+            continue
+        base = data_type.replace("_", "-")
+        pattern = re.compile(rf"^{re.escape(prefix)}data/{re.escape(base)}(-part\d+)?\.js$")
+        found = sorted(n for n in names if pattern.match(n))
+        if found:
+            layout.files[data_type] = found
+    for data_type, folder in (("tweets", "tweets_media"), ("tweet", "tweet_media")):
+        if data_type not in layout.media:
+            layout.media[data_type] = f"{prefix}data/{folder}/"
+    return layout
+
+
+def tweet_files(layout: Layout) -> list[tuple[str, str]]:
+    """(member name, media folder) for every tweet file, old names and new."""
+    result = []
+    for data_type in ("tweets", "tweet"):
+        for name in layout.files.get(data_type, []):
+            result.append((name, layout.media[data_type]))
+    return result
+
+
+def iter_entries(archive: Archive, names: list[str], key: str) -> Iterator[dict]:
+    """Every entry of these YTD files, unwrapped from {"<key>": {...}} (entries before 2020 are not wrapped)."""
+    for name in names:
+        if archive.members[name].size > MAX_DATA_FILE:
+            raise ArchiveError(f"{name} is larger than this server reads.")
+        with archive.open_member(name) as stream:
+            for entry in iter_array(stream, PurePosixPath(name).name):
+                if isinstance(entry, dict):
+                    inner = entry.get(key)
+                    yield inner if isinstance(inner, dict) else entry
+
+
+def iter_tweets(archive: Archive, layout: Layout) -> Iterator[tuple[dict, str]]:
+    for name, media_folder in tweet_files(layout):
+        for tweet in iter_entries(archive, [name], "tweet"):
+            yield tweet, media_folder
+
+
+def read_small(archive: Archive, layout: Layout, data_type: str, key: str) -> list[dict]:
+    entries = []
+    for entry in iter_entries(archive, layout.files.get(data_type, []), key):
+        entries.append(entry)
+    return entries
+
+
+@dataclass
+class Index:
+    """What the first pass learns; small per tweet, so 100,000 tweets fit in a few tens of MB."""
+
+    own_id: str = ""
+    own_username: str = ""
+    tweets: dict[int, tuple[float, int]] = field(default_factory=dict)  # id -> (timestamp, reply-to id)
+    keep_instead: dict[int, int] = field(default_factory=dict)  # superseded edit version -> kept version
+    deleted: set[int] = field(default_factory=set)
+    notes: dict[int, list[tuple[str, str, list]]] = field(default_factory=dict)  # second -> (key, text, urls)
+    mentioned: dict[str, tuple[str, str]] = field(default_factory=dict)  # user id -> (screen name, name)
+    total: int = 0
+
+
+def _prefix_key(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()[:40]
+
+
+def _edit_ids(tweet: dict) -> list[int]:
+    info = tweet.get("edit_info") or {}
+    initial = info.get("initial") or (info.get("edit") or {}).get("editControlInitial") or {}
+    return [as_int(i) for i in initial.get("editTweetIds") or [] if as_int(i)]
+
+
+def build_index(archive: Archive, layout: Layout) -> Index:
+    index = Index()
+    for account in read_small(archive, layout, "account", "account"):
+        index.own_id, index.own_username = str(account.get("accountId", "")), str(account.get("username", ""))
+    for deleted in iter_entries(archive, layout.files.get("deleted_tweets", []), "tweet"):
+        index.deleted.add(as_int(deleted.get("id_str") or deleted.get("id")))
+    groups: list[list[int]] = []
+    for tweet, _ in iter_tweets(archive, layout):
+        tweet_id = as_int(tweet.get("id_str") or tweet.get("id"))
+        if not tweet_id or tweet_id in index.deleted:
+            continue
+        index.total += 1
+        moment = parse_created_at(tweet.get("created_at"), tweet_id)
+        index.tweets[tweet_id] = (moment.timestamp(), as_int(tweet.get("in_reply_to_status_id_str")))
+        ids = _edit_ids(tweet)
+        if len(ids) > 1 and tweet_id == ids[0]:
+            groups.append(ids)
+        for mention in (tweet.get("entities") or {}).get("user_mentions") or []:
+            user_id = str(mention.get("id_str") or mention.get("id") or "")
+            if user_id and user_id != index.own_id:
+                index.mentioned[user_id] = (str(mention.get("screen_name", "")), str(mention.get("name", "")))
+    for ids in groups:
+        present = [i for i in ids if i in index.tweets]
+        if len(present) > 1:
+            kept = max(present)  # versions are created in order, so the newest id is the last edit
+            for version in present:
+                if version != kept:
+                    index.keep_instead[version] = kept
+    index.total -= len(index.keep_instead)
+    for note in iter_entries(archive, layout.files.get("note_tweet", []), "noteTweet"):
+        core = note.get("core") or {}
+        text = str(core.get("text") or "")
+        moment = parse_created_at(note.get("createdAt"), 0)
+        second = int(moment.timestamp())
+        index.notes.setdefault(second, []).append(
+            (_prefix_key(html.unescape(text)), text, core.get("urls") or [])
+        )
+    return index
+
+
+def _media_by_tweet(archive: Archive, folders: set[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for folder in folders:
+        for name in archive.find(under=folder):
+            base = name[len(folder) :]
+            if "/" in base or "-" not in base:
+                continue
+            found.setdefault(base.split("-", 1)[0], []).append(name)
+    return found
+
+
+@dataclass
+class Pending:
+    tweet_id: int
+    spec: ImportedPost
+    media: list[tuple[str, str, str]]  # (member name, alt text, media id) of photos to upload
+
+
+class XArchiveImport:
+    """One run of an X archive import for a job; resumable (ImportedItem rows make re-runs add nothing)."""
+
+    def __init__(self, progress: JobProgress, archive: Archive) -> None:
+        self.progress = progress
+        self.account = progress.account
+        self.archive = archive
+        options = progress.job.options
+        self.visibility = options.get("visibility", "public")
+        self.retweets = options.get("retweets", "skip")  # "skip" or "link"
+        self.layout = find_layout(archive)
+        if not tweet_files(self.layout):
+            raise ArchiveError("This X archive holds no tweets file (data/tweets.js).")
+
+    def run(self) -> None:
+        job = self.progress.job
+        index = build_index(self.archive, self.layout)
+        self.index = index
+        job.total = index.total
+        self.progress.commit_now()
+        known = dict(
+            ImportedItem.objects.filter(account=self.account, source=SOURCE).values_list(
+                "source_id", "object_id"
+            )
+        )
+        # Post ids are made now from each tweet's date, so a reply can point at a parent stored later.
+        self.post_ids = {
+            tweet_id: (known.get(str(tweet_id)) or id_from_time(datetime.fromtimestamp(ts, tz=UTC)))
+            for tweet_id, (ts, _) in index.tweets.items()
+        }
+        self.imported = {as_int(k) for k in known}
+        self.media_files = _media_by_tweet(self.archive, {m for _, m in tweet_files(self.layout)})
+        batch: list[Pending] = []
+        seen = already = 0
+        start = int(job.cursor.get("seen", 0))
+        for tweet, media_folder in iter_tweets(self.archive, self.layout):
+            seen += 1
+            if seen <= start:
+                continue
+            tweet_id = as_int(tweet.get("id_str") or tweet.get("id"))
+            if not tweet_id or tweet_id in index.deleted:
+                continue
+            if tweet_id in self.imported:
+                already += 1
+                continue
+            if tweet_id in index.keep_instead:
+                continue  # an earlier version of an edited tweet: the last version is imported instead
+            try:
+                pending = self.convert(tweet_id, tweet, media_folder)
+            except (DomainError, KeyError, TypeError, ValueError, AttributeError) as error:
+                self.progress.problem(f"tweet {tweet_id}", f"Could not be read: {error}", failed=True)
+                continue
+            if pending is None:
+                continue
+            batch.append(pending)
+            if len(batch) >= BATCH:
+                self.flush(batch, seen)
+                batch = []
+        if already:
+            job.skipped += already
+            self.progress.note("archive", f"{already} tweets were already imported before; not added again.")
+        self.flush(batch, seen)
+        self.rethread()
+
+    def convert(self, tweet_id: int, tweet: dict, media_folder: str) -> Pending | None:
+        index = self.index
+        raw_text = str(tweet.get("full_text") or tweet.get("text") or "")
+        entities = tweet.get("entities") or {}
+        moment = parse_created_at(tweet.get("created_at"), tweet_id)
+        is_retweet = raw_text.startswith("RT @") or bool(tweet.get("retweeted_status"))
+        if is_retweet and self.retweets != "link":
+            self.progress.problem(f"tweet {tweet_id}", "A retweet; skipped as you chose.")
+            return None
+        text = raw_text
+        for url in entities.get("urls") or []:
+            short, expanded = url.get("url"), url.get("expanded_url")
+            if short and expanded:
+                text = text.replace(short, expanded)
+        media_items = (tweet.get("extended_entities") or {}).get("media") or entities.get("media") or []
+        for item in media_items:
+            if item.get("url"):
+                text = text.replace(item["url"], "")
+        text = html.unescape(text).strip()
+        note = self._note_for(moment, text)
+        if note is not None:
+            note_text, note_urls = note
+            for url in note_urls:
+                short = url.get("shortUrl") or url.get("url")
+                expanded = url.get("expandedUrl") or url.get("expanded_url")
+                if short and expanded:
+                    note_text = note_text.replace(short, expanded)
+            text = html.unescape(note_text).strip()
+        parent = as_int(tweet.get("in_reply_to_status_id_str"))
+        parent = index.keep_instead.get(parent, parent)
+        reply_to_self = bool(parent) and (
+            parent in index.tweets or str(tweet.get("in_reply_to_user_id_str", "")) == index.own_id
+        )
+        in_reply_to_id = thread_root = None
+        if parent and reply_to_self and parent in self.post_ids and parent not in index.deleted:
+            in_reply_to_id = self.post_ids[parent]
+            root = parent
+            hops = 0
+            while index.tweets.get(root, (0, 0))[1] in index.tweets and hops < 10_000:
+                root = index.keep_instead.get(index.tweets[root][1], index.tweets[root][1])
+                hops += 1
+            thread_root = self.post_ids.get(root)
+        elif parent:
+            screen_name = tweet.get("in_reply_to_screen_name") or "i"
+            text = f"{text}\n\n\u21aa https://x.com/{screen_name}/status/{parent}"
+        if is_retweet:
+            text = f"{text}\n\nhttps://x.com/{index.own_username or 'i'}/status/{tweet_id}"
+        photos: list[tuple[str, str, str]] = []
+        candidates = self.media_files.get(str(tweet_id), [])
+        for item in media_items[:4]:
+            kind = item.get("type", "photo")
+            if kind != "photo":
+                self.progress.note(
+                    f"tweet {tweet_id}",
+                    f"A {kind.replace('_', ' ')} was not brought in: this server stores images only.",
+                )
+                continue
+            basename = PurePosixPath(str(item.get("media_url_https") or item.get("media_url") or "")).name
+            wanted = f"{media_folder}{tweet_id}-{basename}"
+            name = (
+                wanted
+                if self.archive.has(wanted)
+                else next((c for c in candidates if basename and c.endswith(basename)), None)
+            )
+            if name is None:
+                self.progress.note(f"tweet {tweet_id}", f"The image {basename or '?'} is not in the archive.")
+                continue
+            photos.append((name, str(item.get("ext_alt_text") or "")[:1500], str(item.get("id_str", ""))))
+        if len(media_items) > 4:
+            self.progress.note(f"tweet {tweet_id}", "More than 4 media; only the first 4 were considered.")
+        language = str(tweet.get("lang") or "")
+        spec = ImportedPost(
+            created_at=moment,
+            text=text,
+            sensitive=str(tweet.get("possibly_sensitive", "false")).lower() == "true",
+            visibility=self.visibility,
+            language="" if language in NO_LANGUAGE else language,
+            id=self.post_ids.get(tweet_id),
+            in_reply_to_id=in_reply_to_id,
+            thread_root_id=thread_root,
+            original_uri=f"https://x.com/{index.own_username or 'i'}/status/{tweet_id}",
+        )
+        return Pending(tweet_id, spec, photos)
+
+    def _note_for(self, moment: datetime, text: str) -> tuple[str, list] | None:
+        if not self.index.notes:
+            return None
+        # The truncated tweet ends with "…" and a link to the long post: compare what comes before.
+        key = _prefix_key(TCO_RE.sub("", text).rstrip().rstrip("\u2026").rstrip())
+        second = int(moment.timestamp())
+        for candidate_second in (second, second - 1, second + 1):
+            for note_key, note_text, urls in self.index.notes.get(candidate_second, []):
+                if key and (
+                    note_key.startswith(key[: len(note_key)]) and key.startswith(note_key[: len(key)])
+                ):
+                    return note_text, urls
+        return None
+
+    def flush(self, batch: list[Pending], seen: int) -> None:
+        progress = self.progress
+        if not batch:
+            progress.commit_now(seen=seen)
+            return
+        with transaction.atomic():
+            specs = []
+            for pending in batch:
+                for name, alt, media_id in pending.media:
+                    try:
+                        data = self.archive.read_bytes(name, limit=16 * 1024 * 1024)
+                        pending.spec.media.append(
+                            upload_image(self.account, io.BytesIO(data), description=alt)
+                        )
+                    except DomainError as error:
+                        progress.note(
+                            f"tweet {pending.tweet_id}", f"Image {media_id or name} skipped: {error.message}"
+                        )
+                specs.append(pending.spec)
+            import_posts_quietly(self.account, specs, mention_resolver=x_mention)
+            progress.record(SOURCE, [(str(p.tweet_id), p.spec.id) for p in batch])
+            progress.job.done += len(batch)
+            progress.commit(seen=seen)
+
+    def rethread(self) -> None:
+        """Join self-replies whose parent was stored after them (tweet files are not in date order)."""
+        index = self.index
+        links = {}
+        for tweet_id, (_, parent) in index.tweets.items():
+            parent = index.keep_instead.get(parent, parent)
+            if parent in index.tweets and tweet_id not in index.keep_instead:
+                links[self.post_ids[tweet_id]] = self.post_ids[parent]
+        link_imported_replies(self.account, links)
+
+
+def x_mention(username: str, domain: str) -> ExternalProfile | None:
+    """An @handle in a tweet is someone on X: link their X profile, never a same-named account here."""
+    if domain:
+        return None
+    return ExternalProfile(username=username, url=f"https://x.com/{username}")
+
+
+def import_x_archive(progress: JobProgress) -> None:
+    with Archive.open(progress.job.source_path) as archive:
+        for problem in archive.problems:
+            progress.note(problem["item"], problem["reason"])
+        XArchiveImport(progress, archive).run()

@@ -1,0 +1,105 @@
+"""Streaming the JavaScript data files of an X archive: `window.YTD.<type>.partN = [ {...}, {...} ]`.
+
+Elements are decoded one at a time from a sliding buffer, so a 100 MB tweets.js never sits in memory as one
+Python list. The same reader serves manifest.js (`window.__THAR_CONFIG = {...}`) as a single value.
+"""
+
+import codecs
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from caravan.moving.archive import ArchiveError
+
+CHUNK = 1024 * 1024
+_decoder = json.JSONDecoder()
+_WHITESPACE = " \t\r\n"
+
+
+def _text_chunks(stream: IO[bytes]) -> Iterator[str]:
+    decode = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    while chunk := stream.read(CHUNK):
+        yield decode.decode(chunk)
+    yield decode.decode(b"", final=True)
+
+
+def _skip_assignment(chunks: Iterator[str], name: str) -> str:
+    """Consume text up to and including the first `=`; return what follows it."""
+    buffer = ""
+    for chunk in chunks:
+        buffer += chunk
+        position = buffer.find("=")
+        if position >= 0:
+            return buffer[position + 1 :]
+        if len(buffer) > 4096:
+            break
+    raise ArchiveError(f"{name} is not an archive data file (no `window.YTD... =` at its start).")
+
+
+def iter_array(stream: IO[bytes], name: str, max_element: int = 64 * 1024 * 1024) -> Iterator[Any]:
+    """Yield each element of the JSON array assigned in a YTD file."""
+    chunks = _text_chunks(stream)
+    buffer = _skip_assignment(chunks, name).lstrip(_WHITESPACE)
+    exhausted = False
+
+    def more() -> bool:
+        nonlocal buffer, exhausted
+        for chunk in chunks:
+            if chunk:
+                buffer += chunk
+                return True
+        exhausted = True
+        return False
+
+    while not buffer and more():
+        buffer = buffer.lstrip(_WHITESPACE)
+    if not buffer.startswith("["):
+        raise ArchiveError(f"{name} does not hold a list.")
+    position = 1
+    while True:
+        # Skip separators between elements.
+        while True:
+            while position < len(buffer) and buffer[position] in _WHITESPACE + ",":
+                position += 1
+            if position < len(buffer) or not more():
+                break
+        if position >= len(buffer):
+            raise ArchiveError(f"{name} ends in the middle of its data (a truncated file?).")
+        if buffer[position] == "]":
+            return
+        while True:
+            try:
+                value, end = _decoder.raw_decode(buffer, position)
+            except json.JSONDecodeError as error:
+                if exhausted or len(buffer) - position > max_element:
+                    raise ArchiveError(
+                        f"{name} is not valid data: {error.msg} (a truncated file?)."
+                    ) from None
+                more()
+                continue
+            if end == len(buffer) and not exhausted and buffer[position] not in '{["':
+                # A bare number or word may continue in the next chunk.
+                more()
+                continue
+            break
+        yield value
+        # Drop what has been read now and then (not per element: that would copy the buffer each time).
+        position = end
+        if position > 256 * 1024:
+            buffer, position = buffer[position:], 0
+
+
+def read_value(stream: IO[bytes], name: str, limit: int = 16 * 1024 * 1024) -> Any:
+    """A small YTD or manifest file read whole (manifest.js, account.js...)."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ArchiveError(f"{name} is too large.")
+    text = data.decode("utf-8-sig", errors="replace")
+    position = text.find("=")
+    if position < 0:
+        raise ArchiveError(f"{name} is not an archive data file.")
+    text = text[position + 1 :].strip().rstrip(";").strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ArchiveError(f"{name} is not valid data: {error.msg}.") from None
