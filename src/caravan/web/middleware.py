@@ -1,4 +1,4 @@
-"""Choosing the page language: the signed-in user's setting, then a cookie, then the browser's Accept-Language."""
+"""Choosing the page language: the signed-in user's setting, then ?lang= or a cookie, then Accept-Language."""
 
 from django.conf import settings
 from django.utils import translation

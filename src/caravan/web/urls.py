@@ -1,9 +1,41 @@
-"""URLs of the HTML pages."""
+"""URLs of the HTML pages, and /static/ for the one-box default (served from the apps' static folders)."""
 
-from django.urls import path
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import path, re_path
 
-from caravan.web import views
+from caravan.web.views import accounts, auth, me, posts, search, timelines
+
+ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", timelines.index, name="index"),
+    path("about", timelines.about, name="about"),
+    path("auth/sign_up", auth.sign_up, name="sign_up"),
+    path("auth/sign_in", auth.sign_in, name="sign_in"),
+    path("auth/sign_out", auth.sign_out, name="sign_out"),
+    path("home", timelines.home, name="home"),
+    path("public", timelines.public, name="public"),
+    path("public/local", timelines.public, {"local": True}, name="public_local"),
+    path("tags/<str:name>", timelines.tag, name="tag"),
+    path("search", search.search_page, name="search"),
+    path("notifications", me.notifications, name="notifications"),
+    path("bookmarks", me.bookmarks, name="bookmarks"),
+    path("favourites", me.favourites, name="favourites"),
+    path("follow_requests", accounts.follow_requests, name="follow_requests"),
+    path(
+        "follow_requests/<int:account_id>/<str:answer>",
+        accounts.answer_follow_request,
+        name="answer_follow_request",
+    ),
+    path("settings/profile", me.profile_settings, name="settings_profile"),
+    path("settings/preferences", me.preferences, name="settings_preferences"),
+    path("compose", posts.compose, name="compose"),
+    path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),
+    path("accounts/<int:account_id>/<str:action>", accounts.act, name="account_action"),
+    re_path(rf"^{ACCT}$", accounts.profile, name="profile"),
+    re_path(rf"^{ACCT}/(?P<tab>with_replies|media)$", accounts.profile, name="profile_tab"),
+    re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)$", posts.thread, name="thread"),
+    re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)/history$", posts.history, name="history"),
+    re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)/edit$", posts.edit, name="edit"),
+    re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
 ]

@@ -1,0 +1,102 @@
+"""Profiles (posts, posts & replies, media), the follow, block and mute buttons, and follow requests."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from caravan.accounts.models import Account
+from caravan.accounts.services import find_account
+from caravan.pagination import Page
+from caravan.social import selectors as social_selectors
+from caravan.social import services as social
+from caravan.timelines.selectors import account_timeline
+from caravan.web.cards import avatar_url, header_url, local_links, post_cards
+from caravan.web.shortcuts import back, handles_domain_errors, member_view, page_links
+
+TABS = ("posts", "with_replies", "media")
+
+
+def _account_for(acct: str) -> Account:
+    username, _, domain = acct.partition("@")
+    account = find_account(username, domain)
+    if account is None or account.suspended_at is not None:
+        raise Http404
+    return account
+
+
+@handles_domain_errors
+def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse:
+    account = _account_for(acct)
+    viewer = request.user.account if request.user.is_authenticated else None
+    page = Page.from_params(request.GET)
+    posts = account_timeline(
+        account,
+        viewer,
+        page,
+        exclude_replies=tab == "posts",
+        only_media=tab == "media",
+        exclude_reblogs=tab == "media",
+    )
+    return render(
+        request,
+        "caravan/profile.html",
+        {
+            "account": account,
+            "avatar": avatar_url(account),
+            "header": header_url(account),
+            "note": local_links(account.note_html) if account.is_local else local_links(account.note),
+            "relationship": social_selectors.relationship(viewer, account),
+            "is_self": viewer is not None and viewer.id == account.id,
+            "tab": tab,
+            "cards": post_cards(posts, viewer),
+            "pager": page_links(request, [p.id for p in posts], page),
+        },
+    )
+
+
+@member_view
+@require_POST
+def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
+    viewer = request.user.account
+    target = Account.objects.filter(pk=account_id, suspended_at__isnull=True).first()
+    if target is None:
+        raise Http404
+    actions = {
+        "follow": social.follow,
+        "unfollow": social.unfollow,
+        "block": social.block,
+        "unblock": social.unblock,
+        "mute": social.mute,
+        "unmute": social.unmute,
+    }
+    if action not in actions:
+        raise Http404
+    actions[action](viewer, target)
+    return back(request, target.profile_path)
+
+
+@member_view
+def follow_requests(request: HttpRequest) -> HttpResponse:
+    page = Page.from_params(request.GET)
+    pending = social_selectors.follow_requests_for(request.user.account, page)
+    return render(
+        request,
+        "caravan/follow_requests.html",
+        {
+            "requests": [(item, avatar_url(item.account)) for item in pending],
+            "pager": page_links(request, [item.id for item in pending], page),
+        },
+    )
+
+
+@member_view
+@require_POST
+def answer_follow_request(request: HttpRequest, account_id: int, answer: str) -> HttpResponse:
+    requester = Account.objects.filter(pk=account_id).first()
+    if requester is None or answer not in ("accept", "reject"):
+        raise Http404
+    if answer == "accept":
+        social.accept_follow_request(request.user.account, requester)
+    else:
+        social.reject_follow_request(request.user.account, requester)
+    return back(request, "/follow_requests")

@@ -1,0 +1,235 @@
+"""Writing and acting on posts: compose (text, content warning, images with descriptions, poll, reply), the
+thread view, edit with history, delete, boost, favourite, bookmark and poll votes.
+"""
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from caravan.accounts.models import User
+from caravan.errors import DomainError
+from caravan.media import services as media_services
+from caravan.posts import services as post_services
+from caravan.posts.models import Post
+from caravan.posts.selectors import edit_history, get_readable_post, thread_context
+from caravan.web.cards import post_cards, post_path
+from caravan.web.forms import ComposeForm, EditForm
+from caravan.web.shortcuts import back, describe, handles_domain_errors, member_view
+
+# A reply may be as private as the post it answers, never more public.
+_NARROWEST = {"public": 0, "unlisted": 1, "private": 2, "direct": 3}
+
+
+def compose_form(user: User, reply_to: Post | None = None, data=None, files=None) -> ComposeForm:
+    visibility = user.default_visibility or "public"
+    initial = {
+        "visibility": visibility,
+        "language": user.default_language,
+        "sensitive": user.default_sensitive,
+        "poll_expires_in": 86400,
+    }
+    if reply_to is not None:
+        if _NARROWEST.get(reply_to.visibility, 0) > _NARROWEST.get(visibility, 0):
+            initial["visibility"] = reply_to.visibility
+        initial["in_reply_to"] = reply_to.id
+        initial["spoiler_text"] = reply_to.spoiler_text
+        mentions = [reply_to.account] + [m.account for m in reply_to.mentions.all()]
+        handles = []
+        for account in mentions:
+            if account.id != user.account_id and f"@{account.acct}" not in handles:
+                handles.append(f"@{account.acct}")
+        initial["text"] = " ".join(handles) + (" " if handles else "")
+    return ComposeForm(data, files, initial=initial)
+
+
+def _publish(user: User, form: ComposeForm) -> Post:
+    """Store the images, then the post, as one change: any error leaves no rows and no files behind."""
+    data = form.cleaned_data
+    author = user.account
+    reply_to = None
+    if data.get("in_reply_to"):
+        reply_to = get_readable_post(data["in_reply_to"], author)
+    poll = None
+    options = form.poll_options()
+    if options:
+        poll = post_services.PollSpec(
+            options=options,
+            expires_in=data.get("poll_expires_in") or 86400,
+            multiple=data.get("poll_multiple", False),
+        )
+    stored = []
+    try:
+        with transaction.atomic():
+            for upload, description in form.uploads():
+                stored.append(media_services.upload_image(author, upload, description=description))
+            return post_services.create_post(
+                author,
+                data.get("text") or "",
+                spoiler_text=data.get("spoiler_text") or "",
+                sensitive=data.get("sensitive", False),
+                visibility=data.get("visibility") or "public",
+                language=data.get("language") or "",
+                in_reply_to=reply_to,
+                media=stored,
+                poll=poll,
+            )
+    except Exception:
+        media_services.delete_files(
+            [name for m in stored for name in (m.file.name, m.thumbnail.name) if name]
+        )
+        raise
+
+
+@member_view
+@require_http_methods(["GET", "POST"])
+def compose(request: HttpRequest) -> HttpResponse:
+    """GET shows the form (optionally replying); POST publishes and opens the post, or shows errors."""
+    viewer = request.user.account
+    reply_to = None
+    reply_id = request.POST.get("in_reply_to") or request.GET.get("in_reply_to")
+    if reply_id:
+        reply_to = get_readable_post(reply_id, viewer)
+    if request.method == "GET":
+        form = compose_form(request.user, reply_to)
+        return render(
+            request,
+            "caravan/compose.html",
+            {"compose": form, "reply_to": post_cards([reply_to], viewer)[0] if reply_to else None},
+        )
+    form = compose_form(request.user, reply_to, request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        try:
+            post = _publish(request.user, form)
+        except DomainError as error:
+            form.add_domain_error(error, describe(error))
+            status = error.status
+        else:
+            return redirect(post_path(post))
+    return render(
+        request,
+        "caravan/compose.html",
+        {"compose": form, "reply_to": post_cards([reply_to], viewer)[0] if reply_to else None},
+        status=status,
+    )
+
+
+def _post_for_path(request: HttpRequest, acct: str, post_id: int) -> Post:
+    """The post at /@acct/<id>, if the viewer may read it; 404 otherwise, never saying whether it exists."""
+    viewer = request.user.account if request.user.is_authenticated else None
+    try:
+        post = get_readable_post(post_id, viewer)
+    except DomainError:
+        raise Http404 from None
+    if post.account.acct.lower() != acct.lower():
+        raise Http404
+    return post
+
+
+@handles_domain_errors
+def thread(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
+    post = _post_for_path(request, acct, post_id)
+    if post.reblog_of_id:
+        return redirect(post_path(post.reblog_of))
+    viewer = request.user.account if request.user.is_authenticated else None
+    ancestors, descendants = thread_context(post, viewer)
+    cards = post_cards(ancestors + [post] + descendants, viewer)
+    focus = len(ancestors)
+    return render(
+        request,
+        "caravan/thread.html",
+        {
+            "ancestors": cards[:focus],
+            "focus": cards[focus],
+            "descendants": cards[focus + 1 :],
+            "compose": compose_form(request.user, post) if viewer else None,
+        },
+    )
+
+
+@handles_domain_errors
+def history(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
+    post = _post_for_path(request, acct, post_id)
+    viewer = request.user.account if request.user.is_authenticated else None
+    versions = list(reversed(edit_history(post)))
+    return render(
+        request, "caravan/history.html", {"card": post_cards([post], viewer)[0], "versions": versions}
+    )
+
+
+@member_view
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
+    post = _post_for_path(request, acct, post_id)
+    if post.account_id != request.user.account_id or post.reblog_of_id:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        form = EditForm(request.POST)
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                post_services.edit_post(
+                    post,
+                    request.user.account,
+                    data["text"],
+                    spoiler_text=data["spoiler_text"],
+                    sensitive=data["sensitive"],
+                    language=data["language"],
+                )
+            except DomainError as error:
+                form.add_domain_error(error, describe(error))
+                status = error.status
+            else:
+                return redirect(post_path(post))
+    else:
+        form = EditForm(
+            initial={
+                "text": post.text,
+                "spoiler_text": post.spoiler_text,
+                "sensitive": post.sensitive,
+                "language": post.language,
+            }
+        )
+    return render(request, "caravan/edit.html", {"form": form, "post": post}, status=status)
+
+
+@member_view
+@require_POST
+def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
+    """The buttons under a post. Each is a small form, so they work without JavaScript."""
+    viewer = request.user.account
+    post = get_readable_post(post_id, viewer)
+    if action == "favourite":
+        post_services.favourite(viewer, post)
+    elif action == "unfavourite":
+        post_services.unfavourite(viewer, post)
+    elif action == "reblog":
+        post_services.reblog(viewer, post)
+    elif action == "unreblog":
+        post_services.unreblog(viewer, post)
+    elif action == "bookmark":
+        post_services.bookmark(viewer, post)
+    elif action == "unbookmark":
+        post_services.unbookmark(viewer, post)
+    elif action == "delete":
+        post_services.delete_post(post, viewer)
+        return (
+            back(request, viewer.profile_path)
+            if request.POST.get("next") != post_path(post)
+            else redirect(viewer.profile_path)
+        )
+    elif action == "vote":
+        poll = getattr(post.reblog_of or post, "poll", None)
+        if poll is None:
+            raise Http404
+        try:
+            choices = [int(c) for c in request.POST.getlist("choice")]
+        except ValueError:
+            raise DomainError("That option is not in this poll.", field="choices") from None
+        post_services.vote(viewer, poll, choices)
+    else:
+        raise Http404
+    return back(request, post_path(post.reblog_of or post))

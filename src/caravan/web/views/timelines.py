@@ -1,0 +1,65 @@
+"""The reading pages: front page, about, home, local and federated timelines, hashtags."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from caravan.instance.models import Rule
+from caravan.pagination import Page
+from caravan.timelines import selectors as timelines
+from caravan.web.cards import post_cards
+from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
+from caravan.web.views.posts import compose_form
+
+
+def timeline_page(request: HttpRequest, template: str, posts: list, page: Page, **context) -> HttpResponse:
+    viewer = request.user.account if request.user.is_authenticated else None
+    return render(
+        request,
+        template,
+        {
+            "cards": post_cards(posts, viewer),
+            "pager": page_links(request, [p.id for p in posts], page),
+            **context,
+        },
+    )
+
+
+@handles_domain_errors
+def index(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("/home")
+    page = Page(limit=10)
+    posts = timelines.public_timeline(None, page, local=True)
+    return timeline_page(request, "caravan/index.html", posts, page, rules=Rule.objects.all())
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "caravan/about.html", {"rules": Rule.objects.all()})
+
+
+@member_view
+def home(request: HttpRequest) -> HttpResponse:
+    page = Page.from_params(request.GET)
+    viewer = request.user.account
+    posts = timelines.home_timeline(viewer, page)
+    return timeline_page(
+        request, "caravan/timeline.html", posts, page, heading="home", compose=compose_form(request.user)
+    )
+
+
+@handles_domain_errors
+def public(request: HttpRequest, local: bool = False) -> HttpResponse:
+    page = Page.from_params(request.GET)
+    viewer = request.user.account if request.user.is_authenticated else None
+    posts = timelines.public_timeline(viewer, page, local=local)
+    return timeline_page(
+        request, "caravan/timeline.html", posts, page, heading="local" if local else "federated"
+    )
+
+
+@handles_domain_errors
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    page = Page.from_params(request.GET)
+    viewer = request.user.account if request.user.is_authenticated else None
+    posts = timelines.tag_timeline(viewer, name, page)
+    return timeline_page(request, "caravan/timeline.html", posts, page, heading="tag", tag=name)
