@@ -5,6 +5,7 @@ server, and prints where to open it.
 """
 
 import argparse
+import gc
 import getpass
 import os
 import sys
@@ -15,6 +16,17 @@ def _setup() -> None:
     import django
 
     django.setup()
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything loaded at start-up out of the garbage collector's reach.
+
+    A full (generation 2) collection walks every tracked object; measured on the seeded benchmark database,
+    those walks made one home-timeline read in fifty take 40-110 ms instead of ~7. Objects that live as long
+    as the process (modules, settings, URL patterns) need never be scanned again.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -32,6 +44,10 @@ def serve(args: argparse.Namespace) -> int:
         worker = EmbeddedWorker()
         worker.start()
     import uvicorn
+
+    import caravan.asgi  # noqa: F401  (load the application now, so its objects are frozen too)
+
+    _freeze_startup_objects()
 
     print(f"Caravan is running. Open {settings.BASE_URL}/ in your browser.", flush=True)
     print(f"Data is kept in {settings.DATA_DIR}. Press Ctrl+C to stop.", flush=True)
@@ -57,6 +73,7 @@ def worker(args: argparse.Namespace) -> int:
     from caravan.worker import make_worker
 
     queues = args.queue or None
+    _freeze_startup_objects()
     make_worker(batch=args.batch, queues=queues).run()
     return 0
 
