@@ -18,8 +18,12 @@ VECTORS = json.loads((Path(__file__).parent / "fixtures" / "signatures" / "vecto
 
 
 def _request(spec: dict, **extra_headers: str) -> IncomingRequest:
-    return IncomingRequest(method=spec["method"], path=spec["path"], headers={**spec["headers"], **extra_headers},
-                           body=spec["body"].encode())
+    return IncomingRequest(
+        method=spec["method"],
+        path=spec["path"],
+        headers={**spec["headers"], **extra_headers},
+        body=spec["body"].encode(),
+    )
 
 
 @pytest.mark.parametrize("name", ["cavage_c2_basic", "cavage_c3_all_headers"])
@@ -31,7 +35,9 @@ def test_cavage_appendix_c_vectors_verify(name):
     if name == "cavage_c2_basic":
         with pytest.raises(SignatureError):
             parse_request_signature(request, now=spec["now"])
-        parsed = parse_request_signature(IncomingRequest("GET", spec["path"], request.headers), now=spec["now"])
+        parsed = parse_request_signature(
+            IncomingRequest("GET", spec["path"], request.headers), now=spec["now"]
+        )
         parsed.bases = [b.replace(b"get /foo", b"post /foo") for b in parsed.bases]
     else:
         parsed = parse_request_signature(request, now=spec["now"])
@@ -46,7 +52,9 @@ def test_cavage_vector_fails_when_body_or_clock_is_wrong():
     with pytest.raises(SignatureError, match="Digest"):
         parse_request_signature(request, now=spec["now"])
     with pytest.raises(SignatureError, match="expired"):
-        parse_request_signature(_request(spec, signature=VECTORS["cavage_c3_all_headers"]), now=spec["now"] + 4000)
+        parse_request_signature(
+            _request(spec, signature=VECTORS["cavage_c3_all_headers"]), now=spec["now"] + 4000
+        )
     tampered = _request(spec, signature=VECTORS["cavage_c3_all_headers"], host="evil.example")
     assert not parse_request_signature(tampered, now=spec["now"]).verify(VECTORS["cavage_test_public_key"])
 
@@ -54,16 +62,23 @@ def test_cavage_vector_fails_when_body_or_clock_is_wrong():
 @pytest.mark.parametrize("name", ["rfc9421_b21", "rfc9421_b22", "rfc9421_b23"])
 def test_rfc9421_appendix_b2_signature_bases_and_signatures(name):
     vector = VECTORS[name]
-    request = _request(VECTORS["rfc9421_request"], **{"signature-input": vector["signature_input"],
-                                                      "signature": vector["signature"]})
+    request = _request(
+        VECTORS["rfc9421_request"],
+        **{"signature-input": vector["signature_input"], "signature": vector["signature"]},
+    )
     _label, _params, base, signature = signature_base_rfc9421(request)
     assert base.decode() == vector["base"]
     import base64
 
     from caravan.federation.signatures import ParsedSignature
 
-    parsed = ParsedSignature(key_id="test-key-rsa-pss", scheme="rfc9421", algorithm="rsa-pss-sha512",
-                             signature=base64.b64decode(signature), bases=[base])
+    parsed = ParsedSignature(
+        key_id="test-key-rsa-pss",
+        scheme="rfc9421",
+        algorithm="rsa-pss-sha512",
+        signature=base64.b64decode(signature),
+        bases=[base],
+    )
     key = load_public_key(VECTORS["rfc9421_test_key_rsa_pss_public"])
     assert verify_signature(parsed, key)
     parsed.bases = [base + b" "]
@@ -73,8 +88,10 @@ def test_rfc9421_appendix_b2_signature_bases_and_signatures(name):
 def test_rfc9421_inbox_rules_refuse_the_minimal_vector():
     # B.2.1 covers nothing: the inbox rules (as Mastodon's) demand @method, @target-uri and content-digest.
     vector = VECTORS["rfc9421_b21"]
-    request = _request(VECTORS["rfc9421_request"], **{"signature-input": vector["signature_input"],
-                                                      "signature": vector["signature"]})
+    request = _request(
+        VECTORS["rfc9421_request"],
+        **{"signature-input": vector["signature_input"], "signature": vector["signature"]},
+    )
     with pytest.raises(SignatureError):
         parse_request_signature(request, now=VECTORS["rfc9421_request"]["now"])
 
@@ -91,14 +108,20 @@ def test_rfc9530_content_digest_is_checked():
     digest = "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode() + ":"
     headers = {"host": "example.com", "content-digest": digest}
     created = 1_700_000_000
-    sig_input = f'sig1=("@method" "@target-uri" "content-digest");created={created};keyid="https://a.example/u#k"'
-    request = IncomingRequest("POST", "/inbox", {**headers, "signature-input": sig_input, "signature": "sig1=:AA==:"},
-                              body=body)
+    sig_input = (
+        f'sig1=("@method" "@target-uri" "content-digest");created={created};keyid="https://a.example/u#k"'
+    )
+    request = IncomingRequest(
+        "POST", "/inbox", {**headers, "signature-input": sig_input, "signature": "sig1=:AA==:"}, body=body
+    )
     _l, _p, base, _s = signature_base_rfc9421(request)
     signature = base64.b64encode(key.sign(base, padding.PKCS1v15(), hashes.SHA256())).decode()
     request.headers["signature"] = f"sig1=:{signature}:"
-    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     parsed = parse_request_signature(request, now=created + 10)
     assert parsed.key_id == "https://a.example/u#k" and parsed.verify(pem)
     request.body = b'{"type":"Delete"}'

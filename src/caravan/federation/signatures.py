@@ -51,8 +51,15 @@ def sha256_digest(body: bytes) -> str:
 
 
 def sign_request(
-    method: str, url: str, *, key_id: str, private_key_pem: str, body: bytes | None = None,
-    content_type: str = "application/activity+json", accept: str = "", now: float | None = None,
+    method: str,
+    url: str,
+    *,
+    key_id: str,
+    private_key_pem: str,
+    body: bytes | None = None,
+    content_type: str = "application/activity+json",
+    accept: str = "",
+    now: float | None = None,
 ) -> dict[str, str]:
     """The headers to add to a request so Mastodon (and everyone else) accepts it: Host, Date, Digest, Signature."""
     parts = urlsplit(url)
@@ -74,7 +81,9 @@ def sign_request(
             lines.append(f"(request-target): {method.lower()} {target}")
         else:
             lines.append(f"{name}: {headers[name.title() if name != 'content-type' else 'Content-Type']}")
-    signature = load_private_key(private_key_pem).sign("\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256())
+    signature = load_private_key(private_key_pem).sign(
+        "\n".join(lines).encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
     headers["Signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
         f'signature="{base64.b64encode(signature).decode()}"'
@@ -110,8 +119,10 @@ def verify_signature(parsed: ParsedSignature, public_key) -> bool:
         try:
             if parsed.algorithm == "rsa-pss-sha512":
                 public_key.verify(
-                    parsed.signature, base,
-                    padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64), hashes.SHA512(),
+                    parsed.signature,
+                    base,
+                    padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64),
+                    hashes.SHA512(),
                 )
             else:
                 public_key.verify(parsed.signature, base, padding.PKCS1v15(), hashes.SHA256())
@@ -218,7 +229,7 @@ def _parse_cavage(request: IncomingRequest, value: str, now: float) -> ParsedSig
 
 
 # RFC 9421: just enough of Structured Fields (RFC 8941) for Signature-Input and Signature dictionaries.
-_SF_MEMBER_RE = re.compile(r'\s*([a-z*][a-z0-9_.*-]*)=')
+_SF_MEMBER_RE = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)=")
 
 
 def _split_sf_dictionary(value: str) -> dict[str, str]:
@@ -241,11 +252,13 @@ def _split_sf_dictionary(value: str) -> dict[str, str]:
         match = _SF_MEMBER_RE.match(chunk)
         if match is None:
             raise SignatureError("malformed structured field")
-        members[match.group(1)] = chunk[match.end():].strip()
+        members[match.group(1)] = chunk[match.end() :].strip()
     return members
 
 
-_INNER_LIST_RE = re.compile(r'^\(((?:\s*"[^"]*"(?:;[a-z*][a-z0-9_.*-]*(?:=(?:"[^"]*"|[^;\s)]+))?)*)*)\s*\)(.*)$')
+_INNER_LIST_RE = re.compile(
+    r'^\(((?:\s*"[^"]*"(?:;[a-z*][a-z0-9_.*-]*(?:=(?:"[^"]*"|[^;\s)]+))?)*)*)\s*\)(.*)$'
+)
 _ITEM_RE = re.compile(r'"([^"]*)"((?:;[a-z*][a-z0-9_.*-]*(?:=(?:"[^"]*"|[^;\s)"]+))?)*)')
 _SF_PARAM_RE = re.compile(r';([a-z*][a-z0-9_.*-]*)(?:=("[^"]*"|[^;]+))?')
 
@@ -301,7 +314,9 @@ def _check_content_digest(request: IncomingRequest) -> None:
     raise SignatureError("a sha-256 or sha-512 Content-Digest is required")
 
 
-def signature_base_rfc9421(request: IncomingRequest, label: str | None = None) -> tuple[str, dict, bytes, str]:
+def signature_base_rfc9421(
+    request: IncomingRequest, label: str | None = None
+) -> tuple[str, dict, bytes, str]:
     """The RFC 9421 signature base of one signature: (label, its parameters, the base, the signature value)."""
     inputs = _split_sf_dictionary(request.headers.get("signature-input", ""))
     signatures = _split_sf_dictionary(request.headers.get("signature", ""))
@@ -325,7 +340,12 @@ def signature_base_rfc9421(request: IncomingRequest, label: str | None = None) -
     signature_value = signatures[label].strip()
     if not (signature_value.startswith(":") and signature_value.endswith(":")):
         raise SignatureError("malformed Signature")
-    return label, {"components": [c for c, _ in components], **params}, "\n".join(lines).encode(), signature_value[1:-1]
+    return (
+        label,
+        {"components": [c for c, _ in components], **params},
+        "\n".join(lines).encode(),
+        signature_value[1:-1],
+    )
 
 
 def _parse_rfc9421(request: IncomingRequest, now: float) -> ParsedSignature:
@@ -334,7 +354,9 @@ def _parse_rfc9421(request: IncomingRequest, now: float) -> ParsedSignature:
     key_id = params.get("keyid", "")
     if not key_id or "created" not in params:
         raise SignatureError("created and keyid are required")
-    if "@method" not in components or ("@target-uri" not in components and "@request-target" not in components):
+    if "@method" not in components or (
+        "@target-uri" not in components and "@request-target" not in components
+    ):
         raise SignatureError("the signature must cover @method and @target-uri")
     if request.method == "POST":
         if "content-digest" not in components:
@@ -365,7 +387,7 @@ def parse_request_signature(request: IncomingRequest, *, now: float | None = Non
     if not value:
         authorization = request.headers.get("authorization", "")
         if authorization.lower().startswith("signature "):
-            value = authorization[len("signature "):]
+            value = authorization[len("signature ") :]
     if not value:
         raise SignatureError("the request is not signed")
     return _parse_cavage(request, value, now)

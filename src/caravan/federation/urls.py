@@ -1,3 +1,27 @@
-"""URLs of the federation face."""
+"""URLs of the federation face: discovery documents, actors, collections, objects and inboxes."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from caravan.federation import views
+
+urlpatterns = [
+    path(".well-known/webfinger", views.webfinger, name="webfinger"),
+    path(".well-known/host-meta", views.host_meta, name="host_meta"),
+    path(".well-known/nodeinfo", views.nodeinfo_links, name="nodeinfo_links"),
+    path("nodeinfo/<str:version>", views.nodeinfo, name="nodeinfo"),
+    path("actor", views.instance_actor, name="instance_actor"),
+    path("actor/inbox", views.inbox, name="instance_inbox"),
+    path("inbox", views.inbox, name="shared_inbox"),
+    path("users/<str:username>", views.actor, name="ap_actor"),
+    path("users/<str:username>/inbox", views.inbox_for_user, name="ap_inbox"),
+    path("users/<str:username>/outbox", views.outbox, name="ap_outbox"),
+    path("users/<str:username>/followers", views.followers, name="ap_followers"),
+    path("users/<str:username>/following", views.following, name="ap_following"),
+    path("users/<str:username>/collections/featured", views.featured, name="ap_featured"),
+    path("users/<str:username>/statuses/<int:post_id>", views.status, name="ap_status"),
+    path(
+        "users/<str:username>/statuses/<int:post_id>/activity",
+        views.status_activity,
+        name="ap_status_activity",
+    ),
+]

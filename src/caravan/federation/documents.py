@@ -1,0 +1,253 @@
+"""ActivityStreams documents for local things: actors, notes and questions, activities and collections.
+
+Shapes follow Mastodon's, since that is what every other server is tested against.
+"""
+
+from django.conf import settings
+
+from caravan.accounts.models import Account
+from caravan.federation.actors import AS_PUBLIC, instance_actor_keys, instance_actor_uri
+from caravan.posts.models import Post, Visibility
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+EXTENSIONS = {
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "sensitive": "as:sensitive",
+    "Hashtag": "as:Hashtag",
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "toot": "http://joinmastodon.org/ns#",
+    "featured": {"@id": "toot:featured", "@type": "@id"},
+    "discoverable": "toot:discoverable",
+    "indexable": "toot:indexable",
+    "Emoji": "toot:Emoji",
+    "blurhash": "toot:blurhash",
+    "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+    "votersCount": "toot:votersCount",
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
+}
+CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]
+
+
+def _iso(moment) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _media_url(field) -> str:
+    return f"{settings.BASE_URL}{field.url}" if field else ""
+
+
+def actor_document(account: Account) -> dict:
+    from caravan.accounts.services import ensure_keypair
+
+    account = ensure_keypair(account)
+    document = {
+        "@context": CONTEXT,
+        "id": account.uri,
+        "type": "Group" if account.group else ("Service" if account.bot else "Person"),
+        "preferredUsername": account.username,
+        "name": account.display_name,
+        "summary": account.note_html,
+        "url": account.url,
+        "inbox": account.inbox_url,
+        "outbox": account.outbox_url,
+        "followers": account.followers_url,
+        "following": account.following_url,
+        "featured": account.featured_url,
+        "endpoints": {"sharedInbox": account.shared_inbox_url},
+        "manuallyApprovesFollowers": account.locked,
+        "discoverable": account.discoverable,
+        "indexable": account.discoverable,
+        "published": _iso(account.created_at),
+        "publicKey": {"id": account.key_id, "owner": account.uri, "publicKeyPem": account.public_key_pem},
+        "attachment": [
+            {"type": "PropertyValue", "name": field.get("name", ""), "value": field.get("value", "")}
+            for field in account.fields or []
+        ],
+        "alsoKnownAs": list(account.also_known_as or []),
+        "tag": [],
+    }
+    if account.moved_to_id:
+        document["movedTo"] = account.moved_to.uri
+    if account.avatar:
+        document["icon"] = {"type": "Image", "mediaType": "image/jpeg", "url": _media_url(account.avatar)}
+    if account.header:
+        document["image"] = {"type": "Image", "mediaType": "image/jpeg", "url": _media_url(account.header)}
+    return document
+
+
+def instance_actor_document() -> dict:
+    uri = instance_actor_uri()
+    return {
+        "@context": CONTEXT,
+        "id": uri,
+        "type": "Application",
+        "preferredUsername": settings.DOMAIN,
+        "name": settings.DOMAIN,
+        "inbox": f"{uri}/inbox",
+        "outbox": f"{uri}/outbox",
+        "endpoints": {"sharedInbox": f"{settings.BASE_URL}/inbox"},
+        "manuallyApprovesFollowers": True,
+        "url": f"{settings.BASE_URL}/about",
+        "publicKey": {
+            "id": f"{uri}#main-key",
+            "owner": uri,
+            "publicKeyPem": instance_actor_keys().public_key_pem,
+        },
+    }
+
+
+def addressing(post: Post) -> tuple[list[str], list[str]]:
+    author = post.account
+    mentioned = [m.account.uri for m in post.mentions.all()]
+    if post.visibility == Visibility.PUBLIC:
+        return [AS_PUBLIC], [author.followers_url, *mentioned]
+    if post.visibility == Visibility.UNLISTED:
+        return [author.followers_url], [AS_PUBLIC, *mentioned]
+    if post.visibility == Visibility.PRIVATE:
+        return [author.followers_url], mentioned
+    return mentioned, []
+
+
+def note_object(post: Post) -> dict:
+    """The Note (or Question, with a poll) of a local post."""
+    to, cc = addressing(post)
+    tags = []
+    for mention in post.mentions.all():
+        account = mention.account
+        tags.append(
+            {
+                "type": "Mention",
+                "href": account.uri,
+                "name": f"@{account.username}@{account.domain or settings.DOMAIN}",
+            }
+        )
+    for post_tag in post.post_tags.all():
+        tags.append(
+            {
+                "type": "Hashtag",
+                "href": f"{settings.BASE_URL}/tags/{post_tag.tag.name}",
+                "name": f"#{post_tag.tag.display_name}",
+            }
+        )
+    attachments = []
+    for media in post.media_attachments.all():
+        item = {
+            "type": "Document",
+            "mediaType": media.mime_type,
+            "url": _media_url(media.file) if media.file else media.remote_url,
+            "name": media.description or None,
+            "blurhash": media.blurhash or None,
+            "focalPoint": [media.focus_x, media.focus_y],
+        }
+        if media.width:
+            item["width"], item["height"] = media.width, media.height
+        attachments.append(item)
+    document = {
+        "id": post.uri,
+        "type": "Note",
+        "summary": post.spoiler_text or None,
+        "inReplyTo": post.in_reply_to.uri if post.in_reply_to_id else (post.in_reply_to_uri or None),
+        "published": _iso(post.created_at),
+        "url": post.url,
+        "attributedTo": post.account.uri,
+        "to": to,
+        "cc": cc,
+        "sensitive": post.sensitive,
+        "content": post.content,
+        "contentMap": {post.language: post.content} if post.language else None,
+        "attachment": attachments,
+        "tag": tags,
+        "replies": None,
+    }
+    if post.edited_at:
+        document["updated"] = _iso(post.edited_at)
+    poll = getattr(post, "poll", None) if hasattr(post, "poll") else None
+    if poll is not None:
+        document["type"] = "Question"
+        key = "anyOf" if poll.multiple else "oneOf"
+        document[key] = [
+            {
+                "type": "Note",
+                "name": option["title"],
+                "replies": {"type": "Collection", "totalItems": option.get("votes_count", 0)},
+            }
+            for option in poll.options
+        ]
+        document["endTime"] = _iso(poll.expires_at)
+        document["votersCount"] = poll.voters_count
+        if poll.expires_at and poll.expires_at <= _now():
+            document["closed"] = _iso(poll.expires_at)
+    return {k: v for k, v in document.items() if v is not None}
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def with_context(document: dict) -> dict:
+    return {"@context": CONTEXT, **document}
+
+
+def create_activity(post: Post) -> dict:
+    note = note_object(post)
+    return with_context(
+        {
+            "id": f"{post.uri}/activity",
+            "type": "Create",
+            "actor": post.account.uri,
+            "published": note["published"],
+            "to": note["to"],
+            "cc": note["cc"],
+            "object": note,
+        }
+    )
+
+
+def announce_activity(boost: Post) -> dict:
+    original = boost.reblog_of
+    author = boost.account
+    return with_context(
+        {
+            "id": boost.uri,
+            "type": "Announce",
+            "actor": author.uri,
+            "published": _iso(boost.created_at),
+            "to": [AS_PUBLIC] if boost.visibility == Visibility.PUBLIC else [author.followers_url],
+            "cc": [
+                original.account.uri,
+                author.followers_url if boost.visibility == Visibility.PUBLIC else AS_PUBLIC,
+            ],
+            "object": original.uri,
+        }
+    )
+
+
+def collection_page(
+    url: str, items: list, *, total: int, next_url: str | None, part_of: str, ordered: bool = True
+) -> dict:
+    page = {
+        "@context": AS_CONTEXT,
+        "id": url,
+        "type": "OrderedCollectionPage" if ordered else "CollectionPage",
+        "totalItems": total,
+        "partOf": part_of,
+        "orderedItems" if ordered else "items": items,
+    }
+    if next_url:
+        page["next"] = next_url
+    return page
+
+
+def collection(url: str, *, total: int, first: str | None, items: list | None = None) -> dict:
+    document = {"@context": AS_CONTEXT, "id": url, "type": "OrderedCollection", "totalItems": total}
+    if items is not None:
+        document["orderedItems"] = items
+    if first:
+        document["first"] = first
+    return document

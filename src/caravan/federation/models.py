@@ -1,0 +1,86 @@
+"""Federation-only state: outgoing activities and their per-inbox deliveries, the ids of activities already
+received (idempotency), tombstones of deleted remote objects, unreachable servers and the instance actor's key.
+"""
+
+from django.db import models
+
+from caravan.ids import new_id
+
+
+class OutgoingActivity(models.Model):
+    """One activity we published, as sent (JSON bytes), recorded in the transaction of the change that caused it."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    uri = models.CharField(max_length=2000)
+    type = models.CharField(max_length=32)
+    actor = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    body = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Delivery(models.Model):
+    """One activity to one inbox. The unique pair is what guarantees an inbox never gets an activity twice."""
+
+    PENDING, SENDING, DONE, FAILED = "pending", "sending", "done", "failed"
+    STATES = [(PENDING, "pending"), (SENDING, "sending"), (DONE, "done"), (FAILED, "failed")]
+
+    activity = models.ForeignKey(OutgoingActivity, on_delete=models.CASCADE, related_name="deliveries")
+    inbox_url = models.CharField(max_length=2000)
+    domain = models.CharField(max_length=255, db_index=True)
+    state = models.CharField(max_length=8, choices=STATES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.IntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # A sender claims rows before sending, so two workers never send one activity to one inbox twice.
+    claim = models.CharField(max_length=32, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("activity", "inbox_url", name="delivery_once_per_inbox")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+
+
+class ReceivedActivity(models.Model):
+    """Ids of activities already processed, so a replayed or re-delivered activity changes nothing."""
+
+    uri = models.CharField(max_length=2000, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+
+class Tombstone(models.Model):
+    """A remote object that was deleted; a later Create or Update of the same id is ignored (as Mastodon does)."""
+
+    uri = models.CharField(max_length=2000, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class UnavailableDomain(models.Model):
+    """A server that failed deliveries on several distinct days without a success: skipped until it answers."""
+
+    domain = models.CharField(max_length=255, unique=True)
+    failure_days = models.JSONField(default=list)  # ISO dates on which deliveries failed
+    unavailable = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class InstanceActor(models.Model):
+    """The server's own Application actor (`/actor`), which signs fetches made on nobody's behalf."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    public_key_pem = models.TextField()
+    private_key_pem = models.TextField()
+
+
+class RemoteReport(models.Model):
+    """A report (Flag) sent by another server about a local account. Kept here until a moderation app owns
+    reports; `create_report` in federation/reports.py is the one way in."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    uri = models.CharField(max_length=2000, blank=True, default="")
+    reporter = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    target_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    post_ids = models.JSONField(default=list)
+    comment = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)

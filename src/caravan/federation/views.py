@@ -1,0 +1,478 @@
+"""HTTP endpoints of the ActivityPub face: discovery (WebFinger, host-meta, NodeInfo), actors, collections,
+objects, and the inboxes. Views parse and check; reading goes through selectors and visibility, writing through
+the inbox processor and domain services.
+"""
+
+import logging
+import os
+
+import orjson
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from caravan.accounts.models import Account
+from caravan.federation import actors, documents
+from caravan.federation.inbox import InboxError, process_activity
+from caravan.federation.signatures import IncomingRequest, SignatureError, parse_request_signature
+from caravan.posts.models import Pin, Post
+from caravan.posts.visibility import PUBLIC_VISIBILITIES, can_server_read
+from caravan.social.models import Follow
+
+logger = logging.getLogger(__name__)
+
+AS_JSON = "application/activity+json"
+JRD = "application/jrd+json"
+MAX_INBOX_BYTES = 1024 * 1024
+PAGE_SIZE = 20
+
+
+def authorized_fetch() -> bool:
+    return os.environ.get("CARAVAN_AUTHORIZED_FETCH", "").lower() in {"1", "true", "yes", "on"}
+
+
+def _json(data: dict, *, status: int = 200, content_type: str = AS_JSON) -> HttpResponse:
+    response = HttpResponse(orjson.dumps(data), status=status, content_type=content_type)
+    response["Vary"] = "Accept, Signature"
+    return response
+
+
+def _error(message: str, status: int) -> HttpResponse:
+    return HttpResponse(orjson.dumps({"error": message}), status=status, content_type="application/json")
+
+
+def wants_activity_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "").lower()
+    return (
+        "application/activity+json" in accept
+        or ("application/ld+json" in accept and "activitystreams" in accept)
+        or accept.strip() == "application/ld+json"
+    )
+
+
+def _incoming(request: HttpRequest, body: bytes = b"") -> IncomingRequest:
+    headers = {}
+    for key, value in request.META.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].lower().replace("_", "-")] = value
+    if request.META.get("CONTENT_TYPE"):
+        headers["content-type"] = request.META["CONTENT_TYPE"]
+    if request.META.get("CONTENT_LENGTH"):
+        headers["content-length"] = request.META["CONTENT_LENGTH"]
+    return IncomingRequest(
+        method=request.method,
+        path=request.get_full_path(),
+        headers=headers,
+        body=body,
+        scheme=settings.BASE_SCHEME,
+    )
+
+
+def verified_signer(request: HttpRequest, body: bytes = b"") -> Account | None:
+    """The actor who signed this request, or None if unsigned. Raises SignatureError for a bad signature."""
+    incoming = _incoming(request, body)
+    if "signature" not in incoming.headers and "authorization" not in incoming.headers:
+        return None
+    parsed = parse_request_signature(incoming)
+    account = actors.account_for_key(parsed.key_id)
+    if account is None or not account.public_key_pem:
+        raise SignatureError("the signing key cannot be found")
+    if parsed.verify(account.public_key_pem):
+        return account
+    # The actor may have rotated its key since we stored it: fetch it again, once.
+    refreshed = actors.refresh_key(account)
+    if refreshed.public_key_pem != account.public_key_pem and parsed.verify(refreshed.public_key_pem):
+        return refreshed
+    raise SignatureError("the signature does not verify")
+
+
+def _fetch_guard(request: HttpRequest) -> tuple[Account | None, HttpResponse | None]:
+    """Who is fetching (for followers-only objects), and the refusal when authorized fetch demands a signature."""
+    try:
+        signer = verified_signer(request)
+    except SignatureError as error:
+        return None, _error(str(error), 401)
+    if signer is None and authorized_fetch():
+        return None, _error("this server requires signed requests", 401)
+    return signer, None
+
+
+# Discovery ----------------------------------------------------------------------------------------------------
+
+
+def _cors(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def webfinger(request: HttpRequest) -> HttpResponse:
+    resource = request.GET.get("resource", "").strip()
+    if not resource:
+        return _cors(_error("resource is required", 400))
+    account = None
+    if resource.startswith("acct:") or ("@" in resource and "://" not in resource):
+        handle = resource.removeprefix("acct:").lstrip("@")
+        if handle.count("@") != 1:
+            return _cors(_error("malformed resource", 400))
+        username, domain = handle.split("@")
+        if not username or not domain:
+            return _cors(_error("malformed resource", 400))
+        if domain.lower() != settings.DOMAIN.lower():
+            return _cors(_error("not a local account", 404))
+        if username.lower() == settings.DOMAIN.lower():
+            return _cors(_instance_jrd())
+        account = Account.objects.filter(domain="", username__iexact=username).first()
+    elif resource.startswith(("https://", "http://")):
+        if resource == actors.instance_actor_uri():
+            return _cors(_instance_jrd())
+        account = Account.objects.filter(Q(uri=resource) | Q(url=resource), domain="").first()
+    else:
+        return _cors(_error("malformed resource", 400))
+    if account is None or account.suspended_at:
+        return _cors(_error("not found", 404))
+    data = {
+        "subject": f"acct:{account.username}@{settings.DOMAIN}",
+        "aliases": [account.url, account.uri],
+        "links": [
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": account.url},
+            {"rel": "self", "type": AS_JSON, "href": account.uri},
+            {
+                "rel": "http://ostatus.org/schema/1.0/subscribe",
+                "template": f"{settings.BASE_URL}/authorize_interaction?uri={{uri}}",
+            },
+        ],
+    }
+    return _cors(_json(data, content_type=JRD))
+
+
+def _instance_jrd() -> HttpResponse:
+    uri = actors.instance_actor_uri()
+    return _json(
+        {
+            "subject": f"acct:{settings.DOMAIN}@{settings.DOMAIN}",
+            "aliases": [uri],
+            "links": [{"rel": "self", "type": AS_JSON, "href": uri}],
+        },
+        content_type=JRD,
+    )
+
+
+@require_GET
+def host_meta(request: HttpRequest) -> HttpResponse:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+        f'  <Link rel="lrdd" template="{settings.BASE_URL}/.well-known/webfinger?resource={{uri}}"/>\n'
+        "</XRD>\n"
+    )
+    return _cors(HttpResponse(xml, content_type="application/xrd+xml; charset=utf-8"))
+
+
+@require_GET
+def nodeinfo_links(request: HttpRequest) -> HttpResponse:
+    return _cors(
+        _json(
+            {
+                "links": [
+                    {
+                        "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
+                        "href": f"{settings.BASE_URL}/nodeinfo/2.0",
+                    },
+                    {
+                        "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+                        "href": f"{settings.BASE_URL}/nodeinfo/2.1",
+                    },
+                ]
+            },
+            content_type="application/json",
+        )
+    )
+
+
+@require_GET
+def nodeinfo(request: HttpRequest, version: str) -> HttpResponse:
+    if version not in ("2.0", "2.1"):
+        return _error("not found", 404)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from caravan.instance.models import RegistrationMode
+    from caravan.instance.services import get_instance_settings
+
+    instance = get_instance_settings()
+    now = timezone.now()
+    local = Account.objects.filter(domain="", user__isnull=False)
+    software = {"name": "caravan", "version": _version()}
+    if version == "2.1":
+        software["repository"] = "https://github.com/caravan-social/caravan"
+        software["homepage"] = settings.BASE_URL
+    data = {
+        "version": version,
+        "software": software,
+        "protocols": ["activitypub"],
+        "services": {"outbound": [], "inbound": []},
+        "openRegistrations": instance.registration_mode != RegistrationMode.CLOSED,
+        "usage": {
+            "users": {
+                "total": local.count(),
+                "activeMonth": local.filter(last_status_at__gte=now - timedelta(days=30)).count(),
+                "activeHalfyear": local.filter(last_status_at__gte=now - timedelta(days=180)).count(),
+            },
+            "localPosts": Post.objects.filter(local=True, reblog_of__isnull=True).count(),
+        },
+        "metadata": {"nodeName": instance.title, "nodeDescription": instance.short_description},
+    }
+    profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
+    return _cors(_json(data, content_type=f'application/json; profile="{profile}"'))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("caravan")
+    except PackageNotFoundError:
+        return "0.1.0"
+
+
+# Actors and collections ---------------------------------------------------------------------------------------
+
+
+def _local_account_or_404(username: str) -> Account | None:
+    return Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=True).first()
+
+
+@require_GET
+def instance_actor(request: HttpRequest) -> HttpResponse:
+    # Served without a signature even in authorized-fetch mode: others need it to check our signed fetches.
+    return _json(documents.instance_actor_document())
+
+
+@require_GET
+def actor(request: HttpRequest, username: str) -> HttpResponse:
+    account = _local_account_or_404(username)
+    if account is None:
+        return _error("not found", 404)
+    if not wants_activity_json(request):
+        return HttpResponseRedirect(account.url or f"/@{account.username}")
+    signer, refusal = _fetch_guard(request)
+    if refusal is not None:
+        return refusal
+    return _json(documents.actor_document(account))
+
+
+def _page_number(request: HttpRequest) -> int | None:
+    page = request.GET.get("page")
+    if page is None:
+        return None
+    try:
+        return max(1, int(page))
+    except ValueError:
+        return 1
+
+
+def _paged(request: HttpRequest, url: str, total: int, items_for_page) -> HttpResponse:
+    page = _page_number(request)
+    if page is None:
+        return _json(documents.collection(url, total=total, first=f"{url}?page=1"))
+    items = items_for_page((page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1)
+    next_url = f"{url}?page={page + 1}" if len(items) > PAGE_SIZE else None
+    return _json(
+        documents.collection_page(
+            f"{url}?page={page}", items[:PAGE_SIZE], total=total, next_url=next_url, part_of=url
+        )
+    )
+
+
+@require_GET
+def outbox(request: HttpRequest, username: str) -> HttpResponse:
+    account = _local_account_or_404(username)
+    if account is None:
+        return _error("not found", 404)
+    signer, refusal = _fetch_guard(request)
+    if refusal is not None:
+        return refusal
+    posts = Post.objects.filter(account=account, visibility__in=PUBLIC_VISIBILITIES, imported=False).filter(
+        Q(reblog_of__isnull=True) | Q(reblog_of__visibility__in=PUBLIC_VISIBILITIES)
+    )
+
+    def items(start: int, end: int) -> list:
+        page = (
+            posts.select_related("account", "reblog_of", "reblog_of__account", "in_reply_to")
+            .prefetch_related("mentions__account", "post_tags__tag", "media_attachments")
+            .order_by("-id")[start:end]
+        )
+        out = []
+        for post in page:
+            activity = (
+                documents.announce_activity(post) if post.reblog_of_id else documents.create_activity(post)
+            )
+            activity.pop("@context", None)
+            out.append(activity)
+        return out
+
+    return _paged(request, account.outbox_url, account.statuses_count, items)
+
+
+def _follow_collection(request: HttpRequest, username: str, followers: bool) -> HttpResponse:
+    account = _local_account_or_404(username)
+    if account is None:
+        return _error("not found", 404)
+    signer, refusal = _fetch_guard(request)
+    if refusal is not None:
+        return refusal
+    if followers:
+        query = Follow.objects.filter(target_account=account).order_by("-id")
+        field, url, total = "account__uri", account.followers_url, account.followers_count
+    else:
+        query = Follow.objects.filter(account=account).order_by("-id")
+        field, url, total = "target_account__uri", account.following_url, account.following_count
+    return _paged(
+        request, url, total, lambda start, end: list(query.values_list(field, flat=True)[start:end])
+    )
+
+
+def followers(request: HttpRequest, username: str) -> HttpResponse:
+    return _follow_collection(request, username, True) if request.method == "GET" else _error("GET only", 405)
+
+
+def following(request: HttpRequest, username: str) -> HttpResponse:
+    return (
+        _follow_collection(request, username, False) if request.method == "GET" else _error("GET only", 405)
+    )
+
+
+@require_GET
+def featured(request: HttpRequest, username: str) -> HttpResponse:
+    account = _local_account_or_404(username)
+    if account is None:
+        return _error("not found", 404)
+    signer, refusal = _fetch_guard(request)
+    if refusal is not None:
+        return refusal
+    pinned = [
+        pin.post
+        for pin in Pin.objects.filter(account=account, post__visibility__in=PUBLIC_VISIBILITIES)
+        .select_related("post__account")
+        .order_by("-id")
+    ]
+    items = [documents.note_object(post) for post in pinned]
+    return _json(documents.collection(account.featured_url, total=len(items), first=None, items=items))
+
+
+# Objects ------------------------------------------------------------------------------------------------------
+
+
+def _readable_post(
+    request: HttpRequest, username: str, post_id: int
+) -> tuple[Post | None, HttpResponse | None]:
+    post = (
+        Post.objects.select_related("account", "reblog_of", "in_reply_to")
+        .filter(pk=post_id, account__domain="", account__username__iexact=username, imported=False)
+        .first()
+    )
+    if post is None:
+        return None, _error("not found", 404)
+    if not wants_activity_json(request):
+        return None, HttpResponseRedirect(f"/@{post.account.username}/{post.id}")
+    signer, refusal = _fetch_guard(request)
+    if refusal is not None:
+        return None, refusal
+    if post.visibility not in PUBLIC_VISIBILITIES:
+        # Followers-only and direct: only to a signed request from a server entitled to see it.
+        if signer is None or signer.is_local or not can_server_read(post, signer.domain):
+            return None, _error("not found", 404)
+    elif post.reblog_of_id and post.reblog_of.visibility not in PUBLIC_VISIBILITIES:
+        return None, _error("not found", 404)
+    return post, None
+
+
+@require_GET
+def status(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
+    post, refusal = _readable_post(request, username, post_id)
+    if refusal is not None:
+        return refusal
+    if post.reblog_of_id:
+        return _json(documents.announce_activity(post))
+    return _json(documents.with_context(documents.note_object(post)))
+
+
+@require_GET
+def status_activity(request: HttpRequest, username: str, post_id: int) -> HttpResponse:
+    post, refusal = _readable_post(request, username, post_id)
+    if refusal is not None:
+        return refusal
+    if post.reblog_of_id:
+        return _json(documents.announce_activity(post))
+    return _json(documents.create_activity(post))
+
+
+# Inboxes ------------------------------------------------------------------------------------------------------
+
+
+@csrf_exempt
+def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
+    if request.method != "POST":
+        return _error("POST an activity here", 405)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _error("bad Content-Length", 400)
+    if length > MAX_INBOX_BYTES:
+        return _error("activity too large", 413)
+    body = request.body
+    if len(body) > MAX_INBOX_BYTES:
+        return _error("activity too large", 413)
+    if username is not None and _local_account_or_404(username) is None:
+        return _error("not found", 404)
+    try:
+        activity = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _error("the body is not JSON", 400)
+    if not isinstance(activity, dict):
+        return _error("an activity must be a JSON object", 400)
+    incoming = _incoming(request, body)
+    try:
+        parsed = parse_request_signature(incoming)
+    except SignatureError as error:
+        return _error(str(error), 401)
+    actor_uri = activity.get("actor") if isinstance(activity.get("actor"), str) else ""
+    if (
+        activity.get("type") == "Delete"
+        and actor_uri
+        and activity.get("object") == actor_uri
+        and not Account.objects.filter(uri=actor_uri).exists()
+    ):
+        return HttpResponse(
+            status=202
+        )  # an actor we never knew deleting itself: nothing to do, nothing to fetch
+    try:
+        signer = actors.account_for_key(parsed.key_id)
+        if signer is None or not signer.public_key_pem:
+            return _error("the signing key cannot be found", 401)
+        if not parsed.verify(signer.public_key_pem):
+            refreshed = actors.refresh_key(signer)
+            if refreshed.public_key_pem == signer.public_key_pem or not parsed.verify(
+                refreshed.public_key_pem
+            ):
+                return _error("the signature does not verify", 401)
+            signer = refreshed
+    except SignatureError as error:
+        return _error(str(error), 401)
+    from caravan.federation.sender import mark_available
+
+    mark_available([signer.domain])
+    try:
+        result = process_activity(activity, signer)
+    except InboxError as error:
+        return _error(str(error), error.status)
+    response = HttpResponse(status=202)
+    response["X-Caravan-Result"] = result
+    return response
+
+
+inbox_for_user = inbox
