@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "caravan.api.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "caravan.web.middleware.LanguageMiddleware",
@@ -196,6 +197,36 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# OAuth 2 for the Mastodon client API: Mastodon's scopes, optional PKCE, tokens that do not expire.
+_READ_SCOPES = ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes",
+                "notifications", "search", "statuses"]
+_WRITE_SCOPES = ["accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists",
+                 "media", "mutes", "notifications", "reports", "statuses"]
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "read all your account's data",
+        "write": "modify all your account's data",
+        "follow": "modify account relationships",
+        "push": "receive your push notifications",
+        "profile": "read only your account's profile information",
+        "admin:read": "read all data on the server",
+        "admin:write": "modify all data on the server",
+        **{f"read:{name}": f"see your {name}" for name in _READ_SCOPES},
+        **{f"write:{name}": f"change your {name}" for name in _WRITE_SCOPES},
+        **{f"admin:{mode}:{name}": f"{mode} {name} as an admin" for mode in ("read", "write")
+           for name in ("accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
+                        "email_domain_blocks", "canonical_email_blocks")},
+    },
+    "DEFAULT_SCOPES": ["read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 100 * 365 * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
+    "PKCE_REQUIRED": False,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    "OAUTH2_VALIDATOR_CLASS": "caravan.api.oauth_validator.MastodonOAuth2Validator",
+}
+# Named explicitly so migrations that point at the Application model resolve it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = BASE_SCHEME == "https"
@@ -223,4 +254,6 @@ CARAVAN = {
     "REQUIRE_EMAIL": env_bool("CARAVAN_REQUIRE_EMAIL", False),
     "EMBEDDED_WORKER": env_bool("CARAVAN_EMBEDDED_WORKER", True),
     "WORKER_INTERVAL": float(env("CARAVAN_WORKER_INTERVAL", "0.2")),
+    # Client API requests per token (or per address without one) in five minutes; 0 turns the limit off.
+    "API_RATE_LIMIT": env_int("CARAVAN_API_RATE_LIMIT", 300),
 }

@@ -7,3 +7,8 @@ class ApiConfig(AppConfig):
     name = "caravan.api"
     label = "api"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from caravan.api.streaming import connect_events
+
+        connect_events()

@@ -1,3 +1,159 @@
-"""URLs of the api face."""
+"""URLs of the Mastodon client API, OAuth and streaming; every route also answers with a trailing slash."""
 
-urlpatterns: list = []
+from django.urls import re_path
+
+from caravan.api import oauth, streaming
+from caravan.api.http import route
+from caravan.api.views import accounts, filters, instance, lists, media, notifications, search, social, statuses
+from caravan.api.views import timelines as tl
+
+ID = r"(?P<{}>[^/]+)"
+
+
+def r(pattern: str, view, **kwargs):
+    pattern = pattern.replace("<id>", ID.format("object_id"))
+    for name in ("account_id", "status_id", "list_id", "filter_id", "keyword_id", "status_filter_id", "media_id",
+                 "poll_id", "notification_id", "conversation_id", "name", "hashtag"):
+        pattern = pattern.replace(f"<{name}>", ID.format(name))
+    return re_path(rf"^{pattern}/?$", view, **kwargs)
+
+
+A = "api/v1/accounts"
+S = "api/v1/statuses"
+
+urlpatterns = [
+    # OAuth and apps
+    r("api/v1/apps", route(POST=oauth.create_app)),
+    r("api/v1/apps/verify_credentials", route(GET=oauth.verify_app)),
+    r("oauth/authorize", oauth.authorize),
+    r("oauth/token", oauth.token),
+    r("oauth/revoke", oauth.revoke),
+    r(r"\.well-known/oauth-authorization-server", oauth.server_metadata),
+    r("avatars/original/missing.png", lambda request: oauth.default_image("avatar")),
+    r("headers/original/missing.png", lambda request: oauth.default_image("header")),
+    # instance
+    r("api/v1/instance", route(GET=instance.instance_v1)),
+    r("api/v2/instance", route(GET=instance.instance_v2)),
+    r("api/v1/instance/peers", route(GET=instance.peers)),
+    r("api/v1/instance/activity", route(GET=instance.activity)),
+    r("api/v1/instance/rules", route(GET=instance.rules)),
+    r("api/v1/instance/domain_blocks", route(GET=instance.empty)),
+    r("api/v1/instance/extended_description", route(GET=instance.extended_description)),
+    r("api/v1/instance/translation_languages", route(GET=instance.empty_object)),
+    r("api/v1/custom_emojis", route(GET=instance.empty)),
+    r("api/v1/announcements", route(GET=instance.empty)),
+    r("api/v1/trends", route(GET=instance.trending_tags)),
+    r("api/v1/trends/tags", route(GET=instance.trending_tags)),
+    r("api/v1/trends/statuses", route(GET=instance.empty)),
+    r("api/v1/trends/links", route(GET=instance.empty)),
+    r("api/v1/preferences", route(GET=instance.preferences)),
+    r("api/v1/directory", route(GET=instance.empty)),
+    r("api/v1/endorsements", route(GET=instance.empty)),
+    r("api/v1/featured_tags", route(GET=instance.empty)),
+    r("api/v1/featured_tags/suggestions", route(GET=instance.empty)),
+    r("api/v1/scheduled_statuses", route(GET=instance.empty)),
+    r("api/v1/push/subscription", route(GET=lambda request: instance.empty_object(request))),
+    # accounts
+    r(A, route(POST=oauth.register, GET=accounts.get_accounts)),
+    r(f"{A}/verify_credentials", route(GET=accounts.verify_credentials)),
+    r(f"{A}/update_credentials", route(PATCH=accounts.update_credentials, PUT=accounts.update_credentials,
+                                       POST=accounts.update_credentials)),
+    r(f"{A}/lookup", route(GET=accounts.lookup)),
+    r(f"{A}/relationships", route(GET=accounts.relationships)),
+    r(f"{A}/familiar_followers", route(GET=accounts.familiar_followers)),
+    r(f"{A}/search", route(GET=accounts.search)),
+    r(f"{A}/<account_id>", route(GET=accounts.get_account)),
+    r(f"{A}/<account_id>/statuses", route(GET=accounts.statuses)),
+    r(f"{A}/<account_id>/followers", route(GET=accounts.followers)),
+    r(f"{A}/<account_id>/following", route(GET=accounts.following)),
+    r(f"{A}/<account_id>/follow", route(POST=accounts.follow)),
+    r(f"{A}/<account_id>/unfollow", route(POST=accounts.unfollow)),
+    r(f"{A}/<account_id>/remove_from_followers", route(POST=accounts.remove_from_followers)),
+    r(f"{A}/<account_id>/block", route(POST=accounts.block)),
+    r(f"{A}/<account_id>/unblock", route(POST=accounts.unblock)),
+    r(f"{A}/<account_id>/mute", route(POST=accounts.mute)),
+    r(f"{A}/<account_id>/unmute", route(POST=accounts.unmute)),
+    r(f"{A}/<account_id>/note", route(POST=accounts.note)),
+    r(f"{A}/<account_id>/featured_tags", route(GET=accounts.featured_tags)),
+    r(f"{A}/<account_id>/lists", route(GET=accounts.lists_of)),
+    r(f"{A}/<account_id>/identity_proofs", route(GET=accounts.empty_list)),
+    r(f"{A}/<account_id>/endorsements", route(GET=accounts.empty_list)),
+    # statuses and polls
+    r(S, route(POST=statuses.create, GET=statuses.get_many)),
+    r(f"{S}/<status_id>", route(GET=statuses.get, PUT=statuses.edit, DELETE=statuses.delete)),
+    r(f"{S}/<status_id>/context", route(GET=statuses.context)),
+    r(f"{S}/<status_id>/history", route(GET=statuses.history)),
+    r(f"{S}/<status_id>/source", route(GET=statuses.source)),
+    r(f"{S}/<status_id>/reblog", route(POST=statuses.reblog)),
+    r(f"{S}/<status_id>/unreblog", route(POST=statuses.unreblog)),
+    r(f"{S}/<status_id>/favourite", route(POST=statuses.favourite)),
+    r(f"{S}/<status_id>/unfavourite", route(POST=statuses.unfavourite)),
+    r(f"{S}/<status_id>/bookmark", route(POST=statuses.bookmark)),
+    r(f"{S}/<status_id>/unbookmark", route(POST=statuses.unbookmark)),
+    r(f"{S}/<status_id>/mute", route(POST=statuses.mute)),
+    r(f"{S}/<status_id>/unmute", route(POST=statuses.unmute)),
+    r(f"{S}/<status_id>/pin", route(POST=statuses.pin)),
+    r(f"{S}/<status_id>/unpin", route(POST=statuses.unpin)),
+    r(f"{S}/<status_id>/reblogged_by", route(GET=statuses.reblogged_by)),
+    r(f"{S}/<status_id>/favourited_by", route(GET=statuses.favourited_by)),
+    r("api/v1/polls/<poll_id>", route(GET=statuses.get_poll)),
+    r("api/v1/polls/<poll_id>/votes", route(POST=statuses.vote)),
+    # media
+    r("api/v1/media", route(POST=media.upload)),
+    r("api/v2/media", route(POST=media.upload)),
+    r("api/v1/media/<media_id>", route(GET=media.get, PUT=media.update)),
+    # timelines
+    r("api/v1/timelines/home", route(GET=tl.home)),
+    r("api/v1/timelines/public", route(GET=tl.public)),
+    r("api/v1/timelines/tag/<hashtag>", route(GET=tl.tag)),
+    r("api/v1/timelines/list/<list_id>", route(GET=tl.list_)),
+    r("api/v1/bookmarks", route(GET=tl.bookmarks)),
+    r("api/v1/favourites", route(GET=tl.favourites)),
+    r("api/v1/conversations", route(GET=tl.conversations)),
+    r("api/v1/conversations/<conversation_id>", route(DELETE=tl.delete_conversation)),
+    r("api/v1/conversations/<conversation_id>/read", route(POST=tl.read_conversation)),
+    # notifications and markers
+    r("api/v1/notifications", route(GET=notifications.list_)),
+    r("api/v1/notifications/clear", route(POST=notifications.clear)),
+    r("api/v1/notifications/unread_count", route(GET=notifications.count_unread)),
+    r("api/v1/notifications/<notification_id>", route(GET=notifications.get)),
+    r("api/v1/notifications/<notification_id>/dismiss", route(POST=notifications.dismiss)),
+    r("api/v2/notifications", route(GET=notifications.grouped)),
+    r("api/v2/notifications/unread_count", route(GET=notifications.unread_count_v2)),
+    r("api/v1/markers", route(GET=notifications.get_markers, POST=notifications.save_markers)),
+    # lists
+    r("api/v1/lists", route(GET=lists.index, POST=lists.create)),
+    r("api/v1/lists/<list_id>", route(GET=lists.get, PUT=lists.update, DELETE=lists.delete)),
+    r("api/v1/lists/<list_id>/accounts", route(GET=lists.members, POST=lists.add_members,
+                                                DELETE=lists.remove_members)),
+    # filters
+    r("api/v1/filters", route(GET=filters.v1_index)),
+    r("api/v2/filters", route(GET=filters.index, POST=filters.create)),
+    r("api/v2/filters/keywords/<keyword_id>", route(GET=filters.get_keyword, PUT=filters.update_keyword,
+                                                     DELETE=filters.delete_keyword)),
+    r("api/v2/filters/statuses/<status_filter_id>", route(GET=filters.get_status, DELETE=filters.delete_status)),
+    r("api/v2/filters/<filter_id>", route(GET=filters.get, PUT=filters.update, DELETE=filters.delete)),
+    r("api/v2/filters/<filter_id>/keywords", route(GET=filters.keywords, POST=filters.add_keyword)),
+    r("api/v2/filters/<filter_id>/statuses", route(GET=filters.statuses, POST=filters.add_status)),
+    # search
+    r("api/v2/search", route(GET=search.search_v2)),
+    # relationships, tags, reports, suggestions
+    r("api/v1/follow_requests", route(GET=social.follow_requests)),
+    r("api/v1/follow_requests/<account_id>/authorize", route(POST=social.authorize_request)),
+    r("api/v1/follow_requests/<account_id>/reject", route(POST=social.reject_request)),
+    r("api/v1/blocks", route(GET=social.blocks)),
+    r("api/v1/mutes", route(GET=social.mutes)),
+    r("api/v1/domain_blocks", route(GET=social.domain_blocks, POST=social.block_domain,
+                                    DELETE=social.unblock_domain)),
+    r("api/v1/followed_tags", route(GET=social.followed_tags)),
+    r("api/v1/tags/<name>", route(GET=social.get_tag)),
+    r("api/v1/tags/<name>/follow", route(POST=social.follow_tag)),
+    r("api/v1/tags/<name>/unfollow", route(POST=social.unfollow_tag)),
+    r("api/v1/reports", route(POST=social.report)),
+    r("api/v1/suggestions", route(GET=social.suggestions)),
+    r("api/v2/suggestions", route(GET=social.suggestions)),
+    r("api/v1/suggestions/<account_id>", route(DELETE=social.remove_suggestion)),
+    # streaming
+    r("api/v1/streaming/health", streaming.health),
+    re_path(r"^api/v1/streaming/(?P<stream>[a-z:/]+?)/?$", streaming.sse),
+]

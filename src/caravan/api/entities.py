@@ -1,0 +1,446 @@
+"""Mastodon's JSON entities, built from domain objects: plain functions, one per entity.
+
+Statuses are rendered through a `StatusRenderer`, which loads the viewer's own state (favourited, boosted...) and
+v2 filters once for a whole page and shares each author's Account entity between the posts that need it.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from caravan.accounts.models import Account
+from caravan.api.models import Filter
+from caravan.media.models import MediaAttachment
+from caravan.notifications.models import Notification
+from caravan.posts.models import Poll, Post, Tag
+from caravan.posts.rendering import html_to_text
+from caravan.posts.selectors import ViewerState, viewer_state
+
+DEFAULT_AVATAR = "/avatars/original/missing.png"
+DEFAULT_HEADER = "/headers/original/missing.png"
+STATUS_NOTIFICATION_TYPES = {"mention", "status", "reblog", "favourite", "poll", "update", "quote", "quoted_update"}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """RFC 3339 with milliseconds and an upper-case Z, as Mastodon writes it."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def absolute(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else f"{settings.BASE_URL}{url}"
+
+
+def _image_url(field, remote_url: str, default: str) -> str:
+    if field:
+        return absolute(field.url)
+    return remote_url or absolute(default)
+
+
+def account(a: Account) -> dict:
+    data = {
+        "id": str(a.id),
+        "username": a.username,
+        "acct": a.acct,
+        "display_name": a.display_name,
+        "locked": a.locked,
+        "bot": a.bot,
+        "discoverable": a.discoverable,
+        "indexable": a.discoverable,
+        "group": a.group,
+        "created_at": iso(a.created_at),
+        "note": a.note_html,
+        "url": a.url or a.uri,
+        "uri": a.uri,
+        "avatar": _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR),
+        "avatar_static": _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR),
+        "header": _image_url(a.header, a.header_remote_url, DEFAULT_HEADER),
+        "header_static": _image_url(a.header, a.header_remote_url, DEFAULT_HEADER),
+        "followers_count": a.followers_count,
+        "following_count": a.following_count,
+        "statuses_count": a.statuses_count,
+        "last_status_at": a.last_status_at.astimezone(UTC).date().isoformat() if a.last_status_at else None,
+        "hide_collections": False,
+        "emojis": [],
+        "roles": [],
+        "fields": [
+            {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
+            for f in a.fields or []
+        ],
+    }
+    if a.is_local:
+        data["noindex"] = not a.discoverable
+    if a.moved_to_id is not None and a.moved_to is not None:
+        data["moved"] = account(a.moved_to)
+    if a.suspended_at is not None:
+        data["suspended"] = True
+    return data
+
+
+def credential_account(a: Account) -> dict:
+    user = a.user
+    data = account(a)
+    data["source"] = {
+        "privacy": user.default_visibility,
+        "sensitive": user.default_sensitive,
+        "language": user.default_language or None,
+        "note": a.note,
+        "fields": data["fields"],
+        "follow_requests_count": a.follow_requests_received.count(),
+        "hide_collections": False,
+        "discoverable": a.discoverable,
+        "indexable": a.discoverable,
+        "attribution_domains": [],
+    }
+    data["role"] = role(user)
+    return data
+
+
+def role(user) -> dict:
+    if user.is_superuser or user.is_staff:
+        return {"id": "3", "name": "Admin", "color": "", "permissions": "1", "highlighted": True}
+    return {"id": "-99", "name": "", "color": "", "permissions": "0", "highlighted": False}
+
+
+def media_attachment(m: MediaAttachment) -> dict:
+    meta: dict = {}
+    if m.width and m.height:
+        meta["original"] = {"width": m.width, "height": m.height, "size": f"{m.width}x{m.height}",
+                            "aspect": m.width / m.height}
+    if m.thumbnail_width and m.thumbnail_height:
+        meta["small"] = {"width": m.thumbnail_width, "height": m.thumbnail_height,
+                         "size": f"{m.thumbnail_width}x{m.thumbnail_height}",
+                         "aspect": m.thumbnail_width / m.thumbnail_height}
+    if m.type == "image":
+        meta["focus"] = {"x": m.focus_x, "y": m.focus_y}
+    url = absolute(m.file.url) if m.file else (m.remote_url or None)
+    preview = absolute(m.thumbnail.url) if m.thumbnail else url
+    return {
+        "id": str(m.id),
+        "type": m.type if m.type in ("image", "gifv", "video", "audio") else "unknown",
+        "url": url if m.processed else None,
+        "preview_url": preview,
+        "remote_url": m.remote_url or None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": meta,
+        "description": m.description or None,
+        "blurhash": m.blurhash or None,
+    }
+
+
+def poll(p: Poll, state: ViewerState | None = None, viewer: Account | None = None) -> dict:
+    expired = p.expires_at is not None and p.expires_at <= timezone.now()
+    show_counts = not p.hide_totals or expired
+    data = {
+        "id": str(p.id),
+        "expires_at": iso(p.expires_at),
+        "expired": expired,
+        "multiple": p.multiple,
+        "votes_count": p.votes_count,
+        "voters_count": p.voters_count if p.multiple else p.votes_count,
+        "options": [{"title": o.get("title", ""), "votes_count": o.get("votes_count", 0) if show_counts else None}
+                    for o in p.options],
+        "emojis": [],
+    }
+    if viewer is not None:
+        own = sorted((state.poll_votes.get(p.post_id) if state else None) or [])
+        data["voted"] = bool(own) or p.post.account_id == viewer.id if hasattr(p, "post") else bool(own)
+        data["own_votes"] = own
+    return data
+
+
+def tag(t: Tag, following: bool | None = None) -> dict:
+    data = {"id": str(t.id), "name": t.display_name or t.name, "url": f"{settings.BASE_URL}/tags/{t.name}",
+            "history": []}
+    if following is not None:
+        data["following"] = following
+    return data
+
+
+class FilterSet:
+    """The viewer's active v2 filters for one context, matched against statuses."""
+
+    def __init__(self, viewer: Account | None, context: str | None) -> None:
+        self.filters: list[tuple[Filter, list[tuple[str, re.Pattern]], set[int]]] = []
+        if viewer is None or context is None:
+            return
+        now = timezone.now()
+        for f in Filter.objects.filter(account=viewer).prefetch_related("keywords", "statuses"):
+            if context not in (f.context or []) or (f.expires_at and f.expires_at <= now):
+                continue
+            keywords = [(k.keyword, _keyword_pattern(k.keyword, k.whole_word)) for k in f.keywords.all()]
+            self.filters.append((f, keywords, {s.post_id for s in f.statuses.all()}))
+
+    def results(self, post: Post) -> tuple[list[dict], bool]:
+        """The FilterResult list for a post, and whether a `hide` filter matched it."""
+        if not self.filters:
+            return [], False
+        text = None
+        results, hide = [], False
+        for f, keywords, post_ids in self.filters:
+            keyword_matches = []
+            if keywords:
+                if text is None:
+                    text = f"{post.spoiler_text}\n{html_to_text(post.content)}\n" + "\n".join(
+                        m.description for m in post.media_attachments.all()
+                    )
+                keyword_matches = [word for word, pattern in keywords if pattern.search(text)]
+            status_matches = [str(post.id)] if post.id in post_ids else []
+            if keyword_matches or status_matches:
+                results.append({"filter": filter_entity(f), "keyword_matches": keyword_matches or None,
+                                "status_matches": status_matches or None})
+                hide = hide or f.filter_action == "hide"
+        return results, hide
+
+
+def _keyword_pattern(keyword: str, whole_word: bool) -> re.Pattern:
+    escaped = re.escape(keyword)
+    if whole_word:
+        escaped = rf"(?<!\w){escaped}(?!\w)"
+    return re.compile(escaped, re.IGNORECASE)
+
+
+def filter_entity(f: Filter) -> dict:
+    return {
+        "id": str(f.id),
+        "title": f.title,
+        "context": list(f.context or []),
+        "expires_at": iso(f.expires_at),
+        "filter_action": f.filter_action,
+        "keywords": [filter_keyword(k) for k in f.keywords.all()],
+        "statuses": [filter_status(s) for s in f.statuses.all()],
+    }
+
+
+def filter_keyword(k) -> dict:
+    return {"id": str(k.id), "keyword": k.keyword, "whole_word": k.whole_word}
+
+
+def filter_status(s) -> dict:
+    return {"id": str(s.id), "status_id": str(s.post_id)}
+
+
+class StatusRenderer:
+    """Renders a page of posts for one viewer with a fixed number of queries."""
+
+    def __init__(self, viewer: Account | None, posts: Iterable[Post], context: str | None = None) -> None:
+        posts = list(posts)
+        self.viewer = viewer
+        self.state = viewer_state(viewer, posts)
+        self.filters = FilterSet(viewer, context)
+        self._accounts: dict[int, dict] = {}
+
+    def account(self, a: Account) -> dict:
+        data = self._accounts.get(a.id)
+        if data is None:
+            data = self._accounts[a.id] = account(a)
+        return data
+
+    def render(self, post: Post) -> dict:
+        if post.reblog_of_id is not None:
+            original = self.render(post.reblog_of)
+            data = self._base(post)
+            data["reblog"] = original
+            for name in ("favourited", "reblogged", "muted", "bookmarked", "pinned"):
+                if name in original:
+                    data[name] = original[name]
+            data["filtered"] = original.get("filtered", [])
+            return data
+        data = self._base(post)
+        data.update(
+            content=post.content,
+            spoiler_text=post.spoiler_text,
+            sensitive=post.sensitive,
+            language=post.language or None,
+            media_attachments=[media_attachment(m) for m in post.media_attachments.all()],
+            mentions=[{"id": str(m.account.id), "username": m.account.username,
+                       "url": m.account.url or m.account.uri, "acct": m.account.acct} for m in post.mentions.all()],
+            tags=[{"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}
+                  for pt in post.post_tags.all()],
+            poll=self._poll(post),
+        )
+        if self.viewer is not None:
+            state = self.state
+            data["favourited"] = post.id in state.favourited
+            data["reblogged"] = post.id in state.reblogged
+            data["muted"] = (post.thread_root_id or post.id) in state.muted_threads
+            data["bookmarked"] = post.id in state.bookmarked
+            if post.account_id == self.viewer.id:
+                data["pinned"] = post.id in state.pinned
+            data["filtered"], _ = self.filters.results(post)
+        return data
+
+    def _poll(self, post: Post) -> dict | None:
+        try:
+            p = post.poll
+        except Poll.DoesNotExist:
+            return None
+        return poll(p, self.state, self.viewer)
+
+    def _base(self, post: Post) -> dict:
+        return {
+            "id": str(post.id),
+            "created_at": iso(post.created_at),
+            "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+            "in_reply_to_account_id": str(post.in_reply_to_account_id) if post.in_reply_to_account_id else None,
+            "sensitive": False,
+            "spoiler_text": "",
+            "visibility": post.visibility,
+            "language": None,
+            "uri": post.uri,
+            "url": post.url or None,
+            "replies_count": post.replies_count,
+            "reblogs_count": post.reblogs_count,
+            "favourites_count": post.favourites_count,
+            "quotes_count": 0,
+            "edited_at": iso(post.edited_at),
+            "content": "",
+            "reblog": None,
+            "account": self.account(post.account),
+            "media_attachments": [],
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
+            "quote": None,
+            "text": None,
+        }
+
+    def hidden(self, post: Post) -> bool:
+        target = post.reblog_of if post.reblog_of_id else post
+        return self.filters.results(target)[1]
+
+    def render_all(self, posts: Iterable[Post]) -> list[dict]:
+        """Render, dropping posts that a `hide` filter matches."""
+        out = []
+        for post in posts:
+            data = self.render(post)
+            filtered = data.get("filtered") or []
+            if filtered and any(r["filter"]["filter_action"] == "hide" for r in filtered):
+                continue
+            out.append(data)
+        return out
+
+
+def status(post: Post, viewer: Account | None, context: str | None = None) -> dict:
+    return StatusRenderer(viewer, [post], context).render(post)
+
+
+def statuses(posts: list[Post], viewer: Account | None, context: str | None = None) -> list[dict]:
+    return StatusRenderer(viewer, posts, context).render_all(posts)
+
+
+def notifications(items: list[Notification], viewer: Account) -> list[dict]:
+    from caravan.posts.selectors import load_posts
+
+    posts = {p.id: p for p in load_posts([n.post_id for n in items if n.post_id])}
+    renderer = StatusRenderer(viewer, posts.values(), "notifications")
+    out = []
+    for n in items:
+        data = {
+            "id": str(n.id),
+            "type": n.type,
+            "group_key": f"{n.type}-{n.post_id}" if n.type in ("favourite", "reblog") and n.post_id
+            else f"ungrouped-{n.id}",
+            "created_at": iso(n.created_at),
+            "account": renderer.account(n.from_account),
+        }
+        if n.type in STATUS_NOTIFICATION_TYPES:
+            post = posts.get(n.post_id)
+            if post is None:
+                continue
+            data["status"] = renderer.render(post)
+        out.append(data)
+    return out
+
+
+def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
+    """Relationship entities for many accounts in a fixed number of queries."""
+    from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
+
+    ids = [t.id for t in targets]
+    following = {f.target_account_id: f for f in Follow.objects.filter(account=viewer, target_account_id__in=ids)}
+    followed_by = set(Follow.objects.filter(target_account=viewer, account_id__in=ids).values_list("account_id",
+                                                                                                  flat=True))
+    requested = set(FollowRequest.objects.filter(account=viewer, target_account_id__in=ids)
+                    .values_list("target_account_id", flat=True))
+    requested_by = set(FollowRequest.objects.filter(target_account=viewer, account_id__in=ids)
+                       .values_list("account_id", flat=True))
+    blocking = set(Block.objects.filter(account=viewer, target_account_id__in=ids)
+                   .values_list("target_account_id", flat=True))
+    blocked_by = set(Block.objects.filter(target_account=viewer, account_id__in=ids).values_list("account_id",
+                                                                                                flat=True))
+    mutes = {m.target_account_id: m for m in Mute.objects.filter(account=viewer, target_account_id__in=ids)}
+    notes = dict(AccountNote.objects.filter(account=viewer, target_account_id__in=ids)
+                 .values_list("target_account_id", "comment"))
+    domains = set(DomainBlock.objects.filter(account=viewer).values_list("domain", flat=True))
+    out = []
+    for t in targets:
+        follow = following.get(t.id)
+        mute = mutes.get(t.id)
+        out.append({
+            "id": str(t.id),
+            "following": follow is not None,
+            "showing_reblogs": follow.show_reblogs if follow else False,
+            "notifying": follow.notify if follow else False,
+            "languages": follow.languages if follow else None,
+            "followed_by": t.id in followed_by,
+            "blocking": t.id in blocking,
+            "blocked_by": t.id in blocked_by,
+            "muting": mute is not None,
+            "muting_notifications": bool(mute and mute.hide_notifications),
+            "muting_expires_at": iso(mute.expires_at) if mute else None,
+            "requested": t.id in requested,
+            "requested_by": t.id in requested_by,
+            "domain_blocking": bool(t.domain and t.domain in domains),
+            "endorsed": False,
+            "note": notes.get(t.id, ""),
+        })
+    return out
+
+
+def list_entity(lst) -> dict:
+    return {"id": str(lst.id), "title": lst.title, "replies_policy": lst.replies_policy, "exclusive": lst.exclusive}
+
+
+def rule(r) -> dict:
+    return {"id": str(r.id), "text": r.text, "hint": r.hint}
+
+
+def marker(m) -> dict:
+    return {"last_read_id": str(m.last_read_id), "version": m.version, "updated_at": iso(m.updated_at)}
+
+
+def report(r, target: Account) -> dict:
+    return {
+        "id": str(r.id),
+        "action_taken": r.action_taken,
+        "action_taken_at": None,
+        "category": r.category,
+        "comment": r.comment,
+        "forwarded": r.forward,
+        "created_at": iso(r.created_at),
+        "status_ids": [str(i) for i in r.post_ids] or None,
+        "rule_ids": [str(i) for i in r.rule_ids] or None,
+        "target_account": account(target),
+    }
+
+
+def application(app, website: str = "", scopes: str = "read") -> dict:
+    redirect_uris = app.redirect_uris.split()
+    return {
+        "id": str(app.id),
+        "name": app.name,
+        "website": website or None,
+        "scopes": scopes.split(),
+        "redirect_uri": "\n".join(redirect_uris),
+        "redirect_uris": redirect_uris,
+        "vapid_key": "",
+    }

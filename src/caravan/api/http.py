@@ -1,0 +1,244 @@
+"""The client API's HTTP conventions in one place: bearer-token auth and scopes, JSON (orjson) responses, Mastodon
+errors (`{"error": ...}` with the right status), rate-limit headers and Link pagination headers.
+"""
+
+import functools
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from caravan.accounts.models import Account, User
+from caravan.api.params import Params, read_params
+from caravan.api.scopes import expand
+from caravan.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+TOKEN_CACHE_SECONDS = 10.0
+RATE_WINDOW = 300
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    token_id: int
+    user_id: int | None
+    application_id: int
+    scopes: frozenset[str]
+
+
+# token checksum -> (valid until, TokenInfo | None). Revoking drops the entry here; other processes see the
+# revocation within TOKEN_CACHE_SECONDS.
+_tokens: dict[str, tuple[float, TokenInfo | None]] = {}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+def json_response(data: Any, status: int = 200, headers: dict | None = None) -> HttpResponse:
+    response = HttpResponse(
+        orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS), status=status, content_type="application/json; charset=utf-8"
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(status: int, message: str, **extra: Any) -> HttpResponse:
+    return json_response({"error": message, **extra}, status=status)
+
+
+def token_checksum(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def forget_token(token: str) -> None:
+    _tokens.pop(token_checksum(token), None)
+
+
+def _lookup_token(token: str) -> TokenInfo | None:
+    from oauth2_provider.models import AccessToken
+
+    checksum = token_checksum(token)
+    now = time.monotonic()
+    cached = _tokens.get(checksum)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = AccessToken.objects.filter(token_checksum=checksum).values_list(
+        "id", "user_id", "application_id", "scope", "expires"
+    ).first()
+    info = None
+    if row is not None and (row[4] is None or row[4] > datetime.now(UTC)):
+        info = TokenInfo(row[0], row[1], row[2], frozenset(expand(row[3].split())))
+    if len(_tokens) > 50_000:
+        _tokens.clear()
+    _tokens[checksum] = (now + TOKEN_CACHE_SECONDS, info)
+    return info
+
+
+def bearer_token(request: HttpRequest) -> str:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.GET.get("access_token", "") or (
+        request.POST.get("access_token", "") if request.method == "POST" and request.content_type != "application/json"
+        else ""
+    )
+
+
+def authenticate(request: HttpRequest) -> None:
+    """Set request.token (TokenInfo|None), request.viewer (Account|None) and request.api_user (User|None)."""
+    request.token, request.viewer, request.api_user = None, None, None
+    token = bearer_token(request)
+    if not token:
+        return
+    info = _lookup_token(token)
+    if info is None:
+        raise ApiError(401, "The access token is invalid")
+    request.token = info
+    if info.user_id is not None:
+        user = User.objects.select_related("account").filter(pk=info.user_id).first()
+        if user is None or not user.is_active or user.account is None:
+            raise ApiError(401, "The access token is invalid")
+        request.api_user, request.viewer = user, user.account
+
+
+def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:
+    limit = settings.CARAVAN["API_RATE_LIMIT"]
+    if not limit:
+        return {}
+    now = int(time.time())
+    window = now // RATE_WINDOW
+    who = f"t{request.token.token_id}" if request.token else f"ip{request.META.get('REMOTE_ADDR', '')}"
+    key = f"api-rate:{who}:{window}"
+    if cache.add(key, 1, RATE_WINDOW + 5):
+        used = 1
+    else:
+        try:
+            used = cache.incr(key)
+        except ValueError:
+            used = 1
+    reset = datetime.fromtimestamp((window + 1) * RATE_WINDOW, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(0, limit - used)),
+               "X-RateLimit-Reset": reset}
+    if used > limit:
+        raise ApiError(429, "Too many requests", _headers=headers)
+    return headers
+
+
+def api(*, auth: str = "user", scope: str | None = None) -> Callable:
+    """Wrap a view that returns JSON-ready data (or an HttpResponse).
+
+    auth: "user" (a user's token), "app" (any token), "optional" (token used when given), "none".
+    scope: the granular scope a token must grant ("read:statuses"); parents (read) grant it too.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            headers: dict[str, str] = {}
+            try:
+                authenticate(request)
+                if auth in ("user", "app") and request.token is None:
+                    raise ApiError(401, "The access token is invalid")
+                if auth == "user" and request.viewer is None:
+                    raise ApiError(422, "This method requires an authenticated user")
+                if scope and request.token is not None and auth != "optional" and scope not in request.token.scopes:
+                    raise ApiError(403, "This action is outside the authorized scopes")
+                if auth == "user" and not request.api_user.approved:
+                    raise ApiError(403, "Your login is currently pending approval")
+                headers = _rate_limit_headers(request)
+                result = view(request, *args, **kwargs)
+            except ApiError as error:
+                extra = {k: v for k, v in error.extra.items() if not k.startswith("_")}
+                response = error_response(error.status, error.message, **extra)
+                headers = error.extra.get("_headers", headers)
+            except DomainError as error:
+                response = error_response(error.status, error.message)
+            except (Http404, ObjectDoesNotExist):
+                response = error_response(404, "Record not found")
+            except Exception:  # a client must always get JSON, even for our own bugs
+                logger.exception("client API error on %s %s", request.method, request.path)
+                response = error_response(500, "Internal server error")
+            else:
+                response = result if isinstance(result, HttpResponse) else json_response(result)
+            for name, value in headers.items():
+                response[name] = value
+            return response
+
+        wrapper.csrf_exempt = True
+        return wrapper
+
+    return decorate
+
+
+def route(**handlers: Callable) -> Callable:
+    """One URL, a view per HTTP method (GET=..., POST=...); others get a JSON 405."""
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        handler = handlers.get(request.method) or (handlers.get("GET") if request.method == "HEAD" else None)
+        if handler is None:
+            return error_response(405, "Method not allowed")
+        return handler(request, *args, **kwargs)
+
+    return dispatch
+
+
+def params(request: HttpRequest) -> Params:
+    return read_params(request)
+
+
+def paginated(request: HttpRequest, data: list, ids: list[int]) -> HttpResponse:
+    """A page of results with Mastodon's Link header (next = older via max_id, prev = newer via min_id)."""
+    response = json_response(data)
+    if ids:
+        keep = [(k, v) for k, values in request.GET.lists() for v in values
+                if k not in ("max_id", "min_id", "since_id", "access_token") and "," not in v]
+        base = f"{settings.BASE_URL}{request.path}"
+        next_url = f"{base}?{urlencode([*keep, ('max_id', str(ids[-1]))])}"
+        prev_url = f"{base}?{urlencode([*keep, ('min_id', str(ids[0]))])}"
+        response["Link"] = f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'
+    return response
+
+
+def offset_paginated(request: HttpRequest, data: list, offset: int, limit: int) -> HttpResponse:
+    """Results paged by offset (follow suggestions, search); Link carries the next offset."""
+    response = json_response(data)
+    if len(data) >= limit:
+        keep = [(k, v) for k, v in request.GET.items() if k not in ("offset", "access_token")]
+        response["Link"] = (
+            f'<{settings.BASE_URL}{request.path}?{urlencode([*keep, ("offset", str(offset + limit))])}>; rel="next"'
+        )
+    return response
+
+
+def get_or_404(queryset, **lookup: Any):
+    for value in lookup.values():
+        if isinstance(value, str) and not value.isdigit() and lookup.get("pk") is value:
+            raise Http404
+    try:
+        return queryset.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def account_or_404(account_id: str) -> Account:
+    try:
+        return Account.objects.get(pk=int(account_id), suspended_at__isnull=True)
+    except (Account.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,278 @@
+"""OAuth 2 the way Mastodon apps expect it, on django-oauth-toolkit: app registration, the authorization page
+(sign in, then approve), the token and revoke endpoints, RFC 8414 metadata, and sign-up through the API.
+"""
+
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+from django.conf import settings
+from django.contrib.auth import authenticate, login
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.oauth2_backends import OAuthLibCore
+from oauthlib.common import generate_token
+
+from caravan.accounts.models import User
+from caravan.accounts.services import register_user
+from caravan.api import entities
+from caravan.api.http import ApiError, api, error_response, forget_token, json_response, params
+from caravan.api.models import AppProfile
+from caravan.api.params import read_params
+from caravan.api.scopes import all_scopes, expand
+from caravan.api.scopes import parse as parse_scopes
+from caravan.errors import DomainError
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+
+
+class _Core(OAuthLibCore):
+    """oauthlib's view of a request, reading the body as the rest of the API does (JSON too)."""
+
+    def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:
+        if request.content_type == "application/json":
+            try:
+                data = orjson.loads(request.body or b"{}")
+            except orjson.JSONDecodeError:
+                return []
+            return [(k, str(v)) for k, v in data.items() if isinstance(v, str | int)] if isinstance(data, dict) else []
+        return list(request.POST.items())
+
+
+_core: _Core | None = None
+
+
+def core() -> _Core:
+    global _core
+    if _core is None:
+        _core = _Core()
+    return _core
+
+
+def _redirect(location: str) -> HttpResponse:
+    # Apps register custom schemes (myapp://callback); Django's HttpResponseRedirect refuses those.
+    response = HttpResponse(status=302)
+    response["Location"] = location
+    return response
+
+
+def _app_scopes(app: Application) -> str:
+    profile = getattr(app, "profile", None)
+    return profile.scopes if profile is not None else "read"
+
+
+@api(auth="none")
+def create_app(request: HttpRequest):
+    p = params(request)
+    name = (p.str("client_name") or "").strip()
+    if not name:
+        raise ApiError(422, "Validation failed: Application name can't be blank")
+    raw_uris = p.get("redirect_uris")
+    uris = [u.strip() for u in (raw_uris if isinstance(raw_uris, list) else str(raw_uris or "").split("\n"))]
+    uris = [u for u in uris if u]
+    if not uris:
+        raise ApiError(422, "Validation failed: Redirect URI can't be blank")
+    for uri in uris:
+        parts = urlsplit(uri)
+        if uri != OOB and (not parts.scheme or "#" in uri or any(c.isspace() for c in uri)):
+            raise ApiError(422, "Validation failed: Redirect URI must be an absolute URI.")
+    scopes = parse_scopes(p.get("scopes") or "read")
+    unknown = [s for s in scopes if s not in all_scopes()]
+    if unknown:
+        raise ApiError(422, f"Validation failed: Scopes are not valid ({' '.join(unknown)})")
+    website = (p.str("website") or "").strip()[:2000]
+    secret = generate_token()
+    with transaction.atomic():
+        app = Application(
+            name=name[:255],
+            redirect_uris=" ".join(uris),
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+            client_secret=secret,
+            hash_client_secret=True,
+            algorithm="",
+        )
+        app.save()
+        AppProfile.objects.create(application=app, website=website, scopes=" ".join(scopes))
+    data = entities.application(app, website, " ".join(scopes))
+    data.update(client_id=app.client_id, client_secret=secret, client_secret_expires_at=0)
+    return data
+
+
+@api(auth="app")
+def verify_app(request: HttpRequest):
+    app = Application.objects.select_related("profile").get(pk=request.token.application_id)
+    profile = getattr(app, "profile", None)
+    return entities.application(app, profile.website if profile else "", _app_scopes(app))
+
+
+def _authorize_context(request: HttpRequest) -> dict:
+    query = request.GET.copy()
+    query.pop("force_login", None)
+    return {"action": f"{request.path}?{query.urlencode()}"}
+
+
+def authorize(request: HttpRequest) -> HttpResponse:
+    """Sign in (when needed), then show what the app asks for; approving redirects back with a code."""
+    if request.method == "POST" and request.POST.get("intent") == "login":
+        return _login(request)
+    if request.GET.get("force_login") not in (None, "", "false", "0") and request.method == "GET":
+        return render(request, "api/login.html", _authorize_context(request))
+    if not request.user.is_authenticated:
+        return render(request, "api/login.html", _authorize_context(request))
+    try:
+        scopes, credentials = core().validate_authorization_request(request)
+    except OAuthToolkitError as error:
+        return render(request, "api/oauth_error.html",
+                      {"error": error.oauthlib_error.description or error.oauthlib_error.error}, status=400)
+    app = Application.objects.select_related("profile").get(client_id=credentials["client_id"])
+    allowed = expand(_app_scopes(app).split())
+    if not set(scopes) <= allowed:
+        return render(request, "api/oauth_error.html",
+                      {"error": "The requested scope is invalid, unknown, or malformed."}, status=400)
+    if request.method != "POST":
+        return render(request, "api/authorize.html",
+                      {"app": app, "scopes": scopes, **_authorize_context(request)})
+    allow = request.POST.get("intent") == "approve"
+    try:
+        location, _headers, _body, _status = core().create_authorization_response(
+            request, scopes=" ".join(scopes), credentials=credentials, allow=allow
+        )
+    except OAuthToolkitError as error:
+        redirect_uri = getattr(error, "redirect_uri", None) or credentials.get("redirect_uri")
+        if redirect_uri and redirect_uri != OOB:
+            return _redirect(error.oauthlib_error.in_uri(redirect_uri))
+        return render(request, "api/oauth_error.html", {"error": error.oauthlib_error.description}, status=400)
+    if location.startswith(OOB):
+        code = parse_qs(urlsplit(location).query).get("code", [""])[0]
+        return render(request, "api/oob.html", {"code": code, "app": app})
+    return _redirect(location)
+
+
+def _login(request: HttpRequest) -> HttpResponse:
+    identifier = (request.POST.get("username") or "").strip().lstrip("@")
+    password = request.POST.get("password") or ""
+    if "@" in identifier:
+        match = User.objects.filter(email__iexact=identifier).first()
+        identifier = match.username if match else identifier
+    user = authenticate(request, username=identifier, password=password)
+    if user is None:
+        context = {**_authorize_context(request), "failed": True, "username": identifier}
+        return render(request, "api/login.html", context, status=401)
+    login(request, user)
+    return _redirect(_authorize_context(request)["action"])
+
+
+@csrf_exempt
+def token(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return error_response(405, "Method not allowed")
+    if request.POST.get("grant_type") == "password":
+        return json_response({"error": "unsupported_grant_type",
+                              "error_description": "The password grant is not supported."}, status=400)
+    _uri, headers, body, status = core().create_token_response(request)
+    data = orjson.loads(body) if body else {}
+    if status == 200:
+        data = {"access_token": data["access_token"], "token_type": "Bearer", "scope": data.get("scope", ""),
+                "created_at": int(time.time())}
+    response = json_response(data, status=status)
+    for name in ("WWW-Authenticate",):
+        if name in headers:
+            response[name] = headers[name]
+    return response
+
+
+@csrf_exempt
+def revoke(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return error_response(405, "Method not allowed")
+    token_value = str(read_params(request).get("token") or "")
+    _uri, _headers, body, status = core().create_revocation_response(request)
+    if token_value:
+        forget_token(token_value)
+    if status != 200:
+        return json_response(orjson.loads(body) if body else {"error": "unauthorized_client"}, status=status)
+    return json_response({})
+
+
+def server_metadata(request: HttpRequest) -> HttpResponse:
+    base = settings.BASE_URL
+    return json_response({
+        "issuer": f"{base}/",
+        "service_documentation": "https://docs.joinmastodon.org/",
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "app_registration_endpoint": f"{base}/api/v1/apps",
+        "scopes_supported": sorted(all_scopes()),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": ["authorization_code", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+    })
+
+
+def issue_token(user: User, application_id: int, scopes: str) -> AccessToken:
+    return AccessToken.objects.create(
+        user=user,
+        application_id=application_id,
+        token=generate_token(),
+        expires=timezone.now() + timedelta(seconds=settings.OAUTH2_PROVIDER["ACCESS_TOKEN_EXPIRE_SECONDS"]),
+        scope=scopes,
+    )
+
+
+@api(auth="app", scope="write:accounts")
+def register(request: HttpRequest):
+    """Sign up through an app (`POST /api/v1/accounts`): the new user's token comes back at once."""
+    p = params(request)
+    try:
+        user = register_user(
+            username=p.str("username") or "",
+            password=p.str("password") or "",
+            email=p.str("email") or "",
+            agreement=bool(p.bool("agreement", False)),
+            reason=p.str("reason") or "",
+            locale=p.str("locale") or "",
+            invite_code=p.str("invite_code") or "",
+        )
+    except DomainError as error:
+        if error.status != 422:
+            raise
+        field = error.field or "base"
+        raise ApiError(422, f"Validation failed: {error.message}",
+                       details={field: [{"error": error.code if error.code.startswith("ERR_") else "ERR_INVALID",
+                                         "description": error.message}]}) from None
+    app = Application.objects.select_related("profile").get(pk=request.token.application_id)
+    issued = issue_token(user, app.pk, _app_scopes(app))
+    return {"access_token": issued.token, "token_type": "Bearer", "scope": issued.scope,
+            "created_at": int(issued.created.timestamp())}
+
+
+def default_image(kind: str) -> HttpResponse:
+    """The image shown for accounts without an avatar or header (a real URL, as apps expect)."""
+    return HttpResponse(_default_images()[kind], content_type="image/png",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+_images: dict[str, bytes] = {}
+
+
+def _default_images() -> dict[str, bytes]:
+    if not _images:
+        import io
+
+        from PIL import Image
+
+        for kind, size, colour in (("avatar", (400, 400), (180, 160, 140)), ("header", (1500, 500), (220, 210, 200))):
+            out = io.BytesIO()
+            Image.new("RGB", size, colour).save(out, "PNG", optimize=True)
+            _images[kind] = out.getvalue()
+    return _images

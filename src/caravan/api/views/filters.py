@@ -1,0 +1,142 @@
+"""Filters v2 (keywords and statuses that are warned about or hidden), and the v1 list apps still ask for."""
+
+from django.http import Http404, HttpRequest
+
+from caravan.api import entities
+from caravan.api import services as api_services
+from caravan.api.http import api, params
+from caravan.api.models import Filter, FilterKeyword, FilterStatus
+from caravan.api.streaming import publish_filters_changed
+from caravan.posts.selectors import get_readable_post
+
+
+def _own(request: HttpRequest, filter_id: str) -> Filter:
+    found = Filter.objects.filter(pk=int(filter_id) if filter_id.isdigit() else 0, account=request.viewer).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _keywords(p) -> list[dict]:
+    return [k for k in p.list("keywords_attributes") if isinstance(k, dict)]
+
+
+@api(scope="read:filters")
+def index(request: HttpRequest):
+    return [entities.filter_entity(f) for f in
+            Filter.objects.filter(account=request.viewer).prefetch_related("keywords", "statuses").order_by("id")]
+
+
+@api(scope="write:filters")
+def create(request: HttpRequest):
+    p = params(request)
+    created = api_services.create_filter(
+        request.viewer, title=p.str("title") or "", context=[str(c) for c in p.list("context")],
+        filter_action=p.str("filter_action") or "warn", expires_in=p.int("expires_in"), keywords=_keywords(p),
+    )
+    publish_filters_changed(request.viewer.id)
+    return entities.filter_entity(created)
+
+
+@api(scope="read:filters")
+def get(request: HttpRequest, filter_id: str):
+    return entities.filter_entity(_own(request, filter_id))
+
+
+@api(scope="write:filters")
+def update(request: HttpRequest, filter_id: str):
+    p = params(request)
+    f = api_services.update_filter(
+        _own(request, filter_id), title=p.str("title"),
+        context=[str(c) for c in p.list("context")] if "context" in p else None,
+        filter_action=p.str("filter_action"), expires_in=p.int("expires_in"), keywords=_keywords(p),
+    )
+    publish_filters_changed(request.viewer.id)
+    return entities.filter_entity(f)
+
+
+@api(scope="write:filters")
+def delete(request: HttpRequest, filter_id: str):
+    _own(request, filter_id).delete()
+    publish_filters_changed(request.viewer.id)
+    return {}
+
+
+@api(scope="read:filters")
+def keywords(request: HttpRequest, filter_id: str):
+    return [entities.filter_keyword(k) for k in _own(request, filter_id).keywords.all()]
+
+
+@api(scope="write:filters")
+def add_keyword(request: HttpRequest, filter_id: str):
+    p = params(request)
+    k = api_services.add_filter_keyword(_own(request, filter_id), p.str("keyword") or "",
+                                        bool(p.bool("whole_word", True)))
+    return entities.filter_keyword(k)
+
+
+def _own_keyword(request: HttpRequest, keyword_id: str) -> FilterKeyword:
+    found = FilterKeyword.objects.filter(pk=int(keyword_id) if keyword_id.isdigit() else 0,
+                                         filter__account=request.viewer).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@api(scope="read:filters")
+def get_keyword(request: HttpRequest, keyword_id: str):
+    return entities.filter_keyword(_own_keyword(request, keyword_id))
+
+
+@api(scope="write:filters")
+def update_keyword(request: HttpRequest, keyword_id: str):
+    p = params(request)
+    k = api_services.update_filter_keyword(_own_keyword(request, keyword_id), p.str("keyword"), p.bool("whole_word"))
+    return entities.filter_keyword(k)
+
+
+@api(scope="write:filters")
+def delete_keyword(request: HttpRequest, keyword_id: str):
+    _own_keyword(request, keyword_id).delete()
+    return {}
+
+
+@api(scope="read:filters")
+def statuses(request: HttpRequest, filter_id: str):
+    return [entities.filter_status(s) for s in _own(request, filter_id).statuses.all()]
+
+
+@api(scope="write:filters")
+def add_status(request: HttpRequest, filter_id: str):
+    post = get_readable_post(params(request).str("status_id") or "", request.viewer)
+    return entities.filter_status(api_services.add_filter_status(_own(request, filter_id), post, request.viewer))
+
+
+def _own_status(request: HttpRequest, status_filter_id: str) -> FilterStatus:
+    found = FilterStatus.objects.filter(pk=int(status_filter_id) if status_filter_id.isdigit() else 0,
+                                        filter__account=request.viewer).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@api(scope="read:filters")
+def get_status(request: HttpRequest, status_filter_id: str):
+    return entities.filter_status(_own_status(request, status_filter_id))
+
+
+@api(scope="write:filters")
+def delete_status(request: HttpRequest, status_filter_id: str):
+    _own_status(request, status_filter_id).delete()
+    return {}
+
+
+@api(scope="read:filters")
+def v1_index(request: HttpRequest):
+    """v1 filters: each v2 keyword shown as a v1 filter, as Mastodon does."""
+    out = []
+    for f in Filter.objects.filter(account=request.viewer).prefetch_related("keywords"):
+        for k in f.keywords.all():
+            out.append({"id": str(k.id), "phrase": k.keyword, "context": f.context, "whole_word": k.whole_word,
+                        "expires_at": entities.iso(f.expires_at), "irreversible": f.filter_action == "hide"})
+    return out

@@ -1,0 +1,57 @@
+"""Search v2: accounts, hashtags and statuses, each through the search selectors (which ask posts.visibility)."""
+
+from django.http import HttpRequest
+
+from caravan.api import entities
+from caravan.api.http import api, params
+from caravan.errors import DomainError
+from caravan.posts.models import FollowedTag
+from caravan.posts.selectors import get_readable_post, load_posts
+from caravan.search.selectors import search_accounts, search_posts, search_tags
+
+
+def _resolve_url(query: str, viewer) -> list:
+    """A pasted link to one of our posts finds that post (when the viewer may read it)."""
+    from caravan.posts.models import Post
+
+    post = Post.objects.filter(url=query).first() or Post.objects.filter(uri=query).first()
+    if post is None:
+        return []
+    try:
+        return [get_readable_post(post.id, viewer)]
+    except DomainError:
+        return []
+
+
+@api(auth="optional", scope="read:search")
+def search_v2(request: HttpRequest):
+    p = params(request)
+    query = (p.str("q") or "").strip()
+    if not query:
+        raise DomainError("q is required", field="q", status=400)
+    kind = p.str("type")
+    limit = max(1, min(p.int("limit", 20) or 20, 40))
+    offset = max(0, p.int("offset", 0) or 0)
+    viewer = request.viewer
+    if offset and viewer is None:
+        raise DomainError("Search queries with offset require an access token", status=401)
+    account_id = p.str("account_id")
+    result: dict = {"accounts": [], "statuses": [], "hashtags": []}
+    if kind in (None, "accounts"):
+        found = search_accounts(query, limit=limit, offset=offset, viewer=viewer,
+                                following_only=bool(p.bool("following", False)) and viewer is not None)
+        result["accounts"] = [entities.account(a) for a in found]
+    if kind in (None, "hashtags"):
+        tags = search_tags(query, limit=limit, offset=offset)
+        followed = set()
+        if viewer is not None:
+            followed = set(FollowedTag.objects.filter(account=viewer, tag__in=tags).values_list("tag_id", flat=True))
+        result["hashtags"] = [entities.tag(t, t.id in followed if viewer else None) for t in tags]
+    if kind in (None, "statuses"):
+        if query.startswith(("http://", "https://")):
+            found_posts = _resolve_url(query, viewer)
+        else:
+            found_posts = search_posts(viewer, query, limit=limit, offset=offset,
+                                       account_id=int(account_id) if account_id and account_id.isdigit() else None)
+        result["statuses"] = entities.statuses(load_posts([post.id for post in found_posts]), viewer)
+    return result

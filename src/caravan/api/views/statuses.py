@@ -1,0 +1,277 @@
+"""Statuses: posting (with media, polls, replies and Idempotency-Key), editing, deleting, threads, and the
+viewer's actions on a status (boost, favourite, bookmark, mute, pin) and polls."""
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+
+from caravan.api import entities
+from caravan.api import services as api_services
+from caravan.api.http import api, params
+from caravan.api.params import Params
+from caravan.errors import DomainError
+from caravan.media.models import MediaAttachment
+from caravan.posts import services as posts
+from caravan.posts.models import Poll, Post
+from caravan.posts.selectors import (
+    accounts_who_favourited,
+    accounts_who_reblogged,
+    edit_history,
+    get_readable_post,
+    load_posts,
+    thread_context,
+)
+from caravan.posts.services import PollSpec
+from caravan.posts.visibility import can_read, visible_posts
+
+
+def _media(p: Params, viewer) -> list[MediaAttachment] | None:
+    if "media_ids" not in p:
+        return None
+    ids = []
+    for value in p.list("media_ids"):
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            raise DomainError("media_ids must be ids of uploaded media", field="media_ids") from None
+    found = {m.id: m for m in MediaAttachment.objects.filter(pk__in=ids, account=viewer)}
+    if len(found) != len(set(ids)):
+        raise DomainError("Some of the media were not found", field="media_ids")
+    return [found[i] for i in ids]
+
+
+def _poll(p: Params) -> PollSpec | None:
+    poll = p.dict("poll")
+    if not poll:
+        return None
+    options = poll.get("options")
+    if isinstance(options, dict):
+        options = list(options.values())
+    if not isinstance(options, list):
+        raise DomainError("poll[options] must be a list", field="poll")
+    try:
+        expires_in = int(poll.get("expires_in") or 86400)
+    except (TypeError, ValueError):
+        raise DomainError("poll[expires_in] must be a number of seconds", field="poll") from None
+    from caravan.api.params import as_bool
+
+    return PollSpec(options=[str(o) for o in options], expires_in=expires_in,
+                    multiple=bool(as_bool(poll.get("multiple"), False)),
+                    hide_totals=bool(as_bool(poll.get("hide_totals"), False)))
+
+
+@api(scope="write:statuses")
+def create(request: HttpRequest):
+    p = params(request)
+    viewer = request.viewer
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key:
+        existing = api_services.idempotent_post(viewer, key)
+        if existing is not None:
+            return entities.status(load_posts([existing.id])[0], viewer)
+    if p.get("scheduled_at"):
+        raise DomainError("Scheduled posts are not supported on this server", field="scheduled_at")
+    in_reply_to = None
+    if p.str("in_reply_to_id"):
+        in_reply_to = get_readable_post(p.str("in_reply_to_id"), viewer)
+    user = request.api_user
+    with transaction.atomic():
+        post = posts.create_post(
+            viewer,
+            p.str("status") or "",
+            spoiler_text=p.str("spoiler_text") or "",
+            sensitive=bool(p.bool("sensitive", user.default_sensitive)),
+            visibility=p.str("visibility") or user.default_visibility,
+            language=p.str("language") or user.default_language,
+            in_reply_to=in_reply_to,
+            media=_media(p, viewer),
+            poll=_poll(p),
+        )
+        if key:
+            api_services.remember_idempotent_post(viewer, key, post)
+    return entities.status(load_posts([post.id])[0], viewer)
+
+
+@api(auth="optional", scope="read:statuses")
+def get(request: HttpRequest, status_id: str):
+    return entities.status(get_readable_post(status_id, request.viewer), request.viewer, "thread")
+
+
+@api(auth="optional", scope="read:statuses")
+def get_many(request: HttpRequest):
+    ids = [int(i) for i in params(request).list("id") if str(i).isdigit()][:40]
+    found = [post for post in load_posts(ids) if can_read(post, request.viewer)]
+    return entities.statuses(found, request.viewer)
+
+
+@api(scope="write:statuses")
+def edit(request: HttpRequest, status_id: str):
+    p = params(request)
+    post = get_readable_post(status_id, request.viewer)
+    media = _media(p, request.viewer)
+    for item in p.list("media_attributes"):
+        if isinstance(item, dict) and str(item.get("id", "")).isdigit():
+            from caravan.media.services import update_media
+
+            found = MediaAttachment.objects.filter(pk=int(item["id"]), account=request.viewer).first()
+            if found is not None:
+                update_media(found, description=item.get("description"), focus=item.get("focus"))
+    posts.edit_post(
+        post, request.viewer,
+        p.str("status") if "status" in p else None,
+        spoiler_text=p.str("spoiler_text", "") if "spoiler_text" in p else None,
+        sensitive=p.bool("sensitive"),
+        language=p.str("language"),
+        media=media,
+        poll=_poll(p),
+    )
+    return entities.status(load_posts([post.id])[0], request.viewer)
+
+
+@api(scope="write:statuses")
+def delete(request: HttpRequest, status_id: str):
+    post = get_readable_post(status_id, request.viewer)
+    data = entities.status(post, request.viewer)
+    data["text"] = post.text
+    posts.delete_post(post, request.viewer)
+    return data
+
+
+@api(auth="optional", scope="read:statuses")
+def context(request: HttpRequest, status_id: str):
+    post = get_readable_post(status_id, request.viewer)
+    ancestors, descendants = thread_context(post, request.viewer)
+    renderer = entities.StatusRenderer(request.viewer, ancestors + descendants, "thread")
+    return {"ancestors": renderer.render_all(ancestors), "descendants": renderer.render_all(descendants)}
+
+
+@api(scope="read:statuses")
+def history(request: HttpRequest, status_id: str):
+    post = get_readable_post(status_id, request.viewer)
+    account = entities.account(post.account)
+    media = {m.id: m for m in MediaAttachment.objects.filter(post=post)}
+    out = []
+    for version in edit_history(post) or []:
+        out.append({
+            "content": version.content,
+            "spoiler_text": version.spoiler_text,
+            "sensitive": version.sensitive,
+            "created_at": entities.iso(version.created_at),
+            "account": account,
+            "poll": {"options": [{"title": t} for t in version.poll_options]} if version.poll_options else None,
+            "media_attachments": [entities.media_attachment(media[i]) for i in version.media_ids if i in media],
+            "emojis": [],
+        })
+    if not out:
+        data = entities.status(post, None)
+        out.append({key: data[key] for key in ("content", "spoiler_text", "sensitive", "created_at", "account",
+                                               "poll", "media_attachments", "emojis")})
+    return out
+
+
+@api(scope="read:statuses")
+def source(request: HttpRequest, status_id: str):
+    post = get_readable_post(status_id, request.viewer)
+    if post.account_id != request.viewer.id:
+        raise Http404
+    return {"id": str(post.id), "text": post.text, "spoiler_text": post.spoiler_text}
+
+
+def _action(request: HttpRequest, status_id: str, do) -> dict:
+    post = get_readable_post(status_id, request.viewer)
+    do(request.viewer, post)
+    return entities.status(load_posts([post.id])[0], request.viewer)
+
+
+@api(scope="write:statuses")
+def reblog(request: HttpRequest, status_id: str):
+    post = get_readable_post(status_id, request.viewer)
+    boost = posts.reblog(request.viewer, post, visibility=params(request).str("visibility") or "public")
+    return entities.status(load_posts([boost.id])[0], request.viewer)
+
+
+@api(scope="write:statuses")
+def unreblog(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.unreblog)
+
+
+@api(scope="write:favourites")
+def favourite(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.favourite)
+
+
+@api(scope="write:favourites")
+def unfavourite(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.unfavourite)
+
+
+@api(scope="write:bookmarks")
+def bookmark(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.bookmark)
+
+
+@api(scope="write:bookmarks")
+def unbookmark(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.unbookmark)
+
+
+@api(scope="write:mutes")
+def mute(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.mute_thread)
+
+
+@api(scope="write:mutes")
+def unmute(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.unmute_thread)
+
+
+@api(scope="write:accounts")
+def pin(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.pin)
+
+
+@api(scope="write:accounts")
+def unpin(request: HttpRequest, status_id: str):
+    return _action(request, status_id, posts.unpin)
+
+
+@api(auth="optional", scope="read:statuses")
+def reblogged_by(request: HttpRequest, status_id: str):
+    post = get_readable_post(status_id, request.viewer)
+    return [entities.account(a) for a in accounts_who_reblogged(post)]
+
+
+@api(auth="optional", scope="read:statuses")
+def favourited_by(request: HttpRequest, status_id: str):
+    post = get_readable_post(status_id, request.viewer)
+    return [entities.account(a) for a in accounts_who_favourited(post)]
+
+
+def _readable_poll(poll_id: str, viewer) -> Poll:
+    try:
+        poll = Poll.objects.select_related("post").get(pk=int(poll_id))
+    except (Poll.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not visible_posts(viewer, Post.objects.filter(pk=poll.post_id)).exists():
+        raise Http404
+    return poll
+
+
+def _poll_entity(poll: Poll, viewer) -> dict:
+    post = load_posts([poll.post_id])[0]
+    return entities.StatusRenderer(viewer, [post]).render(post)["poll"]
+
+
+@api(auth="optional", scope="read:statuses")
+def get_poll(request: HttpRequest, poll_id: str):
+    return _poll_entity(_readable_poll(poll_id, request.viewer), request.viewer)
+
+
+@api(scope="write:statuses")
+def vote(request: HttpRequest, poll_id: str):
+    poll = _readable_poll(poll_id, request.viewer)
+    try:
+        choices = [int(c) for c in params(request).list("choices")]
+    except (TypeError, ValueError):
+        raise DomainError("choices must be option numbers", field="choices") from None
+    posts.vote(request.viewer, poll, choices)
+    return _poll_entity(poll, request.viewer)
