@@ -6,6 +6,7 @@ the `fan_out_post` task, enqueued in the same transaction so it runs only if the
 
 from django.db.models import Exists, OuterRef
 
+from caravan import events
 from caravan.accounts.models import Account
 from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Visibility
 from caravan.social.models import Block, DomainBlock, Follow, Mute
@@ -16,9 +17,13 @@ BACKFILL = 40
 
 
 def insert_into_feeds(post: Post, owner_ids) -> int:
+    owner_ids = list(owner_ids)
     entries = [FeedEntry(owner_id=owner_id, post_id=post.id, author_id=post.account_id) for owner_id in owner_ids]
     for start in range(0, len(entries), BATCH):
         FeedEntry.objects.bulk_create(entries[start : start + BATCH], ignore_conflicts=True)
+    if owner_ids:
+        # Streaming pushes the post to these readers once the transaction commits.
+        events.emit("feed.inserted", owner_ids=owner_ids, post=post)
     return len(entries)
 
 
@@ -90,3 +95,71 @@ def backfill_from(owner: Account, author: Account) -> None:
 
 def remove_author_from_feed(owner_id: int, author_id: int) -> None:
     FeedEntry.objects.filter(owner_id=owner_id, author_id=author_id).delete()
+
+
+def follow_tag(account: Account, name: str):
+    """Follow a hashtag: its public posts come into the home feed from now on."""
+    from caravan.errors import DomainError
+    from caravan.posts.models import Tag
+    from caravan.posts.rendering import normalize_tag
+
+    display = (name or "").strip().lstrip("#")
+    if not display or len(display) > 200 or any(c.isspace() for c in display):
+        raise DomainError("That is not a hashtag.", field="name")
+    tag, _ = Tag.objects.get_or_create(name=normalize_tag(display), defaults={"display_name": display})
+    FollowedTag.objects.get_or_create(account=account, tag=tag)
+    return tag
+
+
+def unfollow_tag(account: Account, tag) -> None:
+    FollowedTag.objects.filter(account=account, tag=tag).delete()
+
+
+def create_list(owner: Account, title: str, *, replies_policy: str = "list", exclusive: bool = False):
+    from caravan.timelines.models import List
+
+    return List.objects.create(owner=owner, **_list_fields(title, replies_policy, exclusive))
+
+
+def update_list(list_obj, *, title: str | None = None, replies_policy: str | None = None,
+                exclusive: bool | None = None):
+    fields = _list_fields(list_obj.title if title is None else title,
+                          list_obj.replies_policy if replies_policy is None else replies_policy,
+                          list_obj.exclusive if exclusive is None else exclusive)
+    for name, value in fields.items():
+        setattr(list_obj, name, value)
+    list_obj.save()
+    return list_obj
+
+
+def _list_fields(title: str, replies_policy: str, exclusive: bool) -> dict:
+    from caravan.errors import DomainError
+
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise DomainError("A list needs a title of up to 200 characters.", field="title")
+    if replies_policy not in ("followed", "list", "none"):
+        raise DomainError("replies_policy must be followed, list or none.", field="replies_policy")
+    return {"title": title, "replies_policy": replies_policy, "exclusive": bool(exclusive)}
+
+
+def delete_list(list_obj) -> None:
+    list_obj.delete()
+
+
+def add_to_list(list_obj, accounts: list[Account]) -> None:
+    """Only accounts the owner follows can be in a list, as on Mastodon."""
+    from caravan.errors import DomainError
+    from caravan.timelines.models import ListMember
+
+    followed = set(Follow.objects.filter(account_id=list_obj.owner_id, target_account__in=accounts)
+                   .values_list("target_account_id", flat=True))
+    if any(a.id not in followed for a in accounts):
+        raise DomainError("You can only add accounts you follow to a list.", field="account_ids", status=404)
+    ListMember.objects.bulk_create([ListMember(list=list_obj, account=a) for a in accounts], ignore_conflicts=True)
+
+
+def remove_from_list(list_obj, accounts: list[Account]) -> None:
+    from caravan.timelines.models import ListMember
+
+    ListMember.objects.filter(list=list_obj, account__in=accounts).delete()
