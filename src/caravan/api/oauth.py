@@ -142,7 +142,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     allow = request.POST.get("intent") == "approve"
     try:
         location, _headers, _body, _status = core().create_authorization_response(
-            request, scopes=" ".join(scopes), credentials=credentials, allow=allow
+            request, scopes=scopes, credentials=credentials, allow=allow
         )
     except OAuthToolkitError as error:
         redirect_uri = getattr(error, "redirect_uri", None) or credentials.get("redirect_uri")

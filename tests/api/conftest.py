@@ -1,0 +1,126 @@
+"""A real `caravan serve` for the client API tests, started once per session, and users made through the API.
+
+With DATABASE_URL set (PostgreSQL) the server gets its own freshly created database, dropped afterwards.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+PASSWORD = "correct horse battery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _postgres_database(url: str) -> tuple[str, str]:
+    """Create a throwaway database on the server `url` points at; returns (its URL, its name)."""
+    import psycopg
+    from urllib.parse import urlsplit, urlunsplit
+
+    name = f"caravan_api_{uuid.uuid4().hex[:10]}"
+    parts = urlsplit(url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}")), admin_url
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """Base URL of a running Caravan server (SQLite, or a fresh PostgreSQL database when DATABASE_URL is set)."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    data_dir = tmp_path_factory.mktemp("caravan-api-server")
+    env = {k: v for k, v in os.environ.items() if k not in ("CARAVAN_TEST_DB_NAME", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        CARAVAN_DATA_DIR=str(data_dir),
+        CARAVAN_BASE_URL=base,
+        CARAVAN_FAST_PASSWORD_HASHER="1",
+        CARAVAN_API_RATE_LIMIT="100000",
+        CARAVAN_WORKER_INTERVAL="0.05",
+    )
+    dropped = None
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"], admin_url = _postgres_database(os.environ["DATABASE_URL"])
+        dropped = (admin_url, env["DATABASE_URL"].rsplit("/", 1)[1])
+    caravan = Path(sys.executable).with_name("caravan")
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed in the finalizer
+    process = subprocess.Popen([str(caravan), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/api/v1/streaming/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("caravan serve did not start:\n" + (data_dir / "server.log").read_text())
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        if dropped is not None:
+            import psycopg
+
+            with psycopg.connect(dropped[0], autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{dropped[1]}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def app_credentials(server):
+    from mastodon import Mastodon
+
+    return Mastodon.create_app("Caravan tests", api_base_url=server, scopes=["read", "write", "follow", "push"],
+                               redirect_uris="urn:ietf:wg:oauth:2.0:oob", website="https://example.org/app")
+
+
+@pytest.fixture(scope="session")
+def signup(server, app_credentials):
+    """Register an account through the API (client-credentials token, then POST /api/v1/accounts)."""
+    from mastodon import Mastodon
+
+    client_id, client_secret = app_credentials
+
+    def make(username: str):
+        app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=server)
+        token = app.create_account(username, PASSWORD, f"{username}@example.org", agreement=True)
+        return Mastodon(access_token=token, api_base_url=server, request_timeout=30)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def people(signup):
+    """Four people with their own Mastodon.py clients: alice, bob, carol, eve."""
+    return {name: signup(name) for name in ("alice", "bob", "carol", "eve")}
+
+
+def wait_until(check, timeout: float = 15.0, interval: float = 0.1):
+    """Poll `check()` until it returns something truthy (the worker fans out in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
