@@ -128,8 +128,8 @@ def as_bool(value: Any, default: bool | None = None) -> bool | None:
 def _body_pairs(request: HttpRequest) -> tuple[list[tuple[str, list]], dict, dict | None]:
     """(form pairs, files, JSON object) of the request body, whatever the method."""
     content_type = (request.content_type or "").lower()
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return [], {}, None
+    if request.method in ("GET", "HEAD", "OPTIONS") and not content_type.endswith("json"):
+        return [], {}, None  # some clients (Mastodon.py) send a JSON body even with GET
     if content_type == "application/json" or content_type.endswith("+json"):
         if not request.body.strip():
             return [], {}, None
