@@ -1,0 +1,171 @@
+"""`caravan federation_driver`: a test driver for the multi-server federation tests. It reads one JSON command
+per line on stdin and answers one JSON line on stdout, acting as a local user through the same domain services
+the web UI and the API call (posting, following, boosting...), and reading back what arrived.
+
+It exists so the tests can drive several real servers without depending on the web or API faces.
+"""
+
+import sys
+import traceback
+
+import orjson
+from django.core.management.base import BaseCommand
+
+from caravan.accounts.models import Account, User
+from caravan.errors import DomainError
+
+
+def _user(username: str) -> Account:
+    return Account.objects.get(domain="", username__iexact=username)
+
+
+def _remote(handle: str) -> Account:
+    from caravan.accounts.services import find_account
+    from caravan.federation.actors import webfinger
+
+    username, domain = handle.lstrip("@").split("@", 1)
+    account = find_account(username, domain) or webfinger(username, domain)
+    if account is None:
+        raise DomainError(f"cannot find {handle}")
+    return account
+
+
+def _post(uri: str):
+    from caravan.posts.models import Post
+
+    post = Post.objects.select_related("account").filter(uri=uri).first()
+    if post is None:
+        raise DomainError(f"no post {uri}", status=404)
+    return post
+
+
+def _describe(post) -> dict:
+    poll = getattr(post, "poll", None) if hasattr(post, "poll") else None
+    return {
+        "id": post.id,
+        "uri": post.uri,
+        "content": post.content,
+        "visibility": post.visibility,
+        "spoiler_text": post.spoiler_text,
+        "author": post.account.acct,
+        "reblog_of": post.reblog_of.uri if post.reblog_of_id else None,
+        "in_reply_to": post.in_reply_to.uri if post.in_reply_to_id else None,
+        "favourites_count": post.favourites_count,
+        "reblogs_count": post.reblogs_count,
+        "replies_count": post.replies_count,
+        "edited": post.edited_at is not None,
+        "poll": [o["votes_count"] for o in poll.options] if poll else None,
+        "mentions": [m.account.acct for m in post.mentions.all()],
+    }
+
+
+def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
+    from caravan.accounts import services as accounts
+    from caravan.posts import services as posts
+    from caravan.posts.models import Post
+    from caravan.social import services as social
+    from caravan.social.models import Follow, FollowRequest
+
+    if op == "create_user":
+        user = accounts.register_user(
+            username=args["username"], password="correct horse battery", agreement=True
+        )
+        if args.get("locked"):
+            accounts.update_profile(user.account, locked=True)
+        return {"uri": user.account.uri}
+    if op == "post":
+        author = _user(args["username"])
+        reply = _post(args["in_reply_to"]) if args.get("in_reply_to") else None
+        poll = posts.PollSpec(options=args["poll"], expires_in=3600) if args.get("poll") else None
+        post = posts.create_post(
+            author,
+            args.get("text", ""),
+            visibility=args.get("visibility", "public"),
+            in_reply_to=reply,
+            poll=poll,
+            spoiler_text=args.get("spoiler_text", ""),
+        )
+        return _describe(post)
+    if op == "follow":
+        result = social.follow(_user(args["username"]), _remote(args["handle"]))
+        return {"kind": type(result).__name__}
+    if op == "unfollow":
+        social.unfollow(_user(args["username"]), _remote(args["handle"]))
+        return {}
+    if op == "accept":
+        social.accept_follow_request(_user(args["username"]), _remote(args["handle"]))
+        return {}
+    if op == "block":
+        social.block(_user(args["username"]), _remote(args["handle"]))
+        return {}
+    if op == "boost":
+        return _describe(posts.reblog(_user(args["username"]), _post(args["uri"])))
+    if op == "favourite":
+        posts.favourite(_user(args["username"]), _post(args["uri"]))
+        return {}
+    if op == "vote":
+        post = _post(args["uri"])
+        posts.vote(_user(args["username"]), post.poll, args["choices"])
+        return {}
+    if op == "edit":
+        return _describe(posts.edit_post(_post(args["uri"]), _user(args["username"]), args["text"]))
+    if op == "delete":
+        posts.delete_post(_post(args["uri"]), _user(args["username"]))
+        return {}
+    if op == "get_post":
+        post = (
+            Post.objects.select_related("account", "reblog_of", "in_reply_to").filter(uri=args["uri"]).first()
+        )
+        return _describe(post) if post else None
+    if op == "boosts_of":
+        return [
+            p.account.acct for p in Post.objects.filter(reblog_of__uri=args["uri"]).select_related("account")
+        ]
+    if op == "relationship":
+        me, other = _user(args["username"]), Account.objects.filter(uri=args["uri"]).first()
+        if other is None:
+            return {"following": False, "requested": False, "followed_by": False, "known": False}
+        return {
+            "known": True,
+            "following": Follow.objects.filter(account=me, target_account=other).exists(),
+            "requested": FollowRequest.objects.filter(account=me, target_account=other).exists(),
+            "followed_by": Follow.objects.filter(account=other, target_account=me).exists(),
+            "requested_by": FollowRequest.objects.filter(account=other, target_account=me).exists(),
+        }
+    if op == "blocked_by":
+        from caravan.social.models import Block
+
+        other = Account.objects.filter(uri=args["uri"]).first()
+        return (
+            bool(other)
+            and Block.objects.filter(account=other, target_account=_user(args["username"])).exists()
+        )
+    if op == "notifications":
+        from caravan.notifications.models import Notification
+
+        return [n.type for n in Notification.objects.filter(recipient=_user(args["username"])).order_by("id")]
+    if op == "users":
+        return list(User.objects.values_list("username", flat=True))
+    raise DomainError(f"unknown op {op}")
+
+
+class Command(BaseCommand):
+    help = "Test driver: JSON commands on stdin, JSON answers on stdout (federation tests only)."
+
+    def handle(self, *args, **options):
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                command = orjson.loads(line)
+                answer = {"ok": True, "result": run(command["op"], command.get("args", {}))}
+            except DomainError as error:
+                answer = {"ok": False, "error": error.message}
+            except Exception as error:  # the test wants to see it, not a dead driver
+                answer = {
+                    "ok": False,
+                    "error": f"{type(error).__name__}: {error}",
+                    "trace": traceback.format_exc(),
+                }
+            sys.stdout.write(orjson.dumps(answer).decode() + "\n")
+            sys.stdout.flush()
