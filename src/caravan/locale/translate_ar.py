@@ -103,7 +103,7 @@ ARABIC = {
     "Content warning (optional)": "تحذير المحتوى (اختياري)",
     "What's on your mind?": "بماذا تفكر؟",
     "characters left": "حرفًا متبقيًا",
-    "Who can see this": "من يستطيع رؤية هذا",
+    "Who can see this": "من يرى هذا",
     "Language of the post": "لغة المنشور",
     "Mark images as sensitive": "وسم الصور بأنها حساسة",
     "Add images": "إضافة صور",
