@@ -5,6 +5,7 @@ turned upright first, size- and pixel-limited, with a thumbnail and a blurhash.
 import io
 import logging
 import uuid
+from dataclasses import dataclass
 
 import blurhash
 from django.conf import settings
@@ -103,37 +104,65 @@ def _parse_focus(focus: str | None) -> tuple[float, float]:
     return x, y
 
 
-def upload_image(account: Account, upload, *, description: str = "", focus: str | None = None) -> MediaAttachment:
-    """Store an uploaded image for `account` (not yet attached to a post). Raises DomainError for bad files."""
+@dataclass
+class PreparedImage:
+    """An image decoded, stripped and re-encoded, not yet stored: made by `prepare_image` (thread-safe, no
+    database), stored by `store_prepared_image`. Imports prepare many images in parallel this way."""
+
+    data: bytes
+    mime: str
+    extension: str
+    thumbnail: bytes
+    width: int
+    height: int
+    thumbnail_width: int
+    thumbnail_height: int
+    blurhash: str
+    description: str
+    focus: tuple[float, float]
+
+
+def prepare_image(upload, *, description: str = "", focus: str | None = None) -> PreparedImage:
+    """Everything `upload_image` does before storing. Raises DomainError for bad files."""
     if len(description or "") > 1500:
         raise DomainError("Descriptions are at most 1500 characters.", field="description")
-    focus_x, focus_y = _parse_focus(focus)
+    focus_xy = _parse_focus(focus)
     image, image_format = _decode(_read_upload(upload))
     data, mime, extension = _encode(image, image_format)
     thumb_bytes, thumb_w, thumb_h, thumb = _thumbnail(image)
+    return PreparedImage(data, mime, extension, thumb_bytes, image.width, image.height, thumb_w, thumb_h,
+                         _blurhash(thumb), description or "", focus_xy)
+
+
+def store_prepared_image(account: Account, prepared: PreparedImage) -> MediaAttachment:
     name = uuid.uuid4().hex
     media = MediaAttachment(
         account=account,
         type="image",
-        mime_type=mime,
-        description=description or "",
-        width=image.width,
-        height=image.height,
-        thumbnail_width=thumb_w,
-        thumbnail_height=thumb_h,
-        size=len(data),
-        focus_x=focus_x,
-        focus_y=focus_y,
-        blurhash=_blurhash(thumb),
+        mime_type=prepared.mime,
+        description=prepared.description,
+        width=prepared.width,
+        height=prepared.height,
+        thumbnail_width=prepared.thumbnail_width,
+        thumbnail_height=prepared.thumbnail_height,
+        size=len(prepared.data),
+        focus_x=prepared.focus[0],
+        focus_y=prepared.focus[1],
+        blurhash=prepared.blurhash,
     )
-    media.file.save(f"{name}.{extension}", ContentFile(data), save=False)
-    media.thumbnail.save(f"{name}_small.jpg", ContentFile(thumb_bytes), save=False)
+    media.file.save(f"{name}.{prepared.extension}", ContentFile(prepared.data), save=False)
+    media.thumbnail.save(f"{name}_small.jpg", ContentFile(prepared.thumbnail), save=False)
     try:
         media.save()
     except Exception:
         delete_files([media.file.name, media.thumbnail.name])
         raise
     return media
+
+
+def upload_image(account: Account, upload, *, description: str = "", focus: str | None = None) -> MediaAttachment:
+    """Store an uploaded image for `account` (not yet attached to a post). Raises DomainError for bad files."""
+    return store_prepared_image(account, prepare_image(upload, description=description, focus=focus))
 
 
 def update_media(media: MediaAttachment, *, description: str | None = None, focus: str | None = None) -> MediaAttachment:

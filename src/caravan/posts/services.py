@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils import timezone
 from caravan import events
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
+from caravan.bulk import insert_rows
 from caravan.errors import DomainError, Forbidden
 from caravan.ids import id_from_time
 from caravan.media.models import MediaAttachment
@@ -438,7 +439,8 @@ def unreblog(account: Account, post: Post) -> None:
             boost.delete()
 
 
-def favourite(account: Account, post: Post, *, uri: str = "") -> Favourite:
+def favourite(account: Account, post: Post, *, uri: str = "", quiet: bool = False) -> Favourite:
+    """Favourite a post. `quiet` (re-applying likes from an imported archive): no notification, not federated."""
     if post.reblog_of_id:
         post = post.reblog_of
     if not can_read(post, account):
@@ -450,8 +452,9 @@ def favourite(account: Account, post: Post, *, uri: str = "") -> Favourite:
                 fav.uri = f"{account.uri}#likes/{fav.id}"
                 fav.save(update_fields=["uri"])
             Post.objects.filter(pk=post.pk).update(favourites_count=F("favourites_count") + 1)
-            notify(post.account, "favourite", account, post)
-            events.emit("favourite.created", favourite=fav)
+            if not quiet:
+                notify(post.account, "favourite", account, post)
+                events.emit("favourite.created", favourite=fav)
     return fav
 
 
@@ -693,20 +696,21 @@ def import_posts_quietly(author: Account, specs: list[ImportedPost], *, mention_
     if not posts:
         return []
     with transaction.atomic():
-        Post.objects.bulk_create(posts, batch_size=500)
-        Mention.objects.bulk_create(mentions, batch_size=500, ignore_conflicts=True)
+        insert_rows(Post, posts)
+        insert_rows(Mention, mentions, ignore_conflicts=True)
         if tags_by_post:
             tag_ids = _tag_ids({display for names in tags_by_post.values() for display in names})
-            PostTag.objects.bulk_create(
-                [PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(d)[:200]])
-                 for post_id, names in tags_by_post.items() for d in names],
-                batch_size=500, ignore_conflicts=True,
-            )
+            post_tags = [PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(d)[:200]])
+                         for post_id, names in tags_by_post.items() for d in names]
+            insert_rows(PostTag, post_tags, ignore_conflicts=True)
         if media_updates:
-            MediaAttachment.objects.bulk_update(media_updates, ["post", "position"], batch_size=500)
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(MediaAttachment._meta.db_table)
+                cursor.executemany(f"UPDATE {table} SET post_id = %s, position = %s WHERE id = %s",  # noqa: S608
+                                   [(m.post_id, m.position, m.id) for m in media_updates])
         for post, spec in polls:
             _create_poll(post, spec, spec.expires_at or post.created_at)
-        SearchDocument.objects.bulk_create(search_rows, batch_size=500, ignore_conflicts=True)
+        insert_rows(SearchDocument, search_rows, ignore_conflicts=True)
         latest = max(post.created_at for post in posts)
         Account.objects.filter(pk=author.pk).update(statuses_count=F("statuses_count") + len(posts))
         Account.objects.filter(pk=author.pk).filter(
