@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
 from caravan.pagination import Page
+from caravan.posts.rendering import sanitize_remote_html
 from caravan.social import selectors as social_selectors
 from caravan.social import services as social
 from caravan.timelines.selectors import account_timeline
@@ -44,7 +45,12 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
             "account": account,
             "avatar": avatar_url(account),
             "header": header_url(account),
-            "note": local_links(account.note_html) if account.is_local else local_links(account.note),
+            # Remote bios arrive as HTML; clean them again so no federation path can put markup on our pages.
+            "note": local_links(
+                account.note_html
+                if account.is_local
+                else sanitize_remote_html(account.note_html or account.note)
+            ),
             "relationship": social_selectors.relationship(viewer, account),
             "is_self": viewer is not None and viewer.id == account.id,
             "tab": tab,
