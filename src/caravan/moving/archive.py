@@ -10,6 +10,7 @@ import stat
 import tarfile
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -25,6 +26,9 @@ DEFAULT_LIMITS = {
     "MAX_RATIO": 200,  # unpacked / packed, per member and overall (text compresses ~10x, bombs ~1000x)
     "MAX_MEMBERS": 1_000_000,
 }
+
+
+MAX_IMAGE_MEMBER = 16 * 1024 * 1024
 
 
 def limits() -> dict[str, int]:
@@ -256,3 +260,36 @@ class Archive:
 def iter_chunks(stream: IO[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
     while chunk := stream.read(size):
         yield chunk
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def prepare_images(archive: Archive, wanted: list[tuple[str, str]], *, focus: list[str | None] | None = None):
+    """Read these members (in this thread: archive readers are not thread-safe) and prepare them as images in
+    parallel. Returns, per item, a PreparedImage or the DomainError that refused it."""
+    global _pool
+    from caravan.media.services import prepare_image
+
+    if not wanted:
+        return []
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="import")
+    focus = focus or [None] * len(wanted)
+
+    def prepare(item):
+        data, alt, point = item
+        if isinstance(data, DomainError):
+            return data
+        try:
+            return prepare_image(io.BytesIO(data), description=alt, focus=point)
+        except DomainError as error:
+            return error
+
+    items = []
+    for (name, alt), point in zip(wanted, focus, strict=True):
+        try:
+            items.append((archive.read_bytes(name, limit=MAX_IMAGE_MEMBER), alt, point))
+        except DomainError as error:
+            items.append((error, alt, point))
+    return list(_pool.map(prepare, items))

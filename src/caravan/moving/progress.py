@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from caravan.bulk import insert_rows
 from caravan.moving.models import ImportedItem, ImportJob
 
 MAX_REPORT = 2000  # problems kept per job; a person reads the first ones, the counts say the rest
@@ -34,20 +35,12 @@ class JobProgress:
         return dict(rows.values_list("source_id", "object_id"))
 
     def record(self, source: str, items: list[tuple[str, int | None]]) -> None:
-        ImportedItem.objects.bulk_create(
-            [
-                ImportedItem(
-                    account=self.account,
-                    source=source,
-                    source_id=str(source_id)[:512],
-                    object_id=object_id,
-                    job=self.job,
-                )
-                for source_id, object_id in items
-            ],
-            batch_size=500,
-            ignore_conflicts=True,
-        )
+        rows = [
+            ImportedItem(account=self.account, source=source, source_id=str(source_id)[:512],
+                         object_id=object_id, job=self.job)
+            for source_id, object_id in items
+        ]
+        insert_rows(ImportedItem, rows, ignore_conflicts=True)
 
     def commit(self, **cursor) -> None:
         """Save counts, report and cursor. Inside the batch's transaction, so they match what was stored."""

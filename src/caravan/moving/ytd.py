@@ -23,23 +23,27 @@ def _text_chunks(stream: IO[bytes]) -> Iterator[str]:
     yield decode.decode(b"", final=True)
 
 
-def _skip_assignment(chunks: Iterator[str], name: str) -> str:
-    """Consume text up to and including the first `=`; return what follows it."""
+def _skip_to(chunks: Iterator[str], name: str, marker: str) -> str:
+    """Consume text up to and including `marker` (the first `=` of a YTD file); return what follows it."""
     buffer = ""
     for chunk in chunks:
         buffer += chunk
-        position = buffer.find("=")
+        position = buffer.find(marker)
         if position >= 0:
-            return buffer[position + 1 :]
-        if len(buffer) > 4096:
+            return buffer[position + len(marker) :]
+        if marker == "=" and len(buffer) > 4096:
             break
-    raise ArchiveError(f"{name} is not an archive data file (no `window.YTD... =` at its start).")
+        buffer = buffer[-len(marker) :] if marker != "=" else buffer
+    raise ArchiveError(f"{name} is not an archive data file (no {marker} found).")
 
 
-def iter_array(stream: IO[bytes], name: str, max_element: int = 64 * 1024 * 1024) -> Iterator[Any]:
-    """Yield each element of the JSON array assigned in a YTD file."""
+def iter_array(
+    stream: IO[bytes], name: str, max_element: int = 64 * 1024 * 1024, *, after: str = "="
+) -> Iterator[Any]:
+    """Yield each element of the JSON array assigned in a YTD file (or, with `after='"orderedItems":'`, the
+    array of an ActivityStreams collection; the first occurrence of that key must be the collection's own)."""
     chunks = _text_chunks(stream)
-    buffer = _skip_assignment(chunks, name).lstrip(_WHITESPACE)
+    buffer = _skip_to(chunks, name, after).lstrip(_WHITESPACE)
     exhausted = False
 
     def more() -> bool:
