@@ -1,0 +1,289 @@
+"""Mastodon's CSV files, both ways: importing follows, blocks, mutes, domain blocks, bookmarks and lists (merge
+or overwrite), and exporting the same files, Mastodon-compatible.
+
+Mastodon accepts header-less files, partial headers, blank lines, a leading @ and IDN domains; so does this.
+A row that names no account this server can find is reported, never fatal.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import transaction
+
+from caravan.accounts.models import Account
+from caravan.errors import DomainError
+from caravan.moving.models import ImportKind
+from caravan.moving.progress import JobProgress
+from caravan.posts import services as posts
+from caravan.posts.models import Bookmark, Post, Visibility
+from caravan.social import services as social
+from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
+from caravan.timelines import services as timelines
+from caravan.timelines.models import List, ListMember
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 20_000
+BATCH = 200
+HEADERS = {
+    ImportKind.FOLLOWING: ["Account address", "Show boosts", "Notify on new posts", "Languages"],
+    ImportKind.MUTES: ["Account address", "Hide notifications"],
+}
+
+
+# Parsing
+
+
+def normalize_domain(domain: str) -> str:
+    """Lower-case ASCII form: IDN domains are converted with the idna codec (bücher.example -> xn--bcher-kva...)."""
+    domain = domain.strip().strip(".").lower()
+    if not domain:
+        return ""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise DomainError(f"{domain} is not a valid domain name.") from None
+
+
+def parse_handle(value: str) -> tuple[str, str]:
+    """`@user@domain`, `user@domain` or a local `user` -> (username, domain); domain "" for this server."""
+    value = value.strip().lstrip("@").strip()
+    if not value or " " in value:
+        raise DomainError("not an account address")
+    username, _, domain = value.partition("@")
+    if not username or "@" in domain:
+        raise DomainError("not an account address")
+    domain = normalize_domain(domain)
+    if domain == settings.DOMAIN.lower():
+        domain = ""
+    return username, domain
+
+
+def read_rows(data: bytes) -> tuple[list[str] | None, list[list[str]]]:
+    """(header or None, rows) with blank lines dropped. A first row starting "Account address" is a header."""
+    if len(data) > MAX_BYTES:
+        raise DomainError("That file is larger than 20 MB.")
+    text = data.decode("utf-8-sig", errors="replace")
+    if "\x00" in text[:4096]:
+        raise DomainError("That is not a CSV file.")
+    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    rows = [row for row in rows if any(row)]
+    header = None
+    if rows and rows[0] and rows[0][0].lower() in {"account address", "#domain", "domain"}:
+        header = rows.pop(0)
+    if len(rows) > MAX_ROWS:
+        raise DomainError(f"That file has more than {MAX_ROWS} rows.")
+    return header, rows
+
+
+def _flag(row: list[str], header: list[str] | None, name: str, default: bool) -> bool:
+    if header is None:
+        return default
+    lowered = [h.lower() for h in header]
+    if name.lower() not in lowered:
+        return default
+    index = lowered.index(name.lower())
+    if index >= len(row) or not row[index]:
+        return default
+    return row[index].strip().lower() in {"true", "1", "yes"}
+
+
+def _languages(row: list[str], header: list[str] | None) -> list[str] | None:
+    if header is None or "languages" not in [h.lower() for h in header]:
+        return None
+    index = [h.lower() for h in header].index("languages")
+    if index >= len(row) or not row[index]:
+        return None
+    return [code.strip() for code in row[index].split(",") if code.strip()] or None
+
+
+# Importing
+
+
+def import_csv(progress: JobProgress) -> None:
+    job = progress.job
+    with open(job.source_path, "rb") as stream:
+        data = stream.read(MAX_BYTES + 1)
+    header, rows = read_rows(data)
+    job.total = len(rows)
+    progress.commit_now()
+    overwrite = job.options.get("mode") == "overwrite"
+    apply = {
+        ImportKind.FOLLOWING: _following,
+        ImportKind.BLOCKS: _blocks,
+        ImportKind.MUTES: _mutes,
+        ImportKind.DOMAIN_BLOCKS: _domain_blocks,
+        ImportKind.BOOKMARKS: _bookmarks,
+        ImportKind.LISTS: _lists,
+    }[job.kind]
+    kept: set = set()
+    start = int(job.cursor.get("row", 0))
+    for offset in range(start, len(rows), BATCH):
+        with transaction.atomic():
+            for number, row in enumerate(rows[offset : offset + BATCH], start=offset + 1):
+                try:
+                    result = apply(progress.account, row, header)
+                except DomainError as error:
+                    progress.problem(f"row {number}: {','.join(row)[:100]}", error.message)
+                    continue
+                kept.add(result)
+                job.done += 1
+            progress.commit(row=offset + BATCH)
+    if overwrite:
+        with transaction.atomic():
+            _overwrite(job.kind, progress.account, kept, start == 0)
+
+
+def _account(row: list[str], column: int = 0) -> Account:
+    from caravan.moving.services import resolve_account
+
+    if column >= len(row):
+        raise DomainError("The row has no account address.")
+    try:
+        username, domain = parse_handle(row[column])
+    except DomainError:
+        raise DomainError(f"{row[column]!r} is not an account address.") from None
+    account = resolve_account(username, domain)
+    if account is None:
+        raise DomainError(f"No account {username}@{domain or settings.DOMAIN} could be found.")
+    return account
+
+
+def _following(me: Account, row: list[str], header) -> int:
+    target = _account(row)
+    social.follow(me, target, show_reblogs=_flag(row, header, "Show boosts", True),
+                  notify_on_post=_flag(row, header, "Notify on new posts", False),
+                  languages=_languages(row, header))
+    return target.id
+
+
+def _blocks(me: Account, row: list[str], header) -> int:
+    target = _account(row)
+    social.block(me, target)
+    return target.id
+
+
+def _mutes(me: Account, row: list[str], header) -> int:
+    target = _account(row)
+    social.mute(me, target, hide_notifications=_flag(row, header, "Hide notifications", True))
+    return target.id
+
+
+def _domain_blocks(me: Account, row: list[str], header) -> str:
+    domain = normalize_domain(row[0])
+    social.block_domain(me, domain)
+    return domain
+
+
+def _bookmarks(me: Account, row: list[str], header) -> int:
+    uri = row[0].strip()
+    post = Post.objects.filter(uri=uri).first() or Post.objects.filter(original_uri=uri, account=me).first()
+    if post is None:
+        raise DomainError("That post is not known on this server.")
+    posts.bookmark(me, post)
+    return post.id
+
+
+def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
+    if len(row) < 2 or not row[0]:
+        raise DomainError("A list row needs a list title and an account address.")
+    title = row[0][:200]
+    target = _account(row, 1)
+    list_obj = List.objects.filter(owner=me, title=title).first() or timelines.create_list(me, title)
+    if not Follow.objects.filter(account=me, target_account=target).exists():
+        social.follow(me, target)  # Mastodon follows list members on import, as lists hold only followed accounts
+    try:
+        timelines.add_to_list(list_obj, [target])
+    except DomainError:
+        raise DomainError(f"{target.acct} is asked to accept your follow; add them to {title!r} afterwards.") from None
+    return title, target.id
+
+
+def _overwrite(kind: str, me: Account, kept: set, complete: bool) -> None:
+    """Overwrite mode: what the file does not list is undone (only after a whole, not a resumed, run)."""
+    if kind == ImportKind.FOLLOWING:
+        for follow in Follow.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
+                "target_account"):
+            social.unfollow(me, follow.target_account)
+        for request in FollowRequest.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
+                "target_account"):
+            social.unfollow(me, request.target_account)
+    elif kind == ImportKind.BLOCKS:
+        for block in Block.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
+                "target_account"):
+            social.unblock(me, block.target_account)
+    elif kind == ImportKind.MUTES:
+        for mute in Mute.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
+                "target_account"):
+            social.unmute(me, mute.target_account)
+    elif kind == ImportKind.DOMAIN_BLOCKS:
+        for block in DomainBlock.objects.filter(account=me).exclude(domain__in=kept):
+            social.unblock_domain(me, block.domain)
+    elif kind == ImportKind.BOOKMARKS:
+        for mark in Bookmark.objects.filter(account=me).exclude(post_id__in=kept).select_related("post"):
+            posts.unbookmark(me, mark.post)
+    elif kind == ImportKind.LISTS:
+        titles = {title for title, _ in kept}
+        for list_obj in List.objects.filter(owner=me):
+            if list_obj.title not in titles:
+                timelines.delete_list(list_obj)
+                continue
+            members = {account_id for title, account_id in kept if title == list_obj.title}
+            stale = Account.objects.filter(pk__in=ListMember.objects.filter(list=list_obj).exclude(
+                account_id__in=members).values("account_id"))
+            timelines.remove_from_list(list_obj, list(stale))
+
+
+# Exporting
+
+
+def _address(account: Account) -> str:
+    return f"{account.username}@{account.domain or settings.DOMAIN}"
+
+
+def _write(rows: Iterator[list[str]], header: list[str] | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def export_csv(account: Account, kind: str) -> str:
+    """One of Mastodon's CSV exports for `account`, in Mastodon's own format."""
+    if kind == ImportKind.FOLLOWING:
+        follows = Follow.objects.filter(account=account).select_related("target_account").order_by("id")
+        return _write(([_address(f.target_account), str(f.show_reblogs).lower(), str(f.notify).lower(),
+                        ", ".join(f.languages or [])] for f in follows), HEADERS[ImportKind.FOLLOWING])
+    if kind == ImportKind.BLOCKS:
+        blocks = Block.objects.filter(account=account).select_related("target_account").order_by("id")
+        return _write([_address(b.target_account)] for b in blocks)
+    if kind == ImportKind.MUTES:
+        mutes = Mute.objects.filter(account=account).select_related("target_account").order_by("id")
+        return _write(([_address(m.target_account), str(m.hide_notifications).lower()] for m in mutes),
+                      HEADERS[ImportKind.MUTES])
+    if kind == ImportKind.DOMAIN_BLOCKS:
+        return _write([b.domain] for b in DomainBlock.objects.filter(account=account).order_by("domain"))
+    if kind == ImportKind.BOOKMARKS:
+        # Never another person's followers-only or direct post, even one bookmarked while it was readable.
+        marks = Bookmark.objects.filter(account=account).select_related("post").order_by("id")
+        return _write([m.post.uri] for m in marks
+                      if m.post.account_id == account.id or m.post.visibility in (Visibility.PUBLIC,
+                                                                                  Visibility.UNLISTED))
+    if kind == ImportKind.LISTS:
+        members = ListMember.objects.filter(list__owner=account).select_related("list", "account").order_by(
+            "list__title", "id")
+        return _write([m.list.title, _address(m.account)] for m in members)
+    raise DomainError("There is no such export.")
+
+
+EXPORT_FILE_NAMES = {
+    ImportKind.FOLLOWING: "following_accounts.csv",
+    ImportKind.BLOCKS: "blocked_accounts.csv",
+    ImportKind.MUTES: "muted_accounts.csv",
+    ImportKind.DOMAIN_BLOCKS: "blocked_domains.csv",
+    ImportKind.BOOKMARKS: "bookmarks.csv",
+    ImportKind.LISTS: "lists.csv",
+}
