@@ -40,3 +40,24 @@ def test_every_page_renders(client, signed_in, make_account):
     ]:
         response = alice_client.get(url)
         assert response.status_code == 200, url
+
+
+def test_unread_notifications_are_counted_in_the_nav(signed_in, make_account):
+    from caravan.social.services import follow
+
+    client, user = signed_in("alice")
+    follow(make_account("bob"), user.account)
+    assert '<span class="badge"' in client.get("/home").content.decode()
+    client.get("/notifications")  # reading them marks them read
+    assert '<span class="badge"' not in client.get("/home").content.decode()
+
+
+def test_activitypub_fetch_of_a_web_address_is_sent_to_the_actor_and_object(client, make_account):
+    from caravan.posts.services import create_post
+
+    alice = make_account("alice")
+    post = create_post(alice, "hello")
+    response = client.get("/@alice", HTTP_ACCEPT="application/activity+json")
+    assert response.status_code == 302 and response["Location"] == alice.uri
+    response = client.get(f"/@alice/{post.id}", HTTP_ACCEPT='application/ld+json; profile="x"')
+    assert response.status_code == 302 and response["Location"] == post.uri

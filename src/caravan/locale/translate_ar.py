@@ -107,6 +107,7 @@ ARABIC = {
     "Language of the post": "لغة المنشور",
     "Mark images as sensitive": "وسم الصور بأنها حساسة",
     "Sensitive media": "وسائط حساسة",
+    "%(count)s unread": "%(count)s غير مقروءة",
     "Add images": "إضافة صور",
     "Up to 4 images (JPEG, PNG, GIF or WebP, at most %(size)s each). Describe each one for people who cannot see it.": "حتى 4 صور (JPEG أو PNG أو GIF أو WebP، لا يزيد حجم كل منها عن %(size)s). صِف كل صورة لمن لا يستطيع رؤيتها.",
     "Image %(number)s": "الصورة %(number)s",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import translation
 
 from caravan.instance.services import get_instance_settings
+from caravan.notifications.selectors import unread_count
 
 
 def site(request) -> dict:
@@ -16,5 +17,7 @@ def site(request) -> dict:
         "text_direction": "rtl" if translation.get_language_bidi() else "ltr",
         "language": language,
         "viewer": account,
+        # Called only by templates that show it, so pages without the nav (and the API's) pay nothing.
+        "unread_notifications": (lambda: unread_count(account)) if account is not None else 0,
         "limits": settings.CARAVAN,
     }

@@ -1,7 +1,7 @@
 """Profiles (posts, posts & replies, media), the follow, block and mute buttons, and follow requests."""
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from caravan.accounts.models import Account
@@ -12,7 +12,7 @@ from caravan.social import selectors as social_selectors
 from caravan.social import services as social
 from caravan.timelines.selectors import account_timeline
 from caravan.web.cards import avatar_url, header_url, local_links, post_cards
-from caravan.web.shortcuts import back, handles_domain_errors, member_view, page_links
+from caravan.web.shortcuts import back, handles_domain_errors, member_view, page_links, wants_activity_json
 
 TABS = ("posts", "with_replies", "media")
 
@@ -28,6 +28,8 @@ def _account_for(acct: str) -> Account:
 @handles_domain_errors
 def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse:
     account = _account_for(acct)
+    if wants_activity_json(request):
+        return redirect(account.uri)
     viewer = request.user.account if request.user.is_authenticated else None
     page = Page.from_params(request.GET)
     posts = account_timeline(

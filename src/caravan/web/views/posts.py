@@ -15,7 +15,7 @@ from caravan.posts.models import Post
 from caravan.posts.selectors import edit_history, get_readable_post, thread_context
 from caravan.web.cards import post_cards, post_path
 from caravan.web.forms import ComposeForm, EditForm
-from caravan.web.shortcuts import back, describe, handles_domain_errors, member_view
+from caravan.web.shortcuts import back, describe, handles_domain_errors, member_view, wants_activity_json
 
 # A reply may be as private as the post it answers, never more public.
 _NARROWEST = {"public": 0, "unlisted": 1, "private": 2, "direct": 3}
@@ -130,6 +130,8 @@ def _post_for_path(request: HttpRequest, acct: str, post_id: int) -> Post:
 @handles_domain_errors
 def thread(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
     post = _post_for_path(request, acct, post_id)
+    if wants_activity_json(request):
+        return redirect(post.uri)
     if post.reblog_of_id:
         return redirect(post_path(post.reblog_of))
     viewer = request.user.account if request.user.is_authenticated else None
