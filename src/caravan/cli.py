@@ -49,6 +49,9 @@ def serve(args: argparse.Namespace) -> int:
 
     _freeze_startup_objects()
 
+    if args.workers > 1 and not settings.REDIS_URL:
+        print("Note: with several web workers, live streaming needs CARAVAN_REDIS_URL (each worker has its own "
+              "in-memory channel layer).", flush=True)
     print(f"Caravan is running. Open {settings.BASE_URL}/ in your browser.", flush=True)
     print(f"Data is kept in {settings.DATA_DIR}. Press Ctrl+C to stop.", flush=True)
     try:
@@ -56,7 +59,9 @@ def serve(args: argparse.Namespace) -> int:
             "caravan.asgi:application",
             host=args.host,
             port=args.port,
-            workers=1,
+            workers=args.workers,
+            # Streaming clients keep connections open; do not let them hold a shutdown up for ever.
+            timeout_graceful_shutdown=5,
             log_level=os.environ.get("CARAVAN_HTTP_LOG_LEVEL", "warning"),
             access_log=False,
             lifespan="off",
@@ -105,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--host", default=os.environ.get("CARAVAN_HOST", "127.0.0.1"))
     p_serve.add_argument("--port", type=int, default=int(os.environ.get("CARAVAN_PORT", "8000")))
     p_serve.add_argument("--no-worker", action="store_true", help="run no embedded worker (use `caravan worker`)")
+    p_serve.add_argument("--workers", type=int, default=int(os.environ.get("CARAVAN_WEB_WORKERS", "1")),
+                         help="web server processes (default 1)")
     p_serve.set_defaults(func=serve)
 
     p_worker = sub.add_parser("worker", help="run a background task worker")
