@@ -27,6 +27,7 @@ EVENT_NAMES = frozenset(
         "account.created",
         "account.updated",
         "account.deleted",
+        "account.moved",
         "post.created",
         "post.updated",
         "post.deleted",
