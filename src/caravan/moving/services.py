@@ -12,6 +12,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+
+from caravan import events
 
 from caravan.accounts.models import Account, User
 from caravan.accounts.services import find_account
@@ -176,3 +179,165 @@ def _importer(kind: str) -> Callable[[JobProgress], None]:
     from caravan.moving.csv_io import import_csv
 
     return import_csv
+
+
+# Account migration: aliases, moving out, and accepting a move into followers here.
+
+
+MAX_ALIASES = 10
+
+
+def _check_uri(uri: str) -> str:
+    uri = (uri or "").strip()
+    if not uri.startswith(("https://", "http://")) or len(uri) > 2000 or " " in uri:
+        raise DomainError("An alias is the address (URI) of your other account, starting with https://.",
+                          field="uri")
+    return uri
+
+
+def add_alias(account: Account, uri: str) -> Account:
+    """Say that the account at `uri` is also this person (alsoKnownAs), so it may move here."""
+    uri = _check_uri(uri)
+    if not account.is_local:
+        raise DomainError("Only local accounts have aliases set here.")
+    if uri == account.uri:
+        raise DomainError("An account cannot be its own alias.", field="uri")
+    aliases = list(account.also_known_as or [])
+    if uri not in aliases:
+        if len(aliases) >= MAX_ALIASES:
+            raise DomainError(f"At most {MAX_ALIASES} aliases.", field="uri")
+        aliases.append(uri)
+        with transaction.atomic():
+            Account.objects.filter(pk=account.pk).update(also_known_as=aliases)
+            account.also_known_as = aliases
+            events.emit("account.updated", account=account)
+    return account
+
+
+def remove_alias(account: Account, uri: str) -> Account:
+    aliases = [a for a in (account.also_known_as or []) if a != (uri or "").strip()]
+    if aliases != list(account.also_known_as or []):
+        with transaction.atomic():
+            Account.objects.filter(pk=account.pk).update(also_known_as=aliases)
+            account.also_known_as = aliases
+            events.emit("account.updated", account=account)
+    return account
+
+
+def _carry_followers(old: Account, new: Account) -> int:
+    """Every local follower of `old` follows `new` with the same settings and stops following `old`."""
+    from caravan.social import services as social
+    from caravan.social.models import Follow
+
+    moved = 0
+    follows = Follow.objects.filter(target_account=old, account__domain="").select_related("account")
+    for follow in list(follows):
+        follower = follow.account
+        if follower.id != new.id:
+            try:
+                social.follow(follower, new, show_reblogs=follow.show_reblogs, notify_on_post=follow.notify,
+                              languages=follow.languages)
+                moved += 1
+            except DomainError:
+                pass  # a block between them, or `new` moved on too: the old follow still ends
+        social.unfollow(follower, old)
+    return moved
+
+
+def _carry_blocks_and_mutes(old: Account, new: Account) -> None:
+    from caravan.social import services as social
+    from caravan.social.models import Block, Mute
+
+    for block in Block.objects.filter(target_account=old, account__domain="").select_related("account"):
+        if block.account_id != new.id:
+            social.block(block.account, new)
+    for mute in Mute.objects.filter(target_account=old, account__domain="").select_related("account"):
+        if mute.account_id != new.id:
+            social.mute(mute.account, new, hide_notifications=mute.hide_notifications)
+
+
+def accept_move(old_account: Account, new_account: Account) -> int:
+    """A verified Move arrived (federation checked object == actor and new's alsoKnownAs): local followers of
+    `old_account` now follow `new_account`, keeping their settings; blocks and mutes carry over. Idempotent.
+    Returns how many follows moved."""
+    if old_account.id == new_account.id:
+        raise DomainError("An account cannot move to itself.")
+    with transaction.atomic():
+        if old_account.moved_to_id != new_account.id:
+            Account.objects.filter(pk=old_account.pk).update(moved_to=new_account, moved_at=timezone.now())
+            old_account.refresh_from_db(fields=["moved_to", "moved_at"])
+        _carry_blocks_and_mutes(old_account, new_account)
+        return _carry_followers(old_account, new_account)
+
+
+def move_out(account: Account, target_account: Account) -> Account:
+    """Move this local account to `target_account` (local or remote), which must list it in alsoKnownAs.
+
+    Sets moved_to, moves local followers at once, and emits "account.moved" so federation sends
+    Move and Update(Person) to remote followers. One move per 30 days.
+    """
+    if not account.is_local:
+        raise DomainError("Only local accounts can move from here.")
+    if target_account.id == account.id:
+        raise DomainError("Choose another account to move to.", field="target")
+    if account.uri not in (target_account.also_known_as or []):
+        raise DomainError(
+            f"First add this account ({account.handle}) as an alias on {target_account.handle}, then try again.",
+            field="target",
+        )
+    if target_account.moved_to_id is not None:
+        raise DomainError("That account has itself moved; choose the account it moved to.", field="target")
+    now = timezone.now()
+    if account.moved_at and now - account.moved_at < MOVE_COOLDOWN:
+        raise DomainError("You can move only once every 30 days.", field="target")
+    with transaction.atomic():
+        Account.objects.filter(pk=account.pk).update(moved_to=target_account, moved_at=now)
+        account.moved_to, account.moved_at = target_account, now
+        _carry_blocks_and_mutes(account, target_account)
+        _carry_followers(account, target_account)
+        events.emit("account.moved", account=account, target=target_account)
+    return account
+
+
+# Finding people from an old platform again.
+
+
+_webfinger_resolver: Callable[[str, str], Account | None] | None = None
+
+
+def set_webfinger_resolver(resolver: Callable[[str, str], Account | None] | None) -> None:
+    """Install how a found `user@host` is confirmed (federation: WebFinger, then the actor). Default: the
+    account resolver (accounts this server already knows)."""
+    global _webfinger_resolver
+    _webfinger_resolver = resolver
+
+
+def confirm_handle(username: str, domain: str) -> Account | None:
+    if _webfinger_resolver is None:
+        return resolve_account(username, domain)
+    account = find_account(username, domain)
+    if account is not None:
+        return account
+    try:
+        return _webfinger_resolver(username, domain)
+    except Exception:  # an unreachable server is just "not found"
+        logger.warning("webfinger failed for %s@%s", username, domain, exc_info=True)
+        return None
+
+
+def follow_candidates(user: User, candidate_ids: list[int]) -> int:
+    """Follow the reviewed matches in one action. Returns how many follows (or requests) were made."""
+    from caravan.moving.models import FollowCandidate
+    from caravan.social import services as social
+
+    account = user.account
+    done = 0
+    chosen = FollowCandidate.objects.filter(account=account, pk__in=candidate_ids, target__isnull=False)
+    for candidate in chosen.select_related("target"):
+        try:
+            social.follow(account, candidate.target)
+        except DomainError:
+            continue
+        FollowCandidate.objects.filter(pk=candidate.pk).update(followed=True)
+        done += 1
+    return done

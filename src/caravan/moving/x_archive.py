@@ -20,6 +20,7 @@ from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
 from caravan.moving.archive import Archive, ArchiveError, prepare_images
 from caravan.moving.models import ImportedItem
+from caravan.moving.people import find_candidates
 from caravan.moving.progress import JobProgress
 from caravan.moving.ytd import iter_array, read_value
 from caravan.posts.services import ExternalProfile, ImportedPost, import_posts_quietly, link_imported_replies
@@ -319,6 +320,7 @@ class XArchiveImport:
             self.progress.note("archive", f"{already} tweets were already imported before; not added again.")
         self.flush(batch, seen)
         self.rethread()
+        self.find_people()
 
     def convert(self, tweet_id: int, tweet: dict, media_folder: str) -> Pending | None:
         index = self.index
@@ -437,6 +439,21 @@ class XArchiveImport:
             progress.record(SOURCE, [(str(p.tweet_id), p.spec.id) for p in batch])
             progress.job.done += len(batch)
             progress.commit(seen=seen)
+
+    def find_people(self) -> None:
+        """The people followed on X, named by the handles recovered from @mentions, scanned for fediverse
+        addresses in their display names (where people wrote them during the 2022 move)."""
+        followed = [str(entry.get("accountId", "")) for entry in
+                    iter_entries(self.archive, self.layout.files.get("following", []), "following")]
+        ids = [i for i in followed if i in self.index.mentioned] if followed else list(self.index.mentioned)
+        people = []
+        for user_id in ids:
+            screen_name, name = self.index.mentioned[user_id]
+            people.append((f"@{screen_name}", f"the X name of @{screen_name}", f"{name} {screen_name}"))
+        found = find_candidates(self.progress, people)
+        if followed:
+            self.progress.note("following", f"You followed {len(followed)} accounts on X; {len(ids)} could be named "
+                               f"from your tweets, and {found} were found on the fediverse.")
 
     def rethread(self) -> None:
         """Join self-replies whose parent was stored after them (tweet files are not in date order)."""
