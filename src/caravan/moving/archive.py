@@ -92,6 +92,7 @@ class Archive:
     _tar: tarfile.TarFile | None = None
     _tar_members: dict[str, tarfile.TarInfo] = field(default_factory=dict)
     _zip_names: dict[str, str] = field(default_factory=dict)
+    _declared: list[int] = field(default_factory=lambda: [0, 0])  # unpacked, packed bytes of every member
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Archive":
@@ -105,6 +106,8 @@ class Archive:
 
     def _add(self, raw: str, size: int, packed: int) -> None:
         cap = limits()
+        self._declared[0] += size
+        self._declared[1] += packed
         name = safe_name(raw)
         if name is None:
             self._skip(raw, "Unsafe file name (it points outside the archive); skipped.")
@@ -131,8 +134,8 @@ class Archive:
             self._load_zip(path)
         else:
             self._load_tar(path)
-        total = sum(m.size for m in self.members.values())
-        packed = sum(m.packed for m in self.members.values())
+        # Judged on everything the archive declares, skipped members included.
+        total, packed = self._declared
         cap = limits()
         if total > cap["MAX_TOTAL_BYTES"]:
             raise ArchiveError(f"The archive unpacks to {total} bytes, more than this server accepts.")
@@ -198,9 +201,7 @@ class Archive:
             if len(self.members) > before:
                 self._tar_members[safe_name(info.name)] = info
         # tar has no per-member packed size: judge the ratio on the whole file.
-        for member in self.members.values():
-            member.packed = 0
-        total = sum(m.size for m in self.members.values())
+        total = self._declared[0]
         if packed_total and total > 16 * 1024 * 1024 and total / packed_total > limits()["MAX_RATIO"]:
             raise ArchiveError("The archive compresses suspiciously well (a zip bomb?); it was not imported.")
 
