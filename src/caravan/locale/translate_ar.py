@@ -156,7 +156,7 @@ ARABIC = {
     "Sign up": "إنشاء حساب",
     "Join %(title)s": "انضم إلى %(title)s",
     "Username": "اسم المستخدم",
-    "Letters a-z, digits and underscores. Your address will be @username@%(domain)s.": "حروف لاتينية a-z وأرقام وشرطة سفلية. سيكون عنوانك ‎@username@%(domain)s.",
+    "Letters a-z, digits and underscores. Your address will be:": "حروف لاتينية a-z وأرقام وشرطة سفلية. سيكون عنوانك:",
     "Email": "البريد الإلكتروني",
     "Email (optional)": "البريد الإلكتروني (اختياري)",
     "At least 8 characters.": "8 أحرف على الأقل.",
