@@ -7,6 +7,7 @@ from django.views.static import serve
 urlpatterns = [
     path("", include("caravan.federation.urls")),
     path("", include("caravan.api.urls")),
+    path("", include("caravan.moving.urls")),
     path("", include("caravan.web.urls")),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
