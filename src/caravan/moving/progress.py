@@ -11,8 +11,9 @@ MAX_REPORT = 2000  # problems kept per job; a person reads the first ones, the c
 class JobProgress:
     """Wraps an ImportJob while an importer runs. Call `commit()` inside each batch's transaction."""
 
-    def __init__(self, job: ImportJob) -> None:
+    def __init__(self, job: ImportJob, on_progress=None) -> None:
         self.job = job
+        self.on_progress = on_progress  # e.g. the CLI's progress bar; called after each committed batch
         self.account = job.user.account
         self._dirty_report = False
 
@@ -51,6 +52,8 @@ class JobProgress:
             fields.append("report")
             self._dirty_report = False
         self.job.save(update_fields=fields)
+        if self.on_progress is not None:
+            self.on_progress(self.job)
 
     def commit_now(self, **cursor) -> None:
         with transaction.atomic():

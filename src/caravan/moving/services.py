@@ -134,14 +134,14 @@ def resume_import(job: ImportJob) -> ImportJob:
     return job
 
 
-def run_import_job(job_id: int) -> ImportJob:
+def run_import_job(job_id: int, on_progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
     """Run (or resume) one job to its end. A bad archive stops it with a message; it never raises."""
     job = ImportJob.objects.select_related("user__account").get(pk=job_id)
     if job.status == ImportStatus.DONE:
         return job
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, error="")
     job.status = ImportStatus.RUNNING
-    progress = JobProgress(job)
+    progress = JobProgress(job, on_progress)
     try:
         _importer(job.kind)(progress)
     except DomainError as error:

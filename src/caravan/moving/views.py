@@ -1,0 +1,127 @@
+"""The moving pages: upload an archive or CSV, watch its progress, export CSVs, review found people, move.
+
+Thin: each view parses the form and calls `moving.services`; errors a person can cause become a message and a 4xx.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from caravan.errors import DomainError
+from caravan.moving import services
+from caravan.moving.csv_io import EXPORT_FILE_NAMES, export_csv, parse_handle
+from caravan.moving.models import FollowCandidate, ImportJob, ImportKind
+from caravan.posts.models import Visibility
+
+MAX_UPLOAD = 4 * 1024**3
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        kind = request.POST.get("kind", "")
+        options = {
+            "visibility": request.POST.get("visibility", Visibility.PUBLIC),
+            "retweets": request.POST.get("retweets", "skip"),
+            "mode": request.POST.get("mode", "merge"),
+            "profile": request.POST.get("profile") == "on",
+        }
+        try:
+            if upload is None:
+                raise DomainError(_("Choose a file to upload."), field="file")
+            if upload.size > MAX_UPLOAD:
+                raise DomainError(_("That file is too large."), field="file")
+            if kind not in ImportKind.values:
+                raise DomainError(_("Choose what kind of file this is."), field="kind")
+            path = services.save_upload(request.user, upload)
+            job = services.start_import(request.user, kind, path, options)
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = error.status
+        else:
+            return redirect(f"/settings/import/{job.pk}")
+    jobs = ImportJob.objects.filter(user=request.user)[:20]
+    return render(request, "moving/import.html", {
+        "jobs": jobs, "kinds": ImportKind.choices, "visibilities": Visibility.choices,
+        "exports": [(kind, label, EXPORT_FILE_NAMES[kind]) for kind, label in ImportKind.choices
+                    if kind in EXPORT_FILE_NAMES],
+    }, status=status)
+
+
+def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id, user=request.user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _own_job(request, job_id)
+    return render(request, "moving/import_job.html", {"job": job, "report": job.report[:200]})
+
+
+@login_required
+@require_POST
+def resume_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _own_job(request, job_id)
+    try:
+        services.resume_import(job)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"/settings/import/{job.pk}")
+
+
+@login_required
+def export_file(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in EXPORT_FILE_NAMES:
+        raise Http404
+    response = HttpResponse(export_csv(request.user.account, kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{EXPORT_FILE_NAMES[kind]}"'
+    return response
+
+
+@login_required
+def people_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("candidate") if value.isdigit()]
+        made = services.follow_candidates(request.user, ids)
+        messages.success(request, _("Followed %(count)d accounts.") % {"count": made})
+        return redirect("/settings/import/people")
+    candidates = FollowCandidate.objects.filter(account=request.user.account).select_related("target")
+    return render(request, "moving/people.html", {"candidates": candidates})
+
+
+@login_required
+def migration_page(request: HttpRequest) -> HttpResponse:
+    account = request.user.account
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "add_alias":
+                services.add_alias(account, request.POST.get("uri", ""))
+                messages.success(request, _("Alias added."))
+            elif action == "remove_alias":
+                services.remove_alias(account, request.POST.get("uri", ""))
+                messages.success(request, _("Alias removed."))
+            elif action == "move":
+                username, domain = parse_handle(request.POST.get("target", ""))
+                target = services.resolve_account(username, domain)
+                if target is None:
+                    raise DomainError(_("That account could not be found."), field="target", status=404)
+                services.move_out(account, target)
+                messages.success(request, _("Your account has moved. Your followers are following the new one."))
+            else:
+                raise DomainError(_("Unknown action."))
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = error.status
+        else:
+            return redirect("/settings/migration")
+    return render(request, "moving/migration.html", {"account": account}, status=status)
