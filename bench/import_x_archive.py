@@ -32,8 +32,13 @@ def build(path: Path, tweets: int, media: int) -> None:
         previous = None
         for part in range(0, tweets, per_part):
             name = "data/tweets.js" if part == 0 else f"data/tweets-part{part // per_part}.js"
-            parts.append({"fileName": name, "globalName": f"YTD.tweets.part{part // per_part}",
-                          "count": str(min(per_part, tweets - part))})
+            parts.append(
+                {
+                    "fileName": name,
+                    "globalName": f"YTD.tweets.part{part // per_part}",
+                    "count": str(min(per_part, tweets - part)),
+                }
+            )
             pending_media = []
             with archive.open(name, "w") as out:
                 out.write(f"window.YTD.tweets.part{part // per_part} = [\n".encode())
@@ -52,7 +57,9 @@ def build(path: Path, tweets: int, media: int) -> None:
                         media=[photo(tid, 1, "https://t.co/m")] if with_media else (),
                     )
                     if with_media:
-                        pending_media.append((f"data/tweets_media/{tid}-Pic{tid[-6:]}1.jpg", images[n % len(images)]))
+                        pending_media.append(
+                            (f"data/tweets_media/{tid}-Pic{tid[-6:]}1.jpg", images[n % len(images)])
+                        )
                     out.write((("," if n > part else "") + json.dumps({"tweet": entry}) + "\n").encode())
                     previous = tid
                 out.write(b"]")
@@ -60,8 +67,12 @@ def build(path: Path, tweets: int, media: int) -> None:
                 archive.writestr(media_name, data)
         account = [{"account": {"username": "mover", "accountId": "1000001", "accountDisplayName": "Mover"}}]
         archive.writestr("data/account.js", "window.YTD.account.part0 = " + json.dumps(account))
-        manifest = {"dataTypes": {"tweets": {"mediaDirectory": "data/tweets_media", "files": parts},
-                                  "account": {"files": [{"fileName": "data/account.js"}]}}}
+        manifest = {
+            "dataTypes": {
+                "tweets": {"mediaDirectory": "data/tweets_media", "files": parts},
+                "account": {"files": [{"fileName": "data/account.js"}]},
+            }
+        }
         archive.writestr("data/manifest.js", "window.__THAR_CONFIG = " + json.dumps(manifest))
 
 
@@ -78,7 +89,8 @@ def run_import(path: Path) -> None:
     from caravan.moving import services
     from caravan.posts.models import Post
 
-    user = register_user(username="mover", password="correct horse battery", agreement=True)
+    password = "correct horse battery"  # noqa: S105 - a throwaway benchmark user
+    user = register_user(username="mover", password=password, agreement=True)
     job = services.start_import(user, "x_archive", path, {"visibility": "public"}, enqueue=False)
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_SELF)
@@ -89,11 +101,23 @@ def run_import(path: Path) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_mb = usage.ru_maxrss / 1024
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
-    print(json.dumps({"status": job.status, "error": job.error, "done": job.done, "skipped": job.skipped,
-                      "failed": job.failed, "posts": Post.objects.count(),
-                      "with_media": Post.objects.filter(has_media=True).count(),
-                      "elapsed_s": round(elapsed, 1), "cpu_s": round(cpu, 1),
-                      "load_avg_1m": os.getloadavg()[0], "peak_rss_mb": round(peak_mb)}))
+    print(
+        json.dumps(
+            {
+                "status": job.status,
+                "error": job.error,
+                "done": job.done,
+                "skipped": job.skipped,
+                "failed": job.failed,
+                "posts": Post.objects.count(),
+                "with_media": Post.objects.filter(has_media=True).count(),
+                "elapsed_s": round(elapsed, 1),
+                "cpu_s": round(cpu, 1),
+                "load_avg_1m": os.getloadavg()[0],
+                "peak_rss_mb": round(peak_mb),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -111,8 +135,11 @@ def main() -> None:
     path = work / "x-archive.zip"
     started = time.perf_counter()
     build(path, args.tweets, args.media)
-    print(f"built {path} ({path.stat().st_size / 1e6:.0f} MB) with {args.tweets} tweets, {args.media} images "
-          f"in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"built {path} ({path.stat().st_size / 1e6:.0f} MB) with {args.tweets} tweets, {args.media} images "
+        f"in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     env = {**os.environ, "CARAVAN_DATA_DIR": str(work / "data")}
     subprocess.run([sys.executable, __file__, "--import-only", str(path)], env=env, check=True)
 

@@ -30,8 +30,10 @@ def test_traversal_names_links_and_bombs_are_skipped_and_the_rest_imports(make_u
     user = make_user("mover")
     archive = XArchive()
     tid = snowflake(later(0))
-    archive.add(tweet(later(0), "a photo https://t.co/p", tweet_id=tid, media=[photo(tid, 1, "https://t.co/p")]),
-                media_files={f"Pic{tid[-6:]}1.jpg": b"\x00" * (8 * 1024 * 1024)})  # compresses ~1000:1
+    archive.add(
+        tweet(later(0), "a photo https://t.co/p", tweet_id=tid, media=[photo(tid, 1, "https://t.co/p")]),
+        media_files={f"Pic{tid[-6:]}1.jpg": b"\x00" * (8 * 1024 * 1024)},
+    )  # compresses ~1000:1
     path = archive.write_zip(tmp_path / "x.zip")
     with zipfile.ZipFile(path, "a") as bundle:
         bundle.writestr("../../outside.js", "window.YTD.tweets.part9 = []")
@@ -111,5 +113,6 @@ def test_folder_symlinks_are_not_followed(tmp_path):
     (folder / "linked").symlink_to("/etc", target_is_directory=True)
     with Archive.open(folder) as archive:
         assert archive.names() == ["data/tweets.js"]
-        assert [p["item"] for p in archive.problems] == ["data/secret.js", "linked"] or \
-            [p["item"] for p in archive.problems] == ["data/secret.js"]
+        assert [p["item"] for p in archive.problems] == ["data/secret.js", "linked"] or [
+            p["item"] for p in archive.problems
+        ] == ["data/secret.js"]

@@ -1,4 +1,4 @@
-"""Importing Mastodon archives (zip and tar.gz): dates, content warnings, visibility, images, polls, threads."""
+"""Importing Mastodon archives (zip and tar.gz): dates, CWs, visibility, images, polls, threads."""
 
 import pytest
 
@@ -23,29 +23,80 @@ def sample(local_post_uri: str) -> MastodonArchive:
     actor = archive.actor_uri
     archive.files["media_attachments/files/110/222/333/original/abc.jpg"] = jpeg_bytes()
     archive.files["media_attachments/files/110/222/444/original/vid.mp4"] = b"\x00\x00\x00 ftypmp42"
-    archive.note(1, "<p>Hello <strong>world</strong> #Moving<script>alert(1)</script></p>",
-                 published="2020-05-01T10:00:00Z", extra={"tag": [{"type": "Hashtag", "name": "#Moving"}]})
-    archive.note(2, "<p>Spoiler inside</p>", published="2020-05-02T10:00:00Z", summary="cw: food",
-                 to=[f"{actor}/followers"], cc=[])
-    archive.note(3, "<p>Quiet public</p>", published="2020-05-03T10:00:00Z", to=[f"{actor}/followers"], cc=[PUBLIC])
-    archive.note(4, "<p>Only for you</p>", published="2020-05-04T10:00:00Z",
-                 to=["https://elsewhere.example/users/friend"], cc=[])
-    archive.note(5, "<p>With a picture</p>", published="2020-05-05T10:00:00Z", attachment=[
-        {"type": "Document", "mediaType": "image/jpeg", "url": "/mybucket/media_attachments/files/110/222/333/original/abc.jpg",
-         "name": "A red square", "focalPoint": [0.5, -0.25], "blurhash": "x"},
-        {"type": "Document", "mediaType": "video/mp4", "url": "media_attachments/files/110/222/444/original/vid.mp4"},
-        {"type": "Document", "mediaType": "image/png", "url": "media_attachments/files/9/9/9/original/missing.png"},
-    ])
-    archive.note(6, "", published="2020-05-06T10:00:00Z", kind="Question", extra={
-        "endTime": "2020-05-07T10:00:00Z", "closed": "2020-05-07T10:00:00Z",
-        "oneOf": [{"type": "Note", "name": "Tea", "replies": {"type": "Collection", "totalItems": 7}},
-                  {"type": "Note", "name": "Coffee", "replies": {"type": "Collection", "totalItems": 3}}]})
+    archive.note(
+        1,
+        "<p>Hello <strong>world</strong> #Moving<script>alert(1)</script></p>",
+        published="2020-05-01T10:00:00Z",
+        extra={"tag": [{"type": "Hashtag", "name": "#Moving"}]},
+    )
+    archive.note(
+        2,
+        "<p>Spoiler inside</p>",
+        published="2020-05-02T10:00:00Z",
+        summary="cw: food",
+        to=[f"{actor}/followers"],
+        cc=[],
+    )
+    archive.note(
+        3, "<p>Quiet public</p>", published="2020-05-03T10:00:00Z", to=[f"{actor}/followers"], cc=[PUBLIC]
+    )
+    archive.note(
+        4,
+        "<p>Only for you</p>",
+        published="2020-05-04T10:00:00Z",
+        to=["https://elsewhere.example/users/friend"],
+        cc=[],
+    )
+    archive.note(
+        5,
+        "<p>With a picture</p>",
+        published="2020-05-05T10:00:00Z",
+        attachment=[
+            {
+                "type": "Document",
+                "mediaType": "image/jpeg",
+                "url": "/mybucket/media_attachments/files/110/222/333/original/abc.jpg",
+                "name": "A red square",
+                "focalPoint": [0.5, -0.25],
+                "blurhash": "x",
+            },
+            {
+                "type": "Document",
+                "mediaType": "video/mp4",
+                "url": "media_attachments/files/110/222/444/original/vid.mp4",
+            },
+            {
+                "type": "Document",
+                "mediaType": "image/png",
+                "url": "media_attachments/files/9/9/9/original/missing.png",
+            },
+        ],
+    )
+    archive.note(
+        6,
+        "",
+        published="2020-05-06T10:00:00Z",
+        kind="Question",
+        extra={
+            "endTime": "2020-05-07T10:00:00Z",
+            "closed": "2020-05-07T10:00:00Z",
+            "oneOf": [
+                {"type": "Note", "name": "Tea", "replies": {"type": "Collection", "totalItems": 7}},
+                {"type": "Note", "name": "Coffee", "replies": {"type": "Collection", "totalItems": 3}},
+            ],
+        },
+    )
     # a reply listed before the post it answers
-    archive.note(8, "<p>and a reply to myself</p>", published="2020-05-08T11:00:00Z",
-                 in_reply_to=f"{actor}/statuses/7")
+    archive.note(
+        8, "<p>and a reply to myself</p>", published="2020-05-08T11:00:00Z", in_reply_to=f"{actor}/statuses/7"
+    )
     archive.note(7, "<p>thread start</p>", published="2020-05-08T10:00:00Z")
-    archive.note(9, "<p>replying to someone</p>", published="2020-05-09T10:00:00Z",
-                 in_reply_to="https://elsewhere.example/users/friend/statuses/55")
+    archive.note(
+        9,
+        "<p>replying to someone</p>",
+        published="2020-05-09T10:00:00Z",
+        in_reply_to="https://elsewhere.example/users/friend/statuses/55",
+    )
     archive.announce(10, "https://elsewhere.example/users/friend/statuses/56", "2020-05-10T10:00:00Z")
     archive.likes = [local_post_uri, "https://gone.example/statuses/1", f"{actor}/statuses/1"]
     archive.bookmarks = [local_post_uri]
@@ -53,12 +104,18 @@ def sample(local_post_uri: str) -> MastodonArchive:
 
 
 @pytest.mark.parametrize("packing", ["zip", "tar.gz"])
-def test_mastodon_archive_arrives_with_dates_visibility_media_and_polls(make_user, make_account, tmp_path, packing):
+def test_mastodon_archive_arrives_with_dates_visibility_media_and_polls(
+    make_user, make_account, tmp_path, packing
+):
     neighbour = make_account("neighbour")
     liked = posts.create_post(neighbour, "a post the mover liked long ago")
     user = make_user("mover")
     archive = sample(liked.uri)
-    path = archive.write_zip(tmp_path / "a.zip") if packing == "zip" else archive.write_tar(tmp_path / "a.tar.gz")
+    path = (
+        archive.write_zip(tmp_path / "a.zip")
+        if packing == "zip"
+        else archive.write_tar(tmp_path / "a.tar.gz")
+    )
     job = run(user, path, visibility="public", profile=True)
     assert job.status == ImportStatus.DONE, job.error
     by_uri = {p.original_uri.rsplit("/", 1)[-1]: p for p in Post.objects.filter(account=user.account)}

@@ -19,8 +19,13 @@ from .archives import XArchive, later, tweet
 
 
 def remote(username, domain, **extra):
-    return upsert_remote_account(f"https://{domain}/users/{username}", username=username, domain=domain,
-                                 inbox_url=f"https://{domain}/users/{username}/inbox", **extra)
+    return upsert_remote_account(
+        f"https://{domain}/users/{username}",
+        username=username,
+        domain=domain,
+        inbox_url=f"https://{domain}/users/{username}/inbox",
+        **extra,
+    )
 
 
 def test_accept_move_carries_followers_settings_blocks_and_mutes_once(make_account):
@@ -73,21 +78,30 @@ def test_move_out_needs_alias_has_cooldown_and_announces(make_account):
 
 
 def test_handles_are_found_in_names_and_links():
-    assert handles_in("Jane (she/her) @jane@social.example · https://art.example/@janedraws, mail jane@gmail.com") == [
-        ("janedraws", "art.example"), ("jane", "social.example")]
+    assert handles_in(
+        "Jane (she/her) @jane@social.example · https://art.example/@janedraws, mail jane@gmail.com"
+    ) == [("janedraws", "art.example"), ("jane", "social.example")]
 
 
-def test_people_followed_on_x_are_found_confirmed_and_followed_in_one_action(make_user, make_account, tmp_path,
-                                                                               settings):
+def test_people_followed_on_x_are_found_confirmed_and_followed_in_one_action(
+    make_user, make_account, tmp_path, settings
+):
     settings.DOMAIN = "caravan.test"
     me = make_user("mover")
     alice = make_account("alice")  # a real local account found by its handle
     bob_remote = remote("bob", "bob.example")
     archive = XArchive()
-    archive.add(tweet(later(0), "@alicex @bobx @carolx hello", mentions=[
-        ("alicex", "11", f"Alice 🐘 @alice@{settings.DOMAIN}"),
-        ("bobx", "22", "Bob https://bob.example/@bob"),
-        ("carolx", "33", "Carol @carol@unknown.example")]))
+    archive.add(
+        tweet(
+            later(0),
+            "@alicex @bobx @carolx hello",
+            mentions=[
+                ("alicex", "11", f"Alice 🐘 @alice@{settings.DOMAIN}"),
+                ("bobx", "22", "Bob https://bob.example/@bob"),
+                ("carolx", "33", "Carol @carol@unknown.example"),
+            ],
+        )
+    )
     archive.data("following", [{"following": {"accountId": i}} for i in ("11", "22", "33", "44")])
     job = moving.start_import(me, "x_archive", archive.write_zip(tmp_path / "x.zip"), {}, enqueue=False)
     moving.run_import_job(job.pk)
@@ -113,8 +127,13 @@ def test_webfinger_resolver_hook_confirms_unknown_handles(make_user, tmp_path):
     moving.set_webfinger_resolver(webfinger)
     try:
         archive = XArchive()
-        archive.add(tweet(later(0), "@a @b", mentions=[("a", "1", "A @a@found.example"),
-                                                     ("b", "2", "B @b@lost.example")]))
+        archive.add(
+            tweet(
+                later(0),
+                "@a @b",
+                mentions=[("a", "1", "A @a@found.example"), ("b", "2", "B @b@lost.example")],
+            )
+        )
         job = moving.start_import(me, "x_archive", archive.write_zip(tmp_path / "x.zip"), {}, enqueue=False)
         moving.run_import_job(job.pk)
     finally:

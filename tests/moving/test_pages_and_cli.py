@@ -20,13 +20,22 @@ def signed_in(client, make_user):
     return user
 
 
-def test_upload_runs_as_a_background_task_and_shows_progress(client, signed_in, make_account, run_tasks,
-                                                             django_capture_on_commit_callbacks):
+def test_upload_runs_as_a_background_task_and_shows_progress(
+    client, signed_in, make_account, run_tasks, django_capture_on_commit_callbacks
+):
     make_account("alice")
     upload = SimpleUploadedFile("following_accounts.csv", b"alice\nnobody@gone.example\n", "text/csv")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/settings/import", {"kind": "following", "file": upload, "mode": "merge",
-                                                    "visibility": "public", "retweets": "skip"})
+        response = client.post(
+            "/settings/import",
+            {
+                "kind": "following",
+                "file": upload,
+                "mode": "merge",
+                "visibility": "public",
+                "retweets": "skip",
+            },
+        )
     job = ImportJob.objects.get(user=signed_in)
     assert response.status_code == 302 and response["Location"] == f"/settings/import/{job.pk}"
     page = client.get(f"/settings/import/{job.pk}").content.decode()
@@ -52,7 +61,9 @@ def test_bad_upload_gets_a_clear_4xx(client, signed_in, make_user):
 def test_migration_and_people_pages(client, signed_in, make_account):
     page = client.get("/settings/migration")
     assert page.status_code == 200
-    response = client.post("/settings/migration", {"action": "add_alias", "uri": "https://old.example/users/me"})
+    response = client.post(
+        "/settings/migration", {"action": "add_alias", "uri": "https://old.example/users/me"}
+    )
     assert response.status_code == 302
     signed_in.account.refresh_from_db()
     assert signed_in.account.also_known_as == ["https://old.example/users/me"]

@@ -1,6 +1,5 @@
 """Importing X archives: every quirk of the format arrives as a quiet, backdated, correctly threaded post."""
 
-
 from caravan.moving import services as moving
 from caravan.moving.models import ImportedItem, ImportStatus
 from caravan.notifications.models import Notification

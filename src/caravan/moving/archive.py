@@ -180,11 +180,12 @@ class Archive:
 
     def _load_tar(self, path: Path) -> None:
         try:
-            self._tar = tarfile.open(path, mode="r:*")
+            self._tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by Archive.close
             infos = self._tar.getmembers()
         except (tarfile.TarError, OSError, EOFError, ValueError):
             raise ArchiveError(
-                "That file is not an archive this server can read (expected a .zip or .tar.gz), or it is damaged."
+                "That file is not an archive this server can read (expected a .zip or .tar.gz), "
+                "or it is damaged."
             ) from None
         packed_total = path.stat().st_size
         for info in infos:
@@ -275,7 +276,9 @@ def prepare_images(archive: Archive, wanted: list[tuple[str, str]], *, focus: li
     if not wanted:
         return []
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="import")
+        _pool = ThreadPoolExecutor(
+            max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="import"
+        )
     focus = focus or [None] * len(wanted)
 
     def prepare(item):

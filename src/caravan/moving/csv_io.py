@@ -1,5 +1,5 @@
-"""Mastodon's CSV files, both ways: importing follows, blocks, mutes, domain blocks, bookmarks and lists (merge
-or overwrite), and exporting the same files, Mastodon-compatible.
+"""Mastodon's CSV files, both ways: importing follows, blocks, mutes, domain blocks, bookmarks and lists
+(merge or overwrite), and exporting the same files, Mastodon-compatible.
 
 Mastodon accepts header-less files, partial headers, blank lines, a leading @ and IDN domains; so does this.
 A row that names no account this server can find is reported, never fatal.
@@ -36,7 +36,7 @@ HEADERS = {
 
 
 def normalize_domain(domain: str) -> str:
-    """Lower-case ASCII form: IDN domains are converted with the idna codec (bücher.example -> xn--bcher-kva...)."""
+    """Lower-case ASCII: IDN domains go through the idna codec (bücher.example -> xn--bcher-kva.example)."""
     domain = domain.strip().strip(".").lower()
     if not domain:
         return ""
@@ -152,9 +152,13 @@ def _account(row: list[str], column: int = 0) -> Account:
 
 def _following(me: Account, row: list[str], header) -> int:
     target = _account(row)
-    social.follow(me, target, show_reblogs=_flag(row, header, "Show boosts", True),
-                  notify_on_post=_flag(row, header, "Notify on new posts", False),
-                  languages=_languages(row, header))
+    social.follow(
+        me,
+        target,
+        show_reblogs=_flag(row, header, "Show boosts", True),
+        notify_on_post=_flag(row, header, "Notify on new posts", False),
+        languages=_languages(row, header),
+    )
     return target.id
 
 
@@ -192,30 +196,46 @@ def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
     target = _account(row, 1)
     list_obj = List.objects.filter(owner=me, title=title).first() or timelines.create_list(me, title)
     if not Follow.objects.filter(account=me, target_account=target).exists():
-        social.follow(me, target)  # Mastodon follows list members on import, as lists hold only followed accounts
+        social.follow(
+            me, target
+        )  # Mastodon follows list members on import, as lists hold only followed accounts
     try:
         timelines.add_to_list(list_obj, [target])
     except DomainError:
-        raise DomainError(f"{target.acct} is asked to accept your follow; add them to {title!r} afterwards.") from None
+        raise DomainError(
+            f"{target.acct} is asked to accept your follow; add them to {title!r} afterwards."
+        ) from None
     return title, target.id
 
 
 def _overwrite(kind: str, me: Account, kept: set, complete: bool) -> None:
     """Overwrite mode: what the file does not list is undone (only after a whole, not a resumed, run)."""
     if kind == ImportKind.FOLLOWING:
-        for follow in Follow.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
-                "target_account"):
+        for follow in (
+            Follow.objects.filter(account=me)
+            .exclude(target_account_id__in=kept)
+            .select_related("target_account")
+        ):
             social.unfollow(me, follow.target_account)
-        for request in FollowRequest.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
-                "target_account"):
+        for request in (
+            FollowRequest.objects.filter(account=me)
+            .exclude(target_account_id__in=kept)
+            .select_related("target_account")
+        ):
             social.unfollow(me, request.target_account)
     elif kind == ImportKind.BLOCKS:
-        for block in Block.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
-                "target_account"):
+        for block in (
+            Block.objects.filter(account=me)
+            .exclude(target_account_id__in=kept)
+            .select_related("target_account")
+        ):
             social.unblock(me, block.target_account)
     elif kind == ImportKind.MUTES:
-        for mute in Mute.objects.filter(account=me).exclude(target_account_id__in=kept).select_related(
-                "target_account"):
+        for mute in (
+            Mute.objects.filter(account=me)
+            .exclude(target_account_id__in=kept)
+            .select_related("target_account")
+        ):
             social.unmute(me, mute.target_account)
     elif kind == ImportKind.DOMAIN_BLOCKS:
         for block in DomainBlock.objects.filter(account=me).exclude(domain__in=kept):
@@ -230,8 +250,11 @@ def _overwrite(kind: str, me: Account, kept: set, complete: bool) -> None:
                 timelines.delete_list(list_obj)
                 continue
             members = {account_id for title, account_id in kept if title == list_obj.title}
-            stale = Account.objects.filter(pk__in=ListMember.objects.filter(list=list_obj).exclude(
-                account_id__in=members).values("account_id"))
+            stale = Account.objects.filter(
+                pk__in=ListMember.objects.filter(list=list_obj)
+                .exclude(account_id__in=members)
+                .values("account_id")
+            )
             timelines.remove_from_list(list_obj, list(stale))
 
 
@@ -255,26 +278,44 @@ def export_csv(account: Account, kind: str) -> str:
     """One of Mastodon's CSV exports for `account`, in Mastodon's own format."""
     if kind == ImportKind.FOLLOWING:
         follows = Follow.objects.filter(account=account).select_related("target_account").order_by("id")
-        return _write(([_address(f.target_account), str(f.show_reblogs).lower(), str(f.notify).lower(),
-                        ", ".join(f.languages or [])] for f in follows), HEADERS[ImportKind.FOLLOWING])
+        return _write(
+            (
+                [
+                    _address(f.target_account),
+                    str(f.show_reblogs).lower(),
+                    str(f.notify).lower(),
+                    ", ".join(f.languages or []),
+                ]
+                for f in follows
+            ),
+            HEADERS[ImportKind.FOLLOWING],
+        )
     if kind == ImportKind.BLOCKS:
         blocks = Block.objects.filter(account=account).select_related("target_account").order_by("id")
         return _write([_address(b.target_account)] for b in blocks)
     if kind == ImportKind.MUTES:
         mutes = Mute.objects.filter(account=account).select_related("target_account").order_by("id")
-        return _write(([_address(m.target_account), str(m.hide_notifications).lower()] for m in mutes),
-                      HEADERS[ImportKind.MUTES])
+        return _write(
+            ([_address(m.target_account), str(m.hide_notifications).lower()] for m in mutes),
+            HEADERS[ImportKind.MUTES],
+        )
     if kind == ImportKind.DOMAIN_BLOCKS:
         return _write([b.domain] for b in DomainBlock.objects.filter(account=account).order_by("domain"))
     if kind == ImportKind.BOOKMARKS:
         # Never another person's followers-only or direct post, even one bookmarked while it was readable.
         marks = Bookmark.objects.filter(account=account).select_related("post").order_by("id")
-        return _write([m.post.uri] for m in marks
-                      if m.post.account_id == account.id or m.post.visibility in (Visibility.PUBLIC,
-                                                                                  Visibility.UNLISTED))
+        return _write(
+            [m.post.uri]
+            for m in marks
+            if m.post.account_id == account.id
+            or m.post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+        )
     if kind == ImportKind.LISTS:
-        members = ListMember.objects.filter(list__owner=account).select_related("list", "account").order_by(
-            "list__title", "id")
+        members = (
+            ListMember.objects.filter(list__owner=account)
+            .select_related("list", "account")
+            .order_by("list__title", "id")
+        )
         return _write([m.list.title, _address(m.account)] for m in members)
     raise DomainError("There is no such export.")
 

@@ -35,7 +35,7 @@ MAX_SMALL_JSON = 64 * 1024 * 1024
 
 
 def visibility_of(note: dict) -> str:
-    """Mastodon's addressing rules: Public in `to` = public, in `cc` = unlisted, followers = private, else direct."""
+    """Public in `to` = public, in `cc` = unlisted, followers = private, else direct."""
     to, cc = _as_list(note.get("to")), _as_list(note.get("cc"))
     if PUBLIC & set(to):
         return Visibility.PUBLIC
@@ -84,8 +84,11 @@ class MastodonArchiveImport:
 
     def run(self) -> None:
         progress = self.progress
-        known = dict(ImportedItem.objects.filter(account=self.account, source=SOURCE)
-                     .values_list("source_id", "object_id"))
+        known = dict(
+            ImportedItem.objects.filter(account=self.account, source=SOURCE).values_list(
+                "source_id", "object_id"
+            )
+        )
         self.uri_to_post = {uri: post_id for uri, post_id in known.items() if post_id}
         self.links: dict[str, str] = {}  # child uri -> parent uri, for self-replies
         batch: list[tuple[str, posts.ImportedPost, list]] = []
@@ -101,12 +104,16 @@ class MastodonArchiveImport:
                     continue
                 if item.get("type") == "Announce":
                     target = item.get("object")
-                    progress.problem(str(target if isinstance(target, str) else item.get("id")),
-                                     "A boost of someone else's post; boosts are not imported.")
+                    progress.problem(
+                        str(target if isinstance(target, str) else item.get("id")),
+                        "A boost of someone else's post; boosts are not imported.",
+                    )
                     continue
                 note = item.get("object") if item.get("type") == "Create" else None
                 if not isinstance(note, dict) or note.get("type") not in ("Note", "Question", "Article"):
-                    progress.problem(str(item.get("id", seen)), f"{item.get('type', 'Unknown')} activity skipped.")
+                    progress.problem(
+                        str(item.get("id", seen)), f"{item.get('type', 'Unknown')} activity skipped."
+                    )
                     continue
                 uri = str(note.get("id") or "")
                 if not uri:
@@ -151,8 +158,11 @@ class MastodonArchiveImport:
                 expires_at=min(ended, timezone.now()),  # brought in closed, with its results
             )
         content = note.get("content") or next(iter((note.get("contentMap") or {}).values()), "") or ""
-        tags = [str(t.get("name", "")).lstrip("#") for t in _as_list(note.get("tag"))
-                if isinstance(t, dict) and t.get("type") == "Hashtag" and t.get("name")]
+        tags = [
+            str(t.get("name", "")).lstrip("#")
+            for t in _as_list(note.get("tag"))
+            if isinstance(t, dict) and t.get("type") == "Hashtag" and t.get("name")
+        ]
         spec = posts.ImportedPost(
             created_at=published,
             html=str(content),
@@ -209,8 +219,9 @@ class MastodonArchiveImport:
             return None
         mime = str(attachment.get("mediaType") or "")
         if mime and not mime.startswith("image/"):
-            self.progress.note(uri, f"A {mime.split('/')[0]} attachment was not brought in: this server stores "
-                               "images only.")
+            self.progress.note(
+                uri, f"A {mime.split('/')[0]} attachment was not brought in: this server stores images only."
+            )
             return None
         focus = attachment.get("focalPoint")
         focus_text = None
@@ -221,8 +232,12 @@ class MastodonArchiveImport:
                 focus_text = None
         try:
             data = self.archive.read_bytes(name, limit=16 * 1024 * 1024)
-            return upload_image(self.account, io.BytesIO(data), description=str(attachment.get("name") or "")[:1500],
-                                focus=focus_text)
+            return upload_image(
+                self.account,
+                io.BytesIO(data),
+                description=str(attachment.get("name") or "")[:1500],
+                focus=focus_text,
+            )
         except DomainError as error:
             self.progress.note(uri, f"Attachment {PurePosixPath(name).name} skipped: {error.message}")
             return None
@@ -254,8 +269,9 @@ class MastodonArchiveImport:
         for start in range(0, len(uris), 500):
             chunk = uris[start : start + 500]
             by_uri = {p.uri: p for p in Post.objects.filter(uri__in=chunk)}
-            by_uri.update({p.original_uri: p for p in Post.objects.filter(account=self.account,
-                                                                           original_uri__in=chunk)})
+            by_uri.update(
+                {p.original_uri: p for p in Post.objects.filter(account=self.account, original_uri__in=chunk)}
+            )
             with transaction.atomic():
                 for uri in chunk:
                     post = by_uri.get(uri)
@@ -272,8 +288,11 @@ class MastodonArchiveImport:
                         continue
         if len(uris) > resolved:
             kind = "likes" if name == "likes.json" else "bookmarks"
-            self.progress.note(name, f"{resolved} of {len(uris)} {kind} re-applied; the others are posts this "
-                               "server does not know.")
+            self.progress.note(
+                name,
+                f"{resolved} of {len(uris)} {kind} re-applied; the others are posts this "
+                "server does not know.",
+            )
 
     def import_profile(self) -> None:
         from caravan.accounts.services import update_profile

@@ -1,7 +1,8 @@
 """Import jobs and the record of what each import has already brought in.
 
-An ImportJob is one archive or CSV being brought in (progress, problems, a resume cursor). An ImportedItem says
-"this source item is already here", so running an import again, or resuming after a crash, adds nothing twice.
+An ImportJob is one archive or CSV being brought in (progress, problems, a resume cursor). An ImportedItem
+says "this source item is already here", so running an import again, or resuming after a crash, adds
+nothing twice.
 """
 
 from django.conf import settings
@@ -79,9 +80,12 @@ class ImportedItem(models.Model):
             models.UniqueConstraint("account", "source", "source_id", name="imported_item_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source} {self.source_id}"
+
 
 class FollowCandidate(models.Model):
-    """Someone from an old platform found (and confirmed by WebFinger) on the fediverse, for the user to review."""
+    """Someone from an old platform found (confirmed by WebFinger) on the fediverse, for review."""
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     old_handle = models.CharField(max_length=255)  # e.g. "x:jack" or the numeric id when no handle is known
@@ -97,3 +101,6 @@ class FollowCandidate(models.Model):
         constraints = [
             models.UniqueConstraint("account", "found_handle", name="follow_candidate_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.old_handle} -> {self.found_handle}"

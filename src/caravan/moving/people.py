@@ -1,4 +1,4 @@
-"""Finding your people again: fediverse addresses hidden in what an archive knows about the people you followed.
+"""Finding your people again: fediverse addresses in what an archive knows about the people you followed.
 
 X's following list holds numeric ids only; handles and display names come back from the @mentions across your
 tweets. Names, bios and links are scanned for `@user@host` and `https://host/@user`, and every candidate is
@@ -12,10 +12,26 @@ from django.conf import settings
 from caravan.moving.models import FollowCandidate
 from caravan.moving.progress import JobProgress
 
-HANDLE_RE = re.compile(r"(?<![\w/])@?(?P<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})@(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-PROFILE_URL_RE = re.compile(r"https?://(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/@(?P<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})")
-NOT_FEDIVERSE = {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com",
-                 "proton.me", "protonmail.com", "twitter.com", "x.com", "gmx.de", "web.de"}
+HANDLE_RE = re.compile(
+    r"(?<![\w/])@?(?P<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})@(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+)
+PROFILE_URL_RE = re.compile(
+    r"https?://(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/@(?P<user>[A-Za-z0-9_][A-Za-z0-9_.-]{0,63})"
+)
+NOT_FEDIVERSE = {
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com",
+    "icloud.com",
+    "proton.me",
+    "protonmail.com",
+    "twitter.com",
+    "x.com",
+    "gmx.de",
+    "web.de",
+}
 MAX_CANDIDATES = 5000
 
 
@@ -32,7 +48,7 @@ def handles_in(text: str) -> list[tuple[str, str]]:
 
 
 def find_candidates(progress: JobProgress, people: list[tuple[str, str, str]]) -> int:
-    """`people`: (old handle, where it was found, text to scan). Confirms and stores candidates; returns how many
+    """`people`: (old handle, where found, text to scan). Confirms and stores candidates; returns how many
     were confirmed."""
     from caravan.moving.services import confirm_handle
 
@@ -49,7 +65,8 @@ def find_candidates(progress: JobProgress, people: list[tuple[str, str, str]]) -
             if target is None or target.id == account.id:
                 continue
             FollowCandidate.objects.update_or_create(
-                account=account, found_handle=f"{user}@{host}",
+                account=account,
+                found_handle=f"{user}@{host}",
                 defaults={"old_handle": old_handle[:255], "found_in": where[:255], "target": target},
             )
             confirmed += 1

@@ -37,8 +37,13 @@ class JobProgress:
 
     def record(self, source: str, items: list[tuple[str, int | None]]) -> None:
         rows = [
-            ImportedItem(account=self.account, source=source, source_id=str(source_id)[:512],
-                         object_id=object_id, job=self.job)
+            ImportedItem(
+                account=self.account,
+                source=source,
+                source_id=str(source_id)[:512],
+                object_id=object_id,
+                job=self.job,
+            )
             for source_id, object_id in items
         ]
         insert_rows(ImportedItem, rows, ignore_conflicts=True)

@@ -1,6 +1,6 @@
 """Moving in and out: starting and running imports, CSV imports and exports, aliases and account moves.
 
-Faces call these; the importers themselves live beside them (x_archive, mastodon_archive, csv_io). The federation
+Faces call these; the importers live beside them (x_archive, mastodon_archive, csv_io). The federation
 face installs `set_account_resolver` / `set_webfinger_resolver` and listens for "account.moved".
 """
 
@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from caravan import events
-
 from caravan.accounts.models import Account, User
 from caravan.accounts.services import find_account
 from caravan.errors import DomainError
@@ -36,7 +35,7 @@ CSV_KINDS = {
 MOVE_COOLDOWN = timedelta(days=30)
 
 
-# Resolving accounts named in imports: local lookup and known remote accounts, unless federation installs more.
+# Resolving accounts named in imports: local and known remote accounts, unless federation installs more.
 
 
 def _known_account(username: str, domain: str) -> Account | None:
@@ -47,7 +46,7 @@ _account_resolver: Callable[[str, str], Account | None] = _known_account
 
 
 def set_account_resolver(resolver: Callable[[str, str], Account | None] | None) -> None:
-    """Install how `user@domain` becomes an Account (federation: WebFinger + actor fetch). None restores default."""
+    """Install how `user@domain` becomes an Account (federation: WebFinger, actor fetch); None resets."""
     global _account_resolver
     _account_resolver = resolver or _known_account
 
@@ -127,6 +126,8 @@ def resume_import(job: ImportJob) -> ImportJob:
     """Queue a stopped job again; it carries on from its cursor and adds nothing twice."""
     if job.status == ImportStatus.DONE:
         raise DomainError("This import has already finished.")
+    if not Path(job.source_path).exists():
+        raise DomainError("The file of this import is gone; upload it again (nothing will be added twice).")
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED, error="")
         _enqueue(job)
@@ -136,11 +137,13 @@ def resume_import(job: ImportJob) -> ImportJob:
 
 def run_import_job(job_id: int, on_progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
     """Run (or resume) one job to its end. A bad archive stops it with a message; it never raises."""
+    # Claim the job: two workers (or a worker and the CLI) must never run the same import at once.
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, error=""
+    )
     job = ImportJob.objects.select_related("user__account").get(pk=job_id)
-    if job.status == ImportStatus.DONE:
+    if not claimed:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, error="")
-    job.status = ImportStatus.RUNNING
     progress = JobProgress(job, on_progress)
     try:
         _importer(job.kind)(progress)
@@ -156,7 +159,15 @@ def run_import_job(job_id: int, on_progress: Callable[[ImportJob], None] | None 
         )
     else:
         _finish(progress, ImportStatus.DONE, "")
+        _forget_upload(job.source_path)
     return job
+
+
+def _forget_upload(source_path: str) -> None:
+    """An uploaded file is kept for resuming only; once imported it goes (files named on the CLI stay)."""
+    path = Path(source_path)
+    if path.parent == import_folder() and path.is_file():
+        path.unlink(missing_ok=True)
 
 
 def _finish(progress: JobProgress, status: str, error: str) -> None:
@@ -190,8 +201,9 @@ MAX_ALIASES = 10
 def _check_uri(uri: str) -> str:
     uri = (uri or "").strip()
     if not uri.startswith(("https://", "http://")) or len(uri) > 2000 or " " in uri:
-        raise DomainError("An alias is the address (URI) of your other account, starting with https://.",
-                          field="uri")
+        raise DomainError(
+            "An alias is the address (URI) of your other account, starting with https://.", field="uri"
+        )
     return uri
 
 
@@ -235,8 +247,13 @@ def _carry_followers(old: Account, new: Account) -> int:
         follower = follow.account
         if follower.id != new.id:
             try:
-                social.follow(follower, new, show_reblogs=follow.show_reblogs, notify_on_post=follow.notify,
-                              languages=follow.languages)
+                social.follow(
+                    follower,
+                    new,
+                    show_reblogs=follow.show_reblogs,
+                    notify_on_post=follow.notify,
+                    languages=follow.languages,
+                )
                 moved += 1
             except DomainError:
                 pass  # a block between them, or `new` moved on too: the old follow still ends
@@ -282,7 +299,8 @@ def move_out(account: Account, target_account: Account) -> Account:
         raise DomainError("Choose another account to move to.", field="target")
     if account.uri not in (target_account.also_known_as or []):
         raise DomainError(
-            f"First add this account ({account.handle}) as an alias on {target_account.handle}, then try again.",
+            f"First add this account ({account.handle}) as an alias on {target_account.handle}, "
+            "then try again.",
             field="target",
         )
     if target_account.moved_to_id is not None:

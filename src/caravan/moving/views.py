@@ -1,6 +1,6 @@
 """The moving pages: upload an archive or CSV, watch its progress, export CSVs, review found people, move.
 
-Thin: each view parses the form and calls `moving.services`; errors a person can cause become a message and a 4xx.
+Thin: each view parses the form and calls `moving.services`; a person's mistakes become a message and a 4xx.
 """
 
 from django.contrib import messages
@@ -46,11 +46,21 @@ def import_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(f"/settings/import/{job.pk}")
     jobs = ImportJob.objects.filter(user=request.user)[:20]
-    return render(request, "moving/import.html", {
-        "jobs": jobs, "kinds": ImportKind.choices, "visibilities": Visibility.choices,
-        "exports": [(kind, label, EXPORT_FILE_NAMES[kind]) for kind, label in ImportKind.choices
-                    if kind in EXPORT_FILE_NAMES],
-    }, status=status)
+    return render(
+        request,
+        "moving/import.html",
+        {
+            "jobs": jobs,
+            "kinds": ImportKind.choices,
+            "visibilities": Visibility.choices,
+            "exports": [
+                (kind, label, EXPORT_FILE_NAMES[kind])
+                for kind, label in ImportKind.choices
+                if kind in EXPORT_FILE_NAMES
+            ],
+        },
+        status=status,
+    )
 
 
 def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
@@ -116,7 +126,9 @@ def migration_page(request: HttpRequest) -> HttpResponse:
                 if target is None:
                     raise DomainError(_("That account could not be found."), field="target", status=404)
                 services.move_out(account, target)
-                messages.success(request, _("Your account has moved. Your followers are following the new one."))
+                messages.success(
+                    request, _("Your account has moved. Your followers are following the new one.")
+                )
             else:
                 raise DomainError(_("Unknown action."))
         except DomainError as error:

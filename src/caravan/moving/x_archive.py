@@ -1,8 +1,9 @@
 """Importing an X / Twitter archive ("Download your archive", zipped or unpacked) as quiet, backdated posts.
 
-Two streaming passes over the tweet files: the first builds a small index (dates, replies, edit groups, who was
-mentioned), the second stores posts in batches through `posts.services.import_posts_quietly`. Deleted tweets and
-direct messages are never read as posts. Self-replies are re-threaded at the end, whatever the file order.
+Two streaming passes over the tweet files: the first builds a small index (dates, replies, edit groups,
+who was mentioned), the second stores posts in batches through `posts.services.import_posts_quietly`. Deleted
+tweets and direct messages are never read as posts. Self-replies are re-threaded at the end, whatever the
+file order.
 """
 
 import html
@@ -39,7 +40,12 @@ def snowflake_time(tweet_id: int) -> datetime:
     return datetime.fromtimestamp(((tweet_id >> 22) + TWITTER_EPOCH_MS) / 1000, tz=UTC)
 
 
-MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 
 def parse_created_at(value: str | None, tweet_id: int) -> datetime:
@@ -87,8 +93,9 @@ def find_layout(archive: Archive) -> Layout:
         n.endswith("data/js/tweet_index.js") for n in names
     ):
         raise ArchiveError(
-            "This is an old Twitter archive (the \u201cGrailbird\u201d kind, made before 2018), which this server "
-            "cannot read. Download a new archive from X (Settings, Your account, Download an archive of your data)."
+            "This is an old Twitter archive (the \u201cGrailbird\u201d kind, made before 2018), which this "
+            "server cannot read. Download a new archive from X (Settings, Your account, Download an archive "
+            "of your data)."
         )
     prefix = None
     for marker in ("data/manifest.js", "data/tweets.js", "data/tweet.js", "data/account.js"):
@@ -151,7 +158,7 @@ def tweet_files(layout: Layout) -> list[tuple[str, str]]:
 
 
 def iter_entries(archive: Archive, names: list[str], key: str) -> Iterator[dict]:
-    """Every entry of these YTD files, unwrapped from {"<key>": {...}} (entries before 2020 are not wrapped)."""
+    """Every entry of these YTD files, unwrapped from {"<key>": {...}} (before 2020 they are not wrapped)."""
     for name in names:
         if archive.members[name].size > MAX_DATA_FILE:
             raise ArchiveError(f"{name} is larger than this server reads.")
@@ -425,13 +432,15 @@ class XArchiveImport:
         if not batch:
             progress.commit_now(seen=seen)
             return
-        # Images are decoded and re-encoded on every core (Pillow and blurhash release the GIL), then stored here.
+        # Images are decoded and re-encoded on every core (Pillow and blurhash release the GIL), stored here.
         jobs = [(pending, name, alt, media_id) for pending in batch for name, alt, media_id in pending.media]
         prepared = prepare_images(self.archive, [(name, alt) for _, name, alt, _ in jobs])
         with transaction.atomic():
             for (pending, name, _, media_id), result in zip(jobs, prepared, strict=True):
                 if isinstance(result, DomainError):
-                    progress.note(f"tweet {pending.tweet_id}", f"Image {media_id or name} skipped: {result.message}")
+                    progress.note(
+                        f"tweet {pending.tweet_id}", f"Image {media_id or name} skipped: {result.message}"
+                    )
                 else:
                     pending.spec.media.append(store_prepared_image(self.account, result))
             specs = [pending.spec for pending in batch]
@@ -443,8 +452,10 @@ class XArchiveImport:
     def find_people(self) -> None:
         """The people followed on X, named by the handles recovered from @mentions, scanned for fediverse
         addresses in their display names (where people wrote them during the 2022 move)."""
-        followed = [str(entry.get("accountId", "")) for entry in
-                    iter_entries(self.archive, self.layout.files.get("following", []), "following")]
+        followed = [
+            str(entry.get("accountId", ""))
+            for entry in iter_entries(self.archive, self.layout.files.get("following", []), "following")
+        ]
         ids = [i for i in followed if i in self.index.mentioned] if followed else list(self.index.mentioned)
         people = []
         for user_id in ids:
@@ -452,8 +463,11 @@ class XArchiveImport:
             people.append((f"@{screen_name}", f"the X name of @{screen_name}", f"{name} {screen_name}"))
         found = find_candidates(self.progress, people)
         if followed:
-            self.progress.note("following", f"You followed {len(followed)} accounts on X; {len(ids)} could be named "
-                               f"from your tweets, and {found} were found on the fediverse.")
+            self.progress.note(
+                "following",
+                f"You followed {len(followed)} accounts on X; {len(ids)} could be named "
+                f"from your tweets, and {found} were found on the fediverse.",
+            )
 
     def rethread(self) -> None:
         """Join self-replies whose parent was stored after them (tweet files are not in date order)."""

@@ -28,13 +28,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("what", help="x-archive, mastodon-archive or csv")
-        parser.add_argument("args", nargs="+", help="PATH, or for csv: KIND PATH (following, blocks, mutes, "
-                            "domain-blocks, bookmarks, lists)")
+        parser.add_argument(
+            "args",
+            nargs="+",
+            help="PATH, or for csv: KIND PATH (following, blocks, mutes, domain-blocks, bookmarks, lists)",
+        )
         parser.add_argument("--user", required=True, help="the local username to import into")
         parser.add_argument("--visibility", default="public", help="public, unlisted, private or direct")
         parser.add_argument("--retweets", default="skip", choices=["skip", "link"])
         parser.add_argument("--overwrite", action="store_true", help="CSV: replace instead of merging")
-        parser.add_argument("--profile", action="store_true", help="Mastodon: apply name, bio, avatar, header")
+        parser.add_argument(
+            "--profile", action="store_true", help="Mastodon: apply name, bio, avatar, header"
+        )
 
     def handle(self, *args: str, **options) -> None:
         what = options["what"]
@@ -45,23 +50,38 @@ class Command(BaseCommand):
         elif what == "csv" and len(args) == 2 and args[0] in CSV_KINDS:
             kind, path = CSV_KINDS[args[0]], args[1]
         else:
-            raise CommandError("Usage: caravan import x-archive PATH --user NAME | mastodon-archive PATH --user NAME"
-                               " | csv {following,blocks,mutes,domain-blocks,bookmarks,lists} PATH --user NAME")
+            raise CommandError(
+                "Usage: caravan import x-archive PATH --user NAME | mastodon-archive PATH --user NAME"
+                " | csv {following,blocks,mutes,domain-blocks,bookmarks,lists} PATH --user NAME"
+            )
         user = User.objects.select_related("account").filter(username__iexact=options["user"]).first()
         if user is None:
             raise CommandError(f"There is no local user {options['user']!r}.")
         path = str(Path(path).resolve())
-        unfinished = ImportJob.objects.filter(user=user, kind=kind, source_path=path).exclude(
-            status=ImportStatus.DONE).first()
+        unfinished = (
+            ImportJob.objects.filter(user=user, kind=kind, source_path=path)
+            .exclude(status=ImportStatus.DONE)
+            .first()
+        )
         try:
             if unfinished is not None:
+                # Whatever stopped it (a crash leaves it "running"), running the command again resumes it.
                 self.stderr.write(f"Resuming import {unfinished.pk} of {path}.")
+                ImportJob.objects.filter(pk=unfinished.pk).update(status=ImportStatus.QUEUED)
                 job = unfinished
             else:
-                job = services.start_import(user, kind, path, {
-                    "visibility": options["visibility"], "retweets": options["retweets"],
-                    "mode": "overwrite" if options["overwrite"] else "merge", "profile": options["profile"],
-                }, enqueue=False)
+                job = services.start_import(
+                    user,
+                    kind,
+                    path,
+                    {
+                        "visibility": options["visibility"],
+                        "retweets": options["retweets"],
+                        "mode": "overwrite" if options["overwrite"] else "merge",
+                        "profile": options["profile"],
+                    },
+                    enqueue=False,
+                )
         except DomainError as error:
             raise CommandError(error.message) from None
         job = services.run_import_job(job.pk, on_progress=self.draw)
@@ -79,6 +99,7 @@ class Command(BaseCommand):
     def draw(self, job: ImportJob) -> None:
         width = 30
         filled = int(width * job.percent / 100)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {job.percent:3d}% "
-                         f"{job.processed}/{job.total}")
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {job.percent:3d}% {job.processed}/{job.total}"
+        )
         sys.stderr.flush()
