@@ -61,3 +61,35 @@ def test_activitypub_fetch_of_a_web_address_is_sent_to_the_actor_and_object(clie
     assert response.status_code == 302 and response["Location"] == alice.uri
     response = client.get(f"/@alice/{post.id}", HTTP_ACCEPT='application/ld+json; profile="x"')
     assert response.status_code == 302 and response["Location"] == post.uri
+
+
+def test_timelines_page_by_id_with_older_and_newer_links(client, make_account):
+    from caravan.posts.services import create_post
+
+    alice = make_account("alice")
+    posts = [create_post(alice, f"note number {i}") for i in range(25)]
+    first = client.get("/public/local").content.decode()
+    assert "note number 24" in first and "note number 4<" not in first
+    assert f"?max_id={posts[5].id}" in first
+    second = client.get(f"/public/local?max_id={posts[5].id}").content.decode()
+    assert "note number 4<" in second and "note number 5<" not in second
+    assert f"?min_id={posts[4].id}" in second
+
+
+def test_a_full_home_page_costs_a_bounded_number_of_queries(
+    signed_in, make_account, django_assert_max_num_queries
+):
+    from caravan.posts.services import create_post, favourite, reblog
+    from caravan.social.services import follow
+
+    client, user = signed_in("reader")
+    bob = make_account("bob")
+    follow(user.account, bob)
+    for i in range(20):
+        post = create_post(bob, f"post {i} #tag @reader")
+        if i % 3 == 0:
+            favourite(user.account, post)
+            reblog(user.account, post)
+    # 20 queries measured for 20 posts with boosts and favourites; an N+1 would add 20 more.
+    with django_assert_max_num_queries(30):
+        assert client.get("/home").status_code == 200
