@@ -1,12 +1,13 @@
 """Benchmark: `GET /api/v1/timelines/home?limit=40` through a real `caravan serve`, many clients at once.
 
-    python bench/api_home_timeline.py                       # SQLite (bench/out/data-sqlite, seeded on first run)
+    python bench/api_home_timeline.py           # SQLite (bench/out/data-sqlite, seeded on first run)
     DATABASE_URL=postgres://127.0.0.1:5432/caravan_bench python bench/api_home_timeline.py
     python bench/api_home_timeline.py --workers 2 --clients 32 --seconds 20
 
 Uses the shared seed (bench/seed.py: 10,000 accounts, 1,000,000 posts, `reader` follows 500 accounts), gives
-`reader` an OAuth token, starts the server, and has `--clients` concurrent aiohttp clients read the first page of
-the home timeline for `--seconds`. Prints requests/second and p50/p90/p99 latency. Target: >= 300 req/s, p99 < 100 ms.
+`reader` an OAuth token, starts the server, and has `--clients` concurrent aiohttp clients read the first
+page of the home timeline for `--seconds`. Prints requests/second and p50/p90/p99 latency.
+Target: >= 300 req/s, p99 < 100 ms.
 """
 
 from __future__ import annotations
@@ -46,8 +47,14 @@ def reader_token() -> str:
 
     user = User.objects.get(username=seed.READER)
     app, created = Application.objects.get_or_create(
-        name="api-benchmark", defaults={"redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "client_type": "confidential",
-                                        "authorization_grant_type": "authorization-code", "algorithm": ""})
+        name="api-benchmark",
+        defaults={
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "client_type": "confidential",
+            "authorization_grant_type": "authorization-code",
+            "algorithm": "",
+        },
+    )
     if created:
         AppProfile.objects.create(application=app, scopes="read write follow")
     return issue_token(user, app.pk, "read write follow").token
@@ -80,7 +87,9 @@ async def run_load(url: str, token: str, clients: int, seconds: float) -> dict:
                 else:
                     errors += 1
 
-        stop_at = time.perf_counter() + 2  # warm-up: caches, connections, the JIT-less interpreter's first calls
+        stop_at = (
+            time.perf_counter() + 2
+        )  # warm-up: caches, connections, the JIT-less interpreter's first calls
         await asyncio.gather(*(client() for _ in range(clients)))
         latencies.clear()
         errors = 0
@@ -91,7 +100,9 @@ async def run_load(url: str, token: str, clients: int, seconds: float) -> dict:
     latencies.sort()
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else float("nan")
+        return (
+            latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000 if latencies else float("nan")
+        )
 
     return {
         "requests": len(latencies),
@@ -126,8 +137,20 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CARAVAN_BASE_URL": base, "CARAVAN_API_RATE_LIMIT": "0"}
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("caravan")), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        [
+            str(Path(sys.executable).with_name("caravan")),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -138,15 +161,24 @@ def main() -> int:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("caravan serve did not start") from None
                 time.sleep(0.3)
-        result = asyncio.run(run_load(f"{base}/api/v1/timelines/home?limit=40", token, args.clients, args.seconds))
+        result = asyncio.run(
+            run_load(f"{base}/api/v1/timelines/home?limit=40", token, args.clients, args.seconds)
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result.update(database=vendor, workers=args.workers, clients=args.clients,
-                  reader_following=info["reader_following"], reader_feed_entries=info["reader_feed_entries"])
+    result.update(
+        database=vendor,
+        workers=args.workers,
+        clients=args.clients,
+        reader_following=info["reader_following"],
+        reader_feed_entries=info["reader_feed_entries"],
+    )
     print(json.dumps(result, indent=2))
-    print(f"\n{result['requests_per_second']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
-          f"({vendor}, {args.workers} worker(s), {args.clients} clients) — target >= 300 req/s, p99 < 100 ms")
+    print(
+        f"\n{result['requests_per_second']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"({vendor}, {args.workers} worker(s), {args.clients} clients) — target >= 300 req/s, p99 < 100 ms"
+    )
     out = BENCH_DIR / "out" / f"api_home_timeline-{vendor}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105 - a test account's password
 
 
 def _free_port() -> int:
@@ -25,8 +25,9 @@ def _free_port() -> int:
 
 def _postgres_database(url: str) -> tuple[str, str]:
     """Create a throwaway database on the server `url` points at; returns (its URL, its name)."""
-    import psycopg
     from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
 
     name = f"caravan_api_{uuid.uuid4().hex[:10]}"
     parts = urlsplit(url)
@@ -38,7 +39,7 @@ def _postgres_database(url: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """Base URL of a running Caravan server (SQLite, or a fresh PostgreSQL database when DATABASE_URL is set)."""
+    """Base URL of a running Caravan server (SQLite, or a fresh PostgreSQL database with DATABASE_URL)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = tmp_path_factory.mktemp("caravan-api-server")
@@ -46,7 +47,7 @@ def server(tmp_path_factory):
     env.update(
         CARAVAN_DATA_DIR=str(data_dir),
         CARAVAN_BASE_URL=base,
-        CARAVAN_FAST_PASSWORD_HASHER="1",
+        CARAVAN_FAST_PASSWORD_HASHER="1",  # noqa: S106
         CARAVAN_API_RATE_LIMIT="100000",
         CARAVAN_WORKER_INTERVAL="0.05",
     )
@@ -56,8 +57,12 @@ def server(tmp_path_factory):
         dropped = (admin_url, env["DATABASE_URL"].rsplit("/", 1)[1])
     caravan = Path(sys.executable).with_name("caravan")
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed in the finalizer
-    process = subprocess.Popen([str(caravan), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(caravan), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -89,8 +94,13 @@ def server(tmp_path_factory):
 def app_credentials(server):
     from mastodon import Mastodon
 
-    return Mastodon.create_app("Caravan tests", api_base_url=server, scopes=["read", "write", "follow", "push"],
-                               redirect_uris="urn:ietf:wg:oauth:2.0:oob", website="https://example.org/app")
+    return Mastodon.create_app(
+        "Caravan tests",
+        api_base_url=server,
+        scopes=["read", "write", "follow", "push"],
+        redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+        website="https://example.org/app",
+    )
 
 
 @pytest.fixture(scope="session")

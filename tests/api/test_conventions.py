@@ -1,4 +1,5 @@
-"""The client API's conventions: parameter styles, booleans, CORS, Link headers, errors, rate-limit headers."""
+"""The client API's conventions: parameter styles, booleans, CORS, Link headers, errors,
+rate-limit headers."""
 
 import uuid
 
@@ -8,21 +9,26 @@ from caravan.api.params import as_bool, nest
 
 
 def test_rails_style_arrays_and_hashes_are_nested():
-    params = nest([
-        ("media_ids[]", ["1", "2"]),
-        ("poll[options][]", ["Tea", "Coffee"]),
-        ("poll[expires_in]", ["600"]),
-        ("fields_attributes[0][name]", ["Site"]),
-        ("fields_attributes[0][value]", ["https://example.org"]),
-        ("fields_attributes[1][name]", ["Pronouns"]),
-        ("source[privacy]", ["unlisted"]),
-        ("choices[0]", ["1"]),
-        ("choices[1]", ["0"]),
-        ("status", ["first", "last"]),
-    ])
+    params = nest(
+        [
+            ("media_ids[]", ["1", "2"]),
+            ("poll[options][]", ["Tea", "Coffee"]),
+            ("poll[expires_in]", ["600"]),
+            ("fields_attributes[0][name]", ["Site"]),
+            ("fields_attributes[0][value]", ["https://example.org"]),
+            ("fields_attributes[1][name]", ["Pronouns"]),
+            ("source[privacy]", ["unlisted"]),
+            ("choices[0]", ["1"]),
+            ("choices[1]", ["0"]),
+            ("status", ["first", "last"]),
+        ]
+    )
     assert params["media_ids"] == ["1", "2"]
     assert params["poll"] == {"options": ["Tea", "Coffee"], "expires_in": "600"}
-    assert params["fields_attributes"] == [{"name": "Site", "value": "https://example.org"}, {"name": "Pronouns"}]
+    assert params["fields_attributes"] == [
+        {"name": "Site", "value": "https://example.org"},
+        {"name": "Pronouns"},
+    ]
     assert params["source"] == {"privacy": "unlisted"}
     assert params["choices"] == ["1", "0"]
     assert params["status"] == "last"
@@ -39,20 +45,32 @@ def test_mastodon_booleans():
 def test_cors_errors_links_and_rate_limit_headers(server, signup):
     alice = signup(f"cv{uuid.uuid4().hex[:8]}")
     auth = {"Authorization": f"Bearer {alice.access_token}"}
-    preflight = requests.options(f"{server}/api/v1/statuses", headers={
-        "Origin": "https://elk.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)
+    preflight = requests.options(
+        f"{server}/api/v1/statuses",
+        headers={
+            "Origin": "https://elk.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=10,
+    )
     assert preflight.status_code in (200, 204)
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
-    plain = requests.get(f"{server}/api/v1/timelines/public", headers={"Origin": "https://elk.example"}, timeout=10)
+    plain = requests.get(
+        f"{server}/api/v1/timelines/public", headers={"Origin": "https://elk.example"}, timeout=10
+    )
     assert plain.headers["Access-Control-Allow-Origin"] == "*"
     assert "Link" in plain.headers["Access-Control-Expose-Headers"]
 
     for i in range(3):
         requests.post(f"{server}/api/v1/statuses", headers=auth, data={"status": f"n{i}"}, timeout=10)
-    page = requests.get(f"{server}/api/v1/accounts/{alice.account_verify_credentials()['id']}/statuses",
-                        headers=auth, params={"limit": 2}, timeout=10)
+    page = requests.get(
+        f"{server}/api/v1/accounts/{alice.account_verify_credentials()['id']}/statuses",
+        headers=auth,
+        params={"limit": 2},
+        timeout=10,
+    )
     link = page.headers["Link"]
     assert 'rel="next"' in link and 'rel="prev"' in link and "max_id=" in link and "min_id=" in link
     assert int(page.headers["X-RateLimit-Limit"]) > 0 and "X-RateLimit-Remaining" in page.headers
@@ -77,14 +95,22 @@ def test_cors_errors_links_and_rate_limit_headers(server, signup):
         response = requests.request(method, f"{server}{path}", headers=auth, data=data, timeout=10)
         assert response.status_code == status, (path, response.status_code, response.text)
         assert "error" in response.json(), path
-    bad_json = requests.post(f"{server}/api/v1/statuses", headers={**auth, "Content-Type": "application/json"},
-                             data="{nope", timeout=10)
+    bad_json = requests.post(
+        f"{server}/api/v1/statuses",
+        headers={**auth, "Content-Type": "application/json"},
+        data="{nope",
+        timeout=10,
+    )
     assert bad_json.status_code == 400 and "error" in bad_json.json()
     no_token = requests.get(f"{server}/api/v1/timelines/home", timeout=10)
     assert no_token.status_code == 401 and no_token.json() == {"error": "The access token is invalid"}
     with_slash = requests.get(f"{server}/api/v1/accounts/verify_credentials/", headers=auth, timeout=10)
     assert with_slash.status_code == 200
-    as_json = requests.post(f"{server}/api/v1/statuses", headers=auth, timeout=10,
-                            json={"status": "json body", "visibility": "unlisted", "sensitive": False})
+    as_json = requests.post(
+        f"{server}/api/v1/statuses",
+        headers=auth,
+        timeout=10,
+        json={"status": "json body", "visibility": "unlisted", "sensitive": False},
+    )
     assert as_json.status_code == 200 and as_json.json()["visibility"] == "unlisted"
     assert isinstance(as_json.json()["id"], str)

@@ -31,8 +31,13 @@ def me(client):
 def test_profile_update_and_lookup(pair, server):
     alice, bob = pair
     updated = alice.account_update_credentials(
-        display_name="Alice A.", note="Hello, I am #new here", fields=[("Site", "https://example.org")],
-        avatar=png(), avatar_mime_type="image/png", locked=False, default_privacy="unlisted",
+        display_name="Alice A.",
+        note="Hello, I am #new here",
+        fields=[("Site", "https://example.org")],
+        avatar=png(),
+        avatar_mime_type="image/png",
+        locked=False,
+        default_privacy="unlisted",
         default_sensitive=True,
     )
     assert updated["display_name"] == "Alice A." and "hashtag" in updated["note"]
@@ -46,11 +51,16 @@ def test_profile_update_and_lookup(pair, server):
     assert alice.preferences()["posting:default:visibility"] == "unlisted"
     # masto.js sends profile fields as fields_attributes[0][name] in multipart; JSON hashes work too.
     token = alice.access_token
-    response = requests.patch(f"{server}/api/v1/accounts/update_credentials",
-                              headers={"Authorization": f"Bearer {token}"},
-                              files={"fields_attributes[0][name]": (None, "Pronouns"),
-                                     "fields_attributes[0][value]": (None, "she/her"),
-                                     "source[privacy]": (None, "public")}, timeout=10)
+    response = requests.patch(
+        f"{server}/api/v1/accounts/update_credentials",
+        headers={"Authorization": f"Bearer {token}"},
+        files={
+            "fields_attributes[0][name]": (None, "Pronouns"),
+            "fields_attributes[0][value]": (None, "she/her"),
+            "source[privacy]": (None, "public"),
+        },
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     assert response.json()["fields"] == [{"name": "Pronouns", "value": "she/her", "verified_at": None}]
     assert response.json()["source"]["privacy"] == "public"
@@ -62,8 +72,14 @@ def test_posting_editing_and_status_actions(pair):
     assert media["type"] == "image" and media["description"] == "a red square"
     assert alice.media(media["id"])["url"] == media["url"]
     alice.media_update(media["id"], description="a red rectangle")
-    post = alice.status_post("Look #Caravan", media_ids=[media["id"]], sensitive=True, spoiler_text="colour",
-                             language="en", idempotency_key="key-1")
+    post = alice.status_post(
+        "Look #Caravan",
+        media_ids=[media["id"]],
+        sensitive=True,
+        spoiler_text="colour",
+        language="en",
+        idempotency_key="key-1",
+    )
     again = alice.status_post("Look #Caravan", media_ids=[media["id"]], idempotency_key="key-1")
     assert again["id"] == post["id"]
     assert post["media_attachments"][0]["description"] == "a red rectangle"
@@ -205,15 +221,19 @@ def test_notifications_and_filters(pair):
     assert alice.notifications_unread_count()["count"] == 3
     alice.notifications_dismiss(follow["id"])
     assert len(alice.notifications()) == 2
-    grouped = requests.get(f"{alice.api_base_url}/api/v2/notifications",
-                           headers={"Authorization": f"Bearer {alice.access_token}"}, timeout=10).json()
+    grouped = requests.get(
+        f"{alice.api_base_url}/api/v2/notifications",
+        headers={"Authorization": f"Bearer {alice.access_token}"},
+        timeout=10,
+    ).json()
     assert {g["type"] for g in grouped["notification_groups"]} == {"mention", "favourite"}
     assert mention["id"] in [s["id"] for s in grouped["statuses"]]
     alice.notifications_clear()
     assert alice.notifications() == []
 
-    warn = bob.create_filter_v2("trains", ["home"], "warn", keywords_attributes=[{"keyword": "train",
-                                                                                  "whole_word": True}])
+    warn = bob.create_filter_v2(
+        "trains", ["home"], "warn", keywords_attributes=[{"keyword": "train", "whole_word": True}]
+    )
     hide = bob.create_filter_v2("spoilers", ["home"], "hide", keywords_attributes=[{"keyword": "ending"}])
     assert [f["id"] for f in bob.filters_v2()] == [warn["id"], hide["id"]]
     alice.status_post("my train is late")

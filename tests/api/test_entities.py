@@ -1,4 +1,5 @@
-"""Every entity's keys and value types, checked on the raw JSON against a schema written from the Mastodon docs."""
+"""Every entity's keys and value types, checked on the raw JSON against a schema written from the
+Mastodon docs."""
 
 import re
 import uuid
@@ -22,53 +23,181 @@ def nullable(kind):
 
 
 ACCOUNT = {
-    "id": ID, "username": str, "acct": str, "url": nullable(URL), "uri": URL, "display_name": str, "note": str,
-    "avatar": URL, "avatar_static": URL, "header": URL, "header_static": URL, "locked": bool, "bot": bool,
-    "group": bool, "discoverable": nullable(bool), "indexable": bool, "hide_collections": nullable(bool),
-    "fields": list, "emojis": list, "roles": list, "created_at": DATETIME, "last_status_at": nullable(DATE),
-    "statuses_count": int, "followers_count": int, "following_count": int, "noindex": (OPTIONAL, bool),
+    "id": ID,
+    "username": str,
+    "acct": str,
+    "url": nullable(URL),
+    "uri": URL,
+    "display_name": str,
+    "note": str,
+    "avatar": URL,
+    "avatar_static": URL,
+    "header": URL,
+    "header_static": URL,
+    "locked": bool,
+    "bot": bool,
+    "group": bool,
+    "discoverable": nullable(bool),
+    "indexable": bool,
+    "hide_collections": nullable(bool),
+    "fields": list,
+    "emojis": list,
+    "roles": list,
+    "created_at": DATETIME,
+    "last_status_at": nullable(DATE),
+    "statuses_count": int,
+    "followers_count": int,
+    "following_count": int,
+    "noindex": (OPTIONAL, bool),
 }
 CREDENTIAL_ACCOUNT = {**ACCOUNT, "source": dict, "role": dict}
-MEDIA = {"id": ID, "type": str, "url": nullable(URL), "preview_url": nullable(URL), "remote_url": nullable(URL),
-         "meta": dict, "description": nullable(str), "blurhash": nullable(str)}
-POLL = {"id": ID, "expires_at": nullable(DATETIME), "expired": bool, "multiple": bool, "votes_count": int,
-        "voters_count": nullable(int), "options": list, "emojis": list, "voted": (OPTIONAL, bool),
-        "own_votes": (OPTIONAL, list)}
+MEDIA = {
+    "id": ID,
+    "type": str,
+    "url": nullable(URL),
+    "preview_url": nullable(URL),
+    "remote_url": nullable(URL),
+    "meta": dict,
+    "description": nullable(str),
+    "blurhash": nullable(str),
+}
+POLL = {
+    "id": ID,
+    "expires_at": nullable(DATETIME),
+    "expired": bool,
+    "multiple": bool,
+    "votes_count": int,
+    "voters_count": nullable(int),
+    "options": list,
+    "emojis": list,
+    "voted": (OPTIONAL, bool),
+    "own_votes": (OPTIONAL, list),
+}
 STATUS = {
-    "id": ID, "uri": str, "url": nullable(URL), "created_at": DATETIME, "account": ACCOUNT, "content": str,
-    "visibility": str, "sensitive": bool, "spoiler_text": str, "media_attachments": list, "mentions": list,
-    "tags": list, "emojis": list, "reblogs_count": int, "favourites_count": int, "replies_count": int,
-    "quotes_count": int, "in_reply_to_id": nullable(ID), "in_reply_to_account_id": nullable(ID),
-    "reblog": nullable(dict), "poll": nullable(POLL), "card": nullable(dict), "language": nullable(str),
-    "text": nullable(str), "edited_at": nullable(DATETIME), "quote": nullable(dict),
-    "favourited": bool, "reblogged": bool, "muted": bool, "bookmarked": bool, "pinned": (OPTIONAL, bool),
+    "id": ID,
+    "uri": str,
+    "url": nullable(URL),
+    "created_at": DATETIME,
+    "account": ACCOUNT,
+    "content": str,
+    "visibility": str,
+    "sensitive": bool,
+    "spoiler_text": str,
+    "media_attachments": list,
+    "mentions": list,
+    "tags": list,
+    "emojis": list,
+    "reblogs_count": int,
+    "favourites_count": int,
+    "replies_count": int,
+    "quotes_count": int,
+    "in_reply_to_id": nullable(ID),
+    "in_reply_to_account_id": nullable(ID),
+    "reblog": nullable(dict),
+    "poll": nullable(POLL),
+    "card": nullable(dict),
+    "language": nullable(str),
+    "text": nullable(str),
+    "edited_at": nullable(DATETIME),
+    "quote": nullable(dict),
+    "favourited": bool,
+    "reblogged": bool,
+    "muted": bool,
+    "bookmarked": bool,
+    "pinned": (OPTIONAL, bool),
     "filtered": list,
 }
-NOTIFICATION = {"id": ID, "type": str, "group_key": str, "created_at": DATETIME, "account": ACCOUNT,
-                "status": (OPTIONAL, STATUS)}
-RELATIONSHIP = {"id": ID, "following": bool, "showing_reblogs": bool, "notifying": bool, "followed_by": bool,
-                "blocking": bool, "blocked_by": bool, "muting": bool, "muting_notifications": bool,
-                "requested": bool, "requested_by": bool, "domain_blocking": bool, "endorsed": bool, "note": str,
-                "languages": nullable(list), "muting_expires_at": nullable(DATETIME)}
-INSTANCE_V2 = {"domain": str, "title": str, "version": str, "source_url": URL, "description": str, "usage": dict,
-               "thumbnail": dict, "languages": list, "configuration": dict, "registrations": dict,
-               "api_versions": dict, "contact": dict, "rules": list}
-INSTANCE_V1 = {"uri": str, "title": str, "short_description": str, "description": str, "email": str,
-               "version": str, "urls": dict, "stats": dict, "thumbnail": nullable(URL), "languages": list,
-               "registrations": bool, "approval_required": bool, "invites_enabled": bool, "configuration": dict,
-               "contact_account": nullable(ACCOUNT), "rules": list}
+NOTIFICATION = {
+    "id": ID,
+    "type": str,
+    "group_key": str,
+    "created_at": DATETIME,
+    "account": ACCOUNT,
+    "status": (OPTIONAL, STATUS),
+}
+RELATIONSHIP = {
+    "id": ID,
+    "following": bool,
+    "showing_reblogs": bool,
+    "notifying": bool,
+    "followed_by": bool,
+    "blocking": bool,
+    "blocked_by": bool,
+    "muting": bool,
+    "muting_notifications": bool,
+    "requested": bool,
+    "requested_by": bool,
+    "domain_blocking": bool,
+    "endorsed": bool,
+    "note": str,
+    "languages": nullable(list),
+    "muting_expires_at": nullable(DATETIME),
+}
+INSTANCE_V2 = {
+    "domain": str,
+    "title": str,
+    "version": str,
+    "source_url": URL,
+    "description": str,
+    "usage": dict,
+    "thumbnail": dict,
+    "languages": list,
+    "configuration": dict,
+    "registrations": dict,
+    "api_versions": dict,
+    "contact": dict,
+    "rules": list,
+}
+INSTANCE_V1 = {
+    "uri": str,
+    "title": str,
+    "short_description": str,
+    "description": str,
+    "email": str,
+    "version": str,
+    "urls": dict,
+    "stats": dict,
+    "thumbnail": nullable(URL),
+    "languages": list,
+    "registrations": bool,
+    "approval_required": bool,
+    "invites_enabled": bool,
+    "configuration": dict,
+    "contact_account": nullable(ACCOUNT),
+    "rules": list,
+}
 TAG = {"name": str, "url": URL, "history": list, "following": (OPTIONAL, bool)}
 LIST = {"id": ID, "title": str, "replies_policy": str, "exclusive": bool}
 CONTEXT = {"ancestors": list, "descendants": list}
-FILTER = {"id": ID, "title": str, "context": list, "expires_at": nullable(DATETIME), "filter_action": str,
-          "keywords": list, "statuses": list}
+FILTER = {
+    "id": ID,
+    "title": str,
+    "context": list,
+    "expires_at": nullable(DATETIME),
+    "filter_action": str,
+    "keywords": list,
+    "statuses": list,
+}
 MARKER = {"last_read_id": ID, "version": int, "updated_at": DATETIME}
 CONVERSATION = {"id": ID, "unread": bool, "accounts": list, "last_status": nullable(STATUS)}
-REPORT = {"id": ID, "action_taken": bool, "category": str, "comment": str, "forwarded": bool,
-          "created_at": DATETIME, "status_ids": nullable(list), "rule_ids": nullable(list), "target_account": ACCOUNT}
-PREFERENCES = {"posting:default:visibility": str, "posting:default:sensitive": bool,
-               "posting:default:language": nullable(str), "reading:expand:media": str,
-               "reading:expand:spoilers": bool}
+REPORT = {
+    "id": ID,
+    "action_taken": bool,
+    "category": str,
+    "comment": str,
+    "forwarded": bool,
+    "created_at": DATETIME,
+    "status_ids": nullable(list),
+    "rule_ids": nullable(list),
+    "target_account": ACCOUNT,
+}
+PREFERENCES = {
+    "posting:default:visibility": str,
+    "posting:default:sensitive": bool,
+    "posting:default:language": nullable(str),
+    "reading:expand:media": str,
+    "reading:expand:spoilers": bool,
+}
 TOKEN = {"access_token": str, "token_type": str, "scope": str, "created_at": int}
 
 
@@ -89,13 +218,19 @@ def check(value, schema, where="$"):
             check(value[key], kind, f"{where}.{key}")
         return
     if schema == ID:
-        assert isinstance(value, str) and value.isdigit(), f"{where}: id must be a numeric string, got {value!r}"
+        assert isinstance(value, str) and value.isdigit(), (
+            f"{where}: id must be a numeric string, got {value!r}"
+        )
     elif schema == DATETIME:
         assert isinstance(value, str) and _DATETIME_RE.match(value), f"{where}: bad datetime {value!r}"
     elif schema == DATE:
-        assert isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\d$", value), f"{where}: bad date {value!r}"
+        assert isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\d$", value), (
+            f"{where}: bad date {value!r}"
+        )
     elif schema == URL:
-        assert isinstance(value, str) and value.startswith(("http://", "https://", "ws")), f"{where}: {value!r}"
+        assert isinstance(value, str) and value.startswith(("http://", "https://", "ws")), (
+            f"{where}: {value!r}"
+        )
     elif schema is int:
         assert isinstance(value, int) and not isinstance(value, bool), f"{where}: expected int, got {value!r}"
     else:
@@ -108,16 +243,26 @@ def test_every_entity_matches_its_schema(signup, server):
     a_id, b_id = alice.account_verify_credentials()["id"], bob.account_verify_credentials()["id"]
 
     def get(client, path, **kwargs):
-        response = requests.get(f"{server}{path}", headers={"Authorization": f"Bearer {client.access_token}"},
-                                timeout=10, **kwargs)
+        response = requests.get(
+            f"{server}{path}",
+            headers={"Authorization": f"Bearer {client.access_token}"},
+            timeout=10,
+            **kwargs,
+        )
         assert response.status_code == 200, (path, response.text)
         assert response.headers["Content-Type"].startswith("application/json")
         return response.json()
 
     bob.account_follow(a_id)
     media = alice.media_post(png(), mime_type="image/png", description="alt")
-    check(requests.get(f"{server}/api/v1/media/{media['id']}",
-                       headers={"Authorization": f"Bearer {alice.access_token}"}, timeout=10).json(), MEDIA)
+    check(
+        requests.get(
+            f"{server}/api/v1/media/{media['id']}",
+            headers={"Authorization": f"Bearer {alice.access_token}"},
+            timeout=10,
+        ).json(),
+        MEDIA,
+    )
     with_media = alice.status_post(f"pic #t{tag}", media_ids=[media["id"]])
     poll = alice.status_post("poll?", poll=alice.make_poll(["x", "y"], expires_in=600))
     bob.status_favourite(with_media["id"])
@@ -132,8 +277,10 @@ def test_every_entity_matches_its_schema(signup, server):
     for item in status["media_attachments"]:
         check(item, MEDIA)
         assert set(item["meta"]["original"]) >= {"width", "height", "size", "aspect"}
-    for item in status["mentions"] + get(bob, f"/api/v1/statuses/{with_media['id']}/context")["descendants"][0][
-            "mentions"]:
+    for item in (
+        status["mentions"]
+        + get(bob, f"/api/v1/statuses/{with_media['id']}/context")["descendants"][0]["mentions"]
+    ):
         check(item, {"id": ID, "username": str, "url": URL, "acct": str})
     for item in status["tags"]:
         check(item, {"name": str, "url": URL})
@@ -160,14 +307,30 @@ def test_every_entity_matches_its_schema(signup, server):
     check(get(bob, "/api/v1/markers", params={"timeline[]": ["home"]})["home"], MARKER)
     bob.status_post(f"@{alice.account_verify_credentials()['acct']} psst", visibility="direct")
     check(wait_until(lambda: get(alice, "/api/v1/conversations"))[0], CONVERSATION)
-    report = requests.post(f"{server}/api/v1/reports", headers={"Authorization": f"Bearer {bob.access_token}"},
-                           json={"account_id": a_id, "comment": "x"}, timeout=10).json()
+    report = requests.post(
+        f"{server}/api/v1/reports",
+        headers={"Authorization": f"Bearer {bob.access_token}"},
+        json={"account_id": a_id, "comment": "x"},
+        timeout=10,
+    ).json()
     check(report, REPORT)
     check(get(bob, "/api/v1/preferences"), PREFERENCES)
     history = get(bob, f"/api/v1/statuses/{with_media['id']}/history")
-    check(history[0], {"content": str, "spoiler_text": str, "sensitive": bool, "created_at": DATETIME,
-                       "account": ACCOUNT, "media_attachments": list, "emojis": list})
+    check(
+        history[0],
+        {
+            "content": str,
+            "spoiler_text": str,
+            "sensitive": bool,
+            "created_at": DATETIME,
+            "account": ACCOUNT,
+            "media_attachments": list,
+            "emojis": list,
+        },
+    )
     grouped = get(alice, "/api/v2/notifications")
     check(grouped, {"accounts": list, "statuses": list, "notification_groups": list})
-    check(grouped["notification_groups"][0], {"group_key": str, "notifications_count": int, "type": str,
-                                              "sample_account_ids": list})
+    check(
+        grouped["notification_groups"][0],
+        {"group_key": str, "notifications_count": int, "type": str, "sample_account_ids": list},
+    )

@@ -1,4 +1,5 @@
-"""OAuth as apps do it: registering an app, signing in and approving in a real browser-like session, tokens."""
+"""OAuth as apps do it: registering an app, signing in and approving in a real browser-like session,
+tokens."""
 
 import base64
 import hashlib
@@ -24,21 +25,47 @@ def _form_action(html: str) -> str:
     return re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
 
 
-def authorize(server: str, client_id: str, username: str, *, redirect_uri: str = REDIRECT, scope: str = "read write",
-              extra: dict | None = None) -> requests.Response:
+def authorize(
+    server: str,
+    client_id: str,
+    username: str,
+    *,
+    redirect_uri: str = REDIRECT,
+    scope: str = "read write",
+    extra: dict | None = None,
+) -> requests.Response:
     """Open /oauth/authorize, sign in through the form, approve; returns the final (unfollowed) response."""
     session = requests.Session()
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scope,
-             **(extra or {})}
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        **(extra or {}),
+    }
     page = session.get(f"{server}/oauth/authorize?{urlencode(query)}", timeout=10)
     assert page.status_code == 200 and 'name="password"' in page.text
-    signed_in = session.post(server + _form_action(page.text), timeout=10, allow_redirects=True, data={
-        "csrfmiddlewaretoken": _csrf(page.text), "intent": "login", "username": username, "password": PASSWORD,
-    })
+    signed_in = session.post(
+        server + _form_action(page.text),
+        timeout=10,
+        allow_redirects=True,
+        data={
+            "csrfmiddlewaretoken": _csrf(page.text),
+            "intent": "login",
+            "username": username,
+            "password": PASSWORD,
+        },
+    )
     assert signed_in.status_code == 200 and 'value="approve"' in signed_in.text, signed_in.text[:500]
-    return session.post(server + _form_action(signed_in.text), allow_redirects=False, timeout=10, data={
-        "csrfmiddlewaretoken": _csrf(signed_in.text), "intent": "approve",
-    })
+    return session.post(
+        server + _form_action(signed_in.text),
+        allow_redirects=False,
+        timeout=10,
+        data={
+            "csrfmiddlewaretoken": _csrf(signed_in.text),
+            "intent": "approve",
+        },
+    )
 
 
 def _register_app(server: str, **data) -> dict:
@@ -48,22 +75,43 @@ def _register_app(server: str, **data) -> dict:
 
 
 def test_app_registration_accepts_form_json_and_query_with_mastodon_shape(server):
-    as_json = _register_app(server, client_name="J", redirect_uris=[REDIRECT, "myapp://cb"], scopes="read write")
-    as_form = requests.post(f"{server}/api/v1/apps", data={"client_name": "F", "redirect_uris": REDIRECT},
-                            timeout=10).json()
-    as_query = requests.post(f"{server}/api/v1/apps?client_name=Q&redirect_uris={REDIRECT}", timeout=10).json()
+    as_json = _register_app(
+        server, client_name="J", redirect_uris=[REDIRECT, "myapp://cb"], scopes="read write"
+    )
+    as_form = requests.post(
+        f"{server}/api/v1/apps", data={"client_name": "F", "redirect_uris": REDIRECT}, timeout=10
+    ).json()
+    as_query = requests.post(
+        f"{server}/api/v1/apps?client_name=Q&redirect_uris={REDIRECT}", timeout=10
+    ).json()
     assert as_json["redirect_uris"] == [REDIRECT, "myapp://cb"]
     assert as_json["redirect_uri"] == f"{REDIRECT}\nmyapp://cb"
     assert as_json["scopes"] == ["read", "write"] and as_form["scopes"] == ["read"]
     assert as_query["name"] == "Q"
     for app in (as_json, as_form, as_query):
-        assert set(app) >= {"id", "name", "website", "scopes", "redirect_uri", "redirect_uris", "client_id",
-                            "client_secret", "client_secret_expires_at", "vapid_key"}
+        assert set(app) >= {
+            "id",
+            "name",
+            "website",
+            "scopes",
+            "redirect_uri",
+            "redirect_uris",
+            "client_id",
+            "client_secret",
+            "client_secret_expires_at",
+            "vapid_key",
+        }
         assert app["client_secret_expires_at"] == 0 and isinstance(app["id"], str)
-    bad = requests.post(f"{server}/api/v1/apps", data={"client_name": "x", "redirect_uris": REDIRECT,
-                                                       "scopes": "read bogus"}, timeout=10)
+    bad = requests.post(
+        f"{server}/api/v1/apps",
+        data={"client_name": "x", "redirect_uris": REDIRECT, "scopes": "read bogus"},
+        timeout=10,
+    )
     assert bad.status_code == 422 and "error" in bad.json()
-    assert requests.post(f"{server}/api/v1/apps", data={"redirect_uris": REDIRECT}, timeout=10).status_code == 422
+    assert (
+        requests.post(f"{server}/api/v1/apps", data={"redirect_uris": REDIRECT}, timeout=10).status_code
+        == 422
+    )
 
 
 def test_authorization_code_flow_with_pkce_and_state(server, signup):
@@ -72,8 +120,13 @@ def test_authorization_code_flow_with_pkce_and_state(server, signup):
     app = _register_app(server, client_name="PKCE app", redirect_uris=REDIRECT, scopes="read write follow")
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    approved = authorize(server, app["client_id"], username, scope="read write", extra={
-        "state": "xyz", "code_challenge": challenge, "code_challenge_method": "S256"})
+    approved = authorize(
+        server,
+        app["client_id"],
+        username,
+        scope="read write",
+        extra={"state": "xyz", "code_challenge": challenge, "code_challenge_method": "S256"},
+    )
     assert approved.status_code == 302
     location = urlsplit(approved.headers["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
@@ -81,30 +134,64 @@ def test_authorization_code_flow_with_pkce_and_state(server, signup):
     assert query["state"] == ["xyz"]
     code = query["code"][0]
 
-    wrong = requests.post(f"{server}/oauth/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": app["client_id"],
-        "client_secret": app["client_secret"], "code_verifier": "not-the-verifier"}, timeout=10)
+    wrong = requests.post(
+        f"{server}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "code_verifier": "not-the-verifier",
+        },
+        timeout=10,
+    )
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
 
     # A fresh code (the failed attempt may have used up the first one), exchanged with Basic auth.
-    approved = authorize(server, app["client_id"], username, scope="read write", extra={
-        "code_challenge": challenge, "code_challenge_method": "S256"})
+    approved = authorize(
+        server,
+        app["client_id"],
+        username,
+        scope="read write",
+        extra={"code_challenge": challenge, "code_challenge_method": "S256"},
+    )
     code = parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0]
-    token = requests.post(f"{server}/oauth/token", auth=(app["client_id"], app["client_secret"]), data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier},
-        timeout=10)
+    token = requests.post(
+        f"{server}/oauth/token",
+        auth=(app["client_id"], app["client_secret"]),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        timeout=10,
+    )
     assert token.status_code == 200, token.text
     body = token.json()
-    assert body["token_type"] == "Bearer" and body["scope"] == "read write"
+    assert body["token_type"] == "Bearer" and body["scope"] == "read write"  # noqa: S105
     assert isinstance(body["created_at"], int) and "expires_in" not in body
-    me = requests.get(f"{server}/api/v1/accounts/verify_credentials",
-                      headers={"Authorization": f"Bearer {body['access_token']}"}, timeout=10)
+    me = requests.get(
+        f"{server}/api/v1/accounts/verify_credentials",
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+        timeout=10,
+    )
     assert me.status_code == 200 and me.json()["username"] == username
 
     # The code is single use.
-    again = requests.post(f"{server}/oauth/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": app["client_id"],
-        "client_secret": app["client_secret"], "code_verifier": verifier}, timeout=10)
+    again = requests.post(
+        f"{server}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "code_verifier": verifier,
+        },
+        timeout=10,
+    )
     assert again.status_code == 400
 
 
@@ -116,9 +203,16 @@ def test_out_of_band_flow_shows_the_code_and_mastodon_py_logs_in(server, signup,
     url = client.auth_request_url(scopes=["read", "write", "follow", "push"], allow_http=True)
     parsed = urlsplit(url)
     query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
-    page = authorize(server, client_id, username, redirect_uri=query["redirect_uri"], scope=query["scope"],
-                     extra={k: v for k, v in query.items() if k not in ("client_id", "redirect_uri", "scope",
-                                                                         "response_type")})
+    page = authorize(
+        server,
+        client_id,
+        username,
+        redirect_uri=query["redirect_uri"],
+        scope=query["scope"],
+        extra={
+            k: v for k, v in query.items() if k not in ("client_id", "redirect_uri", "scope", "response_type")
+        },
+    )
     assert page.status_code == 200
     code = re.search(r'class="oauth-code" readonly value="([^"]+)"', page.text).group(1)
     token = client.log_in(code=code, scopes=["read", "write", "follow", "push"], allow_http=True)
@@ -128,21 +222,37 @@ def test_out_of_band_flow_shows_the_code_and_mastodon_py_logs_in(server, signup,
 
 def test_client_credentials_token_and_revocation(server, app_credentials):
     client_id, client_secret = app_credentials
-    response = requests.post(f"{server}/oauth/token", json={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret,
-        "scope": "read"}, timeout=10)
+    response = requests.post(
+        f"{server}/oauth/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "scope": "read",
+        },
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     token = response.json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     app = requests.get(f"{server}/api/v1/apps/verify_credentials", headers=headers, timeout=10)
     assert app.status_code == 200 and app.json()["name"] == "Caravan tests"
     # An app token is not a user: user methods answer 422.
-    assert requests.get(f"{server}/api/v1/accounts/verify_credentials", headers=headers, timeout=10).status_code == 422
-    bad = requests.post(f"{server}/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong"}, timeout=10)
+    assert (
+        requests.get(f"{server}/api/v1/accounts/verify_credentials", headers=headers, timeout=10).status_code
+        == 422
+    )
+    bad = requests.post(
+        f"{server}/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong"},
+        timeout=10,
+    )
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
-    revoked = requests.post(f"{server}/oauth/revoke", data={
-        "token": token, "client_id": client_id, "client_secret": client_secret}, timeout=10)
+    revoked = requests.post(
+        f"{server}/oauth/revoke",
+        data={"token": token, "client_id": client_id, "client_secret": client_secret},
+        timeout=10,
+    )
     assert revoked.status_code == 200 and revoked.json() == {}
     # The server caches token look-ups for a few seconds; the revoking process forgets at once.
     after = requests.get(f"{server}/api/v1/apps/verify_credentials", headers=headers, timeout=10)
@@ -162,11 +272,22 @@ def test_registration_errors_carry_details(server, app_credentials, signup):
     taken = f"t{uuid.uuid4().hex[:8]}"
     signup(taken)
     client_id, client_secret = app_credentials
-    token = requests.post(f"{server}/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret,
-        "scope": "read write"}, timeout=10).json()["access_token"]
-    response = requests.post(f"{server}/api/v1/accounts", headers={"Authorization": f"Bearer {token}"}, data={
-        "username": taken, "email": "x@example.org", "password": PASSWORD, "agreement": "true"}, timeout=10)
+    token = requests.post(
+        f"{server}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "scope": "read write",
+        },
+        timeout=10,
+    ).json()["access_token"]
+    response = requests.post(
+        f"{server}/api/v1/accounts",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"username": taken, "email": "x@example.org", "password": PASSWORD, "agreement": "true"},
+        timeout=10,
+    )
     assert response.status_code == 422
     assert response.json()["details"]["username"][0]["error"] == "ERR_TAKEN"
     no_token = requests.post(f"{server}/api/v1/accounts", data={"username": "zz"}, timeout=10)
@@ -179,9 +300,17 @@ def test_scopes_are_enforced(server, signup):
     app = _register_app(server, client_name="reader", redirect_uris=REDIRECT, scopes="read")
     approved = authorize(server, app["client_id"], username, scope="read")
     code = parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0]
-    token = requests.post(f"{server}/oauth/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": app["client_id"],
-        "client_secret": app["client_secret"]}, timeout=10).json()["access_token"]
+    token = requests.post(
+        f"{server}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+        },
+        timeout=10,
+    ).json()["access_token"]
     reader = Mastodon(access_token=token, api_base_url=server)
     assert reader.account_verify_credentials()["username"] == username
     try:
@@ -191,7 +320,7 @@ def test_scopes_are_enforced(server, signup):
     else:
         raise AssertionError("a read-only token posted")
     try:
-        Mastodon(access_token="nonsense", api_base_url=server).account_verify_credentials()
+        Mastodon(access_token="nonsense", api_base_url=server).account_verify_credentials()  # noqa: S106
     except MastodonUnauthorizedError:
         pass
     else:

@@ -17,10 +17,15 @@ def test_followers_only_and_direct_posts_never_leak(signup, server):
     bob.account_follow(a["id"])
     secret_word = f"hush{tag}"
     root = alice.status_post(f"public root {secret_word}")
-    private = alice.status_post(f"followers only {secret_word} #{secret_word}", visibility="private",
-                                in_reply_to_id=root["id"],
-                                poll=alice.make_poll(["yes", "no"], expires_in=3600))
-    direct = alice.status_post(f"@{c['acct']} direct {secret_word}", visibility="direct", in_reply_to_id=root["id"])
+    private = alice.status_post(
+        f"followers only {secret_word} #{secret_word}",
+        visibility="private",
+        in_reply_to_id=root["id"],
+        poll=alice.make_poll(["yes", "no"], expires_in=3600),
+    )
+    direct = alice.status_post(
+        f"@{c['acct']} direct {secret_word}", visibility="direct", in_reply_to_id=root["id"]
+    )
     hidden = {private["id"], direct["id"]}
 
     # The intended readers see them.
@@ -40,8 +45,12 @@ def test_followers_only_and_direct_posts_never_leak(signup, server):
         context = reader.status_context(root["id"])
         ids += [s["id"] for s in context["descendants"]]
         for status_id in hidden:
-            for call in (reader.status, reader.status_context, reader.status_favourited_by,
-                         reader.status_reblogged_by):
+            for call in (
+                reader.status,
+                reader.status_context,
+                reader.status_favourited_by,
+                reader.status_reblogged_by,
+            ):
                 with pytest.raises(MastodonAPIError) as error:
                     call(status_id)
                 assert error.value.args[1] == 404
@@ -60,8 +69,12 @@ def test_followers_only_and_direct_posts_never_leak(signup, server):
                 action(status_id)
         with pytest.raises(MastodonAPIError):
             eve.report(a["id"], status_ids=[status_id], comment="x")
-        many = requests.get(f"{server}/api/v1/statuses", params={"id[]": [status_id]},
-                            headers={"Authorization": f"Bearer {eve.access_token}"}, timeout=10)
+        many = requests.get(
+            f"{server}/api/v1/statuses",
+            params={"id[]": [status_id]},
+            headers={"Authorization": f"Bearer {eve.access_token}"},
+            timeout=10,
+        )
         assert many.json() == []
     with pytest.raises(MastodonAPIError):
         eve.poll_vote(private["poll"]["id"], [0])

@@ -12,7 +12,7 @@ import requests
 
 
 def _read_sse(url: str, token: str, events: queue.Queue, stop: threading.Event) -> None:
-    """Read the stream in a thread until `stop` is set; the connection is closed so the server can shut down."""
+    """Read the stream in a thread until `stop` is set; then close it, so the server can stop."""
     session = requests.Session()
     response = session.get(url, headers={"Authorization": f"Bearer {token}"}, stream=True, timeout=(5, 20))
     events.put(("status", response.status_code))
@@ -53,8 +53,11 @@ def test_user_stream_over_sse_gets_followed_posts_and_notifications(signup, serv
 
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
-    reader = threading.Thread(target=_read_sse, args=(f"{server}/api/v1/streaming/user", bob.access_token, events,
-                                                      stop), daemon=True)
+    reader = threading.Thread(
+        target=_read_sse,
+        args=(f"{server}/api/v1/streaming/user", bob.access_token, events, stop),
+        daemon=True,
+    )
     reader.start()
     assert events.get(timeout=10) == ("status", 200)
     time.sleep(0.3)  # the subscription is registered before the first byte; give the thread a moment anyway

@@ -1,7 +1,8 @@
 """Mastodon's JSON entities, built from domain objects: plain functions, one per entity.
 
-Statuses are rendered through a `StatusRenderer`, which loads the viewer's own state (favourited, boosted...) and
-v2 filters once for a whole page and shares each author's Account entity between the posts that need it.
+Statuses are rendered through a `StatusRenderer`, which loads the viewer's own state (favourited,
+boosted...) and v2 filters once for a whole page and shares each author's Account entity between the posts
+that need it.
 """
 
 import re
@@ -21,7 +22,16 @@ from caravan.posts.selectors import ViewerState, viewer_state
 
 DEFAULT_AVATAR = "/avatars/original/missing.png"
 DEFAULT_HEADER = "/headers/original/missing.png"
-STATUS_NOTIFICATION_TYPES = {"mention", "status", "reblog", "favourite", "poll", "update", "quote", "quoted_update"}
+STATUS_NOTIFICATION_TYPES = {
+    "mention",
+    "status",
+    "reblog",
+    "favourite",
+    "poll",
+    "update",
+    "quote",
+    "quoted_update",
+}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -110,12 +120,19 @@ def role(user) -> dict:
 def media_attachment(m: MediaAttachment) -> dict:
     meta: dict = {}
     if m.width and m.height:
-        meta["original"] = {"width": m.width, "height": m.height, "size": f"{m.width}x{m.height}",
-                            "aspect": m.width / m.height}
+        meta["original"] = {
+            "width": m.width,
+            "height": m.height,
+            "size": f"{m.width}x{m.height}",
+            "aspect": m.width / m.height,
+        }
     if m.thumbnail_width and m.thumbnail_height:
-        meta["small"] = {"width": m.thumbnail_width, "height": m.thumbnail_height,
-                         "size": f"{m.thumbnail_width}x{m.thumbnail_height}",
-                         "aspect": m.thumbnail_width / m.thumbnail_height}
+        meta["small"] = {
+            "width": m.thumbnail_width,
+            "height": m.thumbnail_height,
+            "size": f"{m.thumbnail_width}x{m.thumbnail_height}",
+            "aspect": m.thumbnail_width / m.thumbnail_height,
+        }
     if m.type == "image":
         meta["focus"] = {"x": m.focus_x, "y": m.focus_y}
     url = absolute(m.file.url) if m.file else (m.remote_url or None)
@@ -144,8 +161,10 @@ def poll(p: Poll, state: ViewerState | None = None, viewer: Account | None = Non
         "multiple": p.multiple,
         "votes_count": p.votes_count,
         "voters_count": p.voters_count if p.multiple else p.votes_count,
-        "options": [{"title": o.get("title", ""), "votes_count": o.get("votes_count", 0) if show_counts else None}
-                    for o in p.options],
+        "options": [
+            {"title": o.get("title", ""), "votes_count": o.get("votes_count", 0) if show_counts else None}
+            for o in p.options
+        ],
         "emojis": [],
     }
     if viewer is not None:
@@ -156,8 +175,12 @@ def poll(p: Poll, state: ViewerState | None = None, viewer: Account | None = Non
 
 
 def tag(t: Tag, following: bool | None = None) -> dict:
-    data = {"id": str(t.id), "name": t.display_name or t.name, "url": f"{settings.BASE_URL}/tags/{t.name}",
-            "history": []}
+    data = {
+        "id": str(t.id),
+        "name": t.display_name or t.name,
+        "url": f"{settings.BASE_URL}/tags/{t.name}",
+        "history": [],
+    }
     if following is not None:
         data["following"] = following
     return data
@@ -193,8 +216,13 @@ class FilterSet:
                 keyword_matches = [word for word, pattern in keywords if pattern.search(text)]
             status_matches = [str(post.id)] if post.id in post_ids else []
             if keyword_matches or status_matches:
-                results.append({"filter": filter_entity(f), "keyword_matches": keyword_matches or None,
-                                "status_matches": status_matches or None})
+                results.append(
+                    {
+                        "filter": filter_entity(f),
+                        "keyword_matches": keyword_matches or None,
+                        "status_matches": status_matches or None,
+                    }
+                )
                 hide = hide or f.filter_action == "hide"
         return results, hide
 
@@ -259,10 +287,19 @@ class StatusRenderer:
             sensitive=post.sensitive,
             language=post.language or None,
             media_attachments=[media_attachment(m) for m in post.media_attachments.all()],
-            mentions=[{"id": str(m.account.id), "username": m.account.username,
-                       "url": m.account.url or m.account.uri, "acct": m.account.acct} for m in post.mentions.all()],
-            tags=[{"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}
-                  for pt in post.post_tags.all()],
+            mentions=[
+                {
+                    "id": str(m.account.id),
+                    "username": m.account.username,
+                    "url": m.account.url or m.account.uri,
+                    "acct": m.account.acct,
+                }
+                for m in post.mentions.all()
+            ],
+            tags=[
+                {"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}
+                for pt in post.post_tags.all()
+            ],
             poll=self._poll(post),
         )
         if self.viewer is not None:
@@ -288,7 +325,9 @@ class StatusRenderer:
             "id": str(post.id),
             "created_at": iso(post.created_at),
             "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
-            "in_reply_to_account_id": str(post.in_reply_to_account_id) if post.in_reply_to_account_id else None,
+            "in_reply_to_account_id": str(post.in_reply_to_account_id)
+            if post.in_reply_to_account_id
+            else None,
             "sensitive": False,
             "spoiler_text": "",
             "visibility": post.visibility,
@@ -347,7 +386,8 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
         data = {
             "id": str(n.id),
             "type": n.type,
-            "group_key": f"{n.type}-{n.post_id}" if n.type in ("favourite", "reblog") and n.post_id
+            "group_key": f"{n.type}-{n.post_id}"
+            if n.type in ("favourite", "reblog") and n.post_id
             else f"ungrouped-{n.id}",
             "created_at": iso(n.created_at),
             "account": renderer.account(n.from_account),
@@ -366,48 +406,71 @@ def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
     from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
 
     ids = [t.id for t in targets]
-    following = {f.target_account_id: f for f in Follow.objects.filter(account=viewer, target_account_id__in=ids)}
-    followed_by = set(Follow.objects.filter(target_account=viewer, account_id__in=ids).values_list("account_id",
-                                                                                                  flat=True))
-    requested = set(FollowRequest.objects.filter(account=viewer, target_account_id__in=ids)
-                    .values_list("target_account_id", flat=True))
-    requested_by = set(FollowRequest.objects.filter(target_account=viewer, account_id__in=ids)
-                       .values_list("account_id", flat=True))
-    blocking = set(Block.objects.filter(account=viewer, target_account_id__in=ids)
-                   .values_list("target_account_id", flat=True))
-    blocked_by = set(Block.objects.filter(target_account=viewer, account_id__in=ids).values_list("account_id",
-                                                                                                flat=True))
+    following = {
+        f.target_account_id: f for f in Follow.objects.filter(account=viewer, target_account_id__in=ids)
+    }
+    followed_by = set(
+        Follow.objects.filter(target_account=viewer, account_id__in=ids).values_list("account_id", flat=True)
+    )
+    requested = set(
+        FollowRequest.objects.filter(account=viewer, target_account_id__in=ids).values_list(
+            "target_account_id", flat=True
+        )
+    )
+    requested_by = set(
+        FollowRequest.objects.filter(target_account=viewer, account_id__in=ids).values_list(
+            "account_id", flat=True
+        )
+    )
+    blocking = set(
+        Block.objects.filter(account=viewer, target_account_id__in=ids).values_list(
+            "target_account_id", flat=True
+        )
+    )
+    blocked_by = set(
+        Block.objects.filter(target_account=viewer, account_id__in=ids).values_list("account_id", flat=True)
+    )
     mutes = {m.target_account_id: m for m in Mute.objects.filter(account=viewer, target_account_id__in=ids)}
-    notes = dict(AccountNote.objects.filter(account=viewer, target_account_id__in=ids)
-                 .values_list("target_account_id", "comment"))
+    notes = dict(
+        AccountNote.objects.filter(account=viewer, target_account_id__in=ids).values_list(
+            "target_account_id", "comment"
+        )
+    )
     domains = set(DomainBlock.objects.filter(account=viewer).values_list("domain", flat=True))
     out = []
     for t in targets:
         follow = following.get(t.id)
         mute = mutes.get(t.id)
-        out.append({
-            "id": str(t.id),
-            "following": follow is not None,
-            "showing_reblogs": follow.show_reblogs if follow else False,
-            "notifying": follow.notify if follow else False,
-            "languages": follow.languages if follow else None,
-            "followed_by": t.id in followed_by,
-            "blocking": t.id in blocking,
-            "blocked_by": t.id in blocked_by,
-            "muting": mute is not None,
-            "muting_notifications": bool(mute and mute.hide_notifications),
-            "muting_expires_at": iso(mute.expires_at) if mute else None,
-            "requested": t.id in requested,
-            "requested_by": t.id in requested_by,
-            "domain_blocking": bool(t.domain and t.domain in domains),
-            "endorsed": False,
-            "note": notes.get(t.id, ""),
-        })
+        out.append(
+            {
+                "id": str(t.id),
+                "following": follow is not None,
+                "showing_reblogs": follow.show_reblogs if follow else False,
+                "notifying": follow.notify if follow else False,
+                "languages": follow.languages if follow else None,
+                "followed_by": t.id in followed_by,
+                "blocking": t.id in blocking,
+                "blocked_by": t.id in blocked_by,
+                "muting": mute is not None,
+                "muting_notifications": bool(mute and mute.hide_notifications),
+                "muting_expires_at": iso(mute.expires_at) if mute else None,
+                "requested": t.id in requested,
+                "requested_by": t.id in requested_by,
+                "domain_blocking": bool(t.domain and t.domain in domains),
+                "endorsed": False,
+                "note": notes.get(t.id, ""),
+            }
+        )
     return out
 
 
 def list_entity(lst) -> dict:
-    return {"id": str(lst.id), "title": lst.title, "replies_policy": lst.replies_policy, "exclusive": lst.exclusive}
+    return {
+        "id": str(lst.id),
+        "title": lst.title,
+        "replies_policy": lst.replies_policy,
+        "exclusive": lst.exclusive,
+    }
 
 
 def rule(r) -> dict:

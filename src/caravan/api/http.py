@@ -1,5 +1,5 @@
-"""The client API's HTTP conventions in one place: bearer-token auth and scopes, JSON (orjson) responses, Mastodon
-errors (`{"error": ...}` with the right status), rate-limit headers and Link pagination headers.
+"""The client API's HTTP conventions in one place: bearer-token auth and scopes, JSON (orjson) responses,
+Mastodon errors (`{"error": ...}` with the right status), rate-limit headers and Link pagination headers.
 """
 
 import functools
@@ -51,7 +51,9 @@ class ApiError(Exception):
 
 def json_response(data: Any, status: int = 200, headers: dict | None = None) -> HttpResponse:
     response = HttpResponse(
-        orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS), status=status, content_type="application/json; charset=utf-8"
+        orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS),
+        status=status,
+        content_type="application/json; charset=utf-8",
     )
     for name, value in (headers or {}).items():
         response[name] = value
@@ -78,9 +80,11 @@ def _lookup_token(token: str) -> TokenInfo | None:
     cached = _tokens.get(checksum)
     if cached is not None and cached[0] > now:
         return cached[1]
-    row = AccessToken.objects.filter(token_checksum=checksum).values_list(
-        "id", "user_id", "application_id", "scope", "expires"
-    ).first()
+    row = (
+        AccessToken.objects.filter(token_checksum=checksum)
+        .values_list("id", "user_id", "application_id", "scope", "expires")
+        .first()
+    )
     info = None
     if row is not None and (row[4] is None or row[4] > datetime.now(UTC)):
         info = TokenInfo(row[0], row[1], row[2], frozenset(expand(row[3].split())))
@@ -95,7 +99,8 @@ def bearer_token(request: HttpRequest) -> str:
     if header[:7].lower() == "bearer ":
         return header[7:].strip()
     return request.GET.get("access_token", "") or (
-        request.POST.get("access_token", "") if request.method == "POST" and request.content_type != "application/json"
+        request.POST.get("access_token", "")
+        if request.method == "POST" and request.content_type != "application/json"
         else ""
     )
 
@@ -133,8 +138,11 @@ def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:
         except ValueError:
             used = 1
     reset = datetime.fromtimestamp((window + 1) * RATE_WINDOW, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(0, limit - used)),
-               "X-RateLimit-Reset": reset}
+    headers = {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(max(0, limit - used)),
+        "X-RateLimit-Reset": reset,
+    }
     if used > limit:
         raise ApiError(429, "Too many requests", _headers=headers)
     return headers
@@ -157,7 +165,12 @@ def api(*, auth: str = "user", scope: str | None = None) -> Callable:
                     raise ApiError(401, "The access token is invalid")
                 if auth == "user" and request.viewer is None:
                     raise ApiError(422, "This method requires an authenticated user")
-                if scope and request.token is not None and auth != "optional" and scope not in request.token.scopes:
+                if (
+                    scope
+                    and request.token is not None
+                    and auth != "optional"
+                    and scope not in request.token.scopes
+                ):
                     raise ApiError(403, "This action is outside the authorized scopes")
                 if auth == "user" and not request.api_user.approved:
                     raise ApiError(403, "Your login is currently pending approval")
@@ -207,8 +220,12 @@ def paginated(request: HttpRequest, data: list, ids: list[int]) -> HttpResponse:
     """A page of results with Mastodon's Link header (next = older via max_id, prev = newer via min_id)."""
     response = json_response(data)
     if ids:
-        keep = [(k, v) for k, values in request.GET.lists() for v in values
-                if k not in ("max_id", "min_id", "since_id", "access_token") and "," not in v]
+        keep = [
+            (k, v)
+            for k, values in request.GET.lists()
+            for v in values
+            if k not in ("max_id", "min_id", "since_id", "access_token") and "," not in v
+        ]
         base = f"{settings.BASE_URL}{request.path}"
         next_url = f"{base}?{urlencode([*keep, ('max_id', str(ids[-1]))])}"
         prev_url = f"{base}?{urlencode([*keep, ('min_id', str(ids[0]))])}"
@@ -222,7 +239,8 @@ def offset_paginated(request: HttpRequest, data: list, offset: int, limit: int) 
     if len(data) >= limit:
         keep = [(k, v) for k, v in request.GET.items() if k not in ("offset", "access_token")]
         response["Link"] = (
-            f'<{settings.BASE_URL}{request.path}?{urlencode([*keep, ("offset", str(offset + limit))])}>; rel="next"'
+            f"<{settings.BASE_URL}{request.path}?{urlencode([*keep, ('offset', str(offset + limit))])}>; "
+            'rel="next"'
         )
     return response
 

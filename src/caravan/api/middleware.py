@@ -1,5 +1,5 @@
-"""CORS for the client API: browser apps on any origin may call the API, the token and revoke endpoints and the
-well-known documents (credentials travel in the Authorization header, never in cookies).
+"""CORS for the client API: browser apps on any origin may call the API, the token and revoke endpoints and
+the well-known documents (credentials travel in the Authorization header, never in cookies).
 """
 
 from collections.abc import Callable

@@ -16,6 +16,9 @@ class AppProfile(models.Model):
     website = models.CharField(max_length=2000, blank=True, default="")
     scopes = models.CharField(max_length=2000, default="read")
 
+    def __str__(self) -> str:
+        return f"App {self.application_id}"
+
 
 class Filter(models.Model):
     """A v2 filter: keywords or statuses that are warned about or hidden in the chosen contexts."""
@@ -31,12 +34,18 @@ class Filter(models.Model):
     class Meta:
         indexes = [models.Index(fields=["account", "id"])]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class FilterKeyword(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     filter = models.ForeignKey(Filter, on_delete=models.CASCADE, related_name="keywords")
     keyword = models.CharField(max_length=200)
     whole_word = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.keyword
 
 
 class FilterStatus(models.Model):
@@ -46,6 +55,9 @@ class FilterStatus(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("filter", "post", name="filter_status_unique")]
+
+    def __str__(self) -> str:
+        return f"Post {self.post_id} in filter {self.filter_id}"
 
 
 class Report(models.Model):
@@ -62,6 +74,9 @@ class Report(models.Model):
     action_taken = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"Report {self.id} about {self.target_account_id}"
+
 
 class ConversationState(models.Model):
     """A viewer's read mark on a direct conversation (a thread of direct posts), or that they removed it."""
@@ -74,6 +89,9 @@ class ConversationState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint("account", "thread_root_id", name="conversation_state_unique")]
 
+    def __str__(self) -> str:
+        return f"Conversation {self.thread_root_id} of {self.account_id}"
+
 
 class IdempotentPost(models.Model):
     """A post made with an Idempotency-Key: the same key within an hour returns the same post."""
@@ -85,3 +103,6 @@ class IdempotentPost(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("account", "key", name="idempotent_post_unique")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -41,7 +41,11 @@ class _Core(OAuthLibCore):
                 data = orjson.loads(request.body or b"{}")
             except orjson.JSONDecodeError:
                 return []
-            return [(k, str(v)) for k, v in data.items() if isinstance(v, str | int)] if isinstance(data, dict) else []
+            return (
+                [(k, str(v)) for k, v in data.items() if isinstance(v, str | int)]
+                if isinstance(data, dict)
+                else []
+            )
         return list(request.POST.items())
 
 
@@ -129,16 +133,25 @@ def authorize(request: HttpRequest) -> HttpResponse:
     try:
         scopes, credentials = core().validate_authorization_request(request)
     except OAuthToolkitError as error:
-        return render(request, "api/oauth_error.html",
-                      {"error": error.oauthlib_error.description or error.oauthlib_error.error}, status=400)
+        return render(
+            request,
+            "api/oauth_error.html",
+            {"error": error.oauthlib_error.description or error.oauthlib_error.error},
+            status=400,
+        )
     app = Application.objects.select_related("profile").get(client_id=credentials["client_id"])
     allowed = expand(_app_scopes(app).split())
     if not set(scopes) <= allowed:
-        return render(request, "api/oauth_error.html",
-                      {"error": "The requested scope is invalid, unknown, or malformed."}, status=400)
+        return render(
+            request,
+            "api/oauth_error.html",
+            {"error": "The requested scope is invalid, unknown, or malformed."},
+            status=400,
+        )
     if request.method != "POST":
-        return render(request, "api/authorize.html",
-                      {"app": app, "scopes": scopes, **_authorize_context(request)})
+        return render(
+            request, "api/authorize.html", {"app": app, "scopes": scopes, **_authorize_context(request)}
+        )
     allow = request.POST.get("intent") == "approve"
     try:
         location, _headers, _body, _status = core().create_authorization_response(
@@ -148,7 +161,9 @@ def authorize(request: HttpRequest) -> HttpResponse:
         redirect_uri = getattr(error, "redirect_uri", None) or credentials.get("redirect_uri")
         if redirect_uri and redirect_uri != OOB:
             return _redirect(error.oauthlib_error.in_uri(redirect_uri))
-        return render(request, "api/oauth_error.html", {"error": error.oauthlib_error.description}, status=400)
+        return render(
+            request, "api/oauth_error.html", {"error": error.oauthlib_error.description}, status=400
+        )
     if location.startswith(OOB):
         code = parse_qs(urlsplit(location).query).get("code", [""])[0]
         return render(request, "api/oob.html", {"code": code, "app": app})
@@ -174,13 +189,19 @@ def token(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return error_response(405, "Method not allowed")
     if request.POST.get("grant_type") == "password":
-        return json_response({"error": "unsupported_grant_type",
-                              "error_description": "The password grant is not supported."}, status=400)
+        return json_response(
+            {"error": "unsupported_grant_type", "error_description": "The password grant is not supported."},
+            status=400,
+        )
     _uri, headers, body, status = core().create_token_response(request)
     data = orjson.loads(body) if body else {}
     if status == 200:
-        data = {"access_token": data["access_token"], "token_type": "Bearer", "scope": data.get("scope", ""),
-                "created_at": int(time.time())}
+        data = {
+            "access_token": data["access_token"],
+            "token_type": "Bearer",
+            "scope": data.get("scope", ""),
+            "created_at": int(time.time()),
+        }
     response = json_response(data, status=status)
     for name in ("WWW-Authenticate",):
         if name in headers:
@@ -203,20 +224,22 @@ def revoke(request: HttpRequest) -> HttpResponse:
 
 def server_metadata(request: HttpRequest) -> HttpResponse:
     base = settings.BASE_URL
-    return json_response({
-        "issuer": f"{base}/",
-        "service_documentation": "https://docs.joinmastodon.org/",
-        "authorization_endpoint": f"{base}/oauth/authorize",
-        "token_endpoint": f"{base}/oauth/token",
-        "revocation_endpoint": f"{base}/oauth/revoke",
-        "app_registration_endpoint": f"{base}/api/v1/apps",
-        "scopes_supported": sorted(all_scopes()),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "grant_types_supported": ["authorization_code", "client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256"],
-    })
+    return json_response(
+        {
+            "issuer": f"{base}/",
+            "service_documentation": "https://docs.joinmastodon.org/",
+            "authorization_endpoint": f"{base}/oauth/authorize",
+            "token_endpoint": f"{base}/oauth/token",
+            "revocation_endpoint": f"{base}/oauth/revoke",
+            "app_registration_endpoint": f"{base}/api/v1/apps",
+            "scopes_supported": sorted(all_scopes()),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "grant_types_supported": ["authorization_code", "client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+    )
 
 
 def issue_token(user: User, application_id: int, scopes: str) -> AccessToken:
@@ -247,19 +270,33 @@ def register(request: HttpRequest):
         if error.status != 422:
             raise
         field = error.field or "base"
-        raise ApiError(422, f"Validation failed: {error.message}",
-                       details={field: [{"error": error.code if error.code.startswith("ERR_") else "ERR_INVALID",
-                                         "description": error.message}]}) from None
+        raise ApiError(
+            422,
+            f"Validation failed: {error.message}",
+            details={
+                field: [
+                    {
+                        "error": error.code if error.code.startswith("ERR_") else "ERR_INVALID",
+                        "description": error.message,
+                    }
+                ]
+            },
+        ) from None
     app = Application.objects.select_related("profile").get(pk=request.token.application_id)
     issued = issue_token(user, app.pk, _app_scopes(app))
-    return {"access_token": issued.token, "token_type": "Bearer", "scope": issued.scope,
-            "created_at": int(issued.created.timestamp())}
+    return {
+        "access_token": issued.token,
+        "token_type": "Bearer",
+        "scope": issued.scope,
+        "created_at": int(issued.created.timestamp()),
+    }
 
 
 def default_image(kind: str) -> HttpResponse:
     """The image shown for accounts without an avatar or header (a real URL, as apps expect)."""
-    return HttpResponse(_default_images()[kind], content_type="image/png",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return HttpResponse(
+        _default_images()[kind], content_type="image/png", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 _images: dict[str, bytes] = {}
@@ -271,7 +308,10 @@ def _default_images() -> dict[str, bytes]:
 
         from PIL import Image
 
-        for kind, size, colour in (("avatar", (400, 400), (180, 160, 140)), ("header", (1500, 500), (220, 210, 200))):
+        for kind, size, colour in (
+            ("avatar", (400, 400), (180, 160, 140)),
+            ("header", (1500, 500), (220, 210, 200)),
+        ):
             out = io.BytesIO()
             Image.new("RGB", size, colour).save(out, "PNG", optimize=True)
             _images[kind] = out.getvalue()

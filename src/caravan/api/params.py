@@ -20,7 +20,7 @@ def _split_key(key: str) -> list[str]:
     head, bracket, _ = key.partition("[")
     if not bracket or not key.endswith("]"):
         return [key]
-    return [head, *_KEY_PART.findall(key[len(head):])]
+    return [head, *_KEY_PART.findall(key[len(head) :])]
 
 
 def _insert(target: dict, parts: list[str], values: list) -> None:
@@ -33,7 +33,7 @@ def _insert(target: dict, parts: list[str], values: list) -> None:
             else:  # `a[][name]`: a list of hashes, one per value (rare; masto.js uses indexes instead)
                 for value in values:
                     item: dict = {}
-                    _insert(item, parts[index + 1:], [value])
+                    _insert(item, parts[index + 1 :], [value])
                     node.append(item)
             return
         if last:
@@ -152,7 +152,9 @@ def _body_pairs(request: HttpRequest) -> tuple[list[tuple[str, list]], dict, dic
                 raise DomainError("The multipart body could not be read", status=400) from None
         return list(form.lists()), {k: files.getlist(k) for k in files}, None
     if content_type == "application/x-www-form-urlencoded" or request.body:
-        form = request.POST if request.method == "POST" else QueryDict(request.body, encoding=request.encoding)
+        form = (
+            request.POST if request.method == "POST" else QueryDict(request.body, encoding=request.encoding)
+        )
         return list(form.lists()), {}, None
     return [], {}, None
 

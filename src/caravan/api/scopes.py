@@ -1,4 +1,5 @@
-"""Mastodon's OAuth scopes: `read` grants every `read:*`, `write` every `write:*`, `follow` the follow parts."""
+"""Mastodon's OAuth scopes: `read` grants every `read:*`, `write` every `write:*`, `follow`
+the follow parts."""
 
 from django.conf import settings
 
@@ -24,7 +25,7 @@ def expand(scopes) -> set[str]:
 
 
 def parse(value) -> list[str]:
-    """Scopes from a space- (or plus-, or comma-) separated string or a list; unknown ones are kept to be refused."""
+    """Scopes from a space-, plus- or comma-separated string or a list; unknown ones are kept (to refuse)."""
     if isinstance(value, list | tuple):
         value = " ".join(str(v) for v in value)
     words = str(value or "").replace("+", " ").replace(",", " ").split()

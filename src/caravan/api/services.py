@@ -20,7 +20,9 @@ REPORT_CATEGORIES = {"spam", "legal", "violation", "other"}
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
 
 
-def _filter_fields(title: str | None, context: list | None, action: str | None, expires_in: int | None) -> dict:
+def _filter_fields(
+    title: str | None, context: list | None, action: str | None, expires_in: int | None
+) -> dict:
     fields: dict = {}
     if title is not None:
         title = title.strip()
@@ -30,8 +32,9 @@ def _filter_fields(title: str | None, context: list | None, action: str | None, 
     if context is not None:
         context = [str(c) for c in context]
         if not context or any(c not in FILTER_CONTEXTS for c in context):
-            raise DomainError("context must list some of home, notifications, public, thread, account.",
-                              field="context")
+            raise DomainError(
+                "context must list some of home, notifications, public, thread, account.", field="context"
+            )
         fields["context"] = list(dict.fromkeys(context))
     if action is not None:
         if action not in FILTER_ACTIONS:
@@ -51,27 +54,45 @@ def _check_keyword(keyword: str) -> str:
     return keyword
 
 
-def create_filter(account: Account, *, title: str, context: list, filter_action: str = "warn",
-                  expires_in: int | None = None, keywords: list[dict] | None = None) -> Filter:
+def create_filter(
+    account: Account,
+    *,
+    title: str,
+    context: list,
+    filter_action: str = "warn",
+    expires_in: int | None = None,
+    keywords: list[dict] | None = None,
+) -> Filter:
     fields = _filter_fields(title or "", context or [], filter_action or "warn", expires_in)
     with transaction.atomic():
         created = Filter.objects.create(account=account, **fields)
         for item in keywords or []:
-            FilterKeyword.objects.create(filter=created, keyword=_check_keyword(item.get("keyword", "")),
-                                         whole_word=bool(item.get("whole_word", True)))
+            FilterKeyword.objects.create(
+                filter=created,
+                keyword=_check_keyword(item.get("keyword", "")),
+                whole_word=bool(item.get("whole_word", True)),
+            )
     return created
 
 
-def update_filter(f: Filter, *, title: str | None = None, context: list | None = None,
-                  filter_action: str | None = None, expires_in: int | None = None,
-                  keywords: list[dict] | None = None) -> Filter:
+def update_filter(
+    f: Filter,
+    *,
+    title: str | None = None,
+    context: list | None = None,
+    filter_action: str | None = None,
+    expires_in: int | None = None,
+    keywords: list[dict] | None = None,
+) -> Filter:
     with transaction.atomic():
         for name, value in _filter_fields(title, context, filter_action, expires_in).items():
             setattr(f, name, value)
         f.save()
         for item in keywords or []:
             keyword_id = item.get("id")
-            existing = f.keywords.filter(pk=int(keyword_id)).first() if str(keyword_id or "").isdigit() else None
+            existing = (
+                f.keywords.filter(pk=int(keyword_id)).first() if str(keyword_id or "").isdigit() else None
+            )
             if existing is not None and item.get("_destroy") not in (None, "", False, "0", "false"):
                 existing.delete()
             elif existing is not None:
@@ -81,8 +102,11 @@ def update_filter(f: Filter, *, title: str | None = None, context: list | None =
                     existing.whole_word = item["whole_word"] not in (False, "0", "false", "f", "off")
                 existing.save()
             elif item.get("keyword"):
-                FilterKeyword.objects.create(filter=f, keyword=_check_keyword(item["keyword"]),
-                                             whole_word=item.get("whole_word", True) not in (False, "0", "false"))
+                FilterKeyword.objects.create(
+                    filter=f,
+                    keyword=_check_keyword(item["keyword"]),
+                    whole_word=item.get("whole_word", True) not in (False, "0", "false"),
+                )
     return f
 
 
@@ -109,8 +133,16 @@ def add_filter_status(f: Filter, post: Post, viewer: Account) -> FilterStatus:
         raise DomainError("That status is already in this filter.", field="status_id") from None
 
 
-def create_report(account: Account, target: Account, *, post_ids: list[int], rule_ids: list[int], comment: str,
-                  category: str, forward: bool) -> Report:
+def create_report(
+    account: Account,
+    target: Account,
+    *,
+    post_ids: list[int],
+    rule_ids: list[int],
+    comment: str,
+    category: str,
+    forward: bool,
+) -> Report:
     if target.id == account.id:
         raise DomainError("You cannot report yourself.", field="account_id")
     if category not in REPORT_CATEGORIES:
@@ -120,12 +152,20 @@ def create_report(account: Account, target: Account, *, post_ids: list[int], rul
     readable = [p.id for p in Post.objects.filter(pk__in=post_ids, account=target) if can_read(p, account)]
     if len(readable) != len(set(post_ids)):
         raise DomainError("Record not found", field="status_ids", status=404)
-    return Report.objects.create(account=account, target_account=target, post_ids=readable, rule_ids=rule_ids,
-                                 comment=comment, category=category, forward=forward)
+    return Report.objects.create(
+        account=account,
+        target_account=target,
+        post_ids=readable,
+        rule_ids=rule_ids,
+        comment=comment,
+        category=category,
+        forward=forward,
+    )
 
 
-def mark_conversation(account: Account, root_id: int, *, read_up_to: int | None = None,
-                      hide_up_to: int | None = None) -> ConversationState:
+def mark_conversation(
+    account: Account, root_id: int, *, read_up_to: int | None = None, hide_up_to: int | None = None
+) -> ConversationState:
     state, _ = ConversationState.objects.get_or_create(account=account, thread_root_id=root_id)
     if read_up_to is not None:
         state.last_read_id = max(state.last_read_id, read_up_to)
@@ -137,8 +177,9 @@ def mark_conversation(account: Account, root_id: int, *, read_up_to: int | None 
 
 
 def idempotent_post(account: Account, key: str) -> Post | None:
-    row = IdempotentPost.objects.filter(account=account, key=key[:200],
-                                        created_at__gt=timezone.now() - IDEMPOTENCY_WINDOW).select_related("post")
+    row = IdempotentPost.objects.filter(
+        account=account, key=key[:200], created_at__gt=timezone.now() - IDEMPOTENCY_WINDOW
+    ).select_related("post")
     found = row.first()
     return found.post if found else None
 

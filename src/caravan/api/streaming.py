@@ -1,9 +1,10 @@
-"""The Mastodon streaming API: server-sent events under /api/v1/streaming/* and the WebSocket at /api/v1/streaming.
+"""The Mastodon streaming API: server-sent events under /api/v1/streaming/* and the WebSocket at
+/api/v1/streaming.
 
 Domain events (a post entering home feeds, a notification, a public post, a deletion) are turned into stream
 messages after their transaction commits. On one box they go through an in-process hub that any thread may
-publish to (the embedded worker fans out in a thread of the server process); with CARAVAN_REDIS_URL set they go
-through the Channels layer, so every web process sees every message.
+publish to (the embedded worker fans out in a thread of the server process); with CARAVAN_REDIS_URL set they
+go through the Channels layer, so every web process sees every message.
 """
 
 import asyncio
@@ -269,12 +270,16 @@ def _push_conversation(post, account_id: int) -> None:
         return
     others = [post.account] + [m.account for m in post.mentions.all()]
     accounts = {a.id: a for a in others if a.id != account_id}
-    _publish(f"direct:{account_id}", "conversation", {
-        "id": str(post.thread_root_id or post.id),
-        "unread": post.account_id != account_id,
-        "accounts": [entities.account(a) for a in accounts.values()],
-        "last_status": entities.status(post, viewer),
-    })
+    _publish(
+        f"direct:{account_id}",
+        "conversation",
+        {
+            "id": str(post.thread_root_id or post.id),
+            "unread": post.account_id != account_id,
+            "accounts": [entities.account(a) for a in accounts.values()],
+            "last_status": entities.status(post, viewer),
+        },
+    )
 
 
 def _on_post_updated(post, **_: Any) -> None:
@@ -305,7 +310,7 @@ def connect_events() -> None:
     events.listen("post.deleted", _on_post_deleted)
 
 
-# --- which hub keys a requested stream listens on ------------------------------------------------------------
+# --- which hub keys a requested stream listens on ---
 
 
 class StreamError(Exception):
@@ -324,7 +329,11 @@ def keys_for(stream: str, query: dict[str, str], account_id: int) -> list[str]:
         return [f"user:notification:{account_id}"]
     if stream in ("public", "public:local", "public:remote"):
         return [f"{stream}:media" if media else stream, "*"]
-    if stream.endswith(":media") and stream.removesuffix(":media") in ("public", "public:local", "public:remote"):
+    if stream.endswith(":media") and stream.removesuffix(":media") in (
+        "public",
+        "public:local",
+        "public:remote",
+    ):
         return [stream, "*"]
     if stream in ("hashtag", "hashtag:local"):
         tag = normalize_tag(query.get("tag", "").lstrip("#"))
@@ -371,7 +380,7 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
     from caravan.api.http import bearer_token, error_response
 
     stream = stream.strip("/").replace("/", ":")
-    query = {k: v for k, v in request.GET.items()}
+    query = dict(request.GET.items())
     try:
         account_id = await sync_to_async(account_for_token)(bearer_token(request))
         keys = await sync_to_async(keys_for)(stream, query, account_id)
@@ -403,14 +412,14 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
     return response
 
 
-# --- WebSocket -----------------------------------------------------------------------------------------------
+# --- WebSocket ---
 
 
 def _make_consumer():
     from channels.generic.websocket import AsyncWebsocketConsumer
 
     class StreamingConsumer(AsyncWebsocketConsumer):
-        """`/api/v1/streaming`: subscribe and unsubscribe messages, frames with `stream`, `event`, `payload`."""
+        """`/api/v1/streaming`: subscribe/unsubscribe messages; frames carry `stream`, `event`, `payload`."""
 
         async def connect(self) -> None:
             query = {k: v[-1] for k, v in parse_qs(self.scope.get("query_string", b"").decode()).items()}
@@ -451,7 +460,9 @@ def _make_consumer():
             try:
                 keys = await sync_to_async(keys_for)(stream, query, self.account_id)
             except StreamError as error:
-                await self.send(text_data=orjson.dumps({"error": error.message, "status": error.status}).decode())
+                await self.send(
+                    text_data=orjson.dumps({"error": error.message, "status": error.status}).decode()
+                )
                 return
             for key in keys:
                 await self.hub.add(self.subscriber, key)

@@ -4,7 +4,17 @@ from django.urls import re_path
 
 from caravan.api import oauth, streaming
 from caravan.api.http import route
-from caravan.api.views import accounts, filters, instance, lists, media, notifications, search, social, statuses
+from caravan.api.views import (
+    accounts,
+    filters,
+    instance,
+    lists,
+    media,
+    notifications,
+    search,
+    social,
+    statuses,
+)
 from caravan.api.views import timelines as tl
 
 ID = r"(?P<{}>[^/]+)"
@@ -12,8 +22,20 @@ ID = r"(?P<{}>[^/]+)"
 
 def r(pattern: str, view, **kwargs):
     pattern = pattern.replace("<id>", ID.format("object_id"))
-    for name in ("account_id", "status_id", "list_id", "filter_id", "keyword_id", "status_filter_id", "media_id",
-                 "poll_id", "notification_id", "conversation_id", "name", "hashtag"):
+    for name in (
+        "account_id",
+        "status_id",
+        "list_id",
+        "filter_id",
+        "keyword_id",
+        "status_filter_id",
+        "media_id",
+        "poll_id",
+        "notification_id",
+        "conversation_id",
+        "name",
+        "hashtag",
+    ):
         pattern = pattern.replace(f"<{name}>", ID.format(name))
     return re_path(rf"^{pattern}/?$", view, **kwargs)
 
@@ -56,8 +78,14 @@ urlpatterns = [
     # accounts
     r(A, route(POST=oauth.register, GET=accounts.get_accounts)),
     r(f"{A}/verify_credentials", route(GET=accounts.verify_credentials)),
-    r(f"{A}/update_credentials", route(PATCH=accounts.update_credentials, PUT=accounts.update_credentials,
-                                       POST=accounts.update_credentials)),
+    r(
+        f"{A}/update_credentials",
+        route(
+            PATCH=accounts.update_credentials,
+            PUT=accounts.update_credentials,
+            POST=accounts.update_credentials,
+        ),
+    ),
     r(f"{A}/lookup", route(GET=accounts.lookup)),
     r(f"{A}/relationships", route(GET=accounts.relationships)),
     r(f"{A}/familiar_followers", route(GET=accounts.familiar_followers)),
@@ -124,14 +152,21 @@ urlpatterns = [
     # lists
     r("api/v1/lists", route(GET=lists.index, POST=lists.create)),
     r("api/v1/lists/<list_id>", route(GET=lists.get, PUT=lists.update, DELETE=lists.delete)),
-    r("api/v1/lists/<list_id>/accounts", route(GET=lists.members, POST=lists.add_members,
-                                                DELETE=lists.remove_members)),
+    r(
+        "api/v1/lists/<list_id>/accounts",
+        route(GET=lists.members, POST=lists.add_members, DELETE=lists.remove_members),
+    ),
     # filters
     r("api/v1/filters", route(GET=filters.v1_index)),
     r("api/v2/filters", route(GET=filters.index, POST=filters.create)),
-    r("api/v2/filters/keywords/<keyword_id>", route(GET=filters.get_keyword, PUT=filters.update_keyword,
-                                                     DELETE=filters.delete_keyword)),
-    r("api/v2/filters/statuses/<status_filter_id>", route(GET=filters.get_status, DELETE=filters.delete_status)),
+    r(
+        "api/v2/filters/keywords/<keyword_id>",
+        route(GET=filters.get_keyword, PUT=filters.update_keyword, DELETE=filters.delete_keyword),
+    ),
+    r(
+        "api/v2/filters/statuses/<status_filter_id>",
+        route(GET=filters.get_status, DELETE=filters.delete_status),
+    ),
     r("api/v2/filters/<filter_id>", route(GET=filters.get, PUT=filters.update, DELETE=filters.delete)),
     r("api/v2/filters/<filter_id>/keywords", route(GET=filters.keywords, POST=filters.add_keyword)),
     r("api/v2/filters/<filter_id>/statuses", route(GET=filters.statuses, POST=filters.add_status)),
@@ -143,8 +178,10 @@ urlpatterns = [
     r("api/v1/follow_requests/<account_id>/reject", route(POST=social.reject_request)),
     r("api/v1/blocks", route(GET=social.blocks)),
     r("api/v1/mutes", route(GET=social.mutes)),
-    r("api/v1/domain_blocks", route(GET=social.domain_blocks, POST=social.block_domain,
-                                    DELETE=social.unblock_domain)),
+    r(
+        "api/v1/domain_blocks",
+        route(GET=social.domain_blocks, POST=social.block_domain, DELETE=social.unblock_domain),
+    ),
     r("api/v1/followed_tags", route(GET=social.followed_tags)),
     r("api/v1/tags/<name>", route(GET=social.get_tag)),
     r("api/v1/tags/<name>/follow", route(POST=social.follow_tag)),

@@ -1,4 +1,5 @@
-"""Accounts: your own profile, others' profiles and posts, and the follow/block/mute relationships between them."""
+"""Accounts: your own profile, others' profiles and posts, and the follow/block/mute relationships between
+them."""
 
 from django.http import Http404, HttpRequest
 
@@ -31,8 +32,11 @@ def update_credentials(request: HttpRequest):
     account = _fresh(request)
     fields = None
     if "fields_attributes" in p:
-        fields = [{"name": str(f.get("name", "")), "value": str(f.get("value", ""))}
-                  for f in p.list("fields_attributes") if isinstance(f, dict)]
+        fields = [
+            {"name": str(f.get("name", "")), "value": str(f.get("value", ""))}
+            for f in p.list("fields_attributes")
+            if isinstance(f, dict)
+        ]
     accounts.update_profile(
         account,
         display_name=p.str("display_name") if "display_name" in p else None,
@@ -88,7 +92,9 @@ def statuses(request: HttpRequest, account_id: str):
     p = params(request)
     account = account_or_404(account_id)
     posts = account_timeline(
-        account, request.viewer, Page.from_params(p),
+        account,
+        request.viewer,
+        Page.from_params(p),
         exclude_replies=bool(p.bool("exclude_replies", False)),
         exclude_reblogs=bool(p.bool("exclude_reblogs", False)),
         only_media=bool(p.bool("only_media", False)),
@@ -133,8 +139,13 @@ def follow(request: HttpRequest, account_id: str):
     p = params(request)
     target = account_or_404(account_id)
     languages = p.list("languages") or None
-    social.follow(request.viewer, target, show_reblogs=bool(p.bool("reblogs", True)),
-                  notify_on_post=bool(p.bool("notify", False)), languages=languages)
+    social.follow(
+        request.viewer,
+        target,
+        show_reblogs=bool(p.bool("reblogs", True)),
+        notify_on_post=bool(p.bool("notify", False)),
+        languages=languages,
+    )
     return _relationship(request.viewer, target)
 
 
@@ -170,8 +181,12 @@ def unblock(request: HttpRequest, account_id: str):
 def mute(request: HttpRequest, account_id: str):
     p = params(request)
     target = account_or_404(account_id)
-    social.mute(request.viewer, target, hide_notifications=bool(p.bool("notifications", True)),
-                duration=p.int("duration", 0) or 0)
+    social.mute(
+        request.viewer,
+        target,
+        hide_notifications=bool(p.bool("notifications", True)),
+        duration=p.int("duration", 0) or 0,
+    )
     return _relationship(request.viewer, target)
 
 
@@ -216,8 +231,13 @@ def search(request: HttpRequest):
     offset = max(0, p.int("offset", 0) or 0)
     if not query.strip():
         raise DomainError("q is required", field="q", status=400)
-    found = search_accounts(query, limit=limit, offset=offset, viewer=request.viewer,
-                            following_only=bool(p.bool("following", False)) and request.viewer is not None)
+    found = search_accounts(
+        query,
+        limit=limit,
+        offset=offset,
+        viewer=request.viewer,
+        following_only=bool(p.bool("following", False)) and request.viewer is not None,
+    )
     return offset_paginated(request, [entities.account(a) for a in found], offset, limit)
 
 
@@ -230,7 +250,10 @@ def featured_tags(request: HttpRequest, account_id: str):
 @api(scope="read:lists")
 def lists_of(request: HttpRequest, account_id: str):
     target = account_or_404(account_id)
-    return [entities.list_entity(lst) for lst in List.objects.filter(owner=request.viewer, members__account=target)]
+    return [
+        entities.list_entity(lst)
+        for lst in List.objects.filter(owner=request.viewer, members__account=target)
+    ]
 
 
 @api(auth="optional", scope="read:accounts")

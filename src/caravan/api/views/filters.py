@@ -11,7 +11,9 @@ from caravan.posts.selectors import get_readable_post
 
 
 def _own(request: HttpRequest, filter_id: str) -> Filter:
-    found = Filter.objects.filter(pk=int(filter_id) if filter_id.isdigit() else 0, account=request.viewer).first()
+    found = Filter.objects.filter(
+        pk=int(filter_id) if filter_id.isdigit() else 0, account=request.viewer
+    ).first()
     if found is None:
         raise Http404
     return found
@@ -23,16 +25,24 @@ def _keywords(p) -> list[dict]:
 
 @api(scope="read:filters")
 def index(request: HttpRequest):
-    return [entities.filter_entity(f) for f in
-            Filter.objects.filter(account=request.viewer).prefetch_related("keywords", "statuses").order_by("id")]
+    return [
+        entities.filter_entity(f)
+        for f in Filter.objects.filter(account=request.viewer)
+        .prefetch_related("keywords", "statuses")
+        .order_by("id")
+    ]
 
 
 @api(scope="write:filters")
 def create(request: HttpRequest):
     p = params(request)
     created = api_services.create_filter(
-        request.viewer, title=p.str("title") or "", context=[str(c) for c in p.list("context")],
-        filter_action=p.str("filter_action") or "warn", expires_in=p.int("expires_in"), keywords=_keywords(p),
+        request.viewer,
+        title=p.str("title") or "",
+        context=[str(c) for c in p.list("context")],
+        filter_action=p.str("filter_action") or "warn",
+        expires_in=p.int("expires_in"),
+        keywords=_keywords(p),
     )
     publish_filters_changed(request.viewer.id)
     return entities.filter_entity(created)
@@ -47,9 +57,12 @@ def get(request: HttpRequest, filter_id: str):
 def update(request: HttpRequest, filter_id: str):
     p = params(request)
     f = api_services.update_filter(
-        _own(request, filter_id), title=p.str("title"),
+        _own(request, filter_id),
+        title=p.str("title"),
         context=[str(c) for c in p.list("context")] if "context" in p else None,
-        filter_action=p.str("filter_action"), expires_in=p.int("expires_in"), keywords=_keywords(p),
+        filter_action=p.str("filter_action"),
+        expires_in=p.int("expires_in"),
+        keywords=_keywords(p),
     )
     publish_filters_changed(request.viewer.id)
     return entities.filter_entity(f)
@@ -70,14 +83,16 @@ def keywords(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def add_keyword(request: HttpRequest, filter_id: str):
     p = params(request)
-    k = api_services.add_filter_keyword(_own(request, filter_id), p.str("keyword") or "",
-                                        bool(p.bool("whole_word", True)))
+    k = api_services.add_filter_keyword(
+        _own(request, filter_id), p.str("keyword") or "", bool(p.bool("whole_word", True))
+    )
     return entities.filter_keyword(k)
 
 
 def _own_keyword(request: HttpRequest, keyword_id: str) -> FilterKeyword:
-    found = FilterKeyword.objects.filter(pk=int(keyword_id) if keyword_id.isdigit() else 0,
-                                         filter__account=request.viewer).first()
+    found = FilterKeyword.objects.filter(
+        pk=int(keyword_id) if keyword_id.isdigit() else 0, filter__account=request.viewer
+    ).first()
     if found is None:
         raise Http404
     return found
@@ -91,7 +106,9 @@ def get_keyword(request: HttpRequest, keyword_id: str):
 @api(scope="write:filters")
 def update_keyword(request: HttpRequest, keyword_id: str):
     p = params(request)
-    k = api_services.update_filter_keyword(_own_keyword(request, keyword_id), p.str("keyword"), p.bool("whole_word"))
+    k = api_services.update_filter_keyword(
+        _own_keyword(request, keyword_id), p.str("keyword"), p.bool("whole_word")
+    )
     return entities.filter_keyword(k)
 
 
@@ -109,12 +126,15 @@ def statuses(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def add_status(request: HttpRequest, filter_id: str):
     post = get_readable_post(params(request).str("status_id") or "", request.viewer)
-    return entities.filter_status(api_services.add_filter_status(_own(request, filter_id), post, request.viewer))
+    return entities.filter_status(
+        api_services.add_filter_status(_own(request, filter_id), post, request.viewer)
+    )
 
 
 def _own_status(request: HttpRequest, status_filter_id: str) -> FilterStatus:
-    found = FilterStatus.objects.filter(pk=int(status_filter_id) if status_filter_id.isdigit() else 0,
-                                        filter__account=request.viewer).first()
+    found = FilterStatus.objects.filter(
+        pk=int(status_filter_id) if status_filter_id.isdigit() else 0, filter__account=request.viewer
+    ).first()
     if found is None:
         raise Http404
     return found
@@ -137,6 +157,14 @@ def v1_index(request: HttpRequest):
     out = []
     for f in Filter.objects.filter(account=request.viewer).prefetch_related("keywords"):
         for k in f.keywords.all():
-            out.append({"id": str(k.id), "phrase": k.keyword, "context": f.context, "whole_word": k.whole_word,
-                        "expires_at": entities.iso(f.expires_at), "irreversible": f.filter_action == "hide"})
+            out.append(
+                {
+                    "id": str(k.id),
+                    "phrase": k.keyword,
+                    "context": f.context,
+                    "whole_word": k.whole_word,
+                    "expires_at": entities.iso(f.expires_at),
+                    "irreversible": f.filter_action == "hide",
+                }
+            )
     return out

@@ -28,28 +28,43 @@ def _streaming_url() -> str:
 def _configuration() -> dict:
     limits = settings.CARAVAN
     return {
-        "urls": {"streaming": _streaming_url(), "status": None, "about": f"{settings.BASE_URL}/about",
-                 "privacy_policy": None, "terms_of_service": None},
+        "urls": {
+            "streaming": _streaming_url(),
+            "status": None,
+            "about": f"{settings.BASE_URL}/about",
+            "privacy_policy": None,
+            "terms_of_service": None,
+        },
         "vapid": {"public_key": ""},
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 5},
-        "statuses": {"max_characters": limits["MAX_POST_CHARS"],
-                     "max_media_attachments": limits["MAX_MEDIA_PER_POST"],
-                     "characters_reserved_per_url": limits["CHARS_PER_URL"]},
-        "media_attachments": {"supported_mime_types": sorted(ACCEPTED_FORMATS.values()),
-                              "description_limit": 1500,
-                              "image_size_limit": limits["MAX_IMAGE_BYTES"],
-                              "image_matrix_limit": limits["MAX_IMAGE_PIXELS"],
-                              "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0},
-        "polls": {"max_options": limits["MAX_POLL_OPTIONS"],
-                  "max_characters_per_option": limits["MAX_POLL_OPTION_CHARS"],
-                  "min_expiration": limits["MIN_POLL_EXPIRATION"],
-                  "max_expiration": limits["MAX_POLL_EXPIRATION"]},
+        "statuses": {
+            "max_characters": limits["MAX_POST_CHARS"],
+            "max_media_attachments": limits["MAX_MEDIA_PER_POST"],
+            "characters_reserved_per_url": limits["CHARS_PER_URL"],
+        },
+        "media_attachments": {
+            "supported_mime_types": sorted(ACCEPTED_FORMATS.values()),
+            "description_limit": 1500,
+            "image_size_limit": limits["MAX_IMAGE_BYTES"],
+            "image_matrix_limit": limits["MAX_IMAGE_PIXELS"],
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+        },
+        "polls": {
+            "max_options": limits["MAX_POLL_OPTIONS"],
+            "max_characters_per_option": limits["MAX_POLL_OPTION_CHARS"],
+            "min_expiration": limits["MIN_POLL_EXPIRATION"],
+            "max_expiration": limits["MAX_POLL_EXPIRATION"],
+        },
         "translation": {"enabled": False},
     }
 
 
 def _contact_account() -> Account | None:
-    admin = User.objects.filter(is_superuser=True, account__isnull=False).select_related("account").order_by("id")
+    admin = (
+        User.objects.filter(is_superuser=True, account__isnull=False).select_related("account").order_by("id")
+    )
     first = admin.first()
     return first.account if first else None
 
@@ -79,12 +94,19 @@ def instance_v2(request: HttpRequest):
         "icon": [],
         "languages": [code for code, _ in settings.LANGUAGES],
         "configuration": _configuration(),
-        "registrations": {"enabled": mode != RegistrationMode.CLOSED,
-                          "approval_required": mode == RegistrationMode.APPROVAL,
-                          "message": None, "url": None, "min_age": None, "reason_required": None},
+        "registrations": {
+            "enabled": mode != RegistrationMode.CLOSED,
+            "approval_required": mode == RegistrationMode.APPROVAL,
+            "message": None,
+            "url": None,
+            "min_age": None,
+            "reason_required": None,
+        },
         "api_versions": {"mastodon": 2},
-        "contact": {"email": instance.contact_email,
-                    "account": entities.account(contact) if contact else None},
+        "contact": {
+            "email": instance.contact_email,
+            "account": entities.account(contact) if contact else None,
+        },
         "rules": _rules(),
     }
 
@@ -102,9 +124,11 @@ def instance_v1(request: HttpRequest):
         "email": instance.contact_email,
         "version": VERSION,
         "urls": {"streaming_api": _streaming_url()},
-        "stats": {"user_count": User.objects.count(),
-                  "status_count": Post.objects.filter(local=True, reblog_of__isnull=True).count(),
-                  "domain_count": Account.objects.exclude(domain="").values("domain").distinct().count()},
+        "stats": {
+            "user_count": User.objects.count(),
+            "status_count": Post.objects.filter(local=True, reblog_of__isnull=True).count(),
+            "domain_count": Account.objects.exclude(domain="").values("domain").distinct().count(),
+        },
         "thumbnail": _thumbnail(),
         "languages": [code for code, _ in settings.LANGUAGES],
         "registrations": mode != RegistrationMode.CLOSED,
@@ -118,7 +142,9 @@ def instance_v1(request: HttpRequest):
 
 @api(auth="none")
 def peers(request: HttpRequest):
-    return list(Account.objects.exclude(domain="").values_list("domain", flat=True).distinct().order_by("domain"))
+    return list(
+        Account.objects.exclude(domain="").values_list("domain", flat=True).distinct().order_by("domain")
+    )
 
 
 @api(auth="none")
@@ -129,12 +155,18 @@ def activity(request: HttpRequest):
     for index in range(12):
         end = now - timedelta(weeks=index)
         start = end - timedelta(weeks=1)
-        weeks.append({
-            "week": str(int(start.timestamp())),
-            "statuses": str(Post.objects.filter(local=True, created_at__gte=start, created_at__lt=end).count()),
-            "logins": str(User.objects.filter(last_login__gte=start, last_login__lt=end).count()),
-            "registrations": str(User.objects.filter(date_joined__gte=start, date_joined__lt=end).count()),
-        })
+        weeks.append(
+            {
+                "week": str(int(start.timestamp())),
+                "statuses": str(
+                    Post.objects.filter(local=True, created_at__gte=start, created_at__lt=end).count()
+                ),
+                "logins": str(User.objects.filter(last_login__gte=start, last_login__lt=end).count()),
+                "registrations": str(
+                    User.objects.filter(date_joined__gte=start, date_joined__lt=end).count()
+                ),
+            }
+        )
     return weeks
 
 
@@ -165,8 +197,11 @@ def trending_tags(request: HttpRequest):
     from caravan.posts.models import Tag
 
     week_ago = timezone.now() - timedelta(days=7)
-    tags = (Tag.objects.filter(post_tags__post__created_at__gte=week_ago, post_tags__post__visibility="public")
-            .annotate(uses=Count("post_tags")).order_by("-uses")[:10])
+    tags = (
+        Tag.objects.filter(post_tags__post__created_at__gte=week_ago, post_tags__post__visibility="public")
+        .annotate(uses=Count("post_tags"))
+        .order_by("-uses")[:10]
+    )
     return [entities.tag(t) for t in tags]
 
 

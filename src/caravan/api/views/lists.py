@@ -24,8 +24,12 @@ def index(request: HttpRequest):
 @api(scope="write:lists")
 def create(request: HttpRequest):
     p = params(request)
-    created = feeds.create_list(request.viewer, p.str("title") or "", replies_policy=p.str("replies_policy") or "list",
-                                exclusive=bool(p.bool("exclusive", False)))
+    created = feeds.create_list(
+        request.viewer,
+        p.str("title") or "",
+        replies_policy=p.str("replies_policy") or "list",
+        exclusive=bool(p.bool("exclusive", False)),
+    )
     return entities.list_entity(created)
 
 
@@ -37,8 +41,12 @@ def get(request: HttpRequest, list_id: str):
 @api(scope="write:lists")
 def update(request: HttpRequest, list_id: str):
     p = params(request)
-    lst = feeds.update_list(_own(request, list_id), title=p.str("title"), replies_policy=p.str("replies_policy"),
-                            exclusive=p.bool("exclusive"))
+    lst = feeds.update_list(
+        _own(request, list_id),
+        title=p.str("title"),
+        replies_policy=p.str("replies_policy"),
+        exclusive=p.bool("exclusive"),
+    )
     return entities.list_entity(lst)
 
 

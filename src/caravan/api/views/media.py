@@ -1,4 +1,5 @@
-"""Media uploads (v1 and v2, both processed at once), reading one back, and changing its description or focus."""
+"""Media uploads (v1 and v2, both processed at once), reading one back, and changing its description
+or focus."""
 
 from django.http import Http404, HttpRequest
 
@@ -15,14 +16,16 @@ def upload(request: HttpRequest):
     upload_file = p.files.get("file")
     if upload_file is None:
         raise DomainError("file is required", field="file")
-    attachment = media.upload_image(request.viewer, upload_file, description=p.str("description") or "",
-                                    focus=p.str("focus"))
+    attachment = media.upload_image(
+        request.viewer, upload_file, description=p.str("description") or "", focus=p.str("focus")
+    )
     return entities.media_attachment(attachment)
 
 
 def _own(request: HttpRequest, media_id: str) -> MediaAttachment:
-    found = MediaAttachment.objects.filter(pk=int(media_id) if media_id.isdigit() else 0,
-                                           account=request.viewer).first()
+    found = MediaAttachment.objects.filter(
+        pk=int(media_id) if media_id.isdigit() else 0, account=request.viewer
+    ).first()
     if found is None:
         raise Http404
     return found
@@ -41,6 +44,7 @@ def get(request: HttpRequest, media_id: str):
 def update(request: HttpRequest, media_id: str):
     p = params(request)
     attachment = _own(request, media_id)
-    media.update_media(attachment, description=p.str("description", "") if "description" in p else None,
-                       focus=p.str("focus"))
+    media.update_media(
+        attachment, description=p.str("description", "") if "description" in p else None, focus=p.str("focus")
+    )
     return entities.media_attachment(attachment)

@@ -9,9 +9,22 @@ from caravan.notifications.models import Marker, Notification
 from caravan.notifications.selectors import notifications_for, unread_count
 from caravan.pagination import Page
 
-KNOWN_TYPES = {"mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
-               "admin.sign_up", "admin.report", "severed_relationships", "moderation_warning", "quote",
-               "quoted_update"}
+KNOWN_TYPES = {
+    "mention",
+    "status",
+    "reblog",
+    "follow",
+    "follow_request",
+    "favourite",
+    "poll",
+    "update",
+    "admin.sign_up",
+    "admin.report",
+    "severed_relationships",
+    "moderation_warning",
+    "quote",
+    "quoted_update",
+}
 
 
 def _query(request: HttpRequest, default_limit: int = 40) -> tuple[Page, dict]:
@@ -33,8 +46,11 @@ def list_(request: HttpRequest):
 
 @api(scope="read:notifications")
 def get(request: HttpRequest, notification_id: str):
-    n = Notification.objects.select_related("from_account").filter(
-        pk=int(notification_id) if notification_id.isdigit() else 0, recipient=request.viewer).first()
+    n = (
+        Notification.objects.select_related("from_account")
+        .filter(pk=int(notification_id) if notification_id.isdigit() else 0, recipient=request.viewer)
+        .first()
+    )
     rendered = entities.notifications([n], request.viewer) if n else []
     if not rendered:
         raise Http404
@@ -75,9 +91,14 @@ def grouped(request: HttpRequest):
         group = groups.get(data["group_key"])
         if group is None:
             group = groups[data["group_key"]] = {
-                "group_key": data["group_key"], "notifications_count": 0, "type": data["type"],
-                "most_recent_notification_id": data["id"], "page_min_id": data["id"], "page_max_id": data["id"],
-                "latest_page_notification_at": data["created_at"], "sample_account_ids": [],
+                "group_key": data["group_key"],
+                "notifications_count": 0,
+                "type": data["type"],
+                "most_recent_notification_id": data["id"],
+                "page_min_id": data["id"],
+                "page_max_id": data["id"],
+                "latest_page_notification_at": data["created_at"],
+                "sample_account_ids": [],
             }
             if "status" in data:
                 group["status_id"] = data["status"]["id"]
@@ -85,8 +106,11 @@ def grouped(request: HttpRequest):
         group["page_min_id"] = data["id"]
         if data["account"]["id"] not in group["sample_account_ids"] and len(group["sample_account_ids"]) < 8:
             group["sample_account_ids"].append(data["account"]["id"])
-    body = {"accounts": list(accounts.values()), "statuses": list(statuses.values()),
-            "notification_groups": list(groups.values())}
+    body = {
+        "accounts": list(accounts.values()),
+        "statuses": list(statuses.values()),
+        "notification_groups": list(groups.values()),
+    }
     response = json_response(body)
     ids = [n.id for n in items]
     if ids:
@@ -102,8 +126,10 @@ def unread_count_v2(request: HttpRequest):
 @api(scope="read:statuses")
 def get_markers(request: HttpRequest):
     wanted = [str(t) for t in params(request).list("timeline")] or ["home", "notifications"]
-    return {m.timeline: entities.marker(m) for m in Marker.objects.filter(account=request.viewer,
-                                                                         timeline__in=wanted)}
+    return {
+        m.timeline: entities.marker(m)
+        for m in Marker.objects.filter(account=request.viewer, timeline__in=wanted)
+    }
 
 
 @api(scope="write:statuses")

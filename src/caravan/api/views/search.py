@@ -1,4 +1,5 @@
-"""Search v2: accounts, hashtags and statuses, each through the search selectors (which ask posts.visibility)."""
+"""Search v2: accounts, hashtags and statuses, each through the search selectors (which ask
+posts.visibility)."""
 
 from django.http import HttpRequest
 
@@ -38,20 +39,32 @@ def search_v2(request: HttpRequest):
     account_id = p.str("account_id")
     result: dict = {"accounts": [], "statuses": [], "hashtags": []}
     if kind in (None, "accounts"):
-        found = search_accounts(query, limit=limit, offset=offset, viewer=viewer,
-                                following_only=bool(p.bool("following", False)) and viewer is not None)
+        found = search_accounts(
+            query,
+            limit=limit,
+            offset=offset,
+            viewer=viewer,
+            following_only=bool(p.bool("following", False)) and viewer is not None,
+        )
         result["accounts"] = [entities.account(a) for a in found]
     if kind in (None, "hashtags"):
         tags = search_tags(query, limit=limit, offset=offset)
         followed = set()
         if viewer is not None:
-            followed = set(FollowedTag.objects.filter(account=viewer, tag__in=tags).values_list("tag_id", flat=True))
+            followed = set(
+                FollowedTag.objects.filter(account=viewer, tag__in=tags).values_list("tag_id", flat=True)
+            )
         result["hashtags"] = [entities.tag(t, t.id in followed if viewer else None) for t in tags]
     if kind in (None, "statuses"):
         if query.startswith(("http://", "https://")):
             found_posts = _resolve_url(query, viewer)
         else:
-            found_posts = search_posts(viewer, query, limit=limit, offset=offset,
-                                       account_id=int(account_id) if account_id and account_id.isdigit() else None)
+            found_posts = search_posts(
+                viewer,
+                query,
+                limit=limit,
+                offset=offset,
+                account_id=int(account_id) if account_id and account_id.isdigit() else None,
+            )
         result["statuses"] = entities.statuses(load_posts([post.id for post in found_posts]), viewer)
     return result

@@ -17,7 +17,9 @@ from caravan.timelines import services as feeds
 
 def _accounts_page(request: HttpRequest, queryset, attribute: str):
     rows = paginate(queryset.select_related(attribute), Page.from_params(params(request), default_limit=40))
-    return paginated(request, [entities.account(getattr(row, attribute)) for row in rows], [row.id for row in rows])
+    return paginated(
+        request, [entities.account(getattr(row, attribute)) for row in rows], [row.id for row in rows]
+    )
 
 
 @api(scope="read:follows")
@@ -51,7 +53,9 @@ def mutes(request: HttpRequest):
 
 @api(scope="read:blocks")
 def domain_blocks(request: HttpRequest):
-    rows = paginate(DomainBlock.objects.filter(account=request.viewer), Page.from_params(params(request), 100))
+    rows = paginate(
+        DomainBlock.objects.filter(account=request.viewer), Page.from_params(params(request), 100)
+    )
     return paginated(request, [row.domain for row in rows], [row.id for row in rows])
 
 
@@ -69,8 +73,10 @@ def unblock_domain(request: HttpRequest):
 
 @api(scope="read:follows")
 def followed_tags(request: HttpRequest):
-    rows = paginate(FollowedTag.objects.filter(account=request.viewer).select_related("tag"),
-                    Page.from_params(params(request), default_limit=100))
+    rows = paginate(
+        FollowedTag.objects.filter(account=request.viewer).select_related("tag"),
+        Page.from_params(params(request), default_limit=100),
+    )
     return paginated(request, [entities.tag(row.tag, True) for row in rows], [row.id for row in rows])
 
 
@@ -112,22 +118,31 @@ def report(request: HttpRequest):
     except (TypeError, ValueError):
         raise DomainError("status_ids and rule_ids must be ids", field="status_ids") from None
     created = api_services.create_report(
-        request.viewer, target, post_ids=post_ids, rule_ids=rule_ids, comment=p.str("comment") or "",
-        category=p.str("category") or ("violation" if rule_ids else "other"), forward=bool(p.bool("forward", False)),
+        request.viewer,
+        target,
+        post_ids=post_ids,
+        rule_ids=rule_ids,
+        comment=p.str("comment") or "",
+        category=p.str("category") or ("violation" if rule_ids else "other"),
+        forward=bool(p.bool("forward", False)),
     )
     return entities.report(created, target)
 
 
 @api(scope="read:accounts")
 def suggestions(request: HttpRequest):
-    """Popular local accounts the viewer does not follow yet (v1 gives accounts, v2 wraps them with a source)."""
+    """Popular local accounts the viewer does not follow yet (v2 wraps each with a source)."""
     viewer = request.viewer
     limit = max(1, min(params(request).int("limit", 40) or 40, 80))
     followed = Follow.objects.filter(account=viewer).values("target_account_id")
     blocked = Block.objects.filter(account=viewer).values("target_account_id")
-    found = (Account.objects.filter(domain="", suspended_at__isnull=True, discoverable=True)
-             .exclude(pk=viewer.id).exclude(pk__in=followed).exclude(pk__in=blocked)
-             .order_by("-followers_count", "-id")[:limit])
+    found = (
+        Account.objects.filter(domain="", suspended_at__isnull=True, discoverable=True)
+        .exclude(pk=viewer.id)
+        .exclude(pk__in=followed)
+        .exclude(pk__in=blocked)
+        .order_by("-followers_count", "-id")[:limit]
+    )
     if request.path.startswith("/api/v2/"):
         return [{"source": "global", "sources": ["featured"], "account": entities.account(a)} for a in found]
     return [entities.account(a) for a in found]

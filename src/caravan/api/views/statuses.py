@@ -54,9 +54,12 @@ def _poll(p: Params) -> PollSpec | None:
         raise DomainError("poll[expires_in] must be a number of seconds", field="poll") from None
     from caravan.api.params import as_bool
 
-    return PollSpec(options=[str(o) for o in options], expires_in=expires_in,
-                    multiple=bool(as_bool(poll.get("multiple"), False)),
-                    hide_totals=bool(as_bool(poll.get("hide_totals"), False)))
+    return PollSpec(
+        options=[str(o) for o in options],
+        expires_in=expires_in,
+        multiple=bool(as_bool(poll.get("multiple"), False)),
+        hide_totals=bool(as_bool(poll.get("hide_totals"), False)),
+    )
 
 
 @api(scope="write:statuses")
@@ -116,7 +119,8 @@ def edit(request: HttpRequest, status_id: str):
             if found is not None:
                 update_media(found, description=item.get("description"), focus=item.get("focus"))
     posts.edit_post(
-        post, request.viewer,
+        post,
+        request.viewer,
         p.str("status") if "status" in p else None,
         spoiler_text=p.str("spoiler_text", "") if "spoiler_text" in p else None,
         sensitive=p.bool("sensitive"),
@@ -151,20 +155,39 @@ def history(request: HttpRequest, status_id: str):
     media = {m.id: m for m in MediaAttachment.objects.filter(post=post)}
     out = []
     for version in edit_history(post) or []:
-        out.append({
-            "content": version.content,
-            "spoiler_text": version.spoiler_text,
-            "sensitive": version.sensitive,
-            "created_at": entities.iso(version.created_at),
-            "account": account,
-            "poll": {"options": [{"title": t} for t in version.poll_options]} if version.poll_options else None,
-            "media_attachments": [entities.media_attachment(media[i]) for i in version.media_ids if i in media],
-            "emojis": [],
-        })
+        out.append(
+            {
+                "content": version.content,
+                "spoiler_text": version.spoiler_text,
+                "sensitive": version.sensitive,
+                "created_at": entities.iso(version.created_at),
+                "account": account,
+                "poll": {"options": [{"title": t} for t in version.poll_options]}
+                if version.poll_options
+                else None,
+                "media_attachments": [
+                    entities.media_attachment(media[i]) for i in version.media_ids if i in media
+                ],
+                "emojis": [],
+            }
+        )
     if not out:
         data = entities.status(post, None)
-        out.append({key: data[key] for key in ("content", "spoiler_text", "sensitive", "created_at", "account",
-                                               "poll", "media_attachments", "emojis")})
+        out.append(
+            {
+                key: data[key]
+                for key in (
+                    "content",
+                    "spoiler_text",
+                    "sensitive",
+                    "created_at",
+                    "account",
+                    "poll",
+                    "media_attachments",
+                    "emojis",
+                )
+            }
+        )
     return out
 
 

@@ -36,17 +36,29 @@ def home(request: HttpRequest):
 @api(auth="optional", scope="read:statuses")
 def public(request: HttpRequest):
     p = params(request)
-    posts = public_timeline(request.viewer, Page.from_params(p), local=bool(p.bool("local", False)),
-                            remote=bool(p.bool("remote", False)), only_media=bool(p.bool("only_media", False)))
+    posts = public_timeline(
+        request.viewer,
+        Page.from_params(p),
+        local=bool(p.bool("local", False)),
+        remote=bool(p.bool("remote", False)),
+        only_media=bool(p.bool("only_media", False)),
+    )
     return _timeline(request, posts, "public")
 
 
 @api(auth="optional", scope="read:statuses")
 def tag(request: HttpRequest, hashtag: str):
     p = params(request)
-    posts = tag_timeline(request.viewer, hashtag, Page.from_params(p), local=bool(p.bool("local", False)),
-                         only_media=bool(p.bool("only_media", False)), any_tags=[str(t) for t in p.list("any")],
-                         all_tags=[str(t) for t in p.list("all")], none_tags=[str(t) for t in p.list("none")])
+    posts = tag_timeline(
+        request.viewer,
+        hashtag,
+        Page.from_params(p),
+        local=bool(p.bool("local", False)),
+        only_media=bool(p.bool("only_media", False)),
+        any_tags=[str(t) for t in p.list("any")],
+        all_tags=[str(t) for t in p.list("all")],
+        none_tags=[str(t) for t in p.list("none")],
+    )
     return _timeline(request, posts, "public")
 
 
@@ -73,8 +85,9 @@ def favourites(request: HttpRequest):
 
 def _direct_posts(viewer):
     mine = Q(account=viewer) | Q(mentions__account=viewer)
-    return visible_posts(viewer, Post.objects.filter(visibility=Visibility.DIRECT, reblog_of__isnull=True)
-                         .filter(mine)).distinct()
+    return visible_posts(
+        viewer, Post.objects.filter(visibility=Visibility.DIRECT, reblog_of__isnull=True).filter(mine)
+    ).distinct()
 
 
 def _conversation(viewer, root_id: int, last: Post, state: ConversationState | None) -> dict:
@@ -83,9 +96,12 @@ def _conversation(viewer, root_id: int, last: Post, state: ConversationState | N
         participants[mention.account_id] = mention.account
     participants.pop(viewer.id, None)
     unread = last.account_id != viewer.id and (state is None or last.id > state.last_read_id)
-    return {"id": str(root_id), "unread": unread,
-            "accounts": [entities.account(a) for a in participants.values()] or [entities.account(viewer)],
-            "last_status": entities.status(last, viewer)}
+    return {
+        "id": str(root_id),
+        "unread": unread,
+        "accounts": [entities.account(a) for a in participants.values()] or [entities.account(viewer)],
+        "last_status": entities.status(last, viewer),
+    }
 
 
 @api(scope="read:statuses")
@@ -113,8 +129,11 @@ def conversations(request: HttpRequest):
             break
     chosen = [(root, post_id) for root, post_id in latest.items() if post_id]
     posts = {post.id: post for post in load_posts([post_id for _, post_id in chosen])}
-    data = [_conversation(viewer, root, posts[post_id], states.get(root)) for root, post_id in chosen
-            if post_id in posts]
+    data = [
+        _conversation(viewer, root, posts[post_id], states.get(root))
+        for root, post_id in chosen
+        if post_id in posts
+    ]
     return paginated(request, data, [post_id for _, post_id in chosen])
 
 
