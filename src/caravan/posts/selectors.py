@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
-
 from caravan.accounts.models import Account
 from caravan.errors import NotFound
 from caravan.media.models import MediaAttachment
@@ -12,16 +10,46 @@ from caravan.posts.visibility import can_read, visible_posts
 
 
 def _with_relations(queryset):
-    return queryset.select_related(
-        "account", "reblog_of", "reblog_of__account", "poll", "reblog_of__poll"
-    ).prefetch_related(
-        Prefetch("media_attachments", queryset=MediaAttachment.objects.order_by("position", "id")),
-        Prefetch("mentions", queryset=Mention.objects.select_related("account")),
-        Prefetch("post_tags", queryset=PostTag.objects.select_related("tag")),
-        Prefetch("reblog_of__media_attachments", queryset=MediaAttachment.objects.order_by("position", "id")),
-        Prefetch("reblog_of__mentions", queryset=Mention.objects.select_related("account")),
-        Prefetch("reblog_of__post_tags", queryset=PostTag.objects.select_related("tag")),
-    )
+    return queryset.select_related("account", "reblog_of", "reblog_of__account", "poll", "reblog_of__poll")
+
+
+# What load_posts attaches to each post, read back through the usual managers (post.mentions.all()...).
+_RELATIONS = (
+    ("media_attachments", lambda: MediaAttachment.objects.order_by("position", "id")),
+    ("mentions", lambda: Mention.objects.select_related("account")),
+    ("post_tags", lambda: PostTag.objects.select_related("tag")),
+)
+
+
+def _attach_relations(posts: list[Post]) -> None:
+    """Fill each post's media, mentions and tags with one query per relation, as prefetch_related would.
+
+    Measured on the seeded benchmark database, Django's prefetch_related made a filtered queryset for every
+    post and relation (~2 ms per page of 40 posts), and each of those querysets points back at its post: a
+    reference cycle that only the garbage collector frees, in pauses of 30-50 ms. Most posts have none of these rows, so
+    they share one empty queryset (its clones stay empty, which is right for them); a post that has rows gets
+    its own queryset filtered by id, without a reference back to the post object.
+    """
+    for name, base in _RELATIONS:
+        wanted = [p for p in posts if p.has_media] if name == "media_attachments" else posts
+        rows: dict[int, list] = {}
+        if wanted:
+            by_id = {p.id: p for p in wanted}
+            for row in base().filter(post_id__in=list(by_id)):
+                row._state.fields_cache["post"] = by_id[row.post_id]  # as prefetch_related does
+                rows.setdefault(row.post_id, []).append(row)
+        empty = base().none()
+        empty._result_cache, empty._prefetch_done = [], True
+        for post in posts:
+            found = rows.get(post.id)
+            if found:
+                cached = base().filter(post_id=post.id)
+                cached._result_cache, cached._prefetch_done = found, True
+            else:
+                cached = empty
+            if not hasattr(post, "_prefetched_objects_cache"):
+                post._prefetched_objects_cache = {}
+            post._prefetched_objects_cache[name] = cached
 
 
 def load_posts(ids: list[int]) -> list[Post]:
@@ -29,7 +57,11 @@ def load_posts(ids: list[int]) -> list[Post]:
     if not ids:
         return []
     by_id = {post.id: post for post in _with_relations(Post.objects.filter(pk__in=ids))}
-    return [by_id[i] for i in ids if i in by_id]
+    loaded = [by_id[i] for i in ids if i in by_id]
+    originals = {p.id: p for p in loaded}
+    originals.update({p.reblog_of.id: p.reblog_of for p in loaded if p.reblog_of_id})
+    _attach_relations(list(originals.values()))
+    return loaded
 
 
 def get_readable_post(post_id: int | str, viewer: Account | None) -> Post:
@@ -38,6 +70,8 @@ def get_readable_post(post_id: int | str, viewer: Account | None) -> Post:
         post_id = int(post_id)
     except (TypeError, ValueError):
         raise NotFound() from None
+    if not 0 < post_id < 1 << 63:  # ids are 64-bit; a longer number is no post (and overflows SQLite)
+        raise NotFound()
     posts = load_posts([post_id])
     if not posts or not can_read(posts[0], viewer):
         raise NotFound()
