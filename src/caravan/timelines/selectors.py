@@ -15,10 +15,11 @@ from caravan.timelines.models import FeedEntry, List, ListMember
 def _hidden_authors(viewer: Account | None) -> set[int]:
     if viewer is None:
         return set()
-    hidden = set(Mute.objects.filter(account=viewer).values_list("target_account_id", flat=True))
-    hidden |= set(Block.objects.filter(account=viewer).values_list("target_account_id", flat=True))
-    hidden |= set(Block.objects.filter(target_account=viewer).values_list("account_id", flat=True))
-    return hidden
+    # One query for the three sources: this runs on every timeline read.
+    muted = Mute.objects.filter(account=viewer).values_list("target_account_id", flat=True)
+    blocked = Block.objects.filter(account=viewer).values_list("target_account_id", flat=True)
+    blocking = Block.objects.filter(target_account=viewer).values_list("account_id", flat=True)
+    return set(muted.union(blocked, blocking, all=True))
 
 
 def _hidden_domains(viewer: Account | None) -> set[str]:
@@ -40,11 +41,23 @@ def _drop_hidden(posts: list[Post], viewer: Account | None) -> list[Post]:
     return kept
 
 
+def hidden_for(viewer: Account | None) -> tuple[set[int], set[str]]:
+    """The authors (muted, blocked either way) and domains the viewer never sees in timelines."""
+    return _hidden_authors(viewer), _hidden_domains(viewer)
+
+
+def home_feed_ids(viewer: Account, page: Page) -> list[int]:
+    """One page of the viewer's materialized feed as post ids: a range scan on (owner, post_id).
+
+    Hidden authors are not yet dropped; callers that load posts themselves drop them with `hidden_for`.
+    """
+    entries = FeedEntry.objects.filter(owner=viewer)
+    return [entry.post_id for entry in paginate(entries.only("post_id"), page, key="post_id")]
+
+
 def home_timeline(viewer: Account, page: Page) -> list[Post]:
     """The viewer's materialized feed: one range scan on (owner, post_id), then the posts by primary key."""
-    entries = FeedEntry.objects.filter(owner=viewer)
-    post_ids = [entry.post_id for entry in paginate(entries.only("post_id"), page, key="post_id")]
-    return _drop_hidden(load_posts(post_ids), viewer)
+    return _drop_hidden(load_posts(home_feed_ids(viewer, page)), viewer)
 
 
 def public_timeline(
