@@ -71,7 +71,9 @@ class ComposeForm(DomainForm):
     sensitive = forms.BooleanField(required=False)
     visibility = forms.ChoiceField(choices=VISIBILITY_CHOICES, required=False)
     language = forms.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
-    in_reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    in_reply_to = forms.IntegerField(
+        required=False, min_value=1, max_value=(1 << 63) - 1, widget=forms.HiddenInput
+    )
     poll_multiple = forms.BooleanField(required=False)
     poll_expires_in = forms.TypedChoiceField(
         choices=POLL_DURATIONS, coerce=int, required=False, initial=86400

@@ -25,6 +25,12 @@ def _account_for(acct: str) -> Account:
     return account
 
 
+def _account_by_id(account_id: int) -> Account | None:
+    if not 0 < account_id < 1 << 63:  # ids are 64-bit; anything longer is no account (and overflows SQLite)
+        return None
+    return Account.objects.filter(pk=account_id, suspended_at__isnull=True).first()
+
+
 @handles_domain_errors
 def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse:
     account = _account_for(acct)
@@ -66,7 +72,7 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
 @require_POST
 def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
     viewer = request.user.account
-    target = Account.objects.filter(pk=account_id, suspended_at__isnull=True).first()
+    target = _account_by_id(account_id)
     if target is None:
         raise Http404
     actions = {
@@ -100,7 +106,7 @@ def follow_requests(request: HttpRequest) -> HttpResponse:
 @member_view
 @require_POST
 def answer_follow_request(request: HttpRequest, account_id: int, answer: str) -> HttpResponse:
-    requester = Account.objects.filter(pk=account_id).first()
+    requester = _account_by_id(account_id)
     if requester is None or answer not in ("accept", "reject"):
         raise Http404
     if answer == "accept":

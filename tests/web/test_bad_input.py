@@ -1,0 +1,42 @@
+"""Odd or hostile input gets a clear 4xx, never a 500."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9" * 25
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/@alice/{HUGE}",
+        f"/public?max_id={HUGE}",
+        f"/public/local?min_id={HUGE}",
+        "/public?max_id=abc",
+        f"/tags/x?max_id=-{HUGE}",
+        "/search?q=%22%27%2A%28)",
+        f"/@alice?max_id={HUGE}",
+        "/@alice/12/history",
+    ],
+)
+def test_odd_urls_are_answered_without_a_server_error(client, make_account, url):
+    make_account("alice")
+    assert client.get(url).status_code in (200, 400, 404)
+
+
+def test_odd_posts_are_answered_without_a_server_error(signed_in):
+    client, user = signed_in("alice")
+    for url, data in [
+        (f"/posts/{HUGE}/favourite", {}),
+        ("/posts/1/vote", {"choice": "x"}),
+        ("/compose", {"text": "hi", "in_reply_to": HUGE}),
+        ("/compose", {"text": "hi", "in_reply_to": "abc"}),
+        ("/compose", {"text": "hi", "visibility": "everyone"}),
+        (f"/accounts/{HUGE}/follow", {}),
+        (f"/accounts/{user.account_id}/follow", {}),
+        (f"/accounts/{user.account_id}/dance", {}),
+        ("/settings/profile", {"display_name": "x" * 40}),
+        ("/settings/preferences", {"locale": "xx", "default_visibility": "public"}),
+    ]:
+        assert client.post(url, data).status_code in (400, 404, 422), url
