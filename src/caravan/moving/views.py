@@ -3,9 +3,12 @@
 Thin: each view parses the form and calls `moving.services`; a person's mistakes become a message and a 4xx.
 """
 
+import shutil
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -94,6 +97,27 @@ def export_file(request: HttpRequest, kind: str) -> HttpResponse:
     response = HttpResponse(export_csv(request.user.account, kind), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{EXPORT_FILE_NAMES[kind]}"'
     return response
+
+
+@login_required
+def export_archive_file(request: HttpRequest) -> FileResponse:
+    """The person's own posts as a Mastodon-style archive, built into a temporary file and streamed."""
+    import tempfile
+
+    from caravan.moving.export import export_archive
+
+    handle = tempfile.TemporaryFile(suffix=".zip")  # noqa: SIM115 - FileResponse closes it
+    with tempfile.NamedTemporaryFile(suffix=".zip") as built:
+        export_archive(request.user.account, Path(built.name))
+        with open(built.name, "rb") as source:
+            shutil.copyfileobj(source, handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{request.user.account.username}-archive.zip",
+        content_type="application/zip",
+    )
 
 
 @login_required
