@@ -47,9 +47,13 @@ def sign_up(page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/home")
 
 
-def follow_and_read(browser, base: str, run_tasks, *, locale: str, text: str, viewport=None):
+def follow_and_read(browser, base: str, run_tasks, *, locale: str, text: str, viewport=None, javascript=True):
     """Two people sign up; B follows A; A posts `text`; B finds it on B's home timeline. Returns B's page."""
-    options = {"locale": locale, "extra_http_headers": {"Accept-Language": locale}}
+    options = {
+        "locale": locale,
+        "extra_http_headers": {"Accept-Language": locale},
+        "java_script_enabled": javascript,
+    }
     if viewport:
         options["viewport"] = viewport
     author = browser.new_context(**options).new_page()
@@ -72,8 +76,11 @@ def follow_and_read(browser, base: str, run_tasks, *, locale: str, text: str, vi
     return reader
 
 
-def test_follow_and_see_a_post_in_english(browser, live_server, run_tasks):
-    reader = follow_and_read(browser, live_server.url, run_tasks, locale="en", text="Hello from the caravan")
+def test_follow_and_see_a_post_in_english_without_javascript(browser, live_server, run_tasks):
+    # Every core flow is a plain form, so it must work with scripts off.
+    reader = follow_and_read(
+        browser, live_server.url, run_tasks, locale="en", text="Hello from the caravan", javascript=False
+    )
     assert reader.locator("html").get_attribute("dir") == "ltr"
     assert reader.locator("nav.nav").inner_text().count("Home") == 1
 
