@@ -9,6 +9,9 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from caravan.api.streaming import connect_events
+        from caravan import events
+        from caravan.api import http, status_cache, streaming
 
-        connect_events()
+        streaming.connect_events()
+        status_cache.connect_events()
+        events.listen("account.updated", lambda **_: http.forget_all_users())

@@ -7,6 +7,7 @@ that need it.
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -151,7 +152,8 @@ def media_attachment(m: MediaAttachment) -> dict:
     }
 
 
-def poll(p: Poll, state: ViewerState | None = None, viewer: Account | None = None) -> dict:
+def poll(p: Poll) -> dict:
+    """A poll as anyone sees it; `with_viewer` adds `voted` and `own_votes`."""
     expired = p.expires_at is not None and p.expires_at <= timezone.now()
     show_counts = not p.hide_totals or expired
     data = {
@@ -167,10 +169,6 @@ def poll(p: Poll, state: ViewerState | None = None, viewer: Account | None = Non
         ],
         "emojis": [],
     }
-    if viewer is not None:
-        own = sorted((state.poll_votes.get(p.post_id) if state else None) or [])
-        data["voted"] = bool(own) or p.post.account_id == viewer.id if hasattr(p, "post") else bool(own)
-        data["own_votes"] = own
     return data
 
 
@@ -200,21 +198,12 @@ class FilterSet:
             keywords = [(k.keyword, _keyword_pattern(k.keyword, k.whole_word)) for k in f.keywords.all()]
             self.filters.append((f, keywords, {s.post_id for s in f.statuses.all()}))
 
-    def results(self, post: Post) -> tuple[list[dict], bool]:
-        """The FilterResult list for a post, and whether a `hide` filter matched it."""
-        if not self.filters:
-            return [], False
-        text = None
-        results, hide = [], False
+    def results(self, post_id: int, text: str) -> list[dict]:
+        """The FilterResult list for an original post with this filterable text."""
+        results = []
         for f, keywords, post_ids in self.filters:
-            keyword_matches = []
-            if keywords:
-                if text is None:
-                    text = f"{post.spoiler_text}\n{html_to_text(post.content)}\n" + "\n".join(
-                        m.description for m in post.media_attachments.all()
-                    )
-                keyword_matches = [word for word, pattern in keywords if pattern.search(text)]
-            status_matches = [str(post.id)] if post.id in post_ids else []
+            keyword_matches = [word for word, pattern in keywords if pattern.search(text)]
+            status_matches = [str(post_id)] if post_id in post_ids else []
             if keyword_matches or status_matches:
                 results.append(
                     {
@@ -223,8 +212,7 @@ class FilterSet:
                         "status_matches": status_matches or None,
                     }
                 )
-                hide = hide or f.filter_action == "hide"
-        return results, hide
+        return results
 
 
 def _keyword_pattern(keyword: str, whole_word: bool) -> re.Pattern:
@@ -254,6 +242,152 @@ def filter_status(s) -> dict:
     return {"id": str(s.id), "status_id": str(s.post_id)}
 
 
+@dataclass(frozen=True, slots=True)
+class StatusFacts:
+    """What adding the viewer's own state to a rendered status needs, without the Post object."""
+
+    id: int
+    reblog_of_id: int | None
+    original_id: int
+    original_account_id: int
+    thread_root_id: int | None
+    has_poll: bool
+    authors: tuple[tuple[int, str], ...]  # (account id, domain) of the booster and the author
+    text: str  # what v2 keyword filters match: content warning, text, media descriptions
+
+    @property
+    def reblog_of(self) -> "StatusFacts | None":
+        # viewer_state asks post.reblog_of for boosts: this stands in for the original post.
+        if self.reblog_of_id is None:
+            return None
+        return StatusFacts(
+            self.original_id,
+            None,
+            self.original_id,
+            self.original_account_id,
+            self.thread_root_id,
+            self.has_poll,
+            (),
+            "",
+        )
+
+
+def status_facts(post: Post) -> StatusFacts:
+    original = post.reblog_of if post.reblog_of_id else post
+    authors = ((post.account_id, post.account.domain),)
+    if post.reblog_of_id:
+        authors += ((original.account_id, original.account.domain),)
+    text = f"{original.spoiler_text}\n{html_to_text(original.content)}\n" + "\n".join(
+        m.description for m in original.media_attachments.all()
+    )
+    return StatusFacts(
+        post.id,
+        post.reblog_of_id,
+        original.id,
+        original.account_id,
+        original.thread_root_id or original.id,
+        _has_poll(original),
+        authors,
+        text,
+    )
+
+
+def _has_poll(post: Post) -> bool:
+    try:
+        post.poll  # noqa: B018 - select_related filled it, or raises
+    except Poll.DoesNotExist:
+        return False
+    return True
+
+
+def status_base(post: Post, account_entity=account) -> dict:
+    """A status as anyone may see it: everything but the viewer's own state (favourited, filtered...)."""
+    data = {
+        "id": str(post.id),
+        "created_at": iso(post.created_at),
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": str(post.in_reply_to_account_id) if post.in_reply_to_account_id else None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": post.visibility,
+        "language": None,
+        "uri": post.uri,
+        "url": post.url or None,
+        "replies_count": post.replies_count,
+        "reblogs_count": post.reblogs_count,
+        "favourites_count": post.favourites_count,
+        "quotes_count": 0,
+        "edited_at": iso(post.edited_at),
+        "content": "",
+        "reblog": None,
+        "account": account_entity(post.account),
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "quote": None,
+        "text": None,
+    }
+    if post.reblog_of_id is not None:
+        data["reblog"] = status_base(post.reblog_of, account_entity)
+        return data
+    data.update(
+        content=post.content,
+        spoiler_text=post.spoiler_text,
+        sensitive=post.sensitive,
+        language=post.language or None,
+        media_attachments=[media_attachment(m) for m in post.media_attachments.all()],
+        mentions=[
+            {
+                "id": str(m.account.id),
+                "username": m.account.username,
+                "url": m.account.url or m.account.uri,
+                "acct": m.account.acct,
+            }
+            for m in post.mentions.all()
+        ],
+        tags=[
+            {"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}
+            for pt in post.post_tags.all()
+        ],
+        poll=poll(post.poll) if _has_poll(post) else None,
+    )
+    return data
+
+
+def with_viewer(
+    base: dict, facts: StatusFacts, viewer: Account | None, state: ViewerState, filters: FilterSet
+) -> dict:
+    """The status as `viewer` sees it: a copy of `base` with their own state and filter results."""
+    data = dict(base)
+    if viewer is None:
+        return data
+    original = dict(base["reblog"]) if facts.reblog_of_id is not None else data
+    post_id = facts.original_id
+    original["favourited"] = post_id in state.favourited
+    original["reblogged"] = post_id in state.reblogged
+    original["muted"] = facts.thread_root_id in state.muted_threads
+    original["bookmarked"] = post_id in state.bookmarked
+    if facts.original_account_id == viewer.id:
+        original["pinned"] = post_id in state.pinned
+    if facts.has_poll and original.get("poll"):
+        own = sorted(state.poll_votes.get(post_id) or [])
+        original["poll"] = {**original["poll"], "voted": bool(own), "own_votes": own}
+    original["filtered"] = filters.results(post_id, facts.text) if filters.filters else []
+    if facts.reblog_of_id is not None:
+        data["reblog"] = original
+        for name in ("favourited", "reblogged", "muted", "bookmarked", "pinned", "filtered"):
+            if name in original:
+                data[name] = original[name]
+    return data
+
+
+def is_hidden_by_filter(data: dict) -> bool:
+    return any(r["filter"]["filter_action"] == "hide" for r in data.get("filtered") or ())
+
+
 class StatusRenderer:
     """Renders a page of posts for one viewer with a fixed number of queries."""
 
@@ -271,101 +405,13 @@ class StatusRenderer:
         return data
 
     def render(self, post: Post) -> dict:
-        if post.reblog_of_id is not None:
-            original = self.render(post.reblog_of)
-            data = self._base(post)
-            data["reblog"] = original
-            for name in ("favourited", "reblogged", "muted", "bookmarked", "pinned"):
-                if name in original:
-                    data[name] = original[name]
-            data["filtered"] = original.get("filtered", [])
-            return data
-        data = self._base(post)
-        data.update(
-            content=post.content,
-            spoiler_text=post.spoiler_text,
-            sensitive=post.sensitive,
-            language=post.language or None,
-            media_attachments=[media_attachment(m) for m in post.media_attachments.all()],
-            mentions=[
-                {
-                    "id": str(m.account.id),
-                    "username": m.account.username,
-                    "url": m.account.url or m.account.uri,
-                    "acct": m.account.acct,
-                }
-                for m in post.mentions.all()
-            ],
-            tags=[
-                {"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}
-                for pt in post.post_tags.all()
-            ],
-            poll=self._poll(post),
+        return with_viewer(
+            status_base(post, self.account), status_facts(post), self.viewer, self.state, self.filters
         )
-        if self.viewer is not None:
-            state = self.state
-            data["favourited"] = post.id in state.favourited
-            data["reblogged"] = post.id in state.reblogged
-            data["muted"] = (post.thread_root_id or post.id) in state.muted_threads
-            data["bookmarked"] = post.id in state.bookmarked
-            if post.account_id == self.viewer.id:
-                data["pinned"] = post.id in state.pinned
-            data["filtered"], _ = self.filters.results(post)
-        return data
-
-    def _poll(self, post: Post) -> dict | None:
-        try:
-            p = post.poll
-        except Poll.DoesNotExist:
-            return None
-        return poll(p, self.state, self.viewer)
-
-    def _base(self, post: Post) -> dict:
-        return {
-            "id": str(post.id),
-            "created_at": iso(post.created_at),
-            "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
-            "in_reply_to_account_id": str(post.in_reply_to_account_id)
-            if post.in_reply_to_account_id
-            else None,
-            "sensitive": False,
-            "spoiler_text": "",
-            "visibility": post.visibility,
-            "language": None,
-            "uri": post.uri,
-            "url": post.url or None,
-            "replies_count": post.replies_count,
-            "reblogs_count": post.reblogs_count,
-            "favourites_count": post.favourites_count,
-            "quotes_count": 0,
-            "edited_at": iso(post.edited_at),
-            "content": "",
-            "reblog": None,
-            "account": self.account(post.account),
-            "media_attachments": [],
-            "mentions": [],
-            "tags": [],
-            "emojis": [],
-            "card": None,
-            "poll": None,
-            "quote": None,
-            "text": None,
-        }
-
-    def hidden(self, post: Post) -> bool:
-        target = post.reblog_of if post.reblog_of_id else post
-        return self.filters.results(target)[1]
 
     def render_all(self, posts: Iterable[Post]) -> list[dict]:
         """Render, dropping posts that a `hide` filter matches."""
-        out = []
-        for post in posts:
-            data = self.render(post)
-            filtered = data.get("filtered") or []
-            if filtered and any(r["filter"]["filter_action"] == "hide" for r in filtered):
-                continue
-            out.append(data)
-        return out
+        return [data for data in (self.render(post) for post in posts) if not is_hidden_by_filter(data)]
 
 
 def status(post: Post, viewer: Account | None, context: str | None = None) -> dict:

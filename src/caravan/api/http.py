@@ -116,10 +116,35 @@ def authenticate(request: HttpRequest) -> None:
         raise ApiError(401, "The access token is invalid")
     request.token = info
     if info.user_id is not None:
-        user = User.objects.select_related("account").filter(pk=info.user_id).first()
+        user = _load_user(info.user_id)
         if user is None or not user.is_active or user.account is None:
             raise ApiError(401, "The access token is invalid")
         request.api_user, request.viewer = user, user.account
+
+
+# user id -> (valid until, User with its Account): saves a query on every request. Views that change the
+# user or the account read a fresh copy and call forget_user; other processes see changes within the TTL.
+_users: dict[int, tuple[float, User | None]] = {}
+
+
+def _load_user(user_id: int) -> User | None:
+    now = time.monotonic()
+    cached = _users.get(user_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    user = User.objects.select_related("account").filter(pk=user_id).first()
+    if len(_users) > 50_000:
+        _users.clear()
+    _users[user_id] = (now + TOKEN_CACHE_SECONDS, user)
+    return user
+
+
+def forget_user(user_id: int) -> None:
+    _users.pop(user_id, None)
+
+
+def forget_all_users() -> None:
+    _users.clear()
 
 
 def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:

@@ -7,7 +7,7 @@ from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
 from caravan.api import entities
-from caravan.api.http import account_or_404, api, offset_paginated, paginated, params
+from caravan.api.http import account_or_404, api, forget_user, offset_paginated, paginated, params
 from caravan.errors import DomainError
 from caravan.pagination import Page, paginate
 from caravan.search.selectors import search_accounts
@@ -56,6 +56,7 @@ def update_credentials(request: HttpRequest):
             default_sensitive=params_bool(source.get("sensitive")),
             default_language=source.get("language"),
         )
+    forget_user(request.api_user.id)
     return entities.credential_account(_fresh(request))
 
 

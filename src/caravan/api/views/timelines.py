@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 
-from caravan.api import entities
+from caravan.api import entities, status_cache
 from caravan.api import services as api_services
 from caravan.api.http import api, paginated, params
 from caravan.api.models import ConversationState
@@ -15,7 +15,8 @@ from caravan.timelines.models import List
 from caravan.timelines.selectors import (
     bookmarked_posts,
     favourited_posts,
-    home_timeline,
+    hidden_for,
+    home_feed_ids,
     list_timeline,
     public_timeline,
     tag_timeline,
@@ -29,8 +30,10 @@ def _timeline(request: HttpRequest, posts: list[Post], context: str, ids: list[i
 
 @api(scope="read:statuses")
 def home(request: HttpRequest):
-    posts = home_timeline(request.viewer, Page.from_params(params(request)))
-    return _timeline(request, posts, "home")
+    # The hot path of every app: the feed's ids, then statuses from the short-lived cache (see status_cache).
+    ids = home_feed_ids(request.viewer, Page.from_params(params(request)))
+    data = status_cache.render_page(ids, request.viewer, "home", hidden_for(request.viewer))
+    return paginated(request, data, ids)
 
 
 @api(auth="optional", scope="read:statuses")

@@ -1,0 +1,128 @@
+"""A short-lived, per-process cache of rendered statuses (all but the viewer's own state), for timelines.
+
+Timelines are read far more often than posts change, and loading a page of posts with their authors, media,
+mentions and tags through the ORM is most of a request's cost. A cached status is dropped at once when this
+process sees it change (edit, delete, favourite, boost, reply, vote, profile change); changes made in another
+process show within TTL_SECONDS. Who may read a post is never cached: the ids come from the viewer's own feed.
+"""
+
+import threading
+import time
+from typing import Any
+
+from django.db import transaction
+
+from caravan import events
+from caravan.accounts.models import Account
+from caravan.api import entities
+from caravan.posts.selectors import load_posts, viewer_state
+
+TTL_SECONDS = 10.0
+MAX_ENTRIES = 20_000
+
+# post id -> (valid until, base entity, facts); original id -> ids of cached boosts of it
+_entries: dict[int, tuple[float, dict, entities.StatusFacts]] = {}
+_boosts: dict[int, set[int]] = {}
+_lock = threading.Lock()
+
+
+def _cached(ids: list[int]) -> dict[int, tuple[dict, entities.StatusFacts]]:
+    now = time.monotonic()
+    found = {}
+    for post_id in ids:
+        entry = _entries.get(post_id)
+        if entry is not None and entry[0] > now:
+            found[post_id] = (entry[1], entry[2])
+    return found
+
+
+def _store(posts: list) -> dict[int, tuple[dict, entities.StatusFacts]]:
+    accounts: dict[int, dict] = {}
+
+    def account_entity(a: Account) -> dict:
+        data = accounts.get(a.id)
+        if data is None:
+            data = accounts[a.id] = entities.account(a)
+        return data
+
+    stored = {}
+    until = time.monotonic() + TTL_SECONDS
+    with _lock:
+        if len(_entries) > MAX_ENTRIES:
+            _entries.clear()
+            _boosts.clear()
+        for post in posts:
+            base, facts = entities.status_base(post, account_entity), entities.status_facts(post)
+            _entries[post.id] = (until, base, facts)
+            if facts.reblog_of_id is not None:
+                _boosts.setdefault(facts.reblog_of_id, set()).add(post.id)
+            stored[post.id] = (base, facts)
+    return stored
+
+
+def forget(post_id: int) -> None:
+    """Drop a post (and boosts of it) now and again when the transaction commits, so no read in between
+    re-caches the old version."""
+    _forget(post_id)
+    transaction.on_commit(lambda: _forget(post_id))
+
+
+def _forget(post_id: int) -> None:
+    with _lock:
+        _entries.pop(post_id, None)
+        for boost_id in _boosts.pop(post_id, ()):
+            _entries.pop(boost_id, None)
+
+
+def forget_all() -> None:
+    with _lock:
+        _entries.clear()
+        _boosts.clear()
+
+
+def render_page(
+    ids: list[int], viewer: Account | None, context: str | None, hidden: tuple[set[int], set[str]]
+) -> list[dict]:
+    """The statuses with these ids, in order, as `viewer` sees them, less hidden authors and hidden posts."""
+    found = _cached(ids)
+    missing = [post_id for post_id in ids if post_id not in found]
+    if missing:
+        found.update(_store(load_posts(missing)))
+    authors, domains = hidden
+    page = []
+    for post_id in ids:
+        item = found.get(post_id)
+        if item is None:
+            continue
+        if any(a in authors or (d and d in domains) for a, d in item[1].authors):
+            continue
+        page.append(item)
+    state = viewer_state(viewer, [facts for _, facts in page])
+    filters = entities.FilterSet(viewer, context)
+    out = []
+    for base, facts in page:
+        data = entities.with_viewer(base, facts, viewer, state, filters)
+        if not entities.is_hidden_by_filter(data):
+            out.append(data)
+    return out
+
+
+def _post_changed(post: Any = None, **_: Any) -> None:
+    if post is not None:
+        forget(post.id)
+        if getattr(post, "in_reply_to_id", None):
+            forget(post.in_reply_to_id)  # its replies_count changed
+        if getattr(post, "reblog_of_id", None):
+            forget(post.reblog_of_id)
+
+
+def connect_events() -> None:
+    events.listen("post.created", _post_changed)
+    events.listen("post.updated", _post_changed)
+    events.listen("post.deleted", _post_changed)
+    events.listen("reblog.created", lambda reblog, **_: forget(reblog.reblog_of_id))
+    events.listen("reblog.deleted", lambda reblog, **_: forget(reblog.reblog_of_id))
+    events.listen("favourite.created", lambda favourite, **_: forget(favourite.post_id))
+    events.listen("favourite.deleted", lambda favourite, **_: forget(favourite.post_id))
+    events.listen("poll.voted", lambda poll, **_: forget(poll.post_id))
+    events.listen("account.updated", lambda **_: forget_all())
