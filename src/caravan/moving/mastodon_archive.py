@@ -8,6 +8,7 @@ re-applied quietly where their posts are known here; the profile (name, bio, ava
 import io
 import json
 import logging
+import re
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -93,6 +94,7 @@ class MastodonArchiveImport:
         self.links: dict[str, str] = {}  # child uri -> parent uri, for self-replies
         batch: list[tuple[str, posts.ImportedPost, list]] = []
         seen, start, already = 0, int(progress.job.cursor.get("seen", 0)), 0
+        progress.job.total = max(progress.job.total, self._declared_total())
         with self.archive.open_member(self.outbox) as stream:
             for item in iter_array(stream, "outbox.json", after='"orderedItems":'):
                 seen += 1
@@ -130,6 +132,7 @@ class MastodonArchiveImport:
                 if len(batch) >= BATCH:
                     self.flush(batch, seen)
                     batch = []
+        progress.job.total = seen  # the real count, now that it is known
         if already:
             progress.job.skipped += already
             progress.note("archive", f"{already} posts were already imported before; not added again.")
@@ -139,6 +142,13 @@ class MastodonArchiveImport:
         self.apply_collection("bookmarks.json", posts.bookmark)
         if self.apply_profile:
             self.import_profile()
+
+    def _declared_total(self) -> int:
+        """The outbox's own `totalItems` (it may differ from the real count), for the progress bar."""
+        with self.archive.open_member(self.outbox) as stream:
+            head = stream.read(4096).decode("utf-8", errors="replace")
+        match = re.search(r'"totalItems"\s*:\s*(\d+)', head)
+        return int(match.group(1)) if match else 0
 
     def convert(self, uri: str, note: dict) -> tuple[str, posts.ImportedPost, list]:
         published = parse_date(note.get("published"))

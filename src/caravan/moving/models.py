@@ -62,6 +62,15 @@ class ImportJob(models.Model):
         return min(99, int(100 * self.processed / self.total)) if self.total else 0
 
     @property
+    def stalled(self) -> bool:
+        """Queued or running, but not a batch committed for 15 minutes: the worker probably stopped."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        return not self.finished and self.updated_at < timezone.now() - timedelta(minutes=15)
+
+    @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
 
