@@ -4,7 +4,7 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from caravan.accounts.models import Account
 from caravan.pagination import Page, paginate
-from caravan.posts.models import Bookmark, Favourite, Pin, Post, PostTag, Tag, Visibility
+from caravan.posts.models import Bookmark, Favourite, FollowedTag, Pin, Post, PostTag, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.selectors import load_posts
 from caravan.posts.visibility import visible_to
@@ -157,3 +157,10 @@ def favourited_posts(viewer: Account, page: Page) -> tuple[list[Post], list[int]
 
 def find_tag(name: str) -> Tag | None:
     return Tag.objects.filter(name=normalize_tag(name)).first()
+
+
+def follows_tag(account: Account | None, tag: Tag | None) -> bool:
+    """Whether `account` has followed `tag` into its home feed."""
+    if account is None or tag is None:
+        return False
+    return FollowedTag.objects.filter(account=account, tag=tag).exists()
