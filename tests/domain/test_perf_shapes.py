@@ -1,0 +1,77 @@
+"""The shapes that keep timelines fast: a fixed number of queries per page, and posts that come with their
+media, mentions and tags attached without per-post queries (bench/core_timelines.py measures the times)."""
+
+import gc
+import io
+import weakref
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+
+from caravan.media.services import upload_image
+from caravan.pagination import Page
+from caravan.posts import services as posts
+from caravan.posts.selectors import load_posts
+from caravan.social import services as social
+from caravan.timelines.selectors import home_timeline
+
+
+def a_png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_loaded_posts_carry_media_mentions_and_tags_without_more_queries(make_account):
+    alice, bob = make_account("alice"), make_account("bob")
+    picture = upload_image(alice, a_png(), description="red")
+    with_all = posts.create_post(alice, "Hi @bob #Caravan #Road", media=[picture])
+    plain = posts.create_post(alice, "nothing attached")
+    boost = posts.reblog(bob, with_all)
+
+    loaded = load_posts([boost.id, plain.id, with_all.id])
+    assert [p.id for p in loaded] == [boost.id, plain.id, with_all.id]
+    with CaptureQueriesContext(connection) as queries:
+        for post in (loaded[2], loaded[0].reblog_of):
+            assert [m.description for m in post.media_attachments.all()] == ["red"]
+            assert [m.account.username for m in post.mentions.all()] == ["bob"]
+            assert sorted(t.tag.name for t in post.post_tags.all()) == ["caravan", "road"]
+            assert post.mentions.count() == 1 and post.media_attachments.exists()
+        assert list(loaded[1].media_attachments.all()) == []
+        assert list(loaded[1].mentions.all()) == [] and loaded[1].post_tags.count() == 0
+    assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
+    # Narrowing a loaded relation still queries the right post's rows.
+    assert [m.account_id for m in loaded[2].mentions.filter(account=bob)] == [bob.id]
+    assert list(loaded[1].mentions.filter(account=bob)) == []
+
+
+def test_home_page_costs_the_same_queries_for_one_post_or_forty(make_account, run_tasks):
+    reader = make_account("reader")
+    authors = [make_account(f"author{i}") for i in range(4)]
+    for author in authors:
+        social.follow(reader, author)
+    posts.create_post(authors[0], "first #one")
+    run_tasks()
+    with CaptureQueriesContext(connection) as one:
+        assert len(home_timeline(reader, Page(limit=40))) == 1
+    for i in range(40):
+        posts.create_post(authors[i % 4], f"post {i} #tag{i % 3} @author{(i + 1) % 4}")
+    run_tasks()
+    with CaptureQueriesContext(connection) as forty:
+        assert len(home_timeline(reader, Page(limit=40))) == 40
+    assert len(forty) == len(one) <= 9
+
+
+def test_a_page_without_attachments_is_freed_without_the_garbage_collector(make_account):
+    alice = make_account("alice")
+    ids = [posts.create_post(alice, f"plain {i}").id for i in range(5)]
+    gc.disable()
+    try:
+        page = load_posts(ids)
+        refs = [weakref.ref(p) for p in page]
+        del page
+        assert [r() for r in refs] == [None] * 5
+    finally:
+        gc.enable()
