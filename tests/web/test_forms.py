@@ -283,3 +283,36 @@ def test_missing_pages_are_404_in_both_languages(client):
     assert client.get("/@nobody").status_code == 404
     response = client.get("/@nobody?lang=ar")
     assert response.status_code == 404 and 'dir="rtl"' in response.content.decode()
+
+
+def test_pin_a_post_to_the_profile(signed_in):
+    client, user = signed_in("nadia")
+    client.post("/compose", {"text": "pin me please", "visibility": "public"})
+    post = Post.objects.get()
+    client.post(f"/posts/{post.id}/pin")
+    page = client.get("/@nadia").content.decode()
+    assert page.count("pin me please") == 2 and "Unpin from profile" in page
+
+
+def test_follow_a_hashtag_from_its_page(signed_in, make_account, run_tasks):
+    from caravan.posts.services import create_post
+
+    client, user = signed_in("nadia")
+    assert "Follow hashtag" in client.get("/tags/tea").content.decode()
+    client.post("/tags/tea/follow")
+    assert "Unfollow hashtag" in client.get("/tags/tea").content.decode()
+    create_post(make_account("rami"), "green #tea today")
+    run_tasks()
+    assert "green" in client.get("/home").content.decode()
+
+
+def test_edit_image_descriptions(signed_in):
+    client, user = signed_in("nadia")
+    client.post(
+        "/compose", {"text": "pic", "media_1": upload("a.png", png_bytes()), "description_1": "old words"}
+    )
+    post = Post.objects.get()
+    media = post.media_attachments.get()
+    client.post(f"/@nadia/{post.id}/edit", {"text": "pic", f"description_{media.id}": "new words"})
+    media.refresh_from_db()
+    assert media.description == "new words"

@@ -68,6 +68,7 @@ class PostCard:
     favourited: bool
     reblogged: bool
     bookmarked: bool
+    pinned: bool
     own: bool
     can_boost: bool
 
@@ -124,6 +125,7 @@ def post_cards(posts: list[Post], viewer: Account | None) -> list[PostCard]:
                 favourited=original.id in state.favourited,
                 reblogged=original.id in state.reblogged,
                 bookmarked=original.id in state.bookmarked,
+                pinned=original.id in state.pinned,
                 own=own,
                 can_boost=original.visibility in ("public", "unlisted"),
             )

@@ -30,6 +30,7 @@ DOMAIN_MESSAGES = (
     gettext_noop("That email address does not look right."),
     gettext_noop("That file is not an image this server can read."),
     gettext_noop("That image has too many pixels."),
+    gettext_noop("That is not a hashtag."),
     gettext_noop("That interface language is not available."),
     gettext_noop("That invite has been used up."),
     gettext_noop("That invite has expired."),

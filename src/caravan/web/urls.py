@@ -17,6 +17,7 @@ urlpatterns = [
     path("public", timelines.public, name="public"),
     path("public/local", timelines.public, {"local": True}, name="public_local"),
     path("tags/<str:name>", timelines.tag, name="tag"),
+    path("tags/<str:name>/<str:action>", timelines.follow_tag, name="follow_tag"),
     path("search", search.search_page, name="search"),
     path("notifications", me.notifications, name="notifications"),
     path("bookmarks", me.bookmarks, name="bookmarks"),

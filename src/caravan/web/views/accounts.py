@@ -46,6 +46,9 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
         only_media=tab == "media",
         exclude_reblogs=tab == "media",
     )
+    # Pinned posts head the first page of the main tab, as on Mastodon.
+    first_page = tab == "posts" and page.max_id is None and page.min_id is None
+    pinned = account_timeline(account, viewer, Page(limit=5), pinned=True) if first_page else []
     return render(
         request,
         "caravan/profile.html",
@@ -63,6 +66,7 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
             "is_self": viewer is not None and viewer.id == account.id,
             "tab": tab,
             "cards": post_cards(posts, viewer),
+            "pinned": post_cards(pinned, viewer),
             "pager": page_links(request, [p.id for p in posts], page),
         },
     )

@@ -173,14 +173,19 @@ def edit(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                post_services.edit_post(
-                    post,
-                    request.user.account,
-                    data["text"],
-                    spoiler_text=data["spoiler_text"],
-                    sensitive=data["sensitive"],
-                    language=data["language"],
-                )
+                with transaction.atomic():
+                    for item in post.media_attachments.all():
+                        description = request.POST.get(f"description_{item.id}")
+                        if description is not None and description != item.description:
+                            media_services.update_media(item, description=description)
+                    post_services.edit_post(
+                        post,
+                        request.user.account,
+                        data["text"],
+                        spoiler_text=data["spoiler_text"],
+                        sensitive=data["sensitive"],
+                        language=data["language"],
+                    )
             except DomainError as error:
                 form.add_domain_error(error, describe(error))
                 status = error.status
@@ -216,6 +221,10 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
         post_services.bookmark(viewer, post)
     elif action == "unbookmark":
         post_services.unbookmark(viewer, post)
+    elif action == "pin":
+        post_services.pin(viewer, post)
+    elif action == "unpin":
+        post_services.unpin(viewer, post)
     elif action == "delete":
         post_services.delete_post(post, viewer)
         return (

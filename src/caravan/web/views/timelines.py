@@ -1,11 +1,15 @@
 """The reading pages: front page, about, home, local and federated timelines, hashtags."""
 
-from django.http import HttpRequest, HttpResponse
+from urllib.parse import quote
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from caravan.instance.models import Rule
 from caravan.pagination import Page
 from caravan.timelines import selectors as timelines
+from caravan.timelines import services as feeds
 from caravan.web.cards import post_cards
 from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
 from caravan.web.views.posts import compose_form
@@ -62,4 +66,22 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     page = Page.from_params(request.GET)
     viewer = request.user.account if request.user.is_authenticated else None
     posts = timelines.tag_timeline(viewer, name, page)
-    return timeline_page(request, "caravan/timeline.html", posts, page, heading="tag", tag=name)
+    following = timelines.follows_tag(viewer, timelines.find_tag(name)) if viewer else False
+    return timeline_page(
+        request, "caravan/timeline.html", posts, page, heading="tag", tag=name, following_tag=following
+    )
+
+
+@member_view
+@require_POST
+def follow_tag(request: HttpRequest, name: str, action: str) -> HttpResponse:
+    viewer = request.user.account
+    if action == "follow":
+        feeds.follow_tag(viewer, name)
+    elif action == "unfollow":
+        tag = timelines.find_tag(name)
+        if tag is not None:
+            feeds.unfollow_tag(viewer, tag)
+    else:
+        raise Http404
+    return redirect(f"/tags/{quote(name)}")
