@@ -1,5 +1,5 @@
 # ruff: noqa: E501 - a translation table reads best one message per line
-"""Fill and compile the Arabic catalog: `python src/caravan/locale/translate_ar.py` after `caravan makemessages -l ar`.
+"""Fill and compile the Arabic catalog: run this after `caravan makemessages -l ar` (see docs/decisions/0005).
 
 The Arabic lives here as plain Python so it can be reviewed in one place; polib writes django.po and django.mo,
 so no gettext tools are needed. Both files are committed, so a fresh install needs no compile step.
@@ -259,6 +259,76 @@ ARABIC = {
     "Enter your username and password.": "أدخل اسم المستخدم وكلمة المرور.",
     "Your profile has been saved.": "حُفظ ملفك الشخصي.",
 }
+
+# Pages of the other faces that extend caravan/base.html (OAuth consent, imports and moving).
+ARABIC.update(
+    {
+        "Authorize an app": "السماح لتطبيق",
+        "Allow %(name)s to use your account?": "هل تسمح لـ %(name)s باستخدام حسابك؟",
+        "It asks for these permissions:": "يطلب هذه الصلاحيات:",
+        "You can revoke this access at any time.": "يمكنك سحب هذا الإذن في أي وقت.",
+        "Authorize": "السماح",
+        "Deny": "الرفض",
+        "Sign in to authorize an app": "سجّل الدخول للسماح لتطبيق",
+        "An app wants to use your account. Sign in first; you will then see what it asks for.": "يريد تطبيق استخدام حسابك. سجّل الدخول أولًا، ثم سترى ما يطلبه.",
+        "That username or password is not right.": "اسم المستخدم أو كلمة المرور غير صحيحة.",
+        "Authorization failed": "فشل منح الإذن",
+        "This app cannot be authorized": "لا يمكن منح الإذن لهذا التطبيق",
+        "Authorization code": "رمز الإذن",
+        "Copy this code and paste it into %(name)s:": "انسخ هذا الرمز والصقه في %(name)s:",
+        "Import and export": "الاستيراد والتصدير",
+        "Move in with everything": "انتقل ومعك كل شيء",
+        "What is this file?": "ما هذا الملف؟",
+        "File (an X or Mastodon archive as .zip or .tar.gz, or a Mastodon .csv)": "الملف (أرشيف X أو ماستدون بصيغة ‎.zip أو ‎.tar.gz، أو ملف ‎.csv من ماستدون)",
+        "Imported posts": "المنشورات المستوردة",
+        "Who can see them": "من يستطيع رؤيتها",
+        "Retweets": "إعادات التغريد",
+        "Leave them out": "استبعادها",
+        "Keep them as links": "الإبقاء عليها روابط",
+        "Also use the archive's name, bio, avatar and header (Mastodon)": "استخدم أيضًا الاسم والنبذة والصورة الرمزية والترويسة من الأرشيف (ماستدون)",
+        "Lists of accounts (CSV)": "قوائم الحسابات (CSV)",
+        "Merge with what I have": "دمجها مع ما لدي",
+        "Overwrite what I have": "استبدال ما لدي",
+        "Import": "استيراد",
+        "Your imports": "عمليات الاستيراد الخاصة بك",
+        "Export": "تصدير",
+        "Your posts, likes and bookmarks (a Mastodon-style archive)": "منشوراتك وإعجاباتك ومحفوظاتك (أرشيف بنمط ماستدون)",
+        "People you followed elsewhere, found here": "أشخاص تابعتهم في مكان آخر، وُجدوا هنا",
+        "Move your account": "انقل حسابك",
+        "Progress": "التقدّم",
+        "Found": "عُثر عليها",
+        "Imported": "استُوردت",
+        "Skipped": "تُخطّيت",
+        "Failed": "فشلت",
+        "Resume": "استئناف",
+        "What was not brought in, and why": "ما لم يُستورد، ولماذا",
+        "See who we found from the people you followed": "شاهد من وجدنا ممن كنت تتابعهم",
+        "Back to imports": "العودة إلى عمليات الاستيراد",
+        "Moving here from another account": "الانتقال إلى هنا من حساب آخر",
+        "Add the address of your old account as an alias, then start the move on the old server.": "أضف عنوان حسابك القديم اسمًا بديلًا، ثم ابدأ الانتقال من الخادم القديم.",
+        "Remove": "إزالة",
+        "Old account address (https://…)": "عنوان الحساب القديم (https://…)",
+        "Add alias": "إضافة اسم بديل",
+        "Moving away from here": "الانتقال من هنا",
+        "First add this account as an alias on the new one. Your followers here will follow the new account.": "أضف هذا الحساب أولًا اسمًا بديلًا على الحساب الجديد. سيتابع متابعوك هنا الحساب الجديد.",
+        "New account (user@server)": "الحساب الجديد (user@server)",
+        "Move": "انتقال",
+        "%(name)s has moved to:": "انتقل %(name)s إلى:",
+        "Find your people": "اعثر على أصحابك",
+        "followed": "تمت متابعته",
+        "Follow the checked accounts": "تابِع الحسابات المحددة",
+        "Nobody found yet. Import your X archive: the people you followed who wrote a fediverse address in their name will appear here.": "لم نعثر على أحد بعد. استورد أرشيف X: سيظهر هنا من كنت تتابعهم ممن كتبوا عنوانًا في الفديفرس في أسمائهم.",
+        "Choose a file to upload.": "اختر ملفًا لرفعه.",
+        "That file is too large.": "هذا الملف كبير جدًا.",
+        "Choose what kind of file this is.": "اختر نوع هذا الملف.",
+        "Followed %(count)d accounts.": "تمت متابعة %(count)d حسابًا.",
+        "Alias added.": "أُضيف الاسم البديل.",
+        "Alias removed.": "أُزيل الاسم البديل.",
+        "That account could not be found.": "تعذّر العثور على هذا الحساب.",
+        "Your account has moved. Your followers are following the new one.": "انتقل حسابك. متابعوك يتابعون الحساب الجديد الآن.",
+        "Unknown action.": "إجراء غير معروف.",
+    }
+)
 
 # Arabic has six plural forms: zero, one, two, few (3-10), many (11-99), other (100+).
 ARABIC_PLURALS = {
