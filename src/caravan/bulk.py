@@ -4,26 +4,50 @@ Django's bulk_create spends most of a 100,000-post import building SQL; this is 
 Objects must already carry their primary keys (or have an auto-increment one left unset).
 """
 
-from django.db import connection
-from django.db.models import AutoField, BigAutoField, Model
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import models as m
 from django.db.models.constants import OnConflict
 
+# Fields whose database value is the attribute itself (ints, strings, booleans, floats, foreign key ids):
+# both backends' drivers adapt these as they are. Others (dates, JSON, files) go through the field.
+PLAIN_FIELDS = (m.CharField, m.TextField, m.IntegerField, m.BooleanField, m.FloatField, m.ForeignKey)
 
-def insert_rows(model: type[Model], objects: list[Model], *, ignore_conflicts: bool = False) -> None:
+
+def _plain(field: m.Field) -> bool:
+    if isinstance(field, m.ForeignKey):
+        return isinstance(field.target_field, m.IntegerField)
+    return isinstance(field, PLAIN_FIELDS) and not isinstance(field, m.GenericIPAddressField)
+
+
+def insert_rows(model: type[m.Model], objects: list[m.Model], *, ignore_conflicts: bool = False) -> None:
     if not objects:
         return
+    # The real connection, not the `django.db.connection` proxy (a thread-local lookup on every use).
+    connection = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
-    fields = [f for f in meta.concrete_fields
-              if not (isinstance(f, AutoField | BigAutoField) and getattr(objects[0], f.attname) is None)]
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if not (isinstance(f, m.AutoField | m.BigAutoField) and getattr(objects[0], f.attname) is None)
+    ]
     ops = connection.ops
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-    sql = (f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(meta.db_table)} ({columns}) "
-           f"VALUES ({placeholders})")
+    sql = (
+        f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(meta.db_table)} ({columns}) "
+        f"VALUES ({placeholders})"
+    )
     if ignore_conflicts:
         sql += " " + ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objects]
+    plain = [(f, f.attname, _plain(f)) for f in fields]
+    rows = [
+        [
+            getattr(obj, name) if is_plain else field.get_db_prep_save(field.pre_save(obj, True), connection)
+            for field, name, is_plain in plain
+        ]
+        for obj in objects
+    ]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 2000):
             cursor.executemany(sql, rows[start : start + 2000])
