@@ -116,3 +116,11 @@ def test_folder_symlinks_are_not_followed(tmp_path):
         assert [p["item"] for p in archive.problems] == ["data/secret.js", "linked"] or [
             p["item"] for p in archive.problems
         ] == ["data/secret.js"]
+
+
+def test_deeply_nested_json_is_refused_not_crashing(make_user, tmp_path):
+    path = tmp_path / "deep.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("data/tweets.js", "window.YTD.tweets.part0 = [" + "[" * 200_000 + "]" * 200_000 + "]")
+    job = run(make_user("mover"), "x_archive", path)
+    assert job.status == ImportStatus.FAILED and "nested too deeply" in job.error

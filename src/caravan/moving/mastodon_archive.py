@@ -265,7 +265,7 @@ class MastodonArchiveImport:
             return None
         try:
             return json.loads(self.archive.read_bytes(member, limit=MAX_SMALL_JSON))
-        except (ArchiveError, ValueError) as error:
+        except (ArchiveError, ValueError, RecursionError) as error:
             self.progress.note(name, f"Could not be read: {getattr(error, 'message', error)}")
             return None
 

@@ -74,6 +74,8 @@ def iter_array(
         while True:
             try:
                 value, end = _decoder.raw_decode(buffer, position)
+            except RecursionError:
+                raise ArchiveError(f"{name} is nested too deeply to be real data.") from None
             except json.JSONDecodeError as error:
                 if exhausted or len(buffer) - position > max_element:
                     raise ArchiveError(
@@ -105,5 +107,7 @@ def read_value(stream: IO[bytes], name: str, limit: int = 16 * 1024 * 1024) -> A
     text = text[position + 1 :].strip().rstrip(";").strip()
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ArchiveError(f"{name} is nested too deeply to be real data.") from None
     except json.JSONDecodeError as error:
         raise ArchiveError(f"{name} is not valid data: {error.msg}.") from None
