@@ -38,3 +38,13 @@ def follow_requests_for(account: Account, page: Page) -> list[FollowRequest]:
     """Requests waiting for `account` to accept or reject, newest first."""
     queryset = FollowRequest.objects.filter(target_account=account).select_related("account")
     return paginate(queryset, page)
+
+
+def followers_of(account: Account, page: Page) -> list[Follow]:
+    """Follows of `account`, newest first, each with the follower loaded."""
+    return paginate(Follow.objects.filter(target_account=account).select_related("account"), page)
+
+
+def following_of(account: Account, page: Page) -> list[Follow]:
+    """Follows made by `account`, newest first, each with the followed account loaded."""
+    return paginate(Follow.objects.filter(account=account).select_related("target_account"), page)
