@@ -234,6 +234,9 @@ def build_index(archive: Archive, layout: Layout) -> Index:
             for version in present:
                 if version != kept:
                     index.keep_instead[version] = kept
+            # The post keeps the date it was first published, with the last version's words.
+            first = min(present)
+            index.tweets[kept] = (index.tweets[first][0], index.tweets[kept][1])
     index.total -= len(index.keep_instead)
     for note in iter_entries(archive, layout.files.get("note_tweet", []), "noteTweet"):
         core = note.get("core") or {}
@@ -319,6 +322,7 @@ class XArchiveImport:
             if pending is None:
                 continue
             batch.append(pending)
+            self.imported.add(tweet_id)  # the same tweet listed twice (in two parts) is stored once
             if len(batch) >= BATCH:
                 self.flush(batch, seen)
                 batch = []
@@ -334,6 +338,8 @@ class XArchiveImport:
         raw_text = str(tweet.get("full_text") or tweet.get("text") or "")
         entities = tweet.get("entities") or {}
         moment = parse_created_at(tweet.get("created_at"), tweet_id)
+        if tweet_id in index.tweets and index.tweets[tweet_id][0] < moment.timestamp():
+            moment = datetime.fromtimestamp(index.tweets[tweet_id][0], tz=UTC)  # an edit: its first date
         is_retweet = raw_text.startswith("RT @") or bool(tweet.get("retweeted_status"))
         if is_retweet and self.retweets != "link":
             self.progress.problem(f"tweet {tweet_id}", "A retweet; skipped as you chose.")
