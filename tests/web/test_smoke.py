@@ -93,3 +93,13 @@ def test_a_full_home_page_costs_a_bounded_number_of_queries(
     # 20 queries measured for 20 posts with boosts and favourites; an N+1 would add 20 more.
     with django_assert_max_num_queries(30):
         assert client.get("/home").status_code == 200
+
+
+def test_follower_and_following_lists(client, make_account):
+    from caravan.social.services import follow
+
+    alice, bob = make_account("alice"), make_account("bob")
+    follow(bob, alice)
+    assert "@bob@" in client.get("/@alice/followers").content.decode()
+    assert "@alice@" in client.get("/@bob/following").content.decode()
+    assert "@bob@" not in client.get("/@alice/following").content.decode()

@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/<int:account_id>/<str:action>", accounts.act, name="account_action"),
     re_path(rf"^{ACCT}$", accounts.profile, name="profile"),
     re_path(rf"^{ACCT}/(?P<tab>with_replies|media)$", accounts.profile, name="profile_tab"),
+    re_path(rf"^{ACCT}/(?P<direction>followers|following)$", accounts.follow_list, name="follow_list"),
     re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)$", posts.thread, name="thread"),
     re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)/history$", posts.history, name="history"),
     re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)/edit$", posts.edit, name="edit"),

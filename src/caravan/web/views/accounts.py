@@ -118,3 +118,26 @@ def answer_follow_request(request: HttpRequest, account_id: int, answer: str) ->
     else:
         social.reject_follow_request(request.user.account, requester)
     return back(request, "/follow_requests")
+
+
+@handles_domain_errors
+def follow_list(request: HttpRequest, acct: str, direction: str) -> HttpResponse:
+    """Who follows this account (`followers`) or whom it follows (`following`)."""
+    account = _account_for(acct)
+    page = Page.from_params(request.GET, default_limit=40)
+    if direction == "followers":
+        follows = social_selectors.followers_of(account, page)
+        people = [follow.account for follow in follows]
+    else:
+        follows = social_selectors.following_of(account, page)
+        people = [follow.target_account for follow in follows]
+    return render(
+        request,
+        "caravan/follow_list.html",
+        {
+            "account": account,
+            "direction": direction,
+            "people": [(person, avatar_url(person)) for person in people if person.suspended_at is None],
+            "pager": page_links(request, [follow.id for follow in follows], page),
+        },
+    )
