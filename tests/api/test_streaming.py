@@ -104,3 +104,33 @@ def test_websocket_subscriptions_and_frames(signup, server):
                 assert frame["stream"] == ["user"] and json.loads(frame["payload"])["type"] == "mention"
 
     asyncio.run(scenario())
+
+
+def test_mastodon_py_stream_listener_receives_updates(signup):
+    from mastodon import StreamListener
+
+    tag = uuid.uuid4().hex[:6]
+    alice, bob = signup(f"ma{tag}"), signup(f"mb{tag}")
+    bob.account_follow(alice.account_verify_credentials()["id"])
+    received: queue.Queue = queue.Queue()
+
+    class Listener(StreamListener):
+        def on_update(self, status):
+            received.put(("update", str(status["id"])))
+
+        def on_delete(self, status_id):
+            received.put(("delete", str(status_id)))
+
+    handle = bob.stream_user(Listener(), run_async=True, reconnect_async=False)
+    try:
+        deadline = time.monotonic() + 10
+        while not handle.is_receiving() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        post = alice.status_post("through Mastodon.py's own stream reader")
+        assert _next_event(received, "update") == str(post["id"])
+        alice.status_delete(post["id"])
+        assert _next_event(received, "delete") == str(post["id"])
+    finally:
+        # close() waits for the reader thread, which waits for the next event: give it one.
+        threading.Thread(target=handle.close, daemon=True).start()
+        alice.status_post("goodbye")
