@@ -102,6 +102,8 @@ def test_cors_errors_links_and_rate_limit_headers(server, signup):
         timeout=10,
     )
     assert bad_json.status_code == 400 and "error" in bad_json.json()
+    unknown = requests.get(f"{server}/api/v1/no/such/endpoint", headers=auth, timeout=10)
+    assert unknown.status_code == 404 and unknown.json() == {"error": "Record not found"}
     no_token = requests.get(f"{server}/api/v1/timelines/home", timeout=10)
     assert no_token.status_code == 401 and no_token.json() == {"error": "The access token is invalid"}
     with_slash = requests.get(f"{server}/api/v1/accounts/verify_credentials/", headers=auth, timeout=10)
@@ -114,3 +116,23 @@ def test_cors_errors_links_and_rate_limit_headers(server, signup):
     )
     assert as_json.status_code == 200 and as_json.json()["visibility"] == "unlisted"
     assert isinstance(as_json.json()["id"], str)
+
+
+def test_rate_limit_answers_429_with_headers(client, settings, make_user):
+    """In-process (Django test client), so the low limit here does not touch the shared server."""
+    from oauth2_provider.models import Application
+
+    from caravan.api.oauth import issue_token
+
+    settings.CARAVAN = {**settings.CARAVAN, "API_RATE_LIMIT": 3}
+    user = make_user(f"rl{uuid.uuid4().hex[:6]}")
+    app = Application.objects.create(
+        name="limits",
+        redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, app.pk, 'read').token}"}
+    statuses = [client.get("/api/v1/timelines/home", **auth) for _ in range(4)]
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+    assert statuses[2]["X-RateLimit-Remaining"] == "0" and statuses[3].json()["error"] == "Too many requests"

@@ -190,7 +190,10 @@ urlpatterns = [
     r("api/v1/suggestions", route(GET=social.suggestions)),
     r("api/v2/suggestions", route(GET=social.suggestions)),
     r("api/v1/suggestions/<account_id>", route(DELETE=social.remove_suggestion)),
+    r("api/v1/emails/confirmations", route(POST=instance.empty_object)),
     # streaming
     r("api/v1/streaming/health", streaming.health),
     re_path(r"^api/v1/streaming/(?P<stream>[a-z:/]+?)/?$", streaming.sse),
+    # Anything else under /api/ is a JSON 404, never an HTML page (masto.js cannot parse one).
+    re_path(r"^api/", instance.not_found),
 ]

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from caravan import __version__
@@ -218,5 +218,6 @@ def preferences(request: HttpRequest):
     }
 
 
-def health(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("OK", content_type="text/plain")
+@api(auth="none")
+def not_found(request: HttpRequest):
+    raise Http404
