@@ -107,3 +107,32 @@ def test_followers_only_and_direct_posts_never_leak(make_user, run_tasks):
     followers_post.refresh_from_db()
     assert followers_post.favourites_count == 0 and followers_post.reblogs_count == 0
     assert not Post.objects.filter(text="peek").exists()
+
+
+def test_names_and_texts_are_escaped_everywhere(make_user):
+    from caravan.accounts.services import update_profile
+    from caravan.posts.services import PollSpec, create_post
+    from caravan.social.services import follow
+
+    evil = "<script>alert(1)</script>"
+    mallory, victim = make_user("mallory"), make_user("victim")
+    update_profile(
+        mallory.account, display_name="<b>x</b>", note=evil, fields=[{"name": evil, "value": evil}]
+    )
+    follow(mallory.account, victim.account)
+    post = create_post(
+        mallory.account,
+        f"{evil} @victim",
+        spoiler_text=evil,
+        poll=PollSpec(options=[evil, "<img src=x onerror=alert(1)>"]),
+    )
+    client = client_for(victim)
+    for url in [
+        "/notifications",
+        "/@mallory",
+        f"/@mallory/{post.id}",
+        "/search?q=mallory",
+        "/@victim/followers",
+    ]:
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body and "<img src=x" not in body and "<b>x</b>" not in body, url
