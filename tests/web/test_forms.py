@@ -316,3 +316,26 @@ def test_edit_image_descriptions(signed_in):
     client.post(f"/@nadia/{post.id}/edit", {"text": "pic", f"description_{media.id}": "new words"})
     media.refresh_from_db()
     assert media.description == "new words"
+
+
+def test_profile_settings_avatar_header_and_bad_upload(signed_in):
+    client, user = signed_in("nadia")
+    response = client.post(
+        "/settings/profile",
+        {
+            "display_name": "Nadia",
+            "avatar": upload("a.png", png_bytes((64, 64))),
+            "header": upload("h.png", png_bytes((300, 100))),
+        },
+    )
+    assert response.status_code == 302
+    user.account.refresh_from_db()
+    assert user.account.avatar.name.startswith("avatars/") and user.account.header.name.startswith("headers/")
+    assert user.account.avatar.url in client.get("/@nadia").content.decode()
+    before = user.account.avatar.name
+    response = client.post(
+        "/settings/profile", {"display_name": "Changed", "avatar": upload("a.png", b"GIF89a no")}
+    )
+    assert response.status_code == 422 and "not an image this server can read" in response.content.decode()
+    user.account.refresh_from_db()
+    assert user.account.avatar.name == before and user.account.display_name == "Nadia"
