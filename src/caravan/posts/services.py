@@ -735,13 +735,11 @@ def _tag_ids(displays: set[str]) -> dict[str, int]:
 def link_imported_replies(author: Account, links: dict[int, int]) -> int:
     """Join imported replies to their parents once both are stored: {child post id: parent post id}.
 
-    Both must be `author`'s posts. The thread root is found by walking up the chain. Returns how many changed.
+    Both must be `author`'s posts. The thread root is found by walking up the chain. Queries go in chunks, so
+    an archive of a million replies stays within the databases' limits. Returns how many posts changed.
     """
     if not links:
         return 0
-    own = set(Post.objects.filter(account=author, pk__in=set(links) | set(links.values()))
-              .values_list("pk", flat=True))
-    links = {child: parent for child, parent in links.items() if {child, parent} <= own and child != parent}
 
     def root_of(post_id: int) -> int:
         seen = set()
@@ -750,18 +748,31 @@ def link_imported_replies(author: Account, links: dict[int, int]) -> int:
             post_id = links[post_id]
         return post_id
 
-    pending = Post.objects.filter(account=author, pk__in=links).only("id", "in_reply_to_id", "thread_root_id")
-    changed = []
-    for post in pending.iterator(chunk_size=2000):
-        parent, root = links[post.id], root_of(post.id)
-        if post.in_reply_to_id != parent or post.thread_root_id != root:
-            post.in_reply_to_id, post.in_reply_to_account_id, post.thread_root_id = parent, author.id, root
-            changed.append(post)
-    with transaction.atomic():
-        fields = ["in_reply_to", "in_reply_to_account", "thread_root_id"]
-        Post.objects.bulk_update(changed, fields, batch_size=500)
-        parents = {post.in_reply_to_id for post in changed}
-        for parent_id in parents:
-            count = Post.objects.filter(in_reply_to_id=parent_id).count()
-            Post.objects.filter(pk=parent_id).update(replies_count=count)
-    return len(changed)
+    children = list(links)
+    changed_total = 0
+    fields = ["in_reply_to", "in_reply_to_account", "thread_root_id"]
+    for start in range(0, len(children), 5000):
+        chunk = children[start : start + 5000]
+        parents = {links[child] for child in chunk}
+        stored_parents = set(
+            Post.objects.filter(account=author, pk__in=parents).values_list("pk", flat=True)
+        )
+        pending = Post.objects.filter(account=author, pk__in=chunk).only("id", "in_reply_to_id",
+                                                                        "thread_root_id")
+        changed = []
+        for post in pending:
+            parent = links[post.id]
+            if parent not in stored_parents or parent == post.id:
+                continue
+            root = root_of(post.id)
+            if post.in_reply_to_id != parent or post.thread_root_id != root:
+                post.in_reply_to_id, post.thread_root_id = parent, root
+                post.in_reply_to_account_id = author.id
+                changed.append(post)
+        with transaction.atomic():
+            Post.objects.bulk_update(changed, fields, batch_size=500)
+            for parent_id in {post.in_reply_to_id for post in changed}:
+                count = Post.objects.filter(in_reply_to_id=parent_id).count()
+                Post.objects.filter(pk=parent_id).update(replies_count=count)
+        changed_total += len(changed)
+    return changed_total
