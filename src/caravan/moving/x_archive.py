@@ -9,6 +9,8 @@ file order.
 import html
 import logging
 import re
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -182,13 +184,68 @@ def read_small(archive: Archive, layout: Layout, data_type: str, key: str) -> li
     return entries
 
 
+class TweetTable:
+    """Every tweet id with its date and reply-to id, in sorted arrays: ~30 bytes a tweet instead of the ~330 a
+    dict of tuples costs, so the first pass stays small whatever the archive's size."""
+
+    def __init__(self) -> None:
+        self.ids, self.times, self.parents = array("q"), array("d"), array("q")
+        self.post_ids = array("q")
+        self.imported = bytearray()
+        self.frozen = False
+
+    def add(self, tweet_id: int, timestamp: float, parent: int) -> None:
+        self.ids.append(tweet_id)
+        self.times.append(timestamp)
+        self.parents.append(parent)
+
+    def freeze(self) -> None:
+        order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+        ids, times, parents = array("q"), array("d"), array("q")
+        for position in order:
+            if ids and ids[-1] == self.ids[position]:
+                continue  # listed twice
+            ids.append(self.ids[position])
+            times.append(self.times[position])
+            parents.append(self.parents[position])
+        del order
+        self.ids, self.times, self.parents = ids, times, parents
+        self.post_ids = array("q", bytes(8 * len(ids)))
+        self.imported = bytearray(len(ids))
+        self.frozen = True
+
+    def find(self, tweet_id: int) -> int:
+        position = bisect_left(self.ids, tweet_id)
+        return position if position < len(self.ids) and self.ids[position] == tweet_id else -1
+
+    def __contains__(self, tweet_id: int) -> bool:
+        return self.find(tweet_id) >= 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def time(self, tweet_id: int) -> float:
+        return self.times[self.find(tweet_id)]
+
+    def parent(self, tweet_id: int) -> int:
+        position = self.find(tweet_id)
+        return self.parents[position] if position >= 0 else 0
+
+    def post_id(self, tweet_id: int) -> int | None:
+        position = self.find(tweet_id)
+        return self.post_ids[position] if position >= 0 else None
+
+    def __iter__(self):
+        return iter(self.ids)
+
+
 @dataclass
 class Index:
     """What the first pass learns; small per tweet, so 100,000 tweets fit in a few tens of MB."""
 
     own_id: str = ""
     own_username: str = ""
-    tweets: dict[int, tuple[float, int]] = field(default_factory=dict)  # id -> (timestamp, reply-to id)
+    tweets: TweetTable = field(default_factory=TweetTable)
     keep_instead: dict[int, int] = field(default_factory=dict)  # superseded edit version -> kept version
     deleted: set[int] = field(default_factory=set)
     notes: dict[int, list[tuple[str, str, list]]] = field(default_factory=dict)  # second -> (key, text, urls)
@@ -219,7 +276,7 @@ def build_index(archive: Archive, layout: Layout) -> Index:
             continue
         index.total += 1
         moment = parse_created_at(tweet.get("created_at"), tweet_id)
-        index.tweets[tweet_id] = (moment.timestamp(), as_int(tweet.get("in_reply_to_status_id_str")))
+        index.tweets.add(tweet_id, moment.timestamp(), as_int(tweet.get("in_reply_to_status_id_str")))
         ids = _edit_ids(tweet)
         if len(ids) > 1 and tweet_id == ids[0]:
             groups.append(ids)
@@ -227,6 +284,8 @@ def build_index(archive: Archive, layout: Layout) -> Index:
             user_id = str(mention.get("id_str") or mention.get("id") or "")
             if user_id and user_id != index.own_id:
                 index.mentioned[user_id] = (str(mention.get("screen_name", "")), str(mention.get("name", "")))
+    index.tweets.freeze()
+    index.total = len(index.tweets)
     for ids in groups:
         present = [i for i in ids if i in index.tweets]
         if len(present) > 1:
@@ -236,7 +295,7 @@ def build_index(archive: Archive, layout: Layout) -> Index:
                     index.keep_instead[version] = kept
             # The post keeps the date it was first published, with the last version's words.
             first = min(present)
-            index.tweets[kept] = (index.tweets[first][0], index.tweets[kept][1])
+            index.tweets.times[index.tweets.find(kept)] = index.tweets.time(first)
     index.total -= len(index.keep_instead)
     for note in iter_entries(archive, layout.files.get("note_tweet", []), "noteTweet"):
         core = note.get("core") or {}
@@ -287,17 +346,19 @@ class XArchiveImport:
         self.index = index
         job.total = index.total
         self.progress.commit_now()
-        known = dict(
-            ImportedItem.objects.filter(account=self.account, source=SOURCE).values_list(
-                "source_id", "object_id"
-            )
-        )
+        table = index.tweets
         # Post ids are made now from each tweet's date, so a reply can point at a parent stored later.
-        self.post_ids = {
-            tweet_id: (known.get(str(tweet_id)) or id_from_time(datetime.fromtimestamp(ts, tz=UTC)))
-            for tweet_id, (ts, _) in index.tweets.items()
-        }
-        self.imported = {as_int(k) for k in known}
+        for position, timestamp in enumerate(table.times):
+            table.post_ids[position] = id_from_time(datetime.fromtimestamp(timestamp, tz=UTC))
+        done_before = ImportedItem.objects.filter(account=self.account, source=SOURCE).values_list(
+            "source_id", "object_id"
+        )
+        for source_id, object_id in done_before.iterator(chunk_size=5000):
+            position = table.find(as_int(source_id))
+            if position >= 0:
+                table.imported[position] = 1
+                if object_id:
+                    table.post_ids[position] = object_id
         self.media_files = _media_by_tweet(self.archive, {m for _, m in tweet_files(self.layout)})
         batch: list[Pending] = []
         seen = already = 0
@@ -309,8 +370,9 @@ class XArchiveImport:
             tweet_id = as_int(tweet.get("id_str") or tweet.get("id"))
             if not tweet_id or tweet_id in index.deleted:
                 continue
-            if tweet_id in self.imported:
-                already += 1
+            position = table.find(tweet_id)
+            if position < 0 or table.imported[position]:
+                already += position >= 0
                 continue
             if tweet_id in index.keep_instead:
                 continue  # an earlier version of an edited tweet: the last version is imported instead
@@ -322,7 +384,7 @@ class XArchiveImport:
             if pending is None:
                 continue
             batch.append(pending)
-            self.imported.add(tweet_id)  # the same tweet listed twice (in two parts) is stored once
+            table.imported[position] = 1  # the same tweet listed twice (in two parts) is stored once
             if len(batch) >= BATCH:
                 self.flush(batch, seen)
                 batch = []
@@ -338,8 +400,9 @@ class XArchiveImport:
         raw_text = str(tweet.get("full_text") or tweet.get("text") or "")
         entities = tweet.get("entities") or {}
         moment = parse_created_at(tweet.get("created_at"), tweet_id)
-        if tweet_id in index.tweets and index.tweets[tweet_id][0] < moment.timestamp():
-            moment = datetime.fromtimestamp(index.tweets[tweet_id][0], tz=UTC)  # an edit: its first date
+        first_seen = index.tweets.time(tweet_id)
+        if first_seen < moment.timestamp():
+            moment = datetime.fromtimestamp(first_seen, tz=UTC)  # an edit: the date it was first published
         is_retweet = raw_text.startswith("RT @") or bool(tweet.get("retweeted_status"))
         if is_retweet and self.retweets != "link":
             self.progress.problem(f"tweet {tweet_id}", "A retweet; skipped as you chose.")
@@ -369,14 +432,13 @@ class XArchiveImport:
             parent in index.tweets or str(tweet.get("in_reply_to_user_id_str", "")) == index.own_id
         )
         in_reply_to_id = thread_root = None
-        if parent and reply_to_self and parent in self.post_ids and parent not in index.deleted:
-            in_reply_to_id = self.post_ids[parent]
-            root = parent
-            hops = 0
-            while index.tweets.get(root, (0, 0))[1] in index.tweets and hops < 10_000:
-                root = index.keep_instead.get(index.tweets[root][1], index.tweets[root][1])
+        if parent and reply_to_self and parent in index.tweets and parent not in index.deleted:
+            in_reply_to_id = index.tweets.post_id(parent)
+            root, hops = parent, 0
+            while index.tweets.parent(root) in index.tweets and hops < 10_000:
+                root = index.keep_instead.get(index.tweets.parent(root), index.tweets.parent(root))
                 hops += 1
-            thread_root = self.post_ids.get(root)
+            thread_root = index.tweets.post_id(root)
         elif parent:
             screen_name = tweet.get("in_reply_to_screen_name") or "i"
             text = f"{text}\n\n\u21aa https://x.com/{screen_name}/status/{parent}"
@@ -412,7 +474,7 @@ class XArchiveImport:
             sensitive=str(tweet.get("possibly_sensitive", "false")).lower() == "true",
             visibility=self.visibility,
             language="" if language in NO_LANGUAGE else language,
-            id=self.post_ids.get(tweet_id),
+            id=index.tweets.post_id(tweet_id),
             in_reply_to_id=in_reply_to_id,
             thread_root_id=thread_root,
             original_uri=f"https://x.com/{index.own_username or 'i'}/status/{tweet_id}",
@@ -479,10 +541,12 @@ class XArchiveImport:
         """Join self-replies whose parent was stored after them (tweet files are not in date order)."""
         index = self.index
         links = {}
-        for tweet_id, (_, parent) in index.tweets.items():
+        table = index.tweets
+        for position, tweet_id in enumerate(table.ids):
+            parent = table.parents[position]
             parent = index.keep_instead.get(parent, parent)
-            if parent in index.tweets and tweet_id not in index.keep_instead:
-                links[self.post_ids[tweet_id]] = self.post_ids[parent]
+            if parent and parent in table and tweet_id not in index.keep_instead:
+                links[table.post_ids[position]] = table.post_id(parent)
         link_imported_replies(self.account, links)
 
 
