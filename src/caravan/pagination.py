@@ -25,9 +25,12 @@ class Page:
             if value in (None, ""):
                 return None
             try:
-                return int(value)
+                number = int(value)
             except (TypeError, ValueError):
                 raise DomainError(f"{name} must be a numeric id", field=name, status=400) from None
+            if not 0 <= number < 1 << 63:  # ids are 64-bit; SQLite raises OverflowError beyond that
+                raise DomainError(f"{name} must be a numeric id", field=name, status=400)
+            return number
 
         limit_value = params.get("limit")
         try:
