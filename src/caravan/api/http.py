@@ -270,18 +270,21 @@ def offset_paginated(request: HttpRequest, data: list, offset: int, limit: int) 
     return response
 
 
-def get_or_404(queryset, **lookup: Any):
-    for value in lookup.values():
-        if isinstance(value, str) and not value.isdigit() and lookup.get("pk") is value:
-            raise Http404
-    try:
-        return queryset.get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+def parse_id(value: Any) -> int:
+    """An id from a URL or parameter; 0 (matches nothing) when it is not a 64-bit number."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit():
+        return 0
+    number = int(text)
+    return number if number < 1 << 63 else 0
+
+
+def parse_ids(values: list) -> list[int]:
+    return [number for number in (parse_id(v) for v in values) if number]
 
 
 def account_or_404(account_id: str) -> Account:
-    try:
-        return Account.objects.get(pk=int(account_id), suspended_at__isnull=True)
-    except (Account.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    found = Account.objects.filter(pk=parse_id(account_id), suspended_at__isnull=True).first()
+    if found is None:
+        raise Http404
+    return found

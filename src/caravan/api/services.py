@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from caravan.accounts.models import Account
+from caravan.api.http import parse_id
 from caravan.api.models import ConversationState, Filter, FilterKeyword, FilterStatus, IdempotentPost, Report
 from caravan.errors import DomainError
 from caravan.posts.models import Post
@@ -90,9 +91,7 @@ def update_filter(
         f.save()
         for item in keywords or []:
             keyword_id = item.get("id")
-            existing = (
-                f.keywords.filter(pk=int(keyword_id)).first() if str(keyword_id or "").isdigit() else None
-            )
+            existing = f.keywords.filter(pk=parse_id(keyword_id)).first() if parse_id(keyword_id) else None
             if existing is not None and item.get("_destroy") not in (None, "", False, "0", "false"):
                 existing.delete()
             elif existing is not None:

@@ -342,9 +342,10 @@ def keys_for(stream: str, query: dict[str, str], account_id: int) -> list[str]:
         return [f"hashtag:{'local' if stream == 'hashtag:local' else 'all'}:{tag}", "*"]
     if stream == "list":
         list_id = query.get("list", "")
+        from caravan.api.http import parse_id
         from caravan.timelines.models import List
 
-        if not list_id.isdigit() or not List.objects.filter(pk=int(list_id), owner_id=account_id).exists():
+        if not List.objects.filter(pk=parse_id(list_id), owner_id=account_id).exists():
             raise StreamError(404, "Record not found")
         return [f"list:{list_id}", "*"]
     if stream == "direct":

@@ -7,7 +7,8 @@ from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
 from caravan.api import entities
-from caravan.api.http import account_or_404, api, forget_user, offset_paginated, paginated, params
+from caravan.api.http import account_or_404, api, forget_user, offset_paginated, paginated, params, parse_ids
+from caravan.api.params import as_bool
 from caravan.errors import DomainError
 from caravan.pagination import Page, paginate
 from caravan.search.selectors import search_accounts
@@ -53,17 +54,11 @@ def update_credentials(request: HttpRequest):
         accounts.update_preferences(
             account.user,
             default_visibility=source.get("privacy") or None,
-            default_sensitive=params_bool(source.get("sensitive")),
+            default_sensitive=as_bool(source.get("sensitive")),
             default_language=source.get("language"),
         )
     forget_user(request.api_user.id)
     return entities.credential_account(_fresh(request))
-
-
-def params_bool(value):
-    from caravan.api.params import as_bool
-
-    return as_bool(value)
 
 
 @api(auth="optional", scope="read:accounts")
@@ -83,7 +78,7 @@ def get_account(request: HttpRequest, account_id: str):
 
 @api(auth="user", scope="read:accounts")
 def get_accounts(request: HttpRequest):
-    ids = [int(i) for i in params(request).list("id") if str(i).isdigit()][:40]
+    ids = parse_ids(params(request).list("id"))[:40]
     found = {a.id: a for a in Account.objects.filter(pk__in=ids, suspended_at__isnull=True)}
     return [entities.account(found[i]) for i in ids if i in found]
 
@@ -207,14 +202,14 @@ def note(request: HttpRequest, account_id: str):
 
 @api(scope="read:follows")
 def relationships(request: HttpRequest):
-    ids = [int(i) for i in params(request).list("id") if str(i).isdigit()][:100]
+    ids = parse_ids(params(request).list("id"))[:100]
     found = {a.id: a for a in Account.objects.filter(pk__in=ids)}
     return entities.relationships(request.viewer, [found[i] for i in ids if i in found])
 
 
 @api(scope="read:follows")
 def familiar_followers(request: HttpRequest):
-    ids = [int(i) for i in params(request).list("id") if str(i).isdigit()][:40]
+    ids = parse_ids(params(request).list("id"))[:40]
     out = []
     for target_id in ids:
         known = Account.objects.filter(

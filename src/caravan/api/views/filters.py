@@ -4,16 +4,14 @@ from django.http import Http404, HttpRequest
 
 from caravan.api import entities
 from caravan.api import services as api_services
-from caravan.api.http import api, params
+from caravan.api.http import api, params, parse_id
 from caravan.api.models import Filter, FilterKeyword, FilterStatus
 from caravan.api.streaming import publish_filters_changed
 from caravan.posts.selectors import get_readable_post
 
 
 def _own(request: HttpRequest, filter_id: str) -> Filter:
-    found = Filter.objects.filter(
-        pk=int(filter_id) if filter_id.isdigit() else 0, account=request.viewer
-    ).first()
+    found = Filter.objects.filter(pk=parse_id(filter_id), account=request.viewer).first()
     if found is None:
         raise Http404
     return found
@@ -90,9 +88,7 @@ def add_keyword(request: HttpRequest, filter_id: str):
 
 
 def _own_keyword(request: HttpRequest, keyword_id: str) -> FilterKeyword:
-    found = FilterKeyword.objects.filter(
-        pk=int(keyword_id) if keyword_id.isdigit() else 0, filter__account=request.viewer
-    ).first()
+    found = FilterKeyword.objects.filter(pk=parse_id(keyword_id), filter__account=request.viewer).first()
     if found is None:
         raise Http404
     return found
@@ -132,9 +128,7 @@ def add_status(request: HttpRequest, filter_id: str):
 
 
 def _own_status(request: HttpRequest, status_filter_id: str) -> FilterStatus:
-    found = FilterStatus.objects.filter(
-        pk=int(status_filter_id) if status_filter_id.isdigit() else 0, filter__account=request.viewer
-    ).first()
+    found = FilterStatus.objects.filter(pk=parse_id(status_filter_id), filter__account=request.viewer).first()
     if found is None:
         raise Http404
     return found

@@ -4,13 +4,13 @@ from django.http import Http404, HttpRequest
 
 from caravan.accounts.models import Account
 from caravan.api import entities
-from caravan.api.http import api, params
+from caravan.api.http import api, params, parse_id, parse_ids
 from caravan.timelines import services as feeds
 from caravan.timelines.models import List
 
 
 def _own(request: HttpRequest, list_id: str) -> List:
-    found = List.objects.filter(pk=int(list_id) if list_id.isdigit() else 0, owner=request.viewer).first()
+    found = List.objects.filter(pk=parse_id(list_id), owner=request.viewer).first()
     if found is None:
         raise Http404
     return found
@@ -57,7 +57,7 @@ def delete(request: HttpRequest, list_id: str):
 
 
 def _accounts(request: HttpRequest) -> list[Account]:
-    ids = [int(i) for i in params(request).list("account_ids") if str(i).isdigit()]
+    ids = parse_ids(params(request).list("account_ids"))
     return list(Account.objects.filter(pk__in=ids))
 
 

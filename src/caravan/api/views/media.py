@@ -4,7 +4,7 @@ or focus."""
 from django.http import Http404, HttpRequest
 
 from caravan.api import entities
-from caravan.api.http import api, params
+from caravan.api.http import api, params, parse_id
 from caravan.errors import DomainError
 from caravan.media import services as media
 from caravan.media.models import MediaAttachment
@@ -23,9 +23,7 @@ def upload(request: HttpRequest):
 
 
 def _own(request: HttpRequest, media_id: str) -> MediaAttachment:
-    found = MediaAttachment.objects.filter(
-        pk=int(media_id) if media_id.isdigit() else 0, account=request.viewer
-    ).first()
+    found = MediaAttachment.objects.filter(pk=parse_id(media_id), account=request.viewer).first()
     if found is None:
         raise Http404
     return found

@@ -3,7 +3,7 @@
 from django.http import Http404, HttpRequest
 
 from caravan.api import entities
-from caravan.api.http import api, json_response, paginated, params
+from caravan.api.http import api, json_response, paginated, params, parse_id
 from caravan.notifications import services as notifications
 from caravan.notifications.models import Marker, Notification
 from caravan.notifications.selectors import notifications_for, unread_count
@@ -33,7 +33,7 @@ def _query(request: HttpRequest, default_limit: int = 40) -> tuple[Page, dict]:
     return Page.from_params(p, default_limit=default_limit), {
         "types": [str(t) for t in p.list("types")] or None,
         "exclude_types": [str(t) for t in p.list("exclude_types")] or None,
-        "from_account_id": int(account_id) if account_id and account_id.isdigit() else None,
+        "from_account_id": parse_id(account_id) or None,
     }
 
 
@@ -48,7 +48,7 @@ def list_(request: HttpRequest):
 def get(request: HttpRequest, notification_id: str):
     n = (
         Notification.objects.select_related("from_account")
-        .filter(pk=int(notification_id) if notification_id.isdigit() else 0, recipient=request.viewer)
+        .filter(pk=parse_id(notification_id), recipient=request.viewer)
         .first()
     )
     rendered = entities.notifications([n], request.viewer) if n else []
@@ -59,8 +59,8 @@ def get(request: HttpRequest, notification_id: str):
 
 @api(scope="write:notifications")
 def dismiss(request: HttpRequest, notification_id: str):
-    if notification_id.isdigit():
-        notifications.dismiss(request.viewer, int(notification_id))
+    if parse_id(notification_id):
+        notifications.dismiss(request.viewer, parse_id(notification_id))
     return {}
 
 
@@ -138,6 +138,8 @@ def save_markers(request: HttpRequest):
     out = {}
     for timeline in ("home", "notifications"):
         value = p.dict(timeline).get("last_read_id") if timeline in p else None
-        if value is not None and str(value).isdigit():
-            out[timeline] = entities.marker(notifications.save_marker(request.viewer, timeline, int(value)))
+        if parse_id(value):
+            out[timeline] = entities.marker(
+                notifications.save_marker(request.viewer, timeline, parse_id(value))
+            )
     return out

@@ -4,7 +4,7 @@ posts.visibility)."""
 from django.http import HttpRequest
 
 from caravan.api import entities
-from caravan.api.http import api, params
+from caravan.api.http import api, params, parse_id
 from caravan.errors import DomainError
 from caravan.posts.models import FollowedTag
 from caravan.posts.selectors import get_readable_post, load_posts
@@ -64,7 +64,7 @@ def search_v2(request: HttpRequest):
                 query,
                 limit=limit,
                 offset=offset,
-                account_id=int(account_id) if account_id and account_id.isdigit() else None,
+                account_id=parse_id(account_id) or None,
             )
         result["statuses"] = entities.statuses(load_posts([post.id for post in found_posts]), viewer)
     return result

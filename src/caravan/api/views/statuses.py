@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 
 from caravan.api import entities
 from caravan.api import services as api_services
-from caravan.api.http import api, params
+from caravan.api.http import api, params, parse_id, parse_ids
 from caravan.api.params import Params
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
@@ -101,7 +101,7 @@ def get(request: HttpRequest, status_id: str):
 
 @api(auth="optional", scope="read:statuses")
 def get_many(request: HttpRequest):
-    ids = [int(i) for i in params(request).list("id") if str(i).isdigit()][:40]
+    ids = parse_ids(params(request).list("id"))[:40]
     found = [post for post in load_posts(ids) if can_read(post, request.viewer)]
     return entities.statuses(found, request.viewer)
 
@@ -112,10 +112,10 @@ def edit(request: HttpRequest, status_id: str):
     post = get_readable_post(status_id, request.viewer)
     media = _media(p, request.viewer)
     for item in p.list("media_attributes"):
-        if isinstance(item, dict) and str(item.get("id", "")).isdigit():
+        if isinstance(item, dict) and parse_id(item.get("id")):
             from caravan.media.services import update_media
 
-            found = MediaAttachment.objects.filter(pk=int(item["id"]), account=request.viewer).first()
+            found = MediaAttachment.objects.filter(pk=parse_id(item["id"]), account=request.viewer).first()
             if found is not None:
                 update_media(found, description=item.get("description"), focus=item.get("focus"))
     posts.edit_post(
@@ -270,10 +270,9 @@ def favourited_by(request: HttpRequest, status_id: str):
 
 
 def _readable_poll(poll_id: str, viewer) -> Poll:
-    try:
-        poll = Poll.objects.select_related("post").get(pk=int(poll_id))
-    except (Poll.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    poll = Poll.objects.select_related("post").filter(pk=parse_id(poll_id)).first()
+    if poll is None:
+        raise Http404
     if not visible_posts(viewer, Post.objects.filter(pk=poll.post_id)).exists():
         raise Http404
     return poll

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest
 
 from caravan.api import entities, status_cache
 from caravan.api import services as api_services
-from caravan.api.http import api, paginated, params
+from caravan.api.http import api, paginated, params, parse_id
 from caravan.api.models import ConversationState
 from caravan.pagination import Page
 from caravan.posts.models import Post, Visibility
@@ -67,7 +67,7 @@ def tag(request: HttpRequest, hashtag: str):
 
 @api(scope="read:lists")
 def list_(request: HttpRequest, list_id: str):
-    lst = List.objects.filter(pk=int(list_id) if list_id.isdigit() else 0, owner=request.viewer).first()
+    lst = List.objects.filter(pk=parse_id(list_id), owner=request.viewer).first()
     if lst is None:
         raise Http404
     posts = list_timeline(request.viewer, lst, Page.from_params(params(request)))
@@ -141,7 +141,7 @@ def conversations(request: HttpRequest):
 
 
 def _conversation_root(viewer, conversation_id: str) -> tuple[int, Post]:
-    root = int(conversation_id) if conversation_id.isdigit() else 0
+    root = parse_id(conversation_id)
     last = _direct_posts(viewer).filter(Q(thread_root_id=root) | Q(pk=root)).order_by("-id").first()
     if last is None:
         raise Http404
