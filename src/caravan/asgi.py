@@ -12,7 +12,10 @@ django_application = get_asgi_application()
 def _build():
     from channels.routing import ProtocolTypeRouter
 
-    routes = {"http": django_application}
+    from caravan.federation.asgi_inbox import InboxFrontend
+
+    # Inbox POSTs take a lean path (signature check, durable queue, 202); everything else is Django.
+    routes = {"http": InboxFrontend(django_application)}
     try:
         from caravan.api.streaming import websocket_application
     except ImportError:
