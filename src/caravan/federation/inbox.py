@@ -16,6 +16,7 @@ from caravan.federation.actors import AS_PUBLIC, domain_of, is_local_uri, origin
 from caravan.federation.models import ReceivedActivity, Tombstone
 from caravan.federation.network import FetchError
 from caravan.media.services import store_remote_media
+from caravan.posts import remote as remote_posts
 from caravan.posts import services as posts
 from caravan.posts.models import Favourite, Poll, Post, Visibility
 from caravan.posts.visibility import can_read
@@ -277,19 +278,17 @@ def _is_relevant(obj: dict, author: Account, mentions: list[Account], reply_to: 
     return Follow.objects.filter(target_account=author, account__domain="").exists()
 
 
-def _store_note(
+def _note_spec(
     obj: dict, author: Account, *, relevant_only: bool = True, announced: bool = False
-) -> Post | None:
+) -> remote_posts.RemotePost | None:
+    """What `create_remote_posts` needs for one Note-like object, or None when it should not be stored."""
     uri = _id(obj)
     if not uri:
         raise InboxError("an object needs an id")
     if origin(uri) != origin(author.uri):
         raise InboxError("the object is not on its author's server", 403)
-    if Tombstone.objects.filter(uri=uri).exists():
+    if Tombstone.objects.filter(uri=uri).exists() or Post.objects.filter(uri=uri).exists():
         return None
-    existing = _local_post(uri)
-    if existing is not None:
-        return existing
     in_reply_to_uri = _id(obj.get("inReplyTo"))
     reply_to = _local_post(in_reply_to_uri) if in_reply_to_uri else None
     mentions, tags = _mentions_and_tags(obj)
@@ -301,23 +300,49 @@ def _store_note(
     if obj.get("type") == "ChatMessage":
         visibility = Visibility.DIRECT
     summary = obj.get("summary") if obj.get("type") not in ("Article",) else None
+    return remote_posts.RemotePost(
+        author=author,
+        uri=uri,
+        url=_url(obj.get("url")) or uri,
+        content=posts.RemoteContent(html=_content_html(obj), mentions=mentions, tags=tags),
+        spoiler_text=summary if isinstance(summary, str) else "",
+        sensitive=bool(obj.get("sensitive")),
+        visibility=visibility,
+        language=_language(obj),
+        in_reply_to=reply_to,
+        in_reply_to_uri=in_reply_to_uri if reply_to is None else "",
+        created_at=_parse_time(obj.get("published")),
+    )
+
+
+def _store_note(
+    obj: dict, author: Account, *, relevant_only: bool = True, announced: bool = False
+) -> Post | None:
+    existing = _local_post(_id(obj))
+    if existing is not None:
+        return existing
+    spec = _note_spec(obj, author, relevant_only=relevant_only, announced=announced)
+    if spec is None:
+        return None
     poll = _poll_spec(obj)
-    media = _media(obj, author) if poll is None else []
     try:
+        if poll is None:
+            spec.media = _media(obj, author)
+            stored = remote_posts.create_remote_posts([spec])
+            return stored[0] if stored else None
         return posts.create_post(
             author,
-            remote=posts.RemoteContent(html=_content_html(obj), mentions=mentions, tags=tags),
-            spoiler_text=summary if isinstance(summary, str) else "",
-            sensitive=bool(obj.get("sensitive")),
-            visibility=visibility,
-            language=_language(obj),
-            in_reply_to=reply_to,
-            in_reply_to_uri=in_reply_to_uri if reply_to is None else "",
-            media=media,
+            remote=spec.content,
+            spoiler_text=spec.spoiler_text,
+            sensitive=spec.sensitive,
+            visibility=spec.visibility,
+            language=spec.language,
+            in_reply_to=spec.in_reply_to,
+            in_reply_to_uri=spec.in_reply_to_uri,
             poll=poll,
-            created_at=_parse_time(obj.get("published")),
-            uri=uri,
-            url=_url(obj.get("url")) or uri,
+            created_at=spec.created_at,
+            uri=spec.uri,
+            url=spec.url,
         )
     except DomainError as error:
         raise InboxError(error.message, 422) from None
@@ -661,3 +686,100 @@ HANDLERS = {
 
 def domain_for(signer: Account) -> str:
     return signer.domain or domain_of(signer.uri)
+
+
+def _simple_create(activity: dict, signer: Account) -> dict | None:
+    """The Note of a plain Create(Note) by its signer (the bulk path), or None for anything else."""
+    obj = activity.get("object")
+    if activity.get("type") != "Create" or not isinstance(obj, dict) or obj.get("type") not in NOTE_TYPES:
+        return None
+    if obj.get("type") == "Question" or isinstance(obj.get("name"), str) and not obj.get("content"):
+        return None  # polls and poll votes take the one-by-one path
+    if _id(activity.get("actor")) != signer.uri or _id(obj.get("attributedTo")) != signer.uri:
+        return None
+    activity_id = _id(activity)
+    if not activity_id or origin(activity_id) != origin(signer.uri):
+        return None
+    return obj
+
+
+def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
+    """Store a run of plain Create(Note) activities with one bulk insert, each id at most once."""
+    if not pending:
+        return
+    seen = set(
+        ReceivedActivity.objects.filter(uri__in=[a for a, _, _ in pending]).values_list("uri", flat=True)
+    )
+    specs, ids = [], []
+    for activity_id, obj, signer in pending:
+        if activity_id in seen:
+            continue
+        seen.add(activity_id)
+        try:
+            with transaction.atomic():
+                spec = _note_spec(obj, signer)
+                if spec is not None:
+                    spec.media = _media(obj, signer)
+        except (InboxError, DomainError) as error:
+            logger.info("inbox activity %s refused: %s", activity_id, error)
+            spec = None
+        ids.append(activity_id)
+        if spec is not None:
+            specs.append(spec)
+    try:
+        with transaction.atomic():
+            ReceivedActivity.objects.bulk_create(
+                [ReceivedActivity(uri=i) for i in ids], ignore_conflicts=True
+            )
+            remote_posts.create_remote_posts(specs)
+    except DomainError:
+        # One unstorable post spoils a bulk insert: store the others one by one.
+        for spec in specs:
+            try:
+                with transaction.atomic():
+                    remote_posts.create_remote_posts([spec])
+            except DomainError as error:
+                logger.info("remote post %s refused: %s", spec.uri, error.message)
+    pending.clear()
+
+
+def process_queued(batch: int = 200, max_batches: int = 1000) -> int:
+    """Apply InboxItems (stored by the ASGI inbox front) in arrival order; returns how many were processed.
+
+    Each batch is one transaction (commits are amortized), each activity its own savepoint, so one bad
+    activity is logged and dropped without undoing its neighbours.
+    """
+    import orjson
+
+    from caravan.federation.models import InboxItem
+    from caravan.federation.sender import mark_available
+
+    done = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            items = list(
+                InboxItem.objects.select_for_update(skip_locked=True)
+                .select_related("signer")
+                .order_by("id")[:batch]
+            )
+            if not items:
+                break
+            creates: list[tuple[str, dict, Account]] = []
+            for item in items:
+                try:
+                    activity = orjson.loads(bytes(item.body))
+                    note = _simple_create(activity, item.signer) if isinstance(activity, dict) else None
+                    if note is not None:
+                        creates.append((_id(activity), note, item.signer))
+                        continue
+                    _flush_creates(creates)  # keep arrival order around other activities
+                    process_activity(activity, item.signer)
+                except InboxError as error:
+                    logger.info("inbox activity from %s refused: %s", item.signer.uri, error)
+                except Exception:  # a bug on one activity must not block the queue behind it
+                    logger.exception("inbox activity from %s failed", item.signer.uri)
+            _flush_creates(creates)
+            mark_available({item.signer.domain for item in items if item.signer.domain})
+            InboxItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+            done += len(items)
+    return done

@@ -84,3 +84,12 @@ class RemoteReport(models.Model):
     post_ids = models.JSONField(default=list)
     comment = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class InboxItem(models.Model):
+    """A verified incoming activity waiting to be processed. The inbox answers 202 once this row is committed,
+    so nothing accepted is lost; the `process_inbox` task applies and deletes rows in arrival order."""
+
+    signer = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    body = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)

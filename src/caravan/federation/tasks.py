@@ -13,3 +13,10 @@ def deliver_activity(activity_id: int) -> int:
 @task(queue_name="delivery")
 def deliver_retries() -> int:
     return sender.deliver_due()
+
+
+@task(queue_name="default")
+def process_inbox() -> int:
+    from caravan.federation.inbox import process_queued
+
+    return process_queued()

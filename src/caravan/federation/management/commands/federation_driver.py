@@ -89,6 +89,12 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
     if op == "follow":
         result = social.follow(_user(args["username"]), _remote(args["handle"]))
         return {"kind": type(result).__name__}
+    if op == "follow_accepted":
+        # Benchmarks: follow a remote actor and record its Accept as if it had arrived.
+        target = _remote(args["handle"]) if "handle" in args else Account.objects.get(uri=args["uri"])
+        social.follow(_user(args["username"]), target)
+        social.accept_follow_request(target, _user(args["username"]))
+        return {}
     if op == "unfollow":
         social.unfollow(_user(args["username"]), _remote(args["handle"]))
         return {}
