@@ -1,5 +1,5 @@
-"""`posts.services.import_posts_quietly`, the one path imported posts take: validated per post, stored whole or
-not at all, quiet."""
+"""`posts.services.import_posts_quietly`, the one path imported posts take: validated per post, stored whole
+or not at all, quiet."""
 
 import io
 from datetime import UTC, datetime
