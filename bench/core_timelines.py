@@ -218,6 +218,8 @@ def main() -> int:
         f"--repeat={args.repeat}",
         "--child",
     ]
+    if args.no_gc_freeze:
+        passthrough.append("--no-gc-freeze")
     targets = []
     if not args.only_postgres:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
