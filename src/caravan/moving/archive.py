@@ -10,7 +10,7 @@ import stat
 import tarfile
 import zipfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -267,33 +267,38 @@ def iter_chunks(stream: IO[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
 _pool: ThreadPoolExecutor | None = None
 
 
-def prepare_images(archive: Archive, wanted: list[tuple[str, str]], *, focus: list[str | None] | None = None):
-    """Read these members (in this thread: archive readers are not thread-safe) and prepare them as images in
-    parallel. Returns, per item, a PreparedImage or the DomainError that refused it."""
+def submit_images(archive: Archive, wanted: list[tuple[str, str]], *, focus: list[str | None] | None = None):
+    """Read these members (in this thread: archive readers are not thread-safe) and start preparing them as
+    images on a small thread pool. Returns one Future per item, resolving to a PreparedImage or the
+    DomainError that refused it."""
     global _pool
     from caravan.media.services import prepare_image
 
-    if not wanted:
-        return []
     if _pool is None:
         _pool = ThreadPoolExecutor(
             max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="import"
         )
     focus = focus or [None] * len(wanted)
 
-    def prepare(item):
-        data, alt, point = item
-        if isinstance(data, DomainError):
-            return data
+    def prepare(data: bytes, alt: str, point: str | None):
         try:
             return prepare_image(io.BytesIO(data), description=alt, focus=point)
         except DomainError as error:
             return error
 
-    items = []
+    futures = []
     for (name, alt), point in zip(wanted, focus, strict=True):
         try:
-            items.append((archive.read_bytes(name, limit=MAX_IMAGE_MEMBER), alt, point))
+            data = archive.read_bytes(name, limit=MAX_IMAGE_MEMBER)
         except DomainError as error:
-            items.append((error, alt, point))
-    return list(_pool.map(prepare, items))
+            done: Future = Future()
+            done.set_result(error)
+            futures.append(done)
+            continue
+        futures.append(_pool.submit(prepare, data, alt, point))
+    return futures
+
+
+def prepare_images(archive: Archive, wanted: list[tuple[str, str]], *, focus: list[str | None] | None = None):
+    """`submit_images`, waited for: a PreparedImage or a DomainError per item."""
+    return [future.result() for future in submit_images(archive, wanted, focus=focus)]

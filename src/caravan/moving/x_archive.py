@@ -21,7 +21,7 @@ from django.db import transaction
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
-from caravan.moving.archive import Archive, ArchiveError, prepare_images
+from caravan.moving.archive import Archive, ArchiveError, submit_images
 from caravan.moving.models import ImportedItem
 from caravan.moving.people import find_candidates
 from caravan.moving.progress import JobProgress
@@ -336,6 +336,7 @@ class XArchiveImport:
         options = progress.job.options
         self.visibility = options.get("visibility", "public")
         self.retweets = options.get("retweets", "skip")  # "skip" or "link"
+        self.waiting = None  # the batch whose images are being prepared while the one before it is stored
         self.layout = find_layout(archive)
         if not tweet_files(self.layout):
             raise ArchiveError("This X archive holds no tweets file (data/tweets.js).")
@@ -392,6 +393,7 @@ class XArchiveImport:
             job.skipped += already
             self.progress.note("archive", f"{already} tweets were already imported before; not added again.")
         self.flush(batch, seen)
+        self.flush([], seen)  # stores the last batch
         self.rethread()
         self.find_people()
 
@@ -496,15 +498,21 @@ class XArchiveImport:
         return None
 
     def flush(self, batch: list[Pending], seen: int) -> None:
-        progress = self.progress
-        if not batch:
-            progress.commit_now(seen=seen)
-            return
-        # Images are decoded and re-encoded on every core (Pillow and blurhash release the GIL), stored here.
+        """Start preparing this batch's images, then store the previous batch while they are made: image work
+        on the pool overlaps the database work here. `seen` is where a resumed run starts after this batch."""
         jobs = [(pending, name, alt, media_id) for pending in batch for name, alt, media_id in pending.media]
-        prepared = prepare_images(self.archive, [(name, alt) for _, name, alt, _ in jobs])
+        futures = submit_images(self.archive, [(name, alt) for _, name, alt, _ in jobs])
+        if self.waiting is not None:
+            self.store(*self.waiting)
+        self.waiting = (batch, seen, jobs, futures) if batch else None
+        if not batch:
+            self.progress.commit_now(seen=seen)
+
+    def store(self, batch: list[Pending], seen: int, jobs: list, futures: list) -> None:
+        progress = self.progress
         with transaction.atomic():
-            for (pending, name, _, media_id), result in zip(jobs, prepared, strict=True):
+            for (pending, name, _, media_id), future in zip(jobs, futures, strict=True):
+                result = future.result()
                 if isinstance(result, DomainError):
                     progress.note(
                         f"tweet {pending.tweet_id}", f"Image {media_id or name} skipped: {result.message}"
