@@ -1,9 +1,9 @@
 """Federation figure: one post by an author with 10,000 followers on 2,000 servers, until every inbox has it.
 
-    python bench/federation_fanout.py [--followers 10000] [--servers 2000]
+python bench/federation_fanout.py [--followers 10000] [--servers 2000]
 
-A real `caravan serve` (with its embedded worker) sends; a separate aiohttp receiver process emulates the 2,000
-servers on loopback: host names h0.fanout.test ... h1999.fanout.test, all resolved to 127.0.0.1 through
+A real `caravan serve` (with its embedded worker) sends; a separate aiohttp receiver process emulates the
+2,000 servers on loopback: host names h0.fanout.test ... h1999.fanout.test, all resolved to 127.0.0.1 through
 CARAVAN_FEDERATION_RESOLVE, which the sender's HTTP client honours (so each host is a distinct pool and
 per-host limit). The clock runs from the create_post call to the last inbox's first request; the receiver also
 counts requests per inbox, so duplicates would show.
@@ -12,9 +12,9 @@ counts requests per inbox, so duplicates would show.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -37,7 +37,8 @@ async def inbox(request):
     return web.Response(status=202)
 async def stats(request):
     return web.Response(body=orjson.dumps({"inboxes": len(hits), "requests": sum(hits.values()),
-                        "duplicates": sum(v - 1 for v in hits.values()), "last": max(first.values(), default=0),
+                        "duplicates": sum(v - 1 for v in hits.values()),
+                        "last": max(first.values(), default=0),
                         "signed": signed[0]}), content_type="application/json")
 signed = [0]
 @web.middleware
@@ -85,7 +86,7 @@ def main() -> None:
 
     port = free_port("127.0.0.1")
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(port)])
-    root = Path(f"/tmp/caravan-bench-fanout-{os.getpid()}")
+    root = Path(tempfile.mkdtemp(prefix="caravan-bench-fanout-"))
     server = Server(0, root, {"CARAVAN_FEDERATION_RESOLVE": "fanout.test=127.0.0.1"})
     try:
         server.start()

@@ -1,11 +1,11 @@
 """Federation figure: how many signed Create(Note) activities per second one Caravan server ingests.
 
-    python bench/federation_ingest.py [--activities 3000] [--concurrency 32] [--actors 50]
+python bench/federation_ingest.py [--activities 3000] [--concurrency 32] [--actors 50]
 
 Starts a real `caravan serve` (SQLite, or PostgreSQL when DATABASE_URL is set) on 127.0.0.2, a host of remote
-actors on 127.0.0.9 (their actor documents and keys), then POSTs pre-signed activities to the shared inbox over
-keep-alive connections. The clock runs from the first request to the moment every note is stored as a Post
-(checked in the server's database), so the figure is ingest into domain objects, not just "202 Accepted".
+actors on 127.0.0.9 (their actor documents and keys), then POSTs pre-signed activities to the shared inbox
+over keep-alive connections. The clock runs from the first request to the moment every note is stored as a
+Post (checked in the server's database), so the figure is ingest into domain objects, not just "202 Accepted".
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncio
 import os
 import sqlite3
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,7 +78,7 @@ async def run(args) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.9", port).start()
 
-    root = Path(args.data or f"/tmp/caravan-bench-ingest-{os.getpid()}")
+    root = Path(args.data or tempfile.mkdtemp(prefix="caravan-bench-ingest-"))
     env = {"CARAVAN_LOG_LEVEL": "ERROR"}
     if args.accept_only:
         env["CARAVAN_EMBEDDED_WORKER"] = "0"  # measure the inbox front alone: nothing applies the queue
@@ -168,7 +169,8 @@ async def run(args) -> None:
                 return conn.execute("SELECT count(*) FROM posts_post WHERE local = 0").fetchone()[0]
 
         print(
-            f"  answered {statuses} in {accepted:.2f} s: {args.activities / accepted:,.0f} verified and queued/s",
+            f"  answered {statuses} in {accepted:.2f} s: "
+            f"{args.activities / accepted:,.0f} verified and queued/s",
             flush=True,
         )
         if args.accept_only:
@@ -179,7 +181,8 @@ async def run(args) -> None:
         total = time.perf_counter() - started
         database = "PostgreSQL" if server.database_url else "SQLite"
         print(
-            f"federation ingest ({database}): {args.activities} signed Create(Note) from {args.actors} actors, "
+            f"federation ingest ({database}): {args.activities} signed Create(Note) "
+            f"from {args.actors} actors, "
             f"concurrency {args.concurrency}"
         )
         print(f"  responses: {statuses}")

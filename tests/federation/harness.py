@@ -1,6 +1,6 @@
-"""A federation test harness: several real `caravan serve` processes, each on its own loopback address and port
-(127.0.0.2, 127.0.0.3, ...), with its own data folder (and its own PostgreSQL database when DATABASE_URL is set),
-driven over real HTTP by the servers themselves and through a `federation_driver` process per server.
+"""A federation test harness: several real `caravan serve` processes, each on its own loopback address and
+port (127.0.0.2, 127.0.0.3, ...), with its own data folder (and its own PostgreSQL database when DATABASE_URL
+is set), driven over real HTTP by the servers themselves and through a `federation_driver` process per server.
 """
 
 import contextlib
@@ -107,7 +107,7 @@ class Server:
         if self.process is not None and self.process.poll() is not None:
             raise AssertionError(f"server {self.base_url} exited: {self.log_tail()}")
         try:
-            with urllib.request.urlopen(f"{self.base_url}/.well-known/nodeinfo", timeout=2) as response:
+            with urllib.request.urlopen(f"{self.base_url}/.well-known/nodeinfo", timeout=2) as response:  # noqa: S310 - loopback test servers
                 return response.status == 200
         except OSError:
             return False

@@ -1,8 +1,9 @@
-"""Knowing remote actors: signed fetches of remote documents, turning an actor document into an Account (through
-accounts.services), public keys for signature checks, and WebFinger look-ups of @user@domain handles.
+"""Knowing remote actors: signed fetches of remote documents, turning an actor document into an Account
+(through accounts.services), public keys for signature checks, and WebFinger look-ups of @user@domain handles.
 
-Identity always comes from the URL we fetched, never from what the document says about itself (CVE-2024-23832):
-a document whose `id` differs from the fetched URL is fetched again from that id, once, and must then match.
+Identity always comes from the URL we fetched, never from what the document says about itself
+(CVE-2024-23832): a document whose `id` differs from the fetched URL is fetched again from that id, once, and
+must then match.
 """
 
 import logging
@@ -75,8 +76,8 @@ def signing_identity(account: Account | None = None) -> tuple[str, str]:
 
 
 def fetch_json(url: str, *, signer: Account | None = None, accept: str = AP_ACCEPT) -> dict:
-    """GET an ActivityPub document with a signed request; its id must be the URL fetched (else fetched once more
-    from its own id). Raises FetchError."""
+    """GET an ActivityPub document with a signed request; its id must be the URL fetched (else fetched once
+    more from its own id). Raises FetchError."""
     document, final_url = _signed_get(url, signer, accept)
     if document.get("id") != final_url:
         claimed = document.get("id")

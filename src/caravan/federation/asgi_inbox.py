@@ -1,7 +1,7 @@
 """A lean ASGI front for the inboxes. Busy servers receive far more activities than page views, and Django's
-request cycle costs ~3 ms here; this path checks size, JSON, the HTTP signature (keys cached in memory) and the
-actor/origin rules itself, stores the activity as an InboxItem in micro-batched transactions, answers 202 once
-it is committed, and leaves applying it to the `process_inbox` task. Every other request goes to Django.
+request cycle costs ~3 ms here; this path checks size, JSON, the HTTP signature (keys cached in memory) and
+the actor/origin rules itself, stores the activity as an InboxItem in micro-batched transactions, answers 202
+once it is committed, and leaves applying it to the `process_inbox` task. Every other request goes to Django.
 """
 
 import asyncio

@@ -1,6 +1,6 @@
 """Turning domain events into activities for other servers: each listener builds the activity and records one
-Delivery per inbox in the same transaction as the change (and a task to send them), so a rollback sends nothing
-and a crash loses nothing.
+Delivery per inbox in the same transaction as the change (and a task to send them), so a rollback sends
+nothing and a crash loses nothing.
 
 Who receives what follows visibility: followers-only posts go to followers' servers and mentioned people only,
 direct posts only to the people mentioned; one request per shared inbox where a server offers one.
@@ -77,7 +77,7 @@ def _post_is_ours(post: Post) -> bool:
     return post.account.is_local and not post.imported
 
 
-# Listeners ----------------------------------------------------------------------------------------------------
+# Listeners --------------------------------------------------------------------------------------------------
 
 
 def on_post_created(post: Post, **_) -> None:

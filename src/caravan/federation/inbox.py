@@ -92,7 +92,7 @@ def process_activity(activity: dict, signer: Account) -> str:
         raise InboxError(error.message, 422 if error.status >= 500 else error.status) from None
 
 
-# Objects ------------------------------------------------------------------------------------------------------
+# Objects ----------------------------------------------------------------------------------------------------
 
 
 def _local_post(uri: str) -> Post | None:
@@ -198,11 +198,12 @@ def _url(value) -> str:
     for item in _list(value):
         if isinstance(item, str):
             return item
-        if isinstance(item, dict):
-            if item.get("mediaType", "text/html").startswith("text/html") or item.get("type") == "Link":
-                href = item.get("href") or item.get("url")
-                if isinstance(href, str):
-                    return href
+        if isinstance(item, dict) and (
+            str(item.get("mediaType", "text/html")).startswith("text/html") or item.get("type") == "Link"
+        ):
+            href = item.get("href") or item.get("url")
+            if isinstance(href, str):
+                return href
     return ""
 
 
@@ -348,7 +349,7 @@ def _store_note(
         raise InboxError(error.message, 422) from None
 
 
-# Handlers -----------------------------------------------------------------------------------------------------
+# Handlers ---------------------------------------------------------------------------------------------------
 
 
 def _local_account(uri: str) -> Account | None:

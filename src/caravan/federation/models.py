@@ -1,5 +1,6 @@
 """Federation-only state: outgoing activities and their per-inbox deliveries, the ids of activities already
-received (idempotency), tombstones of deleted remote objects, unreachable servers and the instance actor's key.
+received (idempotency), tombstones of deleted remote objects, unreachable servers and the instance actor's
+key.
 """
 
 from django.db import models
@@ -8,7 +9,8 @@ from caravan.ids import new_id
 
 
 class OutgoingActivity(models.Model):
-    """One activity we published, as sent (JSON bytes), recorded in the transaction of the change that caused it."""
+    """One activity we published, as sent (JSON bytes), recorded in the transaction of the change that
+    caused it."""
 
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     uri = models.CharField(max_length=2000)
@@ -16,6 +18,9 @@ class OutgoingActivity(models.Model):
     actor = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.uri}"
 
 
 class Delivery(models.Model):
@@ -41,6 +46,9 @@ class Delivery(models.Model):
         constraints = [models.UniqueConstraint("activity", "inbox_url", name="delivery_once_per_inbox")]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
 
+    def __str__(self) -> str:
+        return f"{self.activity_id} -> {self.inbox_url} ({self.state})"
+
 
 class ReceivedActivity(models.Model):
     """Ids of activities already processed, so a replayed or re-delivered activity changes nothing."""
@@ -48,21 +56,32 @@ class ReceivedActivity(models.Model):
     uri = models.CharField(max_length=2000, unique=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.uri
+
 
 class Tombstone(models.Model):
-    """A remote object that was deleted; a later Create or Update of the same id is ignored (as Mastodon does)."""
+    """A remote object that was deleted; a later Create or Update of the same id is ignored (as Mastodon
+    does)."""
 
     uri = models.CharField(max_length=2000, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.uri
+
 
 class UnavailableDomain(models.Model):
-    """A server that failed deliveries on several distinct days without a success: skipped until it answers."""
+    """A server that failed deliveries on several distinct days without a success: skipped until it
+    answers."""
 
     domain = models.CharField(max_length=255, unique=True)
     failure_days = models.JSONField(default=list)  # ISO dates on which deliveries failed
     unavailable = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.domain
 
 
 class InstanceActor(models.Model):
@@ -71,6 +90,9 @@ class InstanceActor(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     public_key_pem = models.TextField()
     private_key_pem = models.TextField()
+
+    def __str__(self) -> str:
+        return "instance actor"
 
 
 class RemoteReport(models.Model):
@@ -85,6 +107,9 @@ class RemoteReport(models.Model):
     comment = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"report {self.id} on {self.target_account_id}"
+
 
 class InboxItem(models.Model):
     """A verified incoming activity waiting to be processed. The inbox answers 202 once this row is committed,
@@ -93,3 +118,6 @@ class InboxItem(models.Model):
     signer = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     body = models.BinaryField()
     received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"inbox item {self.pk} from {self.signer_id}"

@@ -32,7 +32,8 @@ def allow_private() -> bool:
 
 
 def _overrides() -> list[tuple[str, str]]:
-    """CARAVAN_FEDERATION_RESOLVE="suffix=ip,..." maps host names ending in suffix to ip (tests, benchmarks)."""
+    """CARAVAN_FEDERATION_RESOLVE="suffix=ip,..." maps host names ending in suffix to ip (tests,
+    benchmarks)."""
     raw = os.environ.get("CARAVAN_FEDERATION_RESOLVE", "")
     pairs = []
     for item in raw.split(","):
@@ -94,7 +95,8 @@ def http_request(
     timeout: float = 10.0,
     max_redirects: int = 3,
 ) -> Response:
-    """A plain HTTP(S) request that honours the address policy; follows up to `max_redirects` GET redirects."""
+    """A plain HTTP(S) request that honours the address policy; follows up to `max_redirects` GET
+    redirects."""
     for _ in range(max_redirects + 1):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -1,5 +1,6 @@
-"""HTTP Signatures: signing outgoing requests as Mastodon does (draft-cavage, rsa-sha256) and checking incoming
-ones, draft-cavage or RFC 9421 (with RFC 9530 Content-Digest). Pure functions: finding the key is the caller's job.
+"""HTTP Signatures: signing outgoing requests as Mastodon does (draft-cavage, rsa-sha256) and checking
+incoming ones, draft-cavage or RFC 9421 (with RFC 9530 Content-Digest). Pure functions: finding the key is
+the caller's job.
 
 Loading a PEM costs ~34 ms, so loaded keys are cached by their PEM text.
 """
@@ -17,8 +18,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-# Mastodon: created may be at most 1 h ahead; a signature lasts 5 min (or until expires, at most 12 h), plus 1 h
-# of tolerated skew.
+# Mastodon: created may be at most 1 h ahead; a signature lasts 5 min (or until expires, at most 12 h),
+# plus 1 h of tolerated skew.
 MAX_FUTURE = 3600
 DEFAULT_VALIDITY = 300
 MAX_VALIDITY = 12 * 3600
@@ -61,7 +62,8 @@ def sign_request(
     accept: str = "",
     now: float | None = None,
 ) -> dict[str, str]:
-    """The headers to add to a request so Mastodon (and everyone else) accepts it: Host, Date, Digest, Signature."""
+    """The headers to add to a request so Mastodon (and everyone else) accepts it: Host, Date, Digest,
+    Signature."""
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
@@ -317,7 +319,8 @@ def _check_content_digest(request: IncomingRequest) -> None:
 def signature_base_rfc9421(
     request: IncomingRequest, label: str | None = None
 ) -> tuple[str, dict, bytes, str]:
-    """The RFC 9421 signature base of one signature: (label, its parameters, the base, the signature value)."""
+    """The RFC 9421 signature base of one signature: (label, its parameters, the base, the signature
+    value)."""
     inputs = _split_sf_dictionary(request.headers.get("signature-input", ""))
     signatures = _split_sf_dictionary(request.headers.get("signature", ""))
     if label is None:

@@ -1,6 +1,6 @@
 """HTTP endpoints of the ActivityPub face: discovery (WebFinger, host-meta, NodeInfo), actors, collections,
-objects, and the inboxes. Views parse and check; reading goes through selectors and visibility, writing through
-the inbox processor and domain services.
+objects, and the inboxes. Views parse and check; reading goes through selectors and visibility, writing
+through the inbox processor and domain services.
 """
 
 import logging
@@ -89,7 +89,8 @@ def verified_signer(request: HttpRequest, body: bytes = b"") -> Account | None:
 
 
 def _fetch_guard(request: HttpRequest) -> tuple[Account | None, HttpResponse | None]:
-    """Who is fetching (for followers-only objects), and the refusal when authorized fetch demands a signature."""
+    """Who is fetching (for followers-only objects), and the refusal when authorized fetch demands a
+    signature."""
     try:
         signer = verified_signer(request)
     except SignatureError as error:
@@ -99,7 +100,7 @@ def _fetch_guard(request: HttpRequest) -> tuple[Account | None, HttpResponse | N
     return signer, None
 
 
-# Discovery ----------------------------------------------------------------------------------------------------
+# Discovery --------------------------------------------------------------------------------------------------
 
 
 def _cors(response: HttpResponse) -> HttpResponse:
@@ -239,7 +240,7 @@ def _version() -> str:
         return "0.1.0"
 
 
-# Actors and collections ---------------------------------------------------------------------------------------
+# Actors and collections -------------------------------------------------------------------------------------
 
 
 def _local_account_or_404(username: str) -> Account | None:
@@ -364,7 +365,7 @@ def featured(request: HttpRequest, username: str) -> HttpResponse:
     return _json(documents.collection(account.featured_url, total=len(items), first=None, items=items))
 
 
-# Objects ------------------------------------------------------------------------------------------------------
+# Objects ----------------------------------------------------------------------------------------------------
 
 
 def _readable_post(
@@ -411,7 +412,7 @@ def status_activity(request: HttpRequest, username: str, post_id: int) -> HttpRe
     return _json(documents.create_activity(post))
 
 
-# Inboxes ------------------------------------------------------------------------------------------------------
+# Inboxes ----------------------------------------------------------------------------------------------------
 
 
 @csrf_exempt

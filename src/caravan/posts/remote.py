@@ -1,5 +1,6 @@
-"""Remote posts in batches: what a busy inbox hands over, so a burst of arrivals costs bulk inserts rather than
-one transaction of ~25 queries each. The effects are those `services.create_post` has for one remote post.
+"""Remote posts in batches: what a busy inbox hands over, so a burst of arrivals costs bulk inserts rather
+than one transaction of ~25 queries each. The effects are those `services.create_post` has for one remote
+post.
 """
 
 from collections import Counter
@@ -48,8 +49,8 @@ class RemotePost:
 
 
 def create_remote_posts(items: list[RemotePost]) -> list[Post]:
-    """Store many remote posts at once: mentions, tags, search, counters, feed fan-out (one task for the batch),
-    mention notifications and one `post.created` event per post, in one transaction.
+    """Store many remote posts at once: mentions, tags, search, counters, feed fan-out (one task for the
+    batch), mention notifications and one `post.created` event per post, in one transaction.
 
     Posts whose uri is already stored are skipped. Polls are not handled here (use `create_post`). Raises
     DomainError when an item is not storable; nothing of the batch is then stored.
@@ -120,12 +121,19 @@ def create_remote_posts(items: list[RemotePost]) -> list[Post]:
         insert_rows(Mention, mentions, ignore_conflicts=True)
         if tags_by_post:
             tag_ids = _tag_ids({display for names in tags_by_post.values() for display in names})
-            insert_rows(PostTag, [PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(d)[:200]])
-                                  for post_id, names in tags_by_post.items() for d in dict.fromkeys(names)],
-                        ignore_conflicts=True)
+            insert_rows(
+                PostTag,
+                [
+                    PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(d)[:200]])
+                    for post_id, names in tags_by_post.items()
+                    for d in dict.fromkeys(names)
+                ],
+                ignore_conflicts=True,
+            )
         for attachment in media_updates:
-            MediaAttachment.objects.filter(pk=attachment.pk).update(post_id=attachment.post_id,
-                                                                    position=attachment.position)
+            MediaAttachment.objects.filter(pk=attachment.pk).update(
+                post_id=attachment.post_id, position=attachment.position
+            )
         insert_rows(SearchDocument, search_rows, ignore_conflicts=True)
         latest: dict[int, datetime] = {}
         for post in posts:

@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 
+TEST_PASSWORD = "correct horse battery"  # noqa: S105 - throwaway users on throwaway test servers
+
 
 def _user(username: str) -> Account:
     return Account.objects.get(domain="", username__iexact=username)
@@ -67,9 +69,7 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
     from caravan.social.models import Follow, FollowRequest
 
     if op == "create_user":
-        user = accounts.register_user(
-            username=args["username"], password="correct horse battery", agreement=True
-        )
+        user = accounts.register_user(username=args["username"], password=TEST_PASSWORD, agreement=True)
         if args.get("locked"):
             accounts.update_profile(user.account, locked=True)
         return {"uri": user.account.uri}
