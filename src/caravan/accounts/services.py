@@ -224,26 +224,6 @@ def update_profile(
     return account
 
 
-def update_preferences(
-    user: User,
-    *,
-    default_visibility: str | None = None,
-    default_sensitive: bool | None = None,
-    default_language: str | None = None,
-) -> User:
-    """The posting defaults a user's apps start from."""
-    if default_visibility is not None:
-        if default_visibility not in ("public", "unlisted", "private", "direct"):
-            raise DomainError("Visibility must be one of public, unlisted, private or direct.", field="privacy")
-        user.default_visibility = default_visibility
-    if default_sensitive is not None:
-        user.default_sensitive = bool(default_sensitive)
-    if default_language is not None:
-        user.default_language = default_language.strip()[:10]
-    user.save(update_fields=["default_visibility", "default_sensitive", "default_language"])
-    return user
-
-
 def ensure_keypair(account: Account) -> Account:
     """Local accounts sign with RSA-2048; the key is made the first time it is needed (it costs ~50 ms)."""
     if account.private_key_pem or not account.is_local:
