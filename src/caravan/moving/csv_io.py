@@ -118,21 +118,29 @@ def import_csv(progress: JobProgress) -> None:
         ImportKind.LISTS: _lists,
     }[job.kind]
     kept: set = set()
-    start = int(job.cursor.get("row", 0))
+    # Overwrite needs every row's account to know what to keep, so a resumed overwrite starts again from the
+    # top (each row is idempotent: following again only refreshes its options).
+    start = 0 if overwrite else int(job.cursor.get("row", 0))
+    if start == 0:
+        job.done = job.skipped = job.failed = 0
+        job.report = []
+        progress.commit_now()
+    # One transaction per row, not per batch: resolving a remote account may wait on another server, and the
+    # database must not stay locked meanwhile. Rows are idempotent, so a crash re-applies at most one batch.
     for offset in range(start, len(rows), BATCH):
-        with transaction.atomic():
-            for number, row in enumerate(rows[offset : offset + BATCH], start=offset + 1):
-                try:
+        for number, row in enumerate(rows[offset : offset + BATCH], start=offset + 1):
+            try:
+                with transaction.atomic():
                     result = apply(progress.account, row, header)
-                except DomainError as error:
-                    progress.problem(f"row {number}: {','.join(row)[:100]}", error.message)
-                    continue
-                kept.add(result)
-                job.done += 1
-            progress.commit(row=offset + BATCH)
+            except DomainError as error:
+                progress.problem(f"row {number}: {','.join(row)[:100]}", error.message)
+                continue
+            kept.add(result)
+            job.done += 1
+        progress.commit_now(row=offset + BATCH)
     if overwrite:
         with transaction.atomic():
-            _overwrite(job.kind, progress.account, kept, start == 0)
+            _overwrite(job.kind, progress.account, kept)
 
 
 def _account(row: list[str], column: int = 0) -> Account:
@@ -208,8 +216,8 @@ def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
     return title, target.id
 
 
-def _overwrite(kind: str, me: Account, kept: set, complete: bool) -> None:
-    """Overwrite mode: what the file does not list is undone (only after a whole, not a resumed, run)."""
+def _overwrite(kind: str, me: Account, kept: set) -> None:
+    """Overwrite mode: what the file does not list is undone (after a run over every row)."""
     if kind == ImportKind.FOLLOWING:
         for follow in (
             Follow.objects.filter(account=me)

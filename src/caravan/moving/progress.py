@@ -15,7 +15,6 @@ class JobProgress:
         self.job = job
         self.on_progress = on_progress  # e.g. the CLI's progress bar; called after each committed batch
         self.account = job.user.account
-        self._dirty_report = False
 
     def problem(self, item: str, reason: str, *, failed: bool = False) -> None:
         """Something not brought in: counted as skipped (or failed), and written down for the person."""
@@ -29,7 +28,6 @@ class JobProgress:
         """A problem worth telling that is not an item of its own (a missing image of an imported post)."""
         if len(self.job.report) < MAX_REPORT:
             self.job.report.append({"item": str(item)[:200], "reason": reason})
-            self._dirty_report = True
 
     def already_imported(self, source: str, ids: list[str]) -> dict[str, int | None]:
         rows = ImportedItem.objects.filter(account=self.account, source=source, source_id__in=ids)
@@ -52,10 +50,7 @@ class JobProgress:
         """Save counts, report and cursor. Inside the batch's transaction, so they match what was stored."""
         if cursor:
             self.job.cursor = {**self.job.cursor, **cursor}
-        fields = ["total", "done", "skipped", "failed", "cursor", "updated_at"]
-        if self._dirty_report:
-            fields.append("report")
-            self._dirty_report = False
+        fields = ["total", "done", "skipped", "failed", "cursor", "report", "updated_at"]
         self.job.save(update_fields=fields)
         if self.on_progress is not None:
             self.on_progress(self.job)
