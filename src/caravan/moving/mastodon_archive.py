@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
-from caravan.media.services import upload_image
-from caravan.moving.archive import Archive, ArchiveError
+from caravan.media.services import store_prepared_image
+from caravan.moving.archive import Archive, ArchiveError, prepare_images
 from caravan.moving.models import ImportedItem
 from caravan.moving.progress import JobProgress
 from caravan.moving.ytd import iter_array
@@ -202,22 +202,31 @@ class MastodonArchiveImport:
 
     def flush(self, batch: list, seen: int) -> None:
         progress = self.progress
+        # Images are prepared (in parallel) before the transaction, so the database is not held meanwhile.
+        wanted = []  # (spec, member name, alt text, focus)
+        for uri, spec, attachments in batch:
+            for attachment in [] if spec.poll is not None else attachments[:4]:
+                found = self.locate(uri, attachment)
+                if found is not None:
+                    wanted.append((spec, uri, *found))
+        prepared = prepare_images(
+            self.archive,
+            [(name, alt) for _, _, name, alt, _ in wanted],
+            focus=[focus for *_, focus in wanted],
+        )
         with transaction.atomic():
-            specs = []
-            for uri, spec, attachments in batch:
-                for attachment in attachments[:4]:
-                    media = self.upload(uri, attachment)
-                    if media is not None:
-                        spec.media.append(media)
-                if spec.media and spec.poll is not None:
-                    spec.media = []
-                specs.append(spec)
-            posts.import_posts_quietly(self.account, specs)
+            for (spec, uri, name, _, _), result in zip(wanted, prepared, strict=True):
+                if isinstance(result, DomainError):
+                    progress.note(uri, f"Attachment {PurePosixPath(name).name} skipped: {result.message}")
+                else:
+                    spec.media.append(store_prepared_image(self.account, result))
+            posts.import_posts_quietly(self.account, [spec for _, spec, _ in batch])
             progress.record(SOURCE, [(uri, spec.id) for uri, spec, _ in batch])
             progress.job.done += len(batch)
             progress.commit(seen=seen)
 
-    def upload(self, uri: str, attachment: dict):
+    def locate(self, uri: str, attachment: dict) -> tuple[str, str, str | None] | None:
+        """(member name, alt text, focus) of an image attachment in the archive, or None (reported)."""
         url = attachment.get("url")
         if isinstance(url, list):
             url = next((u.get("href") for u in url if isinstance(u, dict)), "")
@@ -240,17 +249,7 @@ class MastodonArchiveImport:
                 focus_text = f"{max(-1.0, min(1.0, float(focus[0])))},{max(-1.0, min(1.0, float(focus[1])))}"
             except (TypeError, ValueError):
                 focus_text = None
-        try:
-            data = self.archive.read_bytes(name, limit=16 * 1024 * 1024)
-            return upload_image(
-                self.account,
-                io.BytesIO(data),
-                description=str(attachment.get("name") or "")[:1500],
-                focus=focus_text,
-            )
-        except DomainError as error:
-            self.progress.note(uri, f"Attachment {PurePosixPath(name).name} skipped: {error.message}")
-            return None
+        return name, str(attachment.get("name") or "")[:1500], focus_text
 
     def rethread(self) -> None:
         links = {}
