@@ -74,7 +74,6 @@ urlpatterns = [
     r("api/v1/featured_tags", route(GET=instance.empty)),
     r("api/v1/featured_tags/suggestions", route(GET=instance.empty)),
     r("api/v1/scheduled_statuses", route(GET=instance.empty)),
-    r("api/v1/push/subscription", route(GET=lambda request: instance.empty_object(request))),
     # accounts
     r(A, route(POST=oauth.register, GET=accounts.get_accounts)),
     r(f"{A}/verify_credentials", route(GET=accounts.verify_credentials)),
