@@ -280,7 +280,13 @@ def _is_relevant(obj: dict, author: Account, mentions: list[Account], reply_to: 
 
 
 def _note_spec(
-    obj: dict, author: Account, *, relevant_only: bool = True, announced: bool = False
+    obj: dict,
+    author: Account,
+    *,
+    relevant_only: bool = True,
+    announced: bool = False,
+    known: set[str] | None = None,
+    followed: set[int] | None = None,
 ) -> remote_posts.RemotePost | None:
     """What `create_remote_posts` needs for one Note-like object, or None when it should not be stored."""
     uri = _id(obj)
@@ -288,13 +294,20 @@ def _note_spec(
         raise InboxError("an object needs an id")
     if origin(uri) != origin(author.uri):
         raise InboxError("the object is not on its author's server", 403)
-    if Tombstone.objects.filter(uri=uri).exists() or Post.objects.filter(uri=uri).exists():
+    # `known` and `followed` let a batch answer these for all its items with one query each.
+    if known is not None:
+        if uri in known:
+            return None
+    elif Tombstone.objects.filter(uri=uri).exists() or Post.objects.filter(uri=uri).exists():
         return None
     in_reply_to_uri = _id(obj.get("inReplyTo"))
     reply_to = _local_post(in_reply_to_uri) if in_reply_to_uri else None
     mentions, tags = _mentions_and_tags(obj)
-    if relevant_only and not announced and not _is_relevant(obj, author, mentions, reply_to):
-        return None
+    if relevant_only and not announced:
+        if followed is not None and author.id in followed:
+            pass
+        elif not _is_relevant(obj, author, mentions, reply_to):
+            return None
     if reply_to is not None and not can_read(reply_to, author):
         reply_to = None
     visibility = _visibility(obj, author)
@@ -711,6 +724,15 @@ def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
     seen = set(
         ReceivedActivity.objects.filter(uri__in=[a for a, _, _ in pending]).values_list("uri", flat=True)
     )
+    object_ids = [_id(obj) for _, obj, _ in pending]
+    known = set(Post.objects.filter(uri__in=object_ids).values_list("uri", flat=True))
+    known |= set(Tombstone.objects.filter(uri__in=object_ids).values_list("uri", flat=True))
+    authors = {signer.id for _, _, signer in pending}
+    followed = set(
+        Follow.objects.filter(target_account_id__in=authors, account__domain="").values_list(
+            "target_account_id", flat=True
+        )
+    )
     specs, ids = [], []
     for activity_id, obj, signer in pending:
         if activity_id in seen:
@@ -718,8 +740,9 @@ def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
         seen.add(activity_id)
         try:
             with transaction.atomic():
-                spec = _note_spec(obj, signer)
+                spec = _note_spec(obj, signer, known=known, followed=followed)
                 if spec is not None:
+                    known.add(spec.uri)
                     spec.media = _media(obj, signer)
         except (InboxError, DomainError) as error:
             logger.info("inbox activity %s refused: %s", activity_id, error)
