@@ -210,12 +210,27 @@ def test_old_layout_unwrapped_entries_without_manifest_in_a_folder(make_user, tm
     )
     again = archive.add(tweet(later(1), "another one"))
     archive.add(again)  # listed twice (it happens across parts): stored once
+    archive.data(
+        "profile",
+        [
+            {
+                "profile": {
+                    "description": {"bio": "Cats &amp; code", "website": "https://t.co/w"},
+                    "avatarMediaUrl": "https://pbs.twimg.com/profile_images/1/me.jpg",
+                }
+            }
+        ],
+    )
+    archive.files["data/profile_media/1000001-me.jpg"] = jpeg_bytes()
     folder = archive.write_folder(tmp_path / "unpacked")
-    job = import_archive(user, folder)
+    job = import_archive(user, folder, profile=True)
     assert job.status == ImportStatus.DONE, job.error
     post = Post.objects.get(account=user.account, text="from 2019")
     assert post.media_attachments.count() == 1
     assert Post.objects.filter(account=user.account, text="another one").count() == 1
+    user.account.refresh_from_db()
+    assert user.account.display_name == "Mover" and user.account.note.startswith("Cats & code")
+    assert user.account.avatar
 
 
 def test_grailbird_archive_is_refused_by_name(make_user, tmp_path):

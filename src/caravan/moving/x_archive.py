@@ -7,6 +7,7 @@ file order.
 """
 
 import html
+import io
 import logging
 import re
 from array import array
@@ -396,6 +397,8 @@ class XArchiveImport:
         self.flush([], seen)  # stores the last batch
         self.rethread()
         self.find_people()
+        if self.progress.job.options.get("profile"):
+            self.import_profile()
 
     def convert(self, tweet_id: int, tweet: dict, media_folder: str) -> Pending | None:
         index = self.index
@@ -524,6 +527,30 @@ class XArchiveImport:
             progress.record(SOURCE, [(str(p.tweet_id), p.spec.id) for p in batch])
             progress.job.done += len(batch)
             progress.commit(seen=seen)
+
+    def import_profile(self) -> None:
+        """Display name, bio (with its website) and the avatar and header images from profile_media/."""
+        from caravan.accounts.services import update_profile
+
+        accounts = read_small(self.archive, self.layout, "account", "account")
+        profiles = read_small(self.archive, self.layout, "profile", "profile")
+        name = str((accounts[0] if accounts else {}).get("accountDisplayName") or "")[:30]
+        profile = profiles[0] if profiles else {}
+        description = profile.get("description") or {}
+        bio = " ".join(str(description.get(k) or "") for k in ("bio", "website")).strip()
+        images = {}
+        folder = f"{self.layout.prefix}data/profile_media/"
+        for kind, key in (("avatar", "avatarMediaUrl"), ("header", "headerMediaUrl")):
+            basename = PurePosixPath(str(profile.get(key) or "")).name
+            found = [n for n in self.archive.find(under=folder) if basename and n.endswith(basename)]
+            if found:
+                images[kind] = io.BytesIO(self.archive.read_bytes(found[0], limit=16 * 1024 * 1024))
+        try:
+            update_profile(
+                self.account, display_name=name or None, note=html.unescape(bio)[:500] or None, **images
+            )
+        except DomainError as error:
+            self.progress.note("profile", f"The profile was not applied: {error.message}")
 
     def find_people(self) -> None:
         """The people followed on X, named by the handles recovered from @mentions, scanned for fediverse
