@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--retweets", default="skip", choices=["skip", "link"])
         parser.add_argument("--overwrite", action="store_true", help="CSV: replace instead of merging")
         parser.add_argument(
-            "--profile", action="store_true", help="Mastodon: apply name, bio, avatar, header"
+            "--profile", action="store_true", help="apply the archive's name, bio, avatar and header"
         )
 
     def handle(self, *args: str, **options) -> None:
