@@ -171,6 +171,8 @@ def publish_filters_changed(account_id: int) -> None:
 
 
 def _on_feed_inserted(owner_ids: list[int], post, **_: Any) -> None:
+    # The in-process hub knows who is connected, so only those readers get a rendered copy. The Redis layer
+    # cannot tell, so there every owner's copy is rendered: fine for small servers, to revisit at scale.
     local = hub()
     wanted = [owner for owner in owner_ids if local.listening(f"user:{owner}")]
     if wanted:
