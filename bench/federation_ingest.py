@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import orjson  # noqa: E402
 from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 from tests.federation.conftest import keypair  # noqa: E402
-from tests.federation.harness import Server, free_port, wait_until  # noqa: E402
+from tests.federation.harness import CARAVAN, Server, free_port, wait_until  # noqa: E402
 
 from caravan.federation.signatures import sign_request  # noqa: E402
 
@@ -82,8 +82,21 @@ async def run(args) -> None:
     env = {"CARAVAN_LOG_LEVEL": "ERROR"}
     if args.accept_only:
         env["CARAVAN_EMBEDDED_WORKER"] = "0"  # measure the inbox front alone: nothing applies the queue
+    if args.worker_process:
+        env["CARAVAN_EMBEDDED_WORKER"] = "0"
     server = Server(0, root, env)
     server.start()
+    worker_process = None
+    if args.worker_process:
+        # The scale-out shape: the web process only accepts; a `caravan worker` process applies the queue.
+        import subprocess
+
+        worker_process = subprocess.Popen(
+            [CARAVAN, "worker"],
+            env={**server.env, "CARAVAN_EMBEDDED_WORKER": "1"},
+            stdout=server.log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         alice = server.call("create_user", username="alice")["uri"]
         inbox = f"{server.base_url}/inbox"
@@ -189,6 +202,9 @@ async def run(args) -> None:
         print(f"  all answered in {accepted:.2f} s; all stored as posts in {total:.2f} s")
         print(f"  ingest rate: {args.activities / total:,.0f} activities/s")
     finally:
+        if worker_process is not None:
+            worker_process.terminate()
+            worker_process.wait(timeout=10)
         server.close()
         await runner.cleanup()
 
@@ -200,6 +216,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--data", default="")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--worker-process", action="store_true", help="apply the queue in a `caravan worker`")
     parser.add_argument(
         "--accept-only", action="store_true", help="no worker: measure verified acceptance only"
     )
