@@ -370,3 +370,43 @@ def test_bad_requests_are_refused_and_change_nothing(client, alice, bob, make_re
         expected = 403
     assert response.status_code == expected, response.content
     assert Post.objects.count() == before
+
+
+def test_move_carries_local_followers_to_the_new_account(client, alice, bob, make_remote):
+    followed_by(alice, bob)
+    new = make_remote("bob_new", "new.example", also_known_as=[bob.uri])
+    move = {
+        "id": f"{bob.uri}#moves/1",
+        "type": "Move",
+        "actor": bob.uri,
+        "object": bob.uri,
+        "target": new.uri,
+    }
+    assert bob.post(client, move).status_code == 202
+    bob.account.refresh_from_db()
+    assert bob.account.moved_to_id == new.account.id
+    impostor = make_remote("someone", "new.example")
+    forged = {
+        "id": f"{bob.uri}#moves/2",
+        "type": "Move",
+        "actor": bob.uri,
+        "object": bob.uri,
+        "target": impostor.uri,
+    }
+    assert bob.post(client, forged).status_code == 403
+
+
+def test_local_move_sends_move_and_profile_update_to_followers(client, alice, bob, make_remote):
+    from caravan.moving.services import move_out
+    from caravan.social.services import follow
+
+    follow(bob.account, alice)
+    target = make_remote("alice_new", "new.example", also_known_as=[alice.uri])
+    move_out(alice, target.account)
+    sent = {
+        d.activity.type: orjson.loads(bytes(d.activity.body))
+        for d in Delivery.objects.select_related("activity")
+    }
+    assert sent["Move"]["object"] == alice.uri and sent["Move"]["target"] == target.uri
+    assert sent["Update"]["object"]["movedTo"] == target.uri
+    assert Delivery.objects.get(activity__type="Move").inbox_url == bob.account.shared_inbox_url

@@ -303,9 +303,11 @@ def on_account_updated(account: Account, **_) -> None:
 
 
 def on_account_moved(account: Account, target: Account, **_) -> None:
-    """The moving app emits `account.moved` when a local account moves away: tell every follower's server."""
+    """The moving app emits `account.moved` when a local account moves away: tell every follower's server
+    (the profile now shows movedTo, then the Move itself)."""
     if not account.is_local:
         return
+    on_account_updated(account)
     activity = documents.with_context(
         {
             "id": f"{account.uri}#moves/{target.id}",
