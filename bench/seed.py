@@ -2,7 +2,8 @@
 
     python bench/seed.py --accounts 10000 --posts 1000000   # into CARAVAN_DATA_DIR (SQLite) or DATABASE_URL
 
-What it makes (fixed random seed, so two runs give the same rows):
+What it makes (fixed random seed: two runs give the same graph, texts and mix; ids and dates are relative
+to the day of seeding, since posts span the past year):
 - `accounts` local accounts with their users (`reader`, `celebrity`, then user00002...); passwords unusable.
 - a power-law follow graph: follow targets drawn with weight 1/rank**0.7 (a few accounts gain thousands of
   followers), per-account following counts log-normal (median ~20); `celebrity` has exactly 5,000 local
