@@ -254,3 +254,19 @@ def test_truncated_tweets_file_stops_with_a_clear_message(make_user, tmp_path):
     job = import_archive(make_user("mover"), path)
     assert job.status == ImportStatus.FAILED and "truncated" in job.error
     assert OWN_ID  # the builder's own id is only used by full archives
+
+
+def test_archive_zipped_again_inside_a_folder_is_found(make_user, tmp_path):
+    import zipfile
+
+    archive = XArchive()
+    archive.add(tweet(later(0), "nested but found"))
+    path = tmp_path / "rezipped.zip"
+    with zipfile.ZipFile(path, "w") as bundle:
+        for name, data in archive.contents().items():
+            bundle.writestr(f"twitter-2024-01-01-abc/{name}", data)
+    user = make_user("mover")
+    job = import_archive(user, path)
+    assert (
+        job.status == ImportStatus.DONE and Post.objects.get(account=user.account).text == "nested but found"
+    )
