@@ -32,7 +32,7 @@ def insert_into_feeds(post: Post, owner_ids) -> int:
     table = quote(FeedEntry._meta.db_table)
     sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"  # noqa: S608
     rows = [(owner_id, post.id, post.account_id) for owner_id in owner_ids]
-    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+    with transaction.atomic(using=db, savepoint=False), connections[db].cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[start : start + BATCH])
         # Streaming pushes the post to these readers once the transaction commits.
