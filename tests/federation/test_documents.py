@@ -155,6 +155,12 @@ def test_followers_only_post_only_for_signed_fetch_from_an_entitled_server(clien
 
 def test_authorized_fetch_requires_signatures(client, alice, make_remote, monkeypatch):
     monkeypatch.setenv("CARAVAN_AUTHORIZED_FETCH", "1")
-    assert client.get("/users/alice", HTTP_ACCEPT=AP).status_code == 401
+    stub = orjson.loads(client.get("/users/alice", HTTP_ACCEPT=AP).content)
+    assert stub["publicKey"]["owner"] == alice.uri and "summary" not in stub and "attachment" not in stub
+    from caravan.posts.services import create_post
+
+    post = create_post(alice, "hello")
+    assert client.get(f"/users/alice/statuses/{post.id}", HTTP_ACCEPT=AP).status_code == 401
+    assert client.get("/users/alice/outbox", HTTP_ACCEPT=AP).status_code == 401
     assert client.get("/actor", HTTP_ACCEPT=AP).status_code == 200
     assert make_remote("carol").get(client, "/users/alice").status_code == 200

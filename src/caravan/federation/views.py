@@ -262,6 +262,20 @@ def actor(request: HttpRequest, username: str) -> HttpResponse:
         return HttpResponseRedirect(account.url or f"/@{account.username}")
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
+        if refusal.status_code == 401 and authorized_fetch() and "signature" not in request.headers:
+            # As Mastodon: an unsigned fetch gets only what is needed to check this actor's signatures.
+            full = documents.actor_document(account)
+            stub_keys = (
+                "@context",
+                "id",
+                "type",
+                "preferredUsername",
+                "inbox",
+                "outbox",
+                "publicKey",
+                "endpoints",
+            )
+            return _json({key: full[key] for key in stub_keys if key in full})
         return refusal
     return _json(documents.actor_document(account))
 
