@@ -103,25 +103,26 @@ def http_request(
             raise FetchError(f"not an http(s) URL: {url}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = resolve_host(parts.hostname, port)[0]
-        if parts.scheme == "https":
-            context = ssl.create_default_context()
-            conn = http.client.HTTPSConnection(address, port, timeout=timeout, context=context)
-            conn._tunnel_host = None  # connect to the resolved address, verify the real name below
-            conn.host = parts.hostname  # SNI and certificate check use the name, not the address
-            sock = socket.create_connection((address, port), timeout=5)
-            conn.sock = context.wrap_socket(sock, server_hostname=parts.hostname)
-        else:
-            conn = http.client.HTTPConnection(address, port, timeout=timeout)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         all_headers = {"User-Agent": USER_AGENT, "Host": parts.netloc, **(headers or {})}
+        conn: http.client.HTTPConnection | None = None
         try:
+            if parts.scheme == "https":
+                # Connect to the address we checked, but verify the certificate (and send SNI) for the name.
+                context = ssl.create_default_context()
+                conn = http.client.HTTPSConnection(address, port, timeout=timeout, context=context)
+                sock = socket.create_connection((address, port), timeout=5)
+                conn.sock = context.wrap_socket(sock, server_hostname=parts.hostname)
+            else:
+                conn = http.client.HTTPConnection(address, port, timeout=timeout)
             conn.request(method, target, body=body, headers=all_headers)
             response = conn.getresponse()
             data = response.read(MAX_DOCUMENT_BYTES + 1)
         except (OSError, http.client.HTTPException) as error:
             raise FetchError(f"{url}: {error}") from None
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
         if len(data) > MAX_DOCUMENT_BYTES:
             raise FetchError("document larger than 1 MiB", response.status)
         if response.status in (301, 302, 303, 307, 308) and method == "GET":
