@@ -111,3 +111,35 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
+
+
+def test_a_server_that_keeps_failing_is_skipped_until_it_posts_to_us(
+    make_account, make_remote, monkeypatch, client
+):
+    from caravan.accounts.services import upsert_remote_account
+    from caravan.federation.models import UnavailableDomain
+    from caravan.federation.sender import deliver_due
+    from caravan.posts.services import create_post
+    from caravan.social.services import follow
+    from tests.federation.harness import free_port
+
+    monkeypatch.setenv("CARAVAN_FEDERATION_UNAVAILABLE_DAYS", "1")  # Mastodon's 7 days, shrunk
+    alice = make_account("alice")
+    port = free_port("127.0.0.1")  # nothing listens there: connection refused
+    domain = f"127.0.0.1:{port}"
+    uri = f"http://{domain}/users/gone"
+    gone = upsert_remote_account(uri, username="gone", domain=domain, inbox_url=f"{uri}/inbox")
+    follow(gone, alice)
+    create_post(alice, "anyone there?")
+    deliver_due()
+    failed = Delivery.objects.get()
+    assert failed.state == Delivery.PENDING and failed.attempts == 1 and failed.last_status is None
+    assert UnavailableDomain.objects.get(domain=domain).unavailable
+    create_post(alice, "still there?")
+    assert Delivery.objects.count() == 1  # nothing more is queued for an unavailable server
+    # It comes back and posts to us: deliveries resume.
+    from caravan.federation.sender import mark_available
+
+    mark_available([domain])
+    create_post(alice, "welcome back")
+    assert Delivery.objects.count() == 2
