@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 INBOX_PATH = re.compile(r"^/(?:inbox|actor/inbox|users/(?P<username>[A-Za-z0-9_]{1,64})/inbox)$")
 MAX_BODY = 1024 * 1024
 BATCH = 500
+MAX_CACHED_KEYS = 50_000
 
 # key id -> (account id, actor uri, public key PEM, domain)
 _keys: dict[str, tuple[int, str, str, str]] = {}
@@ -37,6 +38,8 @@ def _lookup_key(key_id: str, refresh_uri: str = "") -> tuple[int, str, str, str]
     if account is None or not account.public_key_pem:
         return None
     entry = (account.id, account.uri, account.public_key_pem, account.domain)
+    if len(_keys) >= MAX_CACHED_KEYS:
+        _keys.clear()  # crude but bounded: the busy senders are back in the cache within seconds
     _keys[key_id] = entry
     return entry
 
