@@ -111,3 +111,47 @@ def test_a_document_claiming_another_id_is_not_believed(make_account, actor_host
     }
     with pytest.raises(FetchError):
         fetch_actor(f"{base}/users/attacker")
+
+
+def test_announce_of_an_unknown_post_fetches_it_from_its_origin(client, make_account, keys, actor_host):
+    from caravan.posts.models import Post
+    from caravan.social.services import accept_follow_request, follow
+
+    alice = make_account("alice")
+    base, documents = actor_host
+    private, public = keys[0]
+    documents["/users/booster"] = _actor(base, "booster", public)
+    documents["/users/author"] = _actor(base, "author", keys[1][1])
+    note_id = f"{base}/users/author/statuses/1"
+    documents["/users/author/statuses/1"] = {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": f"{base}/users/author",
+        "content": "<p>the original</p>",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "published": "2024-01-01T00:00:00Z",
+    }
+    booster = f"{base}/users/booster"
+    hello = {"id": f"{booster}#follows/9", "type": "Follow", "actor": booster, "object": alice.uri}
+    assert _post(client, hello, f"{booster}#main-key", private).status_code == 202
+    from caravan.accounts.models import Account
+
+    follow(alice, Account.objects.get(uri=booster))
+    accept_follow_request(Account.objects.get(uri=booster), alice)
+    # The embedded copy lies about the content: only the fetched original counts.
+    announce = {
+        "id": f"{booster}/statuses/2/activity",
+        "type": "Announce",
+        "actor": booster,
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "content": "<p>forged</p>",
+            "attributedTo": f"{base}/users/author",
+        },
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    assert _post(client, announce, f"{booster}#main-key", private).status_code == 202
+    original = Post.objects.get(uri=note_id)
+    assert "the original" in original.content and original.account.uri == f"{base}/users/author"
+    assert Post.objects.filter(reblog_of=original, account__uri=booster).exists()
