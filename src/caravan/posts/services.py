@@ -50,6 +50,7 @@ from caravan.timelines import services as feeds
 
 MAX_PINS = 5
 HARD_MAX_CHARS = 100_000  # what any post may hold, imported or remote, whatever the server's limit
+REMOTE_MAX_POLL_OPTIONS = 20  # other servers allow longer polls than ours
 
 # The federation face installs a resolver that can look up unknown remote handles (WebFinger).
 _remote_mention_resolver = None
@@ -110,8 +111,12 @@ def _check_media(author: Account, media: list[MediaAttachment], post: Post | Non
 def _check_poll(poll: PollSpec, enforce_limits: bool) -> None:
     limits = settings.CARAVAN
     options = [option.strip() for option in poll.options]
-    if not 2 <= len(options) <= limits["MAX_POLL_OPTIONS"]:
-        raise DomainError(f"A poll needs 2 to {limits['MAX_POLL_OPTIONS']} options.", field="poll")
+    # What arrives from other servers (or archives) is stored as it is, within reason.
+    most = limits["MAX_POLL_OPTIONS"]
+    if not enforce_limits:
+        most = max(most, REMOTE_MAX_POLL_OPTIONS)
+    if not 2 <= len(options) <= most:
+        raise DomainError(f"A poll needs 2 to {most} options.", field="poll")
     if any(not option for option in options):
         raise DomainError("Poll options cannot be empty.", field="poll")
     if len({o.casefold() for o in options}) != len(options):
@@ -525,7 +530,10 @@ def vote(account: Account, poll: Poll, choices: list[int], *, uri: str = "") -> 
         poll = Poll.objects.select_for_update().get(pk=poll.pk)
         if poll.expires_at and poll.expires_at <= timezone.now():
             raise DomainError("This poll has ended.")
-        if PollVote.objects.filter(poll=poll, account=account).exists():
+        earlier = set(PollVote.objects.filter(poll=poll, account=account).values_list("choice", flat=True))
+        # A remote voter's choices in a multiple-choice poll arrive one activity each: later ones add up.
+        adding = bool(earlier) and poll.multiple and not account.is_local and not earlier & set(choices)
+        if earlier and not adding:
             raise DomainError("You have already voted in this poll.")
         PollVote.objects.bulk_create([PollVote(poll=poll, account=account, choice=c, uri=uri) for c in choices])
         options = poll.options
@@ -533,7 +541,7 @@ def vote(account: Account, poll: Poll, choices: list[int], *, uri: str = "") -> 
             options[c]["votes_count"] = int(options[c].get("votes_count") or 0) + 1
         poll.options = options
         poll.votes_count += len(choices)
-        poll.voters_count += 1
+        poll.voters_count += 0 if adding else 1
         poll.save(update_fields=["options", "votes_count", "voters_count"])
         events.emit("poll.voted", poll=poll, account=account, choices=choices)
     return poll
