@@ -410,3 +410,37 @@ def test_local_move_sends_move_and_profile_update_to_followers(client, alice, bo
     assert sent["Move"]["object"] == alice.uri and sent["Move"]["target"] == target.uri
     assert sent["Update"]["object"]["movedTo"] == target.uri
     assert Delivery.objects.get(activity__type="Move").inbox_url == bob.account.shared_inbox_url
+
+
+def test_long_remote_polls_and_multiple_choice_votes_from_remote_voters(client, alice, bob):
+    from caravan.posts.services import PollSpec, create_post
+
+    followed_by(alice, bob)
+    question = note(
+        bob,
+        70,
+        type="Question",
+        endTime="2099-01-01T00:00:00Z",
+        anyOf=[{"type": "Note", "name": f"option {i}", "replies": {"totalItems": i}} for i in range(6)],
+    )
+    bob.post(client, create(bob, question))
+    stored = Post.objects.get(uri=question["id"])
+    assert [o["title"] for o in stored.poll.options] == [
+        f"option {i}" for i in range(6)
+    ] and stored.poll.multiple
+
+    local = create_post(
+        alice, "pick any", poll=PollSpec(options=["a", "b", "c"], expires_in=3600, multiple=True)
+    )
+    for n, name in enumerate(["a", "c"]):
+        vote = {
+            "id": f"{bob.uri}#votes/m{n}",
+            "type": "Note",
+            "name": name,
+            "attributedTo": bob.uri,
+            "inReplyTo": local.uri,
+            "to": alice.uri,
+        }
+        bob.post(client, {"id": f"{vote['id']}/activity", "type": "Create", "actor": bob.uri, "object": vote})
+    local.poll.refresh_from_db()
+    assert [o["votes_count"] for o in local.poll.options] == [1, 0, 1] and local.poll.voters_count == 1

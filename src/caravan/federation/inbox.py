@@ -263,9 +263,9 @@ def _poll_spec(obj: dict) -> posts.PollSpec | None:
         return None
     expires_at = _parse_time(obj.get("endTime")) or _parse_time(obj.get("closed"))
     return posts.PollSpec(
-        options=titles[:4],
+        options=titles[: posts.REMOTE_MAX_POLL_OPTIONS],
         multiple=multiple,
-        votes=votes[:4],
+        votes=votes[: posts.REMOTE_MAX_POLL_OPTIONS],
         expires_at=expires_at or datetime(2100, 1, 1, tzinfo=UTC),
     )
 
