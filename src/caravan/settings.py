@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "caravan.notifications",
     "caravan.search",
     "caravan.moving",
+    "caravan.moderation",
     "caravan.federation",
     "caravan.api",
     "caravan.web",

@@ -224,7 +224,7 @@ def test_like_announce_and_their_undo(client, alice, bob):
 
 
 def test_block_and_flag(client, alice, bob):
-    from caravan.federation.models import RemoteReport
+    from caravan.moderation.models import Report
     from caravan.posts.services import create_post
 
     followed_by(alice, bob)
@@ -242,8 +242,10 @@ def test_block_and_flag(client, alice, bob):
             "object": [alice.uri, post.uri],
         },
     )
-    report = RemoteReport.objects.get()
+    report = Report.objects.get()
     assert report.target_account == alice and report.post_ids == [post.id] and report.comment == "spam"
+    bob.post(client, {"id": f"{bob.uri}#flags/1", "type": "Flag", "actor": bob.uri, "object": [alice.uri]})
+    assert Report.objects.count() == 1  # a redelivered Flag is one report
 
 
 def test_update_person_refreshes_the_profile(client, bob):

@@ -534,7 +534,7 @@ def report(r, target: Account) -> dict:
         "action_taken_at": None,
         "category": r.category,
         "comment": r.comment,
-        "forwarded": r.forward,
+        "forwarded": r.forward and not target.is_local,
         "created_at": iso(r.created_at),
         "status_ids": [str(i) for i in r.post_ids] or None,
         "rule_ids": [str(i) for i in r.rule_ids] or None,

@@ -60,24 +60,6 @@ class FilterStatus(models.Model):
         return f"Post {self.post_id} in filter {self.filter_id}"
 
 
-class Report(models.Model):
-    """A user's report about an account (and some of its posts), kept for the moderators."""
-
-    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
-    target_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
-    post_ids = models.JSONField(default=list)
-    rule_ids = models.JSONField(default=list)
-    category = models.CharField(max_length=20, default="other")  # spam | legal | violation | other
-    comment = models.TextField(blank=True, default="")
-    forward = models.BooleanField(default=False)
-    action_taken = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"Report {self.id} about {self.target_account_id}"
-
-
 class ConversationState(models.Model):
     """A viewer's read mark on a direct conversation (a thread of direct posts), or that they removed it."""
 

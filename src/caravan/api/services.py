@@ -1,4 +1,4 @@
-"""Changes to what only the client API keeps (v2 filters, reports, conversation read marks, Idempotency-Keys).
+"""Changes to what only the client API keeps (v2 filters, conversation read marks, Idempotency-Keys).
 
 Every change to shared domain state still goes through the domain services; these touch api.models only.
 """
@@ -10,14 +10,13 @@ from django.utils import timezone
 
 from caravan.accounts.models import Account
 from caravan.api.http import parse_id
-from caravan.api.models import ConversationState, Filter, FilterKeyword, FilterStatus, IdempotentPost, Report
+from caravan.api.models import ConversationState, Filter, FilterKeyword, FilterStatus, IdempotentPost
 from caravan.errors import DomainError
 from caravan.posts.models import Post
 from caravan.posts.visibility import can_read
 
 FILTER_CONTEXTS = {"home", "notifications", "public", "thread", "account"}
 FILTER_ACTIONS = {"warn", "hide", "blur"}
-REPORT_CATEGORIES = {"spam", "legal", "violation", "other"}
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
 
 
@@ -130,36 +129,6 @@ def add_filter_status(f: Filter, post: Post, viewer: Account) -> FilterStatus:
             return FilterStatus.objects.create(filter=f, post=post)
     except IntegrityError:
         raise DomainError("That status is already in this filter.", field="status_id") from None
-
-
-def create_report(
-    account: Account,
-    target: Account,
-    *,
-    post_ids: list[int],
-    rule_ids: list[int],
-    comment: str,
-    category: str,
-    forward: bool,
-) -> Report:
-    if target.id == account.id:
-        raise DomainError("You cannot report yourself.", field="account_id")
-    if category not in REPORT_CATEGORIES:
-        raise DomainError("category must be spam, legal, violation or other.", field="category")
-    if len(comment) > 1000:
-        raise DomainError("Comments are at most 1000 characters.", field="comment")
-    readable = [p.id for p in Post.objects.filter(pk__in=post_ids, account=target) if can_read(p, account)]
-    if len(readable) != len(set(post_ids)):
-        raise DomainError("Record not found", field="status_ids", status=404)
-    return Report.objects.create(
-        account=account,
-        target_account=target,
-        post_ids=readable,
-        rule_ids=rule_ids,
-        comment=comment,
-        category=category,
-        forward=forward,
-    )
 
 
 def mark_conversation(

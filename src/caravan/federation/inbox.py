@@ -614,7 +614,7 @@ def handle_block(activity: dict, signer: Account) -> str:
 
 
 def handle_flag(activity: dict, signer: Account) -> str:
-    from caravan.federation import reports
+    from caravan.moderation.services import create_report
 
     objects = [_id(item) for item in _list(activity.get("object"))]
     target = next((a for a in (_local_account(uri) for uri in objects) if a is not None), None)
@@ -626,7 +626,7 @@ def handle_flag(activity: dict, signer: Account) -> str:
         return "ignored"
     post_ids = [p.id for p in Post.objects.filter(uri__in=objects, account=target)]
     content = activity.get("content")
-    reports.create_report(
+    create_report(
         signer,
         target,
         post_ids=post_ids,

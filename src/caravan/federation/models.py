@@ -95,22 +95,6 @@ class InstanceActor(models.Model):
         return "instance actor"
 
 
-class RemoteReport(models.Model):
-    """A report (Flag) sent by another server about a local account. Kept here until a moderation app owns
-    reports; `create_report` in federation/reports.py is the one way in."""
-
-    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
-    uri = models.CharField(max_length=2000, blank=True, default="")
-    reporter = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
-    target_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
-    post_ids = models.JSONField(default=list)
-    comment = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"report {self.id} on {self.target_account_id}"
-
-
 class InboxItem(models.Model):
     """A verified incoming activity waiting to be processed. The inbox answers 202 once this row is committed,
     so nothing accepted is lost; the `process_inbox` task applies and deletes rows in arrival order."""

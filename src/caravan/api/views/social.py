@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest
 
 from caravan.accounts.models import Account
 from caravan.api import entities
-from caravan.api import services as api_services
+from caravan.moderation import services as moderation
 from caravan.api.http import account_or_404, api, paginated, params
 from caravan.errors import DomainError
 from caravan.pagination import Page, paginate
@@ -117,7 +117,7 @@ def report(request: HttpRequest):
         rule_ids = [int(i) for i in p.list("rule_ids")]
     except (TypeError, ValueError):
         raise DomainError("status_ids and rule_ids must be ids", field="status_ids") from None
-    created = api_services.create_report(
+    created = moderation.create_report(
         request.viewer,
         target,
         post_ids=post_ids,

@@ -1,0 +1,59 @@
+"""Filing reports: one function for a local user's report (web or API) and a remote server's Flag alike."""
+
+from caravan.accounts.models import Account
+from caravan.errors import DomainError
+from caravan.instance.models import Rule
+from caravan.moderation.models import Report, ReportCategory
+from caravan.posts.models import Post
+from caravan.posts.visibility import can_read
+
+MAX_COMMENT = 1000
+MAX_REMOTE_COMMENT = 5000
+MAX_POSTS = 100
+
+
+def create_report(
+    reporter: Account,
+    target: Account,
+    *,
+    post_ids: list[int] = (),
+    rule_ids: list[int] = (),
+    comment: str = "",
+    category: str = ReportCategory.OTHER,
+    forward: bool = False,
+    uri: str = "",
+) -> Report:
+    """Report `target`. A local reporter may only cite posts of the target they can read; a remote server's
+    report (with its Flag `uri`) is stored once however often it is delivered."""
+    if uri:
+        existing = Report.objects.filter(uri=uri).first()
+        if existing is not None:
+            return existing
+    if target.id == reporter.id:
+        raise DomainError("You cannot report yourself.", field="account_id")
+    if category not in ReportCategory.values:
+        raise DomainError("category must be spam, legal, violation or other.", field="category")
+    comment = comment or ""
+    if reporter.is_local:
+        if len(comment) > MAX_COMMENT:
+            raise DomainError(f"Comments are at most {MAX_COMMENT} characters.", field="comment")
+    else:
+        comment = comment[:MAX_REMOTE_COMMENT]
+    wanted = list(dict.fromkeys(post_ids))[:MAX_POSTS]
+    posts = Post.objects.filter(pk__in=wanted, account=target).select_related("account", "reblog_of")
+    cited = [p.id for p in posts if not reporter.is_local or can_read(p, reporter)]
+    if reporter.is_local and len(cited) != len(wanted):
+        raise DomainError("Record not found", field="status_ids", status=404)
+    known_rules = set(Rule.objects.filter(pk__in=list(rule_ids)).values_list("id", flat=True))
+    if reporter.is_local and len(known_rules) != len(set(rule_ids)):
+        raise DomainError("That rule does not exist on this server.", field="rule_ids")
+    return Report.objects.create(
+        reporter=reporter,
+        target_account=target,
+        post_ids=cited,
+        rule_ids=sorted(known_rules),
+        comment=comment,
+        category=category,
+        forward=forward,
+        uri=uri,
+    )
