@@ -12,6 +12,8 @@ class ApiConfig(AppConfig):
         from caravan import events
         from caravan.api import http, status_cache, streaming
 
-        streaming.connect_events()
+        # The status cache forgets a changed post before streaming publishes it (on_commit runs in this order),
+        # so a connection never renders a stale cached copy.
         status_cache.connect_events()
+        streaming.connect_events()
         events.listen("account.updated", lambda **_: http.forget_all_users())

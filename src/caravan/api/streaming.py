@@ -5,6 +5,10 @@ Domain events (a post entering home feeds, a notification, a public post, a dele
 messages after their transaction commits. On one box they go through an in-process hub that any thread may
 publish to (the embedded worker fans out in a thread of the server process); with CARAVAN_REDIS_URL set they
 go through the Channels layer, so every web process sees every message.
+
+Publishers send references (a post or notification id), never rendered entities: each connection renders
+what it receives, as its own account sees it (docs/decisions/0010). With the in-process hub nothing at all
+is published, and nothing loaded, for a stream nobody in this process listens to.
 """
 
 import asyncio
@@ -28,7 +32,13 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
 QUEUE_LIMIT = 500
 
-Message = tuple[list[str], str, str]  # (stream as Mastodon names it, event, payload)
+# What a connection renders for its own account: ("status", post id, filter context), ("notification", id, "")
+# or ("conversation", post id, ""). Lists, not tuples: that is what comes back through the Redis layer.
+Ref = list
+# (stream as Mastodon names it, event, payload or what to render)
+Message = tuple[list[str], str, "str | Ref"]
+Frame = tuple[list[str], str, str]  # a message ready to send
+BATCH_LIMIT = 100  # messages rendered together, in one thread hop
 
 
 class Subscriber:
@@ -51,35 +61,56 @@ class Subscriber:
         return await self.queue.get()
 
 
+def _kind(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
 class LocalHub:
+    """Streams within this process. It knows every listener, so publishers can skip what nobody reads."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
+        self._kinds: dict[str, int] = defaultdict(int)  # "hashtag", "list"... -> keys with listeners
 
     async def add(self, subscriber: Subscriber, key: str) -> None:
         with self._lock:
+            if key not in self._subscribers:
+                self._kinds[_kind(key)] += 1
             self._subscribers[key].add(subscriber)
             subscriber.keys.add(key)
 
     async def remove(self, subscriber: Subscriber, key: str) -> None:
         with self._lock:
-            self._subscribers[key].discard(subscriber)
+            listeners = self._subscribers.get(key)
+            if listeners is None:
+                return
+            listeners.discard(subscriber)
             subscriber.keys.discard(key)
-            if not self._subscribers[key]:
+            if not listeners:
                 del self._subscribers[key]
+                self._kinds[_kind(key)] -= 1
 
     async def close(self, subscriber: Subscriber) -> None:
         for key in list(subscriber.keys):
             await self.remove(subscriber, key)
 
     def listening(self, key: str) -> bool:
-        return bool(self._subscribers.get(key))
+        return key in self._subscribers
+
+    def listening_to_any(self, kind: str) -> bool:
+        """Whether any key starting with `kind:` ("hashtag", "list", "direct") has a listener."""
+        return self._kinds.get(kind, 0) > 0
 
     def publish(self, key: str, message: Message) -> None:
         with self._lock:
             targets = list(self._subscribers.get(key, ()))
         for subscriber in targets:
             subscriber.deliver(message)
+
+    def publish_many(self, keys: list[str], event: str, payload: "str | Ref") -> None:
+        for key in keys:
+            self.publish(key, (stream_for(key), event, payload))
 
     async def pump(self, subscriber: Subscriber) -> None:
         """Nothing to do: publishers fill the queue directly."""
@@ -113,13 +144,24 @@ class LayerHub:
             await self.remove(subscriber, key)
 
     def listening(self, key: str) -> bool:
+        return True  # other processes may listen: publish, but only references (cheap)
+
+    def listening_to_any(self, kind: str) -> bool:
         return True
 
     def publish(self, key: str, message: Message) -> None:
-        stream, event, payload = message
-        async_to_sync(self.layer.group_send)(
-            _group(key), {"type": "stream.message", "stream": stream, "event": event, "payload": payload}
-        )
+        self.publish_many_messages([(key, message)])
+
+    def publish_many(self, keys: list[str], event: str, payload: "str | Ref") -> None:
+        self.publish_many_messages([(key, (stream_for(key), event, payload)) for key in keys])
+
+    def publish_many_messages(self, messages: list[tuple[str, Message]]) -> None:
+        async def send_all() -> None:
+            for key, (stream, event, payload) in messages:
+                body = {"type": "stream.message", "stream": stream, "event": event, "payload": payload}
+                await self.layer.group_send(_group(key), body)
+
+        async_to_sync(send_all)()
 
     async def pump(self, subscriber: Subscriber) -> None:
         while True:
@@ -160,10 +202,16 @@ def stream_for(key: str) -> list[str]:
 
 def _publish(key: str, event: str, payload: Any) -> None:
     text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+    _publish_many([key], event, text)
+
+
+def _publish_many(keys: list[str], event: str, payload: "str | Ref") -> None:
+    if not keys:
+        return
     try:
-        hub().publish(key, (stream_for(key), event, text))
+        hub().publish_many(keys, event, payload)
     except Exception:  # a stream is best-effort; it must never break the change that caused it
-        logger.exception("could not publish to stream %s", key)
+        logger.exception("could not publish to streams %s", keys[:5])
 
 
 def publish_filters_changed(account_id: int) -> None:
@@ -171,49 +219,23 @@ def publish_filters_changed(account_id: int) -> None:
 
 
 def _on_feed_inserted(owner_ids: list[int], post, **_: Any) -> None:
-    # The in-process hub knows who is connected, so only those readers get a rendered copy. The Redis layer
-    # cannot tell, so there every owner's copy is rendered: fine for small servers, to revisit at scale.
     local = hub()
-    wanted = [owner for owner in owner_ids if local.listening(f"user:{owner}")]
-    if wanted:
-        transaction.on_commit(lambda: _push_to_feeds(post.id, wanted))
-
-
-def _push_to_feeds(post_id: int, owner_ids: list[int]) -> None:
-    from caravan.accounts.models import Account
-    from caravan.api import entities
-    from caravan.posts.selectors import load_posts
-
-    posts = load_posts([post_id])
-    if not posts:
-        return
-    for viewer in Account.objects.filter(pk__in=owner_ids):
-        data = entities.StatusRenderer(viewer, posts, "home").render_all(posts)
-        if data:
-            _publish(f"user:{viewer.id}", "update", data[0])
+    keys = [key for key in (f"user:{owner}" for owner in owner_ids) if local.listening(key)]
+    if keys:
+        ref = ["status", post.id, "home"]
+        transaction.on_commit(lambda: _publish_many(keys, "update", ref))
 
 
 def _on_notification(notification, **_: Any) -> None:
-    recipient_id = notification.recipient_id
     local = hub()
-    if not (local.listening(f"user:{recipient_id}") or local.listening(f"user:notification:{recipient_id}")):
-        return
-
-    def push() -> None:
-        from caravan.accounts.models import Account
-        from caravan.api import entities
-        from caravan.notifications.models import Notification
-
-        row = Notification.objects.select_related("from_account").filter(pk=notification.pk).first()
-        viewer = Account.objects.filter(pk=recipient_id).first()
-        if row is None or viewer is None:
-            return
-        rendered = entities.notifications([row], viewer)
-        if rendered:
-            _publish(f"user:{recipient_id}", "notification", rendered[0])
-            _publish(f"user:notification:{recipient_id}", "notification", rendered[0])
-
-    transaction.on_commit(push)
+    keys = [
+        key
+        for key in (f"user:{notification.recipient_id}", f"user:notification:{notification.recipient_id}")
+        if local.listening(key)
+    ]
+    if keys:
+        ref = ["notification", notification.pk, ""]
+        transaction.on_commit(lambda: _publish_many(keys, "notification", ref))
 
 
 def _public_keys(post) -> list[str]:
@@ -224,84 +246,160 @@ def _public_keys(post) -> list[str]:
     return keys
 
 
+def _is_public_original(post) -> bool:
+    from caravan.posts.models import Visibility
+
+    return post.visibility == Visibility.PUBLIC and post.reblog_of_id is None
+
+
 def _on_post_created(post, **_: Any) -> None:
+    # On the posting and inbox paths: only in-memory checks here, nothing loaded, unless someone listens.
+    from caravan.posts.models import Visibility
+
     if post.imported:
         return
-    transaction.on_commit(lambda: _push_new_post(post.id))
+    local = hub()
+    public = _is_public_original(post)
+    keys = [key for key in _public_keys(post) if local.listening(key)] if public else []
+    tags = public and local.listening_to_any("hashtag")
+    lists = local.listening_to_any("list")
+    direct = post.visibility == Visibility.DIRECT and local.listening_to_any("direct")
+    if keys or tags or lists or direct:
+        post_id, author_id, is_local = post.id, post.account_id, post.local
+        transaction.on_commit(lambda: _push_new_post(post_id, author_id, is_local, keys, tags, lists, direct))
 
 
-def _push_new_post(post_id: int) -> None:
-    from caravan.api import entities
-    from caravan.posts.models import Visibility
-    from caravan.posts.selectors import load_posts
-    from caravan.posts.visibility import can_read
+def _push_new_post(
+    post_id: int, author_id: int, is_local: bool, keys: list[str], tags: bool, lists: bool, direct: bool
+) -> None:
+    """Publish references to a new post: ids come from small indexed queries; nothing is rendered here."""
+    from caravan.posts.models import Mention, PostTag
     from caravan.timelines.models import ListMember
 
-    posts = load_posts([post_id])
-    if not posts:
-        return
-    post = posts[0]
     local = hub()
-    if post.visibility == Visibility.PUBLIC and post.reblog_of_id is None:
-        data = entities.status(post, None)
-        for key in _public_keys(post):
-            _publish(key, "update", data)
-        for post_tag in post.post_tags.all():
-            _publish(f"hashtag:all:{post_tag.tag.name}", "update", data)
-            if post.local:
-                _publish(f"hashtag:local:{post_tag.tag.name}", "update", data)
-    for member in ListMember.objects.filter(account_id=post.account_id).select_related("list__owner"):
-        key = f"list:{member.list_id}"
-        if local.listening(key) and can_read(post, member.list.owner):
-            rendered = entities.StatusRenderer(member.list.owner, posts, "home").render_all(posts)
-            if rendered:
-                _publish(key, "update", rendered[0])
-    if post.visibility == Visibility.DIRECT:
-        participants = {post.account_id, *(m.account_id for m in post.mentions.all())}
-        for account_id in participants:
-            if local.listening(f"direct:{account_id}"):
-                _push_conversation(post, account_id)
-
-
-def _push_conversation(post, account_id: int) -> None:
-    from caravan.accounts.models import Account
-    from caravan.api import entities
-
-    viewer = Account.objects.filter(pk=account_id, domain="").first()
-    if viewer is None:
-        return
-    others = [post.account] + [m.account for m in post.mentions.all()]
-    accounts = {a.id: a for a in others if a.id != account_id}
-    _publish(
-        f"direct:{account_id}",
-        "conversation",
-        {
-            "id": str(post.thread_root_id or post.id),
-            "unread": post.account_id != account_id,
-            "accounts": [entities.account(a) for a in accounts.values()],
-            "last_status": entities.status(post, viewer),
-        },
-    )
+    public, listed = ["status", post_id, "public"], ["status", post_id, "list"]
+    _publish_many(keys, "update", public)
+    if tags:
+        tag_keys = []
+        for name in PostTag.objects.filter(post_id=post_id).values_list("tag__name", flat=True):
+            tag_keys.append(f"hashtag:all:{name}")
+            if is_local:
+                tag_keys.append(f"hashtag:local:{name}")
+        _publish_many([key for key in tag_keys if local.listening(key)], "update", public)
+    if lists:
+        list_keys = [
+            f"list:{list_id}"
+            for list_id in ListMember.objects.filter(account_id=author_id).values_list("list_id", flat=True)
+        ]
+        _publish_many([key for key in list_keys if local.listening(key)], "update", listed)
+    if direct:
+        mentioned = Mention.objects.filter(post_id=post_id).values_list("account_id", flat=True)
+        participants = {author_id, *mentioned}
+        direct_keys = [f"direct:{account_id}" for account_id in participants]
+        _publish_many(
+            [key for key in direct_keys if local.listening(key)],
+            "conversation",
+            ["conversation", post_id, ""],
+        )
 
 
 def _on_post_updated(post, **_: Any) -> None:
-    def push() -> None:
-        from caravan.api import entities
-        from caravan.posts.models import Visibility
-        from caravan.posts.selectors import load_posts
-
-        posts = load_posts([post.id])
-        if posts and posts[0].visibility == Visibility.PUBLIC:
-            data = entities.status(posts[0], None)
-            for key in _public_keys(posts[0]):
-                _publish(key, "status.update", data)
-
-    transaction.on_commit(push)
+    if not _is_public_original(post):
+        return
+    local = hub()
+    keys = [key for key in _public_keys(post) if local.listening(key)]
+    if keys:
+        ref = ["status", post.id, "public"]
+        transaction.on_commit(lambda: _publish_many(keys, "status.update", ref))
 
 
 def _on_post_deleted(post, **_: Any) -> None:
-    post_id = str(post.id)
-    transaction.on_commit(lambda: _publish("*", "delete", post_id))
+    if hub().listening("*"):
+        post_id = str(post.id)
+        transaction.on_commit(lambda: _publish("*", "delete", post_id))
+
+
+# --- rendering, per connection ---
+
+
+def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
+    """The frames a connection sends for these messages, rendered as its own account sees them.
+
+    A message whose object is gone, or that this account may not read, is dropped. Runs in a thread (it
+    queries); a batch shares one viewer lookup, and a post referenced twice (two streams) is rendered once.
+    """
+    if all(isinstance(payload, str) for _, _, payload in messages):
+        return list(messages)
+    from caravan.accounts.models import Account
+    from caravan.timelines.selectors import hidden_for
+
+    close_old_connections()
+    viewer = Account.objects.filter(pk=account_id).first()
+    hidden = hidden_for(viewer) if viewer is not None else (set(), set())
+    rendered: dict[tuple, str | None] = {}
+    frames: list[Frame] = []
+    for stream, event, payload in messages:
+        if isinstance(payload, str):
+            frames.append((stream, event, payload))
+            continue
+        if viewer is None:
+            continue
+        ref = tuple(payload)
+        if ref not in rendered:
+            try:
+                rendered[ref] = _render(viewer, hidden, *ref)
+            except Exception:  # one broken object must not end the connection
+                logger.exception("could not render %s for a stream", ref)
+                rendered[ref] = None
+        if rendered[ref] is not None:
+            frames.append((stream, event, rendered[ref]))
+    return frames
+
+
+def _render(viewer, hidden: tuple[set[int], set[str]], kind: str, object_id: int, context: str) -> str | None:
+    from caravan.api import entities, status_cache
+    from caravan.notifications.models import Notification
+    from caravan.posts.selectors import load_posts
+    from caravan.posts.visibility import can_read
+
+    if kind == "status":
+        if context == "list":
+            posts = load_posts([object_id])
+            if not posts or not can_read(posts[0], viewer):
+                return None
+        page = status_cache.render_page([object_id], viewer, "home" if context == "list" else context, hidden)
+        return orjson.dumps(page[0]).decode() if page else None
+    if kind == "notification":
+        rows = Notification.objects.select_related("from_account").filter(pk=object_id, recipient=viewer)
+        row = rows.first()
+        items = entities.notifications([row], viewer) if row is not None else []
+        return orjson.dumps(items[0]).decode() if items else None
+    if kind == "conversation":
+        posts = load_posts([object_id])
+        if not posts or not can_read(posts[0], viewer):
+            return None
+        post = posts[0]
+        others = [post.account] + [m.account for m in post.mentions.all()]
+        accounts = {a.id: a for a in others if a.id != viewer.id}
+        return orjson.dumps(
+            {
+                "id": str(post.thread_root_id or post.id),
+                "unread": post.account_id != viewer.id,
+                "accounts": [entities.account(a) for a in accounts.values()],
+                "last_status": entities.status(post, viewer),
+            }
+        ).decode()
+    return None
+
+
+async def next_frames(subscriber: Subscriber, account_id: int) -> list[Frame]:
+    """Wait for the next message, take whatever else is already queued, and render them together."""
+    messages = [await subscriber.get()]
+    while len(messages) < BATCH_LIMIT and not subscriber.queue.empty():
+        messages.append(subscriber.queue.get_nowait())
+    if all(isinstance(payload, str) for _, _, payload in messages):
+        return messages  # type: ignore[return-value]
+    return await sync_to_async(render_messages)(account_id, messages)
 
 
 def connect_events() -> None:
@@ -400,11 +498,12 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
             yield b":)\n\n"
             while True:
                 try:
-                    _stream, event, payload = await asyncio.wait_for(subscriber.get(), HEARTBEAT_SECONDS)
+                    frames = await asyncio.wait_for(next_frames(subscriber, account_id), HEARTBEAT_SECONDS)
                 except TimeoutError:
                     yield b":thump\n\n"
                     continue
-                yield f"event: {event}\ndata: {payload}\n\n".encode()
+                for _stream, event, payload in frames:
+                    yield f"event: {event}\ndata: {payload}\n\n".encode()
         finally:
             pump.cancel()
             await local.close(subscriber)
@@ -452,11 +551,11 @@ def _make_consumer():
 
         async def _forward(self) -> None:
             while True:
-                stream, event, payload = await self.subscriber.get()
-                frame = {"stream": stream, "event": event}
-                if payload or event != "filters_changed":
-                    frame["payload"] = payload
-                await self.send(text_data=orjson.dumps(frame).decode())
+                for stream, event, payload in await next_frames(self.subscriber, self.account_id):
+                    frame = {"stream": stream, "event": event}
+                    if payload or event != "filters_changed":
+                        frame["payload"] = payload
+                    await self.send(text_data=orjson.dumps(frame).decode())
 
         async def _subscribe(self, stream: str, message: dict) -> None:
             query = {k: str(v) for k, v in message.items() if isinstance(v, str | int)}
