@@ -121,10 +121,23 @@ def register_user(
             if invite is not None:
                 Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
             index_account(account)
+            if not user.approved:
+                _tell_staff_about_sign_up(account)
             events.emit("account.created", account=account)
     except IntegrityError:
         raise DomainError("That username is taken.", field="username", code="ERR_TAKEN") from None
     return user
+
+
+def _tell_staff_about_sign_up(account: Account) -> None:
+    from caravan.notifications.services import notify
+
+    for staff in Account.objects.filter(user__is_staff=True, user__is_active=True):
+        notify(staff, "admin.sign_up", account)
+
+
+def pending_registrations() -> list[User]:
+    return list(User.objects.filter(approved=False).select_related("account").order_by("date_joined"))
 
 
 def _usable_invite(code: str) -> Invite:
@@ -164,6 +177,9 @@ def approve_user(user: User) -> User:
 
 
 def reject_user(user: User) -> None:
+    """Turn down a registration awaiting approval: the user and their (empty) account are removed."""
+    if user.approved:
+        raise DomainError("Only registrations awaiting approval can be rejected.")
     with transaction.atomic():
         account = user.account
         user.delete()

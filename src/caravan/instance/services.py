@@ -11,18 +11,72 @@ def get_instance_settings() -> InstanceSettings:
 
 
 def set_registration_mode(mode: str) -> InstanceSettings:
-    if mode not in RegistrationMode.values:
-        raise ValueError(f"Unknown registration mode {mode!r}; choose one of {', '.join(RegistrationMode.values)}")
-    instance = get_instance_settings()
-    instance.registration_mode = mode
-    instance.save(update_fields=["registration_mode", "updated_at"])
-    return instance
+    return update_instance_settings(registration_mode=mode)
 
 
 def add_rule(text: str, hint: str = "") -> Rule:
+    from caravan.errors import DomainError
+
+    text = text.strip()
+    if not text or len(text) > 500:
+        raise DomainError("A rule must be 1 to 500 characters.", field="text")
     position = Rule.objects.count()
     return Rule.objects.create(text=text, hint=hint, position=position)
 
 
 def limits() -> dict:
     return settings.CARAVAN
+
+
+def update_instance_settings(
+    *,
+    title: str | None = None,
+    short_description: str | None = None,
+    description: str | None = None,
+    contact_email: str | None = None,
+    registration_mode: str | None = None,
+) -> InstanceSettings:
+    """An admin changing the server's name, description, contact or registration mode."""
+    from caravan.errors import DomainError
+
+    instance = get_instance_settings()
+    if title is not None:
+        title = title.strip()
+        if not title or len(title) > 200:
+            raise DomainError("The server's name must be 1 to 200 characters.", field="title")
+        instance.title = title
+    if short_description is not None:
+        if len(short_description) > 500:
+            raise DomainError("The short description is at most 500 characters.", field="short_description")
+        instance.short_description = short_description.strip()
+    if description is not None:
+        instance.description = description.strip()
+    if contact_email is not None:
+        instance.contact_email = contact_email.strip()
+    if registration_mode is not None:
+        if registration_mode not in RegistrationMode.values:
+            raise DomainError("Unknown registration mode.", field="registration_mode")
+        instance.registration_mode = registration_mode
+    instance.save()
+    return instance
+
+
+def remove_rule(rule_id: int) -> None:
+    Rule.objects.filter(pk=rule_id).delete()
+
+
+def create_invite(created_by, *, max_uses: int | None = None, expires_in_days: int | None = None):
+    """An invite link for invite-only registration."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from caravan.errors import DomainError
+    from caravan.instance.models import Invite
+
+    if max_uses is not None and max_uses < 1:
+        raise DomainError("An invite must allow at least one use.", field="max_uses")
+    if expires_in_days is not None and expires_in_days < 1:
+        raise DomainError("An invite must last at least a day.", field="expires_in_days")
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    return Invite.objects.create(created_by=created_by, max_uses=max_uses, expires_at=expires_at)

@@ -12,6 +12,40 @@ import polib
 CATALOG = Path(__file__).resolve().parent / "ar" / "LC_MESSAGES"
 
 ARABIC = {
+    "Also use the archive's name, bio, avatar and header": 'استخدم أيضًا الاسم والتعريف والصورة الرمزية وصورة الغلاف من الأرشيف',
+    "The server's name must be 1 to 200 characters.": 'يجب أن يتكون اسم الخادم من 1 إلى 200 حرف.',
+    'The short description is at most 500 characters.': 'لا يزيد الوصف المختصر عن 500 حرف.',
+    'Unknown registration mode.': 'طريقة تسجيل غير معروفة.',
+    'A rule must be 1 to 500 characters.': 'يجب أن تتكون القاعدة من 1 إلى 500 حرف.',
+    'An invite must allow at least one use.': 'يجب أن تسمح الدعوة باستخدام واحد على الأقل.',
+    'An invite must last at least a day.': 'يجب أن تبقى الدعوة صالحة يومًا واحدًا على الأقل.',
+    'Enter a whole number.': 'أدخل عددًا صحيحًا.',
+    'Only registrations awaiting approval can be rejected.': 'لا يمكن رفض إلا التسجيلات التي تنتظر الموافقة.',
+    'Administration': 'الإدارة',
+    'Sign-ups awaiting approval': 'تسجيلات تنتظر الموافقة',
+    'Approve': 'موافقة',
+    'Nobody is waiting.': 'لا أحد ينتظر.',
+    'Server settings': 'إعدادات الخادم',
+    'Server name': 'اسم الخادم',
+    'Short description': 'وصف مختصر',
+    'Description': 'الوصف',
+    'Contact email': 'بريد التواصل',
+    'Who can sign up': 'من يمكنه التسجيل',
+    'New rule': 'قاعدة جديدة',
+    'Explanation (optional)': 'شرح (اختياري)',
+    'Add rule': 'أضف القاعدة',
+    'Invites': 'الدعوات',
+    'used %(uses)s times': 'استُخدمت %(uses)s مرة',
+    'expires': 'تنتهي',
+    'No invites yet.': 'لا توجد دعوات بعد.',
+    'How many people can use it (empty: no limit)': 'كم شخصًا يمكنه استخدامها (فارغ: بلا حد)',
+    'Valid for how many days (empty: forever)': 'صالحة لكم يومًا (فارغ: دائمًا)',
+    'Make an invite': 'أنشئ دعوة',
+    'Anyone can sign up': 'يمكن لأي شخص التسجيل',
+    "Sign-ups need a moderator's approval": 'يحتاج التسجيل إلى موافقة مشرف',
+    'Only people with an invite': 'فقط من لديه دعوة',
+    'Nobody (registration closed)': 'لا أحد (التسجيل مغلق)',
+    'The server settings have been saved.': 'حُفظت إعدادات الخادم.',
     "A boost cannot be edited.": "لا يمكن تعديل إعادة النشر.",
     "A poll must last between 5 minutes and a month.": "يجب أن تستمر مدة الاستطلاع بين 5 دقائق وشهر.",
     "A post can have images or a poll, not both.": "يمكن أن يحتوي المنشور على صور أو استطلاع، لا على كليهما.",
@@ -407,6 +441,8 @@ def main() -> None:
             "n%100>=11 && n%100<=99 ? 4 : 5;",
         }
     )
+    for entry in po.obsolete_entries():  # strings no template uses any more
+        po.remove(entry)
     missing = []
     for entry in po:
         entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]

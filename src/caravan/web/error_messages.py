@@ -7,6 +7,14 @@ with numbers in them are matched by pattern there instead.
 from django.utils.translation import gettext_noop
 
 DOMAIN_MESSAGES = (
+    gettext_noop("The server's name must be 1 to 200 characters."),
+    gettext_noop("The short description is at most 500 characters."),
+    gettext_noop("Unknown registration mode."),
+    gettext_noop("A rule must be 1 to 500 characters."),
+    gettext_noop("An invite must allow at least one use."),
+    gettext_noop("An invite must last at least a day."),
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Only registrations awaiting approval can be rejected."),
     gettext_noop("A boost cannot be edited."),
     gettext_noop("A poll must last between 5 minutes and a month."),
     gettext_noop("A post can have images or a poll, not both."),

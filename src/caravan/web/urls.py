@@ -3,7 +3,7 @@
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import path, re_path
 
-from caravan.web.views import accounts, auth, me, posts, search, timelines
+from caravan.web.views import accounts, admin, auth, me, posts, search, timelines
 
 ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 
@@ -30,6 +30,8 @@ urlpatterns = [
     ),
     path("settings/profile", me.profile_settings, name="settings_profile"),
     path("settings/preferences", me.preferences, name="settings_preferences"),
+    path("admin", admin.dashboard, name="admin"),
+    path("admin/<str:action>", admin.act, name="admin_action"),
     path("compose", posts.compose, name="compose"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),
     path("accounts/<int:account_id>/<str:action>", accounts.act, name="account_action"),

@@ -21,7 +21,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("/home")
     instance = get_instance_settings()
-    form = SignUpForm(request.POST or None)
+    # An invite link (/auth/sign_up?invite=CODE) fills in the code.
+    form = SignUpForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")})
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -1,0 +1,98 @@
+"""The admin's pages: server name and registration mode, rules, sign-ups awaiting approval, invites."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from caravan.accounts.models import User
+from caravan.accounts.services import approve_user, pending_registrations, reject_user
+from caravan.errors import DomainError
+from caravan.instance.models import Invite, RegistrationMode, Rule
+from caravan.instance.services import (
+    add_rule,
+    create_invite,
+    get_instance_settings,
+    remove_rule,
+    update_instance_settings,
+)
+from caravan.web.shortcuts import describe, member_view
+
+MODE_LABELS = {
+    RegistrationMode.OPEN: gettext_lazy("Anyone can sign up"),
+    RegistrationMode.APPROVAL: gettext_lazy("Sign-ups need a moderator's approval"),
+    RegistrationMode.INVITE: gettext_lazy("Only people with an invite"),
+    RegistrationMode.CLOSED: gettext_lazy("Nobody (registration closed)"),
+}
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied
+
+
+def _optional_int(value: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError("Enter a whole number.") from None
+
+
+@member_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    return render(
+        request,
+        "caravan/admin/dashboard.html",
+        {
+            "settings_": get_instance_settings(),
+            "modes": list(MODE_LABELS.items()),
+            "rules": Rule.objects.all(),
+            "pending": pending_registrations(),
+            "invites": Invite.objects.filter(created_by=request.user).order_by("-created_at")[:50],
+            "base_url": request.build_absolute_uri("/auth/sign_up"),
+        },
+    )
+
+
+@require_POST
+@member_view
+def act(request: HttpRequest, action: str) -> HttpResponse:
+    _staff_only(request)
+    form = request.POST
+    try:
+        if action == "settings":
+            update_instance_settings(
+                title=form.get("title", ""),
+                short_description=form.get("short_description", ""),
+                description=form.get("description", ""),
+                contact_email=form.get("contact_email", ""),
+                registration_mode=form.get("registration_mode", ""),
+            )
+            messages.success(request, _("The server settings have been saved."))
+        elif action == "add_rule":
+            add_rule(form.get("text", ""), form.get("hint", ""))
+        elif action == "remove_rule":
+            remove_rule(get_object_or_404(Rule, pk=_optional_int(form.get("rule_id", "")) or 0).pk)
+        elif action in ("approve", "reject"):
+            user = get_object_or_404(User, pk=_optional_int(form.get("user_id", "")) or 0, approved=False)
+            (approve_user if action == "approve" else reject_user)(user)
+        elif action == "invite":
+            create_invite(
+                request.user,
+                max_uses=_optional_int(form.get("max_uses", "")),
+                expires_in_days=_optional_int(form.get("expires_in_days", "")),
+            )
+        else:
+            raise DomainError("Record not found", status=404)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, describe(error))
+    return redirect("/admin")
