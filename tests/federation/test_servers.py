@@ -84,6 +84,17 @@ def test_boost_favourite_and_poll_vote(fed):
     wait_until(lambda: a.call("get_post", uri=poll["uri"])["poll"] == [0, 1], what="vote on A")
 
 
+def test_search_resolves_remote_handles_and_links(fed):
+    a, _b, c = fed.servers
+    post = a.call("post", username="alice", text="find me by link")
+    hidden = a.call("post", username="alice", text="followers only", visibility="private")
+    # dave on C has never heard of alice: a handle and a link are looked up where they live.
+    assert c.call("search", username="dave", q=f"@{a.handle('alice')}")["accounts"] == [a.handle("alice")]
+    assert c.call("search", username="dave", q=post["uri"])["posts"] == [post["uri"]]
+    assert c.call("search", username="dave", q=hidden["uri"])["posts"] == []
+    assert c.call("search", username="dave", q=f"@nobody@{a.domain}")["accounts"] == []
+
+
 def test_edit_and_delete_reach_followers(fed):
     a, b, _c = fed.servers
     post = a.call("post", username="alice", text="first version")

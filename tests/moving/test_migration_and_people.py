@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from caravan import events
+from caravan import events, lookup
 from caravan.accounts.models import Account
 from caravan.accounts.services import upsert_remote_account
 from caravan.errors import DomainError
@@ -124,7 +124,7 @@ def test_webfinger_resolver_hook_confirms_unknown_handles(make_user, tmp_path):
         looked_up.append((username, domain))
         return remote(username, domain) if domain == "found.example" else None
 
-    moving.set_webfinger_resolver(webfinger)
+    lookup.install(webfinger)
     try:
         archive = XArchive()
         archive.add(
@@ -137,6 +137,6 @@ def test_webfinger_resolver_hook_confirms_unknown_handles(make_user, tmp_path):
         job = moving.start_import(me, "x_archive", archive.write_zip(tmp_path / "x.zip"), {}, enqueue=False)
         moving.run_import_job(job.pk)
     finally:
-        moving.set_webfinger_resolver(None)
+        lookup.install(None)
     assert sorted(looked_up) == [("a", "found.example"), ("b", "lost.example")]
     assert list(FollowCandidate.objects.values_list("found_handle", flat=True)) == ["a@found.example"]

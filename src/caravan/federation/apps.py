@@ -10,13 +10,12 @@ class FederationConfig(AppConfig):
 
     def ready(self) -> None:
         # Domain events become deliveries, recorded in the transaction of the change.
+        from caravan import lookup
         from caravan.federation import delivery
         from caravan.federation.actors import resolve_mention
-        from caravan.moving.services import set_account_resolver, set_webfinger_resolver
-        from caravan.posts.services import set_remote_mention_resolver
+        from caravan.federation.inbox import resolve_url
 
         delivery.connect()
-        # Unknown @user@domain handles (in posts, imports and moves) are looked up through WebFinger.
-        set_remote_mention_resolver(resolve_mention)
-        set_account_resolver(resolve_mention)
-        set_webfinger_resolver(resolve_mention)
+        # Unknown @user@domain handles (in posts, imports, moves, search) are looked up through WebFinger, and
+        # pasted links are fetched from their origin.
+        lookup.install(resolve_mention, resolve_url)

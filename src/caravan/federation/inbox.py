@@ -101,7 +101,7 @@ def _local_post(uri: str) -> Post | None:
     return Post.objects.select_related("account").filter(uri=uri).first()
 
 
-def _post_for(uri: str, signer: Account) -> Post | None:
+def _post_for(uri: str, signer: Account | None) -> Post | None:
     """A post we have, or a remote one fetched from its own origin (never trusting an embedded copy)."""
     post = _local_post(uri)
     if post is not None or not uri or is_local_uri(uri):
@@ -119,6 +119,23 @@ def _post_for(uri: str, signer: Account) -> Post | None:
     return _store_note(document, author, relevant_only=False)
 
 
+def resolve_url(url: str) -> Account | Post | None:
+    """What a pasted link names (search with resolve=true): a remote actor or post, fetched from its origin."""
+    if not url.startswith(("http://", "https://")) or is_local_uri(url):
+        return None
+    try:
+        document = actors.fetch_json(url)
+    except FetchError as error:
+        logger.info("could not resolve %s: %s", url, error)
+        return None
+    uri = document.get("id")
+    if document.get("type") in actors.ACTOR_TYPES:
+        return actors.store_actor(document, uri)
+    if document.get("type") in ("Note", "Question", "Article", "Page", "Video", "Event"):
+        return _post_for(uri, None)
+    return None
+
+
 def _visibility(obj: dict, author: Account) -> str:
     to = {_id(x) for x in _list(obj.get("to"))}
     cc = {_id(x) for x in _list(obj.get("cc"))}
@@ -133,7 +150,10 @@ def _visibility(obj: dict, author: Account) -> str:
     return Visibility.DIRECT
 
 
-def _mentions_and_tags(obj: dict) -> tuple[list[Account], list[str]]:
+def _mentions_and_tags(
+    obj: dict, accounts_by_uri: dict[str, Account] | None = None
+) -> tuple[list[Account], list[str]]:
+    """`accounts_by_uri`: accounts a batch already looked up (one query for all its mentions)."""
     mentions: list[Account] = []
     tags: list[str] = []
     fetches = 0
@@ -143,7 +163,10 @@ def _mentions_and_tags(obj: dict) -> tuple[list[Account], list[str]]:
             continue
         if tag.get("type") == "Mention":
             href = _id(tag.get("href"))
-            account = Account.objects.filter(uri=href).first() if href else None
+            if accounts_by_uri is not None and href in accounts_by_uri:
+                account = accounts_by_uri[href]
+            else:
+                account = Account.objects.filter(uri=href).first() if href else None
             if account is None and href and not is_local_uri(href) and fetches < MAX_MENTION_FETCHES:
                 fetches += 1
                 account = actors.resolve_actor(href)
@@ -287,6 +310,7 @@ def _note_spec(
     announced: bool = False,
     known: set[str] | None = None,
     followed: set[int] | None = None,
+    accounts_by_uri: dict[str, Account] | None = None,
 ) -> remote_posts.RemotePost | None:
     """What `create_remote_posts` needs for one Note-like object, or None when it should not be stored."""
     uri = _id(obj)
@@ -302,7 +326,7 @@ def _note_spec(
         return None
     in_reply_to_uri = _id(obj.get("inReplyTo"))
     reply_to = _local_post(in_reply_to_uri) if in_reply_to_uri else None
-    mentions, tags = _mentions_and_tags(obj)
+    mentions, tags = _mentions_and_tags(obj, accounts_by_uri)
     if relevant_only and not announced:
         if followed is not None and author.id in followed:
             pass
@@ -733,6 +757,14 @@ def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
             "target_account_id", flat=True
         )
     )
+    mentioned = {
+        _id(tag.get("href"))
+        for _, obj, _ in pending
+        for tag in _list(obj.get("tag"))
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+    }
+    mentioned.discard("")
+    accounts_by_uri = {a.uri: a for a in Account.objects.filter(uri__in=mentioned)} if mentioned else {}
     specs, ids = [], []
     for activity_id, obj, signer in pending:
         if activity_id in seen:
@@ -740,7 +772,9 @@ def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
         seen.add(activity_id)
         try:
             with transaction.atomic():
-                spec = _note_spec(obj, signer, known=known, followed=followed)
+                spec = _note_spec(
+                    obj, signer, known=known, followed=followed, accounts_by_uri=accounts_by_uri
+                )
                 if spec is not None:
                     known.add(spec.uri)
                     spec.media = _media(obj, signer)

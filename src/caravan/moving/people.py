@@ -50,7 +50,7 @@ def handles_in(text: str) -> list[tuple[str, str]]:
 def find_candidates(progress: JobProgress, people: list[tuple[str, str, str]]) -> int:
     """`people`: (old handle, where found, text to scan). Confirms and stores candidates; returns how many
     were confirmed."""
-    from caravan.moving.services import confirm_handle
+    from caravan.moving.services import resolve_account
 
     account = progress.account
     confirmed = 0
@@ -61,7 +61,7 @@ def find_candidates(progress: JobProgress, people: list[tuple[str, str, str]]) -
                 continue
             seen.add((user.lower(), host))
             domain = "" if host == settings.DOMAIN.lower() else host
-            target = confirm_handle(user, domain)
+            target = resolve_account(user, domain)
             if target is None or target.id == account.id:
                 continue
             FollowCandidate.objects.update_or_create(

@@ -1,7 +1,7 @@
 """Moving in and out: starting and running imports, CSV imports and exports, aliases and account moves.
 
 Faces call these; the importers live beside them (x_archive, mastodon_archive, csv_io). The federation
-face installs `set_account_resolver` / `set_webfinger_resolver` and listens for "account.moved".
+face installs remote look-ups in caravan.lookup and listens for "account.moved".
 """
 
 import logging
@@ -14,9 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from caravan import events
+from caravan import events, lookup
 from caravan.accounts.models import Account, User
-from caravan.accounts.services import find_account
 from caravan.errors import DomainError
 from caravan.moving.models import ImportJob, ImportKind, ImportStatus
 from caravan.moving.progress import JobProgress
@@ -35,31 +34,9 @@ CSV_KINDS = {
 MOVE_COOLDOWN = timedelta(days=30)
 
 
-# Resolving accounts named in imports: local and known remote accounts, unless federation installs more.
-
-
-def _known_account(username: str, domain: str) -> Account | None:
-    return find_account(username, domain)
-
-
-_account_resolver: Callable[[str, str], Account | None] = _known_account
-
-
-def set_account_resolver(resolver: Callable[[str, str], Account | None] | None) -> None:
-    """Install how `user@domain` becomes an Account (federation: WebFinger, actor fetch); None resets."""
-    global _account_resolver
-    _account_resolver = resolver or _known_account
-
-
 def resolve_account(username: str, domain: str) -> Account | None:
-    account = find_account(username, domain)
-    if account is None and _account_resolver is not _known_account:
-        try:
-            account = _account_resolver(username, domain)
-        except Exception:  # a remote server failing must not stop an import; the row is reported unresolved
-            logger.warning("account resolver failed for %s@%s", username, domain, exc_info=True)
-            account = None
-    return account
+    """An account named in an import: stored, or looked up through federation (caravan.lookup)."""
+    return lookup.account(username, domain)
 
 
 # Import jobs
@@ -318,29 +295,6 @@ def move_out(account: Account, target_account: Account) -> Account:
 
 
 # Finding people from an old platform again.
-
-
-_webfinger_resolver: Callable[[str, str], Account | None] | None = None
-
-
-def set_webfinger_resolver(resolver: Callable[[str, str], Account | None] | None) -> None:
-    """Install how a found `user@host` is confirmed (federation: WebFinger, then the actor). Default: the
-    account resolver (accounts this server already knows)."""
-    global _webfinger_resolver
-    _webfinger_resolver = resolver
-
-
-def confirm_handle(username: str, domain: str) -> Account | None:
-    if _webfinger_resolver is None:
-        return resolve_account(username, domain)
-    account = find_account(username, domain)
-    if account is not None:
-        return account
-    try:
-        return _webfinger_resolver(username, domain)
-    except Exception:  # an unreachable server is just "not found"
-        logger.warning("webfinger failed for %s@%s", username, domain, exc_info=True)
-        return None
 
 
 def follow_candidates(user: User, candidate_ids: list[int]) -> int:

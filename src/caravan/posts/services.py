@@ -15,9 +15,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from caravan import events
+from caravan import events, lookup
 from caravan.accounts.models import Account
-from caravan.accounts.services import find_account
 from caravan.bulk import insert_rows
 from caravan.errors import DomainError, Forbidden
 from caravan.ids import id_from_time
@@ -52,20 +51,9 @@ MAX_PINS = 5
 HARD_MAX_CHARS = 100_000  # what any post may hold, imported or remote, whatever the server's limit
 REMOTE_MAX_POLL_OPTIONS = 20  # other servers allow longer polls than ours
 
-# The federation face installs a resolver that can look up unknown remote handles (WebFinger).
-_remote_mention_resolver = None
-
-
-def set_remote_mention_resolver(resolver) -> None:
-    global _remote_mention_resolver
-    _remote_mention_resolver = resolver
-
 
 def resolve_mention(username: str, domain: str) -> Account | None:
-    account = find_account(username, domain)
-    if account is None and domain and _remote_mention_resolver is not None:
-        account = _remote_mention_resolver(username, domain)
-    return account
+    return lookup.account(username, domain)
 
 
 @dataclass

@@ -3,13 +3,16 @@
 Post search covers the viewer's own posts and public posts (as Mastodon's does), never anything else.
 """
 
+import re
+
 from django.db import connection
 from django.db.models import Q
 
+from caravan import lookup
 from caravan.accounts.models import Account
 from caravan.posts.models import Post, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
-from caravan.posts.visibility import visible_to
+from caravan.posts.visibility import can_read, visible_to
 from caravan.search.models import SearchDocument
 from caravan.search.text import fold, terms
 
@@ -76,3 +79,24 @@ def search_tags(query: str, *, limit: int = 20, offset: int = 0) -> list[Tag]:
     if not name:
         return []
     return list(Tag.objects.filter(name__startswith=name).order_by("name")[offset : offset + limit])
+
+
+HANDLE = re.compile(r"^@?(?P<username>[\w.-]+)@(?P<domain>[\w.-]+\.[\w-]+(?::\d{1,5})?)$")
+
+
+def find_exact(query: str, viewer: Account | None, *, remote: bool = False) -> tuple[list[Account], list[Post]]:
+    """A full handle or a pasted link finds exactly that account or post: stored ones always, and with `remote`
+    (signed-in searches) ones fetched from their own server. A post is returned only if the viewer may read it."""
+    query = query.strip()
+    if query.startswith(("http://", "https://")):
+        found = lookup.object_at(query, remote=remote)
+        if isinstance(found, Account):
+            return [found], []
+        if isinstance(found, Post) and can_read(found, viewer):
+            return [], [found]
+        return [], []
+    match = HANDLE.match(query)
+    if match:
+        account = lookup.account(match["username"], match["domain"], remote=remote)
+        return ([account] if account is not None else []), []
+    return [], []

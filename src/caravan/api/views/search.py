@@ -7,22 +7,8 @@ from caravan.api import entities
 from caravan.api.http import api, params, parse_id
 from caravan.errors import DomainError
 from caravan.posts.models import FollowedTag
-from caravan.posts.selectors import get_readable_post, load_posts
-from caravan.search.selectors import search_accounts, search_posts, search_tags
-
-
-def _resolve_url(query: str, viewer) -> list:
-    """A pasted link to one of our posts finds that post (when the viewer may read it)."""
-    from caravan.posts.models import Post
-
-    post = Post.objects.filter(url=query).first() or Post.objects.filter(uri=query).first()
-    if post is None:
-        return []
-    try:
-        return [get_readable_post(post.id, viewer)]
-    except DomainError:
-        return []
-
+from caravan.posts.selectors import load_posts
+from caravan.search.selectors import find_exact, search_accounts, search_posts, search_tags
 
 @api(auth="optional", scope="read:search")
 def search_v2(request: HttpRequest):
@@ -37,6 +23,10 @@ def search_v2(request: HttpRequest):
     if offset and viewer is None:
         raise DomainError("Search queries with offset require an access token", status=401)
     account_id = p.str("account_id")
+    # Fetching from other servers is for signed-in users only, as on Mastodon.
+    resolve = bool(p.bool("resolve", False)) and viewer is not None
+    wants_exact = not offset and kind in (None, "accounts", "statuses")
+    exact_accounts, exact_posts = find_exact(query, viewer, remote=resolve) if wants_exact else ([], [])
     result: dict = {"accounts": [], "statuses": [], "hashtags": []}
     if kind in (None, "accounts"):
         found = search_accounts(
@@ -46,7 +36,8 @@ def search_v2(request: HttpRequest):
             viewer=viewer,
             following_only=bool(p.bool("following", False)) and viewer is not None,
         )
-        result["accounts"] = [entities.account(a) for a in found]
+        found = exact_accounts + [a for a in found if a not in exact_accounts]
+        result["accounts"] = [entities.account(a) for a in found[:limit]]
     if kind in (None, "hashtags"):
         tags = search_tags(query, limit=limit, offset=offset)
         followed = set()
@@ -57,7 +48,7 @@ def search_v2(request: HttpRequest):
         result["hashtags"] = [entities.tag(t, t.id in followed if viewer else None) for t in tags]
     if kind in (None, "statuses"):
         if query.startswith(("http://", "https://")):
-            found_posts = _resolve_url(query, viewer)
+            found_posts = exact_posts
         else:
             found_posts = search_posts(
                 viewer,

@@ -15,9 +15,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
     viewer = request.user.account if request.user.is_authenticated else None
     accounts, tags, cards = [], [], []
     if query:
-        accounts = [(a, avatar_url(a)) for a in search.search_accounts(query, limit=10, viewer=viewer)]
+        # Signed-in readers may find accounts and posts on other servers by handle or link.
+        exact_accounts, exact_posts = search.find_exact(query, viewer, remote=viewer is not None)
+        found = search.search_accounts(query, limit=10, viewer=viewer)
+        accounts = [(a, avatar_url(a)) for a in exact_accounts + [a for a in found if a not in exact_accounts]]
         tags = search.search_tags(query, limit=10) if query.lstrip("#") else []
-        posts = search.search_posts(viewer, query, limit=20)
+        posts = exact_posts or search.search_posts(viewer, query, limit=20)
         cards = post_cards(load_posts([p.id for p in posts]), viewer)
     return render(
         request, "caravan/search.html", {"query": query, "accounts": accounts, "tags": tags, "cards": cards}

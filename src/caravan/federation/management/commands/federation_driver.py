@@ -118,6 +118,12 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
     if op == "delete":
         posts.delete_post(_post(args["uri"]), _user(args["username"]))
         return {}
+    if op == "search":
+        # What a signed-in user's search finds for a handle or a link (fetched remotely when unknown).
+        from caravan.search.selectors import find_exact
+
+        found_accounts, found_posts = find_exact(args["q"], _user(args["username"]), remote=True)
+        return {"accounts": [a.acct for a in found_accounts], "posts": [p.uri for p in found_posts]}
     if op == "get_post":
         post = (
             Post.objects.select_related("account", "reblog_of", "in_reply_to").filter(uri=args["uri"]).first()

@@ -1,0 +1,34 @@
+"""Search finds accounts by handle and posts by link, Arabic whatever its spelling, and nothing private."""
+
+from caravan.posts.models import Visibility
+from caravan.posts.services import create_post
+from caravan.search.selectors import find_exact, search_accounts, search_posts
+from caravan.social import services as social
+
+
+def test_links_find_only_posts_the_reader_may_read(make_account, settings):
+    alice, bob, eve = make_account("alice"), make_account("bob"), make_account("eve")
+    social.follow(bob, alice)
+    public = create_post(alice, "open letter")
+    private = create_post(alice, "for followers", visibility=Visibility.PRIVATE)
+    assert find_exact(public.url, None) == ([], [public])
+    assert find_exact(private.uri, eve) == ([], [])
+    assert find_exact(private.uri, None) == ([], [])
+    assert find_exact(private.uri, bob) == ([], [private])
+    assert find_exact(f"@alice@{settings.DOMAIN}", eve) == ([alice], [])
+    assert find_exact(alice.uri, eve) == ([alice], [])
+
+
+def test_arabic_search_ignores_diacritics_hamza_and_tatweel(make_account):
+    author = make_account("layla")
+    post = create_post(author, "قَرَأْتُ الكِتَابَ في المكتبة")
+    for query in ("قرات الكتاب", "الكتـــاب", "قرأت", "المكتبه"):
+        assert [p.id for p in search_posts(None, query)] == [post.id], query
+
+
+def test_accounts_found_by_display_name_in_arabic(make_account):
+    from caravan.accounts.services import update_profile
+
+    account = make_account("noor")
+    update_profile(account, display_name="نُور الهُدى")
+    assert search_accounts("نور") == [account]
