@@ -185,8 +185,6 @@ TASKS = {
         "QUEUES": ["default", "delivery", "imports"],
     }
 }
-if env_bool("CARAVAN_TASKS_IMMEDIATE", False):
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 REDIS_URL = env("CARAVAN_REDIS_URL", "")
 if REDIS_URL:
