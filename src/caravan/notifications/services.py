@@ -29,6 +29,62 @@ def notify(
     return notification
 
 
+def notify_many(items: list[tuple[Account, str, Account, Post | None]]) -> list[Notification]:
+    """`notify` for a burst (remote posts stored together): the same rules, asked with one query each for the
+    whole burst instead of four per notification, and one insert."""
+    items = [
+        (recipient, type, sender, post)
+        for recipient, type, sender, post in items
+        if recipient.is_local and recipient.id != sender.id
+    ]
+    if not items:
+        return []
+    recipient_ids = {recipient.id for recipient, _, _, _ in items}
+    sender_ids = {sender.id for _, _, sender, _ in items}
+    blocked = set(
+        Block.objects.filter(account_id__in=recipient_ids, target_account_id__in=sender_ids).values_list(
+            "account_id", "target_account_id"
+        )
+    )
+    blocked |= set(
+        Mute.objects.filter(
+            account_id__in=recipient_ids, target_account_id__in=sender_ids, hide_notifications=True
+        ).values_list("account_id", "target_account_id")
+    )
+    sender_domains = {sender.domain for _, _, sender, _ in items if sender.domain}
+    domain_blocked = (
+        set(
+            DomainBlock.objects.filter(account_id__in=recipient_ids, domain__in=sender_domains).values_list(
+                "account_id", "domain"
+            )
+        )
+        if sender_domains
+        else set()
+    )
+    roots = {post.thread_root_id for _, _, _, post in items if post is not None and post.thread_root_id}
+    muted_threads = (
+        set(
+            ThreadMute.objects.filter(account_id__in=recipient_ids, thread_root_id__in=roots).values_list(
+                "account_id", "thread_root_id"
+            )
+        )
+        if roots
+        else set()
+    )
+    rows = []
+    for recipient, type, sender, post in items:
+        if (recipient.id, sender.id) in blocked or (recipient.id, sender.domain) in domain_blocked:
+            continue
+        thread_muted = post is not None and (recipient.id, post.thread_root_id) in muted_threads
+        if thread_muted and type in ("mention", "reblog", "favourite"):
+            continue
+        rows.append(Notification(recipient=recipient, type=type, from_account=sender, post=post))
+    Notification.objects.bulk_create(rows)
+    for notification in rows:
+        transaction.on_commit(lambda n=notification: events.emit("notification.created", notification=n))
+    return rows
+
+
 def dismiss(recipient: Account, notification_id: int) -> None:
     Notification.objects.filter(recipient=recipient, pk=notification_id).delete()
 

@@ -17,7 +17,7 @@ from caravan.bulk import insert_rows
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.models import MediaAttachment
-from caravan.notifications.services import notify
+from caravan.notifications.services import notify_many
 from caravan.posts.models import Mention, Post, PostTag, Visibility
 from caravan.posts.rendering import html_to_text, normalize_tag, sanitize_remote_html
 from caravan.posts.services import (
@@ -25,7 +25,6 @@ from caravan.posts.services import (
     RemoteContent,
     _check_media,
     _check_visibility,
-    _is_blocked_by,
     _tag_ids,
 )
 
@@ -146,9 +145,8 @@ def create_remote_posts(items: list[RemotePost]) -> list[Post]:
         for parent_id, count in Counter(p.in_reply_to_id for p in posts if p.in_reply_to_id).items():
             Post.objects.filter(pk=parent_id).update(replies_count=F("replies_count") + count)
         fan_out_posts.enqueue([post.id for post in posts])
-        for account, post in notifications:
-            if not _is_blocked_by(account, post.account):
-                notify(account, "mention", post.account, post)
+        # notify_many skips recipients who block the author, as create_post does one by one.
+        notify_many([(account, "mention", post.account, post) for account, post in notifications])
         for post in posts:
             events.emit("post.created", post=post)
     return posts

@@ -18,11 +18,12 @@ def fan_out_post(post_id: int) -> int:
 def fan_out_posts(post_ids: list[int]) -> int:
     """Fan-out for a batch of posts stored together (remote posts arriving in a burst).
 
-    Posts with the same author, visibility, reply target and tags, and no mentions, reach the same feeds, so
-    their recipients are worked out once per group rather than once per post.
+    Posts with the same author, visibility, reply target and tags reach the same feeds (mentions only add
+    readers to followers-only and direct posts), so their recipients are worked out once per group rather
+    than once per post, and every post's feed rows are written in one transaction.
     """
     from caravan.posts.models import Mention, PostTag
-    from caravan.timelines.services import feed_recipients, insert_into_feeds
+    from caravan.timelines.services import feed_recipients, insert_posts_into_feeds
 
     posts = list(Post.objects.select_related("account", "reblog_of").filter(pk__in=post_ids).order_by("id"))
     mentioned = set(Mention.objects.filter(post_id__in=post_ids).values_list("post_id", flat=True))
@@ -30,10 +31,14 @@ def fan_out_posts(post_ids: list[int]) -> int:
     for post_id, tag_id in PostTag.objects.filter(post_id__in=post_ids).values_list("post_id", "tag_id"):
         tags.setdefault(post_id, set()).add(tag_id)
     recipients_by_group: dict[tuple, list[int]] = {}
-    delivered = 0
+    deliveries: list[tuple[Post, list[int]]] = []
     for post in posts:
-        if post.id in mentioned or post.reblog_of_id or post.visibility == "direct":
-            delivered += fan_out(post)
+        if (
+            post.reblog_of_id
+            or post.visibility == "direct"
+            or (post.visibility == "private" and post.id in mentioned)
+        ):
+            deliveries.append((post, feed_recipients(post)))
             continue
         group = (
             post.account_id,
@@ -43,5 +48,5 @@ def fan_out_posts(post_ids: list[int]) -> int:
         )
         if group not in recipients_by_group:
             recipients_by_group[group] = feed_recipients(post)
-        delivered += insert_into_feeds(post, recipients_by_group[group])
-    return delivered
+        deliveries.append((post, recipients_by_group[group]))
+    return insert_posts_into_feeds(deliveries)
