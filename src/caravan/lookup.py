@@ -15,15 +15,29 @@ logger = logging.getLogger(__name__)
 
 _remote_account: Callable[[str, str], Account | None] | None = None
 _remote_object: Callable[[str], object | None] | None = None
+_refresh_account: Callable[[Account], Account | None] | None = None
 
 
 def install(
     account_by_handle: Callable[[str, str], Account | None] | None,
     object_by_url: Callable[[str], object | None] | None = None,
+    refresh_account: Callable[[Account], Account | None] | None = None,
 ) -> None:
-    """Set how unknown handles and URLs are looked up elsewhere; None, None resets to stored data only."""
-    global _remote_account, _remote_object
-    _remote_account, _remote_object = account_by_handle, object_by_url
+    """Set how unknown handles and URLs are looked up elsewhere, and how a stored remote account is fetched
+    again; all None resets to stored data only."""
+    global _remote_account, _remote_object, _refresh_account
+    _remote_account, _remote_object, _refresh_account = account_by_handle, object_by_url, refresh_account
+
+
+def refreshed(account: Account) -> Account:
+    """A remote account as its server describes it now (e.g. a just-added alias); the stored one otherwise."""
+    if account.is_local or _refresh_account is None:
+        return account
+    try:
+        return _refresh_account(account) or account
+    except Exception:
+        logger.warning("refreshing %s failed", account.uri, exc_info=True)
+        return account
 
 
 def account(username: str, domain: str, *, remote: bool = True) -> Account | None:

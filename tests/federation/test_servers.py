@@ -95,6 +95,28 @@ def test_search_resolves_remote_handles_and_links(fed):
     assert c.call("search", username="dave", q=f"@nobody@{a.domain}")["accounts"] == []
 
 
+def test_account_move_brings_followers_on_every_server(fed):
+    a, b, c = fed.servers
+    a.call("create_user", username="mover")
+    b.call("create_user", username="arrival")
+    a.call("create_user", username="neighbour")
+    _follow(fed, c, "dave", a, "mover")
+    a.call("follow", username="neighbour", handle=a.handle("mover"))
+    # Moving needs the new account to name the old one first: before that, the move is refused.
+    with pytest.raises(AssertionError, match="alias"):
+        a.call("move", username="mover", handle=b.handle("arrival"))
+    b.call("add_alias", username="arrival", uri=a.uri("mover"))
+    a.call("move", username="mover", handle=b.handle("arrival"))
+    # The remote follower's server verified the Move and followed the new account through B.
+    wait_until(lambda: _relationship(c, "dave", b.uri("arrival"))["following"], what="dave to follow arrival")
+    assert not _relationship(c, "dave", a.uri("mover"))["following"]
+    assert c.call("moved_to", uri=a.uri("mover")) == b.uri("arrival")
+    # A local follower on the old server moved at once; B sees both followers.
+    wait_until(lambda: _relationship(a, "neighbour", b.uri("arrival"))["following"], what="neighbour to move")
+    assert _relationship(b, "arrival", c.uri("dave"))["followed_by"]
+    assert _relationship(b, "arrival", a.uri("neighbour"))["followed_by"]
+
+
 def test_edit_and_delete_reach_followers(fed):
     a, b, _c = fed.servers
     post = a.call("post", username="alice", text="first version")

@@ -275,6 +275,9 @@ def move_out(account: Account, target_account: Account) -> Account:
     if target_account.id == account.id:
         raise DomainError("Choose another account to move to.", field="target")
     if account.uri not in (target_account.also_known_as or []):
+        # The alias may have been added on the other server since we last fetched that account.
+        target_account = lookup.refreshed(target_account)
+    if account.uri not in (target_account.also_known_as or []):
         raise DomainError(
             f"First add this account ({account.handle}) as an alias on {target_account.handle}, "
             "then try again.",

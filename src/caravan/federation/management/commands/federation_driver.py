@@ -118,6 +118,19 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
     if op == "delete":
         posts.delete_post(_post(args["uri"]), _user(args["username"]))
         return {}
+    if op == "add_alias":
+        from caravan.moving.services import add_alias
+
+        add_alias(_user(args["username"]), args["uri"])
+        return {}
+    if op == "move":
+        from caravan.moving.services import move_out
+
+        move_out(_user(args["username"]), _remote(args["handle"]))
+        return {}
+    if op == "moved_to":
+        account = Account.objects.filter(uri=args["uri"]).select_related("moved_to").first()
+        return account.moved_to.uri if account and account.moved_to else None
     if op == "search":
         # What a signed-in user's search finds for a handle or a link (fetched remotely when unknown).
         from caravan.search.selectors import find_exact
