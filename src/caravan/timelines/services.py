@@ -93,6 +93,54 @@ def feed_recipients(post: Post) -> list[int]:
     return sorted(recipients - excluded)
 
 
+def feed_recipients_many(posts: list[Post], tags: dict[int, set[int]]) -> dict[int, list[int]]:
+    """`feed_recipients` for a burst of plain posts (no boost, not direct, no mentions, not a reply to someone
+    else), with six queries for the whole burst instead of about eight per author. `tags`: post id -> tag ids.
+    """
+    authors = {post.account_id for post in posts}
+    if not authors:
+        return {}
+    followers: dict[int, set[int]] = {}
+    for target_id, account_id in Follow.objects.filter(
+        target_account_id__in=authors, account__domain=""
+    ).values_list("target_account_id", "account_id"):
+        followers.setdefault(target_id, set()).add(account_id)
+    public_tags = {t for post in posts if post.visibility == Visibility.PUBLIC for t in tags.get(post.id, ())}
+    tag_followers: dict[int, set[int]] = {}
+    if public_tags:
+        for tag_id, account_id in FollowedTag.objects.filter(
+            tag_id__in=public_tags, account__domain=""
+        ).values_list("tag_id", "account_id"):
+            tag_followers.setdefault(tag_id, set()).add(account_id)
+    excluded: dict[int, set[int]] = {}
+    for model in (Block, Mute):
+        for target_id, account_id in model.objects.filter(target_account_id__in=authors).values_list(
+            "target_account_id", "account_id"
+        ):
+            excluded.setdefault(target_id, set()).add(account_id)
+    for author_id, target_id in Block.objects.filter(account_id__in=authors).values_list(
+        "account_id", "target_account_id"
+    ):
+        excluded.setdefault(author_id, set()).add(target_id)
+    domains = {post.account.domain for post in posts if post.account.domain}
+    domain_blockers: dict[str, set[int]] = {}
+    if domains:
+        blocks = DomainBlock.objects.filter(domain__in=domains).values_list("domain", "account_id")
+        for domain, account_id in blocks:
+            domain_blockers.setdefault(domain, set()).add(account_id)
+    out = {}
+    for post in posts:
+        recipients = set(followers.get(post.account_id, ()))
+        if post.visibility == Visibility.PUBLIC:
+            for tag_id in tags.get(post.id, ()):
+                recipients |= tag_followers.get(tag_id, set())
+        recipients.discard(post.account_id)
+        recipients -= excluded.get(post.account_id, set())
+        recipients -= domain_blockers.get(post.account.domain, set()) if post.account.domain else set()
+        out[post.id] = sorted(recipients)
+    return out
+
+
 def fan_out(post: Post) -> int:
     return insert_into_feeds(post, feed_recipients(post))
 
