@@ -446,3 +446,29 @@ def test_long_remote_polls_and_multiple_choice_votes_from_remote_voters(client, 
         bob.post(client, {"id": f"{vote['id']}/activity", "type": "Create", "actor": bob.uri, "object": vote})
     local.poll.refresh_from_db()
     assert [o["votes_count"] for o in local.poll.options] == [1, 0, 1] and local.poll.voters_count == 1
+
+
+def test_delete_of_an_actor_removes_its_posts_follows_and_likes_quietly(client, alice, bob):
+    from caravan.posts.services import create_post
+
+    followed_by(alice, bob)
+    bob.post(client, {"id": f"{bob.uri}#follows/9", "type": "Follow", "actor": bob.uri, "object": alice.uri})
+    bob.post(client, create(bob, note(bob, 50)))
+    post = create_post(alice, "liked by bob")
+    bob.post(client, {"id": f"{bob.uri}#likes/9", "type": "Like", "actor": bob.uri, "object": post.uri})
+    alice.refresh_from_db()
+    post.refresh_from_db()
+    assert (alice.followers_count, alice.following_count, post.favourites_count) == (1, 1, 1)
+    sent = Delivery.objects.count()
+
+    delete = {"id": f"{bob.uri}#delete", "type": "Delete", "actor": bob.uri, "object": bob.uri}
+    assert bob.post(client, delete).status_code == 202
+
+    assert not Post.objects.filter(account=bob.account).exists()
+    assert not Follow.objects.filter(account=bob.account).exists()
+    assert not Follow.objects.filter(target_account=bob.account).exists()
+    assert not Favourite.objects.filter(account=bob.account).exists()
+    alice.refresh_from_db()
+    post.refresh_from_db()
+    assert (alice.followers_count, alice.following_count, post.favourites_count) == (0, 0, 0)
+    assert Delivery.objects.count() == sent  # no Undo or Reject sent to an actor that is gone

@@ -131,6 +131,35 @@ def test_edit_and_delete_reach_followers(fed):
     wait_until(lambda: b.call("get_post", uri=post["uri"]) is None, what="delete on B")
 
 
+def test_account_deletion_reaches_followers_and_the_actor_is_gone(fed):
+    a, b, _c = fed.servers
+    a.call("create_user", username="leaver")
+    _follow(fed, b, "bob", a, "leaver")
+    _follow(fed, a, "leaver", b, "bob")
+    post = a.call("post", username="leaver", text="last words before leaving")
+    wait_until(lambda: b.call("get_post", uri=post["uri"]), what="post on B")
+    assert b.call("posts_by", uri=a.uri("leaver")) == [post["uri"]]
+
+    a.call("delete_account", username="leaver")
+
+    wait_until(lambda: b.call("posts_by", uri=a.uri("leaver")) == [], what="B to drop the account's posts")
+    relationship = _relationship(b, "bob", a.uri("leaver"))
+    assert not relationship["following"] and not relationship["followed_by"]
+    request = urllib.request.Request(  # noqa: S310 - loopback test server
+        a.uri("leaver"), headers={"Accept": "application/activity+json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310 - loopback test server
+    assert gone.value.code == 410
+    webfinger = f"{a.base_url}/.well-known/webfinger?resource=acct:leaver@{a.domain}"
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(webfinger, timeout=5)  # noqa: S310 - loopback test server
+    assert gone.value.code == 410
+    # The name stays taken on A.
+    with pytest.raises(AssertionError, match="taken"):
+        a.call("create_user", username="leaver")
+
+
 def test_followers_only_post_reaches_followers_and_nobody_else(fed):
     a, b, c = fed.servers
     secret = a.call("post", username="alice", text="only my followers", visibility="private")

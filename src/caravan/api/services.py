@@ -155,3 +155,16 @@ def idempotent_post(account: Account, key: str) -> Post | None:
 def remember_idempotent_post(account: Account, key: str, post: Post) -> None:
     IdempotentPost.objects.filter(account=account, key=key[:200]).delete()
     IdempotentPost.objects.create(account=account, key=key[:200], post=post)
+
+
+def forget_deleted_account(account: Account, **_) -> None:
+    """A local account is being deleted: its filters, conversation marks and replay records go with it, and
+    this process stops trusting its cached sign-in once the deletion commits."""
+    from caravan.api import http
+
+    if not account.is_local:
+        return
+    Filter.objects.filter(account=account).delete()
+    ConversationState.objects.filter(account=account).delete()
+    IdempotentPost.objects.filter(account=account).delete()
+    transaction.on_commit(http.forget_all_users)

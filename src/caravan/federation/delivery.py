@@ -320,9 +320,37 @@ def on_account_moved(account: Account, target: Account, **_) -> None:
     record(account, activity, follower_inboxes(account))
 
 
+def deleted_account_inboxes(account: Account) -> set[str]:
+    """Every server that may hold a copy of the account or its posts: its followers' and followed accounts'
+    servers, those it asked to follow or that asked, and the authors it replied to, mentioned, boosted or
+    favourited. Read before the deletion removes those rows (the event is emitted first)."""
+    from caravan.posts.models import Favourite, Mention
+    from caravan.social.models import FollowRequest
+
+    related_ids = (
+        Follow.objects.filter(target_account=account).values("account_id"),
+        Follow.objects.filter(account=account).values("target_account_id"),
+        FollowRequest.objects.filter(target_account=account).values("account_id"),
+        FollowRequest.objects.filter(account=account).values("target_account_id"),
+        Mention.objects.filter(post__account=account).values("account_id"),
+        Post.objects.filter(account=account, in_reply_to_account__isnull=False).values("in_reply_to_account"),
+        Post.objects.filter(account=account, reblog_of__isnull=False).values("reblog_of__account_id"),
+        Favourite.objects.filter(account=account).values("post__account_id"),
+    )
+    rows = set()
+    for ids in related_ids:
+        rows |= set(
+            Account.objects.exclude(domain="").filter(pk__in=ids).values_list("shared_inbox_url", "inbox_url")
+        )
+    return {shared or personal for shared, personal in rows if shared or personal}
+
+
 def on_account_deleted(account: Account, **_) -> None:
     if not account.is_local:
         return
+    from caravan.accounts.services import ensure_keypair
+
+    ensure_keypair(account)  # an account that never federated has no key yet, and the Delete must be signed
     activity = documents.with_context(
         {
             "id": f"{account.uri}#delete",
@@ -332,7 +360,7 @@ def on_account_deleted(account: Account, **_) -> None:
             "object": account.uri,
         }
     )
-    record(account, activity, follower_inboxes(account))
+    record(account, activity, deleted_account_inboxes(account))
 
 
 def connect() -> None:

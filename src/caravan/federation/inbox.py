@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
@@ -593,13 +594,9 @@ def handle_delete(activity: dict, signer: Account) -> str:
 
 
 def _delete_actor(account: Account) -> None:
+    """A remote account was deleted: its posts, follows both ways and interactions go; nothing is sent."""
     Tombstone.objects.get_or_create(uri=account.uri)
-    for post in Post.objects.filter(account=account).order_by("-id")[:5000]:
-        posts.delete_post(post, account)
-    for follow in Follow.objects.filter(Q(account=account) | Q(target_account=account)).select_related(
-        "account", "target_account"
-    ):
-        social.unfollow(follow.account, follow.target_account)
+    accounts.forget_remote_account(account)
 
 
 def handle_announce(activity: dict, signer: Account) -> str:

@@ -132,7 +132,9 @@ def webfinger(request: HttpRequest) -> HttpResponse:
         account = Account.objects.filter(Q(uri=resource) | Q(url=resource), domain="").first()
     else:
         return _cors(_error("malformed resource", 400))
-    if account is None or account.suspended_at:
+    if account is not None and account.suspended_at:
+        return _cors(_error("gone", 410))  # deleted: the name stays taken, as Mastodon answers
+    if account is None:
         return _cors(_error("not found", 404))
     data = {
         "subject": f"acct:{account.username}@{settings.DOMAIN}",
@@ -257,6 +259,9 @@ def instance_actor(request: HttpRequest) -> HttpResponse:
 def actor(request: HttpRequest, username: str) -> HttpResponse:
     account = _local_account_or_404(username)
     if account is None:
+        if Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=False).exists():
+            # A deleted account: others that still know it learn it is gone for good (as Mastodon answers).
+            return _error("gone", 410)
         return _error("not found", 404)
     if not wants_activity_json(request):
         return HttpResponseRedirect(account.url or f"/@{account.username}")

@@ -368,6 +368,24 @@ ARABIC.update(
     }
 )
 
+# Deleting one's own account (settings/delete.html, settings/deleted.html).
+ARABIC.update(
+    {
+        "Delete your account": "احذف حسابك",
+        "This cannot be undone. Your posts, images, favourites, bookmarks, follows, lists and notifications are deleted, and you are signed out of every app.": "لا يمكن التراجع عن هذا. تُحذف منشوراتك وصورك ومفضلاتك وعلاماتك المرجعية ومتابعاتك وقوائمك وإشعاراتك، ويُسجَّل خروجك من كل التطبيقات.",
+        "Other servers are told to delete your account and your posts too. Most do so quickly, but this server cannot force them.": "تُبلَّغ الخوادم الأخرى بحذف حسابك ومنشوراتك أيضًا. يفعل معظمها ذلك سريعًا، لكن هذا الخادم لا يستطيع إجبارها.",
+        "Your username stays reserved so that nobody can pretend to be you. If you want to keep your posts, export them first.": "يبقى اسم المستخدم محجوزًا كي لا ينتحل أحد شخصيتك. إن أردت الاحتفاظ بمنشوراتك فصدّرها أولًا.",
+        "Export your data first": "صدّر بياناتك أولًا",
+        "Your password, to confirm": "كلمة المرور، للتأكيد",
+        "Delete my account for good": "احذف حسابي نهائيًا",
+        "Your account has been deleted": "حُذف حسابك",
+        "Your posts and everything else you kept here are gone, and you have been signed out. Other servers that knew you are being told to delete your account too.": "حُذفت منشوراتك وكل ما احتفظت به هنا، وسُجِّل خروجك. يجري إبلاغ الخوادم الأخرى التي تعرفك بحذف حسابك أيضًا.",
+        "Back to the front page": "العودة إلى الصفحة الرئيسية",
+        "That password is not right.": "كلمة المرور هذه غير صحيحة.",
+        "You are the only administrator of this server; make someone else an administrator first.": "أنت المدير الوحيد لهذا الخادم؛ اجعل شخصًا آخر مديرًا أولًا.",
+    }
+)
+
 # Arabic has six plural forms: zero, one, two, few (3-10), many (11-99), other (100+).
 ARABIC_PLURALS = {
     "%(counter)s person voted": [

@@ -147,6 +147,20 @@ def _forget_upload(source_path: str) -> None:
         path.unlink(missing_ok=True)
 
 
+def forget_imports(user: User) -> None:
+    """An account is deleted: its import jobs, the record of what they brought in, their uploaded files (after
+    commit) and the people found for it to follow go."""
+    from caravan.moving.models import FollowCandidate, ImportedItem
+
+    jobs = ImportJob.objects.filter(user=user)
+    uploads = [Path(path) for path in jobs.values_list("source_path", flat=True)]
+    if user.account_id is not None:
+        ImportedItem.objects.filter(account_id=user.account_id).delete()
+        FollowCandidate.objects.filter(account_id=user.account_id).delete()
+    ImportJob.objects.filter(user=user).delete()
+    transaction.on_commit(lambda: [_forget_upload(str(path)) for path in uploads])
+
+
 def _finish(progress: JobProgress, status: str, error: str) -> None:
     job = progress.job
     job.status, job.error = status, error

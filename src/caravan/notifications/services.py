@@ -93,6 +93,13 @@ def clear(recipient: Account) -> None:
     Notification.objects.filter(recipient=recipient).delete()
 
 
+def remove_all_for(account: Account) -> None:
+    """An account is deleted: the notifications it received, those it caused, and its read markers go."""
+    Notification.objects.filter(recipient=account).delete()
+    Notification.objects.filter(from_account=account).delete()
+    Marker.objects.filter(account=account).delete()
+
+
 def save_marker(account: Account, timeline: str, last_read_id: int) -> Marker:
     marker, _ = Marker.objects.get_or_create(account=account, timeline=timeline)
     marker.last_read_id = last_read_id

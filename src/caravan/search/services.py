@@ -26,5 +26,13 @@ def remove_post(post_id: int) -> None:
     SearchDocument.objects.filter(kind=SearchDocument.POST, object_id=post_id).delete()
 
 
+def remove_posts(post_ids: list[int]) -> None:
+    SearchDocument.objects.filter(kind=SearchDocument.POST, object_id__in=post_ids).delete()
+
+
+def remove_account(account_id: int) -> None:
+    SearchDocument.objects.filter(kind=SearchDocument.ACCOUNT, object_id=account_id).delete()
+
+
 def index_account(account: Account) -> None:
     _store(SearchDocument.ACCOUNT, account.id, f"{account.username} {account.display_name}")

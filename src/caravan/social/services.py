@@ -6,7 +6,7 @@ A follow of a remote account (or of a locked one) starts as a FollowRequest and 
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -197,3 +197,25 @@ def set_note(account: Account, target: Account, comment: str) -> AccountNote:
     note, _ = AccountNote.objects.update_or_create(account=account, target_account=target,
                                                    defaults={"comment": comment})
     return note
+
+
+def remove_all_relationships(account: Account) -> None:
+    """End every follow, follow request, block, mute and note of an account, both ways, quietly, with the
+    other side's counters fixed (account deletion, local or announced by another server: that announcement stands
+    for the unfollows, so none is sent). The account's rows in others' home feeds go with its posts."""
+    from caravan.timelines.models import ListMember
+
+    following = list(Follow.objects.filter(account=account).values_list("target_account_id", flat=True))
+    followers = list(Follow.objects.filter(target_account=account).values_list("account_id", flat=True))
+    for start in range(0, max(len(following), len(followers)), 500):
+        Account.objects.filter(pk__in=following[start : start + 500]).update(
+            followers_count=Greatest(F("followers_count") - 1, 0)
+        )
+        Account.objects.filter(pk__in=followers[start : start + 500]).update(
+            following_count=Greatest(F("following_count") - 1, 0)
+        )
+    for model in (Follow, FollowRequest, Block, Mute, AccountNote):
+        model.objects.filter(Q(account=account) | Q(target_account=account)).delete()
+    DomainBlock.objects.filter(account=account).delete()
+    ListMember.objects.filter(account=account).delete()
+    Account.objects.filter(pk=account.pk).update(followers_count=0, following_count=0)

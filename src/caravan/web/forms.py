@@ -151,3 +151,7 @@ class PreferencesForm(DomainForm):
     )
     default_visibility = forms.ChoiceField(choices=VISIBILITY_CHOICES)
     default_language = forms.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
+
+
+class DeleteAccountForm(DomainForm):
+    password = forms.CharField(required=False, widget=forms.PasswordInput, max_length=256)

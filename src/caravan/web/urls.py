@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("settings/profile", me.profile_settings, name="settings_profile"),
     path("settings/preferences", me.preferences, name="settings_preferences"),
+    path("settings/delete", me.delete_account_page, name="settings_delete"),
     path("admin", admin.dashboard, name="admin"),
     path("admin/<str:action>", admin.act, name="admin_action"),
     path("compose", posts.compose, name="compose"),

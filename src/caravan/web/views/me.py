@@ -1,12 +1,13 @@
 """The signed-in person's own pages: notifications, bookmarks, favourites and settings."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from caravan.accounts.services import update_preferences, update_profile
+from caravan.accounts.services import delete_account, update_preferences, update_profile
 from caravan.errors import DomainError
 from caravan.notifications.selectors import notifications_for
 from caravan.notifications.services import save_marker
@@ -16,7 +17,7 @@ from caravan.posts.selectors import load_posts
 from caravan.posts.visibility import visible_posts
 from caravan.timelines.selectors import bookmarked_posts, favourited_posts
 from caravan.web.cards import avatar_url, post_cards
-from caravan.web.forms import FIELD_SLOTS, PreferencesForm, ProfileForm
+from caravan.web.forms import FIELD_SLOTS, DeleteAccountForm, PreferencesForm, ProfileForm
 from caravan.web.shortcuts import describe, member_view, page_links
 
 
@@ -146,3 +147,23 @@ def preferences(request: HttpRequest) -> HttpResponse:
         {"form": form, "saved": request.GET.get("saved") == "1"},
         status=status,
     )
+
+
+@member_view
+@require_http_methods(["GET", "POST"])
+def delete_account_page(request: HttpRequest) -> HttpResponse:
+    """Deleting one's own account: a warning and the password; done, the person is signed out."""
+    form = DeleteAccountForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                delete_account(request.user, form.cleaned_data["password"])
+            except DomainError as error:
+                form.add_domain_error(error, describe(error))
+                status = error.status
+            else:
+                logout(request)
+                return render(request, "caravan/settings/deleted.html")
+    return render(request, "caravan/settings/delete.html", {"form": form}, status=status)

@@ -128,6 +128,13 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
 
         move_out(_user(args["username"]), _remote(args["handle"]))
         return {}
+    if op == "delete_account":
+        user = User.objects.get(username__iexact=args["username"])
+        accounts.delete_account(user, args.get("password", TEST_PASSWORD))
+        return {}
+    if op == "posts_by":
+        found = Post.objects.filter(account__uri=args["uri"]).order_by("id")
+        return list(found.values_list("uri", flat=True))
     if op == "moved_to":
         account = Account.objects.filter(uri=args["uri"]).select_related("moved_to").first()
         return account.moved_to.uri if account and account.moved_to else None
