@@ -130,6 +130,8 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Requests run on a few long-lived threads (caravan.asgi.RequestThreads): keep their connections open.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -255,4 +257,6 @@ CARAVAN = {
     "WORKER_INTERVAL": float(env("CARAVAN_WORKER_INTERVAL", "0.2")),
     # Client API requests per token (or per address without one) in five minutes; 0 turns the limit off.
     "API_RATE_LIMIT": env_int("CARAVAN_API_RATE_LIMIT", 300),
+    # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
+    "REQUEST_THREADS": env_int("CARAVAN_REQUEST_THREADS", 8),
 }

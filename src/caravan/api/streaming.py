@@ -7,7 +7,7 @@ publish to (the embedded worker fans out in a thread of the server process); wit
 go through the Channels layer, so every web process sees every message.
 
 Publishers send references (a post or notification id), never rendered entities: each connection renders
-what it receives, as its own account sees it (docs/decisions/0010). With the in-process hub nothing at all
+what it receives, as its own account sees it (docs/decisions/0011). With the in-process hub nothing at all
 is published, and nothing loaded, for a stream nobody in this process listens to.
 """
 

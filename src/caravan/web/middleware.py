@@ -1,5 +1,6 @@
 """Choosing the page language: the signed-in user's setting, then ?lang= or a cookie, then Accept-Language."""
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
 from django.utils import translation
@@ -21,6 +22,10 @@ def language_for(request) -> str:
     user = _user(request)
     if user is not None and user.is_authenticated and user.locale in SUPPORTED:
         return user.locale
+    return language_for_anonymous(request)
+
+
+def language_for_anonymous(request) -> str:
     chosen = request.GET.get("lang") or request.COOKIES.get(COOKIE)
     if chosen in SUPPORTED:
         return chosen
@@ -28,15 +33,39 @@ def language_for(request) -> str:
 
 
 class LanguageMiddleware:
+    # Sync and async: under ASGI a sync-only middleware costs two thread hops on every request.
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
-        language = language_for(request)
+        if self.is_async:
+            return self._acall(request)
+        self._activate(request, language_for(request))
+        return self._finish(request, self.get_response(request))
+
+    async def _acall(self, request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            chosen = await sync_to_async(language_for)(request)  # reads the session: the database
+        else:
+            chosen = language_for_anonymous(request)  # API clients: no session, no query
+        self._activate(request, chosen)
+        return self._finish(request, await self.get_response(request))
+
+    @staticmethod
+    def _activate(request, language: str) -> str:
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        return language
+
+    @staticmethod
+    def _finish(request, response):
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         if request.GET.get("lang") in SUPPORTED:
             response.set_cookie(COOKIE, request.GET["lang"], max_age=365 * 86400, samesite="Lax")
         return response
