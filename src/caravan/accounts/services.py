@@ -407,11 +407,6 @@ def _revoke_oauth(user: User) -> None:
     get_grant_model().objects.filter(user=user).delete()
 
 
-def is_deleted(account: Account) -> bool:
-    """A local account whose owner deleted it: only its tombstone is left."""
-    return account.is_local and account.suspended_at is not None
-
-
 def forget_remote_account(account: Account) -> None:
     """Another server says one of its accounts was deleted: its posts, follows both ways (counters fixed),
     interactions and notifications go here too, and it is hidden. Nothing is sent back."""
