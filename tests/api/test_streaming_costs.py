@@ -1,0 +1,55 @@
+"""Streaming costs nothing on the posting path when nobody listens, and listeners render as themselves."""
+
+import asyncio
+
+import orjson
+
+from caravan.api import streaming
+from caravan.posts import services as posts
+from caravan.social import services as social
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.messages: list = []
+
+    def deliver(self, message) -> None:
+        self.messages.append(message)
+
+
+def _streaming_callbacks(callbacks) -> list:
+    return [c for c in callbacks if getattr(c, "__module__", "") == streaming.__name__]
+
+
+def test_new_post_registers_no_streaming_work_when_nobody_listens(
+    make_account, django_capture_on_commit_callbacks
+):
+    alice = make_account("alice")
+    with django_capture_on_commit_callbacks() as callbacks:
+        posts.create_post(alice, "nobody is listening #quiet")
+    assert _streaming_callbacks(callbacks) == []
+
+
+def test_listener_gets_a_reference_and_renders_it_as_its_own_account(
+    make_account, django_capture_on_commit_callbacks
+):
+    alice, bob, mallory = make_account("alice"), make_account("bob"), make_account("mallory")
+    social.block(bob, mallory)
+    hub, inbox = streaming.hub(), _Inbox()
+    asyncio.run(hub.add(inbox, "public:local"))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            post = posts.create_post(alice, "hello listeners")
+            hidden = posts.create_post(mallory, "blocked by bob")
+        assert [m[2] for m in inbox.messages] == [
+            ["status", post.id, "public"],
+            ["status", hidden.id, "public"],
+        ]
+        posts.favourite(bob, post)
+        frames = streaming.render_messages(bob.id, inbox.messages)
+    finally:
+        asyncio.run(hub.remove(inbox, "public:local"))
+    assert [(stream, event) for stream, event, _ in frames] == [(["public:local"], "update")]
+    status = orjson.loads(frames[0][2])
+    assert status["id"] == str(post.id) and status["favourited"] is True
