@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 import orjson
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from caravan import events
@@ -333,7 +333,8 @@ def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
     from caravan.accounts.models import Account
     from caravan.timelines.selectors import hidden_for
 
-    close_old_connections()
+    if not connection.in_atomic_block:  # a long-lived stream: drop a broken or expired connection first
+        close_old_connections()
     viewer = Account.objects.filter(pk=account_id).first()
     hidden = hidden_for(viewer) if viewer is not None else (set(), set())
     rendered: dict[tuple, str | None] = {}
