@@ -393,9 +393,10 @@ def _render(viewer, hidden: tuple[set[int], set[str]], kind: str, object_id: int
     return None
 
 
-async def next_frames(subscriber: Subscriber, account_id: int) -> list[Frame]:
-    """Wait for the next message, take whatever else is already queued, and render them together."""
-    messages = [await subscriber.get()]
+async def next_frames(subscriber: Subscriber, account_id: int, first: Message | None = None) -> list[Frame]:
+    """Wait for the next message (unless given), take whatever else is already queued, and render them
+    together."""
+    messages = [first if first is not None else await subscriber.get()]
     while len(messages) < BATCH_LIMIT and not subscriber.queue.empty():
         messages.append(subscriber.queue.get_nowait())
     if all(isinstance(payload, str) for _, _, payload in messages):
@@ -499,10 +500,12 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
             yield b":)\n\n"
             while True:
                 try:
-                    frames = await asyncio.wait_for(next_frames(subscriber, account_id), HEARTBEAT_SECONDS)
+                    # Only the wait is timed: a batch taken from the queue is always rendered and sent.
+                    first = await asyncio.wait_for(subscriber.get(), HEARTBEAT_SECONDS)
                 except TimeoutError:
                     yield b":thump\n\n"
                     continue
+                frames = await next_frames(subscriber, account_id, first)
                 for _stream, event, payload in frames:
                     yield f"event: {event}\ndata: {payload}\n\n".encode()
         finally:
