@@ -31,7 +31,9 @@ def _freeze_startup_objects() -> None:
 
 def serve(args: argparse.Namespace) -> int:
     if args.port:
-        os.environ.setdefault("CARAVAN_BASE_URL", f"http://{args.host if args.host != '0.0.0.0' else '127.0.0.1'}:{args.port}")
+        os.environ.setdefault(
+            "CARAVAN_BASE_URL", f"http://{args.host if args.host != '0.0.0.0' else '127.0.0.1'}:{args.port}"
+        )
     _setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -50,8 +52,11 @@ def serve(args: argparse.Namespace) -> int:
     _freeze_startup_objects()
 
     if args.workers > 1 and not settings.REDIS_URL:
-        print("Note: with several web workers, live streaming needs CARAVAN_REDIS_URL (each worker has its own "
-              "in-memory channel layer).", flush=True)
+        print(
+            "Note: with several web workers, live streaming needs CARAVAN_REDIS_URL (each worker has its own "
+            "in-memory channel layer).",
+            flush=True,
+        )
     print(f"Caravan is running. Open {settings.BASE_URL}/ in your browser.", flush=True)
     print(f"Data is kept in {settings.DATA_DIR}. Press Ctrl+C to stop.", flush=True)
     try:
@@ -109,9 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = sub.add_parser("serve", help="migrate, then run the web server and the embedded worker")
     p_serve.add_argument("--host", default=os.environ.get("CARAVAN_HOST", "127.0.0.1"))
     p_serve.add_argument("--port", type=int, default=int(os.environ.get("CARAVAN_PORT", "8000")))
-    p_serve.add_argument("--no-worker", action="store_true", help="run no embedded worker (use `caravan worker`)")
-    p_serve.add_argument("--workers", type=int, default=int(os.environ.get("CARAVAN_WEB_WORKERS", "1")),
-                         help="web server processes (default 1)")
+    p_serve.add_argument(
+        "--no-worker", action="store_true", help="run no embedded worker (use `caravan worker`)"
+    )
+    p_serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("CARAVAN_WEB_WORKERS", "1")),
+        help="web server processes (default 1)",
+    )
     p_serve.set_defaults(func=serve)
 
     p_worker = sub.add_parser("worker", help="run a background task worker")

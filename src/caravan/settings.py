@@ -49,8 +49,13 @@ if not SECRET_KEY:
             _secret_file.write_text(secrets.token_urlsafe(50))
             _secret_file.chmod(0o600)
         SECRET_KEY = _secret_file.read_text().strip()
-    except OSError:
-        SECRET_KEY = "caravan-insecure-fallback-key-set-CARAVAN_SECRET_KEY"
+    except OSError as error:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"Caravan cannot write its data folder {DATA_DIR} ({error}); set CARAVAN_DATA_DIR to a writable "
+            "folder, or set CARAVAN_SECRET_KEY."
+        ) from error
 
 ALLOWED_HOSTS = [h for h in env("CARAVAN_ALLOWED_HOSTS", "").split(",") if h] or ["*"]
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
@@ -199,10 +204,34 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # OAuth 2 for the Mastodon client API: Mastodon's scopes, optional PKCE, tokens that do not expire.
-_READ_SCOPES = ["accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes",
-                "notifications", "search", "statuses"]
-_WRITE_SCOPES = ["accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists",
-                 "media", "mutes", "notifications", "reports", "statuses"]
+_READ_SCOPES = [
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "mutes",
+    "notifications",
+    "search",
+    "statuses",
+]
+_WRITE_SCOPES = [
+    "accounts",
+    "blocks",
+    "bookmarks",
+    "conversations",
+    "favourites",
+    "filters",
+    "follows",
+    "lists",
+    "media",
+    "mutes",
+    "notifications",
+    "reports",
+    "statuses",
+]
 OAUTH2_PROVIDER = {
     "SCOPES": {
         "read": "read all your account's data",
@@ -214,9 +243,19 @@ OAUTH2_PROVIDER = {
         "admin:write": "modify all data on the server",
         **{f"read:{name}": f"see your {name}" for name in _READ_SCOPES},
         **{f"write:{name}": f"change your {name}" for name in _WRITE_SCOPES},
-        **{f"admin:{mode}:{name}": f"{mode} {name} as an admin" for mode in ("read", "write")
-           for name in ("accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
-                        "email_domain_blocks", "canonical_email_blocks")},
+        **{
+            f"admin:{mode}:{name}": f"{mode} {name} as an admin"
+            for mode in ("read", "write")
+            for name in (
+                "accounts",
+                "reports",
+                "domain_allows",
+                "domain_blocks",
+                "ip_blocks",
+                "email_domain_blocks",
+                "canonical_email_blocks",
+            )
+        },
     },
     "DEFAULT_SCOPES": ["read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 100 * 365 * 86400,

@@ -15,7 +15,9 @@ from django_tasks_db.management.commands.db_worker import Worker
 logger = logging.getLogger(__name__)
 
 
-def make_worker(*, batch: bool = False, queues: list[str] | None = None, interval: float | None = None) -> Worker:
+def make_worker(
+    *, batch: bool = False, queues: list[str] | None = None, interval: float | None = None
+) -> Worker:
     return Worker(
         queue_names=queues or ["*"],
         interval=settings.CARAVAN["WORKER_INTERVAL"] if interval is None else interval,

@@ -74,7 +74,9 @@ def test_closed_mode_refuses_everyone():
 @pytest.mark.django_db
 def test_profile_fields_are_limited_to_four():
     account = sign_up("gina").account
-    update_profile(account, display_name="جينا", note="Hello @gina", fields=[{"name": "web", "value": "x"}] * 4)
+    update_profile(
+        account, display_name="جينا", note="Hello @gina", fields=[{"name": "web", "value": "x"}] * 4
+    )
     assert len(account.fields) == 4 and "mention" in account.note_html
     with pytest.raises(DomainError):
         update_profile(account, fields=[{"name": str(i), "value": "v"} for i in range(5)])

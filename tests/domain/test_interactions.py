@@ -107,7 +107,9 @@ def test_imported_posts_are_quiet_and_sort_by_date(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
     social.follow(bob, alice)
     new = posts.create_post(alice, "today")
-    old = posts.create_post(alice, "years ago @bob", quiet=True, created_at=timezone.now() - timedelta(days=900))
+    old = posts.create_post(
+        alice, "years ago @bob", quiet=True, created_at=timezone.now() - timedelta(days=900)
+    )
     run_tasks()
     assert [p.id for p in home_timeline(bob, Page())] == [new.id]
     assert [p.id for p in account_timeline(alice, None, Page())] == [new.id, old.id]

@@ -3,6 +3,7 @@
 import pytest
 
 from caravan.errors import DomainError
+from caravan.pagination import Page
 from caravan.posts import services as posts
 from caravan.posts.models import Visibility
 from caravan.posts.selectors import thread_context
@@ -10,7 +11,6 @@ from caravan.posts.visibility import can_read, visible_posts
 from caravan.search.selectors import search_posts
 from caravan.social import services as social
 from caravan.timelines.selectors import home_timeline
-from caravan.pagination import Page
 
 
 def test_post_reaches_followers_home_after_fan_out(make_account, run_tasks):

@@ -22,9 +22,38 @@ from caravan.search.services import index_account
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 RESERVED_USERNAMES = frozenset(
-    {"admin", "administrator", "root", "support", "help", "about", "api", "auth", "settings", "static", "media",
-     "users", "tags", "inbox", "outbox", "actor", "instance", "webmaster", "postmaster", "hostmaster", "abuse",
-     "security", "moderator", "caravan", "explore", "search", "notifications", "home", "oauth", "well-known"}
+    {
+        "admin",
+        "administrator",
+        "root",
+        "support",
+        "help",
+        "about",
+        "api",
+        "auth",
+        "settings",
+        "static",
+        "media",
+        "users",
+        "tags",
+        "inbox",
+        "outbox",
+        "actor",
+        "instance",
+        "webmaster",
+        "postmaster",
+        "hostmaster",
+        "abuse",
+        "security",
+        "moderator",
+        "caravan",
+        "explore",
+        "search",
+        "notifications",
+        "home",
+        "oauth",
+        "well-known",
+    }
 )
 
 
@@ -82,15 +111,18 @@ def register_user(
     if mode == RegistrationMode.CLOSED:
         raise DomainError("This server is not accepting new accounts.", code="ERR_CLOSED", status=403)
     if not agreement:
-        raise DomainError("You need to accept the server's rules to sign up.", field="agreement",
-                          code="ERR_ACCEPTED")
+        raise DomainError(
+            "You need to accept the server's rules to sign up.", field="agreement", code="ERR_ACCEPTED"
+        )
     username = validate_username(username)
     email = (email or "").strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise DomainError("That email address does not look right.", field="email", code="ERR_INVALID") from None
+            raise DomainError(
+                "That email address does not look right.", field="email", code="ERR_INVALID"
+            ) from None
     elif settings.CARAVAN["REQUIRE_EMAIL"]:
         raise DomainError("An email address is required on this server.", field="email", code="ERR_BLANK")
     try:
@@ -143,8 +175,11 @@ def pending_registrations() -> list[User]:
 def _usable_invite(code: str) -> Invite:
     invite = Invite.objects.filter(code=(code or "").strip()).first()
     if invite is None:
-        raise DomainError("This server is invite-only; that invite code is not valid.", field="invite_code",
-                          code="ERR_INVALID")
+        raise DomainError(
+            "This server is invite-only; that invite code is not valid.",
+            field="invite_code",
+            code="ERR_INVALID",
+        )
     if invite.expires_at and invite.expires_at < timezone.now():
         raise DomainError("That invite has expired.", field="invite_code", code="ERR_EXPIRED")
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
@@ -161,8 +196,14 @@ def create_admin(username: str, password: str, email: str = "") -> User:
         raise DomainError(" ".join(error.messages), field="password") from None
     with transaction.atomic():
         account = _create_local_account(username)
-        user = User(username=username, email=email, account=account, is_staff=True, is_superuser=True,
-                    rules_accepted_at=timezone.now())
+        user = User(
+            username=username,
+            email=email,
+            account=account,
+            is_staff=True,
+            is_superuser=True,
+            rules_accepted_at=timezone.now(),
+        )
         user.set_password(password)
         user.save()
         index_account(account)
@@ -221,10 +262,14 @@ def update_profile(
             if not name and not value:
                 continue
             if len(name) > 255 or len(value) > 255:
-                raise DomainError("Profile field names and values are at most 255 characters.", field="fields")
+                raise DomainError(
+                    "Profile field names and values are at most 255 characters.", field="fields"
+                )
             cleaned.append({"name": name, "value": value, "verified_at": None})
         if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
-            raise DomainError(f"At most {settings.CARAVAN['MAX_PROFILE_FIELDS']} profile fields.", field="fields")
+            raise DomainError(
+                f"At most {settings.CARAVAN['MAX_PROFILE_FIELDS']} profile fields.", field="fields"
+            )
         account.fields = cleaned
     for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
         if value is not None:
@@ -248,9 +293,11 @@ def ensure_keypair(account: Account) -> Account:
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     # Two processes may race to make a key: only the first write wins, everyone reads the stored one.
     Account.objects.filter(pk=account.pk, private_key_pem="").update(
         private_key_pem=private_pem, public_key_pem=public_pem
@@ -284,7 +331,6 @@ def upsert_remote_account(uri: str, **attributes) -> Account:
     return account
 
 
-
 PREFERRED_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
@@ -303,8 +349,9 @@ def update_preferences(
         user.locale = locale
     if default_visibility is not None:
         if default_visibility not in PREFERRED_VISIBILITIES:
-            raise DomainError("Visibility must be one of public, unlisted, private or direct.",
-                              field="default_visibility")
+            raise DomainError(
+                "Visibility must be one of public, unlisted, private or direct.", field="default_visibility"
+            )
         user.default_visibility = default_visibility
     if default_language is not None:
         if len(default_language) > 10:

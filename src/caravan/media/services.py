@@ -98,7 +98,9 @@ def _parse_focus(focus: str | None) -> tuple[float, float]:
     try:
         x, y = (float(part) for part in str(focus).split(","))
     except ValueError:
-        raise DomainError("Focus must be two numbers between -1 and 1, like 0.5,-0.2.", field="focus") from None
+        raise DomainError(
+            "Focus must be two numbers between -1 and 1, like 0.5,-0.2.", field="focus"
+        ) from None
     if not (-1 <= x <= 1 and -1 <= y <= 1):
         raise DomainError("Focus must be two numbers between -1 and 1, like 0.5,-0.2.", field="focus")
     return x, y
@@ -130,8 +132,19 @@ def prepare_image(upload, *, description: str = "", focus: str | None = None) ->
     image, image_format = _decode(_read_upload(upload))
     data, mime, extension = _encode(image, image_format)
     thumb_bytes, thumb_w, thumb_h, thumb = _thumbnail(image)
-    return PreparedImage(data, mime, extension, thumb_bytes, image.width, image.height, thumb_w, thumb_h,
-                         _blurhash(thumb), description or "", focus_xy)
+    return PreparedImage(
+        data,
+        mime,
+        extension,
+        thumb_bytes,
+        image.width,
+        image.height,
+        thumb_w,
+        thumb_h,
+        _blurhash(thumb),
+        description or "",
+        focus_xy,
+    )
 
 
 def store_prepared_image(account: Account, prepared: PreparedImage) -> MediaAttachment:
@@ -160,12 +173,16 @@ def store_prepared_image(account: Account, prepared: PreparedImage) -> MediaAtta
     return media
 
 
-def upload_image(account: Account, upload, *, description: str = "", focus: str | None = None) -> MediaAttachment:
+def upload_image(
+    account: Account, upload, *, description: str = "", focus: str | None = None
+) -> MediaAttachment:
     """Store an uploaded image for `account` (not yet attached to a post). Raises DomainError for bad files."""
     return store_prepared_image(account, prepare_image(upload, description=description, focus=focus))
 
 
-def update_media(media: MediaAttachment, *, description: str | None = None, focus: str | None = None) -> MediaAttachment:
+def update_media(
+    media: MediaAttachment, *, description: str | None = None, focus: str | None = None
+) -> MediaAttachment:
     if description is not None:
         if len(description) > 1500:
             raise DomainError("Descriptions are at most 1500 characters.", field="description")

@@ -10,7 +10,12 @@ from caravan.social.models import Block, DomainBlock, Mute
 
 
 def notify(
-    recipient: Account, type: str, from_account: Account, post: Post | None = None, *, allow_self: bool = False
+    recipient: Account,
+    type: str,
+    from_account: Account,
+    post: Post | None = None,
+    *,
+    allow_self: bool = False,
 ) -> Notification | None:
     """Notify a local account, unless it is its own action or the recipient has silenced the sender."""
     if not recipient.is_local or (recipient.id == from_account.id and not allow_self):
@@ -19,12 +24,21 @@ def notify(
         return None
     if Mute.objects.filter(account=recipient, target_account=from_account, hide_notifications=True).exists():
         return None
-    if from_account.domain and DomainBlock.objects.filter(account=recipient, domain=from_account.domain).exists():
+    if (
+        from_account.domain
+        and DomainBlock.objects.filter(account=recipient, domain=from_account.domain).exists()
+    ):
         return None
-    if post is not None and post.thread_root_id and type in ("mention", "reblog", "favourite"):
-        if ThreadMute.objects.filter(account=recipient, thread_root_id=post.thread_root_id).exists():
-            return None
-    notification = Notification.objects.create(recipient=recipient, type=type, from_account=from_account, post=post)
+    if (
+        post is not None
+        and post.thread_root_id
+        and type in ("mention", "reblog", "favourite")
+        and ThreadMute.objects.filter(account=recipient, thread_root_id=post.thread_root_id).exists()
+    ):
+        return None
+    notification = Notification.objects.create(
+        recipient=recipient, type=type, from_account=from_account, post=post
+    )
     transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
     return notification
 

@@ -32,7 +32,9 @@ class Post(models.Model):
     in_reply_to_uri = models.CharField(max_length=2000, blank=True, default="")
     # The id of the thread's first post, so a whole thread is one indexed query.
     thread_root_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    reblog_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs")
+    reblog_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs"
+    )
     local = models.BooleanField(default=True)
     imported = models.BooleanField(default=False)  # quiet, backdated copy brought in by an import
     original_uri = models.CharField(max_length=2000, blank=True, default="", db_index=True)

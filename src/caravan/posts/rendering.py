@@ -14,7 +14,9 @@ import nh3
 from django.conf import settings
 
 URL_RE = r"https?://[^\s<>\"'\u200b]+"
-MENTION_RE = r"(?<![\w/@])@(?P<username>[A-Za-z0-9_]+(?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)(?:@(?P<domain>[\w.-]+\w))?"
+MENTION_RE = (
+    r"(?<![\w/@])@(?P<username>[A-Za-z0-9_]+(?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)(?:@(?P<domain>[\w.-]+\w))?"
+)
 HASHTAG_RE = r"(?<![\w/&#])#(?P<tag>[\w·]*[^\W\d][\w·]*)"
 TOKEN_RE = re.compile(f"(?P<url>{URL_RE})|(?P<mention>{MENTION_RE})|(?P<hashtag>{HASHTAG_RE})", re.UNICODE)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\"،؛؟"
@@ -120,8 +122,32 @@ def count_characters(text: str) -> int:
     return len(counted)
 
 
-ALLOWED_TAGS = {"p", "br", "span", "a", "del", "pre", "code", "em", "strong", "b", "i", "u", "ul", "ol", "li",
-                "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "sup", "sub"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "span",
+    "a",
+    "del",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "sup",
+    "sub",
+}
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "translate"},
     "span": {"translate"},
@@ -140,7 +166,19 @@ def sanitize_remote_html(value: str) -> str:
         value or "",
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"},
+        url_schemes={
+            "http",
+            "https",
+            "dat",
+            "dweb",
+            "ipfs",
+            "ipns",
+            "ssb",
+            "gopher",
+            "xmpp",
+            "magnet",
+            "gemini",
+        },
         link_rel="nofollow noopener noreferrer",
         allowed_classes=ALLOWED_CLASSES,
     )

@@ -109,8 +109,15 @@ def viewer_state(viewer: Account | None, posts: list[Post]) -> ViewerState:
         ("b", "post_id", "0", Bookmark._meta.db_table, "account_id", "post_id", ids),
         ("p", "post_id", "0", Pin._meta.db_table, "account_id", "post_id", ids),
         ("m", "thread_root_id", "0", ThreadMute._meta.db_table, "account_id", "thread_root_id", roots),
-        ("v", f"{poll}.post_id", f"{vote}.choice", f"{vote} JOIN {poll} ON {poll}.id = {vote}.poll_id",
-         f"{vote}.account_id", f"{poll}.post_id", ids),  # fmt: skip
+        (
+            "v",
+            f"{poll}.post_id",
+            f"{vote}.choice",
+            f"{vote} JOIN {poll} ON {poll}.id = {vote}.poll_id",
+            f"{vote}.account_id",
+            f"{poll}.post_id",
+            ids,
+        ),  # fmt: skip
     ]
     parts, params = [], []
     for kind, column, extra, tables, owner, key, values in sources:
@@ -120,8 +127,13 @@ def viewer_state(viewer: Account | None, posts: list[Post]) -> ViewerState:
             select = f"SELECT '{kind}', {column}, {extra} FROM {tables}"  # noqa: S608
             parts.append(f"{select} WHERE {owner} = %s AND {key} IN ({marks})")
             params += [viewer.id, *values]
-    targets = {"f": state.favourited, "r": state.reblogged, "b": state.bookmarked, "p": state.pinned,
-               "m": state.muted_threads}
+    targets = {
+        "f": state.favourited,
+        "r": state.reblogged,
+        "b": state.bookmarked,
+        "p": state.pinned,
+        "m": state.muted_threads,
+    }
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for kind, post_id, choice in cursor.fetchall():
@@ -156,11 +168,11 @@ def thread_context(post: Post, viewer: Account | None) -> tuple[list[Post], list
     for post_id, parent_id in thread:
         children.setdefault(parent_id, []).append(post_id)
     ordered: list[int] = []
-    stack = list(reversed(sorted(children.get(post.id, []))))
+    stack = sorted(children.get(post.id, []), reverse=True)
     while stack:
         post_id = stack.pop()
         ordered.append(post_id)
-        stack.extend(reversed(sorted(children.get(post_id, []))))
+        stack.extend(sorted(children.get(post_id, []), reverse=True))
     return load_posts([a.id for a in ancestors]), load_posts(ordered)
 
 

@@ -84,7 +84,9 @@ def _check_visibility(visibility: str) -> str:
     return visibility
 
 
-def _check_media(author: Account, media: list[MediaAttachment], post: Post | None = None) -> list[MediaAttachment]:
+def _check_media(
+    author: Account, media: list[MediaAttachment], post: Post | None = None
+) -> list[MediaAttachment]:
     limit = settings.CARAVAN["MAX_MEDIA_PER_POST"]
     if len(media) > limit:
         raise DomainError(f"A post can have at most {limit} images.", field="media_ids")
@@ -132,7 +134,9 @@ def _sync_mentions_and_tags(post: Post, mentions: list[Account], tags: list[str]
     wanted = {account.id: account for account in mentions}
     Mention.objects.filter(post=post).exclude(account_id__in=wanted).delete()
     new = [account for account_id, account in wanted.items() if account_id not in existing]
-    Mention.objects.bulk_create([Mention(post=post, account=account) for account in new], ignore_conflicts=True)
+    Mention.objects.bulk_create(
+        [Mention(post=post, account=account) for account in new], ignore_conflicts=True
+    )
     tag_objects = []
     for display in tags:
         name = normalize_tag(display)[:200]
@@ -197,7 +201,9 @@ def create_post(
     if poll is not None:
         _check_poll(poll, enforce_limits)
     if in_reply_to is not None and not can_read(in_reply_to, author):
-        raise DomainError("The post you are replying to is not available.", field="in_reply_to_id", status=404)
+        raise DomainError(
+            "The post you are replying to is not available.", field="in_reply_to_id", status=404
+        )
     if in_reply_to is not None and in_reply_to.reblog_of_id:
         in_reply_to = in_reply_to.reblog_of
 
@@ -233,10 +239,15 @@ def create_post(
             post.uri, post.url = uri, url or uri
         post.thread_root_id = (in_reply_to.thread_root_id or in_reply_to.id) if in_reply_to else post.id
         post.save(force_insert=True)
-        if in_reply_to is not None and in_reply_to.account_id not in {a.id for a in mentions} and not quiet:
-            # Replying mentions the person replied to, so they are notified and (for direct) can read it.
-            if in_reply_to.account_id != author.id and remote is None:
-                mentions.append(in_reply_to.account)
+        # Replying mentions the person replied to, so they are notified and (for direct) can read it.
+        if (
+            in_reply_to is not None
+            and in_reply_to.account_id not in {a.id for a in mentions}
+            and in_reply_to.account_id != author.id
+            and remote is None
+            and not quiet
+        ):
+            mentions.append(in_reply_to.account)
         _sync_mentions_and_tags(post, mentions, tags)
         if media:
             _attach_media(post, media)
@@ -275,7 +286,10 @@ def _create_poll(post: Post, spec: PollSpec, moment: datetime) -> Poll:
     expires_at = spec.expires_at or (moment + timedelta(seconds=spec.expires_in))
     poll = Poll.objects.create(
         post=post,
-        options=[{"title": title, "votes_count": int(count)} for title, count in zip(spec.options, votes, strict=False)],
+        options=[
+            {"title": title, "votes_count": int(count)}
+            for title, count in zip(spec.options, votes, strict=False)
+        ],
         multiple=spec.multiple,
         hide_totals=spec.hide_totals,
         expires_at=expires_at,
@@ -375,12 +389,20 @@ def delete_post(post: Post, actor: Account, *, by_moderator: bool = False) -> No
     with transaction.atomic():
         events.emit("post.deleted", post=post)
         if post.reblog_of_id:
-            Post.objects.filter(pk=post.reblog_of_id).update(reblogs_count=Greatest(F("reblogs_count") - 1, 0))
+            Post.objects.filter(pk=post.reblog_of_id).update(
+                reblogs_count=Greatest(F("reblogs_count") - 1, 0)
+            )
         if post.in_reply_to_id:
-            Post.objects.filter(pk=post.in_reply_to_id).update(replies_count=Greatest(F("replies_count") - 1, 0))
+            Post.objects.filter(pk=post.in_reply_to_id).update(
+                replies_count=Greatest(F("replies_count") - 1, 0)
+            )
         Account.objects.filter(pk=post.account_id).update(statuses_count=Greatest(F("statuses_count") - 1, 0))
-        media_files = [name for item in post.media_attachments.all() for name in (item.file.name, item.thumbnail.name)
-                       if name]
+        media_files = [
+            name
+            for item in post.media_attachments.all()
+            for name in (item.file.name, item.thumbnail.name)
+            if name
+        ]
         search_index.remove_post(post.id)
         post.delete()
         if media_files:
@@ -389,8 +411,14 @@ def delete_post(post: Post, actor: Account, *, by_moderator: bool = False) -> No
             transaction.on_commit(lambda: delete_files(media_files))
 
 
-def reblog(account: Account, post: Post, *, visibility: str = Visibility.PUBLIC, uri: str = "",
-           created_at: datetime | None = None) -> Post:
+def reblog(
+    account: Account,
+    post: Post,
+    *,
+    visibility: str = Visibility.PUBLIC,
+    uri: str = "",
+    created_at: datetime | None = None,
+) -> Post:
     """Boost a post. Boosting twice returns the existing boost."""
     if post.reblog_of_id:
         post = post.reblog_of
@@ -408,10 +436,18 @@ def reblog(account: Account, post: Post, *, visibility: str = Visibility.PUBLIC,
         visibility = Visibility.PUBLIC
     moment = created_at or timezone.now()
     with transaction.atomic():
-        boost = Post(id=id_from_time(moment), account=account, reblog_of=post, visibility=visibility,
-                     local=account.is_local, created_at=moment)
+        boost = Post(
+            id=id_from_time(moment),
+            account=account,
+            reblog_of=post,
+            visibility=visibility,
+            local=account.is_local,
+            created_at=moment,
+        )
         boost.uri = uri or f"{account.uri}/statuses/{boost.id}/activity"
-        boost.url = boost.uri if not account.is_local else f"{settings.BASE_URL}/@{account.username}/{boost.id}"
+        boost.url = (
+            boost.uri if not account.is_local else f"{settings.BASE_URL}/@{account.username}/{boost.id}"
+        )
         boost.save(force_insert=True)
         Post.objects.filter(pk=post.pk).update(reblogs_count=F("reblogs_count") + 1)
         feeds.insert_for_author(boost)
@@ -523,7 +559,9 @@ def vote(account: Account, poll: Poll, choices: list[int], *, uri: str = "") -> 
         adding = bool(earlier) and poll.multiple and not account.is_local and not earlier & set(choices)
         if earlier and not adding:
             raise DomainError("You have already voted in this poll.")
-        PollVote.objects.bulk_create([PollVote(poll=poll, account=account, choice=c, uri=uri) for c in choices])
+        PollVote.objects.bulk_create(
+            [PollVote(poll=poll, account=account, choice=c, uri=uri) for c in choices]
+        )
         options = poll.options
         for c in choices:
             options[c]["votes_count"] = int(options[c].get("votes_count") or 0) + 1
@@ -696,14 +734,19 @@ def import_posts_quietly(author: Account, specs: list[ImportedPost], *, mention_
         insert_rows(Mention, mentions, ignore_conflicts=True)
         if tags_by_post:
             tag_ids = _tag_ids({display for names in tags_by_post.values() for display in names})
-            post_tags = [PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(d)[:200]])
-                         for post_id, names in tags_by_post.items() for d in names]
+            post_tags = [
+                PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(d)[:200]])
+                for post_id, names in tags_by_post.items()
+                for d in names
+            ]
             insert_rows(PostTag, post_tags, ignore_conflicts=True)
         if media_updates:
             with connection.cursor() as cursor:
                 table = connection.ops.quote_name(MediaAttachment._meta.db_table)
-                cursor.executemany(f"UPDATE {table} SET post_id = %s, position = %s WHERE id = %s",  # noqa: S608
-                                   [(m.post_id, m.position, m.id) for m in media_updates])
+                cursor.executemany(
+                    f"UPDATE {table} SET post_id = %s, position = %s WHERE id = %s",  # noqa: S608
+                    [(m.post_id, m.position, m.id) for m in media_updates],
+                )
         for post, spec in polls:
             _create_poll(post, spec, spec.expires_at or post.created_at)
         insert_rows(SearchDocument, search_rows, ignore_conflicts=True)
@@ -750,11 +793,10 @@ def link_imported_replies(author: Account, links: dict[int, int]) -> int:
     for start in range(0, len(children), 5000):
         chunk = children[start : start + 5000]
         parents = {links[child] for child in chunk}
-        stored_parents = set(
-            Post.objects.filter(account=author, pk__in=parents).values_list("pk", flat=True)
+        stored_parents = set(Post.objects.filter(account=author, pk__in=parents).values_list("pk", flat=True))
+        pending = Post.objects.filter(account=author, pk__in=chunk).only(
+            "id", "in_reply_to_id", "thread_root_id"
         )
-        pending = Post.objects.filter(account=author, pk__in=chunk).only("id", "in_reply_to_id",
-                                                                        "thread_root_id")
         changed = []
         for post in pending:
             parent = links[post.id]

@@ -41,8 +41,9 @@ def _matching_ids(kind: str, query: str, limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def search_posts(viewer: Account | None, query: str, *, limit: int = 20, offset: int = 0,
-                 account_id: int | None = None) -> list[Post]:
+def search_posts(
+    viewer: Account | None, query: str, *, limit: int = 20, offset: int = 0, account_id: int | None = None
+) -> list[Post]:
     ids = _matching_ids(SearchDocument.POST, query, CANDIDATES)
     if not ids:
         return []
@@ -55,8 +56,14 @@ def search_posts(viewer: Account | None, query: str, *, limit: int = 20, offset:
     return list(queryset.select_related("account").order_by("-id")[offset : offset + limit])
 
 
-def search_accounts(query: str, *, limit: int = 20, offset: int = 0, viewer: Account | None = None,
-                    following_only: bool = False) -> list[Account]:
+def search_accounts(
+    query: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    viewer: Account | None = None,
+    following_only: bool = False,
+) -> list[Account]:
     query = query.strip().lstrip("@")
     if not query:
         return []
@@ -84,7 +91,9 @@ def search_tags(query: str, *, limit: int = 20, offset: int = 0) -> list[Tag]:
 HANDLE = re.compile(r"^@?(?P<username>[\w.-]+)@(?P<domain>[\w.-]+\.[\w-]+(?::\d{1,5})?)$")
 
 
-def find_exact(query: str, viewer: Account | None, *, remote: bool = False) -> tuple[list[Account], list[Post]]:
+def find_exact(
+    query: str, viewer: Account | None, *, remote: bool = False
+) -> tuple[list[Account], list[Post]]:
     """A full handle or a pasted link finds exactly that account or post: stored ones always, and with `remote`
     (signed-in searches) ones fetched from their own server. A post is returned only if the viewer may read it."""
     query = query.strip()

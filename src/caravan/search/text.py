@@ -11,8 +11,16 @@ from functools import lru_cache
 import Stemmer
 
 ARABIC_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
-ALEF_FORMS = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
-                            "\u0649": "\u064a", "\u0629": "\u0647"})
+ALEF_FORMS = str.maketrans(
+    {
+        "\u0623": "\u0627",
+        "\u0625": "\u0627",
+        "\u0622": "\u0627",
+        "\u0671": "\u0627",
+        "\u0649": "\u064a",
+        "\u0629": "\u0647",
+    }
+)
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 2000

@@ -24,7 +24,9 @@ class Follow(models.Model):
 
 class FollowRequest(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="follow_requests_sent")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="follow_requests_sent"
+    )
     target_account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="follow_requests_received"
     )
@@ -41,7 +43,9 @@ class FollowRequest(models.Model):
 class Block(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="blocking_set")
-    target_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="blocked_by_set")
+    target_account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="blocked_by_set"
+    )
     uri = models.CharField(max_length=2000, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -53,7 +57,9 @@ class Block(models.Model):
 class Mute(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="muting_set")
-    target_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="muted_by_set")
+    target_account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="muted_by_set"
+    )
     hide_notifications = models.BooleanField(default=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -19,9 +19,10 @@ from caravan.timelines import services as feeds
 
 
 def is_blocked_either_way(a: Account, b: Account) -> bool:
-    return Block.objects.filter(account=a, target_account=b).exists() or Block.objects.filter(
-        account=b, target_account=a
-    ).exists()
+    return (
+        Block.objects.filter(account=a, target_account=b).exists()
+        or Block.objects.filter(account=b, target_account=a).exists()
+    )
 
 
 def follow(
@@ -79,7 +80,9 @@ def _create_follow(account: Account, target: Account, *, uri: str = "", **option
 def accept_follow_request(target: Account, requester: Account) -> Follow:
     """`target` lets `requester` follow. For a remote follow of ours, the remote server's Accept calls this."""
     with transaction.atomic():
-        request = FollowRequest.objects.select_for_update().filter(account=requester, target_account=target).first()
+        request = (
+            FollowRequest.objects.select_for_update().filter(account=requester, target_account=target).first()
+        )
         if request is None:
             existing = Follow.objects.filter(account=requester, target_account=target).first()
             if existing is not None:
@@ -87,7 +90,11 @@ def accept_follow_request(target: Account, requester: Account) -> Follow:
             raise DomainError("There is no such follow request.", status=404)
         request.delete()
         follow = _create_follow(
-            requester, target, uri=request.uri, show_reblogs=request.show_reblogs, notify=request.notify,
+            requester,
+            target,
+            uri=request.uri,
+            show_reblogs=request.show_reblogs,
+            notify=request.notify,
             languages=request.languages,
         )
         events.emit("follow.accepted", follow=follow)
@@ -128,7 +135,9 @@ def remove_follower(account: Account, follower: Account) -> None:
 def _delete_follow(follow: Follow) -> None:
     follow.delete()
     Account.objects.filter(pk=follow.account_id).update(following_count=Greatest(F("following_count") - 1, 0))
-    Account.objects.filter(pk=follow.target_account_id).update(followers_count=Greatest(F("followers_count") - 1, 0))
+    Account.objects.filter(pk=follow.target_account_id).update(
+        followers_count=Greatest(F("followers_count") - 1, 0)
+    )
     feeds.remove_author_from_feed(follow.account_id, follow.target_account_id)
 
 
@@ -169,7 +178,8 @@ def mute(account: Account, target: Account, *, hide_notifications: bool = True, 
         raise DomainError("Mute duration must be zero (forever) or a number of seconds.", field="duration")
     expires_at = timezone.now() + timedelta(seconds=duration) if duration else None
     mute, _ = Mute.objects.update_or_create(
-        account=account, target_account=target,
+        account=account,
+        target_account=target,
         defaults={"hide_notifications": hide_notifications, "expires_at": expires_at},
     )
     return mute
@@ -194,8 +204,9 @@ def unblock_domain(account: Account, domain: str) -> None:
 def set_note(account: Account, target: Account, comment: str) -> AccountNote:
     if len(comment) > 2000:
         raise DomainError("Notes are at most 2000 characters.", field="comment")
-    note, _ = AccountNote.objects.update_or_create(account=account, target_account=target,
-                                                   defaults={"comment": comment})
+    note, _ = AccountNote.objects.update_or_create(
+        account=account, target_account=target, defaults={"comment": comment}
+    )
     return note
 
 

@@ -83,15 +83,24 @@ def public_timeline(
 
 
 def tag_timeline(
-    viewer: Account | None, name: str, page: Page, *, local: bool = False, only_media: bool = False,
-    any_tags: list[str] | None = None, all_tags: list[str] | None = None, none_tags: list[str] | None = None,
+    viewer: Account | None,
+    name: str,
+    page: Page,
+    *,
+    local: bool = False,
+    only_media: bool = False,
+    any_tags: list[str] | None = None,
+    all_tags: list[str] | None = None,
+    none_tags: list[str] | None = None,
 ) -> list[Post]:
     names = [normalize_tag(name)] + [normalize_tag(t) for t in any_tags or []]
     queryset = Post.objects.filter(
         visibility=Visibility.PUBLIC, reblog_of__isnull=True, post_tags__tag__name__in=names
     )
     for extra in all_tags or []:
-        queryset = queryset.filter(Exists(PostTag.objects.filter(post=OuterRef("pk"), tag__name=normalize_tag(extra))))
+        queryset = queryset.filter(
+            Exists(PostTag.objects.filter(post=OuterRef("pk"), tag__name=normalize_tag(extra)))
+        )
     if none_tags:
         queryset = queryset.exclude(post_tags__tag__name__in=[normalize_tag(t) for t in none_tags])
     if local:

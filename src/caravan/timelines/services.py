@@ -68,7 +68,11 @@ def feed_recipients(post: Post) -> list[int]:
         elif post.in_reply_to_account_id and post.in_reply_to_account_id != author_id:
             # Replies to others reach only followers who also follow the person replied to (as Mastodon does).
             followers = followers.filter(
-                Exists(Follow.objects.filter(account=OuterRef("account"), target_account_id=post.in_reply_to_account_id))
+                Exists(
+                    Follow.objects.filter(
+                        account=OuterRef("account"), target_account_id=post.in_reply_to_account_id
+                    )
+                )
             )
         recipients = set(followers.values_list("account_id", flat=True))
         if original.visibility == Visibility.PRIVATE:
@@ -76,7 +80,9 @@ def feed_recipients(post: Post) -> list[int]:
         if original.visibility == Visibility.PUBLIC and not post.reblog_of_id:
             tag_ids = PostTag.objects.filter(post=post).values("tag_id")
             recipients |= set(
-                FollowedTag.objects.filter(tag_id__in=tag_ids, account__domain="").values_list("account_id", flat=True)
+                FollowedTag.objects.filter(tag_id__in=tag_ids, account__domain="").values_list(
+                    "account_id", flat=True
+                )
             )
     recipients.discard(author_id)
     if not recipients:
@@ -149,8 +155,12 @@ def backfill_from(owner: Account, author: Account) -> None:
     """A new follow brings the author's recent posts into the follower's feed, as Mastodon's merge does."""
     from caravan.posts.visibility import visible_posts
 
-    recent = visible_posts(owner, Post.objects.filter(account=author)).order_by("-id").values_list("id", flat=True)
-    entries = [FeedEntry(owner_id=owner.id, post_id=post_id, author_id=author.id) for post_id in recent[:BACKFILL]]
+    recent = (
+        visible_posts(owner, Post.objects.filter(account=author)).order_by("-id").values_list("id", flat=True)
+    )
+    entries = [
+        FeedEntry(owner_id=owner.id, post_id=post_id, author_id=author.id) for post_id in recent[:BACKFILL]
+    ]
     FeedEntry.objects.bulk_create(entries, ignore_conflicts=True)
 
 
@@ -182,11 +192,14 @@ def create_list(owner: Account, title: str, *, replies_policy: str = "list", exc
     return List.objects.create(owner=owner, **_list_fields(title, replies_policy, exclusive))
 
 
-def update_list(list_obj, *, title: str | None = None, replies_policy: str | None = None,
-                exclusive: bool | None = None):
-    fields = _list_fields(list_obj.title if title is None else title,
-                          list_obj.replies_policy if replies_policy is None else replies_policy,
-                          list_obj.exclusive if exclusive is None else exclusive)
+def update_list(
+    list_obj, *, title: str | None = None, replies_policy: str | None = None, exclusive: bool | None = None
+):
+    fields = _list_fields(
+        list_obj.title if title is None else title,
+        list_obj.replies_policy if replies_policy is None else replies_policy,
+        list_obj.exclusive if exclusive is None else exclusive,
+    )
     for name, value in fields.items():
         setattr(list_obj, name, value)
     list_obj.save()
@@ -213,11 +226,16 @@ def add_to_list(list_obj, accounts: list[Account]) -> None:
     from caravan.errors import DomainError
     from caravan.timelines.models import ListMember
 
-    followed = set(Follow.objects.filter(account_id=list_obj.owner_id, target_account__in=accounts)
-                   .values_list("target_account_id", flat=True))
+    followed = set(
+        Follow.objects.filter(account_id=list_obj.owner_id, target_account__in=accounts).values_list(
+            "target_account_id", flat=True
+        )
+    )
     if any(a.id not in followed for a in accounts):
         raise DomainError("You can only add accounts you follow to a list.", field="account_ids", status=404)
-    ListMember.objects.bulk_create([ListMember(list=list_obj, account=a) for a in accounts], ignore_conflicts=True)
+    ListMember.objects.bulk_create(
+        [ListMember(list=list_obj, account=a) for a in accounts], ignore_conflicts=True
+    )
 
 
 def remove_from_list(list_obj, accounts: list[Account]) -> None:

@@ -10,6 +10,7 @@ from caravan.posts.models import FollowedTag
 from caravan.posts.selectors import load_posts
 from caravan.search.selectors import find_exact, search_accounts, search_posts, search_tags
 
+
 @api(auth="optional", scope="read:search")
 def search_v2(request: HttpRequest):
     p = params(request)

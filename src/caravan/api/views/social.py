@@ -4,9 +4,9 @@ from django.http import Http404, HttpRequest
 
 from caravan.accounts.models import Account
 from caravan.api import entities
-from caravan.moderation import services as moderation
 from caravan.api.http import account_or_404, api, paginated, params
 from caravan.errors import DomainError
+from caravan.moderation import services as moderation
 from caravan.pagination import Page, paginate
 from caravan.posts.models import FollowedTag, Tag
 from caravan.posts.rendering import normalize_tag

@@ -18,7 +18,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
         # Signed-in readers may find accounts and posts on other servers by handle or link.
         exact_accounts, exact_posts = search.find_exact(query, viewer, remote=viewer is not None)
         found = search.search_accounts(query, limit=10, viewer=viewer)
-        accounts = [(a, avatar_url(a)) for a in exact_accounts + [a for a in found if a not in exact_accounts]]
+        accounts = [
+            (a, avatar_url(a)) for a in exact_accounts + [a for a in found if a not in exact_accounts]
+        ]
         tags = search.search_tags(query, limit=10) if query.lstrip("#") else []
         posts = exact_posts or search.search_posts(viewer, query, limit=20)
         cards = post_cards(load_posts([p.id for p in posts]), viewer)
