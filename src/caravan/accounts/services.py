@@ -285,10 +285,8 @@ def update_profile(
     return account
 
 
-def ensure_keypair(account: Account) -> Account:
-    """Local accounts sign with RSA-2048; the key is made the first time it is needed (it costs ~50 ms)."""
-    if account.private_key_pem or not account.is_local:
-        return account
+def generate_keypair() -> tuple[str, str]:
+    """A new RSA-2048 key pair as (private PKCS#8 PEM, public SubjectPublicKeyInfo PEM)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -298,6 +296,14 @@ def ensure_keypair(account: Account) -> Account:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+    return private_pem, public_pem
+
+
+def ensure_keypair(account: Account) -> Account:
+    """Local accounts sign with RSA-2048; the key is made the first time it is needed (it costs ~50 ms)."""
+    if account.private_key_pem or not account.is_local:
+        return account
+    private_pem, public_pem = generate_keypair()
     # Two processes may race to make a key: only the first write wins, everyone reads the stored one.
     Account.objects.filter(pk=account.pk, private_key_pem="").update(
         private_key_pem=private_pem, public_key_pem=public_pem

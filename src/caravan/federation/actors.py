@@ -10,13 +10,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.db import IntegrityError
 
 from caravan.accounts.models import Account
-from caravan.accounts.services import ensure_keypair, upsert_remote_account
+from caravan.accounts.services import ensure_keypair, generate_keypair, upsert_remote_account
 from caravan.federation.models import InstanceActor
 from caravan.federation.network import AP_ACCEPT, AP_CONTENT_TYPES, FetchError, http_request
 from caravan.federation.signatures import sign_request
@@ -50,15 +48,7 @@ def instance_actor_uri() -> str:
 def instance_actor_keys() -> InstanceActor:
     actor = InstanceActor.objects.filter(pk=1).first()
     if actor is None:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
-        public_pem = (
-            key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-            .decode()
-        )
+        private_pem, public_pem = generate_keypair()
         try:
             actor = InstanceActor.objects.create(pk=1, public_key_pem=public_pem, private_key_pem=private_pem)
         except IntegrityError:

@@ -19,7 +19,7 @@ from caravan.ids import id_from_time
 from caravan.media.models import MediaAttachment
 from caravan.notifications.services import notify_many
 from caravan.posts.models import Mention, Post, PostTag, Visibility
-from caravan.posts.rendering import html_to_text, normalize_tag, sanitize_remote_html
+from caravan.posts.rendering import normalize_tag, sanitize_remote_html
 from caravan.posts.services import (
     HARD_MAX_CHARS,
     RemoteContent,
@@ -54,8 +54,8 @@ def create_remote_posts(items: list[RemotePost]) -> list[Post]:
     Posts whose uri is already stored are skipped. Polls are not handled here (use `create_post`). Raises
     DomainError when an item is not storable; nothing of the batch is then stored.
     """
+    from caravan.search import services as search_index
     from caravan.search.models import SearchDocument
-    from caravan.search.text import terms
     from caravan.timelines.tasks import fan_out_posts
 
     if not items:
@@ -110,9 +110,9 @@ def create_remote_posts(items: list[RemotePost]) -> list[Post]:
         for position, attachment in enumerate(media):
             attachment.post_id, attachment.position = post.id, position
             media_updates.append(attachment)
-        words = " ".join(terms(f"{post.spoiler_text}\n{html_to_text(post.content)}"))
-        if words:
-            search_rows.append(SearchDocument(kind=SearchDocument.POST, object_id=post.id, terms=words))
+        document = search_index.post_document(post)
+        if document is not None:
+            search_rows.append(document)
     if not posts:
         return []
     with transaction.atomic():

@@ -38,7 +38,6 @@ from caravan.posts.models import (
 )
 from caravan.posts.rendering import (
     count_characters,
-    html_to_text,
     normalize_tag,
     render_text,
     sanitize_remote_html,
@@ -667,7 +666,6 @@ def import_posts_quietly(author: Account, specs: list[ImportedPost], *, mention_
         Post.objects.filter(account=author, pk__in=own_parent_ids - batch_ids).values_list("pk", flat=True)
     )
     from caravan.search.models import SearchDocument
-    from caravan.search.text import terms
 
     for spec in specs:
         _check_visibility(spec.visibility)
@@ -723,9 +721,9 @@ def import_posts_quietly(author: Account, specs: list[ImportedPost], *, mention_
         for position, item in enumerate(media):
             item.post_id, item.position = post_id, position
             media_updates.append(item)
-        words = " ".join(terms(f"{post.spoiler_text}\n{text or html_to_text(content)}"))
-        if words:
-            search_rows.append(SearchDocument(kind=SearchDocument.POST, object_id=post_id, terms=words))
+        document = search_index.post_document(post)
+        if document is not None:
+            search_rows.append(document)
 
     if not posts:
         return []

@@ -15,11 +15,20 @@ def _store(kind: str, object_id: int, text: str) -> None:
     SearchDocument.objects.update_or_create(kind=kind, object_id=object_id, defaults={"terms": words})
 
 
+def _post_text(post: Post) -> str:
+    return f"{post.spoiler_text}\n{post.text or html_to_text(post.content)}"
+
+
 def index_post(post: Post) -> None:
     if post.reblog_of_id:
         return
-    text = post.text or html_to_text(post.content)
-    _store(SearchDocument.POST, post.id, f"{post.spoiler_text}\n{text}")
+    _store(SearchDocument.POST, post.id, _post_text(post))
+
+
+def post_document(post: Post) -> SearchDocument | None:
+    """The index row for a post not saved yet, for the batch paths that insert many rows at once."""
+    words = " ".join(terms(_post_text(post)))
+    return SearchDocument(kind=SearchDocument.POST, object_id=post.id, terms=words) if words else None
 
 
 def remove_post(post_id: int) -> None:
