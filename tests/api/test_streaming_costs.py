@@ -3,6 +3,7 @@
 import asyncio
 
 import orjson
+import pytest
 
 from caravan.api import streaming
 from caravan.posts import services as posts
@@ -16,6 +17,13 @@ class _Inbox:
 
     def deliver(self, message) -> None:
         self.messages.append(message)
+
+
+@pytest.fixture(autouse=True)
+def _one_box_hub(monkeypatch):
+    """These are the one-box (in-process hub) guarantees; with Redis configured every event is published as a
+    reference instead, which tests/api/test_streaming.py covers when CI runs with CARAVAN_REDIS_URL."""
+    monkeypatch.setattr(streaming, "_hub", streaming.LocalHub())
 
 
 def _streaming_callbacks(callbacks) -> list:
