@@ -36,6 +36,7 @@ class TokenInfo:
     user_id: int | None
     application_id: int
     scopes: frozenset[str]
+    checksum: str  # of the token itself: unique even across databases, unlike token_id
 
 
 # token checksum -> (valid until, TokenInfo | None). Revoking drops the entry here; other processes see the
@@ -87,7 +88,7 @@ def _lookup_token(token: str) -> TokenInfo | None:
     )
     info = None
     if row is not None and (row[4] is None or row[4] > datetime.now(UTC)):
-        info = TokenInfo(row[0], row[1], row[2], frozenset(expand(row[3].split())))
+        info = TokenInfo(row[0], row[1], row[2], frozenset(expand(row[3].split())), checksum)
     if len(_tokens) > 50_000:
         _tokens.clear()
     _tokens[checksum] = (now + TOKEN_CACHE_SECONDS, info)
@@ -153,7 +154,8 @@ def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:
         return {}
     now = int(time.time())
     window = now // RATE_WINDOW
-    who = f"t{request.token.token_id}" if request.token else f"ip{request.META.get('REMOTE_ADDR', '')}"
+    # Keyed by the token's checksum, not its row id: a shared Redis outlives any one database's ids.
+    who = f"t{request.token.checksum[:32]}" if request.token else f"ip{request.META.get('REMOTE_ADDR', '')}"
     key = f"api-rate:{who}:{window}"
     if cache.add(key, 1, RATE_WINDOW + 5):
         used = 1
