@@ -127,6 +127,37 @@ def test_create_note_with_mentions_tags_cw_and_media(client, alice, bob):
     assert media.remote_url == "https://remote.example/a.png" and media.description == "alt text"
     assert (media.focus_x, media.focus_y) == (0.5, -0.25)
     assert alice.notifications.filter(type="mention").exists() if hasattr(alice, "notifications") else True
+    assert post.emojis == [{"shortcode": "blob", "url": "https://r/e.png"}]
+
+
+def test_custom_emoji_show_as_images_in_the_api_and_on_pages(client, alice, bob):
+    from caravan.api.entities import status_base
+    from caravan.posts.selectors import load_posts
+    from caravan.web.cards import post_cards
+
+    followed_by(alice, bob)
+    obj = note(
+        bob,
+        8,
+        content='<p>party :blobcat: <a href="https://remote.example/:blobcat:">link</a> :unknown:</p>',
+        tag=[
+            {"type": "Emoji", "name": ":blobcat:", "icon": {"type": "Image", "url": "https://r/cat.png"}},
+            {"type": "Emoji", "name": ":bad code:", "icon": {"url": "javascript:alert(1)"}},
+        ],
+    )
+    assert bob.post(client, create(bob, obj, 8)).status_code == 202
+    post = load_posts([Post.objects.get(uri=obj["id"]).id])[0]
+    assert status_base(post)["emojis"] == [
+        {
+            "shortcode": "blobcat",
+            "url": "https://r/cat.png",
+            "static_url": "https://r/cat.png",
+            "visible_in_picker": False,
+        }
+    ]
+    html = str(post_cards([post], alice)[0].content)
+    assert html.count('<img class="emoji" src="https://r/cat.png" alt=":blobcat:"') == 1
+    assert 'href="https://remote.example/:blobcat:"' in html and ":unknown:" in html
 
 
 def test_unrelated_create_is_dropped(client, alice, bob):

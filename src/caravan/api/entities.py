@@ -353,6 +353,10 @@ def status_base(post: Post, account_entity=account) -> dict:
             for pt in post.post_tags.all()
         ],
         poll=poll(post.poll) if _has_poll(post) else None,
+        emojis=[
+            {"shortcode": e["shortcode"], "url": e["url"], "static_url": e["url"], "visible_in_picker": False}
+            for e in post.emojis or ()
+        ],
     )
     return data
 

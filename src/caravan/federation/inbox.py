@@ -151,6 +151,17 @@ def _visibility(obj: dict, author: Account) -> str:
     return Visibility.DIRECT
 
 
+def _emojis(obj: dict) -> list[dict]:
+    """Custom emoji the object uses (`Emoji` tags: name ":code:", icon.url); posts.services cleans them."""
+    found = []
+    for tag in _list(obj.get("tag")):
+        if isinstance(tag, dict) and tag.get("type") == "Emoji":
+            icon = tag.get("icon")
+            url = icon.get("url") if isinstance(icon, dict) else icon
+            found.append({"shortcode": str(tag.get("name") or ""), "url": _id(url)})
+    return found
+
+
 def _mentions_and_tags(
     obj: dict, accounts_by_uri: dict[str, Account] | None = None
 ) -> tuple[list[Account], list[str]]:
@@ -343,7 +354,9 @@ def _note_spec(
         author=author,
         uri=uri,
         url=_url(obj.get("url")) or uri,
-        content=posts.RemoteContent(html=_content_html(obj), mentions=mentions, tags=tags),
+        content=posts.RemoteContent(
+            html=_content_html(obj), mentions=mentions, tags=tags, emojis=_emojis(obj)
+        ),
         spoiler_text=summary if isinstance(summary, str) else "",
         sensitive=bool(obj.get("sensitive")),
         visibility=visibility,
@@ -565,7 +578,9 @@ def handle_update(activity: dict, signer: Account) -> str:
     posts.edit_post(
         post,
         signer,
-        remote=posts.RemoteContent(html=_content_html(obj), mentions=mentions, tags=tags),
+        remote=posts.RemoteContent(
+            html=_content_html(obj), mentions=mentions, tags=tags, emojis=_emojis(obj)
+        ),
         spoiler_text=summary if isinstance(summary, str) else "",
         sensitive=bool(obj.get("sensitive")),
         language=_language(obj) or None,

@@ -45,6 +45,8 @@ class Post(models.Model):
     reblogs_count = models.PositiveIntegerField(default=0)
     favourites_count = models.PositiveIntegerField(default=0)
     has_media = models.BooleanField(default=False)
+    # Custom emoji a remote post uses: [{"shortcode": "blobcat", "url": "https://..."}]
+    emojis = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [

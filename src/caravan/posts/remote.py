@@ -26,6 +26,7 @@ from caravan.posts.services import (
     _check_media,
     _check_visibility,
     _tag_ids,
+    clean_emojis,
 )
 
 
@@ -88,6 +89,7 @@ def create_remote_posts(items: list[RemotePost]) -> list[Post]:
             uri=item.uri,
             url=item.url or item.uri,
             content=sanitize_remote_html(item.content.html),
+            emojis=clean_emojis(item.content.emojis),
             spoiler_text=(item.spoiler_text or "").strip()[:1000],
             sensitive=bool(item.sensitive or item.spoiler_text),
             visibility=item.visibility,

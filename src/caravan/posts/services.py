@@ -5,6 +5,7 @@ Local text is rendered here; remote HTML is sanitized here. Limits apply to what
 backdated imports and remote posts are stored as they are (remote HTML sanitized, imports within hard caps).
 """
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,23 @@ class RemoteContent:
     html: str
     mentions: list[Account] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    emojis: list[dict] = field(default_factory=list)  # custom emoji: {"shortcode": ..., "url": ...}
+
+
+EMOJI_SHORTCODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+MAX_EMOJIS = 50
+
+
+def clean_emojis(emojis: list) -> list[dict]:
+    """Custom emoji worth keeping: a plain shortcode and an http(s) image URL, each shortcode once."""
+    kept: dict[str, dict] = {}
+    for item in emojis or ():
+        if not isinstance(item, dict):
+            continue
+        shortcode, url = str(item.get("shortcode") or "").strip(":"), str(item.get("url") or "")
+        if EMOJI_SHORTCODE.match(shortcode) and url.startswith(("https://", "http://")) and len(url) <= 2000:
+            kept.setdefault(shortcode, {"shortcode": shortcode, "url": url})
+    return list(kept.values())[:MAX_EMOJIS]
 
 
 def _check_visibility(visibility: str) -> str:
@@ -228,6 +246,7 @@ def create_post(
             imported=quiet,
             original_uri=original_uri,
             created_at=moment,
+            emojis=clean_emojis(remote.emojis) if remote is not None else [],
         )
         if author.is_local:
             post.uri = uri or f"{author.uri}/statuses/{post.id}"
@@ -348,6 +367,8 @@ def edit_post(
         if language is not None:
             post.language = language[:16]
         post.edited_at = moment
+        if remote is not None:
+            post.emojis = clean_emojis(remote.emojis)
         post.save()
         newly_mentioned = _sync_mentions_and_tags(post, mentions, tags)
         if media is not None:

@@ -2,11 +2,13 @@
 state (favourited, boosted, bookmarked, voted) and poll results, gathered in a fixed number of queries.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from caravan.accounts.models import Account
@@ -31,9 +33,28 @@ def post_path(post: Post) -> str:
     return f"/@{post.account.acct}/{post.id}"
 
 
-def local_links(html: str) -> SafeString:
-    """Stored HTML links mentions and tags by BASE_URL; relative links work on whatever host serves us."""
-    return mark_safe(html.replace(f'href="{settings.BASE_URL}/', 'href="/'))  # noqa: S308 - rendered or sanitized
+EMOJI_CODE = re.compile(r":[A-Za-z0-9_]{1,64}:")
+
+
+def local_links(html: str, emojis: list[dict] | None = None) -> SafeString:
+    """Stored HTML links mentions and tags by BASE_URL; relative links work on whatever host serves us. A remote
+    post's custom emoji (:shortcode:) become small images, their URLs escaped."""
+    html = html.replace(f'href="{settings.BASE_URL}/', 'href="/')
+    if emojis:
+        images = {
+            f":{e['shortcode']}:": (
+                f'<img class="emoji" src="{escape(e["url"])}" alt=":{escape(e["shortcode"])}:" '
+                'width="20" height="20" loading="lazy">'
+            )
+            for e in emojis
+        }
+        # Only in text between tags, never inside a tag's attributes.
+        parts = re.split(r"(<[^>]*>)", html)
+        for index, part in enumerate(parts):
+            if not part.startswith("<"):
+                parts[index] = EMOJI_CODE.sub(lambda m: images.get(m.group(0), m.group(0)), part)
+        html = "".join(parts)
+    return mark_safe(html)  # noqa: S308 - rendered or sanitized; emoji parts escaped above
 
 
 @dataclass
@@ -119,7 +140,7 @@ def post_cards(posts: list[Post], viewer: Account | None) -> list[PostCard]:
                 boosted_by=item.account if item.reblog_of_id else None,
                 boost_id=item.id if item.reblog_of_id else None,
                 path=post_path(original),
-                content=local_links(original.content),
+                content=local_links(original.content, original.emojis),
                 media=list(original.media_attachments.all()),
                 poll=_poll_card(original, state, viewer),
                 favourited=original.id in state.favourited,
