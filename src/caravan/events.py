@@ -13,6 +13,9 @@ _listeners: dict[str, list[Callable[..., Any]]] = defaultdict(list)
 
 
 def listen(name: str, listener: Callable[..., Any]) -> None:
+    # Checked here, at start-up, rather than on every emit: a misspelt name would otherwise never fire.
+    if name not in EVENT_NAMES:
+        raise ValueError(f"unknown domain event {name!r}; add it to caravan.events.EVENT_NAMES")
     if listener not in _listeners[name]:
         _listeners[name].append(listener)
 

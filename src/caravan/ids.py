@@ -25,10 +25,6 @@ def new_id() -> int:
     return id_from_time(datetime.now(UTC))
 
 
-def time_from_id(value: int) -> datetime:
-    return datetime.fromtimestamp((value >> 16) / 1000, tz=UTC)
-
-
 def lowest_id_at(moment: datetime) -> int:
     """The smallest id any object made at `moment` can have: for range queries by time."""
     return int(moment.timestamp() * 1000) << 16

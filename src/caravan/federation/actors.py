@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
-REFRESH_AFTER = timedelta(days=1)
 
 
 def origin(url: str) -> str:
@@ -161,11 +160,7 @@ def actor_fields(document: dict, uri: str) -> dict:
 
 def store_actor(document: dict, uri: str) -> Account:
     attributes = actor_fields(document, uri)
-    moved_to_uri = _url_of(document.get("movedTo"))
-    account = upsert_remote_account(uri, **attributes)
-    if moved_to_uri and moved_to_uri != uri:
-        account._moved_to_uri = moved_to_uri  # the inbox's Move handler resolves it when needed
-    return account
+    return upsert_remote_account(uri, **attributes)
 
 
 def fetch_actor(uri: str) -> Account:

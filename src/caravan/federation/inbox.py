@@ -13,7 +13,7 @@ from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
-from caravan.federation.actors import AS_PUBLIC, domain_of, is_local_uri, origin
+from caravan.federation.actors import AS_PUBLIC, is_local_uri, origin
 from caravan.federation.models import ReceivedActivity, Tombstone
 from caravan.federation.network import FetchError
 from caravan.media.services import store_remote_media
@@ -732,10 +732,6 @@ HANDLERS = {
     "Add": handle_add,
     "Remove": handle_remove,
 }
-
-
-def domain_for(signer: Account) -> str:
-    return signer.domain or domain_of(signer.uri)
 
 
 def _simple_create(activity: dict, signer: Account) -> dict | None:

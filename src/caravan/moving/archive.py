@@ -9,7 +9,6 @@ import os
 import stat
 import tarfile
 import zipfile
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -257,11 +256,6 @@ class Archive:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def iter_chunks(stream: IO[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
-    while chunk := stream.read(size):
-        yield chunk
 
 
 _pool: ThreadPoolExecutor | None = None

@@ -9,23 +9,6 @@ from caravan.notifications.models import Marker, Notification
 from caravan.notifications.selectors import notifications_for, unread_count
 from caravan.pagination import Page
 
-KNOWN_TYPES = {
-    "mention",
-    "status",
-    "reblog",
-    "follow",
-    "follow_request",
-    "favourite",
-    "poll",
-    "update",
-    "admin.sign_up",
-    "admin.report",
-    "severed_relationships",
-    "moderation_warning",
-    "quote",
-    "quoted_update",
-}
-
 
 def _query(request: HttpRequest, default_limit: int = 40) -> tuple[Page, dict]:
     p = params(request)
