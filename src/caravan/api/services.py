@@ -131,6 +131,18 @@ def add_filter_status(f: Filter, post: Post, viewer: Account) -> FilterStatus:
         raise DomainError("That status is already in this filter.", field="status_id") from None
 
 
+def remove_filter(f: Filter) -> None:
+    f.delete()
+
+
+def remove_filter_keyword(keyword: FilterKeyword) -> None:
+    keyword.delete()
+
+
+def remove_filter_status(status: FilterStatus) -> None:
+    status.delete()
+
+
 def mark_conversation(
     account: Account, root_id: int, *, read_up_to: int | None = None, hide_up_to: int | None = None
 ) -> ConversationState:

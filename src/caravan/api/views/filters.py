@@ -68,7 +68,7 @@ def update(request: HttpRequest, filter_id: str):
 
 @api(scope="write:filters")
 def delete(request: HttpRequest, filter_id: str):
-    _own(request, filter_id).delete()
+    api_services.remove_filter(_own(request, filter_id))
     publish_filters_changed(request.viewer.id)
     return {}
 
@@ -110,7 +110,7 @@ def update_keyword(request: HttpRequest, keyword_id: str):
 
 @api(scope="write:filters")
 def delete_keyword(request: HttpRequest, keyword_id: str):
-    _own_keyword(request, keyword_id).delete()
+    api_services.remove_filter_keyword(_own_keyword(request, keyword_id))
     return {}
 
 
@@ -141,7 +141,7 @@ def get_status(request: HttpRequest, status_filter_id: str):
 
 @api(scope="write:filters")
 def delete_status(request: HttpRequest, status_filter_id: str):
-    _own_status(request, status_filter_id).delete()
+    api_services.remove_filter_status(_own_status(request, status_filter_id))
     return {}
 
 
