@@ -114,3 +114,17 @@ def test_imported_posts_are_quiet_and_sort_by_date(make_account, run_tasks):
     assert [p.id for p in home_timeline(bob, Page())] == [new.id]
     assert [p.id for p in account_timeline(alice, None, Page())] == [new.id, old.id]
     assert kinds(bob) == []
+
+
+def test_bookmarks_hide_posts_the_reader_may_no_longer_read(make_account):
+    from caravan.posts.models import Visibility
+    from caravan.timelines.selectors import bookmarked_posts, favourited_posts
+
+    alice, bob = make_account("alice"), make_account("bob")
+    social.follow(bob, alice)
+    secret = posts.create_post(alice, "for followers", visibility=Visibility.PRIVATE)
+    posts.bookmark(bob, secret)
+    posts.favourite(bob, secret)
+    assert [p.id for p in bookmarked_posts(bob, Page())[0]] == [secret.id]
+    social.unfollow(bob, alice)
+    assert bookmarked_posts(bob, Page())[0] == [] and favourited_posts(bob, Page())[0] == []

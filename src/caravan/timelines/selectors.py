@@ -156,18 +156,20 @@ def account_timeline(
     return load_posts(ids)
 
 
-def bookmarked_posts(viewer: Account, page: Page) -> tuple[list[Post], list[int]]:
-    """Bookmarked posts, paginated by bookmark id (returned too, for Link headers)."""
-    marks = paginate(Bookmark.objects.filter(account=viewer), page)
+def _saved_posts(viewer: Account, marks: list) -> tuple[list[Post], list[int]]:
+    """The posts behind a page of bookmarks or favourites that the viewer may still read (a follow may have
+    ended since), with the marks' ids for Link headers."""
     posts = {p.id: p for p in load_posts([m.post_id for m in marks])}
-    return [posts[m.post_id] for m in marks if m.post_id in posts], [m.id for m in marks]
+    readable = set(Post.objects.filter(pk__in=posts).filter(visible_to(viewer)).values_list("id", flat=True))
+    return [posts[m.post_id] for m in marks if m.post_id in readable], [m.id for m in marks]
+
+
+def bookmarked_posts(viewer: Account, page: Page) -> tuple[list[Post], list[int]]:
+    return _saved_posts(viewer, paginate(Bookmark.objects.filter(account=viewer), page))
 
 
 def favourited_posts(viewer: Account, page: Page) -> tuple[list[Post], list[int]]:
-    favs = paginate(Favourite.objects.filter(account=viewer), page)
-    posts = {p.id: p for p in load_posts([f.post_id for f in favs])}
-    readable = set(Post.objects.filter(pk__in=posts).filter(visible_to(viewer)).values_list("id", flat=True))
-    return [posts[f.post_id] for f in favs if f.post_id in readable], [f.id for f in favs]
+    return _saved_posts(viewer, paginate(Favourite.objects.filter(account=viewer), page))
 
 
 def find_tag(name: str) -> Tag | None:
