@@ -4,6 +4,8 @@ import orjson
 import pytest
 from django.conf import settings
 
+from caravan.posts.rendering import html_to_text
+
 AP = "application/activity+json"
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
@@ -81,7 +83,11 @@ def test_actor_document_has_everything_mastodon_reads(client, alice):
     )
     assert data["publicKey"]["owner"] == alice.uri and data["publicKey"]["id"] == f"{alice.uri}#main-key"
     assert data["manuallyApprovesFollowers"] is True and data["discoverable"] is True
-    assert data["attachment"] == [{"type": "PropertyValue", "name": "Site", "value": "https://alice.example"}]
+    # Field values are HTML, as Mastodon sends them: what was typed, escaped, with its URL made a link.
+    [field] = data["attachment"]
+    assert field["type"] == "PropertyValue" and field["name"] == "Site"
+    assert field["value"].startswith('<a href="https://alice.example"')
+    assert html_to_text(field["value"]) == "https://alice.example"
     for key in ("outbox", "followers", "following", "featured", "alsoKnownAs"):
         assert key in data
     assert "https://www.w3.org/ns/activitystreams" in data["@context"]

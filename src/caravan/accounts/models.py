@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from caravan.ids import new_id
+from caravan.untrusted import without_bidi_controls
 
 
 class Account(models.Model):
@@ -69,11 +70,14 @@ class Account(models.Model):
 
     @property
     def handle(self) -> str:
-        return f"@{self.username}@{self.domain or settings.DOMAIN}"
+        # Rows stored before handles were checked may hold bidi controls; none reach a page.
+        return without_bidi_controls(f"@{self.username}@{self.domain or settings.DOMAIN}")
 
     @property
     def name(self) -> str:
-        return self.display_name or self.username
+        """What pages show: the display name without bidi controls (so it cannot flip the sentence around
+        it), else the username."""
+        return without_bidi_controls(self.display_name).strip() or self.username
 
     @property
     def profile_path(self) -> str:

@@ -19,6 +19,7 @@ from caravan.errors import DomainError
 from caravan.instance.models import Invite, RegistrationMode
 from caravan.instance.services import get_instance_settings
 from caravan.search.services import index_account
+from caravan.untrusted import valid_remote_handle, without_bidi_controls
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 RESERVED_USERNAMES = frozenset(
@@ -246,7 +247,7 @@ def update_profile(
     from caravan.posts.services import resolve_mention
 
     if display_name is not None:
-        display_name = display_name.strip()
+        display_name = without_bidi_controls(display_name).strip()
         if len(display_name) > 30:
             raise DomainError("Display names are at most 30 characters.", field="display_name")
         account.display_name = display_name
@@ -321,7 +322,19 @@ def find_account(username: str, domain: str = "") -> Account | None:
 
 
 def upsert_remote_account(uri: str, **attributes) -> Account:
-    """Create or refresh a remote actor by its ActivityPub id. Used by the federation face."""
+    """Create or refresh a remote actor by its ActivityPub id. Used by the federation face.
+
+    Raises DomainError for a handle Mastodon would not store; the display name loses bidi controls."""
+    if ("username" in attributes or "domain" in attributes) and not valid_remote_handle(
+        attributes.get("username"), attributes.get("domain")
+    ):
+        raise DomainError(
+            "That account's name or server address has characters Caravan does not accept.",
+            field="username",
+            code="ERR_INVALID",
+        )
+    if "display_name" in attributes:
+        attributes["display_name"] = without_bidi_controls(attributes["display_name"])
     attributes["fetched_at"] = datetime.now(UTC)
     with transaction.atomic():
         account = Account.objects.filter(uri=uri).first()

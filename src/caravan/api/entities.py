@@ -18,8 +18,9 @@ from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
 from caravan.notifications.models import Notification
 from caravan.posts.models import Poll, Post, Tag
-from caravan.posts.rendering import html_to_text
+from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, viewer_state
+from caravan.untrusted import http_url, without_bidi_controls
 
 DEFAULT_AVATAR = "/avatars/original/missing.png"
 DEFAULT_HEADER = "/headers/original/missing.png"
@@ -50,7 +51,19 @@ def absolute(url: str) -> str:
 def _image_url(field, remote_url: str, default: str) -> str:
     if field:
         return absolute(field.url)
-    return remote_url or absolute(default)
+    return http_url(remote_url) or absolute(default)
+
+
+def fields(a: Account) -> list[dict]:
+    """Profile fields with their values as HTML (a local value is text its owner typed)."""
+    return [
+        {
+            "name": without_bidi_controls(str(f.get("name", ""))),
+            "value": profile_field_html(str(f.get("value", "")), local=a.is_local),
+            "verified_at": f.get("verified_at"),
+        }
+        for f in a.fields or []
+    ]
 
 
 def account(a: Account) -> dict:
@@ -58,15 +71,15 @@ def account(a: Account) -> dict:
         "id": str(a.id),
         "username": a.username,
         "acct": a.acct,
-        "display_name": a.display_name,
+        "display_name": without_bidi_controls(a.display_name),
         "locked": a.locked,
         "bot": a.bot,
         "discoverable": a.discoverable,
         "indexable": a.discoverable,
         "group": a.group,
         "created_at": iso(a.created_at),
-        "note": a.note_html,
-        "url": a.url or a.uri,
+        "note": sanitize_html(a.note_html),
+        "url": http_url(a.url) or a.uri,
         "uri": a.uri,
         "avatar": _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR),
         "avatar_static": _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR),
@@ -79,10 +92,7 @@ def account(a: Account) -> dict:
         "hide_collections": False,
         "emojis": [],
         "roles": [],
-        "fields": [
-            {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
-            for f in a.fields or []
-        ],
+        "fields": fields(a),
     }
     if a.is_local:
         data["noindex"] = not a.discoverable
@@ -101,7 +111,11 @@ def credential_account(a: Account) -> dict:
         "sensitive": user.default_sensitive,
         "language": user.default_language or None,
         "note": a.note,
-        "fields": data["fields"],
+        # What the owner typed, to edit: plain text, never shown as HTML.
+        "fields": [
+            {"name": f.get("name", ""), "value": f.get("value", ""), "verified_at": f.get("verified_at")}
+            for f in a.fields or []
+        ],
         "follow_requests_count": a.follow_requests_received.count(),
         "hide_collections": False,
         "discoverable": a.discoverable,
@@ -136,14 +150,15 @@ def media_attachment(m: MediaAttachment) -> dict:
         }
     if m.type == "image":
         meta["focus"] = {"x": m.focus_x, "y": m.focus_y}
-    url = absolute(m.file.url) if m.file else (m.remote_url or None)
+    remote_url = http_url(m.remote_url) or None
+    url = absolute(m.file.url) if m.file else remote_url
     preview = absolute(m.thumbnail.url) if m.thumbnail else url
     return {
         "id": str(m.id),
         "type": m.type if m.type in ("image", "gifv", "video", "audio") else "unknown",
         "url": url if m.processed else None,
         "preview_url": preview,
-        "remote_url": m.remote_url or None,
+        "remote_url": remote_url,
         "preview_remote_url": None,
         "text_url": None,
         "meta": meta,
@@ -312,7 +327,7 @@ def status_base(post: Post, account_entity=account) -> dict:
         "visibility": post.visibility,
         "language": None,
         "uri": post.uri,
-        "url": post.url or None,
+        "url": http_url(post.url) or None,
         "replies_count": post.replies_count,
         "reblogs_count": post.reblogs_count,
         "favourites_count": post.favourites_count,
@@ -334,7 +349,7 @@ def status_base(post: Post, account_entity=account) -> dict:
         data["reblog"] = status_base(post.reblog_of, account_entity)
         return data
     data.update(
-        content=post.content,
+        content=sanitize_html(post.content),
         spoiler_text=post.spoiler_text,
         sensitive=post.sensitive,
         language=post.language or None,
@@ -343,7 +358,7 @@ def status_base(post: Post, account_entity=account) -> dict:
             {
                 "id": str(m.account.id),
                 "username": m.account.username,
-                "url": m.account.url or m.account.uri,
+                "url": http_url(m.account.url) or m.account.uri,
                 "acct": m.account.acct,
             }
             for m in post.mentions.all()
@@ -354,8 +369,9 @@ def status_base(post: Post, account_entity=account) -> dict:
         ],
         poll=poll(post.poll) if _has_poll(post) else None,
         emojis=[
-            {"shortcode": e["shortcode"], "url": e["url"], "static_url": e["url"], "visible_in_picker": False}
+            {"shortcode": e["shortcode"], "url": url, "static_url": url, "visible_in_picker": False}
             for e in post.emojis or ()
+            if (url := http_url(e.get("url")))
         ],
     )
     return data

@@ -18,7 +18,8 @@ from caravan.accounts.services import ensure_keypair, generate_keypair, upsert_r
 from caravan.federation.models import InstanceActor
 from caravan.federation.network import AP_ACCEPT, AP_CONTENT_TYPES, FetchError, http_request
 from caravan.federation.signatures import sign_request
-from caravan.posts.rendering import sanitize_remote_html
+from caravan.posts.rendering import sanitize_html
+from caravan.untrusted import http_url, valid_remote_handle, without_bidi_controls
 
 logger = logging.getLogger(__name__)
 
@@ -98,10 +99,11 @@ def _first(value):
 
 
 def _url_of(value) -> str:
+    """The http(s) URL a property names (a string, a Link or Image object, or a list of them); else ""."""
     value = _first(value)
     if isinstance(value, dict):
         return _url_of(value.get("href") or value.get("url"))
-    return value if isinstance(value, str) else ""
+    return http_url(value)
 
 
 def actor_fields(document: dict, uri: str) -> dict:
@@ -111,6 +113,11 @@ def actor_fields(document: dict, uri: str) -> dict:
     username = document.get("preferredUsername")
     if not isinstance(username, str) or not username.strip():
         raise FetchError("actor without preferredUsername")
+    username, domain = username.strip(), domain_of(uri)
+    if not valid_remote_handle(username, domain):
+        # Mastodon's rule: a name that could hold spaces, bidi controls or look-alike punctuation is refused
+        # rather than cut down, since a changed name would be someone else's handle.
+        raise FetchError(f"actor name {username[:80]!r}@{domain[:80]!r} is not an acceptable handle")
     key = _first(document.get("publicKey")) or {}
     if not isinstance(key, dict):
         key = {}
@@ -122,26 +129,26 @@ def actor_fields(document: dict, uri: str) -> dict:
         if isinstance(item, dict) and item.get("type") == "PropertyValue":
             fields.append(
                 {
-                    "name": str(item.get("name", ""))[:255],
-                    "value": sanitize_remote_html(str(item.get("value", "")))[:2000],
+                    "name": without_bidi_controls(str(item.get("name", "")))[:255],
+                    "value": sanitize_html(str(item.get("value", "")))[:2000],
                     "verified_at": None,
                 }
             )
     also_known_as = document.get("alsoKnownAs") or []
     if isinstance(also_known_as, str):
         also_known_as = [also_known_as]
-    summary = sanitize_remote_html(str(document.get("summary") or ""))
+    summary = sanitize_html(str(document.get("summary") or ""))
     name = document.get("name")
     return {
-        "username": username.strip()[:64],
-        "domain": domain_of(uri),
-        "display_name": (name if isinstance(name, str) else "")[:100],
+        "username": username,
+        "domain": domain,
+        "display_name": without_bidi_controls(name if isinstance(name, str) else "")[:100],
         "note": summary,
         "note_html": summary,
         "fields": fields[:16],
         "url": _url_of(document.get("url")) or uri,
-        "avatar_remote_url": _url_of(document.get("icon"))[:2000],
-        "header_remote_url": _url_of(document.get("image"))[:2000],
+        "avatar_remote_url": _url_of(document.get("icon")),
+        "header_remote_url": _url_of(document.get("image")),
         "locked": bool(document.get("manuallyApprovesFollowers")),
         "bot": document.get("type") in ("Service", "Application"),
         "group": document.get("type") == "Group",
@@ -154,7 +161,7 @@ def actor_fields(document: dict, uri: str) -> dict:
         "featured_url": _url_of(document.get("featured")),
         "public_key_pem": str(key.get("publicKeyPem") or ""),
         "key_id": str(key.get("id") or ""),
-        "also_known_as": [a for a in also_known_as if isinstance(a, str)][:20],
+        "also_known_as": [a for a in also_known_as if http_url(a)][:20],
     }
 
 
@@ -213,9 +220,17 @@ def account_for_key(key_id: str) -> Account | None:
         key = _first(owner_doc.get("publicKey")) or {}
         if not isinstance(key, dict) or key.get("id") != key_id:
             return None
-        return store_actor(owner_doc, owner_uri)
-    account = store_actor(document, document.get("id", actor_uri))
-    return account if account.key_id == key_id else None
+        return _store_signer(owner_doc, owner_uri, key_id)
+    account = _store_signer(document, document.get("id", actor_uri), key_id)
+    return account if account is not None and account.key_id == key_id else None
+
+
+def _store_signer(document: dict, uri: str, key_id: str) -> Account | None:
+    try:
+        return store_actor(document, uri)
+    except FetchError as error:
+        logger.info("refused the actor of key %s: %s", key_id, error)
+        return None
 
 
 def refresh_key(account: Account) -> Account:
@@ -233,6 +248,9 @@ def refresh_key(account: Account) -> Account:
 def webfinger(username: str, domain: str) -> Account | None:
     """Find @username@domain through WebFinger and fetch its actor; the actor's own handle must match back."""
     if not domain or domain.lower() == settings.DOMAIN.lower():
+        return None
+    if not valid_remote_handle(username, domain.lower()):
+        logger.info("not looking up %r@%r: not an acceptable handle", username[:80], domain[:80])
         return None
     scheme = "http" if settings.BASE_SCHEME == "http" else "https"
     resource = quote(f"acct:{username}@{domain}", safe=":@")

@@ -8,6 +8,8 @@ from django.conf import settings
 from caravan.accounts.models import Account
 from caravan.federation.actors import AS_PUBLIC, instance_actor_keys, instance_actor_uri
 from caravan.posts.models import Post, Visibility
+from caravan.posts.rendering import markup_free, profile_field_html, sanitize_html
+from caravan.untrusted import without_bidi_controls
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
@@ -49,8 +51,8 @@ def actor_document(account: Account) -> dict:
         "id": account.uri,
         "type": "Group" if account.group else ("Service" if account.bot else "Person"),
         "preferredUsername": account.username,
-        "name": account.display_name,
-        "summary": account.note_html,
+        "name": without_bidi_controls(account.display_name),
+        "summary": sanitize_html(account.note_html),
         "url": account.url,
         "inbox": account.inbox_url,
         "outbox": account.outbox_url,
@@ -64,7 +66,11 @@ def actor_document(account: Account) -> dict:
         "published": _iso(account.created_at),
         "publicKey": {"id": account.key_id, "owner": account.uri, "publicKeyPem": account.public_key_pem},
         "attachment": [
-            {"type": "PropertyValue", "name": field.get("name", ""), "value": field.get("value", "")}
+            {
+                "type": "PropertyValue",
+                "name": str(field.get("name", "")),
+                "value": profile_field_html(str(field.get("value", "")), local=True),
+            }
             for field in account.fields or []
         ],
         "alsoKnownAs": list(account.also_known_as or []),
@@ -146,10 +152,11 @@ def note_object(post: Post) -> dict:
         if media.width:
             item["width"], item["height"] = media.width, media.height
         attachments.append(item)
+    content = sanitize_html(post.content)
     document = {
         "id": post.uri,
         "type": "Note",
-        "summary": post.spoiler_text or None,
+        "summary": markup_free(post.spoiler_text) or None,
         "inReplyTo": post.in_reply_to.uri if post.in_reply_to_id else (post.in_reply_to_uri or None),
         "published": _iso(post.created_at),
         "url": post.url,
@@ -157,8 +164,8 @@ def note_object(post: Post) -> dict:
         "to": to,
         "cc": cc,
         "sensitive": post.sensitive,
-        "content": post.content,
-        "contentMap": {post.language: post.content} if post.language else None,
+        "content": content,
+        "contentMap": {post.language: content} if post.language else None,
         "attachment": attachments,
         "tag": tags,
         "replies": None,

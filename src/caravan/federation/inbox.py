@@ -23,6 +23,7 @@ from caravan.posts.models import Favourite, Poll, Post, Visibility
 from caravan.posts.visibility import can_read
 from caravan.social import services as social
 from caravan.social.models import Follow, FollowRequest
+from caravan.untrusted import http_url
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,11 @@ def resolve_url(url: str) -> Account | Post | None:
         return None
     uri = document.get("id")
     if document.get("type") in actors.ACTOR_TYPES:
-        return actors.store_actor(document, uri)
+        try:
+            return actors.store_actor(document, uri)
+        except FetchError as error:
+            logger.info("refused the actor at %s: %s", url, error)
+            return None
     if document.get("type") in ("Note", "Question", "Article", "Page", "Video", "Event"):
         return _post_for(uri, None)
     return None
@@ -158,7 +163,7 @@ def _emojis(obj: dict) -> list[dict]:
         if isinstance(tag, dict) and tag.get("type") == "Emoji":
             icon = tag.get("icon")
             url = icon.get("url") if isinstance(icon, dict) else icon
-            found.append({"shortcode": str(tag.get("name") or ""), "url": _id(url)})
+            found.append({"shortcode": str(tag.get("name") or ""), "url": http_url(_id(url))})
     return found
 
 
@@ -230,14 +235,16 @@ def _content_html(obj: dict) -> str:
 
 
 def _url(value) -> str:
+    """The first http(s) web page URL a `url` property names (a string, Links, or a list of them)."""
     for item in _list(value):
         if isinstance(item, str):
-            return item
-        if isinstance(item, dict) and (
+            if http_url(item):
+                return item
+        elif isinstance(item, dict) and (
             str(item.get("mediaType", "text/html")).startswith("text/html") or item.get("type") == "Link"
         ):
-            href = item.get("href") or item.get("url")
-            if isinstance(href, str):
+            href = http_url(item.get("href") or item.get("url"))
+            if href:
                 return href
     return ""
 
@@ -257,7 +264,8 @@ def _media(obj: dict, author: Account) -> list:
         url = attachment.get("url")
         if isinstance(url, list | dict):
             url = _url(url) or _id(url)
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        url = http_url(url)
+        if not url:
             continue
         focus = attachment.get("focalPoint")
         focus = focus if isinstance(focus, list) and len(focus) == 2 else [0, 0]
@@ -553,7 +561,10 @@ def handle_update(activity: dict, signer: Account) -> str:
     if obj.get("type") in actors.ACTOR_TYPES:
         if _id(obj) != signer.uri:
             raise InboxError("one can only update oneself", 403)
-        actors.store_actor(obj, signer.uri)
+        try:
+            actors.store_actor(obj, signer.uri)
+        except FetchError as error:
+            raise InboxError(f"the profile was refused: {error}", 422) from None
         return "profile updated"
     if obj.get("type") not in NOTE_TYPES:
         return "ignored"

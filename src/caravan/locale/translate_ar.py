@@ -296,6 +296,9 @@ ARABIC = {
     "This account has been suspended.": "عُلِّق هذا الحساب.",
     "Enter your username and password.": "أدخل اسم المستخدم وكلمة المرور.",
     "Your profile has been saved.": "حُفظ ملفك الشخصي.",
+    # injected content (issue 8): refused handles and media addresses
+    "That account's name or server address has characters Caravan does not accept.": "يحتوي اسم هذا الحساب أو عنوان خادمه على أحرف لا يقبلها Caravan.",
+    "Media from other servers needs an http(s) address.": "تحتاج الوسائط القادمة من خوادم أخرى إلى عنوان http(s).",
 }
 
 # Pages of the other faces that extend caravan/base.html (OAuth consent, imports and moving).

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
+from caravan.untrusted import http_url
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,11 @@ def store_remote_media(
     width: int | None = None,
     height: int | None = None,
 ) -> MediaAttachment:
-    """A remote post's attachment, kept by reference (remote_url); nothing is downloaded."""
+    """A remote post's attachment, kept by reference (remote_url); nothing is downloaded. Raises DomainError
+    unless `url` is an absolute http(s) URL."""
+    remote_url = http_url(url)
+    if not remote_url:
+        raise DomainError("Media from other servers needs an http(s) address.", field="media")
     kind = (mime_type or "").split("/")[0]
     media_type = {"image": "image", "video": "video", "audio": "audio"}.get(kind, "unknown")
     if mime_type == "image/gif" and media_type == "image":
@@ -233,7 +238,7 @@ def store_remote_media(
     return MediaAttachment.objects.create(
         account=account,
         type=media_type,
-        remote_url=url[:2000],
+        remote_url=remote_url,
         mime_type=(mime_type or "")[:100],
         description=(description or "")[:1500],
         blurhash=(blurhash or "")[:100],

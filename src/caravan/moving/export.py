@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 
 from caravan.accounts.models import Account
 from caravan.posts.models import Bookmark, Favourite, Post, Visibility
+from caravan.posts.rendering import sanitize_html
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -37,6 +38,7 @@ def _media_path(item) -> str:
 
 def _note(post: Post, account: Account) -> dict:
     to, cc = _addressing(post, account)
+    content = sanitize_html(post.content)
     note = {
         "id": post.uri,
         "type": "Note",
@@ -46,8 +48,8 @@ def _note(post: Post, account: Account) -> dict:
         "inReplyTo": post.in_reply_to.uri if post.in_reply_to_id else None,
         "summary": post.spoiler_text or None,
         "sensitive": post.sensitive,
-        "content": post.content,
-        "contentMap": {post.language: post.content} if post.language else {},
+        "content": content,
+        "contentMap": {post.language: content} if post.language else {},
         "to": to,
         "cc": cc,
         "tag": [{"type": "Hashtag", "name": f"#{pt.tag.display_name}"} for pt in post.post_tags.all()]
@@ -97,7 +99,7 @@ def export_archive(account: Account, target: Path) -> Path:
             "type": "Person",
             "preferredUsername": account.username,
             "name": account.display_name,
-            "summary": account.note_html,
+            "summary": sanitize_html(account.note_html),
             "url": account.url,
             "alsoKnownAs": list(account.also_known_as or []),
             "outbox": "outbox.json",

@@ -19,7 +19,7 @@ from caravan.ids import id_from_time
 from caravan.media.models import MediaAttachment
 from caravan.notifications.services import notify_many
 from caravan.posts.models import Mention, Post, PostTag, Visibility
-from caravan.posts.rendering import normalize_tag, sanitize_remote_html
+from caravan.posts.rendering import normalize_tag, sanitize_html
 from caravan.posts.services import (
     HARD_MAX_CHARS,
     RemoteContent,
@@ -88,7 +88,7 @@ def create_remote_posts(items: list[RemotePost]) -> list[Post]:
             account=item.author,
             uri=item.uri,
             url=item.url or item.uri,
-            content=sanitize_remote_html(item.content.html),
+            content=sanitize_html(item.content.html),
             emojis=clean_emojis(item.content.emojis),
             spoiler_text=(item.spoiler_text or "").strip()[:1000],
             sensitive=bool(item.sensitive or item.spoiler_text),

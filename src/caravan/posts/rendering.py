@@ -1,7 +1,7 @@
 """Turning what a local user typed into the HTML Mastodon clients expect, and counting its length.
 
 The renderer links URLs, @mentions and #hashtags and escapes everything else; it never passes raw HTML through.
-Remote HTML takes the other path: `sanitize_remote_html`.
+Remote HTML takes the other path: `sanitize_html`, which every face also applies to whatever HTML it emits.
 """
 
 import html
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import nh3
 from django.conf import settings
+
+from caravan.untrusted import http_url
 
 URL_RE = r"https?://[^\s<>\"'\u200b]+"
 MENTION_RE = (
@@ -88,7 +90,7 @@ def render_text(text: str, resolve_mention: Callable[[str, str], object | None])
                 if account.id not in seen_mentions:
                     seen_mentions.add(account.id)
                     result.mentions.append(account)
-                href = html.escape(account.url or account.uri, quote=True)
+                href = html.escape(http_url(account.url) or account.uri, quote=True)
                 out.append(
                     f'<span class="h-card" translate="no"><a href="{href}" class="u-url mention">'
                     f"@<span>{html.escape(account.username)}</span></a></span>"
@@ -160,28 +162,48 @@ ALLOWED_CLASSES = {
 }
 
 
-def sanitize_remote_html(value: str) -> str:
-    """Remote HTML reduced to what Mastodon keeps: no scripts, styles, images or event handlers."""
-    return nh3.clean(
-        value or "",
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={
-            "http",
-            "https",
-            "dat",
-            "dweb",
-            "ipfs",
-            "ipns",
-            "ssb",
-            "gopher",
-            "xmpp",
-            "magnet",
-            "gemini",
-        },
-        link_rel="nofollow noopener noreferrer",
-        allowed_classes=ALLOWED_CLASSES,
-    )
+LINK_SCHEMES = {"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"}
+
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    clean_content_tags={"script", "style"},
+    attributes=ALLOWED_ATTRIBUTES,
+    # Our own links open in a new tab; nothing else may be set on `target`.
+    tag_attribute_values={"a": {"target": {"_blank"}}},
+    url_schemes=LINK_SCHEMES,
+    # A relative link would point into this server ("/settings/delete") while looking like the author's.
+    url_relative="deny",
+    link_rel="nofollow noopener noreferrer",
+    allowed_classes=ALLOWED_CLASSES,
+)
+
+
+def sanitize_html(value: str) -> str:
+    """HTML reduced to what Mastodon keeps: no scripts, styles, images, event handlers, relative links or
+    link schemes but the safe ones. For remote HTML when stored, and for any HTML when emitted."""
+    return _CLEANER.clean(value or "")
+
+
+def profile_field_html(value: str, *, local: bool) -> str:
+    """A profile field's value as HTML. A local value is what its owner typed (text, URLs made links); a
+    remote one is HTML from its server."""
+    if not local:
+        return sanitize_html(value)
+    out: list[str] = []
+    pos = 0
+    for match in re.finditer(URL_RE, value or ""):
+        url, rest = _split_url(match.group(0))
+        out.append(html.escape(value[pos : match.start()], quote=False))
+        out.append(_link_html(url) + html.escape(rest, quote=False))
+        pos = match.end()
+    out.append(html.escape((value or "")[pos:], quote=False))
+    return "".join(out)
+
+
+def markup_free(text: str) -> str:
+    """Plain text (a content warning) that stays text when a reader takes it for HTML, as some servers do with
+    `summary`: a `<` that could open a tag is escaped; "<3", "a < b" and "Q&A" are left alone."""
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text or "")
 
 
 def html_to_text(value: str) -> str:

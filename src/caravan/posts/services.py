@@ -41,11 +41,12 @@ from caravan.posts.rendering import (
     count_characters,
     normalize_tag,
     render_text,
-    sanitize_remote_html,
+    sanitize_html,
 )
 from caravan.posts.visibility import can_read
 from caravan.search import services as search_index
 from caravan.timelines import services as feeds
+from caravan.untrusted import http_url
 
 MAX_PINS = 5
 HARD_MAX_CHARS = 100_000  # what any post may hold, imported or remote, whatever the server's limit
@@ -87,8 +88,8 @@ def clean_emojis(emojis: list) -> list[dict]:
     for item in emojis or ():
         if not isinstance(item, dict):
             continue
-        shortcode, url = str(item.get("shortcode") or "").strip(":"), str(item.get("url") or "")
-        if EMOJI_SHORTCODE.match(shortcode) and url.startswith(("https://", "http://")) and len(url) <= 2000:
+        shortcode, url = str(item.get("shortcode") or "").strip(":"), http_url(item.get("url"))
+        if EMOJI_SHORTCODE.match(shortcode) and url:
             kept.setdefault(shortcode, {"shortcode": shortcode, "url": url})
     return list(kept.values())[:MAX_EMOJIS]
 
@@ -140,7 +141,7 @@ def _check_poll(poll: PollSpec, enforce_limits: bool) -> None:
 
 def _render(author: Account, text: str, remote: RemoteContent | None) -> tuple[str, list[Account], list[str]]:
     if remote is not None:
-        return sanitize_remote_html(remote.html), list(remote.mentions), list(remote.tags)
+        return sanitize_html(remote.html), list(remote.mentions), list(remote.tags)
     rendered = render_text(text, resolve_mention)
     return rendered.html, rendered.mentions, rendered.tags
 
@@ -700,7 +701,7 @@ def import_posts_quietly(author: Account, specs: list[ImportedPost], *, mention_
         if spec.html is not None:
             if len(spec.html) > HARD_MAX_CHARS * 2:
                 raise DomainError("That post is too long to store.", field="status")
-            text, content, post_mentions, post_tags = "", sanitize_remote_html(spec.html), [], list(spec.tags)
+            text, content, post_mentions, post_tags = "", sanitize_html(spec.html), [], list(spec.tags)
         else:
             text = (spec.text or "").strip()
             if len(text) > HARD_MAX_CHARS:

@@ -13,19 +13,51 @@ from django.utils.safestring import SafeString, mark_safe
 
 from caravan.accounts.models import Account
 from caravan.posts.models import Post
+from caravan.posts.rendering import profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, viewer_state
+from caravan.untrusted import http_url, without_bidi_controls
 
 
 def avatar_url(account: Account) -> str:
     if account.avatar:
         return account.avatar.url
-    return account.avatar_remote_url or static("caravan/avatar.svg")
+    return http_url(account.avatar_remote_url) or static("caravan/avatar.svg")
 
 
 def header_url(account: Account) -> str:
     if account.header:
         return account.header.url
-    return account.header_remote_url
+    return http_url(account.header_remote_url)
+
+
+def profile_fields(account: Account) -> list[tuple[str, SafeString]]:
+    """(name, value as safe HTML) for each profile field: local values are text, remote ones cleaned HTML."""
+    return [
+        (
+            without_bidi_controls(str(item.get("name", ""))),
+            local_links(profile_field_html(str(item.get("value", "")), local=account.is_local)),
+        )
+        for item in account.fields or []
+        if isinstance(item, dict)
+    ]
+
+
+@dataclass
+class MediaView:
+    """An attachment as a page links and shows it; `href` and `src` are "" when there is nothing safe."""
+
+    href: str
+    src: str
+    description: str
+    width: int | None
+    height: int | None
+
+
+def media_view(item) -> MediaView:
+    remote = http_url(item.remote_url)
+    href = item.file.url if item.file else remote
+    src = item.thumbnail.url if item.thumbnail else href
+    return MediaView(href, src, item.description, item.thumbnail_width, item.thumbnail_height)
 
 
 def post_path(post: Post) -> str:
@@ -37,16 +69,18 @@ EMOJI_CODE = re.compile(r":[A-Za-z0-9_]{1,64}:")
 
 
 def local_links(html: str, emojis: list[dict] | None = None) -> SafeString:
-    """Stored HTML links mentions and tags by BASE_URL; relative links work on whatever host serves us. A remote
-    post's custom emoji (:shortcode:) become small images, their URLs escaped."""
-    html = html.replace(f'href="{settings.BASE_URL}/', 'href="/')
+    """Stored HTML, cleaned again (rows stored under older rules are safe too), with mentions and tags linked by
+    BASE_URL made relative so they work on whatever host serves us. A remote post's custom emoji (:shortcode:)
+    become small images, their http(s) URLs escaped."""
+    html = sanitize_html(html).replace(f'href="{settings.BASE_URL}/', 'href="/')
     if emojis:
         images = {
             f":{e['shortcode']}:": (
-                f'<img class="emoji" src="{escape(e["url"])}" alt=":{escape(e["shortcode"])}:" '
+                f'<img class="emoji" src="{escape(url)}" alt=":{escape(e["shortcode"])}:" '
                 'width="20" height="20" loading="lazy">'
             )
             for e in emojis
+            if (url := http_url(e.get("url")))
         }
         # Only in text between tags, never inside a tag's attributes.
         parts = re.split(r"(<[^>]*>)", html)
@@ -84,7 +118,8 @@ class PostCard:
     boost_id: int | None
     path: str
     content: SafeString
-    media: list
+    avatar: str
+    media: list[MediaView]
     poll: PollCard | None
     favourited: bool
     reblogged: bool
@@ -141,7 +176,8 @@ def post_cards(posts: list[Post], viewer: Account | None) -> list[PostCard]:
                 boost_id=item.id if item.reblog_of_id else None,
                 path=post_path(original),
                 content=local_links(original.content, original.emojis),
-                media=list(original.media_attachments.all()),
+                avatar=avatar_url(original.account),
+                media=[media_view(m) for m in original.media_attachments.all()],
                 poll=_poll_card(original, state, viewer),
                 favourited=original.id in state.favourited,
                 reblogged=original.id in state.reblogged,

@@ -74,4 +74,7 @@ DOMAIN_MESSAGES = (
     gettext_noop("max_id must be a numeric id"),
     gettext_noop("min_id must be a numeric id"),
     gettext_noop("since_id must be a numeric id"),
+    # injected content (issue 8)
+    gettext_noop("That account's name or server address has characters Caravan does not accept."),
+    gettext_noop("Media from other servers needs an http(s) address."),
 )

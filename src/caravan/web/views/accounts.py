@@ -7,11 +7,10 @@ from django.views.decorators.http import require_POST
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
 from caravan.pagination import Page
-from caravan.posts.rendering import sanitize_remote_html
 from caravan.social import selectors as social_selectors
 from caravan.social import services as social
 from caravan.timelines.selectors import account_timeline
-from caravan.web.cards import avatar_url, header_url, local_links, post_cards
+from caravan.web.cards import avatar_url, header_url, local_links, post_cards, profile_fields
 from caravan.web.shortcuts import back, handles_domain_errors, member_view, page_links, wants_activity_json
 
 TABS = ("posts", "with_replies", "media")
@@ -56,12 +55,9 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
             "account": account,
             "avatar": avatar_url(account),
             "header": header_url(account),
-            # Remote bios arrive as HTML; clean them again so no federation path can put markup on our pages.
-            "note": local_links(
-                account.note_html
-                if account.is_local
-                else sanitize_remote_html(account.note_html or account.note)
-            ),
+            # Bios are HTML (rendered here, or from another server); local_links cleans them again.
+            "note": local_links(account.note_html or ("" if account.is_local else account.note)),
+            "fields": profile_fields(account),
             "relationship": social_selectors.relationship(viewer, account),
             "is_self": viewer is not None and viewer.id == account.id,
             "tab": tab,
