@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests.html_checks import BIDI_CONTROLS, unsafe_markup
+from tests.web.test_browser import browser  # noqa: F401 - the Chromium fixture
 
 PAGE = frozenset({"link", "span"})  # base.html's stylesheet, a poll bar's width
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,35 @@ def _remote_content(html: str):
     from caravan.posts.services import RemoteContent
 
     return RemoteContent(html=html)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_name_with_a_right_to_left_override_does_not_reverse_the_sentence_in_chromium(
+    browser,  # noqa: F811 - the fixture imported above
+    live_server,
+    make_account,
+):
+    """Chromium lays out "NAME boosted": the override in the name must not turn the words after it around."""
+    from caravan.accounts.services import update_profile
+    from caravan.posts.services import create_post, reblog
+
+    flipper = make_account("flipper_b")
+    update_profile(flipper, display_name="abc\u202e")
+    reblog(flipper, create_post(make_account("writer_b"), text="something to share"))
+    page = browser.new_context(locale="en").new_page()
+    page.goto(f"{live_server.url}/@flipper_b")
+    # Where the first and the last letter of "boosted" are drawn: left to right means first < last.
+    first, last = page.evaluate(
+        """() => {
+            const line = document.querySelector('p.boosted-by');
+            const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+            let node;
+            while ((node = walker.nextNode()) && !node.data.includes('boosted')) {}
+            const at = (i) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+                                return r.getBoundingClientRect().x; };
+            const start = node.data.indexOf('boosted');
+            return [at(start), at(start + 'boosted'.length - 1)];
+        }"""
+    )
+    assert first < last
