@@ -78,7 +78,7 @@ def test_stored_remote_links_that_are_not_http_never_reach_a_page(signed_in, mak
     from caravan.accounts.models import Account
     from caravan.accounts.services import upsert_remote_account
     from caravan.media.models import MediaAttachment
-    from caravan.posts.models import Post
+    from caravan.posts.models import Post, PostEdit
     from caravan.posts.services import create_post
     from caravan.social.services import follow
 
@@ -113,7 +113,16 @@ def test_stored_remote_links_that_are_not_http_never_reach_a_page(signed_in, mak
         emojis=[{"shortcode": "bad", "url": "data:image/png;base64,AAAA"}],
     )
     MediaAttachment.objects.create(account=remote, post=post, type="image", remote_url="javascript:alert(11)")
-    for path in ("/@old@far.example", f"/@old@far.example/{post.id}", "/home"):
+    PostEdit.objects.create(
+        post=post, content='<p><a href="javascript:alert(12)">v1</a></p>', created_at=post.created_at
+    )
+    paths = (
+        "/@old@far.example",
+        f"/@old@far.example/{post.id}",
+        f"/@old@far.example/{post.id}/history",
+        "/home",
+    )
+    for path in paths:
         page = client.get(path).content.decode()
         assert unsafe_markup(page, allow_relative=True, allowed_tags=PAGE) == [], path
         assert "alert(" not in page.replace("alert(5)", ""), path  # the bio's script text may show as text

@@ -12,6 +12,7 @@ from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
 from caravan.posts import services as posts
 from caravan.posts.models import Poll, Post
+from caravan.posts.rendering import sanitize_html
 from caravan.posts.selectors import (
     accounts_who_favourited,
     accounts_who_reblogged,
@@ -157,7 +158,7 @@ def history(request: HttpRequest, status_id: str):
     for version in edit_history(post) or []:
         out.append(
             {
-                "content": version.content,
+                "content": sanitize_html(version.content),
                 "spoiler_text": version.spoiler_text,
                 "sensitive": version.sensitive,
                 "created_at": entities.iso(version.created_at),
