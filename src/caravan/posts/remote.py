@@ -28,6 +28,7 @@ from caravan.posts.services import (
     _tag_ids,
     clean_emojis,
 )
+from caravan.untrusted import http_url
 
 
 @dataclass
@@ -87,7 +88,7 @@ def create_remote_posts(items: list[RemotePost]) -> list[Post]:
             id=id_from_time(moment),
             account=item.author,
             uri=item.uri,
-            url=item.url or item.uri,
+            url=http_url(item.url) or item.uri,
             content=sanitize_html(item.content.html),
             emojis=clean_emojis(item.content.emojis),
             spoiler_text=(item.spoiler_text or "").strip()[:1000],

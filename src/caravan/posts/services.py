@@ -255,7 +255,7 @@ def create_post(
         else:
             if not uri:
                 raise DomainError("A remote post needs its id.", field="id")
-            post.uri, post.url = uri, url or uri
+            post.uri, post.url = uri, http_url(url) or uri
         post.thread_root_id = (in_reply_to.thread_root_id or in_reply_to.id) if in_reply_to else post.id
         post.save(force_insert=True)
         # Replying mentions the person replied to, so they are notified and (for direct) can read it.
