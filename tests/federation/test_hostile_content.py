@@ -44,7 +44,8 @@ def hostile_note(base: str, name: str, alice_uri: str) -> dict:
         "attributedTo": uri,
         "url": "javascript:alert(10)",
         "content": '<p>hi <a href="javascript:alert(11)" onmouseover="alert(12)">a</a> <a href="/oauth/authorize">b</a>'
-        '<img src=x onerror=alert(13)><object data="https://x"></object> :blob:</p>',
+        '<img src=x onerror=alert(13)><object data="https://x"></object> :blob:'
+        '<a href="magnet:?xt=urn:x">m</a><a href="gemini://x.example">g</a></p>',
         "to": [PUBLIC],
         "cc": [alice_uri],
         "published": "2026-01-02T03:04:05Z",

@@ -68,7 +68,7 @@ def actor_document(account: Account) -> dict:
         "attachment": [
             {
                 "type": "PropertyValue",
-                "name": str(field.get("name", "")),
+                "name": without_bidi_controls(str(field.get("name", ""))),
                 "value": profile_field_html(str(field.get("value", "")), local=True),
             }
             for field in account.fields or []

@@ -162,7 +162,9 @@ ALLOWED_CLASSES = {
 }
 
 
-LINK_SCHEMES = {"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"}
+# Mastodon also keeps dat:, ipfs:, magnet:, xmpp: and a few more; links from elsewhere here are http(s) only, as
+# every other URL from elsewhere (issue 8). The text of any other link stays.
+LINK_SCHEMES = {"http", "https"}
 
 _CLEANER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
@@ -179,8 +181,8 @@ _CLEANER = nh3.Cleaner(
 
 
 def sanitize_html(value: str) -> str:
-    """HTML reduced to what Mastodon keeps: no scripts, styles, images, event handlers, relative links or
-    link schemes but the safe ones. For remote HTML when stored, and for any HTML when emitted."""
+    """HTML reduced to what Mastodon keeps: no scripts, styles, images or event handlers, and links only to
+    absolute http(s) URLs. For remote HTML when stored, and for any HTML when emitted."""
     return _CLEANER.clean(value or "")
 
 
