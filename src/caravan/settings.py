@@ -285,7 +285,8 @@ CARAVAN = {
     "CHARS_PER_URL": 23,
     "MAX_MEDIA_PER_POST": 4,
     "MAX_IMAGE_BYTES": env_int("CARAVAN_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
-    "MAX_IMAGE_PIXELS": 40_000_000,
+    # Larger images are refused from their header, before decoding (a 30000x30000 PNG is a few KB on disk).
+    "MAX_IMAGE_PIXELS": env_int("CARAVAN_MAX_IMAGE_PIXELS", 40_000_000),
     "MAX_POLL_OPTIONS": 4,
     "MAX_POLL_OPTION_CHARS": 50,
     "MIN_POLL_EXPIRATION": 300,

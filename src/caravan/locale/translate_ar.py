@@ -386,6 +386,13 @@ ARABIC.update(
     }
 )
 
+# Safe at every boundary, network part (issue 8): image limits, sign-in and sign-up throttling.
+ARABIC.update(
+    {
+        "Images can be at most %(count)s megapixels.": "لا تزيد دقة الصورة عن %(count)s ميغابكسل.",
+    }
+)
+
 # Arabic has six plural forms: zero, one, two, few (3-10), many (11-99), other (100+).
 ARABIC_PLURALS = {
     "%(counter)s person voted": [

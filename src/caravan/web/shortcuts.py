@@ -28,6 +28,10 @@ _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
         lambda m: _("Images can be at most %(size)s MB.") % {"size": m[1]},
     ),
     (
+        re.compile(r"Images can be at most (\d+) megapixels\."),
+        lambda m: _("Images can be at most %(count)s megapixels.") % {"count": m[1]},
+    ),
+    (
         re.compile(r"A post can have at most (\d+) images\."),
         lambda m: _("A post can have at most %(count)s images.") % {"count": m[1]},
     ),
