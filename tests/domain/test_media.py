@@ -157,6 +157,20 @@ def test_uploads_and_their_thumbnails_keep_no_metadata_of_any_kind(kind, make_ac
         assert (media.width, media.height) == (200, 300)
 
 
+def test_a_phone_photo_with_a_second_picture_is_stored_as_the_photo_alone(make_account):
+    """MPO files (JPEG plus depth maps or previews, as many phone cameras write) are accepted; only the photo
+    itself is kept."""
+    photo, hidden = Image.new("RGB", (120, 80), (200, 30, 30)), Image.new("RGB", (120, 80), (30, 30, 200))
+    out = io.BytesIO()
+    photo.save(out, "MPO", save_all=True, append_images=[hidden], exif=_exif())
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    media = upload_image(make_account("alice"), io.BytesIO(out.getvalue()))
+    with media.file.open("rb") as stored:
+        data = stored.read()
+    assert _leaks(data) == [] and data.count(b"\xff\xd8") == 1  # one picture, no second JPEG inside
+    assert Image.open(io.BytesIO(data)).convert("RGB").getpixel((40, 60))[0] > 150  # the red photo
+
+
 @pytest.mark.parametrize("kind", ["jpeg", "png", "webp", "gif"])
 def test_avatars_and_headers_keep_no_metadata(kind, make_account):
     from caravan.accounts.services import update_profile

@@ -53,7 +53,9 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
     try:
         # Opening reads only the header: the size is known before any pixel is decoded.
         with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
+            # Phone cameras write MPO: a JPEG with more pictures (depth maps, previews) after it; only the
+            # first, the photo itself, is kept.
+            image_format = "JPEG" if probe.format == "MPO" else probe.format
             width, height = probe.size
             if width * height > settings.CARAVAN["MAX_IMAGE_PIXELS"]:
                 raise _too_many_pixels()
