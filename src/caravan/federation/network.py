@@ -1,8 +1,11 @@
 """Outbound HTTP policy shared by fetching and delivery: which addresses we may connect to, name overrides for
 tests and benchmarks, and a small synchronous signed fetch of ActivityPub documents (≤1 MiB, ≤3 redirects).
 
-Remote servers choose the URLs we fetch, so private, loopback and link-local addresses are refused unless
-CARAVAN_FEDERATION_ALLOW_PRIVATE=1 (the loopback test servers set it).
+Remote servers choose the URLs we fetch and the inboxes we deliver to, so private, loopback, link-local,
+unspecified, multicast and reserved addresses are refused unless CARAVAN_FEDERATION_ALLOW_PRIVATE=1 (the loopback
+test servers set it). `check_address` is the one rule; it runs on the address each socket is about to connect to
+(`connect` here, `guarded_socket` in aiohttp), so IP literals in any spelling, every redirect hop and whatever a
+DNS server answers between a check and a connection all meet it.
 """
 
 import http.client
