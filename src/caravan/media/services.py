@@ -28,7 +28,6 @@ THUMBNAIL_SIZE = (640, 640)
 Image.MAX_IMAGE_PIXELS = settings.CARAVAN["MAX_IMAGE_PIXELS"]
 # Image.info keys that describe pixels rather than the picture's history; everything else is dropped.
 PIXEL_INFO = ("transparency",)
-_SRGB = ImageCms.createProfile("sRGB")
 
 
 def _read_upload(upload) -> bytes:
@@ -82,7 +81,7 @@ def _without_metadata(image: Image.Image) -> Image.Image:
             image = ImageCms.profileToProfile(
                 image,
                 ImageCms.ImageCmsProfile(io.BytesIO(profile)),
-                _SRGB,
+                ImageCms.createProfile("sRGB"),  # made per call: imports prepare images in threads
                 outputMode="RGBA" if image.mode == "RGBA" else "RGB",
             )
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
