@@ -38,3 +38,11 @@ def run_tasks(db):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters kept in the cache (API rate limits, sign-in and sign-up throttling) start at zero in each test."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -24,3 +24,12 @@ class NotFound(DomainError):
 class Forbidden(DomainError):
     def __init__(self, message: str = "This action is not allowed", *, field: str = "") -> None:
         super().__init__(message, field=field, code="forbidden", status=403)
+
+
+class Throttled(DomainError):
+    """Too many attempts lately; `retry_after` is how many seconds until the next one may succeed (the faces
+    send it as Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, code="ERR_THROTTLED", status=429)
+        self.retry_after = retry_after

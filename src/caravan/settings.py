@@ -285,7 +285,8 @@ CARAVAN = {
     "CHARS_PER_URL": 23,
     "MAX_MEDIA_PER_POST": 4,
     "MAX_IMAGE_BYTES": env_int("CARAVAN_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
-    "MAX_IMAGE_PIXELS": 40_000_000,
+    # Larger images are refused from their header, before decoding (a 30000x30000 PNG is a few KB on disk).
+    "MAX_IMAGE_PIXELS": env_int("CARAVAN_MAX_IMAGE_PIXELS", 40_000_000),
     "MAX_POLL_OPTIONS": 4,
     "MAX_POLL_OPTION_CHARS": 50,
     "MIN_POLL_EXPIRATION": 300,
@@ -296,6 +297,11 @@ CARAVAN = {
     "WORKER_INTERVAL": float(env("CARAVAN_WORKER_INTERVAL", "0.2")),
     # Client API requests per token (or per address without one) in five minutes; 0 turns the limit off.
     "API_RATE_LIMIT": env_int("CARAVAN_API_RATE_LIMIT", 300),
+    # Abuse limits (caravan/throttling.py); 0 turns one off. Failed sign-ins per account in an hour, failed
+    # sign-ins and sign-up attempts per address (IPv6: per /64) in five minutes.
+    "SIGN_IN_FAILURES_PER_ACCOUNT": env_int("CARAVAN_SIGN_IN_FAILURES_PER_ACCOUNT", 10),
+    "SIGN_IN_FAILURES_PER_ADDRESS": env_int("CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS", 25),
+    "SIGN_UPS_PER_ADDRESS": env_int("CARAVAN_SIGN_UPS_PER_ADDRESS", 25),
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
     "REQUEST_THREADS": env_int("CARAVAN_REQUEST_THREADS", 8),
 }

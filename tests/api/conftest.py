@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,21 @@ def _postgres_database(url: str) -> tuple[str, str]:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """Base URL of a running Caravan server (SQLite, or a fresh PostgreSQL database with DATABASE_URL)."""
+    # Every test signs up and signs in from 127.0.0.1: the abuse limits would stop the session.
+    limits_off = {
+        "CARAVAN_SIGN_UPS_PER_ADDRESS": "0",
+        "CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS": "0",
+        "CARAVAN_SIGN_IN_FAILURES_PER_ACCOUNT": "0",
+    }
+    with running_server(tmp_path_factory.mktemp("caravan-api-server"), limits_off) as base:
+        yield base
+
+
+@contextmanager
+def running_server(data_dir: Path, extra_env: dict[str, str] | None = None):
+    """A `caravan serve` on a free loopback port for as long as the block runs; yields its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    data_dir = tmp_path_factory.mktemp("caravan-api-server")
     env = {k: v for k, v in os.environ.items() if k not in ("CARAVAN_TEST_DB_NAME", "DJANGO_SETTINGS_MODULE")}
     env.update(
         CARAVAN_DATA_DIR=str(data_dir),
@@ -51,6 +64,7 @@ def server(tmp_path_factory):
         CARAVAN_API_RATE_LIMIT="100000",
         CARAVAN_WORKER_INTERVAL="0.05",
     )
+    env.update(extra_env or {})
     dropped = None
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"], admin_url = _postgres_database(os.environ["DATABASE_URL"])

@@ -22,7 +22,8 @@ from django.views.decorators.csrf import csrf_exempt
 from caravan.accounts.models import Account, User
 from caravan.api.params import Params, read_params
 from caravan.api.scopes import expand
-from caravan.errors import DomainError
+from caravan.errors import DomainError, Throttled
+from caravan.throttling import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:
     now = int(time.time())
     window = now // RATE_WINDOW
     # Keyed by the token's checksum, not its row id: a shared Redis outlives any one database's ids.
-    who = f"t{request.token.checksum[:32]}" if request.token else f"ip{request.META.get('REMOTE_ADDR', '')}"
+    who = f"t{request.token.checksum[:32]}" if request.token else f"ip{client_address(request)}"
     key = f"api-rate:{who}:{window}"
     if cache.add(key, 1, RATE_WINDOW + 5):
         used = 1
@@ -209,6 +210,8 @@ def api(*, auth: str = "user", scope: str | None = None) -> Callable:
                 headers = error.extra.get("_headers", headers)
             except DomainError as error:
                 response = error_response(error.status, error.message)
+                if isinstance(error, Throttled):
+                    headers = {**headers, "Retry-After": str(error.retry_after)}
             except (Http404, ObjectDoesNotExist):
                 response = error_response(404, "Record not found")
             except Exception:  # a client must always get JSON, even for our own bugs

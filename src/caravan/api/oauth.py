@@ -19,6 +19,7 @@ from oauth2_provider.models import AccessToken, Application
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauthlib.common import generate_token
 
+from caravan import throttling
 from caravan.accounts.models import User
 from caravan.accounts.services import register_user
 from caravan.api import entities
@@ -27,7 +28,8 @@ from caravan.api.models import AppProfile
 from caravan.api.params import read_params
 from caravan.api.scopes import all_scopes, expand
 from caravan.api.scopes import parse as parse_scopes
-from caravan.errors import DomainError
+from caravan.errors import DomainError, Throttled
+from caravan.web.shortcuts import describe
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 
@@ -173,13 +175,25 @@ def authorize(request: HttpRequest) -> HttpResponse:
 def _login(request: HttpRequest) -> HttpResponse:
     identifier = (request.POST.get("username") or "").strip().lstrip("@")
     password = request.POST.get("password") or ""
-    if "@" in identifier:
-        match = User.objects.filter(email__iexact=identifier).first()
-        identifier = match.username if match else identifier
-    user = authenticate(request, username=identifier, password=password)
+    match = (
+        User.objects.filter(email__iexact=identifier).first()
+        if "@" in identifier
+        else User.objects.filter(username__iexact=identifier).first()
+    )
+    username = match.username if match else identifier
+    context = {**_authorize_context(request), "username": identifier}
+    # The same limits as the web sign-in page (caravan/throttling.py), counted in the same counters.
+    address = throttling.client_address(request)
+    try:
+        throttling.check_sign_in(match.pk if match else None, identifier, address)
+    except Throttled as throttled:
+        response = render(request, "api/login.html", {**context, "error": describe(throttled)}, status=429)
+        response["Retry-After"] = str(throttled.retry_after)
+        return response
+    user = authenticate(request, username=username, password=password)
     if user is None:
-        context = {**_authorize_context(request), "failed": True, "username": identifier}
-        return render(request, "api/login.html", context, status=401)
+        throttling.note_failed_sign_in(match.pk if match else None, identifier, address)
+        return render(request, "api/login.html", {**context, "failed": True}, status=401)
     login(request, user)
     return _redirect(_authorize_context(request)["action"])
 
@@ -256,6 +270,7 @@ def issue_token(user: User, application_id: int, scopes: str) -> AccessToken:
 def register(request: HttpRequest):
     """Sign up through an app (`POST /api/v1/accounts`): the new user's token comes back at once."""
     p = params(request)
+    throttling.check_sign_up(throttling.client_address(request))
     try:
         user = register_user(
             username=p.str("username") or "",

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
-from caravan.federation.network import FetchError, resolve_host
+from caravan.federation.network import AddressRefused, FetchError, check_url, guarded_socket, resolve_host
 from caravan.federation.signatures import sign_request
 
 logger = logging.getLogger(__name__)
@@ -46,12 +46,15 @@ def backoff(attempts: int) -> timedelta:
 
 
 class PolicyResolver(AbstractResolver):
-    """aiohttp's name resolution through our policy: overrides for tests, private addresses refused."""
+    """aiohttp's name resolution through our policy: overrides for tests, private addresses refused (as an
+    AddressRefused, which aiohttp keeps as the connection error's os_error)."""
 
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET):
         loop = asyncio.get_running_loop()
         try:
             addresses = await loop.run_in_executor(None, resolve_host, host, port)
+        except AddressRefused:
+            raise
         except FetchError as error:
             raise OSError(str(error)) from None
         return [
@@ -70,13 +73,30 @@ class PolicyResolver(AbstractResolver):
         return None
 
 
-async def _send_all(jobs: list[tuple[int, str, bytes, str, str]]) -> dict[int, tuple[int | None, str]]:
-    """POST each (delivery id, inbox, body, key id, private PEM); returns delivery id -> (status, error)."""
-    results: dict[int, tuple[int | None, str]] = {}
+def _refusal(error: BaseException) -> AddressRefused | None:
+    """The address policy's refusal behind an aiohttp error, if that is what it was."""
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None or isinstance(seen, AddressRefused):
+            return seen
+        seen = getattr(seen, "os_error", None) or seen.__cause__ or seen.__context__
+    return None
+
+
+# delivery id -> (HTTP status or None, error text, refused by the address policy: never retried)
+Results = dict[int, tuple[int | None, str, bool]]
+
+
+async def _send_all(jobs: list[tuple[int, str, bytes, str, str]]) -> Results:
+    """POST each (delivery id, inbox, body, key id, private PEM); returns delivery id -> (status, error,
+    refused)."""
+    results: Results = {}
     connector = aiohttp.TCPConnector(
         limit=TOTAL_CONNECTIONS,
         limit_per_host=PER_HOST,
         resolver=PolicyResolver(),
+        # Checks the address of every connection actually made, IP-literal inboxes included.
+        socket_factory=guarded_socket,
         ttl_dns_cache=300,
         enable_cleanup_closed=True,
     )
@@ -84,6 +104,11 @@ async def _send_all(jobs: list[tuple[int, str, bytes, str, str]]) -> dict[int, t
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False) as session:
 
         async def post(delivery_id: int, inbox: str, body: bytes, key_id: str, pem: str) -> None:
+            try:
+                check_url(inbox)  # an address literal in any spelling is judged before aiohttp parses it
+            except FetchError as error:
+                results[delivery_id] = (None, f"refused: {error}"[:500], True)
+                return
             headers = sign_request("POST", inbox, key_id=key_id, private_key_pem=pem, body=body)
             headers["User-Agent"] = "Caravan/0.1"
             try:
@@ -92,9 +117,14 @@ async def _send_all(jobs: list[tuple[int, str, bytes, str, str]]) -> dict[int, t
                     results[delivery_id] = (
                         response.status,
                         "" if response.status < 300 else response.reason or "",
+                        False,
                     )
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
-                results[delivery_id] = (None, f"{type(error).__name__}: {error}"[:500])
+                refused = _refusal(error)
+                if refused is not None:
+                    results[delivery_id] = (None, f"refused: {refused}"[:500], True)
+                else:
+                    results[delivery_id] = (None, f"{type(error).__name__}: {error}"[:500], False)
 
         await asyncio.gather(*(post(*job) for job in jobs))
     return results
@@ -156,20 +186,20 @@ def deliver_due(activity_id: int | None = None, *, limit: int = 20_000) -> int:
     return len(jobs)
 
 
-def _record_results(deliveries: list[Delivery], results: dict[int, tuple[int | None, str]]) -> None:
+def _record_results(deliveries: list[Delivery], results: Results) -> None:
     now = timezone.now()
     done, ok_domains, failed_domains = [], set(), set()
     with transaction.atomic():
         for delivery in deliveries:
             if delivery.pk not in results:
                 continue
-            status, error = results[delivery.pk]
+            status, error, refused = results[delivery.pk]
             if status is not None and 200 <= status < 300:
                 done.append(delivery.pk)
                 ok_domains.add(delivery.domain)
                 continue
             attempts = delivery.attempts + 1
-            permanent = status in PERMANENT_STATUSES or attempts >= MAX_ATTEMPTS
+            permanent = refused or status in PERMANENT_STATUSES or attempts >= MAX_ATTEMPTS
             Delivery.objects.filter(pk=delivery.pk).update(
                 attempts=attempts,
                 last_status=status,
@@ -178,7 +208,7 @@ def _record_results(deliveries: list[Delivery], results: dict[int, tuple[int | N
                 claim="",
                 next_attempt_at=None if permanent else now + backoff(attempts),
             )
-            if status is None or status >= 500:
+            if not refused and (status is None or status >= 500):
                 failed_domains.add(delivery.domain)
         if done:
             for start in range(0, len(done), 2000):

@@ -389,6 +389,16 @@ ARABIC.update(
     }
 )
 
+# Safe at every boundary, network part (issue 8): image limits, sign-in and sign-up throttling.
+ARABIC.update(
+    {
+        "Images can be at most %(count)s megapixels.": "لا تزيد دقة الصورة عن %(count)s ميغابكسل.",
+        "Too many failed sign-ins to this account.": "محاولات دخول فاشلة كثيرة إلى هذا الحساب.",
+        "Too many failed sign-ins from your network.": "محاولات دخول فاشلة كثيرة من شبكتك.",
+        "Too many sign-ups from your network.": "محاولات تسجيل كثيرة من شبكتك.",
+    }
+)
+
 # Arabic has six plural forms: zero, one, two, few (3-10), many (11-99), other (100+).
 ARABIC_PLURALS = {
     "%(counter)s person voted": [
@@ -446,6 +456,15 @@ ARABIC_PLURALS = {
         "%(counter)s متابعين",
         "%(counter)s متابعًا",
         "%(counter)s متابع",
+    ],
+    # Safe at every boundary, network part (issue 8): when a throttled sign-in or sign-up may try again.
+    "Try again in %(count)s minute.": [
+        "حاول مجددًا بعد أقل من دقيقة.",
+        "حاول مجددًا بعد دقيقة واحدة.",
+        "حاول مجددًا بعد دقيقتين.",
+        "حاول مجددًا بعد %(count)s دقائق.",
+        "حاول مجددًا بعد %(count)s دقيقة.",
+        "حاول مجددًا بعد %(count)s دقيقة.",
     ],
 }
 

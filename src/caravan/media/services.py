@@ -1,5 +1,6 @@
-"""Storing images safely: decoded and re-encoded with Pillow (which drops EXIF, GPS and every other metadata),
-turned upright first, size- and pixel-limited, with a thumbnail and a blurhash.
+"""Storing images safely: size- and pixel-limited before anything is decoded, turned upright, colours moved to
+sRGB, then re-encoded with Pillow holding no metadata at all (EXIF, GPS, XMP, IPTC, ICC profiles, comments, PNG
+text chunks), with a thumbnail and a blurhash. Uploads, imports, avatars and headers all come through here.
 """
 
 import io
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
@@ -23,7 +24,11 @@ logger = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 THUMBNAIL_SIZE = (640, 640)
+# Pillow refuses to open anything over twice this (DecompressionBombError) and only warns between once and
+# twice; `_decode` refuses everything over the limit itself, from the header, before decoding a pixel.
 Image.MAX_IMAGE_PIXELS = settings.CARAVAN["MAX_IMAGE_PIXELS"]
+# Image.info keys that describe pixels rather than the picture's history; everything else is dropped.
+PIXEL_INFO = ("transparency",)
 
 
 def _read_upload(upload) -> bytes:
@@ -39,10 +44,21 @@ def _read_upload(upload) -> bytes:
     return data
 
 
+def _too_many_pixels() -> DomainError:
+    megapixels = settings.CARAVAN["MAX_IMAGE_PIXELS"] // 1_000_000
+    return DomainError(f"Images can be at most {megapixels} megapixels.", field="file", status=422)
+
+
 def _decode(data: bytes) -> tuple[Image.Image, str]:
     try:
+        # Opening reads only the header: the size is known before any pixel is decoded.
         with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
+            # Phone cameras write MPO: a JPEG with more pictures (depth maps, previews) after it; only the
+            # first, the photo itself, is kept.
+            image_format = "JPEG" if probe.format == "MPO" else probe.format
+            width, height = probe.size
+            if width * height > settings.CARAVAN["MAX_IMAGE_PIXELS"]:
+                raise _too_many_pixels()
             probe.verify()
         if image_format not in ACCEPTED_FORMATS:
             raise DomainError("Only JPEG, PNG, GIF and WebP images can be uploaded.", field="file")
@@ -51,10 +67,28 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
     except DomainError:
         raise
     except Image.DecompressionBombError:
-        raise DomainError("That image has too many pixels.", field="file") from None
+        raise _too_many_pixels() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise DomainError("That file is not an image this server can read.", field="file") from None
-    return ImageOps.exif_transpose(image), image_format
+    return _without_metadata(ImageOps.exif_transpose(image)), image_format
+
+
+def _without_metadata(image: Image.Image) -> Image.Image:
+    """The pixels alone. An embedded colour profile is applied first (to sRGB, what browsers assume), so that
+    dropping it, with the text it carries, does not change the colours."""
+    profile = image.info.get("icc_profile")
+    if profile and image.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            image = ImageCms.profileToProfile(
+                image,
+                ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+                ImageCms.createProfile("sRGB"),  # made per call: imports prepare images in threads
+                outputMode="RGBA" if image.mode == "RGBA" else "RGB",
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            logger.info("could not apply an image's colour profile; dropping it", exc_info=True)
+    image.info = {key: value for key, value in image.info.items() if key in PIXEL_INFO}
+    return image
 
 
 def _encode(image: Image.Image, image_format: str) -> tuple[bytes, str, str]:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from caravan.errors import DomainError
 from caravan.pagination import Page
@@ -26,6 +27,20 @@ _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
     (
         re.compile(r"Images can be at most (\d+) MB\."),
         lambda m: _("Images can be at most %(size)s MB.") % {"size": m[1]},
+    ),
+    (
+        re.compile(r"Images can be at most (\d+) megapixels\."),
+        lambda m: _("Images can be at most %(count)s megapixels.") % {"count": m[1]},
+    ),
+    (
+        # caravan/throttling.py: what was throttled (listed in error_messages), then when to try again.
+        re.compile(r"(Too many [^.]+\.) Try again in (\d+) minutes?\."),
+        lambda m: (
+            _(m[1])  # noqa: INT001 - the sentences are listed in web/error_messages.py
+            + " "
+            + ngettext("Try again in %(count)s minute.", "Try again in %(count)s minutes.", int(m[2]))
+            % {"count": m[2]}
+        ),
     ),
     (
         re.compile(r"A post can have at most (\d+) images\."),

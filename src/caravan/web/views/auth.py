@@ -1,4 +1,6 @@
-"""Signing up (one step), signing in and out. Accounts awaiting a moderator's approval cannot sign in yet."""
+"""Signing up (one step), signing in and out. Accounts awaiting a moderator's approval cannot sign in yet.
+Sign-ins and sign-ups are throttled (caravan/throttling.py): past the limit, a 429 page with Retry-After.
+"""
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -7,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from caravan import throttling
 from caravan.accounts.models import User
 from caravan.accounts.services import register_user
-from caravan.errors import DomainError
+from caravan.errors import DomainError, Throttled
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.web.forms import SignInForm, SignUpForm
@@ -24,7 +27,12 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     # An invite link (/auth/sign_up?invite=CODE) fills in the code.
     form = SignUpForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")})
     status = 200
-    if request.method == "POST" and form.is_valid():
+    throttled = _sign_up_throttle(request)
+    if throttled is not None:
+        form.is_valid()  # keep what was typed on the page
+        form.add_error(None, describe(throttled))
+        status = throttled.status
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             user = register_user(
@@ -45,7 +53,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             return redirect(safe_next(request, "/home"))
     elif request.method == "POST":
         status = 400
-    return render(
+    response = render(
         request,
         "caravan/auth/sign_up.html",
         {
@@ -60,6 +68,19 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    if throttled is not None:
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
+def _sign_up_throttle(request: HttpRequest) -> Throttled | None:
+    if request.method != "POST":
+        return None
+    try:
+        throttling.check_sign_up(throttling.client_address(request))
+    except Throttled as error:
+        return error
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,6 +88,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     error = ""
     status = 200
+    retry_after = None
     if request.method == "POST":
         if form.is_valid():
             name = form.cleaned_data["username"].strip().lstrip("@")
@@ -75,32 +97,42 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 User.objects.filter(username__iexact=name).first()
                 or User.objects.filter(email__iexact=name).exclude(email="").first()
             )
-            user = (
-                authenticate(request, username=found.username, password=form.cleaned_data["password"])
-                if found
-                else None
-            )
-            if user is None:
-                error = _("That username and password do not match.")
-            elif not user.approved:
-                error = _(
-                    "Your account is awaiting approval by the moderators. "
-                    "You can sign in once it is approved."
-                )
-            elif user.account is not None and user.account.suspended_at is not None:
-                error = _("This account has been suspended.")
+            address = throttling.client_address(request)
+            try:
+                throttling.check_sign_in(found.pk if found else None, name, address)
+            except Throttled as throttled:
+                error, retry_after = describe(throttled), throttled.retry_after
             else:
-                login(request, user)
-                return redirect(safe_next(request, "/home"))
+                user = (
+                    authenticate(request, username=found.username, password=form.cleaned_data["password"])
+                    if found
+                    else None
+                )
+                if user is None:
+                    throttling.note_failed_sign_in(found.pk if found else None, name, address)
+                    error = _("That username and password do not match.")
+                elif not user.approved:
+                    error = _(
+                        "Your account is awaiting approval by the moderators. "
+                        "You can sign in once it is approved."
+                    )
+                elif user.account is not None and user.account.suspended_at is not None:
+                    error = _("This account has been suspended.")
+                else:
+                    login(request, user)
+                    return redirect(safe_next(request, "/home"))
         else:
             error = _("Enter your username and password.")
-        status = 400 if not form.is_valid() else 403
-    return render(
+        status = 400 if not form.is_valid() else 429 if retry_after is not None else 403
+    response = render(
         request,
         "caravan/auth/sign_in.html",
         {"form": form, "error": error, "next": safe_next(request, "")},
         status=status,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST

@@ -1,0 +1,131 @@
+"""Limits on guessing passwords and on mass sign-ups, shared by the web pages, the OAuth sign-in page and the
+client API. Counters live in Django's cache (Redis when CARAVAN_REDIS_URL is set, so every process shares them).
+
+Sign-in failures are counted per account and per address, separately: a success resets neither, so signing in to
+one's own account between guesses at someone else's buys nothing. Sign-up attempts are counted per address.
+"""
+
+import hashlib
+import ipaddress
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from caravan.errors import Throttled
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    setting: str  # the CARAVAN setting holding how many are allowed per window; 0 turns the limit off
+    seconds: int
+    message: str  # followed by when to try again
+
+    @property
+    def allowed(self) -> int:
+        return settings.CARAVAN[self.setting]
+
+
+# Mastodon allows 25 sign-in and 25 sign-up attempts per address in 5 minutes (rack-attack); an account's own
+# failures are limited per hour, as a guesser can use many addresses.
+FAILED_SIGN_INS_PER_ACCOUNT = Limit(
+    "sign-in-account", "SIGN_IN_FAILURES_PER_ACCOUNT", 3600, "Too many failed sign-ins to this account."
+)
+FAILED_SIGN_INS_PER_ADDRESS = Limit(
+    "sign-in-address", "SIGN_IN_FAILURES_PER_ADDRESS", 300, "Too many failed sign-ins from your network."
+)
+SIGN_UPS_PER_ADDRESS = Limit(
+    "sign-up-address", "SIGN_UPS_PER_ADDRESS", 300, "Too many sign-ups from your network."
+)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from. With CARAVAN_BEHIND_PROXY, `caravan serve` (uvicorn's proxy_headers)
+    has already put the client's address from X-Forwarded-For here, trusting that header only from the
+    proxies in FORWARDED_ALLOW_IPS (loopback by default), so a client cannot choose its own address."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def address_key(address: str) -> str:
+    """IPv6 addresses are counted per /64: one subscriber usually holds a whole /64."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
+def account_key(user_id: int | None, identifier: str) -> str:
+    """One counter per account however it is named (username or email); one per unknown name typed."""
+    if user_id is not None:
+        return f"user{user_id}"
+    return "name" + hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
+
+
+def _window(limit: Limit) -> tuple[int, int]:
+    """(index of the current window, seconds until it ends)."""
+    now = time.time()
+    index = int(now // limit.seconds)
+    return index, max(1, math.ceil((index + 1) * limit.seconds - now))
+
+
+def _key(limit: Limit, who: str, index: int) -> str:
+    return f"throttle:{limit.name}:{who}:{index}"
+
+
+def _count(limit: Limit, who: str) -> tuple[int, int]:
+    index, retry_after = _window(limit)
+    return int(cache.get(_key(limit, who, index), 0)), retry_after
+
+
+def _add(limit: Limit, who: str) -> tuple[int, int]:
+    index, retry_after = _window(limit)
+    key = _key(limit, who, index)
+    if cache.add(key, 1, limit.seconds + 5):
+        return 1, retry_after
+    try:
+        return cache.incr(key), retry_after
+    except ValueError:  # expired between the two calls
+        cache.add(key, 1, limit.seconds + 5)
+        return 1, retry_after
+
+
+def _refuse(limit: Limit, retry_after: int) -> Throttled:
+    minutes = math.ceil(retry_after / 60)
+    wait = f"Try again in {minutes} minute." if minutes == 1 else f"Try again in {minutes} minutes."
+    return Throttled(f"{limit.message} {wait}", retry_after=retry_after)
+
+
+def check_sign_in(user_id: int | None, identifier: str, address: str) -> None:
+    """Before a password is even looked at: raises Throttled when this account or this address has failed too
+    often lately (a right password then fails too, or the limit would only slow down wrong guesses)."""
+    for limit, who in (
+        (FAILED_SIGN_INS_PER_ACCOUNT, account_key(user_id, identifier)),
+        (FAILED_SIGN_INS_PER_ADDRESS, address_key(address)),
+    ):
+        if limit.allowed:
+            count, retry_after = _count(limit, who)
+            if count >= limit.allowed:
+                raise _refuse(limit, retry_after)
+
+
+def note_failed_sign_in(user_id: int | None, identifier: str, address: str) -> None:
+    _add(FAILED_SIGN_INS_PER_ACCOUNT, account_key(user_id, identifier))
+    _add(FAILED_SIGN_INS_PER_ADDRESS, address_key(address))
+
+
+def check_sign_up(address: str) -> None:
+    """Counts one sign-up attempt from `address`; raises Throttled past the limit."""
+    if not SIGN_UPS_PER_ADDRESS.allowed:
+        return
+    count, retry_after = _add(SIGN_UPS_PER_ADDRESS, address_key(address))
+    if count > SIGN_UPS_PER_ADDRESS.allowed:
+        raise _refuse(SIGN_UPS_PER_ADDRESS, retry_after)
