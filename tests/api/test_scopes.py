@@ -14,6 +14,7 @@ from django.conf import settings
 
 from caravan.api.scopes import FOLLOW_PARTS
 from tests.api.conftest import SPEC
+from tests.api.routes import api_routes, sample_path
 from tests.api.test_streaming import _read_sse
 
 OUTSIDE = "This action is outside the authorized scopes"
@@ -37,42 +38,10 @@ PUBLIC = {
     ("GET", "api/v1/directory"),
     ("GET", "api/v1/apps/verify_credentials"),  # any token: it describes the app, not a person
 }
-# Not client API views (no `api()` decorator): OAuth pages and endpoints, images, streaming (tested below).
-NOT_API = {
-    "oauth/authorize",
-    "oauth/token",
-    "oauth/revoke",
-    r"\.well-known/oauth-authorization-server",
-    "avatars/original/missing.png",
-    "headers/original/missing.png",
-    "api/v1/streaming/health",
-}
 # Reads that Mastodon puts behind a write scope (unattached media belongs to the app uploading it).
 WRITE_SCOPED_READS = {("GET", "api/v1/media/<media_id>")}
 # Where the spec and Mastodon's own controllers differ, the controllers win.
 SPEC_IS_WRONG = {("DELETE", "api/v1/suggestions/<>")}  # SuggestionsController#destroy: write:accounts
-
-
-def _routes() -> list[tuple[str, str, object]]:
-    """(method, path template, view) for every client API route, from the URLconf."""
-    from caravan.api import urls
-
-    found = []
-    for pattern in urls.urlpatterns:
-        regex = pattern.pattern.regex.pattern
-        template = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", regex).removeprefix("^").removesuffix("/?$")
-        handlers = getattr(pattern.callback, "handlers", None)
-        if handlers is None:
-            if template in NOT_API or template == "api/" or template.startswith("api/v1/streaming/"):
-                continue  # the catch-all JSON 404 and the SSE streams (tested below)
-            raise AssertionError(f"{template}: a route outside route(); say how its access is checked")
-        found += [(method, template, view) for method, view in handlers.items()]
-    assert len(found) > 150
-    return found
-
-
-def _path(template: str) -> str:
-    return re.sub(r"<(\w+)>", lambda m: "caravan" if m.group(1) in ("name", "hashtag") else "1", template)
 
 
 def _alternatives(scope) -> tuple[str, ...]:
@@ -95,7 +64,7 @@ def _lacking(scope) -> str:
 
 def test_every_route_declares_a_scope_of_the_right_family():
     unscoped, wrong_family = set(), []
-    for method, template, view in _routes():
+    for method, template, view in api_routes():
         scope = view.api_scope
         if scope is None:
             unscoped.add((method, template))
@@ -119,7 +88,7 @@ def test_declared_scopes_agree_with_mastodons_spec():
                 if scopes:
                     documented[(method.upper(), re.sub(r"\{\w+\}", "<>", path.lstrip("/")))] = scopes
     checked = 0
-    for method, template, view in _routes():
+    for method, template, view in api_routes():
         key = (method, re.sub(r"<\w+>", "<>", template))
         if key not in documented or view.api_scope is None or key in SPEC_IS_WRONG:
             continue
@@ -133,11 +102,11 @@ def test_declared_scopes_agree_with_mastodons_spec():
 
 def test_a_token_without_the_scope_gets_403_on_every_route_and_one_with_it_gets_through(server, scoped_token):
     refused, let_through, anonymous = [], [], []
-    for method, template, view in _routes():
+    for method, template, view in api_routes():
         scope = view.api_scope
         if scope is None:
             continue
-        url = f"{server}/{_path(template)}"
+        url = f"{server}/{sample_path(template)}"
         exact = scoped_token(_alternatives(scope)[0])
         without = scoped_token(_lacking(scope))
         family = scoped_token("write push" if method == "GET" else "read push")

@@ -193,6 +193,7 @@ urlpatterns = [
     # streaming
     r("api/v1/streaming/health", streaming.health),
     re_path(r"^api/v1/streaming/(?P<stream>[a-z:/]+?)/?$", streaming.sse),
-    # Anything else under /api/ is a JSON 404, never an HTML page (masto.js cannot parse one).
-    re_path(r"^api/", instance.not_found),
+    r("health", streaming.health),  # Mastodon's health check for monitors and load balancers
+    # Anything else under /api/ or /oauth/ is a JSON 404, never an HTML page (masto.js cannot parse one).
+    re_path(r"^(?:api|oauth)/", instance.not_found),
 ]

@@ -296,6 +296,8 @@ ARABIC = {
     "This account has been suspended.": "عُلِّق هذا الحساب.",
     "Enter your username and password.": "أدخل اسم المستخدم وكلمة المرور.",
     "Your profile has been saved.": "حُفظ ملفك الشخصي.",
+    # api: OAuth consent page (issue 8)
+    "This app wants to send you back to an address that is not allowed: only https addresses, addresses on this computer and the app's own links are allowed.": "يريد هذا التطبيق إعادتك إلى عنوان غير مسموح به. المسموح فقط عناوين https والعناوين على هذا الحاسوب وروابط التطبيق نفسه.",
 }
 
 # Pages of the other faces that extend caravan/base.html (OAuth consent, imports and moving).
