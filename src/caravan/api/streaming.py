@@ -462,9 +462,10 @@ def keys_for(stream: str, query: dict[str, str], account_id: int, scopes: frozen
         from caravan.api.http import parse_id
         from caravan.timelines.models import List
 
-        if not List.objects.filter(pk=parse_id(list_id), owner_id=account_id).exists():
+        number = parse_id(list_id)
+        if not List.objects.filter(pk=number, owner_id=account_id).exists():
             raise StreamError(404, "Record not found")
-        return [f"list:{list_id}", "*"]
+        return [f"list:{number}", "*"]  # the key publishers use, however the client wrote the id
     if stream == "direct":
         return [f"direct:{account_id}"]
     raise StreamError(400, "Unknown stream type")
