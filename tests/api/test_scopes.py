@@ -242,3 +242,18 @@ def test_user_stream_without_read_notifications_carries_no_notifications(server,
         "error": "Error: Access token does not have the required scopes",
         "status": 401,
     }
+
+
+def test_parent_scopes_grant_their_parts_and_follow_grants_relationships():
+    from caravan.api.scopes import expand
+
+    every = set(settings.OAUTH2_PROVIDER["SCOPES"])
+    reads = {s for s in every if s.startswith("read:")}
+    writes = {s for s in every if s.startswith("write:")}
+    assert expand(["read"]) == {"read"} | reads
+    assert expand(["write"]) == {"write"} | writes
+    assert expand(["follow"]) == {"follow"} | FOLLOW_PARTS
+    assert {
+        f"{mode}:{part}" for mode in ("read", "write") for part in ("blocks", "follows", "mutes")
+    } == FOLLOW_PARTS
+    assert expand(["read:statuses", "bogus"]) == {"read:statuses"}
