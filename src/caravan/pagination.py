@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from caravan.errors import DomainError
+from caravan.ids import parse_int64
 
 MAX_LIMIT = 80
 
@@ -24,19 +25,15 @@ class Page:
             value = params.get(name)
             if value in (None, ""):
                 return None
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise DomainError(f"{name} must be a numeric id", field=name, status=400) from None
-            if not 0 <= number < 1 << 63:  # ids are 64-bit; SQLite raises OverflowError beyond that
+            number = parse_int64(value)
+            if number is None or number < 0:
                 raise DomainError(f"{name} must be a numeric id", field=name, status=400)
             return number
 
         limit_value = params.get("limit")
-        try:
-            limit = int(limit_value) if limit_value not in (None, "") else default_limit
-        except (TypeError, ValueError):
-            raise DomainError("limit must be a number", field="limit", status=400) from None
+        limit = default_limit if limit_value in (None, "") else parse_int64(limit_value)
+        if limit is None:
+            raise DomainError("limit must be a number", field="limit", status=400)
         return cls(
             max_id=as_id("max_id"),
             since_id=as_id("since_id"),

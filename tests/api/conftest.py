@@ -18,6 +18,20 @@ import requests
 PASSWORD = "correct horse battery"  # noqa: S105 - a test account's password
 
 
+def _find_spec() -> Path:
+    """Mastodon's OpenAPI description in `shared/spec/`, which CI keeps beside the repository; looked for
+    beside each folder above it too, so a worktree nested deeper (`wt/NAME`) finds the same file."""
+    root = Path(__file__).resolve().parents[2]
+    for folder in (root, *root.parents):
+        candidate = folder.parent / "shared" / "spec" / "mastodon-openapi.json"
+        if candidate.is_file():
+            return candidate
+    return root.parent / "shared" / "spec" / "mastodon-openapi.json"  # missing: tests using it say so
+
+
+SPEC = _find_spec()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -148,3 +162,77 @@ def wait_until(check, timeout: float = 15.0, interval: float = 0.1):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+ALL_SCOPES = "read write follow push profile"
+
+
+@pytest.fixture(scope="session")
+def scoped_token(server, signup):
+    """`scoped_token("read:statuses write:media")`: a user token with exactly those scopes, made the way apps
+    get one (authorization code flow: the person signs in once, then approves each request). One user, cached
+    per scope string. Returns the token; `scoped_token.username` names the user."""
+    import re
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    username = f"scopes{uuid.uuid4().hex[:8]}"
+    signup(username)
+    redirect = "https://app.example/callback"
+    app = requests.post(
+        f"{server}/api/v1/apps",
+        json={"client_name": "Scopes", "redirect_uris": redirect, "scopes": ALL_SCOPES},
+        timeout=10,
+    ).json()
+    session = requests.Session()
+    made: dict[str, str] = {}
+
+    def form(html: str) -> tuple[str, str]:
+        action = re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
+        return server + action, re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    def make(scopes: str) -> str:
+        if scopes in made:
+            return made[scopes]
+        query = {
+            "response_type": "code",
+            "client_id": app["client_id"],
+            "redirect_uri": redirect,
+            "scope": scopes,
+        }
+        page = session.get(f"{server}/oauth/authorize?{urlencode(query)}", timeout=10)
+        if 'name="password"' in page.text:  # the first time: sign in
+            action, csrf = form(page.text)
+            page = session.post(
+                action,
+                data={
+                    "csrfmiddlewaretoken": csrf,
+                    "intent": "login",
+                    "username": username,
+                    "password": PASSWORD,
+                },
+                timeout=10,
+            )
+        assert page.status_code == 200 and 'value="approve"' in page.text, page.text[:300]
+        action, csrf = form(page.text)
+        approved = session.post(
+            action, data={"csrfmiddlewaretoken": csrf, "intent": "approve"}, allow_redirects=False, timeout=10
+        )
+        code = parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0]
+        response = requests.post(
+            f"{server}/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect,
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+            },
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        assert sorted(response.json()["scope"].split()) == sorted(scopes.split())
+        made[scopes] = response.json()["access_token"]
+        return made[scopes]
+
+    make.username = username
+    return make

@@ -325,3 +325,186 @@ def test_scopes_are_enforced(server, signup):
         pass
     else:
         raise AssertionError("a made-up token was accepted")
+
+
+GOOD_REDIRECTS = [
+    "https://app.example/callback",
+    "http://127.0.0.1:8080/callback",
+    "http://127.7.7.7/cb",
+    "http://[::1]:4000/cb",
+    "http://localhost/cb",
+    "urn:ietf:wg:oauth:2.0:oob",
+    "com.example.app:/oauth2redirect",
+    "myapp://callback",
+]
+BAD_REDIRECTS = [
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "http://app.example/callback",  # plain http off this computer: the code could be read on the way
+    "http://127.0.0.1.evil.example/cb",
+    "http://localhost.evil.example/cb",
+    "https:/no-host",
+    "https://app.example/cb#fragment",
+]
+
+
+def test_redirect_uris_must_be_https_loopback_oob_or_a_private_use_scheme(server):
+    for uri in GOOD_REDIRECTS:
+        response = requests.post(
+            f"{server}/api/v1/apps", json={"client_name": "good", "redirect_uris": uri}, timeout=10
+        )
+        assert response.status_code == 200, (uri, response.text)
+        assert response.json()["redirect_uris"] == [uri]
+    for uri in BAD_REDIRECTS:
+        for body in (
+            {"client_name": "bad", "redirect_uris": uri},
+            {"client_name": "bad", "redirect_uris": [REDIRECT, uri]},
+        ):
+            response = requests.post(f"{server}/api/v1/apps", json=body, timeout=10)
+            assert response.status_code == 422, (uri, response.text)
+            assert response.json()["error"].startswith("Validation failed: Redirect URI must be https"), uri
+
+
+def test_app_website_must_be_http_or_https(server):
+    bad = requests.post(
+        f"{server}/api/v1/apps",
+        json={"client_name": "x", "redirect_uris": REDIRECT, "website": "javascript:alert(1)"},
+        timeout=10,
+    )
+    assert bad.status_code == 422 and "Website" in bad.json()["error"]
+    good = _register_app(server, client_name="x", redirect_uris=REDIRECT, website="https://app.example/")
+    assert good["website"] == "https://app.example/"
+
+
+def _legacy_app(redirect_uri: str, website: str):
+    """An app stored before these rules (straight into the database, as an old row would be)."""
+    from oauth2_provider.models import Application
+
+    from caravan.api.models import AppProfile
+
+    app = Application.objects.create(
+        name="Old app",
+        redirect_uris=redirect_uri,
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+    )
+    AppProfile.objects.create(application=app, website=website, scopes="read")
+    return app
+
+
+def test_stored_script_redirect_and_website_are_never_used(client, make_user):
+    """In-process: the apps here are rows written as an older Caravan could have stored them."""
+    user = make_user(f"l{uuid.uuid4().hex[:8]}")
+    client.force_login(user)
+    scripted = _legacy_app("javascript:alert(document.domain)", "https://fine.example")
+    page = client.get(
+        "/oauth/authorize",
+        {"response_type": "code", "client_id": scripted.client_id, "redirect_uri": scripted.redirect_uris},
+    )
+    assert page.status_code == 400 and "Location" not in page
+    assert "not allowed" in page.content.decode() and 'value="approve"' not in page.content.decode()
+    approve = client.post(
+        "/oauth/authorize?"
+        + urlencode(
+            {"response_type": "code", "client_id": scripted.client_id, "redirect_uri": scripted.redirect_uris}
+        ),
+        {"intent": "approve"},
+    )
+    assert approve.status_code == 400 and "Location" not in approve
+
+    linked = _legacy_app(REDIRECT, "javascript:alert(document.domain)")
+    consent = client.get(
+        "/oauth/authorize", {"response_type": "code", "client_id": linked.client_id, "redirect_uri": REDIRECT}
+    )
+    html = consent.content.decode()
+    assert consent.status_code == 200 and 'value="approve"' in html
+    assert "javascript:" not in html  # not as a link, not as text either
+
+    from caravan.api.oauth import issue_token
+
+    token = issue_token(user, linked.pk, "read").token
+    described = client.get("/api/v1/apps/verify_credentials", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert described.status_code == 200 and described.json()["website"] is None
+
+
+def test_refusal_of_a_stored_script_redirect_is_explained_in_arabic(client, make_user):
+    """Needs the Arabic catalog regenerated with this page's new message (docs/decisions/0005)."""
+    client.force_login(make_user(f"l{uuid.uuid4().hex[:8]}"))
+    scripted = _legacy_app("javascript:alert(document.domain)", "")
+    arabic = client.get(
+        "/oauth/authorize",
+        {
+            "response_type": "code",
+            "client_id": scripted.client_id,
+            "redirect_uri": scripted.redirect_uris,
+            "lang": "ar",
+        },
+    )
+    assert (
+        arabic.status_code == 400
+        and "يريد هذا التطبيق إعادتك إلى عنوان غير مسموح به" in arabic.content.decode()
+    )
+
+
+def test_consent_page_in_arabic(server, app_credentials):
+    """The whole authorization page in Arabic (right to left) for someone who reads Arabic, and approving
+    still returns a code."""
+    username = f"ar{uuid.uuid4().hex[:8]}"
+    client_id, client_secret = app_credentials
+    app_token = requests.post(
+        f"{server}/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
+        timeout=10,
+    ).json()["access_token"]
+    created = requests.post(
+        f"{server}/api/v1/accounts",
+        headers={"Authorization": f"Bearer {app_token}"},
+        json={
+            "username": username,
+            "email": f"{username}@example.org",
+            "password": PASSWORD,
+            "agreement": True,
+            "locale": "ar",
+        },
+        timeout=10,
+    )
+    assert created.status_code == 200, created.text
+    app = _register_app(
+        server, client_name="تطبيق القافلة", redirect_uris=REDIRECT, website="https://app.example/ar"
+    )
+    session = requests.Session()
+    session.headers["Accept-Language"] = "ar"
+    query = {
+        "response_type": "code",
+        "client_id": app["client_id"],
+        "redirect_uri": REDIRECT,
+        "scope": "read",
+    }
+    login_page = session.get(f"{server}/oauth/authorize?{urlencode(query)}", timeout=10)
+    assert 'lang="ar" dir="rtl"' in login_page.text and "سجّل الدخول للسماح لتطبيق" in login_page.text
+    consent = session.post(
+        server + _form_action(login_page.text),
+        data={
+            "csrfmiddlewaretoken": _csrf(login_page.text),
+            "intent": "login",
+            "username": username,
+            "password": PASSWORD,
+        },
+        timeout=10,
+    )
+    assert consent.status_code == 200 and 'dir="rtl"' in consent.text
+    assert "هل تسمح لـ تطبيق القافلة باستخدام حسابك؟" in consent.text
+    assert "يطلب هذه الصلاحيات:" in consent.text and ">السماح<" in consent.text
+    assert '<a href="https://app.example/ar"' in consent.text
+    approved = session.post(
+        server + _form_action(consent.text),
+        data={"csrfmiddlewaretoken": _csrf(consent.text), "intent": "approve"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert approved.status_code == 302 and parse_qs(urlsplit(approved.headers["Location"]).query)["code"]

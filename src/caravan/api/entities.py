@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from caravan.accounts.models import Account
+from caravan.api.app_links import website_link
 from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
 from caravan.notifications.models import Notification
@@ -567,7 +568,7 @@ def application(app, website: str = "", scopes: str = "read") -> dict:
     return {
         "id": str(app.id),
         "name": app.name,
-        "website": website or None,
+        "website": website_link(website),  # http(s) only: apps show it as a link
         "scopes": scopes.split(),
         "redirect_uri": "\n".join(redirect_uris),
         "redirect_uris": redirect_uris,

@@ -15,14 +15,16 @@ from urllib.parse import urlencode
 import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from caravan.accounts.models import Account, User
 from caravan.api.params import Params, read_params
 from caravan.api.scopes import expand
 from caravan.errors import DomainError, Throttled
+from caravan.ids import id_from_text
 from caravan.throttling import client_address
 
 logger = logging.getLogger(__name__)
@@ -176,11 +178,51 @@ def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:
     return headers
 
 
-def api(*, auth: str = "user", scope: str | None = None) -> Callable:
+def response_for_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    """The JSON answer (`{"error": ...}`) for an exception raised while serving a client API request."""
+    if isinstance(error, ApiError):
+        extra = {k: v for k, v in error.extra.items() if not k.startswith("_")}
+        return error_response(error.status, error.message, **extra)
+    if isinstance(error, DomainError):
+        return error_response(error.status, error.message)
+    if isinstance(error, Http404 | ObjectDoesNotExist):
+        return error_response(404, "Record not found")
+    if isinstance(error, RequestDataTooBig):
+        return error_response(413, "The request is too large")
+    if isinstance(error, SuspiciousOperation | MultiPartParserError):  # a body Django refuses to read
+        return error_response(400, "The request could not be read")
+    # A client must always get JSON, even for our own bugs.
+    logger.error("client API error on %s %s", request.method, request.path, exc_info=error)
+    return error_response(500, "Internal server error")
+
+
+def json_errors(view: Callable) -> Callable:
+    """For views outside `api()` (the OAuth token and revoke endpoints): any error is a JSON answer."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - every error becomes a JSON answer
+            return response_for_error(request, error)
+
+    return wrapper
+
+
+def grants(token: TokenInfo, scope: str | tuple[str, ...]) -> bool:
+    """Whether the token's scopes (parents expanded) include the scope, or one of the alternatives."""
+    wanted = (scope,) if isinstance(scope, str) else scope
+    return any(s in token.scopes for s in wanted)
+
+
+def api(*, auth: str = "user", scope: str | tuple[str, ...] | None = None) -> Callable:
     """Wrap a view that returns JSON-ready data (or an HttpResponse).
 
     auth: "user" (a user's token), "app" (any token), "optional" (token used when given), "none".
-    scope: the granular scope a token must grant ("read:statuses"); parents (read) grant it too.
+    scope: the granular scope a token must grant ("read:statuses"), or a tuple of alternatives; parents
+    (read) grant it too. It is checked whenever a token is given, also where no token is needed: a token
+    without `read` reads nothing, as on Mastodon (403 "outside the authorized scopes").
+    The view keeps `auth` and `scope` as attributes, so tests can check every route against them.
     """
 
     def decorate(view: Callable) -> Callable:
@@ -191,32 +233,20 @@ def api(*, auth: str = "user", scope: str | None = None) -> Callable:
                 authenticate(request)
                 if auth in ("user", "app") and request.token is None:
                     raise ApiError(401, "The access token is invalid")
+                if scope and request.token is not None and not grants(request.token, scope):
+                    raise ApiError(403, "This action is outside the authorized scopes")
                 if auth == "user" and request.viewer is None:
                     raise ApiError(422, "This method requires an authenticated user")
-                if (
-                    scope
-                    and request.token is not None
-                    and auth != "optional"
-                    and scope not in request.token.scopes
-                ):
-                    raise ApiError(403, "This action is outside the authorized scopes")
                 if auth == "user" and not request.api_user.approved:
                     raise ApiError(403, "Your login is currently pending approval")
                 headers = _rate_limit_headers(request)
                 result = view(request, *args, **kwargs)
-            except ApiError as error:
-                extra = {k: v for k, v in error.extra.items() if not k.startswith("_")}
-                response = error_response(error.status, error.message, **extra)
-                headers = error.extra.get("_headers", headers)
-            except DomainError as error:
-                response = error_response(error.status, error.message)
-                if isinstance(error, Throttled):
+            except Exception as error:  # noqa: BLE001 - every error becomes a JSON answer
+                response = response_for_error(request, error)
+                if isinstance(error, ApiError):
+                    headers = error.extra.get("_headers", headers)
+                elif isinstance(error, Throttled):
                     headers = {**headers, "Retry-After": str(error.retry_after)}
-            except (Http404, ObjectDoesNotExist):
-                response = error_response(404, "Record not found")
-            except Exception:  # a client must always get JSON, even for our own bugs
-                logger.exception("client API error on %s %s", request.method, request.path)
-                response = error_response(500, "Internal server error")
             else:
                 response = result if isinstance(result, HttpResponse) else json_response(result)
             for name, value in headers.items():
@@ -224,6 +254,7 @@ def api(*, auth: str = "user", scope: str | None = None) -> Callable:
             return response
 
         wrapper.csrf_exempt = True
+        wrapper.api_auth, wrapper.api_scope = auth, scope
         return wrapper
 
     return decorate
@@ -239,6 +270,7 @@ def route(**handlers: Callable) -> Callable:
             return error_response(405, "Method not allowed")
         return handler(request, *args, **kwargs)
 
+    dispatch.handlers = handlers  # what each method runs (tests walk every route's handlers)
     return dispatch
 
 
@@ -276,12 +308,8 @@ def offset_paginated(request: HttpRequest, data: list, offset: int, limit: int) 
 
 
 def parse_id(value: Any) -> int:
-    """An id from a URL or parameter; 0 (matches nothing) when it is not a 64-bit number."""
-    text = str(value if value is not None else "").strip()
-    if not text.isdigit():
-        return 0
-    number = int(text)
-    return number if number < 1 << 63 else 0
+    """An id from a URL or parameter; 0 (matches nothing) when it is not a 64-bit number in ASCII digits."""
+    return id_from_text(value) or 0
 
 
 def parse_ids(values: list) -> list[int]:

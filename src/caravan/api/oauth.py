@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import AccessToken, Application
@@ -23,15 +24,14 @@ from caravan import throttling
 from caravan.accounts.models import User
 from caravan.accounts.services import register_user
 from caravan.api import entities
-from caravan.api.http import ApiError, api, error_response, forget_token, json_response, params
+from caravan.api.app_links import OOB, is_allowed_redirect_uri, website_link
+from caravan.api.http import ApiError, api, error_response, forget_token, json_errors, json_response, params
 from caravan.api.models import AppProfile
 from caravan.api.params import read_params
 from caravan.api.scopes import all_scopes, expand
 from caravan.api.scopes import parse as parse_scopes
 from caravan.errors import DomainError, Throttled
 from caravan.web.shortcuts import describe
-
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 
 
 class _Core(OAuthLibCore):
@@ -79,20 +79,26 @@ def create_app(request: HttpRequest):
     name = (p.str("client_name") or "").strip()
     if not name:
         raise ApiError(422, "Validation failed: Application name can't be blank")
-    raw_uris = p.get("redirect_uris")
-    uris = [u.strip() for u in (raw_uris if isinstance(raw_uris, list) else str(raw_uris or "").split("\n"))]
-    uris = [u for u in uris if u]
+    given = (
+        p.strs("redirect_uris") if isinstance(p.get("redirect_uris"), list) else [p.str("redirect_uris", "")]
+    )
+    uris = [u.strip() for text in given for u in text.split("\n") if u.strip()]
     if not uris:
         raise ApiError(422, "Validation failed: Redirect URI can't be blank")
     for uri in uris:
-        parts = urlsplit(uri)
-        if uri != OOB and (not parts.scheme or "#" in uri or any(c.isspace() for c in uri)):
-            raise ApiError(422, "Validation failed: Redirect URI must be an absolute URI.")
-    scopes = parse_scopes(p.get("scopes") or "read")
+        if not is_allowed_redirect_uri(uri):
+            raise ApiError(
+                422,
+                "Validation failed: Redirect URI must be https, http on a loopback address (localhost, "
+                f"127.0.0.1, [::1]), {OOB}, or the app's own scheme such as com.example.app:/callback",
+            )
+    scopes = parse_scopes(p.strs("scopes") if isinstance(p.get("scopes"), list) else p.str("scopes", "read"))
     unknown = [s for s in scopes if s not in all_scopes()]
     if unknown:
         raise ApiError(422, f"Validation failed: Scopes are not valid ({' '.join(unknown)})")
-    website = (p.str("website") or "").strip()[:2000]
+    website = (p.str("website") or "").strip()
+    if website and (len(website) > 2000 or website_link(website) is None):
+        raise ApiError(422, "Validation failed: Website must be an http or https address")
     secret = generate_token()
     with transaction.atomic():
         app = Application(
@@ -141,6 +147,13 @@ def authorize(request: HttpRequest) -> HttpResponse:
             {"error": error.oauthlib_error.description or error.oauthlib_error.error},
             status=400,
         )
+    if not is_allowed_redirect_uri(credentials.get("redirect_uri") or ""):
+        # Registered before redirect addresses were checked: never send anyone (or a code) there.
+        message = _(
+            "This app wants to send you back to an address that is not allowed: only https addresses, "
+            "addresses on this computer and the app's own links are allowed."
+        )
+        return render(request, "api/oauth_error.html", {"error": message}, status=400)
     app = Application.objects.select_related("profile").get(client_id=credentials["client_id"])
     allowed = expand(_app_scopes(app).split())
     if not set(scopes) <= allowed:
@@ -151,9 +164,9 @@ def authorize(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     if request.method != "POST":
-        return render(
-            request, "api/authorize.html", {"app": app, "scopes": scopes, **_authorize_context(request)}
-        )
+        website = website_link(app.profile.website if hasattr(app, "profile") else "")
+        context = {"app": app, "website": website, "scopes": scopes, **_authorize_context(request)}
+        return render(request, "api/authorize.html", context)
     allow = request.POST.get("intent") == "approve"
     try:
         location, _headers, _body, _status = core().create_authorization_response(
@@ -198,10 +211,23 @@ def _login(request: HttpRequest) -> HttpResponse:
     return _redirect(_authorize_context(request)["action"])
 
 
+def _unreadable(request: HttpRequest) -> HttpResponse | None:
+    """RFC 6749's invalid_request for a body or query that cannot be read (bad JSON, NUL characters...)."""
+    try:
+        read_params(request)
+    except DomainError as error:
+        return json_response({"error": "invalid_request", "error_description": error.message}, status=400)
+    return None
+
+
 @csrf_exempt
+@json_errors
 def token(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return error_response(405, "Method not allowed")
+    refused = _unreadable(request)
+    if refused is not None:
+        return refused
     if request.POST.get("grant_type") == "password":
         return json_response(
             {"error": "unsupported_grant_type", "error_description": "The password grant is not supported."},
@@ -224,9 +250,13 @@ def token(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@json_errors
 def revoke(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return error_response(405, "Method not allowed")
+    refused = _unreadable(request)
+    if refused is not None:
+        return refused
     token_value = str(read_params(request).get("token") or "")
     _uri, _headers, body, status = core().create_revocation_response(request)
     if token_value:

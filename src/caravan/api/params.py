@@ -2,6 +2,8 @@
 Rails-style arrays (`a[]`, `a[0]`) and hashes (`poll[options][]`, `fields_attributes[0][name]`).
 """
 
+from __future__ import annotations
+
 import re
 from io import BytesIO
 from typing import Any
@@ -11,9 +13,13 @@ from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
 from caravan.errors import DomainError
+from caravan.ids import MAX_INT64, id_from_text, parse_int64
 
 FALSE_WORDS = {"0", "f", "false", "off", "n", "no"}
+MAX_SECONDS = 100 * 366 * 86400  # a century: durations (mutes, filters, polls) beyond it overflow dates
+MAX_DEPTH = 32  # Rack's limit for nested parameter names; deeper JSON bodies are refused too
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
+_INDEX = re.compile(r"[0-9]{1,6}")  # `a[0]`, `a[1]`... (masto.js multipart arrays); longer is a hash key
 
 
 def _split_key(key: str) -> list[str]:
@@ -23,35 +29,37 @@ def _split_key(key: str) -> list[str]:
     return [head, *_KEY_PART.findall(key[len(head) :])]
 
 
-def _insert(target: dict, parts: list[str], values: list) -> None:
-    node: Any = target
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        if part == "":  # `a[]`: the values are a list
-            if last:
-                node.extend(values)
-            else:  # `a[][name]`: a list of hashes, one per value (rare; masto.js uses indexes instead)
-                for value in values:
-                    item: dict = {}
-                    _insert(item, parts[index + 1 :], [value])
-                    node.append(item)
+def _insert(node: dict | list, parts: list[str], values: list) -> None:
+    """Put `values` at the path `parts` (`a[b][]` is ["a", "b", ""]). When a name is used with two shapes
+    (`a[b]=1&a[]=2`) the first shape wins and the other values are dropped, never an error."""
+    part, rest = parts[0], parts[1:]
+    if isinstance(node, list):  # reached through `[]`
+        if part != "":
             return
-        if last:
-            node[part] = values[-1]
-            return
-        following = parts[index + 1]
-        if part not in node or not isinstance(node[part], dict | list):
-            node[part] = [] if following == "" else {}
-        node = node[part]
-        if isinstance(node, list) and following != "":
-            return  # a[]=x mixed with a[k]=y: keep the first shape
+        if not rest:
+            node.extend(values)
+        elif rest[0] != "":  # `a[][name]`: a list of hashes, one per value (`a[][]` is no Mastodon shape)
+            for value in values:
+                item: dict = {}
+                _insert(item, rest, [value])
+                node.append(item)
+        return
+    if part == "":  # `[]=1`, `=1`, or a hash given list items: names nothing here
+        return
+    if not rest:
+        node[part] = values[-1]
+        return
+    child = node.get(part)
+    if not isinstance(child, dict | list):
+        child = node[part] = [] if rest[0] == "" else {}
+    _insert(child, rest, values)
 
 
 def _listify(value: Any) -> Any:
     """Hashes keyed 0, 1, 2... (masto.js multipart arrays) become lists, in index order."""
     if isinstance(value, dict):
         value = {k: _listify(v) for k, v in value.items()}
-        if value and all(isinstance(k, str) and k.isdigit() for k in value):
+        if value and all(isinstance(k, str) and _INDEX.fullmatch(k) for k in value):
             return [value[k] for k in sorted(value, key=int)]
         return value
     if isinstance(value, list):
@@ -60,38 +68,121 @@ def _listify(value: Any) -> Any:
 
 
 def nest(pairs: list[tuple[str, list]]) -> dict:
+    """Rails-style names to nested hashes and lists; the top level stays a hash even if its names are all
+    numbers."""
     result: dict = {}
     for key, values in pairs:
-        _insert(result, _split_key(key), values)
-    return _listify(result)
+        parts = _split_key(key)
+        if len(parts) > MAX_DEPTH:
+            raise DomainError("Parameter names are nested too deeply", field=parts[0], status=400)
+        if values:
+            _insert(result, parts, values)
+    return {key: _listify(value) for key, value in result.items()}
+
+
+def _check_tree(value: Any) -> None:
+    """Refuse what no field can hold and what would fail deep inside the server instead of here: nesting
+    deeper than MAX_DEPTH, and NUL characters (PostgreSQL cannot store them in text)."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise DomainError("The request is nested too deeply", status=400)
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if "\x00" in key:
+                    raise DomainError("Parameter names cannot contain NUL characters", status=400)
+                stack.append((item, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, str) and "\x00" in node:
+            raise DomainError("Parameters cannot contain NUL characters", status=400)
 
 
 class Params(dict):
-    """Request parameters, nested; typed getters raise a 400/422 DomainError for values of the wrong shape."""
+    """Request parameters, nested. The typed getters are the only way views read them: a value of the wrong
+    shape (a list for a string, a hash for a number, digits that are not ASCII, a number beyond 64 bits)
+    raises a DomainError with status 422 that names the field, never a TypeError deep in a service.
+    Nested hashes (`poll`, `source`, `fields_attributes[]`) come back as Params too, with their names."""
 
     files: dict
+    prefix: str = ""
+
+    def __init__(self, data: Any = (), prefix: str = "") -> None:
+        super().__init__(data)
+        self.prefix = prefix
+        self.files = {}
+
+    def _name(self, name: str) -> str:
+        return f"{self.prefix}[{name}]" if self.prefix else name
+
+    def _invalid(self, name: str, what: str) -> DomainError:
+        return DomainError(f"{self._name(name)} must be {what}", field=self._name(name), status=422)
 
     def str(self, name: str, default: str | None = None) -> str | None:
         value = self.get(name)
         if value is None or value == "":
             return default
         if isinstance(value, dict | list):
-            raise DomainError(f"{name} must be a string", field=name, status=422)
+            raise self._invalid(name, "a string")
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)
 
     def bool(self, name: str, default: bool | None = None) -> bool | None:
-        return as_bool(self.get(name), default)
+        value = self.get(name)
+        if isinstance(value, dict):
+            raise self._invalid(name, "true or false")
+        return as_bool(value, default)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(
+        self, name: str, default: int | None = None, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        """A whole number in ASCII digits within 64 bits (and within minimum/maximum when given)."""
         value = self.get(name)
         if value is None or value == "":
             return default
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise DomainError(f"{name} must be a number", field=name, status=422) from None
+        number = parse_int64(value)
+        if number is None:
+            raise self._invalid(name, "a whole number")
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            low = "" if minimum is None else f" from {minimum}"
+            high = "" if maximum is None else f" up to {maximum}"
+            raise self._invalid(name, f"a number{low}{high}")
+        return number
+
+    def seconds(self, name: str, default: int | None = None) -> int | None:
+        """A duration in whole seconds, 0 up to MAX_SECONDS (a date further away cannot be stored)."""
+        return self.int(name, default, minimum=0, maximum=MAX_SECONDS)
+
+    def ints(self, name: str, *, minimum: int | None = None, maximum: int | None = None) -> list[int]:
+        """A list of whole numbers (`choices[]=0&choices[]=2`); any other item is a 422."""
+        numbers = [parse_int64(v) for v in self.list(name)]
+        low = -MAX_INT64 - 1 if minimum is None else minimum
+        high = MAX_INT64 if maximum is None else maximum
+        if any(n is None or not low <= n <= high for n in numbers):
+            raise self._invalid(name, "a list of whole numbers")
+        return numbers  # type: ignore[return-value]
+
+    def id(self, name: str) -> int | None:
+        """An id (ASCII digits, 64 bits); None when absent, 422 when given but not an id."""
+        value = self.get(name)
+        if value is None or value == "":
+            return None
+        number = id_from_text(value)
+        if number is None:
+            raise self._invalid(name, "an id")
+        return number
+
+    def ids(self, name: str) -> list[int]:
+        """A list of ids (`id[]=1&id[]=2`, or one); any item that is not an id is a 422."""
+        numbers = []
+        for value in self.list(name):
+            number = id_from_text(value)
+            if number is None:
+                raise self._invalid(name, "a list of ids")
+            numbers.append(number)
+        return numbers
 
     def list(self, name: str) -> list:
         value = self.get(name)
@@ -103,15 +194,29 @@ class Params(dict):
             return list(value.values())
         return [value]
 
-    def dict(self, name: str) -> dict:
+    def strs(self, name: str) -> list[str]:
+        """A list of strings (`types[]=mention`); hashes or lists inside it are a 422."""
+        values = self.list(name)
+        if any(isinstance(v, dict | list) for v in values):
+            raise self._invalid(name, "a list of strings")
+        return [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
+
+    def dict(self, name: str) -> Params:
         value = self.get(name)
         if value is None or value == "":
-            return {}
+            return Params(prefix=self._name(name))
         if isinstance(value, list):
-            return dict(enumerate(value))
+            value = {str(i): v for i, v in enumerate(value)}
         if not isinstance(value, dict):
-            raise DomainError(f"{name} must be a hash", field=name, status=422)
-        return value
+            raise self._invalid(name, "a hash")
+        return Params(value, prefix=self._name(name))
+
+    def dicts(self, name: str) -> list[Params]:
+        """A list of hashes (`fields_attributes[0][name]`, `keywords_attributes[][keyword]`)."""
+        values = self.list(name)
+        if any(not isinstance(v, dict) for v in values):
+            raise self._invalid(name, "a list of hashes")
+        return [Params(v, prefix=f"{self._name(name)}[{i}]") for i, v in enumerate(values)]
 
 
 def as_bool(value: Any, default: bool | None = None) -> bool | None:
@@ -141,15 +246,15 @@ def _body_pairs(request: HttpRequest) -> tuple[list[tuple[str, list]], dict, dic
             raise DomainError("The request body must be a JSON object", status=400)
         return [], {}, data
     if content_type == "multipart/form-data":
-        if request.method == "POST":
-            form, files = request.POST, request.FILES
-        else:
-            try:
+        try:
+            if request.method == "POST":
+                form, files = request.POST, request.FILES
+            else:
                 form, files = MultiPartParser(
                     request.META, BytesIO(request.body), request.upload_handlers, request.encoding
                 ).parse()
-            except MultiPartParserError:
-                raise DomainError("The multipart body could not be read", status=400) from None
+        except MultiPartParserError:  # no boundary, a truncated body...
+            raise DomainError("The multipart body could not be read", status=400) from None
         return list(form.lists()), {k: files.getlist(k) for k in files}, None
     if content_type == "application/x-www-form-urlencoded" or request.body:
         form = (
@@ -160,7 +265,8 @@ def _body_pairs(request: HttpRequest) -> tuple[list[tuple[str, list]], dict, dic
 
 
 def read_params(request: HttpRequest) -> Params:
-    """All parameters of a request; the body's win over the query's, JSON's over both."""
+    """All parameters of a request; the body's win over the query's, JSON's over both. A body that cannot
+    be read, names nested too deeply or NUL characters are a 400 here, before any view sees them."""
     cached = getattr(request, "_api_params", None)
     if cached is not None:
         return cached
@@ -169,9 +275,11 @@ def read_params(request: HttpRequest) -> Params:
     params = Params(nest(pairs + form_pairs))
     for name, uploads in files.items():
         parts = _split_key(name)
-        params[parts[0]] = uploads[-1] if len(parts) == 1 else uploads
+        if parts[0]:
+            params[parts[0]] = uploads[-1] if len(parts) == 1 else uploads
     if data:
         params.update(data)
+    _check_tree(params)
     params.files = {name.split("[")[0]: uploads[-1] for name, uploads in files.items() if uploads}
     request._api_params = params
     return params

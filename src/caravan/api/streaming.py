@@ -49,6 +49,9 @@ class Subscriber:
         self.queue: asyncio.Queue[Message] = asyncio.Queue(QUEUE_LIMIT)
         self.keys: set[str] = set()
         self.channel: str | None = None
+        # Whether the token may read notifications: without it the user stream carries no notification
+        # events (as on Mastodon), so a `read:statuses` token never sees them.
+        self.notifications = False
 
     def deliver(self, message: Message) -> None:
         def put() -> None:
@@ -399,6 +402,10 @@ async def next_frames(subscriber: Subscriber, account_id: int, first: Message | 
     messages = [first if first is not None else await subscriber.get()]
     while len(messages) < BATCH_LIMIT and not subscriber.queue.empty():
         messages.append(subscriber.queue.get_nowait())
+    if not subscriber.notifications:
+        messages = [message for message in messages if message[1] != "notification"]
+        if not messages:
+            return []
     if all(isinstance(payload, str) for _, _, payload in messages):
         return messages  # type: ignore[return-value]
     return await sync_to_async(render_messages)(account_id, messages)
@@ -421,9 +428,17 @@ class StreamError(Exception):
         self.status, self.message = status, message
 
 
-def keys_for(stream: str, query: dict[str, str], account_id: int) -> list[str]:
+def required_scope(stream: str) -> str:
+    """The scope a token needs for a stream: the notifications stream wants `read:notifications`, every
+    other one carries statuses (Mastodon's streaming server decides the same way)."""
+    return "read:notifications" if stream == "user:notification" else "read:statuses"
+
+
+def keys_for(stream: str, query: dict[str, str], account_id: int, scopes: frozenset[str]) -> list[str]:
     from caravan.posts.rendering import normalize_tag
 
+    if required_scope(stream) not in scopes:
+        raise StreamError(401, "Error: Access token does not have the required scopes")
     media = query.get("only_media", "").lower() in ("1", "true", "t", "on")
     if stream == "user":
         return [f"user:{account_id}", "*"]
@@ -447,16 +462,18 @@ def keys_for(stream: str, query: dict[str, str], account_id: int) -> list[str]:
         from caravan.api.http import parse_id
         from caravan.timelines.models import List
 
-        if not List.objects.filter(pk=parse_id(list_id), owner_id=account_id).exists():
+        number = parse_id(list_id)
+        if not List.objects.filter(pk=number, owner_id=account_id).exists():
             raise StreamError(404, "Record not found")
-        return [f"list:{list_id}", "*"]
+        return [f"list:{number}", "*"]  # the key publishers use, however the client wrote the id
     if stream == "direct":
         return [f"direct:{account_id}"]
     raise StreamError(400, "Unknown stream type")
 
 
-def account_for_token(token: str) -> int:
-    """The account id a user token belongs to; StreamError 401 when there is none (streams need a user)."""
+def account_for_token(token: str) -> tuple[int, frozenset[str]]:
+    """The account id a user token belongs to and the scopes it grants; StreamError 401 when there is none
+    (streams need a user). Each stream then checks its own scope (`keys_for`)."""
     from caravan.accounts.models import User
     from caravan.api.http import _lookup_token
 
@@ -469,7 +486,7 @@ def account_for_token(token: str) -> int:
     user = User.objects.filter(pk=info.user_id, is_active=True).values_list("account_id", flat=True).first()
     if user is None:
         raise StreamError(401, "Error: Invalid access token")
-    return user
+    return user, info.scopes
 
 
 # --- server-sent events ------------------------------------------------------------------------------------
@@ -485,12 +502,13 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
     stream = stream.strip("/").replace("/", ":")
     query = dict(request.GET.items())
     try:
-        account_id = await sync_to_async(account_for_token)(bearer_token(request))
-        keys = await sync_to_async(keys_for)(stream, query, account_id)
+        account_id, scopes = await sync_to_async(account_for_token)(bearer_token(request))
+        keys = await sync_to_async(keys_for)(stream, query, account_id, scopes)
     except StreamError as error:
         return error_response(error.status, error.message)
     local = hub()
     subscriber = Subscriber()
+    subscriber.notifications = "read:notifications" in scopes
     for key in keys:
         await local.add(subscriber, key)
 
@@ -540,12 +558,13 @@ def _make_consumer():
             elif protocols:
                 token = protocol = protocols[0]
             try:
-                self.account_id = await sync_to_async(account_for_token)(token)
+                self.account_id, self.scopes = await sync_to_async(account_for_token)(token)
             except StreamError:
                 await self.close(code=4001)
                 return
             self.hub = hub()
             self.subscriber = Subscriber()
+            self.subscriber.notifications = "read:notifications" in self.scopes
             self.streams: dict[tuple, list[str]] = {}
             await self.accept(subprotocol=protocol)
             self.sender = asyncio.ensure_future(self._forward())
@@ -564,7 +583,7 @@ def _make_consumer():
         async def _subscribe(self, stream: str, message: dict) -> None:
             query = {k: str(v) for k, v in message.items() if isinstance(v, str | int)}
             try:
-                keys = await sync_to_async(keys_for)(stream, query, self.account_id)
+                keys = await sync_to_async(keys_for)(stream, query, self.account_id, self.scopes)
             except StreamError as error:
                 await self.send(
                     text_data=orjson.dumps({"error": error.message, "status": error.status}).decode()

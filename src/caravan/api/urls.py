@@ -70,10 +70,10 @@ urlpatterns = [
     r("api/v1/trends/links", route(GET=instance.empty)),
     r("api/v1/preferences", route(GET=instance.preferences)),
     r("api/v1/directory", route(GET=instance.empty)),
-    r("api/v1/endorsements", route(GET=instance.empty)),
-    r("api/v1/featured_tags", route(GET=instance.empty)),
-    r("api/v1/featured_tags/suggestions", route(GET=instance.empty)),
-    r("api/v1/scheduled_statuses", route(GET=instance.empty)),
+    r("api/v1/endorsements", route(GET=instance.own_empty_list)),
+    r("api/v1/featured_tags", route(GET=instance.own_empty_list)),
+    r("api/v1/featured_tags/suggestions", route(GET=instance.own_empty_list)),
+    r("api/v1/scheduled_statuses", route(GET=instance.scheduled_statuses)),
     # accounts
     r(A, route(POST=oauth.register, GET=accounts.get_accounts)),
     r(f"{A}/verify_credentials", route(GET=accounts.verify_credentials)),
@@ -189,10 +189,11 @@ urlpatterns = [
     r("api/v1/suggestions", route(GET=social.suggestions)),
     r("api/v2/suggestions", route(GET=social.suggestions)),
     r("api/v1/suggestions/<account_id>", route(DELETE=social.remove_suggestion)),
-    r("api/v1/emails/confirmations", route(POST=instance.empty_object)),
+    r("api/v1/emails/confirmations", route(POST=instance.resend_confirmation)),
     # streaming
     r("api/v1/streaming/health", streaming.health),
     re_path(r"^api/v1/streaming/(?P<stream>[a-z:/]+?)/?$", streaming.sse),
-    # Anything else under /api/ is a JSON 404, never an HTML page (masto.js cannot parse one).
-    re_path(r"^api/", instance.not_found),
+    r("health", streaming.health),  # Mastodon's health check for monitors and load balancers
+    # Anything else under /api/ or /oauth/ is a JSON 404, never an HTML page (masto.js cannot parse one).
+    re_path(r"^(?:api|oauth)/", instance.not_found),
 ]

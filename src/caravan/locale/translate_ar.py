@@ -299,6 +299,8 @@ ARABIC = {
     # injected content (issue 8): refused handles and media addresses
     "That account's name or server address has characters Caravan does not accept.": "يحتوي اسم هذا الحساب أو عنوان خادمه على أحرف لا يقبلها Caravan.",
     "Media from other servers needs an http(s) address.": "تحتاج الوسائط القادمة من خوادم أخرى إلى عنوان http(s).",
+    # api: OAuth consent page (issue 8)
+    "This app wants to send you back to an address that is not allowed: only https addresses, addresses on this computer and the app's own links are allowed.": "يريد هذا التطبيق إعادتك إلى عنوان غير مسموح به. المسموح فقط عناوين https والعناوين على هذا الحاسوب وروابط التطبيق نفسه.",
 }
 
 # Pages of the other faces that extend caravan/base.html (OAuth consent, imports and moving).

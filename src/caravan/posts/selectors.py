@@ -6,6 +6,7 @@ from django.db import connection
 
 from caravan.accounts.models import Account
 from caravan.errors import NotFound
+from caravan.ids import id_from_text
 from caravan.media.models import MediaAttachment
 from caravan.posts.models import Bookmark, Favourite, Mention, Pin, Poll, PollVote, Post, PostTag, ThreadMute
 from caravan.posts.visibility import can_read, visible_posts
@@ -67,13 +68,10 @@ def load_posts(ids: list[int]) -> list[Post]:
 
 def get_readable_post(post_id: int | str, viewer: Account | None) -> Post:
     """The post, if `viewer` may read it; NotFound otherwise (never revealing that a hidden post exists)."""
-    try:
-        post_id = int(post_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not 0 < post_id < 1 << 63:  # ids are 64-bit; a longer number is no post (and overflows SQLite)
+    number = id_from_text(post_id)
+    if number is None:  # not an id at all (other digits, beyond 64 bits: it would overflow SQLite)
         raise NotFound()
-    posts = load_posts([post_id])
+    posts = load_posts([number])
     if not posts or not can_read(posts[0], viewer):
         raise NotFound()
     return posts[0]

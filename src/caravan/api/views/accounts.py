@@ -8,7 +8,6 @@ from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
 from caravan.api import entities
 from caravan.api.http import account_or_404, api, forget_user, offset_paginated, paginated, params, parse_ids
-from caravan.api.params import as_bool
 from caravan.errors import DomainError
 from caravan.pagination import Page, paginate
 from caravan.search.selectors import search_accounts
@@ -22,7 +21,7 @@ def _fresh(request: HttpRequest) -> Account:
     return Account.objects.select_related("user", "moved_to").get(pk=request.viewer.id)
 
 
-@api(scope="read:accounts")
+@api(scope=("read:accounts", "profile"))  # `profile`: apps that only sign people in
 def verify_credentials(request: HttpRequest):
     return entities.credential_account(_fresh(request))
 
@@ -34,14 +33,12 @@ def update_credentials(request: HttpRequest):
     fields = None
     if "fields_attributes" in p:
         fields = [
-            {"name": str(f.get("name", "")), "value": str(f.get("value", ""))}
-            for f in p.list("fields_attributes")
-            if isinstance(f, dict)
+            {"name": f.str("name", ""), "value": f.str("value", "")} for f in p.dicts("fields_attributes")
         ]
     accounts.update_profile(
         account,
         display_name=p.str("display_name") if "display_name" in p else None,
-        note=(p.get("note") or "") if "note" in p else None,
+        note=p.str("note", "") if "note" in p else None,
         fields=fields,
         locked=p.bool("locked"),
         bot=p.bool("bot"),
@@ -53,9 +50,9 @@ def update_credentials(request: HttpRequest):
     if source:
         accounts.update_preferences(
             account.user,
-            default_visibility=source.get("privacy") or None,
-            default_sensitive=as_bool(source.get("sensitive")),
-            default_language=source.get("language"),
+            default_visibility=source.str("privacy"),
+            default_sensitive=source.bool("sensitive"),
+            default_language=source.str("language") if "language" in source else None,
         )
     forget_user(request.api_user.id)
     return entities.credential_account(_fresh(request))
@@ -134,7 +131,7 @@ def _relationship(viewer: Account, target: Account) -> dict:
 def follow(request: HttpRequest, account_id: str):
     p = params(request)
     target = account_or_404(account_id)
-    languages = p.list("languages") or None
+    languages = p.strs("languages") or None
     social.follow(
         request.viewer,
         target,
@@ -181,7 +178,7 @@ def mute(request: HttpRequest, account_id: str):
         request.viewer,
         target,
         hide_notifications=bool(p.bool("notifications", True)),
-        duration=p.int("duration", 0) or 0,
+        duration=p.seconds("duration") or 0,
     )
     return _relationship(request.viewer, target)
 
@@ -224,7 +221,7 @@ def search(request: HttpRequest):
     p = params(request)
     query = p.str("q") or ""
     limit = max(1, min(p.int("limit", 40) or 40, 80))
-    offset = max(0, p.int("offset", 0) or 0)
+    offset = p.int("offset", 0, minimum=0) or 0
     if not query.strip():
         raise DomainError("q is required", field="q", status=400)
     found = search_accounts(

@@ -6,6 +6,7 @@ from caravan.api import entities
 from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id
 from caravan.api.models import Filter, FilterKeyword, FilterStatus
+from caravan.api.params import Params
 from caravan.api.streaming import publish_filters_changed
 from caravan.posts.selectors import get_readable_post
 
@@ -17,8 +18,18 @@ def _own(request: HttpRequest, filter_id: str) -> Filter:
     return found
 
 
-def _keywords(p) -> list[dict]:
-    return [k for k in p.list("keywords_attributes") if isinstance(k, dict)]
+def _keywords(p: Params) -> list[dict]:
+    """keywords_attributes[] as plain typed values; only the fields a client gave are set."""
+    out = []
+    for item in p.dicts("keywords_attributes"):
+        values = {
+            "id": item.id("id"),
+            "keyword": item.str("keyword"),
+            "whole_word": item.bool("whole_word"),
+            "_destroy": item.bool("_destroy"),
+        }
+        out.append({k: v for k, v in values.items() if v is not None})
+    return out
 
 
 @api(scope="read:filters")
@@ -37,9 +48,9 @@ def create(request: HttpRequest):
     created = api_services.create_filter(
         request.viewer,
         title=p.str("title") or "",
-        context=[str(c) for c in p.list("context")],
+        context=p.strs("context"),
         filter_action=p.str("filter_action") or "warn",
-        expires_in=p.int("expires_in"),
+        expires_in=p.seconds("expires_in"),
         keywords=_keywords(p),
     )
     publish_filters_changed(request.viewer.id)
@@ -57,9 +68,9 @@ def update(request: HttpRequest, filter_id: str):
     f = api_services.update_filter(
         _own(request, filter_id),
         title=p.str("title"),
-        context=[str(c) for c in p.list("context")] if "context" in p else None,
+        context=p.strs("context") if "context" in p else None,
         filter_action=p.str("filter_action"),
-        expires_in=p.int("expires_in"),
+        expires_in=p.seconds("expires_in"),
         keywords=_keywords(p),
     )
     publish_filters_changed(request.viewer.id)

@@ -191,6 +191,22 @@ def empty_object(request: HttpRequest, *args, **kwargs):
     return {}
 
 
+@api(scope="read:statuses")
+def scheduled_statuses(request: HttpRequest):
+    return []  # posts cannot be scheduled here
+
+
+@api(scope="read:accounts")
+def own_empty_list(request: HttpRequest):
+    """Endorsements and featured tags: the viewer's own, which Caravan does not keep yet."""
+    return []
+
+
+@api(auth="app", scope="write:accounts")
+def resend_confirmation(request: HttpRequest):
+    return {}  # addresses are not confirmed by email here
+
+
 @api(auth="optional")
 def trending_tags(request: HttpRequest):
     """Tags used most in the last week on this server; an empty list is a valid answer too."""

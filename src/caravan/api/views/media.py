@@ -29,7 +29,7 @@ def _own(request: HttpRequest, media_id: str) -> MediaAttachment:
     return found
 
 
-@api(scope="read:statuses")
+@api(scope="write:media")  # as on Mastodon: media not yet attached belongs to the uploading app
 def get(request: HttpRequest, media_id: str):
     from caravan.api.http import json_response
 

@@ -14,8 +14,8 @@ def _query(request: HttpRequest, default_limit: int = 40) -> tuple[Page, dict]:
     p = params(request)
     account_id = p.str("account_id")
     return Page.from_params(p, default_limit=default_limit), {
-        "types": [str(t) for t in p.list("types")] or None,
-        "exclude_types": [str(t) for t in p.list("exclude_types")] or None,
+        "types": p.strs("types") or None,
+        "exclude_types": p.strs("exclude_types") or None,
         "from_account_id": parse_id(account_id) or None,
     }
 
@@ -108,7 +108,7 @@ def unread_count_v2(request: HttpRequest):
 
 @api(scope="read:statuses")
 def get_markers(request: HttpRequest):
-    wanted = [str(t) for t in params(request).list("timeline")] or ["home", "notifications"]
+    wanted = params(request).strs("timeline") or ["home", "notifications"]
     return {
         m.timeline: entities.marker(m)
         for m in Marker.objects.filter(account=request.viewer, timeline__in=wanted)
@@ -120,9 +120,7 @@ def save_markers(request: HttpRequest):
     p = params(request)
     out = {}
     for timeline in ("home", "notifications"):
-        value = p.dict(timeline).get("last_read_id") if timeline in p else None
-        if parse_id(value):
-            out[timeline] = entities.marker(
-                notifications.save_marker(request.viewer, timeline, parse_id(value))
-            )
+        last_read_id = p.dict(timeline).id("last_read_id") if timeline in p else None
+        if last_read_id:
+            out[timeline] = entities.marker(notifications.save_marker(request.viewer, timeline, last_read_id))
     return out

@@ -19,7 +19,7 @@ def search_v2(request: HttpRequest):
         raise DomainError("q is required", field="q", status=400)
     kind = p.str("type")
     limit = max(1, min(p.int("limit", 20) or 20, 40))
-    offset = max(0, p.int("offset", 0) or 0)
+    offset = p.int("offset", 0, minimum=0) or 0
     viewer = request.viewer
     if offset and viewer is None:
         raise DomainError("Search queries with offset require an access token", status=401)

@@ -5,7 +5,6 @@ from django.http import Http404, HttpRequest
 from caravan.accounts.models import Account
 from caravan.api import entities
 from caravan.api.http import account_or_404, api, paginated, params
-from caravan.errors import DomainError
 from caravan.moderation import services as moderation
 from caravan.pagination import Page, paginate
 from caravan.posts.models import FollowedTag, Tag
@@ -112,11 +111,7 @@ def unfollow_tag(request: HttpRequest, name: str):
 def report(request: HttpRequest):
     p = params(request)
     target = account_or_404(p.str("account_id") or "")
-    try:
-        post_ids = [int(i) for i in p.list("status_ids")]
-        rule_ids = [int(i) for i in p.list("rule_ids")]
-    except (TypeError, ValueError):
-        raise DomainError("status_ids and rule_ids must be ids", field="status_ids") from None
+    post_ids, rule_ids = p.ids("status_ids"), p.ids("rule_ids")
     created = moderation.create_report(
         request.viewer,
         target,
@@ -148,6 +143,6 @@ def suggestions(request: HttpRequest):
     return [entities.account(a) for a in found]
 
 
-@api(scope="read:accounts")
+@api(scope="write:accounts")
 def remove_suggestion(request: HttpRequest, account_id: str):
     return {}

@@ -28,12 +28,7 @@ from caravan.posts.visibility import can_read, visible_posts
 def _media(p: Params, viewer) -> list[MediaAttachment] | None:
     if "media_ids" not in p:
         return None
-    ids = []
-    for value in p.list("media_ids"):
-        try:
-            ids.append(int(value))
-        except (TypeError, ValueError):
-            raise DomainError("media_ids must be ids of uploaded media", field="media_ids") from None
+    ids = p.ids("media_ids")
     found = {m.id: m for m in MediaAttachment.objects.filter(pk__in=ids, account=viewer)}
     if len(found) != len(set(ids)):
         raise DomainError("Some of the media were not found", field="media_ids")
@@ -44,22 +39,11 @@ def _poll(p: Params) -> PollSpec | None:
     poll = p.dict("poll")
     if not poll:
         return None
-    options = poll.get("options")
-    if isinstance(options, dict):
-        options = list(options.values())
-    if not isinstance(options, list):
-        raise DomainError("poll[options] must be a list", field="poll")
-    try:
-        expires_in = int(poll.get("expires_in") or 86400)
-    except (TypeError, ValueError):
-        raise DomainError("poll[expires_in] must be a number of seconds", field="poll") from None
-    from caravan.api.params import as_bool
-
     return PollSpec(
-        options=[str(o) for o in options],
-        expires_in=expires_in,
-        multiple=bool(as_bool(poll.get("multiple"), False)),
-        hide_totals=bool(as_bool(poll.get("hide_totals"), False)),
+        options=poll.strs("options"),
+        expires_in=poll.seconds("expires_in") or 86400,
+        multiple=bool(poll.bool("multiple", False)),
+        hide_totals=bool(poll.bool("hide_totals", False)),
     )
 
 
@@ -112,13 +96,14 @@ def edit(request: HttpRequest, status_id: str):
     p = params(request)
     post = get_readable_post(status_id, request.viewer)
     media = _media(p, request.viewer)
-    for item in p.list("media_attributes"):
-        if isinstance(item, dict) and parse_id(item.get("id")):
+    for item in p.dicts("media_attributes"):
+        media_id = item.id("id")
+        if media_id:
             from caravan.media.services import update_media
 
-            found = MediaAttachment.objects.filter(pk=parse_id(item["id"]), account=request.viewer).first()
+            found = MediaAttachment.objects.filter(pk=media_id, account=request.viewer).first()
             if found is not None:
-                update_media(found, description=item.get("description"), focus=item.get("focus"))
+                update_media(found, description=item.str("description"), focus=item.str("focus"))
     posts.edit_post(
         post,
         request.viewer,
@@ -292,9 +277,6 @@ def get_poll(request: HttpRequest, poll_id: str):
 @api(scope="write:statuses")
 def vote(request: HttpRequest, poll_id: str):
     poll = _readable_poll(poll_id, request.viewer)
-    try:
-        choices = [int(c) for c in params(request).list("choices")]
-    except (TypeError, ValueError):
-        raise DomainError("choices must be option numbers", field="choices") from None
+    choices = params(request).ints("choices", minimum=0)
     posts.vote(request.viewer, poll, choices)
     return _poll_entity(poll, request.viewer)

@@ -58,9 +58,9 @@ def tag(request: HttpRequest, hashtag: str):
         Page.from_params(p),
         local=bool(p.bool("local", False)),
         only_media=bool(p.bool("only_media", False)),
-        any_tags=[str(t) for t in p.list("any")],
-        all_tags=[str(t) for t in p.list("all")],
-        none_tags=[str(t) for t in p.list("none")],
+        any_tags=p.strs("any"),
+        all_tags=p.strs("all"),
+        none_tags=p.strs("none"),
     )
     return _timeline(request, posts, "public")
 
