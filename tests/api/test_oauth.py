@@ -498,7 +498,7 @@ def test_consent_page_in_arabic(server, app_credentials):
         timeout=10,
     )
     assert consent.status_code == 200 and 'dir="rtl"' in consent.text
-    assert "هل تسمح لـ تطبيق القافلة باستخدام حسابك؟" in consent.text
+    assert "هل تسمح لـ <bdi>تطبيق القافلة</bdi> باستخدام حسابك؟" in consent.text
     assert "يطلب هذه الصلاحيات:" in consent.text and ">السماح<" in consent.text
     assert '<a href="https://app.example/ar"' in consent.text
     approved = session.post(
