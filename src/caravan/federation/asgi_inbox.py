@@ -66,7 +66,7 @@ def store_items(items: list[tuple[int, bytes]]) -> None:
 
     with transaction.atomic():
         InboxItem.objects.bulk_create([InboxItem(signer_id=signer, body=body) for signer, body in items])
-        waiting = DBTaskResult.objects.filter(task_path__endswith="process_inbox", status="READY").exists()
+        waiting = DBTaskResult.objects.ready().filter(task_path__endswith="process_inbox").exists()
         if not waiting:
             process_inbox.enqueue()
 

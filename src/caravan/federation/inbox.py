@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
 from caravan.federation.actors import AS_PUBLIC, is_local_uri, origin
-from caravan.federation.models import ReceivedActivity, Tombstone
+from caravan.federation.models import InboxItem, ReceivedActivity, Tombstone
 from caravan.federation.network import FetchError
 from caravan.media.services import store_remote_media
 from caravan.posts import remote as remote_posts
@@ -809,43 +810,146 @@ def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
     pending.clear()
 
 
-def process_queued(batch: int = 200, max_batches: int = 1000) -> int:
-    """Apply InboxItems (stored by the ASGI inbox front) in arrival order; returns how many were processed.
+MAX_INBOX_ATTEMPTS = 5
 
-    Each batch is one transaction (commits are amortized), each activity its own savepoint, so one bad
-    activity is logged and dropped without undoing its neighbours.
-    """
+
+def _apply_items(items: list) -> None:
+    """Apply InboxItems in arrival order. A refusal (InboxError) is logged and the item counts as done; any
+    other failure propagates, so the caller can roll the batch back and find the item that caused it."""
     import orjson
 
-    from caravan.federation.models import InboxItem
     from caravan.federation.sender import mark_available
 
+    creates: list[tuple[str, dict, Account]] = []
+    for item in items:
+        try:
+            activity = orjson.loads(bytes(item.body))
+        except orjson.JSONDecodeError:
+            logger.info("inbox item %s is not JSON; dropped", item.pk)
+            continue
+        note = _simple_create(activity, item.signer) if isinstance(activity, dict) else None
+        if note is not None:
+            creates.append((_id(activity), note, item.signer))
+            continue
+        _flush_creates(creates)  # keep arrival order around other activities
+        try:
+            process_activity(activity, item.signer)
+        except InboxError as error:
+            logger.info("inbox activity from %s refused: %s", item.signer.uri, error)
+    _flush_creates(creates)
+    mark_available({item.signer.domain for item in items if item.signer.domain})
+
+
+def _record_failure(item, error: Exception) -> None:
+    """Count a failed attempt: due again after a back-off, or set aside once it has failed too often."""
+    from caravan.federation.sender import backoff
+
+    attempts = item.attempts + 1
+    set_aside = attempts >= MAX_INBOX_ATTEMPTS
+    InboxItem.objects.filter(pk=item.pk).update(
+        attempts=attempts,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        state=InboxItem.SET_ASIDE if set_aside else InboxItem.QUEUED,
+        next_attempt_at=None if set_aside else timezone.now() + backoff(attempts),
+    )
+
+
+def _schedule_retry() -> None:
+    """Make sure a `process_inbox` task wakes up when the earliest failed item is due again."""
+    from django_tasks_db.models import DBTaskResult
+
+    from caravan.federation.tasks import process_inbox
+
+    earliest = (
+        InboxItem.objects.filter(state=InboxItem.QUEUED, next_attempt_at__isnull=False)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if earliest is None:
+        return
+    already = DBTaskResult.objects.filter(
+        task_path__endswith="process_inbox", status="READY", run_after__lte=earliest
+    ).exists()
+    if not already:
+        process_inbox.using(run_after=earliest).enqueue()
+
+
+def process_queued(batch: int = 200, max_batches: int = 1000) -> int:
+    """Apply the due InboxItems (stored by the ASGI inbox front) in arrival order; returns how many were
+    applied.
+
+    The fast path applies a whole batch in one transaction (commits are amortized). If anything in it fails
+    unexpectedly, the batch is rolled back and its items are applied one by one, each in its own transaction:
+    the good ones go through, a failing one is retried later with back-off and, after MAX_INBOX_ATTEMPTS, set
+    aside with its error (admin page `/admin/inbox`). One bad activity never holds up the others.
+    """
     done = 0
+    failed: set[int] = set()  # failed during this run: wait for their back-off, not for the next batch
     for _ in range(max_batches):
-        with transaction.atomic():
-            items = list(
-                InboxItem.objects.select_for_update(skip_locked=True)
-                .select_related("signer")
-                .order_by("id")[:batch]
-            )
-            if not items:
-                break
-            creates: list[tuple[str, dict, Account]] = []
-            for item in items:
-                try:
-                    activity = orjson.loads(bytes(item.body))
-                    note = _simple_create(activity, item.signer) if isinstance(activity, dict) else None
-                    if note is not None:
-                        creates.append((_id(activity), note, item.signer))
-                        continue
-                    _flush_creates(creates)  # keep arrival order around other activities
-                    process_activity(activity, item.signer)
-                except InboxError as error:
-                    logger.info("inbox activity from %s refused: %s", item.signer.uri, error)
-                except Exception:  # a bug on one activity must not block the queue behind it
-                    logger.exception("inbox activity from %s failed", item.signer.uri)
-            _flush_creates(creates)
-            mark_available({item.signer.domain for item in items if item.signer.domain})
-            InboxItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+        due = Q(state=InboxItem.QUEUED) & (
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
+        )
+        items: list = []
+        try:
+            with transaction.atomic():
+                items = list(
+                    InboxItem.objects.select_for_update(skip_locked=True)
+                    .select_related("signer")
+                    .filter(due)
+                    .exclude(pk__in=failed)
+                    .order_by("id")[:batch]
+                )
+                if not items:
+                    break
+                _apply_items(items)
+                InboxItem.objects.filter(pk__in=[item.pk for item in items]).delete()
             done += len(items)
+            continue
+        except Exception:
+            if not items:
+                raise
+            logger.warning("an inbox batch failed; applying its %d items one by one", len(items))
+        for item in items:
+            try:
+                with transaction.atomic():
+                    if (
+                        not InboxItem.objects.select_for_update(skip_locked=True)
+                        .filter(due, pk=item.pk)
+                        .exists()
+                    ):
+                        continue  # another worker has it, or it is gone
+                    _apply_items([item])
+                    InboxItem.objects.filter(pk=item.pk).delete()
+                done += 1
+            except Exception as error:  # this item alone: recorded, retried later, never blocking the rest
+                logger.warning("inbox item %s from %s failed", item.pk, item.signer.uri, exc_info=True)
+                failed.add(item.pk)
+                _record_failure(item, error)
+    _schedule_retry()
     return done
+
+
+def set_aside_items():
+    """Inbox items that failed too often, newest first, for the admin page."""
+    return InboxItem.objects.filter(state=InboxItem.SET_ASIDE).select_related("signer").order_by("-id")
+
+
+def retry_set_aside_item(item_id: int) -> None:
+    """Put a set-aside item back in the queue, with its attempts counted afresh."""
+    from caravan.federation.tasks import process_inbox
+
+    with transaction.atomic():
+        updated = InboxItem.objects.filter(pk=item_id, state=InboxItem.SET_ASIDE).update(
+            state=InboxItem.QUEUED, attempts=0, next_attempt_at=None
+        )
+        if not updated:
+            raise DomainError("Record not found", status=404)
+        process_inbox.enqueue()
+
+
+def discard_set_aside_item(item_id: int) -> None:
+    """Drop a set-aside item for good."""
+    deleted, _ = InboxItem.objects.filter(pk=item_id, state=InboxItem.SET_ASIDE).delete()
+    if not deleted:
+        raise DomainError("Record not found", status=404)
