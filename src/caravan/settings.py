@@ -298,4 +298,6 @@ CARAVAN = {
     "API_RATE_LIMIT": env_int("CARAVAN_API_RATE_LIMIT", 300),
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
     "REQUEST_THREADS": env_int("CARAVAN_REQUEST_THREADS", 8),
+    # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.
+    "INBOX_BACKLOG_LIMIT": env_int("CARAVAN_INBOX_BACKLOG_LIMIT", 100_000),
 }
