@@ -39,13 +39,13 @@ class ActorHost:
         body = document if isinstance(document, bytes) else orjson.dumps(document)
         return web.Response(body=body, content_type="application/activity+json")
 
-    def actor(self, name: str, public_pem: str, **fields) -> str:
-        uri = f"{self.base}/users/{name}"
-        self.documents[f"/users/{name}"] = {
+    def actor(self, username: str, public_pem: str, **fields) -> str:
+        uri = f"{self.base}/users/{username}"
+        self.documents[f"/users/{username}"] = {
             "@context": ["https://www.w3.org/ns/activitystreams"],
             "id": uri,
             "type": "Person",
-            "preferredUsername": name,
+            "preferredUsername": username,
             "inbox": f"{uri}/inbox",
             "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": public_pem},
             **fields,

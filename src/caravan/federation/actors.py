@@ -91,6 +91,13 @@ def _signed_get(url: str, signer: Account | None, accept: str) -> tuple[dict, st
     return response.json(), response.url
 
 
+def type_of(document: dict) -> str:
+    """A document's type when it is a string ("" otherwise): `type` may arrive as an object, a list or a
+    number, and must not break a set look-up."""
+    kind = document.get("type")
+    return kind if isinstance(kind, str) else ""
+
+
 def _list(value) -> list:
     """A property that may be absent, one value or a list, as a list (documents from elsewhere vary)."""
     if value is None:
@@ -113,7 +120,7 @@ def _url_of(value) -> str:
 
 def actor_fields(document: dict, uri: str) -> dict:
     """Account attributes from an actor document fetched from `uri` (already checked to be its id)."""
-    if document.get("type") not in ACTOR_TYPES:
+    if type_of(document) not in ACTOR_TYPES:
         raise FetchError(f"not an actor: {document.get('type')}")
     username = document.get("preferredUsername")
     if not isinstance(username, str) or not username.strip():
@@ -152,7 +159,7 @@ def actor_fields(document: dict, uri: str) -> dict:
         "avatar_remote_url": _url_of(document.get("icon"))[:2000],
         "header_remote_url": _url_of(document.get("image"))[:2000],
         "locked": bool(document.get("manuallyApprovesFollowers")),
-        "bot": document.get("type") in ("Service", "Application"),
+        "bot": type_of(document) in ("Service", "Application"),
         "group": document.get("type") == "Group",
         "discoverable": bool(document.get("discoverable", False)),
         "inbox_url": _url_of(document.get("inbox")),
@@ -231,7 +238,7 @@ def fetch_key_owner(key_id: str) -> Account | None:
         return Account.objects.filter(uri=document_uri, domain="").first()
     try:
         document = fetch_json(document_uri)
-        if document.get("type") in ACTOR_TYPES:
+        if type_of(document) in ACTOR_TYPES:
             owner_uri, owner_document = document["id"], document
         else:
             owner_uri = _url_of(document.get("owner"))

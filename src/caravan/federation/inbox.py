@@ -55,6 +55,17 @@ def _list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def _count(value) -> int | None:
+    """A tally from elsewhere (votes, voters) as a non-negative integer, or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def _parse_time(value) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -131,7 +142,7 @@ def resolve_url(url: str) -> Account | Post | None:
         logger.info("could not resolve %s: %s", url, error)
         return None
     uri = document.get("id")
-    if document.get("type") in actors.ACTOR_TYPES:
+    if actors.type_of(document) in actors.ACTOR_TYPES:
         return actors.store_actor(document, uri)
     if document.get("type") in ("Note", "Question", "Article", "Page", "Video", "Event"):
         return _post_for(uri, None)
@@ -292,9 +303,7 @@ def _poll_spec(obj: dict) -> posts.PollSpec | None:
         if isinstance(option, dict) and isinstance(option.get("name"), str):
             titles.append(option["name"])
             replies = option.get("replies") if isinstance(option.get("replies"), dict) else {}
-            votes.append(
-                int(replies.get("totalItems") or 0) if str(replies.get("totalItems", "0")).isdigit() else 0
-            )
+            votes.append(_count(replies.get("totalItems")) or 0)
     if len(titles) < 2:
         return None
     expires_at = _parse_time(obj.get("endTime")) or _parse_time(obj.get("closed"))
@@ -523,7 +532,7 @@ def handle_create(activity: dict, signer: Account) -> str:
         # Only an id: fetch it from its origin rather than trusting anything.
         post = _post_for(_id(obj), signer)
         return "created" if post else "ignored"
-    if obj.get("type") not in NOTE_TYPES:
+    if actors.type_of(obj) not in NOTE_TYPES:
         return "ignored"
     attributed = _id(obj.get("attributedTo")) or signer.uri
     if isinstance(obj.get("attributedTo"), list):
@@ -551,12 +560,12 @@ def handle_update(activity: dict, signer: Account) -> str:
     obj = activity.get("object")
     if not isinstance(obj, dict):
         return "ignored"
-    if obj.get("type") in actors.ACTOR_TYPES:
+    if actors.type_of(obj) in actors.ACTOR_TYPES:
         if _id(obj) != signer.uri:
             raise InboxError("one can only update oneself", 403)
         actors.store_actor(obj, signer.uri)
         return "profile updated"
-    if obj.get("type") not in NOTE_TYPES:
+    if actors.type_of(obj) not in NOTE_TYPES:
         return "ignored"
     post = _local_post(_id(obj))
     if post is None:
@@ -569,7 +578,7 @@ def handle_update(activity: dict, signer: Account) -> str:
         and hasattr(post, "poll")
         and poll_spec.options == [o["title"] for o in post.poll.options]
     ):
-        posts.set_poll_results(post.poll, poll_spec.votes or [], obj.get("votersCount"))
+        posts.set_poll_results(post.poll, poll_spec.votes or [], _count(obj.get("votersCount")))
         if not obj.get("updated") or _parse_time(obj.get("updated")) == post.edited_at:
             return "poll updated"
     if not obj.get("updated"):
@@ -738,7 +747,7 @@ HANDLERS = {
 def _simple_create(activity: dict, signer: Account) -> dict | None:
     """The Note of a plain Create(Note) by its signer (the bulk path), or None for anything else."""
     obj = activity.get("object")
-    if activity.get("type") != "Create" or not isinstance(obj, dict) or obj.get("type") not in NOTE_TYPES:
+    if activity.get("type") != "Create" or not isinstance(obj, dict) or actors.type_of(obj) not in NOTE_TYPES:
         return None
     if obj.get("type") == "Question" or isinstance(obj.get("name"), str) and not obj.get("content"):
         return None  # polls and poll votes take the one-by-one path
