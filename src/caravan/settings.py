@@ -300,4 +300,6 @@ CARAVAN = {
     "REQUEST_THREADS": env_int("CARAVAN_REQUEST_THREADS", 8),
     # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.
     "INBOX_BACKLOG_LIMIT": env_int("CARAVAN_INBOX_BACKLOG_LIMIT", 100_000),
+    # Seconds a delivery being sent may go without its sender's heartbeat before it is sent again.
+    "DELIVERY_CLAIM_TIMEOUT": env_int("CARAVAN_DELIVERY_CLAIM_TIMEOUT", 120),
 }
