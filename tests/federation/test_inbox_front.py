@@ -144,3 +144,27 @@ def test_the_production_front_pushes_back_when_the_backlog_is_over_the_limit(fro
     )
     assert again[0] == 503
     assert front.call("inbox_queue")["queued"] == queued
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        {"publicKeyPem": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"},
+        {"publicKeyPem": {"pem": "an object"}},
+        "the key as a string",
+    ],
+    ids=["broken PEM", "object as PEM", "string as key"],
+)
+def test_the_production_front_answers_401_for_a_hostile_key_document(front, actor_host, keys, key):
+    private, _public = keys[1]
+    uri = f"{actor_host.base}/users/eve"
+    actor_host.actor("eve", "")
+    document = actor_host.documents["/users/eve"]
+    document["publicKey"] = {"id": f"{uri}#main-key", "owner": uri, **key} if isinstance(key, dict) else key
+    eve = Signer(uri, private)
+    before = front.call("inbox_queue")
+    status, _, body = send(
+        front.base_url, signed(front.base_url, "/inbox", orjson.dumps(follow(eve, "x")), eve)
+    )
+    assert status == 401, body
+    assert front.call("inbox_queue") == before
