@@ -174,6 +174,26 @@ def test_an_item_that_fails_once_is_applied_on_its_retry(alice, bob, retry_now, 
     assert not InboxItem.objects.exists()
 
 
+def test_a_locked_database_is_not_held_against_the_activity(alice, bob, retry_now, monkeypatch):
+    from django.db import OperationalError
+
+    from caravan.posts import services as posts
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    post = _local_post(alice)
+    monkeypatch.setattr(posts, "favourite", locked)
+    like = queue(bob, {"id": f"{bob.uri}#likes/5", "type": "Like", "actor": bob.uri, "object": post.uri})
+    queue(bob, create_note(bob, 6))
+    for _ in range(MAX_INBOX_ATTEMPTS + 2):
+        process_queued()
+    like.refresh_from_db()
+    assert like.state == InboxItem.QUEUED and like.attempts == 0
+    assert "database is locked" in like.last_error
+    assert Post.objects.filter(uri=f"{bob.uri}/statuses/6").exists()
+
+
 def _admin_client(client, make_user):
     from caravan.accounts.models import User
 

@@ -6,7 +6,7 @@ here every object is checked against the signer's origin, and each activity id i
 import logging
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -850,16 +850,19 @@ def _apply_items(items: list) -> None:
 
 
 def _record_failure(item, error: Exception) -> None:
-    """Count a failed attempt: due again after a back-off, or set aside once it has failed too often."""
+    """Count a failed attempt: due again after a back-off, or set aside once it has failed too often.
+
+    A database that is locked or unreachable is not the activity's fault: the item is retried after the
+    back-off but that attempt does not count towards setting it aside."""
     from caravan.federation.sender import backoff
 
-    attempts = item.attempts + 1
+    attempts = item.attempts + (0 if isinstance(error, OperationalError) else 1)
     set_aside = attempts >= MAX_INBOX_ATTEMPTS
     InboxItem.objects.filter(pk=item.pk).update(
         attempts=attempts,
         last_error=f"{type(error).__name__}: {error}"[:2000],
         state=InboxItem.SET_ASIDE if set_aside else InboxItem.QUEUED,
-        next_attempt_at=None if set_aside else timezone.now() + backoff(attempts),
+        next_attempt_at=None if set_aside else timezone.now() + backoff(max(attempts, 1)),
     )
 
 
@@ -903,7 +906,7 @@ def process_queued(batch: int = 200, max_batches: int = 1000) -> int:
         try:
             with transaction.atomic():
                 items = list(
-                    InboxItem.objects.select_for_update(skip_locked=True)
+                    InboxItem.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("signer")
                     .filter(due)
                     .exclude(pk__in=failed)
