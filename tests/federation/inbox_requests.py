@@ -76,6 +76,9 @@ class InboxRequest:
     path: str
     body: bytes
     headers: dict[str, str]
+    # Over HTTP, send only the headers (Content-Length included): a server refusing on the length alone
+    # answers at once, and a client still writing a body it will never read would see the connection reset.
+    headers_only: bool = False
 
 
 def signed(base_url: str, path: str, body: bytes, signer: Signer, *, signed_body: bytes | None = None):
@@ -88,6 +91,12 @@ def signed(base_url: str, path: str, body: bytes, signer: Signer, *, signed_body
         body=body if signed_body is None else signed_body,
     )
     return InboxRequest(path, body, headers)
+
+
+def oversized(base_url: str, signer: Signer) -> InboxRequest:
+    request = signed(base_url, "/inbox", b'{"type": "Note", "content": "' + b"x" * MIB + b'"}', signer)
+    request.headers_only = True
+    return request
 
 
 def follow(signer: Signer, target: str, n: int = 1, **fields) -> dict:
@@ -112,11 +121,7 @@ def refusal_case(base_url: str, signer: Signer, target: str, name: str) -> tuple
 
     good = body(follow(signer, target))
     cases: list[tuple[str, Callable[[], InboxRequest], int]] = [
-        (
-            "oversized",
-            lambda: signed(base_url, "/inbox", b'{"type": "Note", "content": "' + b"x" * MIB + b'"}', signer),
-            413,
-        ),
+        ("oversized", lambda: oversized(base_url, signer), 413),
         ("malformed JSON", lambda: signed(base_url, "/inbox", b'{"type": "Follow", "actor": ', signer), 400),
         ("not an object", lambda: signed(base_url, "/inbox", b'["Follow"]', signer), 400),
         ("100,000 nested arrays", lambda: signed(base_url, "/inbox", deeply_nested(), signer), 400),

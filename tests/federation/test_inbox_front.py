@@ -2,6 +2,7 @@
 check: the production front (the ASGI path of a real `caravan serve`, over HTTP) and the Django view. The
 production front also pushes back with 503 and Retry-After when its queue's backlog passes the limit."""
 
+import http.client
 import shutil
 import tempfile
 import time
@@ -9,6 +10,7 @@ import urllib.error
 import urllib.request
 from email.message import Message
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
@@ -40,13 +42,9 @@ def carol(actor_host, keys):
     return Signer(actor_host.actor("carol", public), private)
 
 
-@pytest.fixture(scope="module")
-def front(keys):
-    """A real `caravan serve` without a worker, so what its front accepts stays queued and can be counted."""
+def _running_server(index: int, extra_env: dict[str, str]):
     root = Path(tempfile.mkdtemp(prefix="caravan-front-"))
-    server = Server(
-        10, root, {"CARAVAN_EMBEDDED_WORKER": "0", "CARAVAN_INBOX_BACKLOG_LIMIT": str(BACKLOG_LIMIT)}
-    )
+    server = Server(index, root, {"CARAVAN_EMBEDDED_WORKER": "0", **extra_env})
     try:
         server.start()
         server.call("create_user", username="alice")
@@ -56,7 +54,21 @@ def front(keys):
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def front():
+    """A real `caravan serve` without a worker, so what its front accepts stays queued and can be counted."""
+    yield from _running_server(10, {})
+
+
+@pytest.fixture(scope="module")
+def crowded_front():
+    """The same, with a backlog limit of a handful of activities."""
+    yield from _running_server(12, {"CARAVAN_INBOX_BACKLOG_LIMIT": str(BACKLOG_LIMIT)})
+
+
 def send(base_url: str, request: InboxRequest) -> tuple[int, Message, bytes]:
+    if request.headers_only:
+        return _send_headers_only(base_url, request)
     http_request = urllib.request.Request(  # noqa: S310 - loopback test server
         f"{base_url}{request.path}", data=request.body, headers=request.headers, method="POST"
     )
@@ -65,6 +77,20 @@ def send(base_url: str, request: InboxRequest) -> tuple[int, Message, bytes]:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
+
+
+def _send_headers_only(base_url: str, request: InboxRequest) -> tuple[int, Message, bytes]:
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.putrequest("POST", request.path, skip_host=True)
+        for name, value in {**request.headers, "Content-Length": str(len(request.body))}.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 def post_to_view(client, request: InboxRequest):
@@ -120,14 +146,14 @@ def test_duplicate_keys_are_read_the_same_way_by_both_fronts(front, carol, clien
     assert Follow.objects.filter(account__uri=carol.uri, target_account=alice).exists()
 
 
-def test_the_production_front_pushes_back_when_the_backlog_is_over_the_limit(front, carol):
-    """Runs after the others in this module: the server has no worker, so accepted activities pile up."""
-    target = front.uri("alice")
+def test_the_production_front_pushes_back_when_the_backlog_is_over_the_limit(crowded_front, carol):
+    """The server has no worker, so accepted activities pile up."""
+    target = crowded_front.uri("alice")
     statuses = []
     retry_after = None
     for n in range(100, 100 + 3 * BACKLOG_LIMIT):  # bounded: the limit is a handful of activities
-        request = signed(front.base_url, "/inbox", orjson.dumps(follow(carol, target, n)), carol)
-        status, headers, _ = send(front.base_url, request)
+        request = signed(crowded_front.base_url, "/inbox", orjson.dumps(follow(carol, target, n)), carol)
+        status, headers, _ = send(crowded_front.base_url, request)
         statuses.append(status)
         if status == 503:
             retry_after = headers.get("Retry-After")
@@ -136,14 +162,15 @@ def test_the_production_front_pushes_back_when_the_backlog_is_over_the_limit(fro
     assert statuses[-1] == 503, statuses
     assert retry_after is not None and int(retry_after) > 0
     assert set(statuses[:-1]) == {202}
-    queued = front.call("inbox_queue")["queued"]
+    queued = crowded_front.call("inbox_queue")["queued"]
     assert queued > BACKLOG_LIMIT
     # Nothing more is queued while the backlog is over the limit.
     again = send(
-        front.base_url, signed(front.base_url, "/inbox", orjson.dumps(follow(carol, target, 999)), carol)
+        crowded_front.base_url,
+        signed(crowded_front.base_url, "/inbox", orjson.dumps(follow(carol, target, 999)), carol),
     )
     assert again[0] == 503
-    assert front.call("inbox_queue")["queued"] == queued
+    assert crowded_front.call("inbox_queue")["queued"] == queued
 
 
 @pytest.mark.parametrize(
