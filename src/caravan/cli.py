@@ -80,9 +80,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     _setup()
-    from caravan.worker import make_worker
+    from caravan.worker import make_worker, resume_interrupted_work
 
     queues = args.queue or None
+    resume_interrupted_work()
     _freeze_startup_objects()
     make_worker(batch=args.batch, queues=queues).run()
     return 0

@@ -304,4 +304,8 @@ CARAVAN = {
     "SIGN_UPS_PER_ADDRESS": env_int("CARAVAN_SIGN_UPS_PER_ADDRESS", 25),
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
     "REQUEST_THREADS": env_int("CARAVAN_REQUEST_THREADS", 8),
+    # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.
+    "INBOX_BACKLOG_LIMIT": env_int("CARAVAN_INBOX_BACKLOG_LIMIT", 100_000),
+    # Seconds a delivery being sent may go without its sender's heartbeat before it is sent again.
+    "DELIVERY_CLAIM_TIMEOUT": env_int("CARAVAN_DELIVERY_CLAIM_TIMEOUT", 120),
 }

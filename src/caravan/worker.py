@@ -30,6 +30,16 @@ def make_worker(
     )
 
 
+def resume_interrupted_work() -> None:
+    """Before a worker loop starts: work that a killed process left half-done is made due again."""
+    from caravan.federation.tasks import resume_interrupted_work as resume_federation
+
+    try:
+        resume_federation()
+    except Exception:  # never keep the worker from starting; the periodic checks catch up
+        logger.exception("could not resume interrupted work")
+
+
 def run_pending_tasks(limit: int = 100_000, *, raise_on_failure: bool = True) -> int:
     """Run every task that is due now in this thread and connection, then return how many ran.
 
@@ -65,6 +75,7 @@ class EmbeddedWorker(threading.Thread):
 
     def run(self) -> None:
         try:
+            resume_interrupted_work()
             self.worker.run()
         except Exception:
             logger.exception("embedded worker stopped")

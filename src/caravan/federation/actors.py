@@ -92,6 +92,20 @@ def _signed_get(url: str, signer: Account | None, accept: str) -> tuple[dict, st
     return response.json(), response.url
 
 
+def type_of(document: dict) -> str:
+    """A document's type when it is a string ("" otherwise): `type` may arrive as an object, a list or a
+    number, and must not break a set look-up."""
+    kind = document.get("type")
+    return kind if isinstance(kind, str) else ""
+
+
+def _list(value) -> list:
+    """A property that may be absent, one value or a list, as a list (documents from elsewhere vary)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _first(value):
     if isinstance(value, list):
         return value[0] if value else None
@@ -108,7 +122,7 @@ def _url_of(value) -> str:
 
 def actor_fields(document: dict, uri: str) -> dict:
     """Account attributes from an actor document fetched from `uri` (already checked to be its id)."""
-    if document.get("type") not in ACTOR_TYPES:
+    if type_of(document) not in ACTOR_TYPES:
         raise FetchError(f"not an actor: {document.get('type')}")
     username = document.get("preferredUsername")
     if not isinstance(username, str) or not username.strip():
@@ -123,9 +137,13 @@ def actor_fields(document: dict, uri: str) -> dict:
         key = {}
     if key and key.get("owner") not in (None, uri):
         key = {}
+    if not isinstance(key.get("id"), str) or origin(key["id"]) != origin(uri):
+        # A key id names a document on the actor's own server; claiming one elsewhere would let an actor
+        # squat another's key id (key squatting), so such a key is not kept.
+        key = {}
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
     fields = []
-    for item in document.get("attachment") or []:
+    for item in _list(document.get("attachment")):
         if isinstance(item, dict) and item.get("type") == "PropertyValue":
             fields.append(
                 {
@@ -134,9 +152,7 @@ def actor_fields(document: dict, uri: str) -> dict:
                     "verified_at": None,
                 }
             )
-    also_known_as = document.get("alsoKnownAs") or []
-    if isinstance(also_known_as, str):
-        also_known_as = [also_known_as]
+    also_known_as = _list(document.get("alsoKnownAs"))
     summary = sanitize_html(str(document.get("summary") or ""))
     name = document.get("name")
     return {
@@ -150,7 +166,7 @@ def actor_fields(document: dict, uri: str) -> dict:
         "avatar_remote_url": _url_of(document.get("icon")),
         "header_remote_url": _url_of(document.get("image")),
         "locked": bool(document.get("manuallyApprovesFollowers")),
-        "bot": document.get("type") in ("Service", "Application"),
+        "bot": type_of(document) in ("Service", "Application"),
         "group": document.get("type") == "Group",
         "discoverable": bool(document.get("discoverable", False)),
         "inbox_url": _url_of(document.get("inbox")),
@@ -194,43 +210,56 @@ def resolve_actor(uri: str, *, refresh: bool = False) -> Account | None:
         return account
 
 
+def key_document_uri(key_id: str) -> str:
+    """The document a key id names: the key id without its fragment (an actor, or a separate key)."""
+    return key_id.split("#", 1)[0]
+
+
 def account_for_key(key_id: str) -> Account | None:
-    """The actor owning `key_id` (actor#main-key, or a separate key document whose owner points back)."""
-    account = Account.objects.filter(key_id=key_id).first()
-    if account is not None:
-        return account
-    actor_uri = key_id.split("#", 1)[0]
-    account = Account.objects.filter(uri=actor_uri).first()
-    if account is not None and account.key_id == key_id:
-        return account
-    if is_local_uri(actor_uri):
-        return Account.objects.filter(uri=actor_uri, domain="").first()
+    """The actor owning `key_id`: a stored actor on the key's own server that lists it (preferring the actor
+    the key id's document is), else the owner named by the key id's own document, fetched now."""
+    if not isinstance(key_id, str) or not key_id.startswith(("http://", "https://")):
+        return None
+    document_uri = key_document_uri(key_id)
+    # Only actors of the key's own origin can own it: a row left by an actor elsewhere that claimed this
+    # key id (before such claims were refused) must not stand in for the real owner.
+    candidates = [
+        account
+        for account in Account.objects.filter(key_id=key_id)
+        if origin(account.uri) == origin(key_id) and account.public_key_pem
+    ]
+    for account in candidates:
+        if account.uri == document_uri:
+            return account
+    if len(candidates) == 1:
+        return candidates[0]
+    return fetch_key_owner(key_id)
+
+
+def fetch_key_owner(key_id: str) -> Account | None:
+    """Ask the key id's own document who owns the key: an actor document whose publicKey is this key, or a
+    key document whose owner (on the same server) lists it. The owner is stored with that key, and any
+    other actor that claimed this key id loses it. None when no owner can be established."""
+    document_uri = key_document_uri(key_id)
+    if is_local_uri(document_uri):
+        return Account.objects.filter(uri=document_uri, domain="").first()
     try:
-        document = fetch_json(actor_uri)
+        document = fetch_json(document_uri)
+        if type_of(document) in ACTOR_TYPES:
+            owner_uri, owner_document = document["id"], document
+        else:
+            owner_uri = _url_of(document.get("owner"))
+            if not owner_uri or origin(owner_uri) != origin(key_id):
+                return None
+            owner_document = fetch_json(owner_uri)
+        account = store_actor(owner_document, owner_uri)
     except FetchError as error:
         logger.info("could not fetch key %s: %s", key_id, error)
         return None
-    if document.get("type") not in ACTOR_TYPES and document.get("owner"):
-        # A separate key document: its owner must point back to it.
-        owner_uri = document.get("owner")
-        try:
-            owner_doc = fetch_json(owner_uri)
-        except FetchError:
-            return None
-        key = _first(owner_doc.get("publicKey")) or {}
-        if not isinstance(key, dict) or key.get("id") != key_id:
-            return None
-        return _store_signer(owner_doc, owner_uri, key_id)
-    account = _store_signer(document, document.get("id", actor_uri), key_id)
-    return account if account is not None and account.key_id == key_id else None
-
-
-def _store_signer(document: dict, uri: str, key_id: str) -> Account | None:
-    try:
-        return store_actor(document, uri)
-    except FetchError as error:
-        logger.info("refused the actor of key %s: %s", key_id, error)
+    if account.key_id != key_id or not account.public_key_pem:
         return None
+    Account.objects.filter(key_id=key_id).exclude(pk=account.pk).update(key_id="", public_key_pem="")
+    return account
 
 
 def refresh_key(account: Account) -> Account:
@@ -243,6 +272,18 @@ def refresh_key(account: Account) -> Account:
         return fetch_actor(account.uri)
     except FetchError:
         return account
+
+
+def refresh_key_owner(key_id: str, account: Account) -> Account | None:
+    """A signature with `key_id` did not verify with `account`'s stored key: ask again who owns the key now
+    (the owner may have rotated it, or `account` only claimed it), at most once per 10 seconds per actor."""
+    if account.is_local:
+        return account
+    if account.fetched_at and datetime.now(UTC) - account.fetched_at < timedelta(seconds=10):
+        return account
+    if account.uri == key_document_uri(key_id):
+        return refresh_key(account)
+    return fetch_key_owner(key_id)
 
 
 def webfinger(username: str, domain: str) -> Account | None:

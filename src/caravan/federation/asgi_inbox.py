@@ -1,59 +1,44 @@
 """A lean ASGI front for the inboxes. Busy servers receive far more activities than page views, and Django's
-request cycle costs ~3 ms here; this path checks size, JSON, the HTTP signature (keys cached in memory) and
-the actor/origin rules itself, stores the activity as an InboxItem in micro-batched transactions, answers 202
-once it is committed, and leaves applying it to the `process_inbox` task. Every other request goes to Django.
+request cycle costs ~3 ms here; this path reads the body (size-limited), checks it with the same
+`verification.verify_inbox_post` as the Django view (keys cached in memory), stores the activity as an
+InboxItem in micro-batched transactions, answers 202 once it is committed, and leaves applying it to the
+`process_inbox` task. When the queue's backlog passes CARAVAN_INBOX_BACKLOG_LIMIT it answers 503 with
+Retry-After instead of queueing without bound. Every other request goes to Django.
 """
 
 import asyncio
 import logging
 import re
+import time
 
 import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from caravan.federation.signatures import IncomingRequest, SignatureError, parse_request_signature
+from caravan.federation.signatures import IncomingRequest
+from caravan.federation.verification import (
+    MAX_INBOX_BYTES,
+    InboxRefusal,
+    KeyCache,
+    verify_inbox_post,
+)
 
 logger = logging.getLogger(__name__)
 
 INBOX_PATH = re.compile(r"^/(?:inbox|actor/inbox|users/(?P<username>[A-Za-z0-9_]{1,64})/inbox)$")
-MAX_BODY = 1024 * 1024
+MAX_BODY = MAX_INBOX_BYTES
 BATCH = 500
-MAX_CACHED_KEYS = 50_000
-
-# key id -> (account id, actor uri, public key PEM, domain)
-_keys: dict[str, tuple[int, str, str, str]] = {}
-_local_usernames: set[str] = set()
+BACKLOG_CHECK_SECONDS = 1.0
+RETRY_AFTER_SECONDS = 60
 
 
-def _lookup_key(key_id: str, refresh_uri: str = "") -> tuple[int, str, str, str] | None:
-    from caravan.accounts.models import Account
-    from caravan.federation import actors
+def backlog_exceeded(limit: int) -> bool:
+    """Whether more than `limit` activities wait in the queue (counting stops at limit + 1)."""
+    from caravan.federation.models import InboxItem
 
-    if refresh_uri:
-        account = Account.objects.filter(uri=refresh_uri).first()
-        account = actors.refresh_key(account) if account is not None else None
-    else:
-        account = actors.account_for_key(key_id)
-    if account is None or not account.public_key_pem:
-        return None
-    entry = (account.id, account.uri, account.public_key_pem, account.domain)
-    if len(_keys) >= MAX_CACHED_KEYS:
-        _keys.clear()  # crude but bounded: the busy senders are back in the cache within seconds
-    _keys[key_id] = entry
-    return entry
-
-
-def _local_user_exists(username: str) -> bool:
-    from caravan.accounts.models import Account
-
-    return Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=True).exists()
-
-
-def _known_actor(uri: str) -> bool:
-    from caravan.accounts.models import Account
-
-    return Account.objects.filter(uri=uri).exists()
+    if limit <= 0:
+        return False
+    return InboxItem.objects.filter(state=InboxItem.QUEUED).order_by()[: limit + 1].count() > limit
 
 
 def store_items(items: list[tuple[int, bytes]]) -> None:
@@ -66,7 +51,7 @@ def store_items(items: list[tuple[int, bytes]]) -> None:
 
     with transaction.atomic():
         InboxItem.objects.bulk_create([InboxItem(signer_id=signer, body=body) for signer, body in items])
-        waiting = DBTaskResult.objects.filter(task_path__endswith="process_inbox", status="READY").exists()
+        waiting = DBTaskResult.objects.ready().filter(task_path__endswith="process_inbox").exists()
         if not waiting:
             process_inbox.enqueue()
 
@@ -103,10 +88,10 @@ class _Batcher:
                         future.set_result(None)
 
 
-async def _respond(send, status: int, message: str = "") -> None:
+async def _respond(send, status: int, message: str = "", headers: list | None = None) -> None:
     body = orjson.dumps({"error": message}) if message else b""
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    all_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": all_headers + (headers or [])})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -116,6 +101,9 @@ class InboxFrontend:
     def __init__(self, app) -> None:
         self.app = app
         self.batchers: dict[int, _Batcher] = {}
+        self.keys = KeyCache()
+        self.backlog_full = False
+        self.backlog_checked_at = 0.0
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "POST":
@@ -145,20 +133,22 @@ class InboxFrontend:
             if not message.get("more_body"):
                 return b"".join(chunks)
 
+    async def _backlog_exceeded(self) -> bool:
+        """The queue's backlog against the limit, counted at most once a second per process."""
+        now = time.monotonic()
+        if now - self.backlog_checked_at >= BACKLOG_CHECK_SECONDS:
+            self.backlog_checked_at = now
+            limit = settings.CARAVAN["INBOX_BACKLOG_LIMIT"]
+            self.backlog_full = await sync_to_async(backlog_exceeded, thread_sensitive=False)(limit)
+        return self.backlog_full
+
     async def handle(self, scope, receive, send, username: str | None) -> None:
+        if await self._backlog_exceeded():
+            retry_after = [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
+            return await _respond(send, 503, "too many activities are waiting; try again later", retry_after)
         body = await self._read_body(scope, receive)
         if body is None:
             return await _respond(send, 413, "activity too large")
-        if username is not None and username.lower() not in _local_usernames:
-            if not await sync_to_async(_local_user_exists, thread_sensitive=False)(username):
-                return await _respond(send, 404, "not found")
-            _local_usernames.add(username.lower())
-        try:
-            activity = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return await _respond(send, 400, "the body is not JSON")
-        if not isinstance(activity, dict):
-            return await _respond(send, 400, "an activity must be a JSON object")
         headers: dict[str, str] = {}
         for name, value in scope["headers"]:
             key = name.decode("latin-1").lower()
@@ -168,43 +158,17 @@ class InboxFrontend:
         if scope.get("query_string"):
             path += "?" + scope["query_string"].decode("latin-1")
         incoming = IncomingRequest("POST", path, headers, body, scheme=settings.BASE_SCHEME)
+        verify = sync_to_async(verify_inbox_post, thread_sensitive=False)
         try:
-            parsed = parse_request_signature(incoming)
-        except SignatureError as error:
-            return await _respond(send, 401, str(error))
-        actor_uri = activity.get("actor") if isinstance(activity.get("actor"), str) else ""
-        if (
-            activity.get("type") == "Delete"
-            and actor_uri
-            and activity.get("object") == actor_uri
-            and not await sync_to_async(_known_actor, thread_sensitive=False)(actor_uri)
-        ):
-            return await _respond(send, 202)  # an actor we never knew deleting itself: nothing to fetch
-        entry = _keys.get(parsed.key_id)
-        if entry is None:
-            entry = await sync_to_async(_lookup_key, thread_sensitive=False)(parsed.key_id)
-            if entry is None:
-                return await _respond(send, 401, "the signing key cannot be found")
-        if not parsed.verify(entry[2]):
-            # The actor may have rotated its key: fetch it again, once.
-            entry = await sync_to_async(_lookup_key, thread_sensitive=False)(parsed.key_id, entry[1])
-            if entry is None or not parsed.verify(entry[2]):
-                return await _respond(send, 401, "the signature does not verify")
-        signer_id, signer_uri, _pem, _domain = entry
-        from caravan.federation.actors import origin
-        from caravan.federation.inbox import _id
-
-        if _id(activity.get("actor")) != signer_uri:
-            return await _respond(send, 401, "the activity's actor is not the signer")
-        activity_id = _id(activity)
-        if activity_id and origin(activity_id) != origin(signer_uri):
-            return await _respond(send, 403, "the activity id is not on the actor's server")
-        if not isinstance(activity.get("type"), str):
-            return await _respond(send, 400, "an activity needs a type")
+            verified = await verify(incoming, username=username, cache=self.keys)
+        except InboxRefusal as refusal:
+            return await _respond(send, refusal.status, refusal.message)
+        if verified.signer is None:
+            return await _respond(send, 202)
         loop_id = id(asyncio.get_running_loop())
         batcher = self.batchers.setdefault(loop_id, _Batcher())
         try:
-            await batcher.add(signer_id, body)
+            await batcher.add(verified.signer.account_id, body)
         except Exception:  # noqa: BLE001
             return await _respond(send, 503, "try again later")
         return await _respond(send, 202)

@@ -6,15 +6,16 @@ here every object is checked against the signer's origin, and each activity id i
 import logging
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
 from caravan.federation.actors import AS_PUBLIC, is_local_uri, origin
-from caravan.federation.models import ReceivedActivity, Tombstone
+from caravan.federation.models import InboxItem, ReceivedActivity, Tombstone
 from caravan.federation.network import FetchError
 from caravan.media.services import store_remote_media
 from caravan.posts import remote as remote_posts
@@ -53,6 +54,17 @@ def _list(value) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _count(value) -> int | None:
+    """A tally from elsewhere (votes, voters) as a non-negative integer, or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def _parse_time(value) -> datetime | None:
@@ -131,7 +143,7 @@ def resolve_url(url: str) -> Account | Post | None:
         logger.info("could not resolve %s: %s", url, error)
         return None
     uri = document.get("id")
-    if document.get("type") in actors.ACTOR_TYPES:
+    if actors.type_of(document) in actors.ACTOR_TYPES:
         try:
             return actors.store_actor(document, uri)
         except FetchError as error:
@@ -299,9 +311,7 @@ def _poll_spec(obj: dict) -> posts.PollSpec | None:
         if isinstance(option, dict) and isinstance(option.get("name"), str):
             titles.append(option["name"])
             replies = option.get("replies") if isinstance(option.get("replies"), dict) else {}
-            votes.append(
-                int(replies.get("totalItems") or 0) if str(replies.get("totalItems", "0")).isdigit() else 0
-            )
+            votes.append(_count(replies.get("totalItems")) or 0)
     if len(titles) < 2:
         return None
     expires_at = _parse_time(obj.get("endTime")) or _parse_time(obj.get("closed"))
@@ -530,7 +540,7 @@ def handle_create(activity: dict, signer: Account) -> str:
         # Only an id: fetch it from its origin rather than trusting anything.
         post = _post_for(_id(obj), signer)
         return "created" if post else "ignored"
-    if obj.get("type") not in NOTE_TYPES:
+    if actors.type_of(obj) not in NOTE_TYPES:
         return "ignored"
     attributed = _id(obj.get("attributedTo")) or signer.uri
     if isinstance(obj.get("attributedTo"), list):
@@ -558,7 +568,7 @@ def handle_update(activity: dict, signer: Account) -> str:
     obj = activity.get("object")
     if not isinstance(obj, dict):
         return "ignored"
-    if obj.get("type") in actors.ACTOR_TYPES:
+    if actors.type_of(obj) in actors.ACTOR_TYPES:
         if _id(obj) != signer.uri:
             raise InboxError("one can only update oneself", 403)
         try:
@@ -566,7 +576,7 @@ def handle_update(activity: dict, signer: Account) -> str:
         except FetchError as error:
             raise InboxError(f"the profile was refused: {error}", 422) from None
         return "profile updated"
-    if obj.get("type") not in NOTE_TYPES:
+    if actors.type_of(obj) not in NOTE_TYPES:
         return "ignored"
     post = _local_post(_id(obj))
     if post is None:
@@ -579,7 +589,7 @@ def handle_update(activity: dict, signer: Account) -> str:
         and hasattr(post, "poll")
         and poll_spec.options == [o["title"] for o in post.poll.options]
     ):
-        posts.set_poll_results(post.poll, poll_spec.votes or [], obj.get("votersCount"))
+        posts.set_poll_results(post.poll, poll_spec.votes or [], _count(obj.get("votersCount")))
         if not obj.get("updated") or _parse_time(obj.get("updated")) == post.edited_at:
             return "poll updated"
     if not obj.get("updated"):
@@ -748,7 +758,7 @@ HANDLERS = {
 def _simple_create(activity: dict, signer: Account) -> dict | None:
     """The Note of a plain Create(Note) by its signer (the bulk path), or None for anything else."""
     obj = activity.get("object")
-    if activity.get("type") != "Create" or not isinstance(obj, dict) or obj.get("type") not in NOTE_TYPES:
+    if activity.get("type") != "Create" or not isinstance(obj, dict) or actors.type_of(obj) not in NOTE_TYPES:
         return None
     if obj.get("type") == "Question" or isinstance(obj.get("name"), str) and not obj.get("content"):
         return None  # polls and poll votes take the one-by-one path
@@ -820,43 +830,149 @@ def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
     pending.clear()
 
 
-def process_queued(batch: int = 200, max_batches: int = 1000) -> int:
-    """Apply InboxItems (stored by the ASGI inbox front) in arrival order; returns how many were processed.
+MAX_INBOX_ATTEMPTS = 5
 
-    Each batch is one transaction (commits are amortized), each activity its own savepoint, so one bad
-    activity is logged and dropped without undoing its neighbours.
-    """
+
+def _apply_items(items: list) -> None:
+    """Apply InboxItems in arrival order. A refusal (InboxError) is logged and the item counts as done; any
+    other failure propagates, so the caller can roll the batch back and find the item that caused it."""
     import orjson
 
-    from caravan.federation.models import InboxItem
     from caravan.federation.sender import mark_available
 
+    creates: list[tuple[str, dict, Account]] = []
+    for item in items:
+        try:
+            activity = orjson.loads(bytes(item.body))
+        except orjson.JSONDecodeError:
+            logger.info("inbox item %s is not JSON; dropped", item.pk)
+            continue
+        note = _simple_create(activity, item.signer) if isinstance(activity, dict) else None
+        if note is not None:
+            creates.append((_id(activity), note, item.signer))
+            continue
+        _flush_creates(creates)  # keep arrival order around other activities
+        try:
+            process_activity(activity, item.signer)
+        except InboxError as error:
+            logger.info("inbox activity from %s refused: %s", item.signer.uri, error)
+    _flush_creates(creates)
+    mark_available({item.signer.domain for item in items if item.signer.domain})
+
+
+def _record_failure(item, error: Exception) -> None:
+    """Count a failed attempt: due again after a back-off, or set aside once it has failed too often.
+
+    A database that is locked or unreachable is not the activity's fault: the item is retried after the
+    back-off but that attempt does not count towards setting it aside."""
+    from caravan.federation.sender import backoff
+
+    attempts = item.attempts + (0 if isinstance(error, OperationalError) else 1)
+    set_aside = attempts >= MAX_INBOX_ATTEMPTS
+    InboxItem.objects.filter(pk=item.pk).update(
+        attempts=attempts,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        state=InboxItem.SET_ASIDE if set_aside else InboxItem.QUEUED,
+        next_attempt_at=None if set_aside else timezone.now() + backoff(max(attempts, 1)),
+    )
+
+
+def _schedule_retry() -> None:
+    """Make sure a `process_inbox` task wakes up when the earliest failed item is due again."""
+    from django_tasks_db.models import DBTaskResult
+
+    from caravan.federation.tasks import process_inbox
+
+    earliest = (
+        InboxItem.objects.filter(state=InboxItem.QUEUED, next_attempt_at__isnull=False)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if earliest is None:
+        return
+    already = DBTaskResult.objects.filter(
+        task_path__endswith="process_inbox", status="READY", run_after__lte=earliest
+    ).exists()
+    if not already:
+        process_inbox.using(run_after=earliest).enqueue()
+
+
+def process_queued(batch: int = 200, max_batches: int = 1000) -> int:
+    """Apply the due InboxItems (stored by the ASGI inbox front) in arrival order; returns how many were
+    applied.
+
+    The fast path applies a whole batch in one transaction (commits are amortized). If anything in it fails
+    unexpectedly, the batch is rolled back and its items are applied one by one, each in its own transaction:
+    the good ones go through, a failing one is retried later with back-off and, after MAX_INBOX_ATTEMPTS, set
+    aside with its error (admin page `/admin/inbox`). One bad activity never holds up the others.
+    """
     done = 0
+    failed: set[int] = set()  # failed during this run: wait for their back-off, not for the next batch
     for _ in range(max_batches):
-        with transaction.atomic():
-            items = list(
-                InboxItem.objects.select_for_update(skip_locked=True)
-                .select_related("signer")
-                .order_by("id")[:batch]
-            )
-            if not items:
-                break
-            creates: list[tuple[str, dict, Account]] = []
-            for item in items:
-                try:
-                    activity = orjson.loads(bytes(item.body))
-                    note = _simple_create(activity, item.signer) if isinstance(activity, dict) else None
-                    if note is not None:
-                        creates.append((_id(activity), note, item.signer))
-                        continue
-                    _flush_creates(creates)  # keep arrival order around other activities
-                    process_activity(activity, item.signer)
-                except InboxError as error:
-                    logger.info("inbox activity from %s refused: %s", item.signer.uri, error)
-                except Exception:  # a bug on one activity must not block the queue behind it
-                    logger.exception("inbox activity from %s failed", item.signer.uri)
-            _flush_creates(creates)
-            mark_available({item.signer.domain for item in items if item.signer.domain})
-            InboxItem.objects.filter(pk__in=[item.pk for item in items]).delete()
+        due = Q(state=InboxItem.QUEUED) & (
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
+        )
+        items: list = []
+        try:
+            with transaction.atomic():
+                items = list(
+                    InboxItem.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("signer")
+                    .filter(due)
+                    .exclude(pk__in=failed)
+                    .order_by("id")[:batch]
+                )
+                if not items:
+                    break
+                _apply_items(items)
+                InboxItem.objects.filter(pk__in=[item.pk for item in items]).delete()
             done += len(items)
+            continue
+        except Exception:
+            if not items:
+                raise
+            logger.warning("an inbox batch failed; applying its %d items one by one", len(items))
+        for item in items:
+            try:
+                with transaction.atomic():
+                    if (
+                        not InboxItem.objects.select_for_update(skip_locked=True)
+                        .filter(due, pk=item.pk)
+                        .exists()
+                    ):
+                        continue  # another worker has it, or it is gone
+                    _apply_items([item])
+                    InboxItem.objects.filter(pk=item.pk).delete()
+                done += 1
+            except Exception as error:  # this item alone: recorded, retried later, never blocking the rest
+                logger.warning("inbox item %s from %s failed", item.pk, item.signer.uri, exc_info=True)
+                failed.add(item.pk)
+                _record_failure(item, error)
+    _schedule_retry()
     return done
+
+
+def set_aside_items():
+    """Inbox items that failed too often, newest first, for the admin page."""
+    return InboxItem.objects.filter(state=InboxItem.SET_ASIDE).select_related("signer").order_by("-id")
+
+
+def retry_set_aside_item(item_id: int) -> None:
+    """Put a set-aside item back in the queue, with its attempts counted afresh."""
+    from caravan.federation.tasks import process_inbox
+
+    with transaction.atomic():
+        updated = InboxItem.objects.filter(pk=item_id, state=InboxItem.SET_ASIDE).update(
+            state=InboxItem.QUEUED, attempts=0, next_attempt_at=None
+        )
+        if not updated:
+            raise DomainError("Record not found", status=404)
+        process_inbox.enqueue()
+
+
+def discard_set_aside_item(item_id: int) -> None:
+    """Drop a set-aside item for good."""
+    deleted, _ = InboxItem.objects.filter(pk=item_id, state=InboxItem.SET_ASIDE).delete()
+    if not deleted:
+        raise DomainError("Record not found", status=404)

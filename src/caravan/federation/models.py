@@ -97,11 +97,24 @@ class InstanceActor(models.Model):
 
 class InboxItem(models.Model):
     """A verified incoming activity waiting to be processed. The inbox answers 202 once this row is committed,
-    so nothing accepted is lost; the `process_inbox` task applies and deletes rows in arrival order."""
+    so nothing accepted is lost; the `process_inbox` task applies and deletes rows in arrival order.
+
+    An item whose processing fails is retried later on its own (`attempts`, `next_attempt_at`); after a few
+    failures it is set aside with its error for the admin to retry or discard, and never blocks the others."""
+
+    QUEUED, SET_ASIDE = "queued", "set_aside"
+    STATES = [(QUEUED, "queued"), (SET_ASIDE, "set aside")]
 
     signer = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     body = models.BinaryField()
     received_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "id"], name="inboxitem_queue")]
 
     def __str__(self) -> str:
         return f"inbox item {self.pk} from {self.signer_id}"

@@ -9,6 +9,7 @@ import logging
 import os
 import random
 import socket
+import threading
 import uuid
 from datetime import timedelta
 
@@ -27,7 +28,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 16
 PER_HOST = 4
 TOTAL_CONNECTIONS = 512
-STALE_CLAIM = timedelta(minutes=10)
 PERMANENT_STATUSES = {400, 403, 404, 405, 406, 410, 413, 415, 422, 501}
 
 
@@ -38,6 +38,14 @@ def retry_scale() -> float:
 
 def unavailable_after_days() -> int:
     return int(os.environ.get("CARAVAN_FEDERATION_UNAVAILABLE_DAYS", "7"))
+
+
+def claim_timeout() -> timedelta:
+    """How long a claimed delivery may go without its sender's heartbeat before it is made due again (the
+    sender was killed mid-way). A live sender renews its claims every quarter of this."""
+    from django.conf import settings
+
+    return timedelta(seconds=settings.CARAVAN["DELIVERY_CLAIM_TIMEOUT"])
 
 
 def backoff(attempts: int) -> timedelta:
@@ -136,13 +144,46 @@ def _signing_keys(activity: OutgoingActivity) -> tuple[str, str]:
     return signing_identity(activity.actor)
 
 
+def reclaim_stale_deliveries() -> int:
+    """Deliveries claimed by a sender that stopped renewing its claim (killed mid-way) become pending again,
+    due now; returns how many. A live sender's claims are renewed, so they are never taken from it."""
+    stale = timezone.now() - claim_timeout()
+    return Delivery.objects.filter(
+        Q(claimed_at__lt=stale) | Q(claimed_at__isnull=True), state=Delivery.SENDING
+    ).update(state=Delivery.PENDING, claim="", claimed_at=None)
+
+
+class _ClaimHeartbeat(threading.Thread):
+    """Renews a sender's claims while its requests are in flight, from its own thread and connection."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(name="caravan-delivery-heartbeat", daemon=True)
+        self.token = token
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection
+
+        interval = claim_timeout().total_seconds() / 4
+        try:
+            while not self.stopped.wait(interval):
+                Delivery.objects.filter(claim=self.token, state=Delivery.SENDING).update(
+                    claimed_at=timezone.now()
+                )
+        except Exception:  # a missed beat only risks a resend after the timeout, never a lost delivery
+            logger.exception("could not renew delivery claims")
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=30)
+
+
 def deliver_due(activity_id: int | None = None, *, limit: int = 20_000) -> int:
     """Send every pending delivery that is due (of one activity, or all); returns how many were attempted."""
     now = timezone.now()
-    # Rows claimed by a sender that died mid-way go back to pending after a while.
-    Delivery.objects.filter(state=Delivery.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        state=Delivery.PENDING, claim=""
-    )
+    reclaim_stale_deliveries()
     due = Q(state=Delivery.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     if activity_id is not None:
         due &= Q(activity_id=activity_id)
@@ -180,13 +221,21 @@ def deliver_due(activity_id: int | None = None, *, limit: int = 20_000) -> int:
         jobs.append((delivery.pk, delivery.inbox_url, bytes(activity.body), key_id, pem))
     if skipped:
         Delivery.objects.filter(pk__in=skipped).update(state=Delivery.FAILED, last_error="server unavailable")
-    results = asyncio.run(_send_all(jobs)) if jobs else {}
-    _record_results(deliveries, results)
+    results = {}
+    if jobs:
+        heartbeat = _ClaimHeartbeat(token)
+        heartbeat.start()
+        try:
+            results = asyncio.run(_send_all(jobs))
+        finally:
+            heartbeat.stop()
+    _record_results(deliveries, results, token)
     schedule_retries()
     return len(jobs)
 
 
-def _record_results(deliveries: list[Delivery], results: Results) -> None:
+def _record_results(deliveries: list[Delivery], results: Results, token: str) -> None:
+    """Record what each request got, on the rows this sender still holds (`token`)."""
     now = timezone.now()
     done, ok_domains, failed_domains = [], set(), set()
     with transaction.atomic():
@@ -200,7 +249,7 @@ def _record_results(deliveries: list[Delivery], results: Results) -> None:
                 continue
             attempts = delivery.attempts + 1
             permanent = refused or status in PERMANENT_STATUSES or attempts >= MAX_ATTEMPTS
-            Delivery.objects.filter(pk=delivery.pk).update(
+            Delivery.objects.filter(pk=delivery.pk, claim=token).update(
                 attempts=attempts,
                 last_status=status,
                 last_error=error[:500],
@@ -212,7 +261,7 @@ def _record_results(deliveries: list[Delivery], results: Results) -> None:
                 failed_domains.add(delivery.domain)
         if done:
             for start in range(0, len(done), 2000):
-                Delivery.objects.filter(pk__in=done[start : start + 2000]).update(
+                Delivery.objects.filter(pk__in=done[start : start + 2000], claim=token).update(
                     state=Delivery.DONE, delivered_at=now, last_status=200, last_error="", claim=""
                 )
         if ok_domains:
@@ -236,17 +285,31 @@ def _note_failure(domain: str, day: str) -> None:
 
 
 def schedule_retries() -> None:
-    """Make sure a task wakes up for the earliest pending retry."""
+    """Make sure a task wakes up for the earliest pending retry, and for the moment the oldest claim in
+    flight would turn stale (so a delivery whose sender was killed is sent again without waiting for
+    other work)."""
     from caravan.federation.tasks import deliver_retries
 
-    earliest = (
+    moments = []
+    next_retry = (
         Delivery.objects.filter(state=Delivery.PENDING, next_attempt_at__isnull=False)
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
     )
-    if earliest is None:
+    if next_retry is not None:
+        moments.append(next_retry)
+    oldest_claim = (
+        Delivery.objects.filter(state=Delivery.SENDING, claimed_at__isnull=False)
+        .order_by("claimed_at")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    if oldest_claim is not None:
+        moments.append(oldest_claim + claim_timeout() + timedelta(seconds=1))
+    if not moments:
         return
+    earliest = min(moments)
     from django_tasks_db.models import DBTaskResult
 
     already = DBTaskResult.objects.filter(

@@ -14,7 +14,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -113,7 +113,12 @@ class ParsedSignature:
     bases: list[bytes] = field(default_factory=list)  # candidate signing strings; one must verify
 
     def verify(self, public_key_pem: str) -> bool:
-        return verify_signature(self, load_public_key(public_key_pem))
+        """Whether the signature verifies with this key; a key that cannot be loaded verifies nothing."""
+        try:
+            public_key = load_public_key(public_key_pem)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            return False
+        return verify_signature(self, public_key)
 
 
 def verify_signature(parsed: ParsedSignature, public_key) -> bool:

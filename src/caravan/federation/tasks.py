@@ -1,4 +1,5 @@
-"""Background work of the federation face: sending deliveries, now and when their retry is due."""
+"""Background work of the federation face: sending deliveries, now and when their retry is due; applying
+queued inbox activities; and picking up what a killed worker left half-done."""
 
 from django_tasks import task
 
@@ -20,3 +21,30 @@ def process_inbox() -> int:
     from caravan.federation.inbox import process_queued
 
     return process_queued()
+
+
+def resume_interrupted_work() -> None:
+    """At worker start: what a killed process left half-done goes on. Deliveries it was sending are made
+    due again once their claim is stale (a wake-up is scheduled for then), due deliveries and queued inbox
+    items get a task (the killed process's tasks stay marked running for ever)."""
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from caravan.federation.models import Delivery, InboxItem
+
+    now = timezone.now()
+    sender.reclaim_stale_deliveries()
+    ready = DBTaskResult.objects.ready()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    if (
+        Delivery.objects.filter(due, state=Delivery.PENDING).exists()
+        and not ready.filter(task_path__endswith="deliver_retries").exists()
+    ):
+        deliver_retries.enqueue()
+    sender.schedule_retries()
+    if (
+        InboxItem.objects.filter(due, state=InboxItem.QUEUED).exists()
+        and not ready.filter(task_path__endswith="process_inbox").exists()
+    ):
+        process_inbox.enqueue()

@@ -8,6 +8,7 @@ import os
 
 import orjson
 from django.conf import settings
+from django.db import DataError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_exempt
@@ -16,7 +17,13 @@ from django.views.decorators.http import require_GET
 from caravan.accounts.models import Account
 from caravan.federation import actors, documents
 from caravan.federation.inbox import InboxError, process_activity
-from caravan.federation.signatures import IncomingRequest, SignatureError, parse_request_signature
+from caravan.federation.signatures import IncomingRequest, SignatureError
+from caravan.federation.verification import (
+    MAX_INBOX_BYTES,
+    InboxRefusal,
+    verify_inbox_post,
+    verify_signature,
+)
 from caravan.posts.models import Pin, Post
 from caravan.posts.visibility import PUBLIC_VISIBILITIES, can_server_read
 from caravan.social.models import Follow
@@ -25,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 AS_JSON = "application/activity+json"
 JRD = "application/jrd+json"
-MAX_INBOX_BYTES = 1024 * 1024
 PAGE_SIZE = 20
 
 
@@ -75,17 +81,8 @@ def verified_signer(request: HttpRequest, body: bytes = b"") -> Account | None:
     incoming = _incoming(request, body)
     if "signature" not in incoming.headers and "authorization" not in incoming.headers:
         return None
-    parsed = parse_request_signature(incoming)
-    account = actors.account_for_key(parsed.key_id)
-    if account is None or not account.public_key_pem:
-        raise SignatureError("the signing key cannot be found")
-    if parsed.verify(account.public_key_pem):
-        return account
-    # The actor may have rotated its key since we stored it: fetch it again, once.
-    refreshed = actors.refresh_key(account)
-    if refreshed.public_key_pem != account.public_key_pem and parsed.verify(refreshed.public_key_pem):
-        return refreshed
-    raise SignatureError("the signature does not verify")
+    key, account = verify_signature(incoming)
+    return account if account is not None else Account.objects.get(pk=key.account_id)
 
 
 def _fetch_guard(request: HttpRequest) -> tuple[Account | None, HttpResponse | None]:
@@ -436,6 +433,8 @@ def status_activity(request: HttpRequest, username: str, post_id: int) -> HttpRe
 
 @csrf_exempt
 def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
+    """The inbox, processed in the request (WSGI, the test client); `caravan serve` answers inbox POSTs in
+    `asgi_inbox` instead. Both check with `verify_inbox_post`."""
     if request.method != "POST":
         return _error("POST an activity here", 405)
     try:
@@ -444,52 +443,25 @@ def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
         return _error("bad Content-Length", 400)
     if length > MAX_INBOX_BYTES:
         return _error("activity too large", 413)
-    body = request.body
-    if len(body) > MAX_INBOX_BYTES:
-        return _error("activity too large", 413)
-    if username is not None and _local_account_or_404(username) is None:
-        return _error("not found", 404)
     try:
-        activity = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return _error("the body is not JSON", 400)
-    if not isinstance(activity, dict):
-        return _error("an activity must be a JSON object", 400)
-    incoming = _incoming(request, body)
-    try:
-        parsed = parse_request_signature(incoming)
-    except SignatureError as error:
-        return _error(str(error), 401)
-    actor_uri = activity.get("actor") if isinstance(activity.get("actor"), str) else ""
-    if (
-        activity.get("type") == "Delete"
-        and actor_uri
-        and activity.get("object") == actor_uri
-        and not Account.objects.filter(uri=actor_uri).exists()
-    ):
-        return HttpResponse(
-            status=202
-        )  # an actor we never knew deleting itself: nothing to do, nothing to fetch
-    try:
-        signer = actors.account_for_key(parsed.key_id)
-        if signer is None or not signer.public_key_pem:
-            return _error("the signing key cannot be found", 401)
-        if not parsed.verify(signer.public_key_pem):
-            refreshed = actors.refresh_key(signer)
-            if refreshed.public_key_pem == signer.public_key_pem or not parsed.verify(
-                refreshed.public_key_pem
-            ):
-                return _error("the signature does not verify", 401)
-            signer = refreshed
-    except SignatureError as error:
-        return _error(str(error), 401)
+        verified = verify_inbox_post(_incoming(request, request.body), username=username)
+    except InboxRefusal as refusal:
+        return _error(refusal.message, refusal.status)
+    if verified.signer is None:
+        return HttpResponse(status=202)
+    signer = verified.account or Account.objects.get(pk=verified.signer.account_id)
     from caravan.federation.sender import mark_available
 
     mark_available([signer.domain])
     try:
-        result = process_activity(activity, signer)
+        result = process_activity(verified.activity, signer)
     except InboxError as error:
         return _error(str(error), error.status)
+    except (DataError, OverflowError):
+        # A number or date the database cannot hold (a tally of 2**64, a year 9000 date): the activity's
+        # fault, and nothing of it was stored.
+        logger.info("inbox activity from %s has out-of-range values", signer.uri, exc_info=True)
+        return _error("a value in the activity is out of range", 422)
     response = HttpResponse(status=202)
     response["X-Caravan-Result"] = result
     return response

@@ -401,6 +401,21 @@ ARABIC.update(
     }
 )
 
+# Part "inbox" of issue 8: incoming activities set aside by the inbox queue (admin/inbox.html).
+ARABIC.update(
+    {
+        "Incoming activities set aside": "نشاطات واردة مُنحّاة جانبًا",
+        "These activities from other servers failed every time this server tried to apply them. The rest of the queue went on without them. Retry one after fixing the cause, or discard it.": "فشلت هذه النشاطات القادمة من خوادم أخرى في كل مرة حاول هذا الخادم تطبيقها، ومضى باقي الطابور من دونها. أعد محاولة أحدها بعد إصلاح السبب، أو تجاهله.",
+        "Back to administration": "العودة إلى الإدارة",
+        "Received %(when)s, tried %(attempts)s times.": "وصل في %(when)s، وجُرِّب %(attempts)s مرات.",
+        "Retry": "إعادة المحاولة",
+        "Discard": "تجاهل",
+        "Nothing has been set aside.": "لم يُنحَّ شيء جانبًا.",
+        "The activity is back in the queue.": "عاد النشاط إلى الطابور.",
+        "The activity has been discarded.": "تم تجاهل النشاط.",
+    }
+)
+
 # Arabic has six plural forms: zero, one, two, few (3-10), many (11-99), other (100+).
 ARABIC_PLURALS = {
     "%(counter)s person voted": [
@@ -467,6 +482,15 @@ ARABIC_PLURALS = {
         "حاول مجددًا بعد %(count)s دقائق.",
         "حاول مجددًا بعد %(count)s دقيقة.",
         "حاول مجددًا بعد %(count)s دقيقة.",
+    ],
+    # Part "inbox" of issue 8.
+    "%(counter)s incoming activity set aside": [
+        "لا نشاطات واردة مُنحّاة جانبًا",
+        "نشاط وارد واحد مُنحّى جانبًا",
+        "نشاطان واردان مُنحّيان جانبًا",
+        "%(counter)s نشاطات واردة مُنحّاة جانبًا",
+        "%(counter)s نشاطًا واردًا مُنحّى جانبًا",
+        "%(counter)s نشاط وارد مُنحّى جانبًا",
     ],
 }
 

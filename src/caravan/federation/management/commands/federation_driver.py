@@ -176,6 +176,13 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         from caravan.notifications.models import Notification
 
         return [n.type for n in Notification.objects.filter(recipient=_user(args["username"])).order_by("id")]
+    if op == "inbox_queue":
+        from caravan.federation.models import InboxItem
+
+        return {
+            "queued": InboxItem.objects.filter(state=InboxItem.QUEUED).count(),
+            "set_aside": InboxItem.objects.filter(state=InboxItem.SET_ASIDE).count(),
+        }
     if op == "users":
         return list(User.objects.values_list("username", flat=True))
     raise DomainError(f"unknown op {op}")
