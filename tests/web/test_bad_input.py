@@ -40,3 +40,37 @@ def test_odd_posts_are_answered_without_a_server_error(signed_in):
         ("/settings/preferences", {"locale": "xx", "default_visibility": "public"}),
     ]:
         assert client.post(url, data).status_code in (400, 404, 422), url
+
+
+NUMBERS_PYTHON_WOULD_TAKE = [
+    "٣",
+    "３",
+    HUGE,
+    f"-{HUGE}",
+]  # Arabic-Indic and full-width digits, beyond 64 bits
+
+
+@pytest.mark.parametrize("number", NUMBERS_PYTHON_WOULD_TAKE)
+def test_numbers_in_forms_are_ascii_and_64_bit_or_refused(signed_in, make_account, number):
+    from caravan.accounts.services import create_admin
+    from caravan.instance.models import Invite
+    from caravan.moving.models import FollowCandidate
+    from caravan.posts import services as posts
+    from caravan.posts.models import PollVote
+
+    client, user = signed_in("alice")
+    post = posts.create_post(make_account("bob"), "Tea or coffee?", poll=posts.PollSpec(["Tea", "Coffee"]))
+    assert client.post(f"/posts/{post.id}/vote", {"choice": number}).status_code in (400, 422)
+    assert not PollVote.objects.exists()
+    answer = client.post("/settings/import/people", {"candidate": number})
+    assert answer.status_code == 302 and not FollowCandidate.objects.exists()
+
+    create_admin("boss", "correct horse battery")
+    client.logout()
+    assert (
+        client.post("/auth/sign_in", {"username": "boss", "password": "correct horse battery"}).status_code
+        == 302
+    )
+    for action, data in [("invite", {"max_uses": number}), ("remove_rule", {"rule_id": number})]:
+        assert client.post(f"/admin/{action}", data).status_code in (302, 400, 404, 422), action
+    assert not Invite.objects.exists()

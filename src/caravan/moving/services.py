@@ -20,6 +20,7 @@ from caravan.errors import DomainError
 from caravan.moving.models import ImportJob, ImportKind, ImportStatus
 from caravan.moving.progress import JobProgress
 from caravan.posts.models import Visibility
+from caravan.untrusted import http_url
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +191,8 @@ MAX_ALIASES = 10
 
 
 def _check_uri(uri: str) -> str:
-    uri = (uri or "").strip()
-    if not uri.startswith(("https://", "http://")) or len(uri) > 2000 or " " in uri:
+    uri = http_url((uri or "").strip())
+    if not uri:
         raise DomainError(
             "An alias is the address (URI) of your other account, starting with https://.", field="uri"
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from caravan.errors import DomainError
+from caravan.ids import id_from_text
 from caravan.moving import services
 from caravan.moving.csv_io import EXPORT_FILE_NAMES, export_csv, parse_handle
 from caravan.moving.models import FollowCandidate, ImportJob, ImportKind
@@ -123,7 +124,7 @@ def export_archive_file(request: HttpRequest) -> FileResponse:
 @login_required
 def people_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        ids = [int(value) for value in request.POST.getlist("candidate") if value.isdigit()]
+        ids = [number for number in map(id_from_text, request.POST.getlist("candidate")) if number]
         made = services.follow_candidates(request.user, ids)
         messages.success(request, _("Followed %(count)d accounts.") % {"count": made})
         return redirect("/settings/import/people")

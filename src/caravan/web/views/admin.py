@@ -14,6 +14,7 @@ from caravan.accounts.models import User
 from caravan.accounts.services import approve_user, pending_registrations, reject_user
 from caravan.errors import DomainError
 from caravan.federation import inbox as federation_inbox
+from caravan.ids import parse_int64
 from caravan.instance.models import Invite, RegistrationMode, Rule
 from caravan.instance.services import (
     add_rule,
@@ -41,10 +42,10 @@ def _optional_int(value: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise DomainError("Enter a whole number.") from None
+    number = parse_int64(value)
+    if number is None:
+        raise DomainError("Enter a whole number.")
+    return number
 
 
 @member_view

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan.accounts.models import User
 from caravan.errors import DomainError
+from caravan.ids import parse_int64
 from caravan.media import services as media_services
 from caravan.posts import services as post_services
 from caravan.posts.models import Post
@@ -236,10 +237,9 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
         poll = getattr(post.reblog_of or post, "poll", None)
         if poll is None:
             raise Http404
-        try:
-            choices = [int(c) for c in request.POST.getlist("choice")]
-        except ValueError:
-            raise DomainError("That option is not in this poll.", field="choices") from None
+        choices = [parse_int64(c) for c in request.POST.getlist("choice")]
+        if None in choices:
+            raise DomainError("That option is not in this poll.", field="choices")
         post_services.vote(viewer, poll, choices)
     else:
         raise Http404
