@@ -55,6 +55,8 @@ class Account(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("username"), "domain", name="account_unique_handle"),
         ]
+        # Every signed request names a key id; without this each uncached look-up scans all accounts.
+        indexes = [models.Index(fields=["key_id"], name="account_key_id")]
 
     def __str__(self) -> str:
         return self.handle
