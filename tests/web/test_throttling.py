@@ -128,3 +128,21 @@ def test_the_oauth_sign_in_page_shares_the_limits(make_user, limits):
     assert refused.status_code == 429 and _retry_after(refused) > 0
     assert "Too many failed sign-ins to this account." in refused.content.decode()
     assert "_auth_user_id" not in refused.wsgi_request.session
+
+
+def test_the_account_deletion_password_cannot_be_guessed_past_the_sign_in_limit(make_user, limits):
+    from caravan.accounts.models import Account
+
+    limits(SIGN_IN_FAILURES_PER_ACCOUNT=3, SIGN_IN_FAILURES_PER_ADDRESS=100)
+    make_user("victim")
+    session = Client()
+    assert session.post("/auth/sign_in", {"username": "victim", "password": PASSWORD}).status_code == 302
+    for attempt in range(3):
+        answer = session.post("/settings/delete", {"password": f"guess{attempt}", "confirm": "on"})
+        assert answer.status_code == 403
+    # Someone holding the session has used up the guesses: even the right password is not checked now.
+    answer = session.post("/settings/delete", {"password": PASSWORD, "confirm": "on"})
+    assert answer.status_code == 429 and _retry_after(answer)
+    assert Account.objects.get(username="victim").suspended_at is None
+    # And the failures count against signing in, wherever it comes from.
+    assert sign_in("victim", PASSWORD, address="192.0.2.60").status_code == 429

@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from caravan import throttling
 from caravan.accounts.services import delete_account, update_preferences, update_profile
-from caravan.errors import DomainError
+from caravan.errors import DomainError, Throttled
 from caravan.notifications.selectors import notifications_for
 from caravan.notifications.services import save_marker
 from caravan.pagination import Page
@@ -158,11 +159,20 @@ def delete_account_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            # The password check is a sign-in check too: someone holding a session must not guess on here.
+            user, address = request.user, throttling.client_address(request)
             try:
-                delete_account(request.user, form.cleaned_data["password"])
+                throttling.check_sign_in(user.id, user.username, address)
+                delete_account(user, form.cleaned_data["password"])
             except DomainError as error:
+                if error.field == "password":
+                    throttling.note_failed_sign_in(user.id, user.username, address)
                 form.add_domain_error(error, describe(error))
                 status = error.status
+                if isinstance(error, Throttled):
+                    response = render(request, "caravan/settings/delete.html", {"form": form}, status=status)
+                    response["Retry-After"] = str(error.retry_after)
+                    return response
             else:
                 logout(request)
                 return render(request, "caravan/settings/deleted.html")
