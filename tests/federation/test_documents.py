@@ -141,6 +141,15 @@ def test_collections_are_paged(client, alice, make_account):
     )
 
 
+@pytest.mark.parametrize("page", ["9" * 25, "٣", "-5", "1e9", ""])
+@pytest.mark.parametrize("collection", ["outbox", "followers", "following"])
+def test_odd_page_numbers_get_a_page_not_a_server_error(client, alice, collection, page):
+    answer = client.get(f"/users/alice/{collection}?page={page}", HTTP_ACCEPT=AP)
+    assert answer.status_code == 200
+    document = orjson.loads(answer.content)
+    assert document["type"] == "OrderedCollectionPage" and document["orderedItems"] == []
+
+
 def test_followers_only_post_only_for_signed_fetch_from_an_entitled_server(client, alice, make_remote):
     from caravan.posts.services import create_post
     from caravan.social.services import accept_follow_request, follow

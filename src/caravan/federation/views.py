@@ -24,6 +24,7 @@ from caravan.federation.verification import (
     verify_inbox_post,
     verify_signature,
 )
+from caravan.ids import parse_int64
 from caravan.posts.models import Pin, Post
 from caravan.posts.visibility import PUBLIC_VISIBILITIES, can_server_read
 from caravan.social.models import Follow
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 AS_JSON = "application/activity+json"
 JRD = "application/jrd+json"
 PAGE_SIZE = 20
+MAX_PAGE = 1_000_000_000
 
 
 def authorized_fetch() -> bool:
@@ -286,10 +288,9 @@ def _page_number(request: HttpRequest) -> int | None:
     page = request.GET.get("page")
     if page is None:
         return None
-    try:
-        return max(1, int(page))
-    except ValueError:
-        return 1
+    # ASCII digits only, and small enough that the page's offset fits the database's integers.
+    number = parse_int64(page)
+    return min(max(1, number), MAX_PAGE) if number is not None else 1
 
 
 def _paged(request: HttpRequest, url: str, total: int, items_for_page) -> HttpResponse:
