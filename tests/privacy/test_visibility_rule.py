@@ -60,3 +60,18 @@ def test_streaming_drops_a_home_reference_the_viewer_may_no_longer_read(make_acc
     assert len(streaming.render_messages(reader.id, [message])) == 1
     unfollow(reader, author)  # between the fan-out and the moment this connection renders
     assert streaming.render_messages(reader.id, [message]) == []
+
+
+def test_a_self_boost_of_a_followers_only_post_reaches_only_readers_of_the_boost(make_account, run_tasks):
+    """Found by the property test: someone mentioned in the original got the author's boost of it in their
+    home feed, though the boost (addressed to the author's followers) is not theirs to read."""
+    from caravan.timelines.selectors import home_timeline
+
+    author, follower, mentioned = make_account("author"), make_account("follower"), make_account("mentioned")
+    follow(follower, author)
+    secret = create_post(author, "@mentioned for my followers and you", visibility="private")
+    boost = reblog(author, secret)
+    run_tasks()
+    assert not can_read(boost, mentioned)
+    assert [p.id for p in home_timeline(mentioned, Page())] == [secret.id]
+    assert [p.id for p in home_timeline(follower, Page())] == [boost.id, secret.id]
