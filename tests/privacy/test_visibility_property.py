@@ -26,7 +26,7 @@ import orjson
 import pytest
 from django.db import transaction
 from django.test import Client
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, given, note
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -476,6 +476,7 @@ def test_every_read_path_returns_exactly_what_can_read_allows(make_user, make_re
     @SETTINGS
     @given(graphs())
     def check(graph: Graph) -> None:
+        note(repr(graph))  # hypothesis shows dataclasses as empty: the failing graph, readably
         with transaction.atomic():
             posts = _build(graph, people)
             _check(posts, people, graph.reader, readers, remotes, tmp_path)
