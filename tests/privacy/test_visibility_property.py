@@ -51,6 +51,7 @@ class PostSpec:
     mentions: list[int]
     reply_to: int | None
     silence_mentions: bool
+    imported: bool  # a quiet, backdated copy brought in by an import (local authors only)
 
 
 @dataclass
@@ -80,6 +81,7 @@ def graphs(draw) -> Graph:
                 mentions=st.lists(person, max_size=2, unique=True),
                 reply_to=st.none() | st.integers(0, 5),
                 silence_mentions=st.booleans(),
+                imported=st.booleans(),
             ),
             min_size=1,
             max_size=6,
@@ -122,8 +124,8 @@ def _build(graph: Graph, people: list) -> list[Post]:
         parent = made[spec.reply_to] if spec.reply_to is not None and spec.reply_to < k else None
         if parent is not None and not can_read(parent, author):
             parent = None
-        made.append(_post(posts, author, spec.visibility, mentioned, parent, k))
-        if spec.silence_mentions and mentioned:
+        made.append(_post(posts, author, spec.visibility, mentioned, parent, k, spec.imported))
+        if spec.silence_mentions and mentioned and not spec.imported:
             _edit_without_mentions(posts, made[-1], k)
     for i, k in graph.boosts:
         made.extend(_boost(posts, people[i], made[k]))
@@ -141,10 +143,12 @@ def _build(graph: Graph, people: list) -> list[Post]:
     )
 
 
-def _post(posts, author, visibility: str, mentioned: list, parent: Post | None, k: int) -> Post:
+def _post(
+    posts, author, visibility: str, mentioned: list, parent: Post | None, k: int, imported: bool
+) -> Post:
     if author.is_local:
         text = " ".join(f"@{_handle(a)}" for a in mentioned) + f" {WORD} #{TAG} w{k}"
-        return posts.create_post(author, text, visibility=visibility, in_reply_to=parent)
+        return posts.create_post(author, text, visibility=visibility, in_reply_to=parent, quiet=imported)
     return posts.create_post(
         author,
         remote=posts.RemoteContent(html=f"<p>{WORD} w{k}</p>", mentions=mentioned, tags=[TAG]),
@@ -221,7 +225,11 @@ def _hidden_authors(viewer) -> set[int]:
     )
 
 
-def _timeline(posts: list[Post], readable: set[int], viewer, *, local: bool = False) -> set[int]:
+def _timeline(
+    posts: list[Post], readable: set[int], viewer, *, local: bool = False, tag: bool = False
+) -> set[int]:
+    """Public originals, less hidden authors; imported copies stay off the public timelines (the hashtag
+    timeline does not select on that)."""
     hidden = _hidden_authors(viewer)
     return {
         p.id
@@ -231,6 +239,7 @@ def _timeline(posts: list[Post], readable: set[int], viewer, *, local: bool = Fa
         and p.visibility == "public"
         and p.account_id not in hidden
         and (p.local or not local)
+        and (tag or not p.imported)
     }
 
 
@@ -374,7 +383,7 @@ def _check(posts: list[Post], people: list, reader: int, readers: dict, remotes:
             assert _page_ids(client, f"/@{_handle(account)}") == expected, (account, viewer)
         assert _page_ids(client, "/public") == _timeline(posts, readable, viewer)
         assert _page_ids(client, "/public/local") == _timeline(posts, readable, viewer, local=True)
-        assert _page_ids(client, f"/tags/{TAG}") == _timeline(posts, readable, viewer)
+        assert _page_ids(client, f"/tags/{TAG}") == _timeline(posts, readable, viewer, tag=True)
         assert _page_ids(client, f"/search?q={WORD}") == _searchable(posts, readable, viewer)
 
         # The client API.
@@ -394,7 +403,8 @@ def _check(posts: list[Post], people: list, reader: int, readers: dict, remotes:
         assert _api_ids(client, "/api/v1/timelines/public", token) == _timeline(posts, readable, viewer)
         local_timeline = _timeline(posts, readable, viewer, local=True)
         assert _api_ids(client, "/api/v1/timelines/public?local=true", token) == local_timeline
-        assert _api_ids(client, f"/api/v1/timelines/tag/{TAG}", token) == _timeline(posts, readable, viewer)
+        tagged = _timeline(posts, readable, viewer, tag=True)
+        assert _api_ids(client, f"/api/v1/timelines/tag/{TAG}", token) == tagged
         found = orjson.loads(_api(client, f"/api/v2/search?q={WORD}&type=statuses", token).content)
         assert {int(s["id"]) for s in found["statuses"]} == _searchable(posts, readable, viewer)
         if viewer is None:
@@ -417,9 +427,12 @@ def _check(posts: list[Post], people: list, reader: int, readers: dict, remotes:
                 continue
             path = f"/users/{p.account.username}/statuses/{p.id}"
             response = remote.get(anonymous, path) if remote else anonymous.get(path, HTTP_ACCEPT=AP)
-            assert response.status_code == (200 if p.id in readable else 404), (p.id, signer)
+            served = p.id in readable and not p.imported  # imported copies never federate
+            assert response.status_code == (200 if served else 404), (p.id, signer)
         for account in locals_:
-            expected = {p.uri for p in posts if p.account_id == account.id and p.id in readable}
+            expected = {
+                p.uri for p in posts if p.account_id == account.id and p.id in readable and not p.imported
+            }
             assert _outbox(remote, anonymous, account) == expected, (account, signer)
 
     # Exports: one's own posts, and only the readable public posts of others.
