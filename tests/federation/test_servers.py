@@ -131,6 +131,31 @@ def test_edit_and_delete_reach_followers(fed):
     wait_until(lambda: b.call("get_post", uri=post["uri"]) is None, what="delete on B")
 
 
+def test_an_edit_that_drops_a_mention_and_the_delete_still_reach_that_server(fed):
+    a, b, _c = fed.servers
+    _follow(fed, a, "alice", b, "bob")
+    question = b.call("post", username="bob", text="lunch, anyone?")
+    wait_until(lambda: a.call("get_post", uri=question["uri"]), what="bob's post on A")
+    # A direct reply mentions the person replied to (handles with a port, as here, are not linked in text).
+    post = a.call(
+        "post", username="alice", text="yes, just us", visibility="direct", in_reply_to=question["uri"]
+    )
+    assert post["mentions"] == [b.handle("bob")]
+    assert wait_until(lambda: b.call("get_post", uri=post["uri"]), what="direct reply on B")["mentions"] == [
+        "bob"
+    ]
+
+    # The edit drops bob: he stays a silent mention, and B still hears of the edit and of the delete.
+    edited = a.call("edit", username="alice", uri=post["uri"], text="never mind")
+    assert edited["mentions"] == [] and edited["silent_mentions"] == [b.handle("bob")]
+    wait_until(
+        lambda: "never mind" in (b.call("get_post", uri=post["uri"]) or {}).get("content", ""),
+        what="the edit on B",
+    )
+    a.call("delete", username="alice", uri=post["uri"])
+    wait_until(lambda: b.call("get_post", uri=post["uri"]) is None, what="the delete on B")
+
+
 def test_account_deletion_reaches_followers_and_the_actor_is_gone(fed):
     a, b, _c = fed.servers
     a.call("create_user", username="leaver")

@@ -362,7 +362,7 @@ def status_base(post: Post, account_entity=account) -> dict:
                 "url": http_url(m.account.url) or m.account.uri,
                 "acct": m.account.acct,
             }
-            for m in post.mentions.all()
+            for m in post.shown_mentions
         ],
         tags=[
             {"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}

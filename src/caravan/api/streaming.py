@@ -340,6 +340,7 @@ def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
         close_old_connections()
     viewer = Account.objects.filter(pk=account_id).first()
     hidden = hidden_for(viewer) if viewer is not None else (set(), set())
+    readable = _readable_posts(viewer, messages)
     rendered: dict[tuple, str | None] = {}
     frames: list[Frame] = []
     for stream, event, payload in messages:
@@ -351,7 +352,7 @@ def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
         ref = tuple(payload)
         if ref not in rendered:
             try:
-                rendered[ref] = _render(viewer, hidden, *ref)
+                rendered[ref] = _render(viewer, hidden, readable, *ref)
             except Exception:  # one broken object must not end the connection
                 logger.exception("could not render %s for a stream", ref)
                 rendered[ref] = None
@@ -360,17 +361,33 @@ def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
     return frames
 
 
-def _render(viewer, hidden: tuple[set[int], set[str]], kind: str, object_id: int, context: str) -> str | None:
+def _readable_posts(viewer, messages: list[Message]) -> set[int]:
+    """Which posts referenced in this batch the viewer may read: one query for the batch, with the visibility
+    rule itself, whatever stream a reference came through (a follow may have ended, a block begun, since the
+    publisher chose the stream)."""
+    from caravan.posts.models import Post
+    from caravan.posts.visibility import visible_posts
+
+    ids = {
+        payload[1]
+        for _, _, payload in messages
+        if not isinstance(payload, str) and payload[0] in ("status", "conversation")
+    }
+    if viewer is None or not ids:
+        return set()
+    return set(visible_posts(viewer, Post.objects.filter(pk__in=ids)).values_list("id", flat=True))
+
+
+def _render(
+    viewer, hidden: tuple[set[int], set[str]], readable: set[int], kind: str, object_id: int, context: str
+) -> str | None:
     from caravan.api import entities, status_cache
     from caravan.notifications.models import Notification
     from caravan.posts.selectors import load_posts
-    from caravan.posts.visibility import can_read
 
+    if kind in ("status", "conversation") and object_id not in readable:
+        return None
     if kind == "status":
-        if context == "list":
-            posts = load_posts([object_id])
-            if not posts or not can_read(posts[0], viewer):
-                return None
         page = status_cache.render_page([object_id], viewer, "home" if context == "list" else context, hidden)
         return orjson.dumps(page[0]).decode() if page else None
     if kind == "notification":
@@ -380,10 +397,10 @@ def _render(viewer, hidden: tuple[set[int], set[str]], kind: str, object_id: int
         return orjson.dumps(items[0]).decode() if items else None
     if kind == "conversation":
         posts = load_posts([object_id])
-        if not posts or not can_read(posts[0], viewer):
+        if not posts:
             return None
         post = posts[0]
-        others = [post.account] + [m.account for m in post.mentions.all()]
+        others = [post.account] + [m.account for m in post.shown_mentions]
         accounts = {a.id: a for a in others if a.id != viewer.id}
         return orjson.dumps(
             {

@@ -108,7 +108,7 @@ def instance_actor_document() -> dict:
 
 def addressing(post: Post) -> tuple[list[str], list[str]]:
     author = post.account
-    mentioned = [m.account.uri for m in post.mentions.all()]
+    mentioned = [m.account.uri for m in post.shown_mentions]
     if post.visibility == Visibility.PUBLIC:
         return [AS_PUBLIC], [author.followers_url, *mentioned]
     if post.visibility == Visibility.UNLISTED:
@@ -122,7 +122,7 @@ def note_object(post: Post) -> dict:
     """The Note (or Question, with a poll) of a local post."""
     to, cc = addressing(post)
     tags = []
-    for mention in post.mentions.all():
+    for mention in post.shown_mentions:
         account = mention.account
         tags.append(
             {

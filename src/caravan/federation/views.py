@@ -26,7 +26,7 @@ from caravan.federation.verification import (
 )
 from caravan.ids import parse_int64
 from caravan.posts.models import Pin, Post
-from caravan.posts.visibility import PUBLIC_VISIBILITIES, can_server_read
+from caravan.posts.visibility import can_read, visible_to
 from caravan.social.models import Follow
 
 logger = logging.getLogger(__name__)
@@ -88,12 +88,18 @@ def verified_signer(request: HttpRequest, body: bytes = b"") -> Account | None:
 
 
 def _fetch_guard(request: HttpRequest) -> tuple[Account | None, HttpResponse | None]:
-    """Who is fetching (for followers-only objects), and the refusal when authorized fetch demands a
-    signature."""
+    """Who is fetching (the account whose key signed the request: what it may read is decided for that
+    account, never for its server), and the refusal when authorized fetch demands a valid signature.
+
+    With authorized fetch off, a signature that does not verify is treated as no signature: the fetcher gets
+    what anyone gets (the public document), as Mastodon answers, and the reason is logged."""
     try:
         signer = verified_signer(request)
     except SignatureError as error:
-        return None, _error(str(error), 401)
+        if authorized_fetch():
+            return None, _error(str(error), 401)
+        logger.info("unverified signature on GET %s, answered as unsigned: %s", request.path, error)
+        return None, None
     if signer is None and authorized_fetch():
         return None, _error("this server requires signed requests", 401)
     return signer, None
@@ -314,9 +320,8 @@ def outbox(request: HttpRequest, username: str) -> HttpResponse:
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
-    posts = Post.objects.filter(account=account, visibility__in=PUBLIC_VISIBILITIES, imported=False).filter(
-        Q(reblog_of__isnull=True) | Q(reblog_of__visibility__in=PUBLIC_VISIBILITIES)
-    )
+    # What the signing account may read (public posts for an unsigned fetch); imported copies never federate.
+    posts = Post.objects.filter(account=account, imported=False).filter(visible_to(signer))
 
     def items(start: int, end: int) -> list:
         page = (
@@ -372,9 +377,10 @@ def featured(request: HttpRequest, username: str) -> HttpResponse:
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
+    readable = Post.objects.filter(account=account, imported=False).filter(visible_to(signer))
     pinned = [
         pin.post
-        for pin in Pin.objects.filter(account=account, post__visibility__in=PUBLIC_VISIBILITIES)
+        for pin in Pin.objects.filter(account=account, post__in=readable.values("pk"))
         .select_related("post__account")
         .order_by("-id")
     ]
@@ -389,7 +395,7 @@ def _readable_post(
     request: HttpRequest, username: str, post_id: int
 ) -> tuple[Post | None, HttpResponse | None]:
     post = (
-        Post.objects.select_related("account", "reblog_of", "in_reply_to")
+        Post.objects.select_related("account", "reblog_of__account", "in_reply_to")
         .filter(pk=post_id, account__domain="", account__username__iexact=username, imported=False)
         .first()
     )
@@ -400,11 +406,9 @@ def _readable_post(
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return None, refusal
-    if post.visibility not in PUBLIC_VISIBILITIES:
-        # Followers-only and direct: only to a signed request from a server entitled to see it.
-        if signer is None or signer.is_local or not can_server_read(post, signer.domain):
-            return None, _error("not found", 404)
-    elif post.reblog_of_id and post.reblog_of.visibility not in PUBLIC_VISIBILITIES:
+    # Decided for the account whose key signed the fetch: another account of a follower's server, or that
+    # server's instance actor, is not a follower. The same 404 as for a missing post reveals nothing.
+    if not can_read(post, signer):
         return None, _error("not found", 404)
     return post, None
 

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from caravan.accounts.models import Account
 from caravan.posts.models import Bookmark, Favourite, Post, Visibility
 from caravan.posts.rendering import sanitize_html
+from caravan.posts.visibility import PUBLIC_VISIBILITIES, can_read
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -22,7 +23,7 @@ CHUNK = 500
 
 def _addressing(post: Post, account: Account) -> tuple[list[str], list[str]]:
     followers = account.followers_url or f"{account.uri}/followers"
-    mentioned = [m.account.uri for m in post.mentions.all()]
+    mentioned = [m.account.uri for m in post.shown_mentions]
     if post.visibility == Visibility.PUBLIC:
         return [PUBLIC], [followers, *mentioned]
     if post.visibility == Visibility.UNLISTED:
@@ -53,7 +54,7 @@ def _note(post: Post, account: Account) -> dict:
         "to": to,
         "cc": cc,
         "tag": [{"type": "Hashtag", "name": f"#{pt.tag.display_name}"} for pt in post.post_tags.all()]
-        + [{"type": "Mention", "href": m.account.uri, "name": m.account.handle} for m in post.mentions.all()],
+        + [{"type": "Mention", "href": m.account.uri, "name": m.account.handle} for m in post.shown_mentions],
         "attachment": [
             {
                 "type": "Document",
@@ -87,7 +88,10 @@ def _note(post: Post, account: Account) -> dict:
 
 
 def _readable_uri(post: Post, account: Account) -> bool:
-    return post.account_id == account.id or post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+    """Whether another post may be named in the archive: the person may read it (the visibility rule), and it
+    is their own or public, since an archive is made to be shared."""
+    mine_or_public = post.account_id == account.id or post.visibility in PUBLIC_VISIBILITIES
+    return mine_or_public and can_read(post, account)
 
 
 def export_archive(account: Account, target: Path) -> Path:
@@ -117,7 +121,7 @@ def export_archive(account: Account, target: Path) -> Path:
         posts = (
             Post.objects.filter(account=account)
             .order_by("id")
-            .select_related("in_reply_to", "reblog_of", "poll")
+            .select_related("in_reply_to", "reblog_of__account", "poll")
             .prefetch_related("media_attachments", "post_tags__tag", "mentions__account")
         )
         media = []
@@ -166,7 +170,7 @@ def export_archive(account: Account, target: Path) -> Path:
                 with default_storage.open(item.file.name) as source:
                     archive.writestr(_media_path(item), source.read())
         for name, model in (("likes.json", Favourite), ("bookmarks.json", Bookmark)):
-            rows = model.objects.filter(account=account).select_related("post").order_by("id")
+            rows = model.objects.filter(account=account).select_related("post__account").order_by("id")
             uris = [
                 row.post.uri for row in rows.iterator(chunk_size=CHUNK) if _readable_uri(row.post, account)
             ]

@@ -63,6 +63,12 @@ class Post(models.Model):
         return self.reblog_of_id is not None
 
     @property
+    def shown_mentions(self) -> list["Mention"]:
+        """The mentions a reader sees (links, the API `mentions`, addressing); silent ones only keep access and
+        delivery. Works from prefetched mentions without another query."""
+        return [mention for mention in self.mentions.all() if not mention.silent]
+
+    @property
     def is_public(self) -> bool:
         return self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
 
@@ -84,8 +90,13 @@ class PostEdit(models.Model):
 
 
 class Mention(models.Model):
+    """An account a post addresses. An edit that drops someone keeps their row as a silent mention (as Mastodon
+    does): not shown or listed any more, but they keep reading the post and their server still receives its
+    later edits and its deletion."""
+
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="mentioned_in")
+    silent = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint("post", "account", name="mention_unique")]

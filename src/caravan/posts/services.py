@@ -147,10 +147,14 @@ def _render(author: Account, text: str, remote: RemoteContent | None) -> tuple[s
 
 
 def _sync_mentions_and_tags(post: Post, mentions: list[Account], tags: list[str]) -> list[Account]:
-    """Make the post's mentions and tags exactly these; returns the newly mentioned accounts."""
+    """Make the post's shown mentions and its tags exactly these; returns the newly mentioned accounts.
+
+    Someone no longer mentioned stays as a silent mention: still a reader and a recipient of later edits and
+    of the deletion, never shown again. Mentioned again, they are shown again (and not notified twice)."""
     existing = set(Mention.objects.filter(post=post).values_list("account_id", flat=True))
     wanted = {account.id: account for account in mentions}
-    Mention.objects.filter(post=post).exclude(account_id__in=wanted).delete()
+    Mention.objects.filter(post=post).exclude(account_id__in=wanted).update(silent=True)
+    Mention.objects.filter(post=post, account_id__in=wanted, silent=True).update(silent=False)
     new = [account for account_id, account in wanted.items() if account_id not in existing]
     Mention.objects.bulk_create(
         [Mention(post=post, account=account) for account in new], ignore_conflicts=True

@@ -1,9 +1,16 @@
 """Who may read a post: the one place this is decided. Every face (web, API, ActivityPub, search, exports) asks here.
 
-- public and unlisted: anyone, except accounts the author blocks (and who block the author, for their own view).
-- private (followers-only): the author, the author's followers, and accounts mentioned in the post.
+- public and unlisted: anyone, except accounts the author blocks.
+- private (followers-only): the author, the author's followers, and accounts mentioned in the post (silent
+  mentions included: someone addressed once keeps access, as on Mastodon).
 - direct: the author and the accounts mentioned in the post.
-A boost is readable when its original is; a boost of a private or direct post is never created.
+- nobody reads the posts of a suspended (deleted) account.
+A boost is readable when both the boost itself (its booster, its own visibility) and its original are: a boost
+never shows a post its reader could not open directly, and a booster who blocks you hides their boosts too.
+
+`visible_to` (a queryset filter) and `can_read` (one post in hand) are the two forms of this rule and must
+agree on every case; tests/privacy/test_visibility_property.py checks that they do, on random graphs.
+Mutes are not part of it: they filter timelines (`timelines.selectors.hidden_for`), never what a link opens.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -15,22 +22,28 @@ from caravan.social.models import Block, Follow
 PUBLIC_VISIBILITIES = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
+def _readable(viewer: Account | None, prefix: str) -> Q:
+    """The rule for one post, ignoring boosts: `prefix` is "" for the row itself, "reblog_of__" for its original."""
+    post_ref, author_ref = ("pk", "account") if not prefix else ("reblog_of", "reblog_of__account")
+    author_present = Q(**{f"{prefix}account__suspended_at__isnull": True})
+    public = Q(**{f"{prefix}visibility__in": PUBLIC_VISIBILITIES})
+    if viewer is None:
+        return author_present & public
+    mentioned = Exists(Mention.objects.filter(post=OuterRef(post_ref), account=viewer))
+    follows_author = Exists(Follow.objects.filter(account=viewer, target_account=OuterRef(author_ref)))
+    blocked_by_author = Exists(Block.objects.filter(account=OuterRef(author_ref), target_account=viewer))
+    own = Q(**{f"{prefix}account": viewer})
+    others = (
+        public
+        | (Q(**{f"{prefix}visibility": Visibility.PRIVATE}) & (follows_author | mentioned))
+        | (Q(**{f"{prefix}visibility": Visibility.DIRECT}) & mentioned)
+    )
+    return author_present & (own | (others & ~blocked_by_author))
+
+
 def visible_to(viewer: Account | None) -> Q:
     """A filter on Post: the posts `viewer` (None for an anonymous reader) may read."""
-    if viewer is None:
-        return Q(visibility__in=PUBLIC_VISIBILITIES) & (
-            Q(reblog_of__isnull=True) | Q(reblog_of__visibility__in=PUBLIC_VISIBILITIES)
-        )
-    mentioned = Exists(Mention.objects.filter(post=OuterRef("pk"), account=viewer))
-    follows_author = Exists(Follow.objects.filter(account=viewer, target_account=OuterRef("account")))
-    blocked_by_author = Exists(Block.objects.filter(account=OuterRef("account"), target_account=viewer))
-    readable = (
-        Q(account=viewer)
-        | Q(visibility__in=PUBLIC_VISIBILITIES)
-        | (Q(visibility=Visibility.PRIVATE) & (follows_author | mentioned))
-        | (Q(visibility=Visibility.DIRECT) & mentioned)
-    )
-    return readable & ~(blocked_by_author & ~Q(account=viewer))
+    return _readable(viewer, "") & (Q(reblog_of__isnull=True) | _readable(viewer, "reblog_of__"))
 
 
 def visible_posts(viewer: Account | None, queryset: QuerySet[Post] | None = None) -> QuerySet[Post]:
@@ -40,36 +53,24 @@ def visible_posts(viewer: Account | None, queryset: QuerySet[Post] | None = None
 
 def can_read(post: Post, viewer: Account | None) -> bool:
     """The same rule as `visible_to`, for one post already in hand."""
-    if post.reblog_of_id is not None:
-        return can_read(post.reblog_of, viewer) and (
-            viewer is None or not _blocked_by(post.account_id, viewer)
-        )
+    if not _can_read_one(post, viewer):
+        return False
+    return post.reblog_of_id is None or _can_read_one(post.reblog_of, viewer)
+
+
+def _can_read_one(post: Post, viewer: Account | None) -> bool:
+    if post.account.suspended_at is not None:
+        return False
     if viewer is not None and post.account_id == viewer.id:
         return True
-    if viewer is not None and _blocked_by(post.account_id, viewer):
-        return False
-    if post.visibility in PUBLIC_VISIBILITIES:
-        return True
+    public = post.visibility in PUBLIC_VISIBILITIES
     if viewer is None:
+        return public
+    if Block.objects.filter(account_id=post.account_id, target_account=viewer).exists():
         return False
+    if public:
+        return True
     mentioned = Mention.objects.filter(post=post, account=viewer).exists()
     if post.visibility == Visibility.DIRECT:
         return mentioned
     return mentioned or Follow.objects.filter(account=viewer, target_account_id=post.account_id).exists()
-
-
-def can_server_read(post: Post, domain: str) -> bool:
-    """Whether a remote server may be shown a post: it hosts a follower (private) or a mentioned account."""
-    if post.reblog_of_id is not None:
-        return can_server_read(post.reblog_of, domain)
-    if post.visibility in PUBLIC_VISIBILITIES:
-        return True
-    if Mention.objects.filter(post=post, account__domain=domain).exists():
-        return True
-    if post.visibility == Visibility.PRIVATE:
-        return Follow.objects.filter(target_account_id=post.account_id, account__domain=domain).exists()
-    return False
-
-
-def _blocked_by(author_id: int, viewer: Account) -> bool:
-    return Block.objects.filter(account_id=author_id, target_account=viewer).exists()

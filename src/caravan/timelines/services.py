@@ -75,7 +75,9 @@ def feed_recipients(post: Post) -> list[int]:
                 )
             )
         recipients = set(followers.values_list("account_id", flat=True))
-        if original.visibility == Visibility.PRIVATE:
+        if original.visibility == Visibility.PRIVATE and not post.reblog_of_id:
+            # A self-boost of a followers-only post is addressed to the followers only: someone mentioned in
+            # the original reads the original, not the boost (posts.visibility decides so for the boost).
             recipients |= mentioned
         if original.visibility == Visibility.PUBLIC and not post.reblog_of_id:
             tag_ids = PostTag.objects.filter(post=post).values("tag_id")

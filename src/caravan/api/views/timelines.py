@@ -95,7 +95,7 @@ def _direct_posts(viewer):
 
 def _conversation(viewer, root_id: int, last: Post, state: ConversationState | None) -> dict:
     participants = {last.account_id: last.account}
-    for mention in last.mentions.all():
+    for mention in last.shown_mentions:
         participants[mention.account_id] = mention.account
     participants.pop(viewer.id, None)
     unread = last.account_id != viewer.id and (state is None or last.id > state.last_read_id)

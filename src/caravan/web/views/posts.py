@@ -35,7 +35,7 @@ def compose_form(user: User, reply_to: Post | None = None, data=None, files=None
             initial["visibility"] = reply_to.visibility
         initial["in_reply_to"] = reply_to.id
         initial["spoiler_text"] = reply_to.spoiler_text
-        mentions = [reply_to.account] + [m.account for m in reply_to.mentions.all()]
+        mentions = [reply_to.account] + [m.account for m in reply_to.shown_mentions]
         handles = []
         for account in mentions:
             if account.id != user.account_id and f"@{account.acct}" not in handles:

@@ -57,7 +57,8 @@ def _describe(post) -> dict:
         "replies_count": post.replies_count,
         "edited": post.edited_at is not None,
         "poll": [o["votes_count"] for o in poll.options] if poll else None,
-        "mentions": [m.account.acct for m in post.mentions.all()],
+        "mentions": [m.account.acct for m in post.shown_mentions],
+        "silent_mentions": [m.account.acct for m in post.mentions.all() if m.silent],
     }
 
 
