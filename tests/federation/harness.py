@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -163,6 +163,21 @@ class Server:
         self.stop()
         self.log.close()
         self._drop_database()
+
+
+def one_server(
+    index: int, extra_env: dict[str, str] | None = None, username: str = "alice"
+) -> Iterator[Server]:
+    """A single real `caravan serve` with one local user, for a fixture to `yield from`; removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix=f"caravan-{index}-"))
+    server = Server(index, root, extra_env)
+    try:
+        server.start()
+        server.call("create_user", username=username)
+        yield server
+    finally:
+        server.close()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 class DriverError(AssertionError):

@@ -4,21 +4,18 @@ merely slow is never sent twice. Real processes: a `caravan serve` killed with S
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import orjson
 import pytest
 from aiohttp import web
 
 from caravan.federation.signatures import sign_request
-from tests.federation.harness import CARAVAN, Server, free_port, wait_until
+from tests.federation.harness import CARAVAN, Server, free_port, one_server, wait_until
 
 CLAIM_TIMEOUT = 2  # seconds; the default is two minutes
 
@@ -78,15 +75,7 @@ def carol(keys):
 
 @pytest.fixture
 def sender():
-    root = Path(tempfile.mkdtemp(prefix="caravan-restart-"))
-    server = Server(11, root, {"CARAVAN_DELIVERY_CLAIM_TIMEOUT": str(CLAIM_TIMEOUT)})
-    try:
-        server.start()
-        server.call("create_user", username="alice")
-        yield server
-    finally:
-        server.close()
-        shutil.rmtree(root, ignore_errors=True)
+    yield from one_server(11, {"CARAVAN_DELIVERY_CLAIM_TIMEOUT": str(CLAIM_TIMEOUT)})
 
 
 def _follow(server: Server, carol: SlowInbox) -> None:

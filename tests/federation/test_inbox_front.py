@@ -3,19 +3,16 @@ check: the production front (the ASGI path of a real `caravan serve`, over HTTP)
 production front also pushes back with 503 and Retry-After when its queue's backlog passes the limit."""
 
 import http.client
-import shutil
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from email.message import Message
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import orjson
 import pytest
 
-from tests.federation.harness import Server
+from tests.federation.harness import one_server
 from tests.federation.inbox_requests import (
     REFUSALS,
     ActorHost,
@@ -42,28 +39,18 @@ def carol(actor_host, keys):
     return Signer(actor_host.actor("carol", public), private)
 
 
-def _running_server(index: int, extra_env: dict[str, str]):
-    root = Path(tempfile.mkdtemp(prefix="caravan-front-"))
-    server = Server(index, root, {"CARAVAN_EMBEDDED_WORKER": "0", **extra_env})
-    try:
-        server.start()
-        server.call("create_user", username="alice")
-        yield server
-    finally:
-        server.close()
-        shutil.rmtree(root, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def front():
     """A real `caravan serve` without a worker, so what its front accepts stays queued and can be counted."""
-    yield from _running_server(10, {})
+    yield from one_server(10, {"CARAVAN_EMBEDDED_WORKER": "0"})
 
 
 @pytest.fixture(scope="module")
 def crowded_front():
     """The same, with a backlog limit of a handful of activities."""
-    yield from _running_server(12, {"CARAVAN_INBOX_BACKLOG_LIMIT": str(BACKLOG_LIMIT)})
+    yield from one_server(
+        12, {"CARAVAN_EMBEDDED_WORKER": "0", "CARAVAN_INBOX_BACKLOG_LIMIT": str(BACKLOG_LIMIT)}
+    )
 
 
 def send(base_url: str, request: InboxRequest) -> tuple[int, Message, bytes]:

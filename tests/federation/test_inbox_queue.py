@@ -9,6 +9,7 @@ from caravan.federation.inbox import MAX_INBOX_ATTEMPTS, process_queued
 from caravan.federation.models import InboxItem
 from caravan.posts.models import Favourite, Post
 from caravan.social.models import Follow
+from tests.federation.test_inbox import note
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -40,17 +41,12 @@ def queue(remote, activity: dict) -> InboxItem:
 
 def create_note(remote, n: int, **fields) -> dict:
     uri = f"{remote.uri}/statuses/{n}"
-    note = {
-        "id": uri,
-        "type": "Note",
-        "attributedTo": remote.uri,
-        "content": f"<p>note {n}</p>",
-        "published": "2026-01-02T03:04:05Z",
-        "to": [PUBLIC],
-        "cc": [f"{remote.uri}/followers"],
-        **fields,
+    return {
+        "id": f"{uri}/activity",
+        "type": "Create",
+        "actor": remote.uri,
+        "object": note(remote, n, **fields),
     }
-    return {"id": f"{uri}/activity", "type": "Create", "actor": remote.uri, "object": note}
 
 
 def poll_question(remote, n: int, votes: int) -> dict:
