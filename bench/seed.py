@@ -440,6 +440,7 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                 0,
                 0,
                 False,
+                "[]",
             )
 
     with transaction.atomic():
@@ -476,6 +477,7 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                 "reblogs_count",
                 "favourites_count",
                 "has_media",
+                "emojis",
             ],
             post_rows(),
         )
