@@ -10,7 +10,6 @@ import contextlib
 import time
 import uuid
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -90,8 +89,10 @@ def _fuzz(operation, mode: GenerationMode, server: str, session: requests.Sessio
     return sent
 
 
-@pytest.mark.skipif(not SPEC.is_file(), reason=f"Mastodon's OpenAPI spec is not at {SPEC}")
 def test_no_operation_of_the_mastodon_spec_gets_a_server_error(server, signup):
+    assert SPEC.is_file(), (
+        f"Mastodon's OpenAPI spec is not at {SPEC}: the project expects ../shared/spec beside it"
+    )
     token = signup(f"fuzz{uuid.uuid4().hex[:8]}").access_token
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
