@@ -8,8 +8,11 @@ import logging
 import os
 import socket
 import threading
+from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,19 @@ def make_worker(
         worker_id=f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"[:64],
         excluded_queue_names=[],
     )
+
+
+def wake(task, at: datetime | None = None) -> None:
+    """Make sure `task` runs at `at` (now when None): enqueue it unless a waiting run of it starts by then.
+    For tasks that sweep whatever is due (inbox items, retries), where one waiting run is enough."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    when = at or timezone.now()
+    waiting = DBTaskResult.objects.filter(task_path=task.module_path, status="READY").filter(
+        Q(run_after=get_date_max()) | Q(run_after__lte=when)  # the maximum date means "as soon as possible"
+    )
+    if not waiting.exists():
+        (task if at is None else task.using(run_after=at)).enqueue()
 
 
 def resume_interrupted_work() -> None:

@@ -45,16 +45,14 @@ def backlog_exceeded(limit: int) -> bool:
 def store_items(items: list[tuple[int, bytes]]) -> None:
     """Commit a batch of verified activities and make sure a task will process them."""
     from django.db import transaction
-    from django_tasks_db.models import DBTaskResult
 
     from caravan.federation.models import InboxItem
     from caravan.federation.tasks import process_inbox
+    from caravan.worker import wake
 
     with transaction.atomic():
         InboxItem.objects.bulk_create([InboxItem(signer_id=signer, body=body) for signer, body in items])
-        waiting = DBTaskResult.objects.ready().filter(task_path__endswith="process_inbox").exists()
-        if not waiting:
-            process_inbox.enqueue()
+        wake(process_inbox)
 
 
 class _Batcher:

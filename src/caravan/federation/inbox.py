@@ -879,9 +879,8 @@ def _record_failure(item, error: Exception) -> None:
 
 def _schedule_retry() -> None:
     """Make sure a `process_inbox` task wakes up when the earliest failed item is due again."""
-    from django_tasks_db.models import DBTaskResult
-
     from caravan.federation.tasks import process_inbox
+    from caravan.worker import wake
 
     earliest = (
         InboxItem.objects.filter(state=InboxItem.QUEUED, next_attempt_at__isnull=False)
@@ -889,13 +888,8 @@ def _schedule_retry() -> None:
         .values_list("next_attempt_at", flat=True)
         .first()
     )
-    if earliest is None:
-        return
-    already = DBTaskResult.objects.filter(
-        task_path__endswith="process_inbox", status="READY", run_after__lte=earliest
-    ).exists()
-    if not already:
-        process_inbox.using(run_after=earliest).enqueue()
+    if earliest is not None:
+        wake(process_inbox, earliest)
 
 
 def process_queued(batch: int = 200, max_batches: int = 1000) -> int:

@@ -289,6 +289,7 @@ def schedule_retries() -> None:
     flight would turn stale (so a delivery whose sender was killed is sent again without waiting for
     other work)."""
     from caravan.federation.tasks import deliver_retries
+    from caravan.worker import wake
 
     moments = []
     next_retry = (
@@ -309,11 +310,4 @@ def schedule_retries() -> None:
         moments.append(oldest_claim + claim_timeout() + timedelta(seconds=1))
     if not moments:
         return
-    earliest = min(moments)
-    from django_tasks_db.models import DBTaskResult
-
-    already = DBTaskResult.objects.filter(
-        task_path__endswith="deliver_retries", status="READY", run_after__lte=earliest
-    ).exists()
-    if not already:
-        deliver_retries.using(run_after=earliest).enqueue()
+    wake(deliver_retries, min(moments))

@@ -29,22 +29,14 @@ def resume_interrupted_work() -> None:
     items get a task (the killed process's tasks stay marked running for ever)."""
     from django.db.models import Q
     from django.utils import timezone
-    from django_tasks_db.models import DBTaskResult
 
     from caravan.federation.models import Delivery, InboxItem
+    from caravan.worker import wake
 
-    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
     sender.reclaim_stale_deliveries()
-    ready = DBTaskResult.objects.ready()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    if (
-        Delivery.objects.filter(due, state=Delivery.PENDING).exists()
-        and not ready.filter(task_path__endswith="deliver_retries").exists()
-    ):
-        deliver_retries.enqueue()
+    if Delivery.objects.filter(due, state=Delivery.PENDING).exists():
+        wake(deliver_retries)
     sender.schedule_retries()
-    if (
-        InboxItem.objects.filter(due, state=InboxItem.QUEUED).exists()
-        and not ready.filter(task_path__endswith="process_inbox").exists()
-    ):
-        process_inbox.enqueue()
+    if InboxItem.objects.filter(due, state=InboxItem.QUEUED).exists():
+        wake(process_inbox)
