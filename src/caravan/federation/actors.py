@@ -99,7 +99,7 @@ def type_of(document: dict) -> str:
     return kind if isinstance(kind, str) else ""
 
 
-def _list(value) -> list:
+def as_list(value) -> list:
     """A property that may be absent, one value or a list, as a list (documents from elsewhere vary)."""
     if value is None:
         return []
@@ -143,7 +143,7 @@ def actor_fields(document: dict, uri: str) -> dict:
         key = {}
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
     fields = []
-    for item in _list(document.get("attachment")):
+    for item in as_list(document.get("attachment")):
         if isinstance(item, dict) and item.get("type") == "PropertyValue":
             fields.append(
                 {
@@ -152,7 +152,7 @@ def actor_fields(document: dict, uri: str) -> dict:
                     "verified_at": None,
                 }
             )
-    also_known_as = _list(document.get("alsoKnownAs"))
+    also_known_as = as_list(document.get("alsoKnownAs"))
     summary = sanitize_html(str(document.get("summary") or ""))
     name = document.get("name")
     return {

@@ -14,7 +14,7 @@ from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
-from caravan.federation.actors import AS_PUBLIC, is_local_uri, origin
+from caravan.federation.actors import AS_PUBLIC, as_list, is_local_uri, origin
 from caravan.federation.models import InboxItem, ReceivedActivity, Tombstone
 from caravan.federation.network import FetchError
 from caravan.media.services import store_remote_media
@@ -48,12 +48,6 @@ def _id(value) -> str:
     if isinstance(value, list) and value:
         return _id(value[0])
     return value if isinstance(value, str) else ""
-
-
-def _list(value) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _count(value) -> int | None:
@@ -155,8 +149,8 @@ def resolve_url(url: str) -> Account | Post | None:
 
 
 def _visibility(obj: dict, author: Account) -> str:
-    to = {_id(x) for x in _list(obj.get("to"))}
-    cc = {_id(x) for x in _list(obj.get("cc"))}
+    to = {_id(x) for x in as_list(obj.get("to"))}
+    cc = {_id(x) for x in as_list(obj.get("cc"))}
     if to & PUBLIC_IDS:
         return Visibility.PUBLIC
     if cc & PUBLIC_IDS:
@@ -171,7 +165,7 @@ def _visibility(obj: dict, author: Account) -> str:
 def _emojis(obj: dict) -> list[dict]:
     """Custom emoji the object uses (`Emoji` tags: name ":code:", icon.url); posts.services cleans them."""
     found = []
-    for tag in _list(obj.get("tag")):
+    for tag in as_list(obj.get("tag")):
         if isinstance(tag, dict) and tag.get("type") == "Emoji":
             icon = tag.get("icon")
             url = icon.get("url") if isinstance(icon, dict) else icon
@@ -186,8 +180,8 @@ def _mentions_and_tags(
     mentions: list[Account] = []
     tags: list[str] = []
     fetches = 0
-    addressed = {_id(x) for x in _list(obj.get("to")) + _list(obj.get("cc"))}
-    for tag in _list(obj.get("tag")):
+    addressed = {_id(x) for x in as_list(obj.get("to")) + as_list(obj.get("cc"))}
+    for tag in as_list(obj.get("tag")):
         if not isinstance(tag, dict):
             continue
         if tag.get("type") == "Mention":
@@ -248,7 +242,7 @@ def _content_html(obj: dict) -> str:
 
 def _url(value) -> str:
     """The first http(s) web page URL a `url` property names (a string, Links, or a list of them)."""
-    for item in _list(value):
+    for item in as_list(value):
         if isinstance(item, str):
             if http_url(item):
                 return item
@@ -270,7 +264,7 @@ def _language(obj: dict) -> str:
 
 def _media(obj: dict, author: Account) -> list:
     items = []
-    for attachment in _list(obj.get("attachment"))[:MAX_ATTACHMENTS]:
+    for attachment in as_list(obj.get("attachment"))[:MAX_ATTACHMENTS]:
         if not isinstance(attachment, dict) or attachment.get("type") == "PropertyValue":
             continue
         url = attachment.get("url")
@@ -305,7 +299,7 @@ def _poll_spec(obj: dict) -> posts.PollSpec | None:
     if obj.get("type") != "Question":
         return None
     multiple = "anyOf" in obj
-    options = _list(obj.get("anyOf") if multiple else obj.get("oneOf"))
+    options = as_list(obj.get("anyOf") if multiple else obj.get("oneOf"))
     titles, votes = [], []
     for option in options:
         if isinstance(option, dict) and isinstance(option.get("name"), str):
@@ -673,7 +667,7 @@ def handle_block(activity: dict, signer: Account) -> str:
 def handle_flag(activity: dict, signer: Account) -> str:
     from caravan.moderation.services import create_report
 
-    objects = [_id(item) for item in _list(activity.get("object"))]
+    objects = [_id(item) for item in as_list(activity.get("object"))]
     target = next((a for a in (_local_account(uri) for uri in objects) if a is not None), None)
     if target is None:
         # The object list may name only posts: the report is about their author.
@@ -789,7 +783,7 @@ def _flush_creates(pending: list[tuple[str, dict, Account]]) -> None:
     mentioned = {
         _id(tag.get("href"))
         for _, obj, _ in pending
-        for tag in _list(obj.get("tag"))
+        for tag in as_list(obj.get("tag"))
         if isinstance(tag, dict) and tag.get("type") == "Mention"
     }
     mentioned.discard("")
