@@ -10,12 +10,16 @@ import ipaddress
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 from caravan.errors import Throttled
+
+if TYPE_CHECKING:
+    from caravan.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,27 @@ def check_sign_in(user_id: int | None, identifier: str, address: str) -> None:
 def note_failed_sign_in(user_id: int | None, identifier: str, address: str) -> None:
     _add(FAILED_SIGN_INS_PER_ACCOUNT, account_key(user_id, identifier))
     _add(FAILED_SIGN_INS_PER_ADDRESS, address_key(address))
+
+
+def check_password(request: HttpRequest, identifier: str, password: str) -> "User | None":
+    """A sign-in's password check under the limits: the User that `identifier` names (username in any case,
+    or email address) when `password` is theirs; otherwise None, counted as a failure. Raises Throttled,
+    without looking at the password, when that account or this address has failed too often lately."""
+    from django.contrib.auth import authenticate
+
+    from caravan.accounts.models import User
+
+    name = identifier.strip().lstrip("@")
+    found = (
+        User.objects.filter(username__iexact=name).first()
+        or User.objects.filter(email__iexact=name).exclude(email="").first()
+    )
+    user_id, address = (found.pk if found else None), client_address(request)
+    check_sign_in(user_id, name, address)
+    user = authenticate(request, username=found.username, password=password) if found else None
+    if user is None:
+        note_failed_sign_in(user_id, name, address)
+    return user
 
 
 def check_sign_up(address: str) -> None:

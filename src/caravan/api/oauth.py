@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from django.conf import settings
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -188,24 +188,15 @@ def authorize(request: HttpRequest) -> HttpResponse:
 def _login(request: HttpRequest) -> HttpResponse:
     identifier = (request.POST.get("username") or "").strip().lstrip("@")
     password = request.POST.get("password") or ""
-    match = (
-        User.objects.filter(email__iexact=identifier).first()
-        if "@" in identifier
-        else User.objects.filter(username__iexact=identifier).first()
-    )
-    username = match.username if match else identifier
     context = {**_authorize_context(request), "username": identifier}
-    # The same limits as the web sign-in page (caravan/throttling.py), counted in the same counters.
-    address = throttling.client_address(request)
+    # The same check and limits as the web sign-in page, counted in the same counters.
     try:
-        throttling.check_sign_in(match.pk if match else None, identifier, address)
+        user = throttling.check_password(request, identifier, password)
     except Throttled as throttled:
         response = render(request, "api/login.html", {**context, "error": describe(throttled)}, status=429)
         response["Retry-After"] = str(throttled.retry_after)
         return response
-    user = authenticate(request, username=username, password=password)
     if user is None:
-        throttling.note_failed_sign_in(match.pk if match else None, identifier, address)
         return render(request, "api/login.html", {**context, "failed": True}, status=401)
     login(request, user)
     return _redirect(_authorize_context(request)["action"])

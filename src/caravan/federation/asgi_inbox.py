@@ -27,7 +27,6 @@ from caravan.federation.verification import (
 logger = logging.getLogger(__name__)
 
 INBOX_PATH = re.compile(r"^/(?:inbox|actor/inbox|users/(?P<username>[A-Za-z0-9_]{1,64})/inbox)$")
-MAX_BODY = MAX_INBOX_BYTES
 BATCH = 500
 BACKLOG_CHECK_SECONDS = 1.0
 RETRY_AFTER_SECONDS = 60
@@ -115,7 +114,7 @@ class InboxFrontend:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    if int(value) > MAX_BODY:
+                    if int(value) > MAX_INBOX_BYTES:
                         return None
                 except ValueError:
                     return None
@@ -126,7 +125,7 @@ class InboxFrontend:
                 return b""
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY:
+            if size > MAX_INBOX_BYTES:
                 return None
             chunks.append(chunk)
             if not message.get("more_body"):

@@ -3,14 +3,13 @@ Sign-ins and sign-ups are throttled (caravan/throttling.py): past the limit, a 4
 """
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan import throttling
-from caravan.accounts.models import User
 from caravan.accounts.services import register_user
 from caravan.errors import DomainError, Throttled
 from caravan.instance.models import RegistrationMode, Rule
@@ -91,25 +90,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     retry_after = None
     if request.method == "POST":
         if form.is_valid():
-            name = form.cleaned_data["username"].strip().lstrip("@")
             # People type their username in any case, or their email address.
-            found = (
-                User.objects.filter(username__iexact=name).first()
-                or User.objects.filter(email__iexact=name).exclude(email="").first()
-            )
-            address = throttling.client_address(request)
             try:
-                throttling.check_sign_in(found.pk if found else None, name, address)
+                user = throttling.check_password(
+                    request, form.cleaned_data["username"], form.cleaned_data["password"]
+                )
             except Throttled as throttled:
                 error, retry_after = describe(throttled), throttled.retry_after
             else:
-                user = (
-                    authenticate(request, username=found.username, password=form.cleaned_data["password"])
-                    if found
-                    else None
-                )
                 if user is None:
-                    throttling.note_failed_sign_in(found.pk if found else None, name, address)
                     error = _("That username and password do not match.")
                 elif not user.approved:
                     error = _(
