@@ -7,6 +7,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from caravan.untrusted import http_url
+
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 # A URI scheme as RFC 3986 spells it; private-use schemes (`com.example.app:/cb`, `myapp://cb`) are these too.
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
@@ -68,11 +70,4 @@ def is_allowed_redirect_uri(uri: str) -> bool:
 
 def website_link(url: str | None) -> str | None:
     """The app's website if it is an http(s) address with a host, to show as a link; None otherwise."""
-    url = (url or "").strip()
-    if not url or any(c.isspace() or ord(c) < 0x20 for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+    return http_url((url or "").strip()) or None
