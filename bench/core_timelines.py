@@ -4,7 +4,7 @@
     python bench/core_timelines.py --postgres   # and PostgreSQL (database bench_core on 127.0.0.1:5432)
 
 Each database is measured in its own child process (settings are read once per process). Measured operations
-go through the real code: timelines.selectors.home_timeline (with load_posts) and posts.services.create_post
+go through the real code: timelines.selectors.home_timeline (with load_posts) and publishing.create_post
 with the real embedded worker thread (caravan.worker.EmbeddedWorker) doing the fan-out.
 """
 
@@ -87,7 +87,7 @@ def bench_post_delivery(celebrity, runs: int) -> list[dict]:
 
     from caravan.pagination import Page
     from caravan.posts.models import Post
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.timelines.models import FeedEntry
     from caravan.timelines.selectors import home_timeline
     from caravan.timelines.services import feed_recipients

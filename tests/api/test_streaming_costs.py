@@ -5,8 +5,8 @@ import asyncio
 import orjson
 import pytest
 
+from caravan import publishing
 from caravan.api import streaming
-from caravan.posts import services as posts
 from caravan.social import services as social
 
 
@@ -35,7 +35,7 @@ def test_new_post_registers_no_streaming_work_when_nobody_listens(
 ):
     alice = make_account("alice")
     with django_capture_on_commit_callbacks() as callbacks:
-        posts.create_post(alice, "nobody is listening #quiet")
+        publishing.create_post(alice, "nobody is listening #quiet")
     assert _streaming_callbacks(callbacks) == []
 
 
@@ -48,13 +48,13 @@ def test_listener_gets_a_reference_and_renders_it_as_its_own_account(
     asyncio.run(hub.add(inbox, "public:local"))
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            post = posts.create_post(alice, "hello listeners")
-            hidden = posts.create_post(mallory, "blocked by bob")
+            post = publishing.create_post(alice, "hello listeners")
+            hidden = publishing.create_post(mallory, "blocked by bob")
         assert [m[2] for m in inbox.messages] == [
             ["status", post.id, "public"],
             ["status", hidden.id, "public"],
         ]
-        posts.favourite(bob, post)
+        publishing.favourite(bob, post)
         frames = streaming.render_messages(bob.id, inbox.messages)
     finally:
         asyncio.run(hub.remove(inbox, "public:local"))

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from caravan import publishing
 from caravan.accounts.models import Account, User
 from caravan.accounts.services import (
     create_admin,
@@ -23,7 +24,6 @@ from caravan.media.services import upload_image
 from caravan.moving.models import ImportJob
 from caravan.moving.services import save_upload, start_import
 from caravan.notifications.models import Notification
-from caravan.posts import services as posts
 from caravan.posts.models import Bookmark, Favourite, Post
 from caravan.search.models import SearchDocument
 from caravan.social import services as social
@@ -68,15 +68,15 @@ def test_deleting_removes_content_and_fixes_other_peoples_counters(
     social.follow(bob, alice)
     assert _counts(bob) == (1, 1) and _counts(carol) == (0, 1)
 
-    bobs_post = posts.create_post(bob, "bob writes #gardens")
-    posts.favourite(alice, bobs_post)
-    posts.bookmark(alice, bobs_post)
-    posts.reblog(alice, bobs_post)
-    reply = posts.create_post(alice, "alice answers", in_reply_to=bobs_post)
+    bobs_post = publishing.create_post(bob, "bob writes #gardens")
+    publishing.favourite(alice, bobs_post)
+    publishing.bookmark(alice, bobs_post)
+    publishing.reblog(alice, bobs_post)
+    reply = publishing.create_post(alice, "alice answers", in_reply_to=bobs_post)
     image = upload_image(alice, _png())
-    own = posts.create_post(alice, "alice with a picture #gardens", media=[image])
-    posts.favourite(bob, own)
-    posts.reblog(carol, own)
+    own = publishing.create_post(alice, "alice with a picture #gardens", media=[image])
+    publishing.favourite(bob, own)
+    publishing.reblog(carol, own)
     update_profile(alice, display_name="Alice A", note="my bio", avatar=_png())
     run_tasks()
     alice.refresh_from_db()
@@ -129,7 +129,7 @@ def test_wrong_password_is_refused_and_nothing_changes(make_user, make_account):
     user = make_user("alice")
     bob = make_account("bob")
     social.follow(user.account, bob)
-    post = posts.create_post(user.account, "still here")
+    post = publishing.create_post(user.account, "still here")
     with pytest.raises(DomainError, match="password") as caught:
         delete_account(user, "not my password")
     assert caught.value.field == "password"
@@ -208,10 +208,10 @@ def test_a_signed_delete_goes_to_every_server_that_knew_the_account(make_user, m
     social.follow(follower, alice)
     social.follow(alice, followed)
     social.accept_follow_request(followed, alice)
-    remote_post = posts.create_post(
-        liked, "", remote=posts.RemoteContent(html="<p>hi</p>"), uri="https://liked.example/notes/1"
+    remote_post = publishing.create_post(
+        liked, "", remote=publishing.RemoteContent(html="<p>hi</p>"), uri="https://liked.example/notes/1"
     )
-    posts.favourite(alice, remote_post)
+    publishing.favourite(alice, remote_post)
     assert bystander.pk
 
     delete_account(user, PASSWORD)

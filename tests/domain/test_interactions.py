@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from caravan import publishing
 from caravan.errors import DomainError
 from caravan.notifications.models import Notification
 from caravan.pagination import Page
-from caravan.posts import services as posts
 from caravan.posts.models import Poll
 from caravan.social import services as social
 from caravan.timelines.selectors import account_timeline, home_timeline
@@ -21,11 +21,11 @@ def kinds(account):
 def test_boost_and_favourite_notify_the_author_once(make_account, run_tasks):
     alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
     social.follow(carol, bob)
-    post = posts.create_post(alice, "worth sharing")
-    boost = posts.reblog(bob, post)
-    assert posts.reblog(bob, post).id == boost.id
-    posts.favourite(bob, post)
-    posts.favourite(bob, post)
+    post = publishing.create_post(alice, "worth sharing")
+    boost = publishing.reblog(bob, post)
+    assert publishing.reblog(bob, post).id == boost.id
+    publishing.favourite(bob, post)
+    publishing.favourite(bob, post)
     run_tasks()
     assert kinds(alice) == ["favourite", "reblog"]
     assert [p.id for p in home_timeline(carol, Page())] == [boost.id]
@@ -35,45 +35,47 @@ def test_boost_and_favourite_notify_the_author_once(make_account, run_tasks):
 
 def test_poll_vote_rules_and_end_notification(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
-    post = posts.create_post(alice, "Tea or coffee?", poll=posts.PollSpec(["Tea", "Coffee"], expires_in=300))
+    post = publishing.create_post(
+        alice, "Tea or coffee?", poll=publishing.PollSpec(["Tea", "Coffee"], expires_in=300)
+    )
     with pytest.raises(DomainError):
-        posts.vote(bob, post.poll, [0, 1])
-    posts.vote(bob, post.poll, [1])
+        publishing.vote(bob, post.poll, [0, 1])
+    publishing.vote(bob, post.poll, [1])
     with pytest.raises(DomainError, match="already"):
-        posts.vote(bob, post.poll, [0])
+        publishing.vote(bob, post.poll, [0])
     poll = Poll.objects.get(pk=post.poll.pk)
     assert [o["votes_count"] for o in poll.options] == [0, 1]
     Poll.objects.filter(pk=poll.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    posts.close_poll_and_notify(poll.pk)
+    publishing.close_poll_and_notify(poll.pk)
     assert kinds(bob) == ["poll"] and kinds(alice) == ["poll"]
     with pytest.raises(DomainError, match="ended"):
-        posts.vote(make_account("carol"), poll, [0])
+        publishing.vote(make_account("carol"), poll, [0])
 
 
 def test_poll_needs_two_to_four_distinct_options(make_account):
     alice = make_account("alice")
     for options in (["only"], ["a", "b", "c", "d", "e"], ["same", "Same"]):
         with pytest.raises(DomainError):
-            posts.create_post(alice, "poll", poll=posts.PollSpec(options))
+            publishing.create_post(alice, "poll", poll=publishing.PollSpec(options))
     assert alice.posts.count() == 0
 
 
 def test_edit_keeps_history(make_account):
     alice = make_account("alice")
-    post = posts.create_post(alice, "first version")
-    posts.edit_post(post, alice, "second version")
-    posts.edit_post(post, alice, "third version")
+    post = publishing.create_post(alice, "first version")
+    publishing.edit_post(post, alice, "second version")
+    publishing.edit_post(post, alice, "third version")
     assert [e.text for e in post.edits.all()] == ["first version", "second version", "third version"]
     assert post.edited_at is not None
     with pytest.raises(DomainError):
-        posts.edit_post(post, make_account("mallory"), "hijack")
+        publishing.edit_post(post, make_account("mallory"), "hijack")
 
 
 def test_block_ends_follows_and_hides_posts(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
     social.follow(bob, alice)
     social.follow(alice, bob)
-    posts.create_post(alice, "before block")
+    publishing.create_post(alice, "before block")
     run_tasks()
     social.block(alice, bob)
     assert home_timeline(bob, Page()) == []
@@ -87,17 +89,17 @@ def test_block_ends_follows_and_hides_posts(make_account, run_tasks):
 def test_mention_from_muted_account_does_not_notify(make_account):
     alice, bob = make_account("alice"), make_account("bob")
     social.mute(alice, bob)
-    posts.create_post(bob, "hey @alice")
+    publishing.create_post(bob, "hey @alice")
     assert kinds(alice) == []
 
 
 def test_delete_removes_post_everywhere(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
     social.follow(bob, alice)
-    post = posts.create_post(alice, "soon gone")
-    posts.favourite(bob, post)
+    post = publishing.create_post(alice, "soon gone")
+    publishing.favourite(bob, post)
     run_tasks()
-    posts.delete_post(post, alice)
+    publishing.delete_post(post, alice)
     assert home_timeline(bob, Page()) == [] and kinds(alice) == ["follow"]
     alice.refresh_from_db()
     assert alice.statuses_count == 0
@@ -106,9 +108,11 @@ def test_delete_removes_post_everywhere(make_account, run_tasks):
 def test_imported_posts_are_quiet_and_sort_by_date(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
     social.follow(bob, alice)
-    new = posts.create_post(alice, "today")
-    old = posts.create_post(
-        alice, "years ago @bob", quiet=True, created_at=timezone.now() - timedelta(days=900)
+    new = publishing.create_post(alice, "today")
+    (old,) = publishing.import_posts_quietly(
+        alice,
+        [publishing.ImportedPost(created_at=timezone.now() - timedelta(days=900), text="years ago @bob")],
+        mention_resolver=publishing.resolve_mention,
     )
     run_tasks()
     assert [p.id for p in home_timeline(bob, Page())] == [new.id]
@@ -122,9 +126,9 @@ def test_bookmarks_hide_posts_the_reader_may_no_longer_read(make_account):
 
     alice, bob = make_account("alice"), make_account("bob")
     social.follow(bob, alice)
-    secret = posts.create_post(alice, "for followers", visibility=Visibility.PRIVATE)
-    posts.bookmark(bob, secret)
-    posts.favourite(bob, secret)
+    secret = publishing.create_post(alice, "for followers", visibility=Visibility.PRIVATE)
+    publishing.bookmark(bob, secret)
+    publishing.favourite(bob, secret)
     assert [p.id for p in bookmarked_posts(bob, Page())[0]] == [secret.id]
     social.unfollow(bob, alice)
     assert bookmarked_posts(bob, Page())[0] == [] and favourited_posts(bob, Page())[0] == []

@@ -7,7 +7,7 @@ from PIL import Image
 
 from caravan.errors import DomainError
 from caravan.media.services import upload_image
-from caravan.posts.services import create_post
+from caravan.publishing import create_post
 
 
 def jpeg_with_gps() -> io.BytesIO:

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
+from caravan import publishing
 from caravan.media.services import upload_image
 from caravan.pagination import Page
-from caravan.posts import services as posts
 from caravan.posts.selectors import load_posts
 from caravan.social import services as social
 from caravan.timelines.selectors import home_timeline
@@ -27,9 +27,9 @@ def a_png() -> io.BytesIO:
 def test_loaded_posts_carry_media_mentions_and_tags_without_more_queries(make_account):
     alice, bob = make_account("alice"), make_account("bob")
     picture = upload_image(alice, a_png(), description="red")
-    with_all = posts.create_post(alice, "Hi @bob #Caravan #Road", media=[picture])
-    plain = posts.create_post(alice, "nothing attached")
-    boost = posts.reblog(bob, with_all)
+    with_all = publishing.create_post(alice, "Hi @bob #Caravan #Road", media=[picture])
+    plain = publishing.create_post(alice, "nothing attached")
+    boost = publishing.reblog(bob, with_all)
 
     loaded = load_posts([boost.id, plain.id, with_all.id])
     assert [p.id for p in loaded] == [boost.id, plain.id, with_all.id]
@@ -52,12 +52,12 @@ def test_home_page_costs_the_same_queries_for_one_post_or_forty(make_account, ru
     authors = [make_account(f"author{i}") for i in range(4)]
     for author in authors:
         social.follow(reader, author)
-    posts.create_post(authors[0], "first #one")
+    publishing.create_post(authors[0], "first #one")
     run_tasks()
     with CaptureQueriesContext(connection) as one:
         assert len(home_timeline(reader, Page(limit=40))) == 1
     for i in range(40):
-        posts.create_post(authors[i % 4], f"post {i} #tag{i % 3} @author{(i + 1) % 4}")
+        publishing.create_post(authors[i % 4], f"post {i} #tag{i % 3} @author{(i + 1) % 4}")
     run_tasks()
     with CaptureQueriesContext(connection) as forty:
         assert len(home_timeline(reader, Page(limit=40))) == 40
@@ -66,7 +66,7 @@ def test_home_page_costs_the_same_queries_for_one_post_or_forty(make_account, ru
 
 def test_a_page_without_attachments_is_freed_without_the_garbage_collector(make_account):
     alice = make_account("alice")
-    ids = [posts.create_post(alice, f"plain {i}").id for i in range(5)]
+    ids = [publishing.create_post(alice, f"plain {i}").id for i in range(5)]
     gc.disable()
     try:
         page = load_posts(ids)

@@ -2,9 +2,9 @@
 
 import pytest
 
+from caravan import publishing
 from caravan.errors import DomainError
 from caravan.pagination import Page
-from caravan.posts import services as posts
 from caravan.posts.models import Visibility
 from caravan.posts.selectors import thread_context
 from caravan.posts.visibility import can_read, visible_posts
@@ -16,7 +16,7 @@ from caravan.timelines.selectors import home_timeline
 def test_post_reaches_followers_home_after_fan_out(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
     social.follow(bob, alice)
-    post = posts.create_post(alice, "Hello #Caravan from @bob")
+    post = publishing.create_post(alice, "Hello #Caravan from @bob")
     assert [p.id for p in home_timeline(alice, Page())] == [post.id]
     run_tasks()
     assert [p.id for p in home_timeline(bob, Page())] == [post.id]
@@ -26,20 +26,20 @@ def test_post_reaches_followers_home_after_fan_out(make_account, run_tasks):
 def test_followers_only_post_never_leaks(make_account, run_tasks):
     alice, bob, eve = make_account("alice"), make_account("bob"), make_account("eve")
     social.follow(bob, alice)
-    secret = posts.create_post(alice, "for followers", visibility=Visibility.PRIVATE)
+    secret = publishing.create_post(alice, "for followers", visibility=Visibility.PRIVATE)
     run_tasks()
     assert can_read(secret, bob) and not can_read(secret, eve) and not can_read(secret, None)
     assert secret.id not in [p.id for p in home_timeline(eve, Page())]
     assert not visible_posts(eve).filter(pk=secret.pk).exists()
     assert search_posts(eve, "followers") == []
     with pytest.raises(DomainError):
-        posts.reblog(bob, secret)
+        publishing.reblog(bob, secret)
 
 
 def test_direct_post_only_for_mentioned(make_account, run_tasks):
     alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
     social.follow(carol, alice)
-    dm = posts.create_post(alice, "@bob psst", visibility=Visibility.DIRECT)
+    dm = publishing.create_post(alice, "@bob psst", visibility=Visibility.DIRECT)
     run_tasks()
     assert can_read(dm, bob) and not can_read(dm, carol)
     assert dm.id in [p.id for p in home_timeline(bob, Page())]
@@ -49,15 +49,15 @@ def test_direct_post_only_for_mentioned(make_account, run_tasks):
 def test_over_long_post_is_refused(make_account):
     alice = make_account("alice")
     with pytest.raises(DomainError, match="limit"):
-        posts.create_post(alice, "x" * 501)
+        publishing.create_post(alice, "x" * 501)
     assert alice.posts.count() == 0
-    posts.create_post(alice, "https://example.com/" + "a" * 600)  # a URL counts as 23
+    publishing.create_post(alice, "https://example.com/" + "a" * 600)  # a URL counts as 23
 
 
 def test_thread_and_arabic_search(make_account):
     alice, bob = make_account("alice"), make_account("bob")
-    root = posts.create_post(alice, "مَرْحَبًا بِالْعَالَمِ")
-    reply = posts.create_post(bob, "أهلاً وسهلاً", in_reply_to=root)
+    root = publishing.create_post(alice, "مَرْحَبًا بِالْعَالَمِ")
+    reply = publishing.create_post(bob, "أهلاً وسهلاً", in_reply_to=root)
     ancestors, descendants = thread_context(root, None)
     assert [p.id for p in descendants] == [reply.id]
     assert [p.id for p in search_posts(None, "مرحبا")] == [root.id]

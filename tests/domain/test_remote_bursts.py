@@ -4,8 +4,7 @@ one by one: follows, followed hashtags, mutes, blocks, domain blocks, followers-
 from caravan.accounts.services import upsert_remote_account
 from caravan.notifications.models import Notification
 from caravan.posts.models import Visibility
-from caravan.posts.remote import RemotePost, create_remote_posts
-from caravan.posts.services import RemoteContent
+from caravan.publishing import RemoteContent, drafts, store_posts
 from caravan.social import services as social
 from caravan.timelines.models import FeedEntry
 from caravan.timelines.services import feed_recipients, follow_tag
@@ -39,14 +38,14 @@ def test_burst_reaches_the_same_feeds_and_notifications_as_single_posts(make_acc
     run_tasks()
 
     def note(author, n, visibility=Visibility.PUBLIC, mentions=(), tags=()):
-        return RemotePost(
-            author=author,
+        return drafts.remote(
+            author,
             uri=f"{author.uri}/statuses/{n}",
             content=RemoteContent(html=f"<p>note {n}</p>", mentions=list(mentions), tags=list(tags)),
             visibility=visibility,
         )
 
-    stored = create_remote_posts(
+    stored = store_posts(
         [
             note(ron, 1, tags=["burst"]),
             note(ron, 2, mentions=[alice, erin]),

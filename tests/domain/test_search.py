@@ -1,7 +1,7 @@
 """Search finds accounts by handle and posts by link, Arabic whatever its spelling, and nothing private."""
 
 from caravan.posts.models import Visibility
-from caravan.posts.services import create_post
+from caravan.publishing import create_post
 from caravan.search.selectors import find_exact, search_accounts, search_posts
 from caravan.social import services as social
 

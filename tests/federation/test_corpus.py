@@ -19,8 +19,8 @@ def test_corpus_activity_is_understood(name, client, make_account, keys):
     from caravan.federation.signatures import sign_request
     from caravan.notifications.models import Notification
     from caravan.posts.models import Favourite, Post
-    from caravan.posts.services import create_post
     from caravan.posts.visibility import can_read
+    from caravan.publishing import create_post
     from caravan.social.services import accept_follow_request, follow
 
     alice = make_account("alice")

@@ -10,7 +10,7 @@ def _inboxes(activity_type: str) -> set[str]:
 
 
 def test_visibility_decides_the_recipients(make_account, make_remote):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.social.services import follow
 
     alice = make_account("alice")
@@ -41,7 +41,7 @@ def test_nothing_is_recorded_when_the_change_rolls_back(make_account, make_remot
     import pytest
     from django.db import transaction
 
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.social.services import follow
 
     alice = make_account("alice")
@@ -60,7 +60,7 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
     from aiohttp import web
 
     from caravan.federation.signatures import IncomingRequest, parse_request_signature
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.social.services import follow
     from tests.federation.harness import free_port
 
@@ -119,7 +119,7 @@ def test_a_server_that_keeps_failing_is_skipped_until_it_posts_to_us(
     from caravan.accounts.services import upsert_remote_account
     from caravan.federation.models import UnavailableDomain
     from caravan.federation.sender import deliver_due
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.social.services import follow
     from tests.federation.harness import free_port
 

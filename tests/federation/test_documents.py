@@ -94,7 +94,7 @@ def test_actor_document_has_everything_mastodon_reads(client, alice):
 
 
 def test_browsers_are_sent_to_the_web_pages(client, alice):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     post = create_post(alice, "hi")
     assert client.get("/users/alice", HTTP_ACCEPT="text/html")["Location"].endswith("/@alice")
@@ -105,7 +105,7 @@ def test_browsers_are_sent_to_the_web_pages(client, alice):
 
 
 def test_public_post_object_and_activity(client, alice, make_account):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.social.services import follow
 
     follow(make_account("bob"), alice)
@@ -120,7 +120,7 @@ def test_public_post_object_and_activity(client, alice, make_account):
 
 
 def test_collections_are_paged(client, alice, make_account):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.social.services import follow
 
     for i in range(25):
@@ -151,7 +151,7 @@ def test_odd_page_numbers_get_a_page_not_a_server_error(client, alice, collectio
 
 
 def test_followers_only_post_only_for_signed_fetch_from_an_entitled_server(client, alice, make_remote):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
     from caravan.social.services import accept_follow_request, follow
 
     post = create_post(alice, "friends only", visibility="private")
@@ -172,7 +172,7 @@ def test_authorized_fetch_requires_signatures(client, alice, make_remote, monkey
     monkeypatch.setenv("CARAVAN_AUTHORIZED_FETCH", "1")
     stub = orjson.loads(client.get("/users/alice", HTTP_ACCEPT=AP).content)
     assert stub["publicKey"]["owner"] == alice.uri and "summary" not in stub and "attachment" not in stub
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     post = create_post(alice, "hello")
     assert client.get(f"/users/alice/statuses/{post.id}", HTTP_ACCEPT=AP).status_code == 401

@@ -120,7 +120,7 @@ def _variants(activity: dict):
 
 
 def test_every_activity_with_any_field_of_the_wrong_shape_gets_an_answer_not_a_500(client, make_account, bob):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     alice = make_account("alice")
     post = create_post(alice, "hello")

@@ -230,7 +230,7 @@ def test_someone_else_cannot_edit_or_delete(client, alice, bob, make_remote):
 
 
 def test_like_announce_and_their_undo(client, alice, bob):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     post = create_post(alice, "like me")
     like = {"id": f"{bob.uri}#likes/1", "type": "Like", "actor": bob.uri, "object": post.uri}
@@ -256,7 +256,7 @@ def test_like_announce_and_their_undo(client, alice, bob):
 
 def test_block_and_flag(client, alice, bob):
     from caravan.moderation.models import Report
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     followed_by(alice, bob)
     bob.post(client, {"id": f"{bob.uri}#blocks/1", "type": "Block", "actor": bob.uri, "object": alice.uri})
@@ -323,7 +323,7 @@ def test_featured_add_and_remove(client, alice, bob):
 
 
 def test_poll_vote_from_a_remote_voter(client, alice, bob):
-    from caravan.posts.services import PollSpec, create_post
+    from caravan.publishing import PollSpec, create_post
 
     question = create_post(alice, "which?", poll=PollSpec(options=["a", "b"], expires_in=3600))
     vote = {
@@ -446,7 +446,7 @@ def test_local_move_sends_move_and_profile_update_to_followers(client, alice, bo
 
 
 def test_long_remote_polls_and_multiple_choice_votes_from_remote_voters(client, alice, bob):
-    from caravan.posts.services import PollSpec, create_post
+    from caravan.publishing import PollSpec, create_post
 
     followed_by(alice, bob)
     question = note(
@@ -480,7 +480,7 @@ def test_long_remote_polls_and_multiple_choice_votes_from_remote_voters(client, 
 
 
 def test_delete_of_an_actor_removes_its_posts_follows_and_likes_quietly(client, alice, bob):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     followed_by(alice, bob)
     bob.post(client, {"id": f"{bob.uri}#follows/9", "type": "Follow", "actor": bob.uri, "object": alice.uri})

@@ -77,7 +77,7 @@ def poisoned_batch(alice, bob) -> tuple[list[InboxItem], list[InboxItem]]:
 
 
 def _local_post(alice):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     return create_post(alice, "hello from alice")
 
@@ -147,10 +147,10 @@ def test_new_activities_are_processed_at_once_even_while_a_retry_waits(alice, bo
 
 
 def test_an_item_that_fails_once_is_applied_on_its_retry(alice, bob, retry_now, monkeypatch):
-    from caravan.posts import services as posts
+    from caravan import publishing
 
     post = _local_post(alice)
-    real_favourite = posts.favourite
+    real_favourite = publishing.favourite
     calls = {"n": 0}
 
     def flaky_favourite(*args, **kwargs):
@@ -159,7 +159,7 @@ def test_an_item_that_fails_once_is_applied_on_its_retry(alice, bob, retry_now, 
             raise ConnectionError("the database went away for a moment")
         return real_favourite(*args, **kwargs)
 
-    monkeypatch.setattr(posts, "favourite", flaky_favourite)
+    monkeypatch.setattr(publishing, "favourite", flaky_favourite)
     queue(bob, {"id": f"{bob.uri}#likes/9", "type": "Like", "actor": bob.uri, "object": post.uri})
     queue(bob, create_note(bob, 8))
     assert process_queued() == 1
@@ -173,13 +173,13 @@ def test_an_item_that_fails_once_is_applied_on_its_retry(alice, bob, retry_now, 
 def test_a_locked_database_is_not_held_against_the_activity(alice, bob, retry_now, monkeypatch):
     from django.db import OperationalError
 
-    from caravan.posts import services as posts
+    from caravan import publishing
 
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
     post = _local_post(alice)
-    monkeypatch.setattr(posts, "favourite", locked)
+    monkeypatch.setattr(publishing, "favourite", locked)
     like = queue(bob, {"id": f"{bob.uri}#likes/5", "type": "Like", "actor": bob.uri, "object": post.uri})
     queue(bob, create_note(bob, 6))
     for _ in range(MAX_INBOX_ATTEMPTS + 2):

@@ -7,7 +7,7 @@ from caravan.instance.services import add_rule
 from caravan.moderation.models import Report
 from caravan.moderation.services import create_report
 from caravan.posts.models import Visibility
-from caravan.posts.services import create_post
+from caravan.publishing import create_post
 
 
 def test_report_cites_readable_posts_and_known_rules(make_account):

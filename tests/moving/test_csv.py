@@ -1,10 +1,10 @@
 """Mastodon CSV imports and exports: Mastodon's quirks, merge, overwrite, unresolvable rows reported."""
 
+from caravan import publishing
 from caravan.accounts.services import upsert_remote_account
 from caravan.moving import services as moving
 from caravan.moving.csv_io import export_csv
 from caravan.moving.models import ImportStatus
-from caravan.posts import services as posts
 from caravan.posts.models import Visibility
 from caravan.social import services as social
 from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
@@ -87,7 +87,7 @@ def test_lists_and_bookmarks_round_trip_without_leaking_private_posts(
 ):
     me = make_user("mover")
     alice, eve = make_account("alice"), make_account("eve")
-    public = posts.create_post(alice, "public words")
+    public = publishing.create_post(alice, "public words")
     job = run_csv(me, tmp_path, "lists", f"Friends,alice@{settings.DOMAIN}\nFriends,ghost@gone.example\n")
     assert job.done == 1 and job.skipped == 1
     friends = List.objects.get(owner=me.account, title="Friends")
@@ -96,8 +96,8 @@ def test_lists_and_bookmarks_round_trip_without_leaking_private_posts(
     run_csv(me, tmp_path, "bookmarks", f"{public.uri}\nhttps://gone.example/statuses/1\n")
     assert me.account.bookmarks.filter(post=public).exists()
     social.follow(me.account, eve)
-    secret = posts.create_post(eve, "followers only", visibility=Visibility.PRIVATE)
-    posts.bookmark(me.account, secret)
+    secret = publishing.create_post(eve, "followers only", visibility=Visibility.PRIVATE)
+    publishing.bookmark(me.account, secret)
     exported = export_csv(me.account, "bookmarks")
     assert public.uri in exported and secret.uri not in exported
 

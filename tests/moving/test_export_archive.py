@@ -4,10 +4,10 @@ import io
 import json
 import zipfile
 
+from caravan import publishing
 from caravan.moving import services as moving
 from caravan.moving.export import export_archive
 from caravan.moving.models import ImportStatus
-from caravan.posts import services as posts
 from caravan.posts.models import Post, Visibility
 from caravan.social import services as social
 
@@ -17,20 +17,20 @@ from .archives import jpeg_bytes
 def test_archive_round_trips_and_never_holds_others_private_posts(make_user, make_account, tmp_path, client):
     me, friend = make_user("leaver"), make_account("friend")
     social.follow(me.account, friend)
-    secret = posts.create_post(friend, "friends only", visibility=Visibility.PRIVATE)
-    public = posts.create_post(friend, "for everyone")
-    posts.favourite(me.account, secret)
-    posts.bookmark(me.account, secret)
-    posts.favourite(me.account, public)
-    posts.reblog(me.account, public)
+    secret = publishing.create_post(friend, "friends only", visibility=Visibility.PRIVATE)
+    public = publishing.create_post(friend, "for everyone")
+    publishing.favourite(me.account, secret)
+    publishing.bookmark(me.account, secret)
+    publishing.favourite(me.account, public)
+    publishing.reblog(me.account, public)
     from caravan.media.services import upload_image
 
     picture = upload_image(me.account, io.BytesIO(jpeg_bytes()), description="red", focus="0.5,0.5")
-    root = posts.create_post(me.account, "my #first post", media=[picture])
-    posts.create_post(
+    root = publishing.create_post(me.account, "my #first post", media=[picture])
+    publishing.create_post(
         me.account, "my own followers-only post", visibility=Visibility.PRIVATE, in_reply_to=root
     )
-    posts.create_post(me.account, "which?", poll=posts.PollSpec(options=["a", "b"]))
+    publishing.create_post(me.account, "which?", poll=publishing.PollSpec(options=["a", "b"]))
     path = export_archive(me.account, tmp_path / "out.zip")
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()

@@ -1,4 +1,4 @@
-"""`posts.services.import_posts_quietly`, the one path imported posts take: validated per post, stored whole
+"""`publishing.import_posts_quietly`, the one path imported posts take: validated per post, stored whole
 or not at all, quiet."""
 
 import io
@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from caravan import publishing
 from caravan.errors import DomainError
 from caravan.media.services import upload_image
 from caravan.notifications.models import Notification
-from caravan.posts import services as posts
 from caravan.posts.models import Post
 from caravan.timelines.models import FeedEntry
 
@@ -21,25 +21,27 @@ def test_batch_is_validated_whole_and_stays_quiet(make_account, run_tasks):
     theirs = upload_image(other, io.BytesIO(jpeg_bytes()))
     when = datetime(2019, 3, 1, 12, 0, tzinfo=UTC)
     with pytest.raises(DomainError, match="does not belong"):
-        posts.import_posts_quietly(
+        publishing.import_posts_quietly(
             me,
             [
-                posts.ImportedPost(created_at=when, text="fine"),
-                posts.ImportedPost(created_at=when, text="not mine", media=[theirs]),
+                publishing.ImportedPost(created_at=when, text="fine"),
+                publishing.ImportedPost(created_at=when, text="not mine", media=[theirs]),
             ],
         )
     with pytest.raises(DomainError, match="Visibility"):
-        posts.import_posts_quietly(me, [posts.ImportedPost(created_at=when, text="x", visibility="everyone")])
+        publishing.import_posts_quietly(
+            me, [publishing.ImportedPost(created_at=when, text="x", visibility="everyone")]
+        )
     assert not Post.objects.filter(account=me).exists()
 
     def resolver(username, domain):
         return other if username == "other" else None
 
-    stored = posts.import_posts_quietly(
+    stored = publishing.import_posts_quietly(
         me,
         [
-            posts.ImportedPost(created_at=when, text="hello @other #Tag https://example.org"),
-            posts.ImportedPost(
+            publishing.ImportedPost(created_at=when, text="hello @other #Tag https://example.org"),
+            publishing.ImportedPost(
                 created_at=when,
                 html="<p>from <b>html</b><img src=x onerror=alert(1)></p>",
                 tags=["Html"],

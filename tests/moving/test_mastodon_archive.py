@@ -2,10 +2,10 @@
 
 import pytest
 
+from caravan import publishing
 from caravan.moving import services as moving
 from caravan.moving.models import ImportStatus
 from caravan.notifications.models import Notification
-from caravan.posts import services as posts
 from caravan.posts.models import Favourite, Post
 
 from .archives import PUBLIC, MastodonArchive, jpeg_bytes
@@ -108,7 +108,7 @@ def test_mastodon_archive_arrives_with_dates_visibility_media_and_polls(
     make_user, make_account, tmp_path, packing
 ):
     neighbour = make_account("neighbour")
-    liked = posts.create_post(neighbour, "a post the mover liked long ago")
+    liked = publishing.create_post(neighbour, "a post the mover liked long ago")
     user = make_user("mover")
     archive = sample(liked.uri)
     path = (

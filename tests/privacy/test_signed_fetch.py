@@ -10,7 +10,7 @@ import logging
 import orjson
 import pytest
 
-from caravan.posts.services import create_post, pin, reblog
+from caravan.publishing import create_post, pin, reblog
 from caravan.social.services import accept_follow_request, block, follow
 
 AP = "application/activity+json"

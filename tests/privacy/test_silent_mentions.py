@@ -9,8 +9,8 @@ import orjson
 
 from caravan.federation.models import Delivery
 from caravan.posts.models import Mention
-from caravan.posts.services import create_post, delete_post, edit_post
 from caravan.posts.visibility import can_read, visible_posts
+from caravan.publishing import create_post, delete_post, edit_post
 
 
 def _sent(activity_type: str) -> list[tuple[str, dict]]:

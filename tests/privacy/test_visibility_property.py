@@ -26,10 +26,12 @@ import orjson
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, note
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from caravan import publishing
 from caravan.errors import DomainError
 from caravan.posts.models import Favourite, Post
 from caravan.posts.visibility import can_read, visible_posts
@@ -107,7 +109,6 @@ def _handle(account) -> str:
 
 
 def _build(graph: Graph, people: list) -> list[Post]:
-    from caravan.posts import services as posts
     from caravan.social import services as social
 
     for i, j in graph.follows:
@@ -124,14 +125,14 @@ def _build(graph: Graph, people: list) -> list[Post]:
         parent = made[spec.reply_to] if spec.reply_to is not None and spec.reply_to < k else None
         if parent is not None and not can_read(parent, author):
             parent = None
-        made.append(_post(posts, author, spec.visibility, mentioned, parent, k, spec.imported))
+        made.append(_post(author, spec.visibility, mentioned, parent, k, spec.imported))
         if spec.silence_mentions and mentioned and not spec.imported:
-            _edit_without_mentions(posts, made[-1], k)
+            _edit_without_mentions(made[-1], k)
     for i, k in graph.boosts:
-        made.extend(_boost(posts, people[i], made[k]))
+        made.extend(_boost(people[i], made[k]))
     for i, k in graph.favourites:
         with contextlib.suppress(DomainError):  # not readable by them: refused, as it should be
-            posts.favourite(people[i], made[k])
+            publishing.favourite(people[i], made[k])
     for i, j in graph.blocks:
         if people[i].is_local or people[j].is_local:
             social.block(people[i], people[j])
@@ -143,34 +144,39 @@ def _build(graph: Graph, people: list) -> list[Post]:
     )
 
 
-def _post(
-    posts, author, visibility: str, mentioned: list, parent: Post | None, k: int, imported: bool
-) -> Post:
+def _post(author, visibility: str, mentioned: list, parent: Post | None, k: int, imported: bool) -> Post:
     if author.is_local:
         text = " ".join(f"@{_handle(a)}" for a in mentioned) + f" {WORD} #{TAG} w{k}"
-        return posts.create_post(author, text, visibility=visibility, in_reply_to=parent, quiet=imported)
-    return posts.create_post(
+        if not imported:
+            return publishing.create_post(author, text, visibility=visibility, in_reply_to=parent)
+        # An archive's copy: quiet, and a reply only to the author's own posts.
+        own_parent = parent.id if parent is not None and parent.account_id == author.id else None
+        spec = publishing.ImportedPost(
+            created_at=timezone.now(), text=text, visibility=visibility, in_reply_to_id=own_parent
+        )
+        return publishing.import_posts_quietly(author, [spec], mention_resolver=publishing.resolve_mention)[0]
+    return publishing.create_post(
         author,
-        remote=posts.RemoteContent(html=f"<p>{WORD} w{k}</p>", mentions=mentioned, tags=[TAG]),
+        remote=publishing.RemoteContent(html=f"<p>{WORD} w{k}</p>", mentions=mentioned, tags=[TAG]),
         visibility=visibility,
         in_reply_to=parent,
         uri=f"https://{author.domain}/users/{author.username}/statuses/{k}",
     )
 
 
-def _edit_without_mentions(posts, post: Post, k: int) -> None:
+def _edit_without_mentions(post: Post, k: int) -> None:
     """Someone addressed once stays a (silent) reader: the rule must hold for them too."""
     if post.account.is_local:
-        posts.edit_post(post, post.account, f"{WORD} #{TAG} w{k} edited")
+        publishing.edit_post(post, post.account, f"{WORD} #{TAG} w{k} edited")
     else:
-        posts.edit_post(
-            post, post.account, remote=posts.RemoteContent(html=f"<p>{WORD} w{k}</p>", tags=[TAG])
+        publishing.edit_post(
+            post, post.account, remote=publishing.RemoteContent(html=f"<p>{WORD} w{k}</p>", tags=[TAG])
         )
 
 
-def _boost(posts, booster, post: Post) -> list[Post]:
+def _boost(booster, post: Post) -> list[Post]:
     try:
-        return [posts.reblog(booster, post)]
+        return [publishing.reblog(booster, post)]
     except DomainError:
         if booster.is_local or post.reblog_of_id:
             return []

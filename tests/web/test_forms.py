@@ -220,7 +220,7 @@ def test_reply_edit_history_and_delete(signed_in):
 
 
 def test_boost_favourite_bookmark_buttons(signed_in, make_account):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     post = create_post(make_account("nadia"), "boost me")
     client, user = signed_in("rami")
@@ -295,7 +295,7 @@ def test_pin_a_post_to_the_profile(signed_in):
 
 
 def test_follow_a_hashtag_from_its_page(signed_in, make_account, run_tasks):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     client, user = signed_in("nadia")
     assert "Follow hashtag" in client.get("/tags/tea").content.decode()

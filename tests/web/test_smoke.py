@@ -4,7 +4,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_page_renders(client, signed_in, make_account):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     alice_client, alice = signed_in("alice")
     post = create_post(alice.account, "hello #caravan world")
@@ -53,7 +53,7 @@ def test_unread_notifications_are_counted_in_the_nav(signed_in, make_account):
 
 
 def test_activitypub_fetch_of_a_web_address_is_sent_to_the_actor_and_object(client, make_account):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     alice = make_account("alice")
     post = create_post(alice, "hello")
@@ -64,7 +64,7 @@ def test_activitypub_fetch_of_a_web_address_is_sent_to_the_actor_and_object(clie
 
 
 def test_timelines_page_by_id_with_older_and_newer_links(client, make_account):
-    from caravan.posts.services import create_post
+    from caravan.publishing import create_post
 
     alice = make_account("alice")
     posts = [create_post(alice, f"note number {i}") for i in range(25)]
@@ -79,7 +79,7 @@ def test_timelines_page_by_id_with_older_and_newer_links(client, make_account):
 def test_a_full_home_page_costs_a_bounded_number_of_queries(
     signed_in, make_account, django_assert_max_num_queries
 ):
-    from caravan.posts.services import create_post, favourite, reblog
+    from caravan.publishing import create_post, favourite, reblog
     from caravan.social.services import follow
 
     client, user = signed_in("reader")

@@ -244,7 +244,7 @@ def update_profile(
     """Change a local profile. Images go through the media service (metadata stripped, resized)."""
     from caravan.media.services import store_profile_image
     from caravan.posts.rendering import render_text
-    from caravan.posts.services import resolve_mention
+    from caravan.publishing import resolve_mention
 
     if display_name is not None:
         display_name = without_bidi_controls(display_name).strip()
@@ -426,7 +426,7 @@ def delete_account(user: User, password: str) -> None:
 
 def _erase_account_content(account: Account) -> None:
     from caravan.notifications.services import remove_all_for
-    from caravan.posts.services import remove_all_posts_and_interactions
+    from caravan.publishing import remove_all_posts_and_interactions
     from caravan.search.services import remove_account
     from caravan.social.services import remove_all_relationships
     from caravan.timelines.models import FeedEntry, List

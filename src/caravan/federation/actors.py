@@ -324,7 +324,7 @@ def webfinger(username: str, domain: str) -> Account | None:
 
 
 def resolve_mention(username: str, domain: str) -> Account | None:
-    """posts.services calls this for unknown @user@domain mentions in local posts."""
+    """publishing.drafts calls this for unknown @user@domain mentions in local posts."""
     try:
         return webfinger(username, domain)
     except Exception:  # a mention that cannot be resolved stays plain text; never fail the post for it

@@ -13,7 +13,7 @@ class FederationConfig(AppConfig):
         from caravan import lookup
         from caravan.federation import delivery
         from caravan.federation.actors import resolve_actor, resolve_mention
-        from caravan.federation.inbox import resolve_url
+        from caravan.federation.applying import resolve_url
 
         delivery.connect()
         # Unknown @user@domain handles (in posts, imports, moves, search) are looked up through WebFinger, and

@@ -97,7 +97,7 @@ def verify_signature(
 
 
 def _id(value) -> str:
-    from caravan.federation.inbox import _id as activity_id
+    from caravan.federation.reading import id_of as activity_id
 
     return activity_id(value)
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET
 
 from caravan.accounts.models import Account
 from caravan.federation import actors, documents
-from caravan.federation.inbox import InboxError, process_activity
+from caravan.federation.applying import process_activity
+from caravan.federation.reading import InboxError
 from caravan.federation.signatures import IncomingRequest, SignatureError
 from caravan.federation.verification import (
     MAX_INBOX_BYTES,

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import transaction
 
+from caravan import publishing
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.moving.models import ImportKind
 from caravan.moving.progress import JobProgress
-from caravan.posts import services as posts
 from caravan.posts.models import Bookmark, Post, Visibility
 from caravan.social import services as social
 from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
@@ -193,7 +193,7 @@ def _bookmarks(me: Account, row: list[str], header) -> int:
     post = Post.objects.filter(uri=uri).first() or Post.objects.filter(original_uri=uri, account=me).first()
     if post is None:
         raise DomainError("That post is not known on this server.")
-    posts.bookmark(me, post)
+    publishing.bookmark(me, post)
     return post.id
 
 
@@ -250,7 +250,7 @@ def _overwrite(kind: str, me: Account, kept: set) -> None:
             social.unblock_domain(me, block.domain)
     elif kind == ImportKind.BOOKMARKS:
         for mark in Bookmark.objects.filter(account=me).exclude(post_id__in=kept).select_related("post"):
-            posts.unbookmark(me, mark.post)
+            publishing.unbookmark(me, mark.post)
     elif kind == ImportKind.LISTS:
         titles = {title for title, _ in kept}
         for list_obj in List.objects.filter(owner=me):

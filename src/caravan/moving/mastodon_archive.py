@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from django.db import transaction
 from django.utils import timezone
 
+from caravan import publishing
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
@@ -22,7 +23,6 @@ from caravan.moving.archive import Archive, ArchiveError, prepare_images
 from caravan.moving.models import ImportedItem
 from caravan.moving.progress import JobProgress
 from caravan.moving.ytd import iter_array
-from caravan.posts import services as posts
 from caravan.posts.models import Post, Visibility
 from caravan.posts.rendering import html_to_text
 
@@ -92,7 +92,7 @@ class MastodonArchiveImport:
         )
         self.uri_to_post = {uri: post_id for uri, post_id in known.items() if post_id}
         self.links: dict[str, str] = {}  # child uri -> parent uri, for self-replies
-        batch: list[tuple[str, posts.ImportedPost, list]] = []
+        batch: list[tuple[str, publishing.ImportedPost, list]] = []
         seen, start, already = 0, int(progress.job.cursor.get("seen", 0)), 0
         progress.job.total = max(progress.job.total, self._declared_total())
         with self.archive.open_member(self.outbox) as stream:
@@ -138,8 +138,8 @@ class MastodonArchiveImport:
             progress.note("archive", f"{already} posts were already imported before; not added again.")
         self.flush(batch, seen)
         self.rethread()
-        self.apply_collection("likes.json", posts.favourite)
-        self.apply_collection("bookmarks.json", posts.bookmark)
+        self.apply_collection("likes.json", publishing.favourite)
+        self.apply_collection("bookmarks.json", publishing.bookmark)
         if self.apply_profile:
             self.import_profile()
 
@@ -150,7 +150,7 @@ class MastodonArchiveImport:
         match = re.search(r'"totalItems"\s*:\s*(\d+)', head)
         return int(match.group(1)) if match else 0
 
-    def convert(self, uri: str, note: dict) -> tuple[str, posts.ImportedPost, list]:
+    def convert(self, uri: str, note: dict) -> tuple[str, publishing.ImportedPost, list]:
         published = parse_date(note.get("published"))
         if published is None:
             raise DomainError("it has no date")
@@ -161,7 +161,7 @@ class MastodonArchiveImport:
         if note.get("type") == "Question":
             choices = note.get("oneOf") or note.get("anyOf") or []
             ended = parse_date(note.get("closed") or note.get("endTime")) or published
-            poll = posts.PollSpec(
+            poll = publishing.PollSpec(
                 options=[str(c.get("name", ""))[:200] for c in choices],
                 votes=[int((c.get("replies") or {}).get("totalItems") or 0) for c in choices],
                 multiple=bool(note.get("anyOf")),
@@ -173,7 +173,7 @@ class MastodonArchiveImport:
             for t in _as_list(note.get("tag"))
             if isinstance(t, dict) and t.get("type") == "Hashtag" and t.get("name")
         ]
-        spec = posts.ImportedPost(
+        spec = publishing.ImportedPost(
             created_at=published,
             html=str(content),
             tags=tags,
@@ -220,7 +220,7 @@ class MastodonArchiveImport:
                     progress.note(uri, f"Attachment {PurePosixPath(name).name} skipped: {result.message}")
                 else:
                     spec.media.append(store_prepared_image(self.account, result))
-            posts.import_posts_quietly(self.account, [spec for _, spec, _ in batch])
+            publishing.import_posts_quietly(self.account, [spec for _, spec, _ in batch])
             progress.record(SOURCE, [(uri, spec.id) for uri, spec, _ in batch])
             progress.job.done += len(batch)
             progress.commit(seen=seen)
@@ -256,7 +256,7 @@ class MastodonArchiveImport:
         for child, parent in self.links.items():
             if child in self.uri_to_post and parent in self.uri_to_post:
                 links[self.uri_to_post[child]] = self.uri_to_post[parent]
-        posts.link_imported_replies(self.account, links)
+        publishing.link_imported_replies(self.account, links)
 
     def _read_json(self, name: str):
         member = self.root + name
@@ -288,7 +288,7 @@ class MastodonArchiveImport:
                         continue
                     found += 1
                     try:
-                        if apply is posts.favourite:
+                        if apply is publishing.favourite:
                             apply(self.account, post, quiet=True)
                         else:
                             apply(self.account, post)

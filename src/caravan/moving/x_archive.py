@@ -1,7 +1,7 @@
 """Importing an X / Twitter archive ("Download your archive", zipped or unpacked) as quiet, backdated posts.
 
 Two streaming passes over the tweet files: the first builds a small index (dates, replies, edit groups,
-who was mentioned), the second stores posts in batches through `posts.services.import_posts_quietly`. Deleted
+who was mentioned), the second stores posts in batches through `publishing.import_posts_quietly`. Deleted
 tweets and direct messages are never read as posts. Self-replies are re-threaded at the end, whatever the
 file order.
 """
@@ -27,7 +27,7 @@ from caravan.moving.models import ImportedItem
 from caravan.moving.people import find_candidates
 from caravan.moving.progress import JobProgress
 from caravan.moving.ytd import iter_array, read_value
-from caravan.posts.services import ExternalProfile, ImportedPost, import_posts_quietly, link_imported_replies
+from caravan.publishing import ExternalProfile, ImportedPost, import_posts_quietly, link_imported_replies
 
 logger = logging.getLogger(__name__)
 

@@ -17,39 +17,21 @@ def notify(
     *,
     allow_self: bool = False,
 ) -> Notification | None:
-    """Notify a local account, unless it is its own action or the recipient has silenced the sender."""
-    if not recipient.is_local or (recipient.id == from_account.id and not allow_self):
-        return None
-    if Block.objects.filter(account=recipient, target_account=from_account).exists():
-        return None
-    if Mute.objects.filter(account=recipient, target_account=from_account, hide_notifications=True).exists():
-        return None
-    if (
-        from_account.domain
-        and DomainBlock.objects.filter(account=recipient, domain=from_account.domain).exists()
-    ):
-        return None
-    if (
-        post is not None
-        and post.thread_root_id
-        and type in ("mention", "reblog", "favourite")
-        and ThreadMute.objects.filter(account=recipient, thread_root_id=post.thread_root_id).exists()
-    ):
-        return None
-    notification = Notification.objects.create(
-        recipient=recipient, type=type, from_account=from_account, post=post
-    )
-    transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
-    return notification
+    """Notify a local account, unless it is its own action or the recipient has silenced the sender (a block,
+    a mute that hides notifications, a blocked domain, a muted thread). The batch of one of `notify_many`."""
+    made = notify_many([(recipient, type, from_account, post)], allow_self=allow_self)
+    return made[0] if made else None
 
 
-def notify_many(items: list[tuple[Account, str, Account, Post | None]]) -> list[Notification]:
-    """`notify` for a burst (remote posts stored together): the same rules, asked with one query each for the
-    whole burst instead of four per notification, and one insert."""
+def notify_many(
+    items: list[tuple[Account, str, Account, Post | None]], *, allow_self: bool = False
+) -> list[Notification]:
+    """Notify local accounts: the rules of `notify`, asked with one query each for the whole batch, and one
+    insert. `allow_self` lets an account be told of its own doing (its poll has ended)."""
     items = [
         (recipient, type, sender, post)
         for recipient, type, sender, post in items
-        if recipient.is_local and recipient.id != sender.id
+        if recipient.is_local and (recipient.id != sender.id or allow_self)
     ]
     if not items:
         return []

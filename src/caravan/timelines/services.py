@@ -149,8 +149,47 @@ def feed_recipients_many(posts: list[Post], tags: dict[int, set[int]]) -> dict[i
     return out
 
 
-def fan_out(post: Post) -> int:
-    return insert_into_feeds(post, feed_recipients(post))
+def fan_out(posts: list[Post]) -> int:
+    """Write these posts into their readers' feeds (each post's `feed_recipients`), in one transaction.
+
+    Plain posts (mentions only add readers to followers-only and direct posts) have their recipients worked
+    out together in a handful of queries; replies to others once per author, visibility, reply target and
+    tags; boosts and direct posts one by one.
+    """
+    ids = [post.id for post in posts]
+    mentioned = set(Mention.objects.filter(post_id__in=ids).values_list("post_id", flat=True))
+    tags: dict[int, set[int]] = {}
+    for post_id, tag_id in PostTag.objects.filter(post_id__in=ids).values_list("post_id", "tag_id"):
+        tags.setdefault(post_id, set()).add(tag_id)
+    plain, others = [], []
+    for post in posts:
+        special = (
+            post.reblog_of_id
+            or post.visibility == "direct"
+            or (post.visibility == "private" and post.id in mentioned)
+            or (post.in_reply_to_account_id and post.in_reply_to_account_id != post.account_id)
+        )
+        (others if special else plain).append(post)
+    recipients = feed_recipients_many(plain, tags)
+    recipients_by_group: dict[tuple, list[int]] = {}
+    for post in others:
+        if (
+            post.reblog_of_id
+            or post.visibility == "direct"
+            or (post.visibility == "private" and post.id in mentioned)
+        ):
+            recipients[post.id] = feed_recipients(post)
+            continue
+        group = (
+            post.account_id,
+            post.visibility,
+            post.in_reply_to_account_id,
+            frozenset(tags.get(post.id, ())),
+        )
+        if group not in recipients_by_group:
+            recipients_by_group[group] = feed_recipients(post)
+        recipients[post.id] = recipients_by_group[group]
+    return insert_posts_into_feeds([(post, recipients[post.id]) for post in posts])
 
 
 def backfill_from(owner: Account, author: Account) -> None:

@@ -4,13 +4,13 @@ viewer's actions on a status (boost, favourite, bookmark, mute, pin) and polls."
 from django.db import transaction
 from django.http import Http404, HttpRequest
 
+from caravan import publishing
 from caravan.api import entities
 from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id, parse_ids
 from caravan.api.params import Params
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
-from caravan.posts import services as posts
 from caravan.posts.models import Poll, Post
 from caravan.posts.rendering import sanitize_html
 from caravan.posts.selectors import (
@@ -21,8 +21,8 @@ from caravan.posts.selectors import (
     load_posts,
     thread_context,
 )
-from caravan.posts.services import PollSpec
 from caravan.posts.visibility import can_read, visible_posts
+from caravan.publishing import PollSpec
 
 
 def _media(p: Params, viewer) -> list[MediaAttachment] | None:
@@ -63,7 +63,7 @@ def create(request: HttpRequest):
         in_reply_to = get_readable_post(p.str("in_reply_to_id"), viewer)
     user = request.api_user
     with transaction.atomic():
-        post = posts.create_post(
+        post = publishing.create_post(
             viewer,
             p.str("status") or "",
             spoiler_text=p.str("spoiler_text") or "",
@@ -104,7 +104,7 @@ def edit(request: HttpRequest, status_id: str):
             found = MediaAttachment.objects.filter(pk=media_id, account=request.viewer).first()
             if found is not None:
                 update_media(found, description=item.str("description"), focus=item.str("focus"))
-    posts.edit_post(
+    publishing.edit_post(
         post,
         request.viewer,
         p.str("status") if "status" in p else None,
@@ -122,7 +122,7 @@ def delete(request: HttpRequest, status_id: str):
     post = get_readable_post(status_id, request.viewer)
     data = entities.status(post, request.viewer)
     data["text"] = post.text
-    posts.delete_post(post, request.viewer)
+    publishing.delete_post(post, request.viewer)
     return data
 
 
@@ -194,53 +194,53 @@ def _action(request: HttpRequest, status_id: str, do) -> dict:
 @api(scope="write:statuses")
 def reblog(request: HttpRequest, status_id: str):
     post = get_readable_post(status_id, request.viewer)
-    boost = posts.reblog(request.viewer, post, visibility=params(request).str("visibility") or "public")
+    boost = publishing.reblog(request.viewer, post, visibility=params(request).str("visibility") or "public")
     return entities.status(load_posts([boost.id])[0], request.viewer)
 
 
 @api(scope="write:statuses")
 def unreblog(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.unreblog)
+    return _action(request, status_id, publishing.unreblog)
 
 
 @api(scope="write:favourites")
 def favourite(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.favourite)
+    return _action(request, status_id, publishing.favourite)
 
 
 @api(scope="write:favourites")
 def unfavourite(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.unfavourite)
+    return _action(request, status_id, publishing.unfavourite)
 
 
 @api(scope="write:bookmarks")
 def bookmark(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.bookmark)
+    return _action(request, status_id, publishing.bookmark)
 
 
 @api(scope="write:bookmarks")
 def unbookmark(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.unbookmark)
+    return _action(request, status_id, publishing.unbookmark)
 
 
 @api(scope="write:mutes")
 def mute(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.mute_thread)
+    return _action(request, status_id, publishing.mute_thread)
 
 
 @api(scope="write:mutes")
 def unmute(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.unmute_thread)
+    return _action(request, status_id, publishing.unmute_thread)
 
 
 @api(scope="write:accounts")
 def pin(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.pin)
+    return _action(request, status_id, publishing.pin)
 
 
 @api(scope="write:accounts")
 def unpin(request: HttpRequest, status_id: str):
-    return _action(request, status_id, posts.unpin)
+    return _action(request, status_id, publishing.unpin)
 
 
 @api(auth="optional", scope="read:statuses")
@@ -278,5 +278,5 @@ def get_poll(request: HttpRequest, poll_id: str):
 def vote(request: HttpRequest, poll_id: str):
     poll = _readable_poll(poll_id, request.viewer)
     choices = params(request).ints("choices", minimum=0)
-    posts.vote(request.viewer, poll, choices)
+    publishing.vote(request.viewer, poll, choices)
     return _poll_entity(poll, request.viewer)

@@ -7,11 +7,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from caravan import publishing
 from caravan.accounts.models import User
 from caravan.errors import DomainError
 from caravan.ids import parse_int64
 from caravan.media import services as media_services
-from caravan.posts import services as post_services
 from caravan.posts.models import Post
 from caravan.posts.selectors import edit_history, get_readable_post, thread_context
 from caravan.web.cards import post_cards, post_path
@@ -54,7 +54,7 @@ def _publish(user: User, form: ComposeForm) -> Post:
     poll = None
     options = form.poll_options()
     if options:
-        poll = post_services.PollSpec(
+        poll = publishing.PollSpec(
             options=options,
             expires_in=data.get("poll_expires_in") or 86400,
             multiple=data.get("poll_multiple", False),
@@ -64,7 +64,7 @@ def _publish(user: User, form: ComposeForm) -> Post:
         with transaction.atomic():
             for upload, description in form.uploads():
                 stored.append(media_services.upload_image(author, upload, description=description))
-            return post_services.create_post(
+            return publishing.create_post(
                 author,
                 data.get("text") or "",
                 spoiler_text=data.get("spoiler_text") or "",
@@ -179,7 +179,7 @@ def edit(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
                         description = request.POST.get(f"description_{item.id}")
                         if description is not None and description != item.description:
                             media_services.update_media(item, description=description)
-                    post_services.edit_post(
+                    publishing.edit_post(
                         post,
                         request.user.account,
                         data["text"],
@@ -211,23 +211,23 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     viewer = request.user.account
     post = get_readable_post(post_id, viewer)
     if action == "favourite":
-        post_services.favourite(viewer, post)
+        publishing.favourite(viewer, post)
     elif action == "unfavourite":
-        post_services.unfavourite(viewer, post)
+        publishing.unfavourite(viewer, post)
     elif action == "reblog":
-        post_services.reblog(viewer, post)
+        publishing.reblog(viewer, post)
     elif action == "unreblog":
-        post_services.unreblog(viewer, post)
+        publishing.unreblog(viewer, post)
     elif action == "bookmark":
-        post_services.bookmark(viewer, post)
+        publishing.bookmark(viewer, post)
     elif action == "unbookmark":
-        post_services.unbookmark(viewer, post)
+        publishing.unbookmark(viewer, post)
     elif action == "pin":
-        post_services.pin(viewer, post)
+        publishing.pin(viewer, post)
     elif action == "unpin":
-        post_services.unpin(viewer, post)
+        publishing.unpin(viewer, post)
     elif action == "delete":
-        post_services.delete_post(post, viewer)
+        publishing.delete_post(post, viewer)
         return (
             back(request, viewer.profile_path)
             if request.POST.get("next") != post_path(post)
@@ -240,7 +240,7 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
         choices = [parse_int64(c) for c in request.POST.getlist("choice")]
         if None in choices:
             raise DomainError("That option is not in this poll.", field="choices")
-        post_services.vote(viewer, poll, choices)
+        publishing.vote(viewer, poll, choices)
     else:
         raise Http404
     return back(request, post_path(post.reblog_of or post))

@@ -63,8 +63,8 @@ def _describe(post) -> dict:
 
 
 def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
+    from caravan import publishing
     from caravan.accounts import services as accounts
-    from caravan.posts import services as posts
     from caravan.posts.models import Post
     from caravan.social import services as social
     from caravan.social.models import Follow, FollowRequest
@@ -77,8 +77,8 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
     if op == "post":
         author = _user(args["username"])
         reply = _post(args["in_reply_to"]) if args.get("in_reply_to") else None
-        poll = posts.PollSpec(options=args["poll"], expires_in=3600) if args.get("poll") else None
-        post = posts.create_post(
+        poll = publishing.PollSpec(options=args["poll"], expires_in=3600) if args.get("poll") else None
+        post = publishing.create_post(
             author,
             args.get("text", ""),
             visibility=args.get("visibility", "public"),
@@ -106,18 +106,18 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         social.block(_user(args["username"]), _remote(args["handle"]))
         return {}
     if op == "boost":
-        return _describe(posts.reblog(_user(args["username"]), _post(args["uri"])))
+        return _describe(publishing.reblog(_user(args["username"]), _post(args["uri"])))
     if op == "favourite":
-        posts.favourite(_user(args["username"]), _post(args["uri"]))
+        publishing.favourite(_user(args["username"]), _post(args["uri"]))
         return {}
     if op == "vote":
         post = _post(args["uri"])
-        posts.vote(_user(args["username"]), post.poll, args["choices"])
+        publishing.vote(_user(args["username"]), post.poll, args["choices"])
         return {}
     if op == "edit":
-        return _describe(posts.edit_post(_post(args["uri"]), _user(args["username"]), args["text"]))
+        return _describe(publishing.edit_post(_post(args["uri"]), _user(args["username"]), args["text"]))
     if op == "delete":
-        posts.delete_post(_post(args["uri"]), _user(args["username"]))
+        publishing.delete_post(_post(args["uri"]), _user(args["username"]))
         return {}
     if op == "add_alias":
         from caravan.moving.services import add_alias

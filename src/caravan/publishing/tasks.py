@@ -1,8 +1,8 @@
-"""Background work for posts."""
+"""Background work for posts: closing a local poll when it ends."""
 
 from django_tasks import task
 
-from caravan.posts.services import close_poll_and_notify
+from caravan.publishing.polls import close_poll_and_notify
 
 
 @task(queue_name="default")
