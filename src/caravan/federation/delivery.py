@@ -11,8 +11,9 @@ import orjson
 from caravan import events
 from caravan.accounts.models import Account
 from caravan.federation import documents
-from caravan.federation.actors import AS_PUBLIC, domain_of, is_local_uri
+from caravan.federation.actors import domain_of, is_local_uri
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
+from caravan.ids import new_id
 from caravan.posts.models import Post, Visibility
 from caravan.social.models import Follow
 
@@ -86,21 +87,8 @@ def on_post_created(post: Post, **_) -> None:
 
 
 def on_post_updated(post: Post, **_) -> None:
-    if not _post_is_ours(post) or post.reblog_of_id:
-        return
-    note = documents.note_object(post)
-    stamp = int((post.edited_at or post.updated_at).timestamp())
-    activity = documents.with_context(
-        {
-            "id": f"{post.uri}#updates/{stamp}",
-            "type": "Update",
-            "actor": post.account.uri,
-            "to": note["to"],
-            "cc": note["cc"],
-            "object": note,
-        }
-    )
-    record(post.account, activity, post_inboxes(post))
+    if _post_is_ours(post) and not post.reblog_of_id:
+        record(post.account, documents.update_activity(post), post_inboxes(post))
 
 
 def on_post_deleted(post: Post, **_) -> None:
@@ -109,18 +97,7 @@ def on_post_deleted(post: Post, **_) -> None:
     if post.reblog_of_id:
         on_reblog_deleted(post)
         return
-    to, cc = documents.addressing(post)
-    activity = documents.with_context(
-        {
-            "id": f"{post.uri}#delete",
-            "type": "Delete",
-            "actor": post.account.uri,
-            "to": to,
-            "cc": cc,
-            "object": {"id": post.uri, "type": "Tombstone", "atomUri": post.uri},
-        }
-    )
-    record(post.account, activity, post_inboxes(post))
+    record(post.account, documents.delete_activity(post), post_inboxes(post))
 
 
 def on_reblog_created(reblog: Post, **_) -> None:
@@ -129,177 +106,78 @@ def on_reblog_created(reblog: Post, **_) -> None:
 
 
 def on_reblog_deleted(reblog: Post, **_) -> None:
-    if not _post_is_ours(reblog):
-        return
-    announce = documents.announce_activity(reblog)
-    announce.pop("@context", None)
-    activity = documents.with_context(
-        {
-            "id": f"{reblog.uri}/undo",
-            "type": "Undo",
-            "actor": reblog.account.uri,
-            "to": announce["to"],
-            "cc": announce["cc"],
-            "object": announce,
-        }
-    )
-    record(reblog.account, activity, post_inboxes(reblog))
-
-
-def _like(favourite) -> dict:
-    return {"id": favourite.uri, "type": "Like", "actor": favourite.account.uri, "object": favourite.post.uri}
+    if _post_is_ours(reblog):
+        undo = documents.undo_activity(
+            documents.announce_activity(reblog), actor=reblog.account.uri, addressed=True
+        )
+        record(reblog.account, undo, post_inboxes(reblog))
 
 
 def on_favourite_created(favourite, **_) -> None:
     if favourite.account.is_local and not favourite.post.account.is_local:
-        record(
-            favourite.account, documents.with_context(_like(favourite)), {_inbox_of(favourite.post.account)}
-        )
+        record(favourite.account, documents.like_activity(favourite), {_inbox_of(favourite.post.account)})
 
 
 def on_favourite_deleted(favourite, **_) -> None:
     if favourite.account.is_local and not favourite.post.account.is_local:
-        activity = documents.with_context(
-            {
-                "id": f"{favourite.uri}/undo",
-                "type": "Undo",
-                "actor": favourite.account.uri,
-                "object": _like(favourite),
-            }
-        )
-        record(favourite.account, activity, {_inbox_of(favourite.post.account)})
+        undo = documents.undo_activity(documents.like_activity(favourite), actor=favourite.account.uri)
+        record(favourite.account, undo, {_inbox_of(favourite.post.account)})
 
 
 def on_poll_voted(poll, account: Account, choices: list[int], **_) -> None:
     author = poll.post.account
     if not account.is_local or author.is_local:
         return
-    from caravan.ids import new_id
-
     for choice in choices:
-        vote_id = f"{account.uri}#votes/{new_id()}"
-        note = {
-            "id": vote_id,
-            "type": "Note",
-            "name": poll.options[choice]["title"],
-            "attributedTo": account.uri,
-            "to": author.uri,
-            "inReplyTo": poll.post.uri,
-        }
-        activity = documents.with_context(
-            {
-                "id": f"{vote_id}/activity",
-                "type": "Create",
-                "actor": account.uri,
-                "to": author.uri,
-                "object": note,
-            }
-        )
+        activity = documents.vote_activity(poll, account, choice, f"{account.uri}#votes/{new_id()}")
         record(account, activity, {author.inbox_url or _inbox_of(author)})
-
-
-def _follow(follow_or_request) -> dict:
-    return {
-        "id": follow_or_request.uri or f"{follow_or_request.account.uri}#follows/{follow_or_request.id}",
-        "type": "Follow",
-        "actor": follow_or_request.account.uri,
-        "object": follow_or_request.target_account.uri,
-    }
 
 
 def on_follow_requested(request, **_) -> None:
     if request.account.is_local and not request.target_account.is_local:
-        record(request.account, documents.with_context(_follow(request)), {request.target_account.inbox_url})
+        record(request.account, documents.follow_activity(request), {request.target_account.inbox_url})
 
 
 def send_accept(target: Account, follower: Account, follow_activity: dict) -> None:
-    follow_activity = {k: v for k, v in follow_activity.items() if k != "@context"}
-    activity = documents.with_context(
-        {
-            "id": f"{target.uri}#accepts/follows/{_safe_id(follow_activity)}",
-            "type": "Accept",
-            "actor": target.uri,
-            "object": follow_activity,
-        }
-    )
+    activity = documents.answer_to_follow("Accept", target, follow_activity)
     record(target, activity, {follower.inbox_url or _inbox_of(follower)})
 
 
 def send_reject(target: Account, follower: Account, follow_activity: dict) -> None:
-    follow_activity = {k: v for k, v in follow_activity.items() if k != "@context"}
-    activity = documents.with_context(
-        {
-            "id": f"{target.uri}#rejects/follows/{_safe_id(follow_activity)}",
-            "type": "Reject",
-            "actor": target.uri,
-            "object": follow_activity,
-        }
-    )
+    activity = documents.answer_to_follow("Reject", target, follow_activity)
     record(target, activity, {follower.inbox_url or _inbox_of(follower)})
-
-
-def _safe_id(follow_activity: dict) -> str:
-    import hashlib
-
-    return hashlib.sha256(str(follow_activity.get("id", "")).encode()).hexdigest()[:16]
 
 
 def on_follow_accepted(follow, **_) -> None:
     if not follow.account.is_local and follow.target_account.is_local:
-        send_accept(follow.target_account, follow.account, _follow(follow))
+        send_accept(follow.target_account, follow.account, documents.follow_activity(follow))
 
 
 def on_follow_rejected(request, **_) -> None:
     if not request.account.is_local and request.target_account.is_local:
-        send_reject(request.target_account, request.account, _follow(request))
+        send_reject(request.target_account, request.account, documents.follow_activity(request))
 
 
 def on_follow_undone(follow, **_) -> None:
     if follow.account.is_local and not follow.target_account.is_local:
-        activity = documents.with_context(
-            {
-                "id": f"{_follow(follow)['id']}/undo",
-                "type": "Undo",
-                "actor": follow.account.uri,
-                "object": _follow(follow),
-            }
-        )
-        record(follow.account, activity, {follow.target_account.inbox_url})
-
-
-def _block(block) -> dict:
-    return {"id": block.uri, "type": "Block", "actor": block.account.uri, "object": block.target_account.uri}
+        undo = documents.undo_activity(documents.follow_activity(follow), actor=follow.account.uri)
+        record(follow.account, undo, {follow.target_account.inbox_url})
 
 
 def on_block_created(block, **_) -> None:
     if block.account.is_local and not block.target_account.is_local:
-        record(block.account, documents.with_context(_block(block)), {block.target_account.inbox_url})
+        record(block.account, documents.block_activity(block), {block.target_account.inbox_url})
 
 
 def on_block_deleted(block, **_) -> None:
     if block.account.is_local and not block.target_account.is_local:
-        activity = documents.with_context(
-            {"id": f"{block.uri}/undo", "type": "Undo", "actor": block.account.uri, "object": _block(block)}
-        )
-        record(block.account, activity, {block.target_account.inbox_url})
+        undo = documents.undo_activity(documents.block_activity(block), actor=block.account.uri)
+        record(block.account, undo, {block.target_account.inbox_url})
 
 
 def on_account_updated(account: Account, **_) -> None:
-    if not account.is_local or not hasattr(account, "user"):
-        return
-    actor = documents.actor_document(account)
-    actor.pop("@context", None)
-    stamp = int(account.updated_at.timestamp()) if account.updated_at else 0
-    activity = documents.with_context(
-        {
-            "id": f"{account.uri}#updates/{stamp}",
-            "type": "Update",
-            "actor": account.uri,
-            "to": [AS_PUBLIC],
-            "object": actor,
-        }
-    )
-    record(account, activity, follower_inboxes(account))
+    if account.is_local and hasattr(account, "user"):
+        record(account, documents.actor_update_activity(account), follower_inboxes(account))
 
 
 def on_account_moved(account: Account, target: Account, **_) -> None:
@@ -308,16 +186,7 @@ def on_account_moved(account: Account, target: Account, **_) -> None:
     if not account.is_local:
         return
     on_account_updated(account)
-    activity = documents.with_context(
-        {
-            "id": f"{account.uri}#moves/{target.id}",
-            "type": "Move",
-            "actor": account.uri,
-            "object": account.uri,
-            "target": target.uri,
-        }
-    )
-    record(account, activity, follower_inboxes(account))
+    record(account, documents.move_activity(account, target), follower_inboxes(account))
 
 
 def deleted_account_inboxes(account: Account) -> set[str]:
@@ -351,16 +220,7 @@ def on_account_deleted(account: Account, **_) -> None:
     from caravan.accounts.services import ensure_keypair
 
     ensure_keypair(account)  # an account that never federated has no key yet, and the Delete must be signed
-    activity = documents.with_context(
-        {
-            "id": f"{account.uri}#delete",
-            "type": "Delete",
-            "actor": account.uri,
-            "to": [AS_PUBLIC],
-            "object": account.uri,
-        }
-    )
-    record(account, activity, deleted_account_inboxes(account))
+    record(account, documents.actor_delete_activity(account), deleted_account_inboxes(account))
 
 
 def connect() -> None:

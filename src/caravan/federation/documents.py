@@ -3,6 +3,8 @@
 Shapes follow Mastodon's, since that is what every other server is tested against.
 """
 
+import hashlib
+
 from django.conf import settings
 
 from caravan.accounts.models import Account
@@ -258,3 +260,137 @@ def collection(url: str, *, total: int, first: str | None, items: list | None = 
     if first:
         document["first"] = first
     return document
+
+
+# Activities -------------------------------------------------------------------------------------------------
+# Every activity Caravan sends is built here; federation/delivery.py only decides who receives it.
+
+
+def update_activity(post: Post) -> dict:
+    note = note_object(post)
+    stamp = int((post.edited_at or post.updated_at).timestamp())
+    return with_context(
+        {
+            "id": f"{post.uri}#updates/{stamp}",
+            "type": "Update",
+            "actor": post.account.uri,
+            "to": note["to"],
+            "cc": note["cc"],
+            "object": note,
+        }
+    )
+
+
+def delete_activity(post: Post) -> dict:
+    to, cc = addressing(post)
+    return with_context(
+        {
+            "id": f"{post.uri}#delete",
+            "type": "Delete",
+            "actor": post.account.uri,
+            "to": to,
+            "cc": cc,
+            "object": {"id": post.uri, "type": "Tombstone", "atomUri": post.uri},
+        }
+    )
+
+
+def undo_activity(activity: dict, *, actor: str, addressed: bool = False) -> dict:
+    """Undo `activity` (a Follow, Like, Block or Announce built here); `addressed` copies its to and cc."""
+    inner = {k: v for k, v in activity.items() if k != "@context"}
+    undo = {"id": f"{inner['id']}/undo", "type": "Undo", "actor": actor}
+    if addressed:
+        undo |= {"to": inner.get("to"), "cc": inner.get("cc")}
+    return with_context(undo | {"object": inner})
+
+
+def like_activity(favourite) -> dict:
+    return with_context(
+        {"id": favourite.uri, "type": "Like", "actor": favourite.account.uri, "object": favourite.post.uri}
+    )
+
+
+def vote_activity(poll, voter: Account, choice: int, vote_id: str) -> dict:
+    """A vote in a remote poll: a Create of a Note named after the option, addressed to the poll's author."""
+    author = poll.post.account
+    note = {
+        "id": vote_id,
+        "type": "Note",
+        "name": poll.options[choice]["title"],
+        "attributedTo": voter.uri,
+        "to": author.uri,
+        "inReplyTo": poll.post.uri,
+    }
+    return with_context(
+        {"id": f"{vote_id}/activity", "type": "Create", "actor": voter.uri, "to": author.uri, "object": note}
+    )
+
+
+def follow_activity(follow_or_request) -> dict:
+    return with_context(
+        {
+            "id": follow_or_request.uri or f"{follow_or_request.account.uri}#follows/{follow_or_request.id}",
+            "type": "Follow",
+            "actor": follow_or_request.account.uri,
+            "object": follow_or_request.target_account.uri,
+        }
+    )
+
+
+def answer_to_follow(kind: str, target: Account, follow_activity: dict) -> dict:
+    """An Accept or Reject of a Follow (as it arrived, or as we stored it), by the followed account."""
+    follow_activity = {k: v for k, v in follow_activity.items() if k != "@context"}
+    digest = hashlib.sha256(str(follow_activity.get("id", "")).encode()).hexdigest()[:16]
+    return with_context(
+        {
+            "id": f"{target.uri}#{kind.lower()}s/follows/{digest}",
+            "type": kind,
+            "actor": target.uri,
+            "object": follow_activity,
+        }
+    )
+
+
+def block_activity(block) -> dict:
+    return with_context(
+        {"id": block.uri, "type": "Block", "actor": block.account.uri, "object": block.target_account.uri}
+    )
+
+
+def actor_update_activity(account: Account) -> dict:
+    actor = actor_document(account)
+    actor.pop("@context", None)
+    stamp = int(account.updated_at.timestamp()) if account.updated_at else 0
+    return with_context(
+        {
+            "id": f"{account.uri}#updates/{stamp}",
+            "type": "Update",
+            "actor": account.uri,
+            "to": [AS_PUBLIC],
+            "object": actor,
+        }
+    )
+
+
+def move_activity(account: Account, target: Account) -> dict:
+    return with_context(
+        {
+            "id": f"{account.uri}#moves/{target.id}",
+            "type": "Move",
+            "actor": account.uri,
+            "object": account.uri,
+            "target": target.uri,
+        }
+    )
+
+
+def actor_delete_activity(account: Account) -> dict:
+    return with_context(
+        {
+            "id": f"{account.uri}#delete",
+            "type": "Delete",
+            "actor": account.uri,
+            "to": [AS_PUBLIC],
+            "object": account.uri,
+        }
+    )
