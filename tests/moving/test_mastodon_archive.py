@@ -25,9 +25,15 @@ def sample(local_post_uri: str) -> MastodonArchive:
     archive.files["media_attachments/files/110/222/444/original/vid.mp4"] = b"\x00\x00\x00 ftypmp42"
     archive.note(
         1,
-        "<p>Hello <strong>world</strong> #Moving<script>alert(1)</script></p>",
+        "<p>Hello <strong>world</strong> #Moving :blobcat:<script>alert(1)</script></p>",
         published="2020-05-01T10:00:00Z",
-        extra={"tag": [{"type": "Hashtag", "name": "#Moving"}]},
+        extra={
+            "tag": [
+                {"type": "Hashtag", "name": "#Moving"},
+                {"type": "Emoji", "name": ":blobcat:", "icon": {"url": "https://old.example/emoji/blobcat.png"}},
+                {"type": "Emoji", "name": ":evil:", "icon": {"url": "javascript:alert(1)"}},
+            ]
+        },
     )
     archive.note(
         2,
@@ -124,6 +130,7 @@ def test_mastodon_archive_arrives_with_dates_visibility_media_and_polls(
     assert "<strong>world</strong>" in first.content and "script" not in first.content
     assert first.created_at.isoformat() == "2020-05-01T10:00:00+00:00"
     assert first.post_tags.filter(tag__name="moving").exists()
+    assert first.emojis == [{"shortcode": "blobcat", "url": "https://old.example/emoji/blobcat.png"}]
     assert first.original_uri == "https://old.example/users/mover/statuses/1"
     assert by_uri["2"].spoiler_text == "cw: food" and by_uri["2"].visibility == "private"
     assert by_uri["3"].visibility == "unlisted" and by_uri["4"].visibility == "direct"

@@ -173,10 +173,17 @@ class MastodonArchiveImport:
             for t in _as_list(note.get("tag"))
             if isinstance(t, dict) and t.get("type") == "Hashtag" and t.get("name")
         ]
+        # Custom emoji (`Emoji` tags) keep their images; the pipeline keeps only plain shortcodes and http(s) URLs.
+        emojis = [
+            {"shortcode": str(t.get("name") or ""), "url": (t.get("icon") or {}).get("url")}
+            for t in _as_list(note.get("tag"))
+            if isinstance(t, dict) and t.get("type") == "Emoji" and isinstance(t.get("icon"), dict)
+        ]
         spec = publishing.ImportedPost(
             created_at=published,
             html=str(content),
             tags=tags,
+            emojis=emojis,
             spoiler_text=str(note.get("summary") or "")[:1000],
             sensitive=bool(note.get("sensitive")),
             visibility=stricter(visibility_of(note), self.visibility_cap),
