@@ -13,7 +13,7 @@ from caravan.errors import DomainError, Forbidden
 from caravan.media.models import MediaAttachment
 from caravan.media.services import delete_files
 from caravan.notifications.services import notify_many
-from caravan.posts.models import Mention, Poll, Post, PostEdit, PostTag, Tag, Visibility
+from caravan.posts.models import Mention, Poll, Post, PostEdit, PostTag, Tag
 from caravan.posts.rendering import normalize_tag
 from caravan.publishing import drafts
 from caravan.publishing.drafts import (
@@ -30,55 +30,17 @@ from caravan.publishing.store import create_poll, store_posts
 from caravan.search import services as search_index
 
 
-def create_post(
-    author: Account,
-    text: str = "",
-    *,
-    spoiler_text: str = "",
-    sensitive: bool = False,
-    visibility: str = Visibility.PUBLIC,
-    language: str = "",
-    in_reply_to: Post | None = None,
-    in_reply_to_uri: str = "",
-    media: list[MediaAttachment] | None = None,
-    poll: PollSpec | None = None,
-    remote: RemoteContent | None = None,
-    created_at: datetime | None = None,
-    uri: str = "",
-    url: str = "",
-) -> Post:
-    """Publish one post by `author`: a local person's text, or (with `remote`, `uri` and `url`) a post from
-    another server. The batch of one: `drafts.local` or `drafts.remote`, then `store.store_posts`. Raises
-    DomainError on bad input. A remote post already stored is returned as it is.
+def create_post(author: Account, text: str = "", *, remote: RemoteContent | None = None, **fields) -> Post:
+    """Publish one post by `author`, the batch of one through the pipeline: a local person's `text` (`fields`
+    as `drafts.local` takes them), or another server's post (`remote` content; `fields` as `drafts.remote`
+    takes them, `uri` among them). Raises DomainError on bad input. A remote post stored already is returned
+    as it is.
     """
     if author.is_local:
-        draft = drafts.local(
-            author,
-            text,
-            spoiler_text=spoiler_text,
-            sensitive=sensitive,
-            visibility=visibility,
-            language=language,
-            in_reply_to=in_reply_to,
-            media=media,
-            poll=poll,
-            created_at=created_at,
-        )
+        draft = drafts.local(author, text, **fields)
     else:
         draft = drafts.remote(
-            author,
-            uri=uri,
-            url=url,
-            content=remote if remote is not None else RemoteContent(html=""),
-            spoiler_text=spoiler_text,
-            sensitive=sensitive,
-            visibility=visibility,
-            language=language,
-            in_reply_to=in_reply_to,
-            in_reply_to_uri=in_reply_to_uri,
-            media=media,
-            poll=poll,
-            created_at=created_at,
+            author, content=remote if remote is not None else RemoteContent(html=""), **fields
         )
     stored = store_posts([draft])
     return stored[0] if stored else Post.objects.get(uri=draft.post.uri)
