@@ -46,3 +46,14 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def caravan_settings(settings):
+    """Change deploy-time values (settings.CARAVAN, which caravan/config.py fills from CARAVAN_* variables) for
+    one test, e.g. caravan_settings(AUTHORIZED_FETCH=True); restored afterwards like any pytest-django setting."""
+
+    def change(**values):
+        settings.CARAVAN = {**settings.CARAVAN, **values}
+
+    return change

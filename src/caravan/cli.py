@@ -1,7 +1,9 @@
-"""The `caravan` command: serve, worker, createadmin, and every Django management command besides.
+"""The `caravan` command: what a person running Caravan uses (serve, worker, createadmin, import, migrate, check);
+Django's developer commands (makemessages, shell...) stay reachable as `caravan manage COMMAND`, out of the help.
 
 `caravan serve` is the one-box default: it migrates the database, starts the embedded task worker and the web
-server, and prints where to open it.
+server, and prints where to open it. Every command first checks the configuration (caravan/config.py) and stops
+with one line naming a variable whose value it cannot use.
 """
 
 import argparse
@@ -9,6 +11,10 @@ import gc
 import getpass
 import os
 import sys
+
+from django.core.exceptions import ImproperlyConfigured
+
+from caravan import config
 
 
 def _setup() -> None:
@@ -30,10 +36,12 @@ def _freeze_startup_objects() -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    if args.port:
-        os.environ.setdefault(
-            "CARAVAN_BASE_URL", f"http://{args.host if args.host != '0.0.0.0' else '127.0.0.1'}:{args.port}"
-        )
+    given: config.Config = args.config
+    host = args.host if args.host is not None else given.host
+    port = args.port if args.port is not None else given.port
+    workers = args.workers if args.workers is not None else given.web_workers
+    if port:
+        config.use_listen_address_as_base_url(host, port)
     _setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -51,7 +59,7 @@ def serve(args: argparse.Namespace) -> int:
 
     _freeze_startup_objects()
 
-    if args.workers > 1 and not settings.REDIS_URL:
+    if workers > 1 and not settings.REDIS_URL:
         print(
             "Note: with several web workers, live streaming needs CARAVAN_REDIS_URL (each worker has its own "
             "in-memory channel layer).",
@@ -62,12 +70,12 @@ def serve(args: argparse.Namespace) -> int:
     try:
         uvicorn.run(
             "caravan.asgi:application",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
+            host=host,
+            port=port,
+            workers=workers,
             # Streaming clients keep connections open; do not let them hold a shutdown up for ever.
             timeout_graceful_shutdown=5,
-            log_level=os.environ.get("CARAVAN_HTTP_LOG_LEVEL", "warning"),
+            log_level=given.http_log_level,
             access_log=False,
             lifespan="off",
             proxy_headers=settings.USE_X_FORWARDED_HOST,
@@ -97,7 +105,7 @@ def createadmin(args: argparse.Namespace) -> int:
     from caravan.errors import DomainError
 
     call_command("migrate", interactive=False, verbosity=0)
-    password = args.password or os.environ.get("CARAVAN_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    password = args.password or args.config.admin_password or getpass.getpass("Password: ")
     try:
         user = create_admin(args.username, password, args.email or "")
     except DomainError as error:
@@ -107,22 +115,47 @@ def createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="caravan", description="Caravan, a federated social server.")
-    sub = parser.add_subparsers(dest="command")
+# Django management commands a person running Caravan uses, listed in `caravan --help` and passed to Django as
+# they are (their own --help is Django's).
+DJANGO_COMMANDS = {
+    "import": "import an X or Mastodon archive or a Mastodon CSV export into a local account",
+    "migrate": "create or update the database tables (`caravan serve` does it too)",
+    "check": "check the configuration and the installation",
+}
+
+
+def django_command(argv: list[str], prog: str = "caravan") -> int:
+    """Run a Django management command, `argv` as typed after `prog`."""
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([prog, *argv])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caravan",
+        description="Caravan, a federated social server.",
+        epilog="`caravan COMMAND --help` describes a command. README.md lists the environment variables.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p_serve = sub.add_parser("serve", help="migrate, then run the web server and the embedded worker")
-    p_serve.add_argument("--host", default=os.environ.get("CARAVAN_HOST", "127.0.0.1"))
-    p_serve.add_argument("--port", type=int, default=int(os.environ.get("CARAVAN_PORT", "8000")))
+    p_serve.add_argument(
+        "--host", default=None, help="address to listen on (default: CARAVAN_HOST, 127.0.0.1)"
+    )
+    p_serve.add_argument(
+        "--port", type=int, default=None, help="port to listen on (default: CARAVAN_PORT, 8000)"
+    )
     p_serve.add_argument(
         "--no-worker", action="store_true", help="run no embedded worker (use `caravan worker`)"
     )
     p_serve.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("CARAVAN_WEB_WORKERS", "1")),
-        help="web server processes (default 1)",
+        default=None,
+        help="web server processes (default: CARAVAN_WEB_WORKERS, 1)",
     )
     p_serve.set_defaults(func=serve)
 
@@ -137,19 +170,45 @@ def main(argv: list[str] | None = None) -> int:
     p_admin.add_argument("--password", default="", help="(or CARAVAN_ADMIN_PASSWORD, or asked for)")
     p_admin.set_defaults(func=createadmin)
 
-    known = {"serve", "worker", "createadmin", "-h", "--help"}
-    if argv and argv[0] not in known:
-        # Everything else is a Django management command (migrate, shell, import commands...).
-        _setup()
-        from django.core.management import execute_from_command_line
+    for name, summary in DJANGO_COMMANDS.items():
+        sub.add_parser(name, help=summary, add_help=False)
+    sub.add_parser(
+        "manage", help="Django's developer commands: `caravan manage help` lists them", add_help=False
+    )
+    return parser
 
-        execute_from_command_line(["caravan", *argv])
-        return 0
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
+
+def run(argv: list[str]) -> int:
+    parser = build_parser()
+    if not argv:
         parser.print_help()
         return 0
+    command = argv[0]
+    if command in DJANGO_COMMANDS:
+        config.load()  # a bad value stops here, before Django reports it in its own words
+        return django_command(argv)
+    if command == "manage":
+        config.load()
+        return django_command(argv[1:] or ["help"], prog="caravan manage")
+    if not command.startswith("-") and command not in ("serve", "worker", "createadmin"):
+        print(
+            f"caravan: there is no command {command!r} (`caravan --help` lists them; Django's developer "
+            f"commands run as `caravan manage {command}`)",
+            file=sys.stderr,
+        )
+        return 2
+    args = parser.parse_args(argv)
+    args.config = config.load()
     return args.func(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return run(argv)
+    except ImproperlyConfigured as error:  # config.ConfigError, or a data folder Caravan cannot write
+        print(f"caravan: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

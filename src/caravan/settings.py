@@ -1,43 +1,30 @@
-"""Django settings for Caravan, read from CARAVAN_* environment variables with embedded-default values.
+"""Django settings for Caravan, built from the typed configuration in caravan/config.py (the CARAVAN_* environment
+variables, each with an embedded-default value).
 
 The embedded default is one box: SQLite in WAL mode, the task worker inside `caravan serve`, media on the local
 disk. Setting DATABASE_URL (PostgreSQL), CARAVAN_REDIS_URL and CARAVAN_MEDIA_* moves each part out.
 """
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 
+from caravan import config
 
-def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
+# Lower-case, so not a Django setting itself: code reads the settings below, never the raw configuration.
+conf = config.load()
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(env("CARAVAN_DATA_DIR", str(Path.cwd() / "caravan-data"))).resolve()
+DATA_DIR = conf.data_dir
 
 # The public base URL decides the domain in handles and every ActivityPub id.
-BASE_URL = env("CARAVAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-_base = urlsplit(BASE_URL)
-DOMAIN = env("CARAVAN_DOMAIN", _base.netloc)
-BASE_SCHEME = _base.scheme
+BASE_URL = conf.base_url
+DOMAIN = conf.domain
+BASE_SCHEME = urlsplit(BASE_URL).scheme
 
-DEBUG = env_bool("CARAVAN_DEBUG", False)
-SECRET_KEY = env("CARAVAN_SECRET_KEY", "")
+DEBUG = conf.debug
+SECRET_KEY = conf.secret_key
 if not SECRET_KEY:
     # A stable per-installation secret kept beside the data, so sessions survive restarts without configuration.
     _secret_file = DATA_DIR / "secret_key"
@@ -50,16 +37,14 @@ if not SECRET_KEY:
             _secret_file.chmod(0o600)
         SECRET_KEY = _secret_file.read_text().strip()
     except OSError as error:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
+        raise config.ConfigError(
             f"Caravan cannot write its data folder {DATA_DIR} ({error}); set CARAVAN_DATA_DIR to a writable "
             "folder, or set CARAVAN_SECRET_KEY."
         ) from error
 
-ALLOWED_HOSTS = [h for h in env("CARAVAN_ALLOWED_HOSTS", "").split(",") if h] or ["*"]
+ALLOWED_HOSTS = list(conf.allowed_hosts) or ["*"]
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
-USE_X_FORWARDED_HOST = env_bool("CARAVAN_BEHIND_PROXY", False)
+USE_X_FORWARDED_HOST = conf.behind_proxy
 if USE_X_FORWARDED_HOST:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -124,9 +109,10 @@ WSGI_APPLICATION = "caravan.wsgi.application"
 ASGI_APPLICATION = "caravan.asgi.application"
 
 # Database: SQLite (WAL, busy timeout, IMMEDIATE transactions) unless DATABASE_URL names another.
-DATABASE_URL = env("DATABASE_URL", "")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+if conf.database_url:
+    DATABASES = {
+        "default": dj_database_url.parse(conf.database_url, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -148,9 +134,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA mmap_size=134217728;"
         ),
     }
-if env("CARAVAN_TEST_DB_NAME"):
+if conf.test_db_name:
     # Lets several test runs share one PostgreSQL server without clobbering each other's test database.
-    DATABASES["default"]["TEST"] = {"NAME": env("CARAVAN_TEST_DB_NAME")}
+    DATABASES["default"]["TEST"] = {"NAME": conf.test_db_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -160,7 +146,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if env_bool("CARAVAN_FAST_PASSWORD_HASHER", False):
+if conf.fast_password_hasher:
     # Tests and benchmarks create thousands of accounts; argon2 would dominate their time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -178,7 +164,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env("CARAVAN_MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_ROOT = conf.media_root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -193,7 +179,7 @@ TASKS = {
     }
 }
 
-REDIS_URL = env("CARAVAN_REDIS_URL", "")
+REDIS_URL = conf.redis_url
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
@@ -276,36 +262,42 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("CARAVAN_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": conf.log_level},
 }
 
 # Product limits. The instance admin can change registration mode and rules in the database; these are deploy-time.
 CARAVAN = {
-    "MAX_POST_CHARS": env_int("CARAVAN_MAX_POST_CHARS", 500),
+    "MAX_POST_CHARS": conf.max_post_chars,
     "CHARS_PER_URL": 23,
     "MAX_MEDIA_PER_POST": 4,
-    "MAX_IMAGE_BYTES": env_int("CARAVAN_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
+    "MAX_IMAGE_BYTES": conf.max_image_bytes,
     # Larger images are refused from their header, before decoding (a 30000x30000 PNG is a few KB on disk).
-    "MAX_IMAGE_PIXELS": env_int("CARAVAN_MAX_IMAGE_PIXELS", 40_000_000),
+    "MAX_IMAGE_PIXELS": conf.max_image_pixels,
     "MAX_POLL_OPTIONS": 4,
     "MAX_POLL_OPTION_CHARS": 50,
     "MIN_POLL_EXPIRATION": 300,
     "MAX_POLL_EXPIRATION": 2_629_746,
     "MAX_PROFILE_FIELDS": 4,
-    "REQUIRE_EMAIL": env_bool("CARAVAN_REQUIRE_EMAIL", False),
-    "EMBEDDED_WORKER": env_bool("CARAVAN_EMBEDDED_WORKER", True),
-    "WORKER_INTERVAL": float(env("CARAVAN_WORKER_INTERVAL", "0.2")),
+    "REQUIRE_EMAIL": conf.require_email,
+    "EMBEDDED_WORKER": conf.embedded_worker,
+    "WORKER_INTERVAL": conf.worker_interval,
     # Client API requests per token (or per address without one) in five minutes; 0 turns the limit off.
-    "API_RATE_LIMIT": env_int("CARAVAN_API_RATE_LIMIT", 300),
+    "API_RATE_LIMIT": conf.api_rate_limit,
     # Abuse limits (caravan/throttling.py); 0 turns one off. Failed sign-ins per account in an hour, failed
     # sign-ins and sign-up attempts per address (IPv6: per /64) in five minutes.
-    "SIGN_IN_FAILURES_PER_ACCOUNT": env_int("CARAVAN_SIGN_IN_FAILURES_PER_ACCOUNT", 10),
-    "SIGN_IN_FAILURES_PER_ADDRESS": env_int("CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS", 25),
-    "SIGN_UPS_PER_ADDRESS": env_int("CARAVAN_SIGN_UPS_PER_ADDRESS", 25),
+    "SIGN_IN_FAILURES_PER_ACCOUNT": conf.sign_in_failures_per_account,
+    "SIGN_IN_FAILURES_PER_ADDRESS": conf.sign_in_failures_per_address,
+    "SIGN_UPS_PER_ADDRESS": conf.sign_ups_per_address,
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
-    "REQUEST_THREADS": env_int("CARAVAN_REQUEST_THREADS", 8),
+    "REQUEST_THREADS": conf.request_threads,
     # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.
-    "INBOX_BACKLOG_LIMIT": env_int("CARAVAN_INBOX_BACKLOG_LIMIT", 100_000),
+    "INBOX_BACKLOG_LIMIT": conf.inbox_backlog_limit,
     # Seconds a delivery being sent may go without its sender's heartbeat before it is sent again.
-    "DELIVERY_CLAIM_TIMEOUT": env_int("CARAVAN_DELIVERY_CLAIM_TIMEOUT", 120),
+    "DELIVERY_CLAIM_TIMEOUT": conf.delivery_claim_timeout,
+    # Federation switches, read at run time so tests can change them with override_settings.
+    "AUTHORIZED_FETCH": conf.authorized_fetch,
+    "FEDERATION_ALLOW_PRIVATE": conf.federation_allow_private,
+    "FEDERATION_RESOLVE": conf.federation_resolve,
+    "FEDERATION_RETRY_SCALE": conf.federation_retry_scale,
+    "FEDERATION_UNAVAILABLE_DAYS": conf.federation_unavailable_days,
 }

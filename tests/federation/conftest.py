@@ -1,13 +1,17 @@
 """Fixtures for federation tests: remote actors with real keys, and signed requests to our own endpoints."""
 
-import os
-
 import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-os.environ.setdefault("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(caravan_settings):
+    """Federation tests talk to servers on loopback addresses, which the outbound rule refuses by default;
+    tests of the rule itself turn it back on."""
+    caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
+
 
 _KEYS: list[tuple[str, str]] = []
 

@@ -1,6 +1,7 @@
 """A federation test harness: several real `caravan serve` processes, each on its own loopback address and
 port (127.0.0.2, 127.0.0.3, ...), with its own data folder (and its own PostgreSQL database when DATABASE_URL
-is set), driven over real HTTP by the servers themselves and through a `federation_driver` process per server.
+is set), driven over real HTTP by the servers themselves and through a driver process per server
+(tests/federation/driver.py).
 """
 
 import contextlib
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 
 CARAVAN = str(Path(sys.executable).with_name("caravan"))
+DRIVER = str(Path(__file__).resolve().with_name("driver.py"))
 
 
 def free_port(host: str) -> int:
@@ -131,7 +133,7 @@ class Server:
         """Run one driver command on this server (as a local user, through the domain services)."""
         if self.driver is None or self.driver.poll() is not None:
             self.driver = subprocess.Popen(
-                [CARAVAN, "federation_driver"],
+                [sys.executable, DRIVER],
                 env={**self.env, "CARAVAN_EMBEDDED_WORKER": "0"},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

@@ -114,7 +114,7 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
 
 
 def test_a_server_that_keeps_failing_is_skipped_until_it_posts_to_us(
-    make_account, make_remote, monkeypatch, client
+    make_account, make_remote, caravan_settings, client
 ):
     from caravan.accounts.services import upsert_remote_account
     from caravan.federation.models import UnavailableDomain
@@ -123,7 +123,7 @@ def test_a_server_that_keeps_failing_is_skipped_until_it_posts_to_us(
     from caravan.social.services import follow
     from tests.federation.harness import free_port
 
-    monkeypatch.setenv("CARAVAN_FEDERATION_UNAVAILABLE_DAYS", "1")  # Mastodon's 7 days, shrunk
+    caravan_settings(FEDERATION_UNAVAILABLE_DAYS=1)  # Mastodon's 7 days, shrunk
     alice = make_account("alice")
     port = free_port("127.0.0.1")  # nothing listens there: connection refused
     domain = f"127.0.0.1:{port}"

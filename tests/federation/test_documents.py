@@ -168,8 +168,8 @@ def test_followers_only_post_only_for_signed_fetch_from_an_entitled_server(clien
     assert follower.get(client, f"/users/alice/statuses/{direct.id}").status_code == 404
 
 
-def test_authorized_fetch_requires_signatures(client, alice, make_remote, monkeypatch):
-    monkeypatch.setenv("CARAVAN_AUTHORIZED_FETCH", "1")
+def test_authorized_fetch_requires_signatures(client, alice, make_remote, caravan_settings):
+    caravan_settings(AUTHORIZED_FETCH=True)
     stub = orjson.loads(client.get("/users/alice", HTTP_ACCEPT=AP).content)
     assert stub["publicKey"]["owner"] == alice.uri and "summary" not in stub and "attachment" not in stub
     from caravan.publishing import create_post

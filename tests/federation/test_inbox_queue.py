@@ -30,9 +30,9 @@ def bob(make_remote, alice):
 
 
 @pytest.fixture
-def retry_now(monkeypatch):
+def retry_now(caravan_settings):
     """Back-off of zero, so a failed item is due again on the next run (the real scale is minutes)."""
-    monkeypatch.setenv("CARAVAN_FEDERATION_RETRY_SCALE", "0")
+    caravan_settings(FEDERATION_RETRY_SCALE=0.0)
 
 
 def queue(remote, activity: dict) -> InboxItem:

@@ -9,29 +9,31 @@ from caravan.untrusted import valid_domain
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "10.1.2.3", "192.168.0.10", "169.254.169.254", "::1", "localhost"]
 )
-def test_private_and_loopback_addresses_are_refused(host, monkeypatch):
-    monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "0")
+def test_private_and_loopback_addresses_are_refused(host, caravan_settings):
+    caravan_settings(FEDERATION_ALLOW_PRIVATE=False)
     with pytest.raises(FetchError, match="private"):
         resolve_host(host, 443)
     with pytest.raises(FetchError):
         http_request("GET", f"http://{host if ':' not in host else f'[{host}]'}/.well-known/nodeinfo")
 
 
-def test_allowing_private_addresses_and_the_resolver_override(monkeypatch):
-    monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
+def test_allowing_private_addresses_and_the_resolver_override(caravan_settings):
+    caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
     assert resolve_host("127.0.0.1", 80) == ["127.0.0.1"]
-    monkeypatch.setenv("CARAVAN_FEDERATION_RESOLVE", "fanout.test=127.0.0.1")
+    caravan_settings(FEDERATION_RESOLVE=(("fanout.test", "127.0.0.1"),))
     assert resolve_host("h17.fanout.test", 80) == ["127.0.0.1"]
 
 
-def test_non_http_urls_are_refused(monkeypatch):
-    monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
+def test_non_http_urls_are_refused(caravan_settings):
+    caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
     for url in ("file:///etc/passwd", "gopher://example.com/", "http:///nohost"):
         with pytest.raises(FetchError):
             http_request("GET", url)
 
 
-def test_https_fetch_connects_to_the_checked_address_and_verifies_the_name(monkeypatch, tmp_path):
+def test_https_fetch_connects_to_the_checked_address_and_verifies_the_name(
+    monkeypatch, caravan_settings, tmp_path
+):
     """A test CA (trustme) signs a certificate for fed.test, served on loopback via the resolver override."""
     import asyncio
     import ssl
@@ -62,8 +64,8 @@ def test_https_fetch_connects_to_the_checked_address_and_verifies_the_name(monke
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
-        monkeypatch.setenv("CARAVAN_FEDERATION_RESOLVE", "fed.test=127.0.0.1,wrong.test=127.0.0.1")
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
+        caravan_settings(FEDERATION_RESOLVE=(("fed.test", "127.0.0.1"), ("wrong.test", "127.0.0.1")))
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
         response = http_request("GET", f"https://fed.test:{port}/hello")
         assert response.status == 200 and response.json()["host"] == f"fed.test:{port}"
@@ -197,12 +199,14 @@ def _forms():
 
 
 @pytest.mark.parametrize(("listen", "form"), list(_forms()))
-def test_fetches_and_webfinger_never_reach_a_loopback_address_in_any_spelling(listen, form, monkeypatch, db):
+def test_fetches_and_webfinger_never_reach_a_loopback_address_in_any_spelling(
+    listen, form, caravan_settings, db
+):
     from caravan.federation import actors
 
     with _recording_server(listen) as (port, hits, _handler):
         url = f"http://{form}:{port}/users/bob"
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "0")
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=False)
         with pytest.raises(FetchError, match="private, local or reserved address; refused"):
             actors.fetch_json(url)
         assert actors.resolve_actor(url) is None
@@ -210,7 +214,7 @@ def test_fetches_and_webfinger_never_reach_a_loopback_address_in_any_spelling(li
         assert hits == []
 
         # Not vacuous: the same requests do arrive when the operator allows private addresses.
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
         assert actors.fetch_json(url)["preferredUsername"] == "bob"
         assert "GET /users/bob" in hits
         if valid_domain(f"{form}:{port}"):
@@ -223,30 +227,30 @@ def test_fetches_and_webfinger_never_reach_a_loopback_address_in_any_spelling(li
             assert not any(hit.startswith("GET /.well-known/webfinger") for hit in hits)
 
 
-def test_a_host_name_that_resolves_to_loopback_is_refused_too(monkeypatch, db):
+def test_a_host_name_that_resolves_to_loopback_is_refused_too(caravan_settings, db):
     from caravan.federation import actors
 
     with _recording_server() as (port, hits, _handler):
-        monkeypatch.setenv("CARAVAN_FEDERATION_RESOLVE", "hostile.test=127.0.0.1")
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "0")
+        caravan_settings(FEDERATION_RESOLVE=(("hostile.test", "127.0.0.1"),))
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=False)
         with pytest.raises(FetchError, match="hostile.test .127.0.0.1. is a private"):
             actors.fetch_json(f"http://hostile.test:{port}/users/bob")
         assert actors.webfinger("bob", f"hostile.test:{port}") is None
         assert hits == []
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
         actors.fetch_json(f"http://hostile.test:{port}/users/bob")
         assert hits == ["GET /users/bob"]
 
 
 @pytest.mark.parametrize("form", ["127.0.0.1", "2130706433", "[::ffff:127.0.0.1]", "0.0.0.0"])
-def test_a_redirect_to_a_private_address_is_not_followed(form, monkeypatch):
+def test_a_redirect_to_a_private_address_is_not_followed(form, monkeypatch, caravan_settings):
     """The first server counts as public here (127.0.0.2 stands in for one; nothing may leave loopback), and
     redirects to a loopback address: every hop is checked, so the second server is never reached."""
     public = network.is_public_address
     monkeypatch.setattr(
         network, "is_public_address", lambda address: str(address) == "127.0.0.2" or public(address)
     )
-    monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "0")
+    caravan_settings(FEDERATION_ALLOW_PRIVATE=False)
     with (
         _recording_server("127.0.0.2") as (first_port, first_hits, first),
         _recording_server() as (
@@ -259,7 +263,7 @@ def test_a_redirect_to_a_private_address_is_not_followed(form, monkeypatch):
         with pytest.raises(FetchError, match="refused"):
             http_request("GET", f"http://127.0.0.2:{first_port}/redirect")
         assert first_hits == ["GET /redirect"] and hits == []
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
         assert http_request("GET", f"http://127.0.0.2:{first_port}/redirect").status == 200
         assert hits == ["GET /users/bob"]
 
@@ -275,12 +279,14 @@ def _delivery_to(inbox: str, make_account):
 
 
 @pytest.mark.parametrize(("listen", "form"), list(_forms()))
-def test_deliveries_never_reach_a_loopback_inbox_and_are_not_retried(listen, form, monkeypatch, make_account):
+def test_deliveries_never_reach_a_loopback_inbox_and_are_not_retried(
+    listen, form, caravan_settings, make_account
+):
     from caravan.federation.models import Delivery, UnavailableDomain
     from caravan.federation.sender import deliver_due
 
     with _recording_server(listen) as (port, hits, _handler):
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "0")
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=False)
         delivery = _delivery_to(f"http://{form}:{port}/inbox", make_account)
         deliver_due()
         delivery.refresh_from_db()
@@ -293,20 +299,20 @@ def test_deliveries_never_reach_a_loopback_inbox_and_are_not_retried(listen, for
         assert not UnavailableDomain.objects.exists()  # the server is not down; we chose not to call it
 
         if form in AIOHTTP_FORMS or form.startswith("[::1") or form.startswith("[0:"):
-            monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "1")
+            caravan_settings(FEDERATION_ALLOW_PRIVATE=True)
             allowed = _delivery_to(f"http://{form}:{port}/inbox?again", make_account)
             deliver_due()
             allowed.refresh_from_db()
             assert allowed.state == Delivery.DONE and hits == ["POST /inbox?again"]
 
 
-def test_a_delivery_to_a_name_that_resolves_to_loopback_is_refused(monkeypatch, make_account):
+def test_a_delivery_to_a_name_that_resolves_to_loopback_is_refused(caravan_settings, make_account):
     from caravan.federation.models import Delivery
     from caravan.federation.sender import deliver_due
 
     with _recording_server() as (port, hits, _handler):
-        monkeypatch.setenv("CARAVAN_FEDERATION_RESOLVE", "hostile.test=127.0.0.1")
-        monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "0")
+        caravan_settings(FEDERATION_RESOLVE=(("hostile.test", "127.0.0.1"),))
+        caravan_settings(FEDERATION_ALLOW_PRIVATE=False)
         delivery = _delivery_to(f"http://hostile.test:{port}/inbox", make_account)
         deliver_due()
         delivery.refresh_from_db()
@@ -314,9 +320,9 @@ def test_a_delivery_to_a_name_that_resolves_to_loopback_is_refused(monkeypatch, 
         assert "hostile.test (127.0.0.1) is a private" in delivery.last_error
 
 
-def test_the_socket_factory_checks_the_address_actually_connected_to(monkeypatch):
+def test_the_socket_factory_checks_the_address_actually_connected_to(caravan_settings):
     """Whatever the resolver said, the address a socket is opened for is checked again."""
-    monkeypatch.setenv("CARAVAN_FEDERATION_ALLOW_PRIVATE", "0")
+    caravan_settings(FEDERATION_ALLOW_PRIVATE=False)
     for sockaddr, family in ((("127.0.0.1", 80), socket.AF_INET), (("::1", 80, 0, 0), socket.AF_INET6)):
         with pytest.raises(network.AddressRefused):
             network.guarded_socket((family, socket.SOCK_STREAM, 6, "", sockaddr))

@@ -68,15 +68,13 @@ def test_rfc9421_appendix_b2_signature_bases_and_signatures(name):
     )
     _label, _params, base, signature = signature_base_rfc9421(request)
     assert base.decode() == vector["base"]
-    import base64
-
     from caravan.federation.signatures import ParsedSignature
 
     parsed = ParsedSignature(
         key_id="test-key-rsa-pss",
         scheme="rfc9421",
         algorithm="rsa-pss-sha512",
-        signature=base64.b64decode(signature),
+        signature=signature,
         bases=[base],
     )
     key = load_public_key(VECTORS["rfc9421_test_key_rsa_pss_public"])
@@ -127,3 +125,60 @@ def test_rfc9530_content_digest_is_checked():
     request.body = b'{"type":"Delete"}'
     with pytest.raises(SignatureError, match="Content-Digest"):
         parse_request_signature(request, now=created + 10)
+
+
+@pytest.mark.parametrize(
+    ("signature_input", "signature", "content_digest", "refusal"),
+    [
+        ('sig1=("@method" "@target-uri"', "sig1=:AA==:", None, "malformed Signature-Input"),
+        ("sig1=(@method);created=1", "sig1=:AA==:", None, "malformed Signature-Input"),
+        ('sig1=("@method" token);created=1', "sig1=:AA==:", None, "malformed Signature-Input"),
+        ('sig1="@method";created=1', "sig1=:AA==:", None, "malformed Signature-Input"),
+        ('sig1=("@method" "é");created=1', "sig1=:AA==:", None, "malformed Signature-Input"),
+        ('sig1=("@method" "@target-uri")', "sig1=AA==", None, "malformed Signature"),
+        ('sig1=("@method" "@target-uri")', "sig2=:AA==:", None, "do not match"),
+        ('sig1=("@method" "@target-uri"), sig2=("@method")', "sig1=:AA==:", None, "exactly one"),
+        (
+            'sig1=("@method" "@target-uri" "content-digest");created="1700000000";keyid="k"',
+            "sig1=:AA==:",
+            None,
+            "created",
+        ),
+        (
+            'sig1=("@method" "@target-uri" "content-digest");created=1700000000;keyid=k',
+            "sig1=:AA==:",
+            None,
+            "keyid",
+        ),
+        (
+            'sig1=("@method" "@target-uri" "content-digest");created=1700000000;keyid="k"',
+            "sig1=:AA==:",
+            "sha-256=abc",
+            "malformed Content-Digest",
+        ),
+        (
+            'sig1=("@method" "@target-uri" "content-digest");created=1700000000;keyid="k"',
+            "sig1=:AA==:",
+            "sha-256=:AA==",
+            "malformed Content-Digest",
+        ),
+    ],
+)
+def test_malformed_rfc9421_structured_fields_are_refused_as_signature_errors(
+    signature_input, signature, content_digest, refusal
+):
+    """Whatever a sender puts in these headers ends in a SignatureError (the inbox's 401), never a crash."""
+    import base64
+    import hashlib
+
+    body = b"{}"
+    if content_digest is None:  # a right one, so only the field under test is wrong
+        content_digest = "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode() + ":"
+    headers = {
+        "host": "example.com",
+        "signature-input": signature_input,
+        "signature": signature,
+        "content-digest": content_digest,
+    }
+    with pytest.raises(SignatureError, match=refusal):
+        parse_request_signature(IncomingRequest("POST", "/inbox", headers, body=body), now=1_700_000_010)

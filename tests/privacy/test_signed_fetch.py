@@ -133,9 +133,9 @@ def _badly_signed_get(client, remote, path: str):
 
 
 def test_a_signature_that_does_not_verify_gets_the_public_document(
-    client, alice, make_remote, monkeypatch, caplog
+    client, alice, make_remote, monkeypatch, caplog, caravan_settings
 ):
-    monkeypatch.delenv("CARAVAN_AUTHORIZED_FETCH", raising=False)
+    caravan_settings(AUTHORIZED_FETCH=False)
     monkeypatch.setattr("caravan.federation.actors.refresh_key", lambda account: account)  # no network
     follower = make_remote("carol", "friends.example")
     _followed_by(alice, follower)
@@ -154,9 +154,9 @@ def test_a_signature_that_does_not_verify_gets_the_public_document(
 
 
 def test_with_authorized_fetch_a_signature_that_does_not_verify_is_refused(
-    client, alice, make_remote, monkeypatch
+    client, alice, make_remote, monkeypatch, caravan_settings
 ):
-    monkeypatch.setenv("CARAVAN_AUTHORIZED_FETCH", "1")
+    caravan_settings(AUTHORIZED_FETCH=True)
     monkeypatch.setattr("caravan.federation.actors.refresh_key", lambda account: account)
     remote = make_remote("carol", "friends.example")
     public = create_post(alice, "hello everyone")

@@ -11,21 +11,30 @@ CATALOG = Path(caravan.__file__).resolve().parent / "locale" / "ar" / "LC_MESSAG
 
 
 def test_every_string_has_an_arabic_translation():
+    """The .po is the source of the Arabic (scripts/compile_messages.py): no entry without it, none fuzzy,
+    every plural form filled, and nothing left over that no code uses."""
     po = polib.pofile(str(CATALOG / "django.po"))
     assert len(po) > 200
-    assert po.untranslated_entries() == [] and po.fuzzy_entries() == []
+    assert po.untranslated_entries() == [] and po.fuzzy_entries() == [] and po.obsolete_entries() == []
+    for entry in po:
+        forms = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        assert all(form.strip() for form in forms), entry.msgid
+        assert len(forms) == (6 if entry.msgid_plural else 1), entry.msgid  # Arabic has six plural forms
+
+
+def _messages(catalogue) -> dict[str, object]:
+    return {
+        entry.msgid: (entry.msgid_plural, dict(entry.msgstr_plural)) if entry.msgid_plural else entry.msgstr
+        for entry in catalogue
+        if entry.msgid
+    }
 
 
 def test_compiled_catalog_matches_the_source():
-    compiled = {
-        entry.msgid: entry.msgstr for entry in polib.mofile(str(CATALOG / "django.mo")) if entry.msgid
-    }
-    source = {
-        entry.msgid: entry.msgstr
-        for entry in polib.pofile(str(CATALOG / "django.po"))
-        if not entry.msgid_plural
-    }
-    assert {k: v for k, v in compiled.items() if k in source} == source
+    compiled = polib.mofile(str(CATALOG / "django.mo"))
+    source = polib.pofile(str(CATALOG / "django.po"))
+    assert _messages(compiled) == _messages(source)
+    assert compiled.metadata["Plural-Forms"] == source.metadata["Plural-Forms"]
 
 
 @pytest.mark.django_db

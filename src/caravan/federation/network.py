@@ -10,7 +10,6 @@ DNS server answers between a check and a connection all meet it.
 
 import http.client
 import ipaddress
-import os
 import re
 import socket
 import ssl
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import orjson
+from django.conf import settings
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 AP_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -37,7 +37,7 @@ class AddressRefused(FetchError, OSError):
 
 
 def allow_private() -> bool:
-    return os.environ.get("CARAVAN_FEDERATION_ALLOW_PRIVATE", "").lower() in {"1", "true", "yes", "on"}
+    return settings.CARAVAN["FEDERATION_ALLOW_PRIVATE"]
 
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -162,18 +162,6 @@ def check_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
-def _overrides() -> list[tuple[str, str]]:
-    """CARAVAN_FEDERATION_RESOLVE="suffix=ip,..." maps host names ending in suffix to ip (tests,
-    benchmarks). Only name resolution: the addresses still pass the policy."""
-    raw = os.environ.get("CARAVAN_FEDERATION_RESOLVE", "")
-    pairs = []
-    for item in raw.split(","):
-        if "=" in item:
-            suffix, ip = item.split("=", 1)
-            pairs.append((suffix.strip().lower(), ip.strip()))
-    return pairs
-
-
 def resolve_host(host: str, port: int) -> list[str]:
     """The addresses to connect to for `host`, after the override and the private-address policy (every
     address checked: a name with one private address among public ones is refused)."""
@@ -182,7 +170,8 @@ def resolve_host(host: str, port: int) -> list[str]:
     if literal is not None:
         check_address(literal, host)
         return [str(literal)]
-    for suffix, ip in _overrides():
+    # CARAVAN_FEDERATION_RESOLVE (tests, benchmarks): only name resolution, the address still passes the policy.
+    for suffix, ip in settings.CARAVAN["FEDERATION_RESOLVE"]:
         if host == suffix or host.endswith(suffix):
             check_address(ip, host)
             return [ip]

@@ -6,7 +6,6 @@ The Delivery rows are the source of truth: this module only moves them from pend
 
 import asyncio
 import logging
-import os
 import random
 import socket
 import threading
@@ -15,6 +14,7 @@ from datetime import timedelta
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,18 +33,16 @@ PERMANENT_STATUSES = {400, 403, 404, 405, 406, 410, 413, 415, 422, 501}
 
 def retry_scale() -> float:
     """Mastodon waits attempts⁴ + 15 s (+ jitter) between tries; tests shrink that with a factor."""
-    return float(os.environ.get("CARAVAN_FEDERATION_RETRY_SCALE", "1"))
+    return settings.CARAVAN["FEDERATION_RETRY_SCALE"]
 
 
 def unavailable_after_days() -> int:
-    return int(os.environ.get("CARAVAN_FEDERATION_UNAVAILABLE_DAYS", "7"))
+    return settings.CARAVAN["FEDERATION_UNAVAILABLE_DAYS"]
 
 
 def claim_timeout() -> timedelta:
     """How long a claimed delivery may go without its sender's heartbeat before it is made due again (the
     sender was killed mid-way). A live sender renews its claims every quarter of this."""
-    from django.conf import settings
-
     return timedelta(seconds=settings.CARAVAN["DELIVERY_CLAIM_TIMEOUT"])
 
 

@@ -1,19 +1,21 @@
 """HTTP Signatures: signing outgoing requests as Mastodon does (draft-cavage, rsa-sha256) and checking
-incoming ones, draft-cavage or RFC 9421 (with RFC 9530 Content-Digest). Pure functions: finding the key is
-the caller's job.
+incoming ones, draft-cavage or RFC 9421 (with RFC 9530 Content-Digest; their RFC 8941 structured fields are read
+by http-sfv). Pure functions: finding the key is the caller's job.
 
 Loading a PEM costs ~34 ms, so loaded keys are cached by their PEM text.
 """
 
 import base64
 import hashlib
+import hmac
 import re
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
+import http_sfv
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -235,46 +237,21 @@ def _parse_cavage(request: IncomingRequest, value: str, now: float) -> ParsedSig
     return ParsedSignature(key_id=key_id, scheme="cavage", algorithm="rsa-sha256", signature=raw, bases=bases)
 
 
-# RFC 9421: just enough of Structured Fields (RFC 8941) for Signature-Input and Signature dictionaries.
-_SF_MEMBER_RE = re.compile(r"\s*([a-z*][a-z0-9_.*-]*)=")
+def _structured_dictionary(value: str, what: str) -> http_sfv.Dictionary:
+    """An RFC 8941 Dictionary header (Signature-Input, Signature, Content-Digest), parsed by http-sfv."""
+    dictionary = http_sfv.Dictionary()
+    try:
+        dictionary.parse(value.encode())
+    except ValueError:  # http-sfv's one error, for any malformed text (non-ASCII included)
+        raise SignatureError(f"malformed {what}") from None
+    return dictionary
 
 
-def _split_sf_dictionary(value: str) -> dict[str, str]:
-    """Dictionary members as raw text (label -> value), splitting on commas outside quotes and parentheses."""
-    members: dict[str, str] = {}
-    depth, quoted, start = 0, False, 0
-    chunks = []
-    for index, char in enumerate(value):
-        if char == '"' and (index == 0 or value[index - 1] != "\\"):
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-        elif not quoted and depth == 0 and char == ",":
-            chunks.append(value[start:index])
-            start = index + 1
-    chunks.append(value[start:])
-    for chunk in chunks:
-        match = _SF_MEMBER_RE.match(chunk)
-        if match is None:
-            raise SignatureError("malformed structured field")
-        members[match.group(1)] = chunk[match.end() :].strip()
-    return members
+def _is_string(value: object) -> bool:
+    return isinstance(value, str) and not isinstance(value, http_sfv.Token)
 
 
-_INNER_LIST_RE = re.compile(
-    r'^\(((?:\s*"[^"]*"(?:;[a-z*][a-z0-9_.*-]*(?:=(?:"[^"]*"|[^;\s)]+))?)*)*)\s*\)(.*)$'
-)
-_ITEM_RE = re.compile(r'"([^"]*)"((?:;[a-z*][a-z0-9_.*-]*(?:=(?:"[^"]*"|[^;\s)"]+))?)*)')
-_SF_PARAM_RE = re.compile(r';([a-z*][a-z0-9_.*-]*)(?:=("[^"]*"|[^;]+))?')
-
-
-def _sf_params(text: str) -> dict[str, str]:
-    return {m.group(1): (m.group(2) or "").strip('"') for m in _SF_PARAM_RE.finditer(text)}
-
-
-def _component_value(request: IncomingRequest, name: str, params: dict[str, str]) -> str:
+def _component_value(request: IncomingRequest, name: str, params: dict[str, object]) -> str:
     host = request.headers.get("host", "").lower()
     path, _, query = request.path.partition("?")
     if name == "@method":
@@ -292,8 +269,6 @@ def _component_value(request: IncomingRequest, name: str, params: dict[str, str]
     if name == "@query":
         return "?" + query
     if name == "@query-param":
-        from urllib.parse import parse_qsl, quote
-
         wanted = params.get("name", "")
         for key, val in parse_qsl(query, keep_blank_values=True):
             if key == wanted:
@@ -307,15 +282,13 @@ def _component_value(request: IncomingRequest, name: str, params: dict[str, str]
 
 
 def _check_content_digest(request: IncomingRequest) -> None:
-    header = request.headers.get("content-digest", "")
-    try:
-        members = _split_sf_dictionary(header)
-    except SignatureError:
-        raise SignatureError("malformed Content-Digest") from None
+    members = _structured_dictionary(request.headers.get("content-digest", ""), "Content-Digest")
     for algo, func in (("sha-256", hashlib.sha256), ("sha-512", hashlib.sha512)):
         if algo in members:
-            expected = ":" + base64.b64encode(func(request.body).digest()).decode() + ":"
-            if members[algo] != expected:
+            member = members[algo]
+            if not isinstance(member, http_sfv.Item) or not isinstance(member.value, bytes):
+                raise SignatureError("malformed Content-Digest")
+            if not hmac.compare_digest(member.value, func(request.body).digest()):
                 raise SignatureError("Content-Digest does not match the body")
             return
     raise SignatureError("a sha-256 or sha-512 Content-Digest is required")
@@ -323,36 +296,33 @@ def _check_content_digest(request: IncomingRequest) -> None:
 
 def signature_base_rfc9421(
     request: IncomingRequest, label: str | None = None
-) -> tuple[str, dict, bytes, str]:
-    """The RFC 9421 signature base of one signature: (label, its parameters, the base, the signature
-    value)."""
-    inputs = _split_sf_dictionary(request.headers.get("signature-input", ""))
-    signatures = _split_sf_dictionary(request.headers.get("signature", ""))
+) -> tuple[str, dict, bytes, bytes]:
+    """The RFC 9421 signature base of one signature: (label, its parameters with "components", the base, the
+    signature bytes)."""
+    inputs = _structured_dictionary(request.headers.get("signature-input", ""), "Signature-Input")
+    signatures = _structured_dictionary(request.headers.get("signature", ""), "Signature")
     if label is None:
         if len(inputs) != 1:
             raise SignatureError("exactly one signature is supported")
         label = next(iter(inputs))
     if label not in inputs or label not in signatures:
         raise SignatureError("Signature and Signature-Input do not match")
-    raw_input = inputs[label]
-    match = _INNER_LIST_RE.match(raw_input)
-    if match is None:
+    covered = inputs[label]
+    if not isinstance(covered, http_sfv.InnerList) or not all(_is_string(item.value) for item in covered):
         raise SignatureError("malformed Signature-Input")
-    components = [(m.group(1), _sf_params(m.group(2))) for m in _ITEM_RE.finditer(match.group(1))]
-    params = _sf_params(match.group(2))
     lines = []
-    for name, component_params in components:
-        rendered = f'"{name}"' + "".join(f';{k}="{v}"' for k, v in component_params.items())
-        lines.append(f"{rendered}: {_component_value(request, name, component_params)}")
-    lines.append(f'"@signature-params": {raw_input}')
-    signature_value = signatures[label].strip()
-    if not (signature_value.startswith(":") and signature_value.endswith(":")):
+    for item in covered:
+        # The identifier is written as the sender's list serialises it, parameters (;sf, ;name="q") included.
+        lines.append(f"{item}: {_component_value(request, item.value, dict(item.params))}")
+    lines.append(f'"@signature-params": {covered}')
+    signature = signatures[label]
+    if not isinstance(signature, http_sfv.Item) or not isinstance(signature.value, bytes):
         raise SignatureError("malformed Signature")
     return (
         label,
-        {"components": [c for c, _ in components], **params},
+        {"components": [item.value for item in covered], **covered.params},
         "\n".join(lines).encode(),
-        signature_value[1:-1],
+        signature.value,
     )
 
 
@@ -360,7 +330,7 @@ def _parse_rfc9421(request: IncomingRequest, now: float) -> ParsedSignature:
     _label, params, base, signature = signature_base_rfc9421(request)
     components = params["components"]
     key_id = params.get("keyid", "")
-    if not key_id or "created" not in params:
+    if not _is_string(key_id) or not key_id or "created" not in params:
         raise SignatureError("created and keyid are required")
     if "@method" not in components or (
         "@target-uri" not in components and "@request-target" not in components
@@ -370,20 +340,16 @@ def _parse_rfc9421(request: IncomingRequest, now: float) -> ParsedSignature:
         if "content-digest" not in components:
             raise SignatureError("a POST signature must cover content-digest")
         _check_content_digest(request)
-    try:
-        created = float(params["created"])
-        expires = float(params["expires"]) if "expires" in params else None
-    except ValueError:
-        raise SignatureError("malformed created or expires") from None
+    created, expires = params["created"], params.get("expires")
+    if any(type(value) is not int for value in (created, expires) if value is not None):
+        raise SignatureError("malformed created or expires")
     _check_clock(created, expires, "", now)
     algorithm = params.get("alg", "rsa-v1_5-sha256")
     if algorithm not in ("rsa-v1_5-sha256", "rsa-pss-sha512"):
         raise SignatureError(f"unsupported algorithm {algorithm}")
-    try:
-        raw = base64.b64decode(signature)
-    except ValueError:
-        raise SignatureError("signature is not base64") from None
-    return ParsedSignature(key_id=key_id, scheme="rfc9421", algorithm=algorithm, signature=raw, bases=[base])
+    return ParsedSignature(
+        key_id=key_id, scheme="rfc9421", algorithm=algorithm, signature=signature, bases=[base]
+    )
 
 
 def parse_request_signature(request: IncomingRequest, *, now: float | None = None) -> ParsedSignature:

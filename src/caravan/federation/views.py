@@ -4,7 +4,6 @@ through the inbox processor and domain services.
 """
 
 import logging
-import os
 
 import orjson
 from django.conf import settings
@@ -39,7 +38,7 @@ MAX_PAGE = 1_000_000_000
 
 
 def authorized_fetch() -> bool:
-    return os.environ.get("CARAVAN_AUTHORIZED_FETCH", "").lower() in {"1", "true", "yes", "on"}
+    return settings.CARAVAN["AUTHORIZED_FETCH"]
 
 
 def _json(data: dict, *, status: int = 200, content_type: str = AS_JSON) -> HttpResponse:

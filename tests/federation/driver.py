@@ -1,18 +1,24 @@
-"""`caravan federation_driver`: a test driver for the multi-server federation tests. It reads one JSON command
-per line on stdin and answers one JSON line on stdout, acting as a local user through the same domain services
-the web UI and the API call (posting, following, boosting...), and reading back what arrived.
+"""The federation tests' driver: run as `python tests/federation/driver.py` beside a real `caravan serve` (same
+environment), it reads one JSON command per line on stdin and answers one JSON line on stdout, acting as a local
+user through the same domain services the web UI and the API call (posting, following, boosting...), and reading
+back what arrived.
 
-It exists so the tests can drive several real servers without depending on the web or API faces.
+It exists so the tests can drive several real servers without depending on the web or API faces. It lives with
+the tests, not in the installed package: it has a fixed password and trusts whoever writes to its stdin.
 """
 
+import os
 import sys
 import traceback
 
+import django
 import orjson
-from django.core.management.base import BaseCommand
 
-from caravan.accounts.models import Account, User
-from caravan.errors import DomainError
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caravan.settings")
+django.setup()
+
+from caravan.accounts.models import Account, User  # noqa: E402 - needs django.setup()
+from caravan.errors import DomainError  # noqa: E402
 
 TEST_PASSWORD = "correct horse battery"  # noqa: S105 - throwaway users on throwaway test servers
 
@@ -189,23 +195,24 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
     raise DomainError(f"unknown op {op}")
 
 
-class Command(BaseCommand):
-    help = "Test driver: JSON commands on stdin, JSON answers on stdout (federation tests only)."
+def main() -> None:
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            command = orjson.loads(line)
+            answer = {"ok": True, "result": run(command["op"], command.get("args", {}))}
+        except DomainError as error:
+            answer = {"ok": False, "error": error.message}
+        except Exception as error:  # the test wants to see it, not a dead driver
+            answer = {
+                "ok": False,
+                "error": f"{type(error).__name__}: {error}",
+                "trace": traceback.format_exc(),
+            }
+        sys.stdout.write(orjson.dumps(answer).decode() + "\n")
+        sys.stdout.flush()
 
-    def handle(self, *args, **options):
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            try:
-                command = orjson.loads(line)
-                answer = {"ok": True, "result": run(command["op"], command.get("args", {}))}
-            except DomainError as error:
-                answer = {"ok": False, "error": error.message}
-            except Exception as error:  # the test wants to see it, not a dead driver
-                answer = {
-                    "ok": False,
-                    "error": f"{type(error).__name__}: {error}",
-                    "trace": traceback.format_exc(),
-                }
-            sys.stdout.write(orjson.dumps(answer).decode() + "\n")
-            sys.stdout.flush()
+
+if __name__ == "__main__":
+    main()

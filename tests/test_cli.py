@@ -1,0 +1,91 @@
+"""The real `caravan` command, run as a subprocess: what its help lists, where Django's developer commands went, and
+how a bad setting stops every command with one line."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CARAVAN = str(Path(sys.executable).with_name("caravan"))
+
+
+def caravan(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run `caravan ARGS` on a fresh SQLite data folder, with only the given CARAVAN_* variables set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CARAVAN_") and k != "DATABASE_URL"}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [CARAVAN, *args],
+        env={**clean, "CARAVAN_DATA_DIR": str(data_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_help_lists_the_commands_a_person_uses_and_not_djangos(tmp_path):
+    result = caravan("--help", data_dir=tmp_path)
+    assert result.returncode == 0
+    listed = result.stdout
+    for command in ("serve", "worker", "createadmin", "import", "migrate", "check", "manage"):
+        assert f"\n    {command}" in listed, command
+    for developer_command in (
+        "makemessages",
+        "shell",
+        "runserver",
+        "createsuperuser",
+        "flush",
+        "federation_driver",
+    ):
+        assert developer_command not in listed
+
+
+def test_developer_commands_run_under_manage(tmp_path):
+    listed = caravan("manage", "help", data_dir=tmp_path)
+    assert (
+        listed.returncode == 0 and "makemessages" in listed.stdout and "caravan manage help" in listed.stdout
+    )
+    refused = caravan("shell", data_dir=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.strip().count("\n") == 0
+    assert "`caravan manage shell`" in refused.stderr
+
+
+def test_user_commands_pass_their_arguments_to_django(tmp_path):
+    result = caravan("migrate", "--plan", data_dir=tmp_path)
+    assert result.returncode == 0 and "Planned operations" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value"),
+    [
+        (["check"], "CARAVAN_MAX_POST_CHARS", "5OO"),
+        (["serve", "--port", "0"], "CARAVAN_REQUIRE_EMAIL", "sometimes"),
+        (["serve"], "CARAVAN_MAX_IMAGE_BYTES", "-5"),
+        (["migrate"], "CARAVAN_LOG_LEVEL", "loud"),
+        (["worker", "--batch"], "CARAVAN_WORKER_INTERVAL", "soon"),
+        (["manage", "shell", "-c", "print(1)"], "CARAVAN_BASE_URL", "social.example"),
+    ],
+)
+def test_a_bad_setting_stops_every_command_with_one_line(command, variable, value, tmp_path):
+    result = caravan(*command, data_dir=tmp_path, **{variable: value})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"caravan: {variable} is not valid ({value!r}): it takes ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "caravan.sqlite3").exists()  # stopped before touching the database
+
+
+def test_the_same_commands_run_with_good_settings(tmp_path):
+    result = caravan("check", data_dir=tmp_path, CARAVAN_MAX_POST_CHARS="500", CARAVAN_REQUIRE_EMAIL="on")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_an_unwritable_data_folder_is_one_line_too(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = caravan("check", data_dir=blocker / "data")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "CARAVAN_DATA_DIR" in result.stderr
