@@ -41,9 +41,11 @@ def serve(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     worker = None
     if settings.CARAVAN["EMBEDDED_WORKER"] and not args.no_worker:
+        # Imported here, not at the top: an entry point sets Django up before loading any app.
+        from caravan.federation.tasks import resume_interrupted_work
         from caravan.worker import EmbeddedWorker
 
-        worker = EmbeddedWorker()
+        worker = EmbeddedWorker(resume_interrupted_work)
         worker.start()
     import uvicorn
 
@@ -80,10 +82,11 @@ def serve(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     _setup()
-    from caravan.worker import make_worker, resume_interrupted_work
+    from caravan.federation.tasks import resume_interrupted_work
+    from caravan.worker import make_worker, resume
 
     queues = args.queue or None
-    resume_interrupted_work()
+    resume(resume_interrupted_work)
     _freeze_startup_objects()
     make_worker(batch=args.batch, queues=queues).run()
     return 0

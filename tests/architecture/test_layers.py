@@ -42,9 +42,7 @@ UNDER_WAY: set[tuple[str, ...]] = {
     ("layers", "caravan.social.services", "caravan.notifications.services.notify"),
     ("layers", "caravan.social.services", "caravan.timelines.models.ListMember"),
     ("layers", "caravan.social.services", "caravan.timelines.services"),
-    ("layers", "caravan.worker", "caravan.federation.tasks.resume_interrupted_work"),
     ("no import cycles between apps", "accounts", "media", "accounts"),
-    ("no import cycles between apps", "federation", "worker", "federation"),
     (
         "no imports of other apps inside functions",
         "caravan.accounts.services",
@@ -171,7 +169,6 @@ UNDER_WAY: set[tuple[str, ...]] = {
         "caravan.api.views.statuses",
         "caravan.media.services.update_media",
     ),
-    ("no imports of other apps inside functions", "caravan.federation.asgi_inbox", "caravan.worker.wake"),
     (
         "no imports of other apps inside functions",
         "caravan.federation.delivery",
@@ -209,8 +206,6 @@ UNDER_WAY: set[tuple[str, ...]] = {
         "caravan.moving.services.accept_move",
     ),
     ("no imports of other apps inside functions", "caravan.federation.inbox", "caravan.worker.wake"),
-    ("no imports of other apps inside functions", "caravan.federation.sender", "caravan.worker.wake"),
-    ("no imports of other apps inside functions", "caravan.federation.tasks", "caravan.worker.wake"),
     (
         "no imports of other apps inside functions",
         "caravan.federation.views",
@@ -289,11 +284,6 @@ UNDER_WAY: set[tuple[str, ...]] = {
     ),
     ("no imports of other apps inside functions", "caravan.timelines.tasks", "caravan.posts.models.Mention"),
     ("no imports of other apps inside functions", "caravan.timelines.tasks", "caravan.posts.models.PostTag"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.worker",
-        "caravan.federation.tasks.resume_interrupted_work",
-    ),
 }
 
 
