@@ -5,9 +5,9 @@ import asyncio
 import orjson
 import pytest
 
+from caravan import relationships
 from caravan.api import streaming
 from caravan.posts import services as posts
-from caravan.social import services as social
 
 
 class _Inbox:
@@ -43,7 +43,7 @@ def test_listener_gets_a_reference_and_renders_it_as_its_own_account(
     make_account, django_capture_on_commit_callbacks
 ):
     alice, bob, mallory = make_account("alice"), make_account("bob"), make_account("mallory")
-    social.block(bob, mallory)
+    relationships.block(bob, mallory)
     hub, inbox = streaming.hub(), _Inbox()
     asyncio.run(hub.add(inbox, "public:local"))
     try:

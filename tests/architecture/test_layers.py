@@ -39,9 +39,6 @@ UNDER_WAY: set[tuple[str, ...]] = {
     ("layers", "caravan.posts.services", "caravan.search.services"),
     ("layers", "caravan.posts.services", "caravan.timelines.services"),
     ("layers", "caravan.posts.services", "caravan.timelines.tasks.fan_out_post"),
-    ("layers", "caravan.social.services", "caravan.notifications.services.notify"),
-    ("layers", "caravan.social.services", "caravan.timelines.models.ListMember"),
-    ("layers", "caravan.social.services", "caravan.timelines.services"),
     ("no import cycles between apps", "accounts", "media", "accounts"),
     (
         "no imports of other apps inside functions",
@@ -105,72 +102,6 @@ UNDER_WAY: set[tuple[str, ...]] = {
     ),
     (
         "no imports of other apps inside functions",
-        "caravan.api.entities",
-        "caravan.posts.selectors.load_posts",
-    ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.entities",
-        "caravan.social.models.AccountNote",
-    ),
-    ("no imports of other apps inside functions", "caravan.api.entities", "caravan.social.models.Block"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.entities",
-        "caravan.social.models.DomainBlock",
-    ),
-    ("no imports of other apps inside functions", "caravan.api.entities", "caravan.social.models.Follow"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.entities",
-        "caravan.social.models.FollowRequest",
-    ),
-    ("no imports of other apps inside functions", "caravan.api.entities", "caravan.social.models.Mute"),
-    ("no imports of other apps inside functions", "caravan.api.streaming", "caravan.accounts.models.Account"),
-    ("no imports of other apps inside functions", "caravan.api.streaming", "caravan.accounts.models.User"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.streaming",
-        "caravan.notifications.models.Notification",
-    ),
-    ("no imports of other apps inside functions", "caravan.api.streaming", "caravan.posts.models.Mention"),
-    ("no imports of other apps inside functions", "caravan.api.streaming", "caravan.posts.models.Post"),
-    ("no imports of other apps inside functions", "caravan.api.streaming", "caravan.posts.models.PostTag"),
-    ("no imports of other apps inside functions", "caravan.api.streaming", "caravan.posts.models.Visibility"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.streaming",
-        "caravan.posts.rendering.normalize_tag",
-    ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.streaming",
-        "caravan.posts.selectors.load_posts",
-    ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.streaming",
-        "caravan.posts.visibility.visible_posts",
-    ),
-    ("no imports of other apps inside functions", "caravan.api.streaming", "caravan.timelines.models.List"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.streaming",
-        "caravan.timelines.models.ListMember",
-    ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.streaming",
-        "caravan.timelines.selectors.hidden_for",
-    ),
-    ("no imports of other apps inside functions", "caravan.api.views.instance", "caravan.posts.models.Tag"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.api.views.statuses",
-        "caravan.media.services.update_media",
-    ),
-    (
-        "no imports of other apps inside functions",
         "caravan.federation.delivery",
         "caravan.accounts.services.ensure_keypair",
     ),
@@ -208,37 +139,6 @@ UNDER_WAY: set[tuple[str, ...]] = {
     ("no imports of other apps inside functions", "caravan.federation.inbox", "caravan.worker.wake"),
     (
         "no imports of other apps inside functions",
-        "caravan.federation.views",
-        "caravan.instance.models.RegistrationMode",
-    ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.federation.views",
-        "caravan.instance.services.get_instance_settings",
-    ),
-    ("no imports of other apps inside functions", "caravan.instance.services", "caravan.errors.DomainError"),
-    ("no imports of other apps inside functions", "caravan.lookup", "caravan.posts.models.Post"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.moving.archive",
-        "caravan.media.services.prepare_image",
-    ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.moving.mastodon_archive",
-        "caravan.accounts.services.update_profile",
-    ),
-    ("no imports of other apps inside functions", "caravan.moving.services", "caravan.social.models.Block"),
-    ("no imports of other apps inside functions", "caravan.moving.services", "caravan.social.models.Follow"),
-    ("no imports of other apps inside functions", "caravan.moving.services", "caravan.social.models.Mute"),
-    ("no imports of other apps inside functions", "caravan.moving.services", "caravan.social.services"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.moving.x_archive",
-        "caravan.accounts.services.update_profile",
-    ),
-    (
-        "no imports of other apps inside functions",
         "caravan.posts.remote",
         "caravan.search.models.SearchDocument",
     ),
@@ -264,26 +164,6 @@ UNDER_WAY: set[tuple[str, ...]] = {
         "caravan.posts.services",
         "caravan.timelines.tasks.fan_out_post",
     ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.social.services",
-        "caravan.timelines.models.ListMember",
-    ),
-    ("no imports of other apps inside functions", "caravan.throttling", "caravan.accounts.models.User"),
-    ("no imports of other apps inside functions", "caravan.timelines.services", "caravan.errors.DomainError"),
-    ("no imports of other apps inside functions", "caravan.timelines.services", "caravan.posts.models.Tag"),
-    (
-        "no imports of other apps inside functions",
-        "caravan.timelines.services",
-        "caravan.posts.rendering.normalize_tag",
-    ),
-    (
-        "no imports of other apps inside functions",
-        "caravan.timelines.services",
-        "caravan.posts.visibility.visible_posts",
-    ),
-    ("no imports of other apps inside functions", "caravan.timelines.tasks", "caravan.posts.models.Mention"),
-    ("no imports of other apps inside functions", "caravan.timelines.tasks", "caravan.posts.models.PostTag"),
 }
 
 

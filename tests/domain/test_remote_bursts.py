@@ -1,6 +1,7 @@
 """A burst of remote posts (the inbox's bulk path) reaches the same feeds and notifications as posts stored
 one by one: follows, followed hashtags, mutes, blocks, domain blocks, followers-only and direct posts."""
 
+from caravan import relationships
 from caravan.accounts.services import upsert_remote_account
 from caravan.notifications.models import Notification
 from caravan.posts.models import Visibility
@@ -19,8 +20,8 @@ def _remote(name: str, domain: str):
 
 
 def _follow(local, remote) -> None:
-    social.follow(local, remote)
-    social.accept_follow_request(remote, local)
+    relationships.follow(local, remote)
+    relationships.accept_follow_request(remote, local)
 
 
 def test_burst_reaches_the_same_feeds_and_notifications_as_single_posts(make_account, run_tasks):
@@ -34,7 +35,7 @@ def test_burst_reaches_the_same_feeds_and_notifications_as_single_posts(make_acc
         _follow(reader, rita)
     social.mute(bob, ron)
     social.block_domain(carol, "b.example")
-    social.block(erin, ron)
+    relationships.block(erin, ron)
     follow_tag(dave, "burst")
     run_tasks()
 

@@ -4,19 +4,19 @@ import io
 import json
 import zipfile
 
+from caravan import relationships
 from caravan.moving import services as moving
 from caravan.moving.export import export_archive
 from caravan.moving.models import ImportStatus
 from caravan.posts import services as posts
 from caravan.posts.models import Post, Visibility
-from caravan.social import services as social
 
 from .archives import jpeg_bytes
 
 
 def test_archive_round_trips_and_never_holds_others_private_posts(make_user, make_account, tmp_path, client):
     me, friend = make_user("leaver"), make_account("friend")
-    social.follow(me.account, friend)
+    relationships.follow(me.account, friend)
     secret = posts.create_post(friend, "friends only", visibility=Visibility.PRIVATE)
     public = posts.create_post(friend, "for everyone")
     posts.favourite(me.account, secret)

@@ -107,6 +107,7 @@ def _handle(account) -> str:
 
 
 def _build(graph: Graph, people: list) -> list[Post]:
+    from caravan import relationships
     from caravan.posts import services as posts
     from caravan.social import services as social
 
@@ -114,9 +115,9 @@ def _build(graph: Graph, people: list) -> list[Post]:
         follower, target = people[i], people[j]
         if not follower.is_local and not target.is_local:
             continue  # two remote accounts: nothing this server would ever store
-        social.follow(follower, target)
+        relationships.follow(follower, target)
         if not target.is_local or target.locked:
-            social.accept_follow_request(target, follower)
+            relationships.accept_follow_request(target, follower)
     made: list[Post] = []
     for k, spec in enumerate(graph.posts):
         author = people[spec.author]
@@ -134,7 +135,7 @@ def _build(graph: Graph, people: list) -> list[Post]:
             posts.favourite(people[i], made[k])
     for i, j in graph.blocks:
         if people[i].is_local or people[j].is_local:
-            social.block(people[i], people[j])
+            relationships.block(people[i], people[j])
     for i, j in graph.mutes:
         social.mute(people[i], people[j])
     _run_fan_out()

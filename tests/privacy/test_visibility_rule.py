@@ -9,7 +9,7 @@ from caravan.pagination import Page
 from caravan.posts.models import Post
 from caravan.posts.services import create_post, reblog
 from caravan.posts.visibility import can_read, visible_posts
-from caravan.social.services import block, follow, unfollow
+from caravan.relationships import block, follow, unfollow
 from caravan.timelines.selectors import account_timeline
 
 

@@ -48,7 +48,7 @@ def test_profile_fields_and_bio_typed_with_markup_show_as_text(signed_in):
 def test_a_display_name_with_bidi_controls_cannot_flip_pages_or_notifications(signed_in, make_account):
     from caravan.accounts.services import update_profile
     from caravan.posts.services import create_post, reblog
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     client, user = signed_in("target")
     flipper = make_account("flipper")
@@ -80,7 +80,7 @@ def test_stored_remote_links_that_are_not_http_never_reach_a_page(signed_in, mak
     from caravan.media.models import MediaAttachment
     from caravan.posts.models import Post, PostEdit
     from caravan.posts.services import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     client, user = signed_in("reader")
     remote = upsert_remote_account(

@@ -26,6 +26,14 @@ from django.db import close_old_connections, connection, transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from caravan import events
+from caravan.accounts.models import Account, User
+from caravan.notifications.models import Notification
+from caravan.posts.models import Mention, Post, PostTag, Visibility
+from caravan.posts.rendering import normalize_tag
+from caravan.posts.selectors import load_posts
+from caravan.posts.visibility import visible_posts
+from caravan.timelines.models import List, ListMember
+from caravan.timelines.selectors import hidden_for
 
 logger = logging.getLogger(__name__)
 
@@ -250,15 +258,11 @@ def _public_keys(post) -> list[str]:
 
 
 def _is_public_original(post) -> bool:
-    from caravan.posts.models import Visibility
-
     return post.visibility == Visibility.PUBLIC and post.reblog_of_id is None
 
 
 def _on_post_created(post, **_: Any) -> None:
     # On the posting and inbox paths: only in-memory checks here, nothing loaded, unless someone listens.
-    from caravan.posts.models import Visibility
-
     if post.imported:
         return
     local = hub()
@@ -276,9 +280,6 @@ def _push_new_post(
     post_id: int, author_id: int, is_local: bool, keys: list[str], tags: bool, lists: bool, direct: bool
 ) -> None:
     """Publish references to a new post: ids come from small indexed queries; nothing is rendered here."""
-    from caravan.posts.models import Mention, PostTag
-    from caravan.timelines.models import ListMember
-
     local = hub()
     public, listed = ["status", post_id, "public"], ["status", post_id, "list"]
     _publish_many(keys, "update", public)
@@ -333,8 +334,6 @@ def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
     """
     if all(isinstance(payload, str) for _, _, payload in messages):
         return list(messages)
-    from caravan.accounts.models import Account
-    from caravan.timelines.selectors import hidden_for
 
     if not connection.in_atomic_block:  # a long-lived stream: drop a broken or expired connection first
         close_old_connections()
@@ -365,9 +364,6 @@ def _readable_posts(viewer, messages: list[Message]) -> set[int]:
     """Which posts referenced in this batch the viewer may read: one query for the batch, with the visibility
     rule itself, whatever stream a reference came through (a follow may have ended, a block begun, since the
     publisher chose the stream)."""
-    from caravan.posts.models import Post
-    from caravan.posts.visibility import visible_posts
-
     ids = {
         payload[1]
         for _, _, payload in messages
@@ -382,8 +378,6 @@ def _render(
     viewer, hidden: tuple[set[int], set[str]], readable: set[int], kind: str, object_id: int, context: str
 ) -> str | None:
     from caravan.api import entities, status_cache
-    from caravan.notifications.models import Notification
-    from caravan.posts.selectors import load_posts
 
     if kind in ("status", "conversation") and object_id not in readable:
         return None
@@ -452,8 +446,6 @@ def required_scope(stream: str) -> str:
 
 
 def keys_for(stream: str, query: dict[str, str], account_id: int, scopes: frozenset[str]) -> list[str]:
-    from caravan.posts.rendering import normalize_tag
-
     if required_scope(stream) not in scopes:
         raise StreamError(401, "Error: Access token does not have the required scopes")
     media = query.get("only_media", "").lower() in ("1", "true", "t", "on")
@@ -477,7 +469,6 @@ def keys_for(stream: str, query: dict[str, str], account_id: int, scopes: frozen
     if stream == "list":
         list_id = query.get("list", "")
         from caravan.api.http import parse_id
-        from caravan.timelines.models import List
 
         number = parse_id(list_id)
         if not List.objects.filter(pk=number, owner_id=account_id).exists():
@@ -491,7 +482,6 @@ def keys_for(stream: str, query: dict[str, str], account_id: int, scopes: frozen
 def account_for_token(token: str) -> tuple[int, frozenset[str]]:
     """The account id a user token belongs to and the scopes it grants; StreamError 401 when there is none
     (streams need a user). Each stream then checks its own scope (`keys_for`)."""
-    from caravan.accounts.models import User
     from caravan.api.http import _lookup_token
 
     close_old_connections()

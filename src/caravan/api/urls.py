@@ -86,7 +86,7 @@ urlpatterns = [
         ),
     ),
     r(f"{A}/lookup", route(GET=accounts.lookup)),
-    r(f"{A}/relationships", route(GET=accounts.relationships)),
+    r(f"{A}/relationships", route(GET=accounts.get_relationships)),
     r(f"{A}/familiar_followers", route(GET=accounts.familiar_followers)),
     r(f"{A}/search", route(GET=accounts.search)),
     r(f"{A}/<account_id>", route(GET=accounts.get_account)),

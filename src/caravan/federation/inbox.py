@@ -10,6 +10,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from caravan import relationships
 from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
@@ -428,7 +429,7 @@ def handle_follow(activity: dict, signer: Account) -> str:
     from caravan.federation import delivery
 
     try:
-        result = social.follow(signer, target, uri=_id(activity))
+        result = relationships.follow(signer, target, uri=_id(activity))
     except DomainError:
         delivery.send_reject(target, signer, activity)
         return "rejected"
@@ -459,7 +460,7 @@ def handle_accept(activity: dict, signer: Account) -> str:
     request = _our_follow_request(obj, signer)
     if request is None:
         return "ignored"
-    social.accept_follow_request(signer, request.account)
+    relationships.accept_follow_request(signer, request.account)
     return "accepted"
 
 
@@ -467,7 +468,7 @@ def handle_reject(activity: dict, signer: Account) -> str:
     request = _our_follow_request(activity.get("object"), signer)
     if request is None:
         return "ignored"
-    social.reject_follow_request(signer, request.account)
+    relationships.reject_follow_request(signer, request.account)
     return "rejected"
 
 
@@ -493,7 +494,7 @@ def handle_undo(activity: dict, signer: Account) -> str:
             )
             target = follow.target_account if follow else None
         if target is not None:
-            social.unfollow(signer, target)
+            relationships.unfollow(signer, target)
         return "unfollowed"
     if kind == "Like" or (kind is None and Favourite.objects.filter(account=signer, uri=object_id).exists()):
         post = _local_post(_id(inner)) if inner else None
@@ -660,7 +661,7 @@ def handle_block(activity: dict, signer: Account) -> str:
     target = _local_account(_id(activity.get("object")))
     if target is None:
         return "ignored"
-    social.block(signer, target, uri=_id(activity))
+    relationships.block(signer, target, uri=_id(activity))
     return "blocked"
 
 

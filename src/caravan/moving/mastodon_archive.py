@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from django.db import transaction
 from django.utils import timezone
 
+from caravan.accounts.services import update_profile
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
@@ -304,8 +305,6 @@ class MastodonArchiveImport:
             )
 
     def import_profile(self) -> None:
-        from caravan.accounts.services import update_profile
-
         actor = self._read_json("actor.json")
         if not isinstance(actor, dict):
             return

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 
 from django.db import transaction
 
+from caravan.accounts.services import update_profile
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
@@ -530,8 +531,6 @@ class XArchiveImport:
 
     def import_profile(self) -> None:
         """Display name, bio (with its website) and the avatar and header images from profile_media/."""
-        from caravan.accounts.services import update_profile
-
         accounts = read_small(self.archive, self.layout, "account", "account")
         profiles = read_small(self.archive, self.layout, "profile", "profile")
         name = str((accounts[0] if accounts else {}).get("accountDisplayName") or "")[:30]

@@ -9,7 +9,10 @@ from django.db.models import Exists, OuterRef
 
 from caravan import events
 from caravan.accounts.models import Account
-from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Visibility
+from caravan.errors import DomainError
+from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visibility
+from caravan.posts.rendering import normalize_tag
+from caravan.posts.visibility import visible_posts
 from caravan.social.models import Block, DomainBlock, Follow, Mute
 from caravan.timelines.models import FeedEntry
 
@@ -155,8 +158,6 @@ def fan_out(post: Post) -> int:
 
 def backfill_from(owner: Account, author: Account) -> None:
     """A new follow brings the author's recent posts into the follower's feed, as Mastodon's merge does."""
-    from caravan.posts.visibility import visible_posts
-
     recent = (
         visible_posts(owner, Post.objects.filter(account=author)).order_by("-id").values_list("id", flat=True)
     )
@@ -172,10 +173,6 @@ def remove_author_from_feed(owner_id: int, author_id: int) -> None:
 
 def follow_tag(account: Account, name: str):
     """Follow a hashtag: its public posts come into the home feed from now on."""
-    from caravan.errors import DomainError
-    from caravan.posts.models import Tag
-    from caravan.posts.rendering import normalize_tag
-
     display = (name or "").strip().lstrip("#")
     if not display or len(display) > 200 or any(c.isspace() for c in display):
         raise DomainError("That is not a hashtag.", field="name")
@@ -209,8 +206,6 @@ def update_list(
 
 
 def _list_fields(title: str, replies_policy: str, exclusive: bool) -> dict:
-    from caravan.errors import DomainError
-
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise DomainError("A list needs a title of up to 200 characters.", field="title")
@@ -225,7 +220,6 @@ def delete_list(list_obj) -> None:
 
 def add_to_list(list_obj, accounts: list[Account]) -> None:
     """Only accounts the owner follows can be in a list, as on Mastodon."""
-    from caravan.errors import DomainError
     from caravan.timelines.models import ListMember
 
     followed = set(

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from caravan.posts.models import Post
+from caravan.posts.models import Mention, Post, PostTag
 from caravan.timelines.services import fan_out
 
 
@@ -22,7 +22,6 @@ def fan_out_posts(post_ids: list[int]) -> int:
     out together in a handful of queries; replies to others once per author, visibility, reply target and
     tags; boosts and direct posts one by one. Every post's feed rows are written in one transaction.
     """
-    from caravan.posts.models import Mention, PostTag
     from caravan.timelines.services import feed_recipients, feed_recipients_many, insert_posts_into_feeds
 
     posts = list(Post.objects.select_related("account", "reblog_of").filter(pk__in=post_ids).order_by("id"))
