@@ -96,8 +96,8 @@ def createadmin(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import call_command
 
-    from caravan.accounts.services import create_admin
     from caravan.errors import DomainError
+    from caravan.signup import create_admin
 
     call_command("migrate", interactive=False, verbosity=0)
     password = args.password or os.environ.get("CARAVAN_ADMIN_PASSWORD") or getpass.getpass("Password: ")

@@ -11,22 +11,18 @@ from PIL import Image
 
 from caravan import relationships
 from caravan.accounts.models import Account, User
-from caravan.accounts.services import (
-    create_admin,
-    delete_account,
-    register_user,
-    update_profile,
-    upsert_remote_account,
-)
 from caravan.errors import DomainError
 from caravan.federation.models import Delivery, OutgoingActivity
+from caravan.leaving import delete_account
 from caravan.media.services import upload_image
 from caravan.moving.models import ImportJob
 from caravan.moving.services import save_upload, start_import
 from caravan.notifications.models import Notification
 from caravan.posts import services as posts
 from caravan.posts.models import Bookmark, Favourite, Post
+from caravan.profiles import update_profile, upsert_remote_account
 from caravan.search.models import SearchDocument
+from caravan.signup import create_admin, register_user
 from caravan.social.models import Follow
 from caravan.timelines.models import FeedEntry
 

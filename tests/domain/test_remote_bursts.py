@@ -2,11 +2,11 @@
 one by one: follows, followed hashtags, mutes, blocks, domain blocks, followers-only and direct posts."""
 
 from caravan import relationships
-from caravan.accounts.services import upsert_remote_account
 from caravan.notifications.models import Notification
 from caravan.posts.models import Visibility
 from caravan.posts.remote import RemotePost, create_remote_posts
 from caravan.posts.services import RemoteContent
+from caravan.profiles import upsert_remote_account
 from caravan.social import services as social
 from caravan.timelines.models import FeedEntry
 from caravan.timelines.services import feed_recipients, follow_tag

@@ -27,7 +27,7 @@ def test_arabic_search_ignores_diacritics_hamza_and_tatweel(make_account):
 
 
 def test_accounts_found_by_display_name_in_arabic(make_account):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
 
     account = make_account("noor")
     update_profile(account, display_name="نُور الهُدى")

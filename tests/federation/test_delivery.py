@@ -82,7 +82,7 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        from caravan.accounts.services import upsert_remote_account
+        from caravan.profiles import upsert_remote_account
 
         alice = make_account("alice")
         uri = f"http://127.0.0.1:{port}/users/fan"
@@ -116,10 +116,10 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
 def test_a_server_that_keeps_failing_is_skipped_until_it_posts_to_us(
     make_account, make_remote, monkeypatch, client
 ):
-    from caravan.accounts.services import upsert_remote_account
     from caravan.federation.models import UnavailableDomain
     from caravan.federation.sender import deliver_due
     from caravan.posts.services import create_post
+    from caravan.profiles import upsert_remote_account
     from caravan.relationships import follow
     from tests.federation.harness import free_port
 

@@ -63,7 +63,7 @@ def test_instance_actor_is_an_application_served_unsigned(client, settings, db):
 
 
 def test_actor_document_has_everything_mastodon_reads(client, alice):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
 
     update_profile(
         alice,

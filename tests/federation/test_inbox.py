@@ -65,7 +65,7 @@ def test_follow_of_an_open_account_is_accepted_and_answered(client, alice, bob):
 
 
 def test_follow_of_a_locked_account_waits_for_approval(client, alice, bob):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
     from caravan.relationships import accept_follow_request
 
     update_profile(alice, locked=True)

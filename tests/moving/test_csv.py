@@ -1,12 +1,12 @@
 """Mastodon CSV imports and exports: Mastodon's quirks, merge, overwrite, unresolvable rows reported."""
 
 from caravan import relationships
-from caravan.accounts.services import upsert_remote_account
 from caravan.moving import services as moving
 from caravan.moving.csv_io import export_csv
 from caravan.moving.models import ImportStatus
 from caravan.posts import services as posts
 from caravan.posts.models import Visibility
+from caravan.profiles import upsert_remote_account
 from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
 from caravan.timelines.models import List, ListMember
 

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from caravan import events, lookup, relationships
 from caravan.accounts.models import Account
-from caravan.accounts.services import upsert_remote_account
 from caravan.errors import DomainError
 from caravan.moving import services as moving
 from caravan.moving.models import FollowCandidate
 from caravan.moving.people import handles_in
+from caravan.profiles import upsert_remote_account
 from caravan.social import services as social
 from caravan.social.models import Block, Follow, FollowRequest, Mute
 

@@ -10,8 +10,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from caravan import relationships
-from caravan.accounts import services as accounts
+from caravan import leaving, relationships
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
@@ -627,7 +626,7 @@ def handle_delete(activity: dict, signer: Account) -> str:
 def _delete_actor(account: Account) -> None:
     """A remote account was deleted: its posts, follows both ways and interactions go; nothing is sent."""
     Tombstone.objects.get_or_create(uri=account.uri)
-    accounts.forget_remote_account(account)
+    leaving.forget_remote_account(account)
 
 
 def handle_announce(activity: dict, signer: Account) -> str:

@@ -15,7 +15,6 @@ from pathlib import PurePosixPath
 from django.db import transaction
 from django.utils import timezone
 
-from caravan.accounts.services import update_profile
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
@@ -26,6 +25,7 @@ from caravan.moving.ytd import iter_array
 from caravan.posts import services as posts
 from caravan.posts.models import Post, Visibility
 from caravan.posts.rendering import html_to_text
+from caravan.profiles import update_profile
 
 logger = logging.getLogger(__name__)
 

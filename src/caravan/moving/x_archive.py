@@ -19,7 +19,6 @@ from pathlib import PurePosixPath
 
 from django.db import transaction
 
-from caravan.accounts.services import update_profile
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
@@ -29,6 +28,7 @@ from caravan.moving.people import find_candidates
 from caravan.moving.progress import JobProgress
 from caravan.moving.ytd import iter_array, read_value
 from caravan.posts.services import ExternalProfile, ImportedPost, import_posts_quietly, link_imported_replies
+from caravan.profiles import update_profile
 
 logger = logging.getLogger(__name__)
 

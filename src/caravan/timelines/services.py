@@ -14,7 +14,7 @@ from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visib
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.visibility import visible_posts
 from caravan.social.models import Block, DomainBlock, Follow, Mute
-from caravan.timelines.models import FeedEntry
+from caravan.timelines.models import FeedEntry, List, ListMember
 
 BATCH = 2000
 BACKFILL = 40
@@ -186,8 +186,6 @@ def unfollow_tag(account: Account, tag) -> None:
 
 
 def create_list(owner: Account, title: str, *, replies_policy: str = "list", exclusive: bool = False):
-    from caravan.timelines.models import List
-
     return List.objects.create(owner=owner, **_list_fields(title, replies_policy, exclusive))
 
 
@@ -220,8 +218,6 @@ def delete_list(list_obj) -> None:
 
 def add_to_list(list_obj, accounts: list[Account]) -> None:
     """Only accounts the owner follows can be in a list, as on Mastodon."""
-    from caravan.timelines.models import ListMember
-
     followed = set(
         Follow.objects.filter(account_id=list_obj.owner_id, target_account__in=accounts).values_list(
             "target_account_id", flat=True
@@ -235,6 +231,11 @@ def add_to_list(list_obj, accounts: list[Account]) -> None:
 
 
 def remove_from_list(list_obj, accounts: list[Account]) -> None:
-    from caravan.timelines.models import ListMember
-
     ListMember.objects.filter(list=list_obj, account__in=accounts).delete()
+
+
+def remove_all_for(account: Account) -> None:
+    """An account is deleted: its home feed, its lists, and its place in other people's lists go."""
+    FeedEntry.objects.filter(owner=account).delete()
+    List.objects.filter(owner=account).delete()
+    ListMember.objects.filter(account=account).delete()

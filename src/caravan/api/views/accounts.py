@@ -3,7 +3,7 @@ them."""
 
 from django.http import Http404, HttpRequest
 
-from caravan import relationships
+from caravan import profiles, relationships
 from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
@@ -36,7 +36,7 @@ def update_credentials(request: HttpRequest):
         fields = [
             {"name": f.str("name", ""), "value": f.str("value", "")} for f in p.dicts("fields_attributes")
         ]
-    accounts.update_profile(
+    profiles.update_profile(
         account,
         display_name=p.str("display_name") if "display_name" in p else None,
         note=p.str("note", "") if "note" in p else None,

@@ -63,16 +63,15 @@ def _describe(post) -> dict:
 
 
 def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
-    from caravan import relationships
-    from caravan.accounts import services as accounts
+    from caravan import leaving, profiles, relationships, signup
     from caravan.posts import services as posts
     from caravan.posts.models import Post
     from caravan.social.models import Follow, FollowRequest
 
     if op == "create_user":
-        user = accounts.register_user(username=args["username"], password=TEST_PASSWORD, agreement=True)
+        user = signup.register_user(username=args["username"], password=TEST_PASSWORD, agreement=True)
         if args.get("locked"):
-            accounts.update_profile(user.account, locked=True)
+            profiles.update_profile(user.account, locked=True)
         return {"uri": user.account.uri}
     if op == "post":
         author = _user(args["username"])
@@ -131,7 +130,7 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         return {}
     if op == "delete_account":
         user = User.objects.get(username__iexact=args["username"])
-        accounts.delete_account(user, args.get("password", TEST_PASSWORD))
+        leaving.delete_account(user, args.get("password", TEST_PASSWORD))
         return {}
     if op == "posts_by":
         found = Post.objects.filter(account__uri=args["uri"]).order_by("id")
