@@ -53,7 +53,7 @@ def _build():
     django_http = RequestThreads(django_application, threads) if threads else django_application
     routes = {"http": InboxFrontend(django_http)}
     try:
-        from caravan.api.streaming import websocket_application
+        from caravan.api.streaming.endpoints import websocket_application
     except ImportError:
         websocket_application = None
     if websocket_application is not None:

@@ -12,7 +12,7 @@ middleware and views that `caravan serve` (the ASGI application) runs for these 
 database connection, so each example's graph lives in one savepoint that is rolled back afterwards. A real
 server in another process could not see uncommitted rows, and committing and truncating for each of dozens of
 examples would make the test slow. ActivityPub fetches are signed with the remote accounts' real keys; the
-streaming decision is `api.streaming.render_messages`, what each connection runs before sending a frame.
+streaming decision is `api.streaming.rendering.render_messages`, what each connection runs before sending a frame.
 """
 
 import contextlib
@@ -341,11 +341,11 @@ def _export(account, tmp_path) -> tuple[set[str], set[str]]:
 
 
 def _streamed(viewer, posts: list[Post]) -> tuple[set[int], set[int]]:
-    from caravan.api import streaming
+    from caravan.api.streaming import rendering
 
     statuses = [(["user"], "update", ["status", p.id, "home"]) for p in posts]
     conversations = [(["direct"], "conversation", ["conversation", p.id, ""]) for p in posts]
-    frames = streaming.render_messages(viewer.id, statuses + conversations)
+    frames = rendering.render_messages(viewer.id, statuses + conversations)
     shown = {int(orjson.loads(payload)["id"]) for stream, _, payload in frames if stream == ["user"]}
     talked = {
         int(orjson.loads(payload)["last_status"]["id"])

@@ -2,8 +2,9 @@
 
 from django.urls import re_path
 
-from caravan.api import oauth, streaming
+from caravan.api import oauth
 from caravan.api.http import route
+from caravan.api.streaming import endpoints as streaming
 from caravan.api.views import (
     accounts,
     filters,
