@@ -43,6 +43,7 @@ class RequestThreads:
 
 
 def _build():
+    # Imported here, after get_asgi_application() has set Django up: no app module may load before that.
     from channels.routing import ProtocolTypeRouter
     from django.conf import settings
 

@@ -12,6 +12,8 @@ import sys
 
 
 def _setup() -> None:
+    # The commands import the apps inside their functions, after this: no app module may load before Django
+    # is set up (the layer test allows this to entry points only).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caravan.settings")
     import django
 
@@ -41,7 +43,6 @@ def serve(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     worker = None
     if settings.CARAVAN["EMBEDDED_WORKER"] and not args.no_worker:
-        # Imported here, not at the top: an entry point sets Django up before loading any app.
         from caravan.federation.tasks import resume_interrupted_work
         from caravan.worker import EmbeddedWorker
 

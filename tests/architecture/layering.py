@@ -33,7 +33,6 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("entry points", frozenset({"cli", "asgi", "wsgi", "urls", "settings", "__main__", "locale"})),
 )
 FACES = frozenset({"web", "api", "federation"})
-ENTRY_POINTS = LAYERS[-1][1]
 
 
 def may_defer_imports(module: str, entry_points: frozenset[str]) -> bool:
