@@ -11,8 +11,11 @@ from tests.architecture.layering import LAYERS, Violation, check, read_imports
 
 CARAVAN = Path(caravan.__file__).parent
 
-# Violations known to be under way elsewhere, by (rule, importer, imported); the test fails if one of them
-# goes away without being struck from here, so this list only ever shrinks. It must end empty.
+# TEMPORARY: violations in files other work on issue 9 is changing, by (rule, importer, imported) or the apps of
+# a cycle: posts/services.py and posts/remote.py (moving to publishing), federation/inbox.py, delivery.py and
+# documents.py (being split); api.oauth -> web.shortcuts (the errors work replaces `describe`); web.views.admin ->
+# federation.inbox (the set-aside inbox queue, part of the inbox split). The test also fails when one of them
+# goes away without being struck from here, so the list only shrinks. It must be empty once that work is merged.
 UNDER_WAY: set[tuple[str, ...]] = {
     ("faces do not import each other", "caravan.api.oauth", "caravan.web.shortcuts.describe"),
     ("faces do not import each other", "caravan.web.views.admin", "caravan.federation.inbox"),
