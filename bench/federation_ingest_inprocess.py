@@ -25,10 +25,11 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 import orjson
 from caravan import events
-from caravan.accounts.services import register_user, upsert_remote_account
+from caravan.profiles import upsert_remote_account
+from caravan.signup import register_user
 from caravan.federation.inbox import process_queued
 from caravan.federation.models import InboxItem
-from caravan.social.services import accept_follow_request, follow
+from caravan.relationships import accept_follow_request, follow
 from caravan.worker import run_pending_tasks
 
 count, detach = int(sys.argv[1]), sys.argv[2] == "detach"

@@ -85,9 +85,9 @@ def run_import(path: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    from caravan.accounts.services import register_user
     from caravan.moving import services
     from caravan.posts.models import Post
+    from caravan.signup import register_user
 
     password = "correct horse battery"  # noqa: S105 - a throwaway benchmark user
     user = register_user(username="mover", password=password, agreement=True)

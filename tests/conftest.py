@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 @pytest.fixture
 def make_user(db):
     """Sign up a local user through the real registration service."""
-    from caravan.accounts.services import register_user
+    from caravan.signup import register_user
 
     def make(username: str, password: str = "correct horse battery", **kwargs):
         return register_user(username=username, password=password, agreement=True, **kwargs)

@@ -43,6 +43,7 @@ class RequestThreads:
 
 
 def _build():
+    # Imported here, after get_asgi_application() has set Django up: no app module may load before that.
     from channels.routing import ProtocolTypeRouter
     from django.conf import settings
 
@@ -53,7 +54,7 @@ def _build():
     django_http = RequestThreads(django_application, threads) if threads else django_application
     routes = {"http": InboxFrontend(django_http)}
     try:
-        from caravan.api.streaming import websocket_application
+        from caravan.api.streaming.endpoints import websocket_application
     except ImportError:
         websocket_application = None
     if websocket_application is not None:

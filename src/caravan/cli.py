@@ -18,6 +18,8 @@ from caravan import config
 
 
 def _setup() -> None:
+    # The commands import the apps inside their functions, after this: no app module may load before Django
+    # is set up (the layer test allows this to entry points only).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caravan.settings")
     import django
 
@@ -49,9 +51,10 @@ def serve(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     worker = None
     if settings.CARAVAN["EMBEDDED_WORKER"] and not args.no_worker:
+        from caravan.federation.tasks import resume_interrupted_work
         from caravan.worker import EmbeddedWorker
 
-        worker = EmbeddedWorker()
+        worker = EmbeddedWorker(resume_interrupted_work)
         worker.start()
     import uvicorn
 
@@ -88,10 +91,11 @@ def serve(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     _setup()
-    from caravan.worker import make_worker, resume_interrupted_work
+    from caravan.federation.tasks import resume_interrupted_work
+    from caravan.worker import make_worker, resume
 
     queues = args.queue or None
-    resume_interrupted_work()
+    resume(resume_interrupted_work)
     _freeze_startup_objects()
     make_worker(batch=args.batch, queues=queues).run()
     return 0
@@ -101,8 +105,8 @@ def createadmin(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import call_command
 
-    from caravan.accounts.services import create_admin
     from caravan.errors import DomainError
+    from caravan.signup import create_admin
 
     call_command("migrate", interactive=False, verbosity=0)
     password = args.password or args.config.admin_password or getpass.getpass("Password: ")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
+from caravan.posts.models import Post
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ def account(username: str, domain: str, *, remote: bool = True) -> Account | Non
 def object_at(url: str, *, remote: bool = True):
     """The Account or Post a URL names (its ActivityPub id or its web page): stored, or (with `remote`)
     fetched from its origin now; else None. Whether the caller may show a Post is for posts.visibility."""
-    from caravan.posts.models import Post
-
     stored = Post.objects.filter(uri=url).first() or Post.objects.filter(url=url).first()
     if stored is None:
         stored = Account.objects.filter(uri=url).first() or Account.objects.filter(url=url).first()

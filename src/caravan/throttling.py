@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from caravan.accounts.models import User
 from caravan.errors import Throttled
 
 if TYPE_CHECKING:
@@ -131,8 +132,6 @@ def check_password(request: HttpRequest, identifier: str, password: str) -> "Use
     or email address) when `password` is theirs; otherwise None, counted as a failure. Raises Throttled,
     without looking at the password, when that account or this address has failed too often lately."""
     from django.contrib.auth import authenticate
-
-    from caravan.accounts.models import User
 
     name = identifier.strip().lstrip("@")
     found = (

@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -46,12 +47,11 @@ def wake(task, at: datetime | None = None) -> None:
         (task if at is None else task.using(run_after=at)).enqueue()
 
 
-def resume_interrupted_work() -> None:
-    """Before a worker loop starts: work that a killed process left half-done is made due again."""
-    from caravan.federation.tasks import resume_interrupted_work as resume_federation
-
+def resume(interrupted_work: Callable[[], None]) -> None:
+    """Before a worker loop starts: make what a killed process left half-done due again. The entry point
+    says what that is (federation's deliveries and inbox), so this module imports no app."""
     try:
-        resume_federation()
+        interrupted_work()
     except Exception:  # never keep the worker from starting; the periodic checks catch up
         logger.exception("could not resume interrupted work")
 
@@ -85,13 +85,14 @@ def run_pending_tasks(limit: int = 100_000, *, raise_on_failure: bool = True) ->
 class EmbeddedWorker(threading.Thread):
     """The worker thread inside `caravan serve`: the one-box default needs no second process."""
 
-    def __init__(self) -> None:
+    def __init__(self, interrupted_work: Callable[[], None]) -> None:
         super().__init__(name="caravan-embedded-worker", daemon=True)
         self.worker = make_worker()
+        self.interrupted_work = interrupted_work
 
     def run(self) -> None:
         try:
-            resume_interrupted_work()
+            resume(self.interrupted_work)
             self.worker.run()
         except Exception:
             logger.exception("embedded worker stopped")

@@ -5,9 +5,9 @@ import asyncio
 import orjson
 import pytest
 
-from caravan import publishing
-from caravan.api import streaming
-from caravan.social import services as social
+from caravan import publishing, relationships
+from caravan.api.streaming import hubs, rendering
+from caravan.api.streaming import publishing as stream_publishing
 
 
 class _Inbox:
@@ -23,11 +23,11 @@ class _Inbox:
 def _one_box_hub(monkeypatch):
     """These are the one-box (in-process hub) guarantees; with Redis configured every event is published as a
     reference instead, which tests/api/test_streaming.py covers when CI runs with CARAVAN_REDIS_URL."""
-    monkeypatch.setattr(streaming, "_hub", streaming.LocalHub())
+    monkeypatch.setattr(hubs, "_hub", hubs.LocalHub())
 
 
 def _streaming_callbacks(callbacks) -> list:
-    return [c for c in callbacks if getattr(c, "__module__", "") == streaming.__name__]
+    return [c for c in callbacks if getattr(c, "__module__", "") == stream_publishing.__name__]
 
 
 def test_new_post_registers_no_streaming_work_when_nobody_listens(
@@ -43,8 +43,8 @@ def test_listener_gets_a_reference_and_renders_it_as_its_own_account(
     make_account, django_capture_on_commit_callbacks
 ):
     alice, bob, mallory = make_account("alice"), make_account("bob"), make_account("mallory")
-    social.block(bob, mallory)
-    hub, inbox = streaming.hub(), _Inbox()
+    relationships.block(bob, mallory)
+    hub, inbox = hubs.hub(), _Inbox()
     asyncio.run(hub.add(inbox, "public:local"))
     try:
         with django_capture_on_commit_callbacks(execute=True):
@@ -55,7 +55,7 @@ def test_listener_gets_a_reference_and_renders_it_as_its_own_account(
             ["status", hidden.id, "public"],
         ]
         publishing.favourite(bob, post)
-        frames = streaming.render_messages(bob.id, inbox.messages)
+        frames = rendering.render_messages(bob.id, inbox.messages)
     finally:
         asyncio.run(hub.remove(inbox, "public:local"))
     assert [(stream, event) for stream, event, _ in frames] == [(["public:local"], "update")]

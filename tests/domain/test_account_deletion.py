@@ -9,24 +9,19 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from caravan import publishing
+from caravan import publishing, relationships
 from caravan.accounts.models import Account, User
-from caravan.accounts.services import (
-    create_admin,
-    delete_account,
-    register_user,
-    update_profile,
-    upsert_remote_account,
-)
 from caravan.errors import DomainError
 from caravan.federation.models import Delivery, OutgoingActivity
+from caravan.leaving import delete_account
 from caravan.media.services import upload_image
 from caravan.moving.models import ImportJob
 from caravan.moving.services import save_upload, start_import
 from caravan.notifications.models import Notification
 from caravan.posts.models import Bookmark, Favourite, Post
+from caravan.profiles import update_profile, upsert_remote_account
 from caravan.search.models import SearchDocument
-from caravan.social import services as social
+from caravan.signup import create_admin, register_user
 from caravan.social.models import Follow
 from caravan.timelines.models import FeedEntry
 
@@ -63,9 +58,9 @@ def test_deleting_removes_content_and_fixes_other_peoples_counters(
     user = make_user("alice")
     alice = user.account
     bob, carol = make_account("bob"), make_account("carol")
-    social.follow(alice, bob)
-    social.follow(carol, alice)
-    social.follow(bob, alice)
+    relationships.follow(alice, bob)
+    relationships.follow(carol, alice)
+    relationships.follow(bob, alice)
     assert _counts(bob) == (1, 1) and _counts(carol) == (0, 1)
 
     bobs_post = publishing.create_post(bob, "bob writes #gardens")
@@ -128,7 +123,7 @@ def test_username_of_a_deleted_account_is_never_given_again(make_user):
 def test_wrong_password_is_refused_and_nothing_changes(make_user, make_account):
     user = make_user("alice")
     bob = make_account("bob")
-    social.follow(user.account, bob)
+    relationships.follow(user.account, bob)
     post = publishing.create_post(user.account, "still here")
     with pytest.raises(DomainError, match="password") as caught:
         delete_account(user, "not my password")
@@ -144,7 +139,7 @@ def test_wrong_password_is_refused_and_nothing_changes(make_user, make_account):
 def test_deleting_twice_does_nothing(make_user, make_account):
     user = make_user("alice")
     bob = make_account("bob")
-    social.follow(bob, user.account)
+    relationships.follow(bob, user.account)
     delete_account(user, PASSWORD)
     activities = OutgoingActivity.objects.count()
     delete_account(user, PASSWORD)
@@ -205,9 +200,9 @@ def test_a_signed_delete_goes_to_every_server_that_knew_the_account(make_user, m
     alice = user.account
     follower, followed = _remote("rob", "followers.example"), _remote("fay", "followed.example")
     liked, bystander = _remote("lee", "liked.example"), _remote("sam", "elsewhere.example")
-    social.follow(follower, alice)
-    social.follow(alice, followed)
-    social.accept_follow_request(followed, alice)
+    relationships.follow(follower, alice)
+    relationships.follow(alice, followed)
+    relationships.accept_follow_request(followed, alice)
     remote_post = publishing.create_post(
         liked, "", remote=publishing.RemoteContent(html="<p>hi</p>"), uri="https://liked.example/notes/1"
     )

@@ -3,10 +3,11 @@
 import pytest
 
 from caravan.accounts.models import Account, User
-from caravan.accounts.services import create_admin, register_user, update_profile
 from caravan.errors import DomainError
 from caravan.instance.models import Invite, RegistrationMode
 from caravan.instance.services import set_registration_mode
+from caravan.profiles import update_profile
+from caravan.signup import create_admin, register_user
 
 
 def sign_up(username, **kwargs):

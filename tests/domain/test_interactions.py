@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from caravan import publishing
+from caravan import publishing, relationships
 from caravan.errors import DomainError
 from caravan.notifications.models import Notification
 from caravan.pagination import Page
@@ -20,7 +20,7 @@ def kinds(account):
 
 def test_boost_and_favourite_notify_the_author_once(make_account, run_tasks):
     alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
-    social.follow(carol, bob)
+    relationships.follow(carol, bob)
     post = publishing.create_post(alice, "worth sharing")
     boost = publishing.reblog(bob, post)
     assert publishing.reblog(bob, post).id == boost.id
@@ -73,15 +73,15 @@ def test_edit_keeps_history(make_account):
 
 def test_block_ends_follows_and_hides_posts(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
-    social.follow(bob, alice)
-    social.follow(alice, bob)
+    relationships.follow(bob, alice)
+    relationships.follow(alice, bob)
     publishing.create_post(alice, "before block")
     run_tasks()
-    social.block(alice, bob)
+    relationships.block(alice, bob)
     assert home_timeline(bob, Page()) == []
     assert account_timeline(alice, bob, Page()) == []
     with pytest.raises(DomainError):
-        social.follow(bob, alice)
+        relationships.follow(bob, alice)
     alice.refresh_from_db()
     assert alice.followers_count == 0 and alice.following_count == 0
 
@@ -95,7 +95,7 @@ def test_mention_from_muted_account_does_not_notify(make_account):
 
 def test_delete_removes_post_everywhere(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
-    social.follow(bob, alice)
+    relationships.follow(bob, alice)
     post = publishing.create_post(alice, "soon gone")
     publishing.favourite(bob, post)
     run_tasks()
@@ -107,7 +107,7 @@ def test_delete_removes_post_everywhere(make_account, run_tasks):
 
 def test_imported_posts_are_quiet_and_sort_by_date(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
-    social.follow(bob, alice)
+    relationships.follow(bob, alice)
     new = publishing.create_post(alice, "today")
     (old,) = publishing.import_posts_quietly(
         alice,
@@ -125,10 +125,10 @@ def test_bookmarks_hide_posts_the_reader_may_no_longer_read(make_account):
     from caravan.timelines.selectors import bookmarked_posts, favourited_posts
 
     alice, bob = make_account("alice"), make_account("bob")
-    social.follow(bob, alice)
+    relationships.follow(bob, alice)
     secret = publishing.create_post(alice, "for followers", visibility=Visibility.PRIVATE)
     publishing.bookmark(bob, secret)
     publishing.favourite(bob, secret)
     assert [p.id for p in bookmarked_posts(bob, Page())[0]] == [secret.id]
-    social.unfollow(bob, alice)
+    relationships.unfollow(bob, alice)
     assert bookmarked_posts(bob, Page())[0] == [] and favourited_posts(bob, Page())[0] == []

@@ -173,7 +173,7 @@ def test_a_phone_photo_with_a_second_picture_is_stored_as_the_photo_alone(make_a
 
 @pytest.mark.parametrize("kind", ["jpeg", "png", "webp", "gif"])
 def test_avatars_and_headers_keep_no_metadata(kind, make_account):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
 
     account = make_account("alice")
     update_profile(account, avatar=io.BytesIO(crafted(kind)), header=io.BytesIO(crafted(kind, (1600, 600))))

@@ -9,11 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from caravan import publishing
+from caravan import publishing, relationships
 from caravan.media.services import upload_image
 from caravan.pagination import Page
 from caravan.posts.selectors import load_posts
-from caravan.social import services as social
 from caravan.timelines.selectors import home_timeline
 
 
@@ -51,7 +50,7 @@ def test_home_page_costs_the_same_queries_for_one_post_or_forty(make_account, ru
     reader = make_account("reader")
     authors = [make_account(f"author{i}") for i in range(4)]
     for author in authors:
-        social.follow(reader, author)
+        relationships.follow(reader, author)
     publishing.create_post(authors[0], "first #one")
     run_tasks()
     with CaptureQueriesContext(connection) as one:

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from caravan import publishing
+from caravan import publishing, relationships
 from caravan.accounts.models import Account
-from caravan.accounts.services import upsert_remote_account
 from caravan.errors import DomainError
 from caravan.notifications.models import Notification
 from caravan.posts.models import Mention, Poll, Post, PostTag
+from caravan.profiles import upsert_remote_account
 from caravan.publishing import drafts, store_posts
 from caravan.search.models import SearchDocument
 from caravan.social import services as social
@@ -64,7 +64,7 @@ def test_local_text_stored_live_and_imported_leaves_the_same_rows_but_the_copy_i
 ):
     alice, carol = make_account("alice"), make_account("carol")
     make_account("bob")
-    social.follow(carol, alice)
+    relationships.follow(carol, alice)
     poll = publishing.PollSpec(options=["yes", "no"], expires_in=3600)
     live = publishing.create_post(alice, TEXT, spoiler_text="cw", language="ar", poll=poll)
     (copy,) = publishing.import_posts_quietly(
@@ -93,8 +93,8 @@ def test_local_text_stored_live_and_imported_leaves_the_same_rows_but_the_copy_i
 def test_html_from_another_server_and_from_an_archive_is_sanitized_the_same_way(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
     ron = _remote("ron")
-    social.follow(bob, ron)
-    social.accept_follow_request(ron, bob)
+    relationships.follow(bob, ron)
+    relationships.accept_follow_request(ron, bob)
     content = publishing.RemoteContent(html=HTML, tags=["Caravan"])
     remote = publishing.create_post(ron, remote=content, uri=f"{ron.uri}/statuses/1", language="ar")
     (copy,) = publishing.import_posts_quietly(
@@ -112,12 +112,12 @@ def test_a_batch_stores_what_the_same_posts_stored_one_by_one_store(make_account
     authors = {"one": _remote("ron"), "batch": _remote("rita")}
     for author in authors.values():
         for reader in (alice, bob):
-            social.follow(reader, author)
-            social.accept_follow_request(author, reader)
+            relationships.follow(reader, author)
+            relationships.accept_follow_request(author, reader)
     social.mute(bob, authors["one"])
     social.mute(bob, authors["batch"])
-    social.block(carol, authors["one"])
-    social.block(carol, authors["batch"])
+    relationships.block(carol, authors["one"])
+    relationships.block(carol, authors["batch"])
     run_tasks()
 
     def batch_for(author: Account) -> list:

@@ -2,20 +2,19 @@
 
 import pytest
 
-from caravan import publishing
+from caravan import publishing, relationships
 from caravan.errors import DomainError
 from caravan.pagination import Page
 from caravan.posts.models import Visibility
 from caravan.posts.selectors import thread_context
 from caravan.posts.visibility import can_read, visible_posts
 from caravan.search.selectors import search_posts
-from caravan.social import services as social
 from caravan.timelines.selectors import home_timeline
 
 
 def test_post_reaches_followers_home_after_fan_out(make_account, run_tasks):
     alice, bob = make_account("alice"), make_account("bob")
-    social.follow(bob, alice)
+    relationships.follow(bob, alice)
     post = publishing.create_post(alice, "Hello #Caravan from @bob")
     assert [p.id for p in home_timeline(alice, Page())] == [post.id]
     run_tasks()
@@ -25,7 +24,7 @@ def test_post_reaches_followers_home_after_fan_out(make_account, run_tasks):
 
 def test_followers_only_post_never_leaks(make_account, run_tasks):
     alice, bob, eve = make_account("alice"), make_account("bob"), make_account("eve")
-    social.follow(bob, alice)
+    relationships.follow(bob, alice)
     secret = publishing.create_post(alice, "for followers", visibility=Visibility.PRIVATE)
     run_tasks()
     assert can_read(secret, bob) and not can_read(secret, eve) and not can_read(secret, None)
@@ -38,7 +37,7 @@ def test_followers_only_post_never_leaks(make_account, run_tasks):
 
 def test_direct_post_only_for_mentioned(make_account, run_tasks):
     alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
-    social.follow(carol, alice)
+    relationships.follow(carol, alice)
     dm = publishing.create_post(alice, "@bob psst", visibility=Visibility.DIRECT)
     run_tasks()
     assert can_read(dm, bob) and not can_read(dm, carol)
@@ -68,9 +67,9 @@ def test_locked_account_needs_approval(make_account):
     alice, bob = make_account("alice"), make_account("bob")
     alice.locked = True
     alice.save()
-    request = social.follow(bob, alice)
+    request = relationships.follow(bob, alice)
     assert type(request).__name__ == "FollowRequest"
-    follow = social.accept_follow_request(alice, bob)
+    follow = relationships.accept_follow_request(alice, bob)
     assert follow.account_id == bob.id
     alice.refresh_from_db()
     assert alice.followers_count == 1

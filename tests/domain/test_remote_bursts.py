@@ -1,9 +1,10 @@
 """A burst of remote posts (the inbox's bulk path) reaches the same feeds and notifications as posts stored
 one by one: follows, followed hashtags, mutes, blocks, domain blocks, followers-only and direct posts."""
 
-from caravan.accounts.services import upsert_remote_account
+from caravan import relationships
 from caravan.notifications.models import Notification
 from caravan.posts.models import Visibility
+from caravan.profiles import upsert_remote_account
 from caravan.publishing import RemoteContent, drafts, store_posts
 from caravan.social import services as social
 from caravan.timelines.models import FeedEntry
@@ -18,8 +19,8 @@ def _remote(name: str, domain: str):
 
 
 def _follow(local, remote) -> None:
-    social.follow(local, remote)
-    social.accept_follow_request(remote, local)
+    relationships.follow(local, remote)
+    relationships.accept_follow_request(remote, local)
 
 
 def test_burst_reaches_the_same_feeds_and_notifications_as_single_posts(make_account, run_tasks):
@@ -33,7 +34,7 @@ def test_burst_reaches_the_same_feeds_and_notifications_as_single_posts(make_acc
         _follow(reader, rita)
     social.mute(bob, ron)
     social.block_domain(carol, "b.example")
-    social.block(erin, ron)
+    relationships.block(erin, ron)
     follow_tag(dave, "burst")
     run_tasks()
 

@@ -1,14 +1,14 @@
 """Search finds accounts by handle and posts by link, Arabic whatever its spelling, and nothing private."""
 
+from caravan import relationships
 from caravan.posts.models import Visibility
 from caravan.publishing import create_post
 from caravan.search.selectors import find_exact, search_accounts, search_posts
-from caravan.social import services as social
 
 
 def test_links_find_only_posts_the_reader_may_read(make_account, settings):
     alice, bob, eve = make_account("alice"), make_account("bob"), make_account("eve")
-    social.follow(bob, alice)
+    relationships.follow(bob, alice)
     public = create_post(alice, "open letter")
     private = create_post(alice, "for followers", visibility=Visibility.PRIVATE)
     assert find_exact(public.url, None) == ([], [public])
@@ -27,7 +27,7 @@ def test_arabic_search_ignores_diacritics_hamza_and_tatweel(make_account):
 
 
 def test_accounts_found_by_display_name_in_arabic(make_account):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
 
     account = make_account("noor")
     update_profile(account, display_name="نُور الهُدى")

@@ -91,7 +91,7 @@ class Remote:
 
 @pytest.fixture
 def make_remote(db, keys):
-    from caravan.accounts.services import upsert_remote_account
+    from caravan.profiles import upsert_remote_account
 
     counter = {"n": 0}
 

@@ -69,16 +69,14 @@ def _describe(post) -> dict:
 
 
 def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
-    from caravan import publishing
-    from caravan.accounts import services as accounts
+    from caravan import leaving, profiles, publishing, relationships, signup
     from caravan.posts.models import Post
-    from caravan.social import services as social
     from caravan.social.models import Follow, FollowRequest
 
     if op == "create_user":
-        user = accounts.register_user(username=args["username"], password=TEST_PASSWORD, agreement=True)
+        user = signup.register_user(username=args["username"], password=TEST_PASSWORD, agreement=True)
         if args.get("locked"):
-            accounts.update_profile(user.account, locked=True)
+            profiles.update_profile(user.account, locked=True)
         return {"uri": user.account.uri}
     if op == "post":
         author = _user(args["username"])
@@ -94,22 +92,22 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         )
         return _describe(post)
     if op == "follow":
-        result = social.follow(_user(args["username"]), _remote(args["handle"]))
+        result = relationships.follow(_user(args["username"]), _remote(args["handle"]))
         return {"kind": type(result).__name__}
     if op == "follow_accepted":
         # Benchmarks: follow a remote actor and record its Accept as if it had arrived.
         target = _remote(args["handle"]) if "handle" in args else Account.objects.get(uri=args["uri"])
-        social.follow(_user(args["username"]), target)
-        social.accept_follow_request(target, _user(args["username"]))
+        relationships.follow(_user(args["username"]), target)
+        relationships.accept_follow_request(target, _user(args["username"]))
         return {}
     if op == "unfollow":
-        social.unfollow(_user(args["username"]), _remote(args["handle"]))
+        relationships.unfollow(_user(args["username"]), _remote(args["handle"]))
         return {}
     if op == "accept":
-        social.accept_follow_request(_user(args["username"]), _remote(args["handle"]))
+        relationships.accept_follow_request(_user(args["username"]), _remote(args["handle"]))
         return {}
     if op == "block":
-        social.block(_user(args["username"]), _remote(args["handle"]))
+        relationships.block(_user(args["username"]), _remote(args["handle"]))
         return {}
     if op == "boost":
         return _describe(publishing.reblog(_user(args["username"]), _post(args["uri"])))
@@ -137,7 +135,7 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         return {}
     if op == "delete_account":
         user = User.objects.get(username__iexact=args["username"])
-        accounts.delete_account(user, args.get("password", TEST_PASSWORD))
+        leaving.delete_account(user, args.get("password", TEST_PASSWORD))
         return {}
     if op == "posts_by":
         found = Post.objects.filter(account__uri=args["uri"]).order_by("id")

@@ -21,7 +21,7 @@ def test_corpus_activity_is_understood(name, client, make_account, keys):
     from caravan.posts.models import Favourite, Post
     from caravan.posts.visibility import can_read
     from caravan.publishing import create_post
-    from caravan.social.services import accept_follow_request, follow
+    from caravan.relationships import accept_follow_request, follow
 
     alice = make_account("alice")
     stranger = make_account("stranger")

@@ -11,7 +11,7 @@ def _inboxes(activity_type: str) -> set[str]:
 
 def test_visibility_decides_the_recipients(make_account, make_remote):
     from caravan.publishing import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     alice = make_account("alice")
     fan1 = make_remote("fan1", "fans.example")
@@ -42,7 +42,7 @@ def test_nothing_is_recorded_when_the_change_rolls_back(make_account, make_remot
     from django.db import transaction
 
     from caravan.publishing import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     alice = make_account("alice")
     follow(make_remote("fan", "fans.example").account, alice)
@@ -61,7 +61,7 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
 
     from caravan.federation.signatures import IncomingRequest, parse_request_signature
     from caravan.publishing import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
     from tests.federation.harness import free_port
 
     received = []
@@ -82,7 +82,7 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        from caravan.accounts.services import upsert_remote_account
+        from caravan.profiles import upsert_remote_account
 
         alice = make_account("alice")
         uri = f"http://127.0.0.1:{port}/users/fan"
@@ -116,11 +116,11 @@ def test_deliveries_are_sent_signed_and_marked_done(make_account, make_remote, r
 def test_a_server_that_keeps_failing_is_skipped_until_it_posts_to_us(
     make_account, make_remote, caravan_settings, client
 ):
-    from caravan.accounts.services import upsert_remote_account
     from caravan.federation.models import UnavailableDomain
     from caravan.federation.sender import deliver_due
+    from caravan.profiles import upsert_remote_account
     from caravan.publishing import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
     from tests.federation.harness import free_port
 
     caravan_settings(FEDERATION_UNAVAILABLE_DAYS=1)  # Mastodon's 7 days, shrunk

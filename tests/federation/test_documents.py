@@ -63,7 +63,7 @@ def test_instance_actor_is_an_application_served_unsigned(client, settings, db):
 
 
 def test_actor_document_has_everything_mastodon_reads(client, alice):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
 
     update_profile(
         alice,
@@ -106,7 +106,7 @@ def test_browsers_are_sent_to_the_web_pages(client, alice):
 
 def test_public_post_object_and_activity(client, alice, make_account):
     from caravan.publishing import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     follow(make_account("bob"), alice)
     post = create_post(alice, "hello #caravan", spoiler_text="cw")
@@ -121,7 +121,7 @@ def test_public_post_object_and_activity(client, alice, make_account):
 
 def test_collections_are_paged(client, alice, make_account):
     from caravan.publishing import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     for i in range(25):
         create_post(alice, f"post {i}")
@@ -152,7 +152,7 @@ def test_odd_page_numbers_get_a_page_not_a_server_error(client, alice, collectio
 
 def test_followers_only_post_only_for_signed_fetch_from_an_entitled_server(client, alice, make_remote):
     from caravan.publishing import create_post
-    from caravan.social.services import accept_follow_request, follow
+    from caravan.relationships import accept_follow_request, follow
 
     post = create_post(alice, "friends only", visibility="private")
     path = f"/users/alice/statuses/{post.id}"

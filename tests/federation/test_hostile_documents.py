@@ -213,8 +213,8 @@ def test_an_actor_with_odd_fields_but_a_good_key_is_understood(client, make_acco
 
 
 def test_hostile_fetched_objects_are_ignored_not_a_500(client, make_account, host, bob):
-    from caravan.social.services import accept_follow_request
-    from caravan.social.services import follow as follow_account
+    from caravan.relationships import accept_follow_request
+    from caravan.relationships import follow as follow_account
 
     alice = make_account("alice")
     follow_account(alice, Account.objects.get(uri=bob.uri))

@@ -47,7 +47,7 @@ def create(remote, obj, n=1):
 
 
 def followed_by(alice, remote):
-    from caravan.social.services import accept_follow_request, follow
+    from caravan.relationships import accept_follow_request, follow
 
     follow(alice, remote.account)
     accept_follow_request(remote.account, alice)
@@ -65,8 +65,8 @@ def test_follow_of_an_open_account_is_accepted_and_answered(client, alice, bob):
 
 
 def test_follow_of_a_locked_account_waits_for_approval(client, alice, bob):
-    from caravan.accounts.services import update_profile
-    from caravan.social.services import accept_follow_request
+    from caravan.profiles import update_profile
+    from caravan.relationships import accept_follow_request
 
     update_profile(alice, locked=True)
     bob.post(client, {"id": f"{bob.uri}#follows/2", "type": "Follow", "actor": bob.uri, "object": alice.uri})
@@ -78,7 +78,7 @@ def test_follow_of_a_locked_account_waits_for_approval(client, alice, bob):
 
 
 def test_accept_and_reject_of_our_follow(client, alice, bob):
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     request = follow(alice, bob.account)
     sent = orjson.loads(bytes(Delivery.objects.get(activity__type="Follow").activity.body))
@@ -431,7 +431,7 @@ def test_move_carries_local_followers_to_the_new_account(client, alice, bob, mak
 
 def test_local_move_sends_move_and_profile_update_to_followers(client, alice, bob, make_remote):
     from caravan.moving.services import move_out
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     follow(bob.account, alice)
     target = make_remote("alice_new", "new.example", also_known_as=[alice.uri])

@@ -21,7 +21,7 @@ def alice(make_account):
 
 @pytest.fixture
 def bob(make_remote, alice):
-    from caravan.social.services import accept_follow_request, follow
+    from caravan.relationships import accept_follow_request, follow
 
     bob = make_remote("bob", "remote.example")
     follow(alice, bob.account)

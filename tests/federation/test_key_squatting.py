@@ -69,7 +69,7 @@ def test_an_actor_elsewhere_claiming_a_key_id_does_not_lock_its_owner_out(client
 
 
 def test_a_claim_stored_before_is_overruled_by_the_key_ids_own_document(client, make_account, hosts, keys):
-    from caravan.accounts.services import upsert_remote_account
+    from caravan.profiles import upsert_remote_account
 
     alice = make_account("alice")
     bob_host, mallory_host = hosts

@@ -115,7 +115,7 @@ def test_a_document_claiming_another_id_is_not_believed(make_account, actor_host
 
 def test_announce_of_an_unknown_post_fetches_it_from_its_origin(client, make_account, keys, actor_host):
     from caravan.posts.models import Post
-    from caravan.social.services import accept_follow_request, follow
+    from caravan.relationships import accept_follow_request, follow
 
     alice = make_account("alice")
     base, documents = actor_host

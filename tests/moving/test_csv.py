@@ -1,12 +1,11 @@
 """Mastodon CSV imports and exports: Mastodon's quirks, merge, overwrite, unresolvable rows reported."""
 
-from caravan import publishing
-from caravan.accounts.services import upsert_remote_account
+from caravan import publishing, relationships
 from caravan.moving import services as moving
 from caravan.moving.csv_io import export_csv
 from caravan.moving.models import ImportStatus
 from caravan.posts.models import Visibility
-from caravan.social import services as social
+from caravan.profiles import upsert_remote_account
 from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
 from caravan.timelines.models import List, ListMember
 
@@ -59,7 +58,7 @@ def test_headerless_files_and_overwrite(make_user, make_account, tmp_path, setti
     me = make_user("mover")
     make_account("alice")
     bob, dave = make_account("bob"), make_account("dave")
-    social.block(me.account, dave)
+    relationships.block(me.account, dave)
     run_csv(me, tmp_path, "blocks", "alice\n\n@bob\n")
     assert set(
         Block.objects.filter(account=me.account).values_list("target_account__username", flat=True)
@@ -95,7 +94,7 @@ def test_lists_and_bookmarks_round_trip_without_leaking_private_posts(
     assert export_csv(me.account, "lists") == f"Friends,alice@{settings.DOMAIN}\n"
     run_csv(me, tmp_path, "bookmarks", f"{public.uri}\nhttps://gone.example/statuses/1\n")
     assert me.account.bookmarks.filter(post=public).exists()
-    social.follow(me.account, eve)
+    relationships.follow(me.account, eve)
     secret = publishing.create_post(eve, "followers only", visibility=Visibility.PRIVATE)
     publishing.bookmark(me.account, secret)
     exported = export_csv(me.account, "bookmarks")

@@ -4,19 +4,18 @@ import io
 import json
 import zipfile
 
-from caravan import publishing
+from caravan import publishing, relationships
 from caravan.moving import services as moving
 from caravan.moving.export import export_archive
 from caravan.moving.models import ImportStatus
 from caravan.posts.models import Post, Visibility
-from caravan.social import services as social
 
 from .archives import jpeg_bytes
 
 
 def test_archive_round_trips_and_never_holds_others_private_posts(make_user, make_account, tmp_path, client):
     me, friend = make_user("leaver"), make_account("friend")
-    social.follow(me.account, friend)
+    relationships.follow(me.account, friend)
     secret = publishing.create_post(friend, "friends only", visibility=Visibility.PRIVATE)
     public = publishing.create_post(friend, "for everyone")
     publishing.favourite(me.account, secret)

@@ -30,7 +30,11 @@ def sample(local_post_uri: str) -> MastodonArchive:
         extra={
             "tag": [
                 {"type": "Hashtag", "name": "#Moving"},
-                {"type": "Emoji", "name": ":blobcat:", "icon": {"url": "https://old.example/emoji/blobcat.png"}},
+                {
+                    "type": "Emoji",
+                    "name": ":blobcat:",
+                    "icon": {"url": "https://old.example/emoji/blobcat.png"},
+                },
                 {"type": "Emoji", "name": ":evil:", "icon": {"url": "javascript:alert(1)"}},
             ]
         },

@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from caravan import events, lookup
+from caravan import events, lookup, relationships
 from caravan.accounts.models import Account
-from caravan.accounts.services import upsert_remote_account
 from caravan.errors import DomainError
 from caravan.moving import services as moving
 from caravan.moving.models import FollowCandidate
 from caravan.moving.people import handles_in
+from caravan.profiles import upsert_remote_account
 from caravan.social import services as social
 from caravan.social.models import Block, Follow, FollowRequest, Mute
 
@@ -33,7 +33,7 @@ def test_accept_move_carries_followers_settings_blocks_and_mutes_once(make_accou
     new = remote("me", "new.example", also_known_as=["https://old.example/users/me"])
     fan, grump, quiet = make_account("fan"), make_account("grump"), make_account("quiet")
     Follow.objects.create(account=fan, target_account=old, show_reblogs=False, notify=True)
-    social.block(grump, old)
+    relationships.block(grump, old)
     social.mute(quiet, old, hide_notifications=False)
     assert moving.accept_move(old, new) == 1
     request = FollowRequest.objects.get(account=fan, target_account=new)  # remote: waits for Accept
@@ -49,7 +49,7 @@ def test_accept_move_carries_followers_settings_blocks_and_mutes_once(make_accou
 
 def test_move_out_needs_alias_has_cooldown_and_announces(make_account):
     me, next_home, fan = make_account("me"), make_account("nexthome"), make_account("fan")
-    social.follow(fan, me, notify_on_post=True)
+    relationships.follow(fan, me, notify_on_post=True)
     with pytest.raises(DomainError, match="alias"):
         moving.move_out(me, next_home)
     moving.add_alias(next_home, me.uri)

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from caravan.publishing import create_post, pin, reblog
-from caravan.social.services import accept_follow_request, block, follow
+from caravan.relationships import accept_follow_request, block, follow
 
 AP = "application/activity+json"
 

@@ -12,7 +12,7 @@ middleware and views that `caravan serve` (the ASGI application) runs for these 
 database connection, so each example's graph lives in one savepoint that is rolled back afterwards. A real
 server in another process could not see uncommitted rows, and committing and truncating for each of dozens of
 examples would make the test slow. ActivityPub fetches are signed with the remote accounts' real keys; the
-streaming decision is `api.streaming.render_messages`, what each connection runs before sending a frame.
+streaming decision is `api.streaming.rendering.render_messages`, what each connection runs before sending a frame.
 """
 
 import contextlib
@@ -109,15 +109,16 @@ def _handle(account) -> str:
 
 
 def _build(graph: Graph, people: list) -> list[Post]:
+    from caravan import relationships
     from caravan.social import services as social
 
     for i, j in graph.follows:
         follower, target = people[i], people[j]
         if not follower.is_local and not target.is_local:
             continue  # two remote accounts: nothing this server would ever store
-        social.follow(follower, target)
+        relationships.follow(follower, target)
         if not target.is_local or target.locked:
-            social.accept_follow_request(target, follower)
+            relationships.accept_follow_request(target, follower)
     made: list[Post] = []
     for k, spec in enumerate(graph.posts):
         author = people[spec.author]
@@ -135,7 +136,7 @@ def _build(graph: Graph, people: list) -> list[Post]:
             publishing.favourite(people[i], made[k])
     for i, j in graph.blocks:
         if people[i].is_local or people[j].is_local:
-            social.block(people[i], people[j])
+            relationships.block(people[i], people[j])
     for i, j in graph.mutes:
         social.mute(people[i], people[j])
     _run_fan_out()
@@ -346,11 +347,11 @@ def _export(account, tmp_path) -> tuple[set[str], set[str]]:
 
 
 def _streamed(viewer, posts: list[Post]) -> tuple[set[int], set[int]]:
-    from caravan.api import streaming
+    from caravan.api.streaming import rendering
 
     statuses = [(["user"], "update", ["status", p.id, "home"]) for p in posts]
     conversations = [(["direct"], "conversation", ["conversation", p.id, ""]) for p in posts]
-    frames = streaming.render_messages(viewer.id, statuses + conversations)
+    frames = rendering.render_messages(viewer.id, statuses + conversations)
     shown = {int(orjson.loads(payload)["id"]) for stream, _, payload in frames if stream == ["user"]}
     talked = {
         int(orjson.loads(payload)["last_status"]["id"])

@@ -4,12 +4,12 @@ The property test next door checks the agreement on random graphs; these are the
 
 from django.test import Client
 
-from caravan.api import streaming
+from caravan.api.streaming import rendering
 from caravan.pagination import Page
 from caravan.posts.models import Post
 from caravan.posts.visibility import can_read, visible_posts
 from caravan.publishing import create_post, reblog
-from caravan.social.services import block, follow, unfollow
+from caravan.relationships import block, follow, unfollow
 from caravan.timelines.selectors import account_timeline
 
 
@@ -57,9 +57,9 @@ def test_streaming_drops_a_home_reference_the_viewer_may_no_longer_read(make_acc
     follow(reader, author)
     secret = create_post(author, "followers only", visibility="private")
     message = (["user"], "update", ["status", secret.id, "home"])
-    assert len(streaming.render_messages(reader.id, [message])) == 1
+    assert len(rendering.render_messages(reader.id, [message])) == 1
     unfollow(reader, author)  # between the fan-out and the moment this connection renders
-    assert streaming.render_messages(reader.id, [message]) == []
+    assert rendering.render_messages(reader.id, [message]) == []
 
 
 def test_a_self_boost_of_a_followers_only_post_reaches_only_readers_of_the_boost(make_account, run_tasks):

@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 
 from caravan.accounts.models import User
-from caravan.accounts.services import create_admin
 from caravan.instance.models import Invite, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.notifications.models import Notification
+from caravan.signup import create_admin
 
 PASSWORD = "correct horse battery"  # noqa: S105 - a test account
 

@@ -53,10 +53,10 @@ NUMBERS_PYTHON_WOULD_TAKE = [
 @pytest.mark.parametrize("number", NUMBERS_PYTHON_WOULD_TAKE)
 def test_numbers_in_forms_are_ascii_and_64_bit_or_refused(signed_in, make_account, number):
     from caravan import publishing
-    from caravan.accounts.services import create_admin
     from caravan.instance.models import Invite
     from caravan.moving.models import FollowCandidate
     from caravan.posts.models import PollVote
+    from caravan.signup import create_admin
 
     client, user = signed_in("alice")
     post = publishing.create_post(

@@ -46,9 +46,9 @@ def test_profile_fields_and_bio_typed_with_markup_show_as_text(signed_in):
 
 
 def test_a_display_name_with_bidi_controls_cannot_flip_pages_or_notifications(signed_in, make_account):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
     from caravan.publishing import create_post, reblog
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     client, user = signed_in("target")
     flipper = make_account("flipper")
@@ -76,11 +76,11 @@ def test_a_display_name_with_bidi_controls_cannot_flip_pages_or_notifications(si
 def test_stored_remote_links_that_are_not_http_never_reach_a_page(signed_in, make_account):
     """Rows stored before URLs were checked: the page drops them rather than linking to them."""
     from caravan.accounts.models import Account
-    from caravan.accounts.services import upsert_remote_account
     from caravan.media.models import MediaAttachment
     from caravan.posts.models import Post, PostEdit
+    from caravan.profiles import upsert_remote_account
     from caravan.publishing import create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     client, user = signed_in("reader")
     remote = upsert_remote_account(
@@ -142,7 +142,7 @@ def test_a_name_with_a_right_to_left_override_does_not_reverse_the_sentence_in_c
     make_account,
 ):
     """Chromium lays out "NAME boosted": the override in the name must not turn the words after it around."""
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
     from caravan.publishing import create_post, reblog
 
     flipper = make_account("flipper_b")

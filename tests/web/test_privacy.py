@@ -110,9 +110,9 @@ def test_followers_only_and_direct_posts_never_leak(make_user, run_tasks):
 
 
 def test_names_and_texts_are_escaped_everywhere(make_user):
-    from caravan.accounts.services import update_profile
+    from caravan.profiles import update_profile
     from caravan.publishing import PollSpec, create_post
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     evil = "<script>alert(1)</script>"
     mallory, victim = make_user("mallory"), make_user("victim")

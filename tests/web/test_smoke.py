@@ -43,7 +43,7 @@ def test_every_page_renders(client, signed_in, make_account):
 
 
 def test_unread_notifications_are_counted_in_the_nav(signed_in, make_account):
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     client, user = signed_in("alice")
     follow(make_account("bob"), user.account)
@@ -80,7 +80,7 @@ def test_a_full_home_page_costs_a_bounded_number_of_queries(
     signed_in, make_account, django_assert_max_num_queries
 ):
     from caravan.publishing import create_post, favourite, reblog
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     client, user = signed_in("reader")
     bob = make_account("bob")
@@ -96,7 +96,7 @@ def test_a_full_home_page_costs_a_bounded_number_of_queries(
 
 
 def test_follower_and_following_lists(client, make_account):
-    from caravan.social.services import follow
+    from caravan.relationships import follow
 
     alice, bob = make_account("alice"), make_account("bob")
     follow(bob, alice)

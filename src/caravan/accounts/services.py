@@ -1,25 +1,18 @@
-"""Creating and changing accounts: registration, the admin account, profiles, keys, remote actors."""
+"""Local and remote accounts on their own: username rules, invites, approval, keys, finding an account by
+handle, preferences. What also touches other apps (signing up, profiles, leaving) is in `caravan.signup`,
+`caravan.profiles` and `caravan.leaving`, above them."""
 
 import re
-from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
-from caravan import events
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
-from caravan.instance.models import Invite, RegistrationMode
-from caravan.instance.services import get_instance_settings
-from caravan.search.services import index_account
-from caravan.untrusted import valid_remote_handle, without_bidi_controls
+from caravan.instance.models import Invite
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 RESERVED_USERNAMES = frozenset(
@@ -79,7 +72,8 @@ def validate_username(username: str, *, allow_reserved: bool = False) -> str:
     return username
 
 
-def _create_local_account(username: str) -> Account:
+def create_local_account(username: str) -> Account:
+    """The Account row of a new local user (sign-up and the admin account, in `caravan.signup`)."""
     uri = local_actor_uri(username)
     return Account.objects.create(
         username=username,
@@ -96,84 +90,12 @@ def _create_local_account(username: str) -> Account:
     )
 
 
-def register_user(
-    *,
-    username: str,
-    password: str,
-    email: str = "",
-    agreement: bool = False,
-    reason: str = "",
-    invite_code: str = "",
-    locale: str = "",
-) -> User:
-    """Sign a person up in one step, as the server's registration mode allows. Raises DomainError on bad input."""
-    instance = get_instance_settings()
-    mode = instance.registration_mode
-    if mode == RegistrationMode.CLOSED:
-        raise DomainError("This server is not accepting new accounts.", code="ERR_CLOSED", status=403)
-    if not agreement:
-        raise DomainError(
-            "You need to accept the server's rules to sign up.", field="agreement", code="ERR_ACCEPTED"
-        )
-    username = validate_username(username)
-    email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise DomainError(
-                "That email address does not look right.", field="email", code="ERR_INVALID"
-            ) from None
-    elif settings.CARAVAN["REQUIRE_EMAIL"]:
-        raise DomainError("An email address is required on this server.", field="email", code="ERR_BLANK")
-    try:
-        validate_password(password or "")
-    except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password", code="ERR_INVALID") from None
-    invite = None
-    if mode == RegistrationMode.INVITE:
-        invite = _usable_invite(invite_code)
-    reason = (reason or "").strip()
-    if mode == RegistrationMode.APPROVAL and not reason:
-        raise DomainError("Tell the moderators why you want to join.", field="reason", code="ERR_BLANK")
-    try:
-        with transaction.atomic():
-            account = _create_local_account(username)
-            user = User(
-                username=username,
-                email=email,
-                account=account,
-                approved=mode != RegistrationMode.APPROVAL,
-                registration_reason=reason,
-                locale=locale[:10],
-                invite=invite,
-                rules_accepted_at=timezone.now(),
-            )
-            user.set_password(password)
-            user.save()
-            if invite is not None:
-                Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
-            index_account(account)
-            if not user.approved:
-                _tell_staff_about_sign_up(account)
-            events.emit("account.created", account=account)
-    except IntegrityError:
-        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN") from None
-    return user
-
-
-def _tell_staff_about_sign_up(account: Account) -> None:
-    from caravan.notifications.services import notify
-
-    for staff in Account.objects.filter(user__is_staff=True, user__is_active=True):
-        notify(staff, "admin.sign_up", account)
-
-
 def pending_registrations() -> list[User]:
     return list(User.objects.filter(approved=False).select_related("account").order_by("date_joined"))
 
 
-def _usable_invite(code: str) -> Invite:
+def usable_invite(code: str) -> Invite:
+    """The invite a sign-up names, if it can still be used; raises DomainError otherwise."""
     invite = Invite.objects.filter(code=(code or "").strip()).first()
     if invite is None:
         raise DomainError(
@@ -186,30 +108,6 @@ def _usable_invite(code: str) -> Invite:
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
         raise DomainError("That invite has been used up.", field="invite_code", code="ERR_EXPIRED")
     return invite
-
-
-def create_admin(username: str, password: str, email: str = "") -> User:
-    """An admin account, whatever the registration mode (used by `caravan createadmin`)."""
-    username = validate_username(username, allow_reserved=True)
-    try:
-        validate_password(password)
-    except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password") from None
-    with transaction.atomic():
-        account = _create_local_account(username)
-        user = User(
-            username=username,
-            email=email,
-            account=account,
-            is_staff=True,
-            is_superuser=True,
-            rules_accepted_at=timezone.now(),
-        )
-        user.set_password(password)
-        user.save()
-        index_account(account)
-        events.emit("account.created", account=account)
-    return user
 
 
 def approve_user(user: User) -> User:
@@ -227,63 +125,6 @@ def reject_user(user: User) -> None:
         user.delete()
         if account is not None:
             account.delete()
-
-
-def update_profile(
-    account: Account,
-    *,
-    display_name: str | None = None,
-    note: str | None = None,
-    fields: list[dict] | None = None,
-    locked: bool | None = None,
-    bot: bool | None = None,
-    discoverable: bool | None = None,
-    avatar=None,
-    header=None,
-) -> Account:
-    """Change a local profile. Images go through the media service (metadata stripped, resized)."""
-    from caravan.media.services import store_profile_image
-    from caravan.posts.rendering import render_text
-    from caravan.publishing import resolve_mention
-
-    if display_name is not None:
-        display_name = without_bidi_controls(display_name).strip()
-        if len(display_name) > 30:
-            raise DomainError("Display names are at most 30 characters.", field="display_name")
-        account.display_name = display_name
-    if note is not None:
-        if len(note) > 500:
-            raise DomainError("Bios are at most 500 characters.", field="note")
-        account.note = note
-        account.note_html = render_text(note, resolve_mention).html
-    if fields is not None:
-        cleaned = []
-        for item in fields:
-            name, value = str(item.get("name", "")).strip(), str(item.get("value", "")).strip()
-            if not name and not value:
-                continue
-            if len(name) > 255 or len(value) > 255:
-                raise DomainError(
-                    "Profile field names and values are at most 255 characters.", field="fields"
-                )
-            cleaned.append({"name": name, "value": value, "verified_at": None})
-        if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
-            raise DomainError(
-                f"At most {settings.CARAVAN['MAX_PROFILE_FIELDS']} profile fields.", field="fields"
-            )
-        account.fields = cleaned
-    for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
-        if value is not None:
-            setattr(account, name, bool(value))
-    with transaction.atomic():
-        if avatar is not None:
-            store_profile_image(account, "avatar", avatar)
-        if header is not None:
-            store_profile_image(account, "header", header)
-        account.save()
-        index_account(account)
-        events.emit("account.updated", account=account)
-    return account
 
 
 def generate_keypair() -> tuple[str, str]:
@@ -321,35 +162,6 @@ def find_account(username: str, domain: str = "") -> Account | None:
     return Account.objects.filter(domain=domain, username__iexact=username).first()
 
 
-def upsert_remote_account(uri: str, **attributes) -> Account:
-    """Create or refresh a remote actor by its ActivityPub id. Used by the federation face.
-
-    Raises DomainError for a handle Mastodon would not store; the display name loses bidi controls."""
-    if ("username" in attributes or "domain" in attributes) and not valid_remote_handle(
-        attributes.get("username"), attributes.get("domain")
-    ):
-        raise DomainError(
-            "That account's name or server address has characters Caravan does not accept.",
-            field="username",
-            code="ERR_INVALID",
-        )
-    if "display_name" in attributes:
-        attributes["display_name"] = without_bidi_controls(attributes["display_name"])
-    attributes["fetched_at"] = datetime.now(UTC)
-    with transaction.atomic():
-        account = Account.objects.filter(uri=uri).first()
-        if account is None:
-            account = Account.objects.create(uri=uri, **attributes)
-            index_account(account)
-            events.emit("account.created", account=account)
-        else:
-            for name, value in attributes.items():
-                setattr(account, name, value)
-            account.save()
-            events.emit("account.updated", account=account)
-    return account
-
-
 PREFERRED_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
@@ -380,104 +192,3 @@ def update_preferences(
         user.default_sensitive = bool(default_sensitive)
     user.save(update_fields=["locale", "default_visibility", "default_language", "default_sensitive"])
     return user
-
-
-def delete_account(user: User, password: str) -> None:
-    """A person deletes their own account, for good, after giving their password.
-
-    In one transaction: "account.deleted" is announced first (federation reads the follows and interactions
-    still in place to address a signed Delete of the actor), then the account's content and relationships go,
-    with other people's counters fixed. The Account row stays as a tombstone (suspended, profile emptied, keys
-    kept to sign the Delete) so the username is never given to someone else and the actor answers 410 Gone.
-    The User row goes, with its sign-in, sessions' owner and OAuth grants. Deleting an already deleted account
-    does nothing. Raises DomainError for a wrong password or the last active admin.
-    """
-    if user.pk is None or not User.objects.filter(pk=user.pk).exists():
-        return
-    if not password or not user.check_password(password):
-        raise DomainError("That password is not right.", field="password", code="ERR_INVALID", status=403)
-    if (user.is_staff or user.is_superuser) and not (
-        User.objects.filter(is_active=True)
-        .filter(models.Q(is_staff=True) | models.Q(is_superuser=True))
-        .exclude(pk=user.pk)
-        .exists()
-    ):
-        raise DomainError(
-            "You are the only administrator of this server; make someone else an administrator first.",
-            code="ERR_LAST_ADMIN",
-            status=403,
-        )
-    with transaction.atomic():
-        # Two deletions at once (two tabs, web and API): the second finds no user and does nothing.
-        locked = User.objects.select_for_update().filter(pk=user.pk).first()
-        if locked is None:
-            return
-        account = Account.objects.select_for_update().filter(pk=locked.account_id).first()
-        if account is not None:
-            events.emit("account.deleted", account=account)
-            _erase_account_content(account)
-            _make_tombstone(account)
-        _revoke_oauth(locked)
-        from caravan.moving.services import forget_imports
-
-        forget_imports(locked)
-        locked.delete()
-
-
-def _erase_account_content(account: Account) -> None:
-    from caravan.notifications.services import remove_all_for
-    from caravan.publishing import remove_all_posts_and_interactions
-    from caravan.search.services import remove_account
-    from caravan.social.services import remove_all_relationships
-    from caravan.timelines.models import FeedEntry, List
-
-    remove_all_relationships(account)
-    remove_all_posts_and_interactions(account)
-    remove_all_for(account)
-    FeedEntry.objects.filter(owner=account).delete()
-    List.objects.filter(owner=account).delete()
-    remove_account(account.id)
-
-
-def _make_tombstone(account: Account) -> None:
-    from caravan.media.services import delete_files
-
-    images = [image.name for image in (account.avatar, account.header) if image]
-    Account.objects.filter(pk=account.pk).update(
-        display_name="",
-        note="",
-        note_html="",
-        fields=[],
-        avatar=None,
-        header=None,
-        also_known_as=[],
-        discoverable=False,
-        locked=False,
-        followers_count=0,
-        following_count=0,
-        statuses_count=0,
-        last_status_at=None,
-        suspended_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-    if images:
-        transaction.on_commit(lambda: delete_files(images))
-
-
-def _revoke_oauth(user: User) -> None:
-    """Tokens die with the user row (cascade) too; removing them first keeps the order plain to read."""
-    from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
-
-    get_refresh_token_model().objects.filter(user=user).delete()
-    get_access_token_model().objects.filter(user=user).delete()
-    get_grant_model().objects.filter(user=user).delete()
-
-
-def forget_remote_account(account: Account) -> None:
-    """Another server says one of its accounts was deleted: its posts, follows both ways (counters fixed),
-    interactions and notifications go here too, and it is hidden. Nothing is sent back."""
-    if account.is_local:
-        return
-    with transaction.atomic():
-        _erase_account_content(account)
-        Account.objects.filter(pk=account.pk).update(suspended_at=timezone.now())

@@ -10,11 +10,12 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from caravan import events
-        from caravan.api import http, services, status_cache, streaming
+        from caravan.api import http, services, status_cache
+        from caravan.api.streaming import publishing
 
         # The status cache forgets a changed post before streaming publishes it (on_commit runs in this order),
         # so a connection never renders a stale cached copy.
         status_cache.connect_events()
-        streaming.connect_events()
+        publishing.connect_events()
         events.listen("account.updated", lambda **_: http.forget_all_users())
         events.listen("account.deleted", services.forget_deleted_account)

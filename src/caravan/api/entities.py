@@ -20,7 +20,8 @@ from caravan.media.models import MediaAttachment
 from caravan.notifications.models import Notification
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
-from caravan.posts.selectors import ViewerState, viewer_state
+from caravan.posts.selectors import ViewerState, load_posts, viewer_state
+from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
 
 DEFAULT_AVATAR = "/avatars/original/missing.png"
@@ -444,8 +445,6 @@ def statuses(posts: list[Post], viewer: Account | None, context: str | None = No
 
 
 def notifications(items: list[Notification], viewer: Account) -> list[dict]:
-    from caravan.posts.selectors import load_posts
-
     posts = {p.id: p for p in load_posts([n.post_id for n in items if n.post_id])}
     renderer = StatusRenderer(viewer, posts.values(), "notifications")
     out = []
@@ -470,8 +469,6 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
 
 def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
     """Relationship entities for many accounts in a fixed number of queries."""
-    from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
-
     ids = [t.id for t in targets]
     following = {
         f.target_account_id: f for f in Follow.objects.filter(account=viewer, target_account_id__in=ids)

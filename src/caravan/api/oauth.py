@@ -22,7 +22,6 @@ from oauthlib.common import generate_token
 
 from caravan import throttling
 from caravan.accounts.models import User
-from caravan.accounts.services import register_user
 from caravan.api import entities
 from caravan.api.app_links import OOB, is_allowed_redirect_uri, website_link
 from caravan.api.http import ApiError, api, error_response, forget_token, json_errors, json_response, params
@@ -31,6 +30,7 @@ from caravan.api.params import read_params
 from caravan.api.scopes import all_scopes, expand
 from caravan.api.scopes import parse as parse_scopes
 from caravan.errors import DomainError, Throttled
+from caravan.signup import register_user
 from caravan.web.shortcuts import describe
 
 

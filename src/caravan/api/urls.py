@@ -2,8 +2,9 @@
 
 from django.urls import re_path
 
-from caravan.api import oauth, streaming
+from caravan.api import oauth
 from caravan.api.http import route
+from caravan.api.streaming import endpoints as streaming
 from caravan.api.views import (
     accounts,
     filters,
@@ -86,7 +87,7 @@ urlpatterns = [
         ),
     ),
     r(f"{A}/lookup", route(GET=accounts.lookup)),
-    r(f"{A}/relationships", route(GET=accounts.relationships)),
+    r(f"{A}/relationships", route(GET=accounts.get_relationships)),
     r(f"{A}/familiar_followers", route(GET=accounts.familiar_followers)),
     r(f"{A}/search", route(GET=accounts.search)),
     r(f"{A}/<account_id>", route(GET=accounts.get_account)),

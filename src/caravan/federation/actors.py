@@ -14,11 +14,12 @@ from django.conf import settings
 from django.db import IntegrityError
 
 from caravan.accounts.models import Account
-from caravan.accounts.services import ensure_keypair, generate_keypair, upsert_remote_account
+from caravan.accounts.services import ensure_keypair, generate_keypair
 from caravan.federation.models import InstanceActor
 from caravan.federation.network import AP_ACCEPT, AP_CONTENT_TYPES, FetchError, http_request
 from caravan.federation.signatures import sign_request
 from caravan.posts.rendering import sanitize_html
+from caravan.profiles import upsert_remote_account
 from caravan.untrusted import http_url, valid_remote_handle, without_bidi_controls
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,7 @@ import orjson
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from caravan import publishing
-from caravan.accounts import services as accounts
+from caravan import leaving, publishing, relationships
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
@@ -34,6 +33,8 @@ from caravan.federation.reading import (
     poll_spec,
 )
 from caravan.federation.sender import mark_available
+from caravan.moderation.services import create_report
+from caravan.moving.services import accept_move
 from caravan.posts.models import Favourite, Poll, Post, Visibility
 from caravan.social import services as social
 from caravan.social.models import Follow, FollowRequest
@@ -142,7 +143,7 @@ def handle_follow(activity: dict, signer: Account) -> str:
     from caravan.federation import delivery
 
     try:
-        result = social.follow(signer, target, uri=id_of(activity))
+        result = relationships.follow(signer, target, uri=id_of(activity))
     except DomainError:
         delivery.send_reject(target, signer, activity)
         return "rejected"
@@ -173,7 +174,7 @@ def handle_accept(activity: dict, signer: Account) -> str:
     request = _our_follow_request(obj, signer)
     if request is None:
         return "ignored"
-    social.accept_follow_request(signer, request.account)
+    relationships.accept_follow_request(signer, request.account)
     return "accepted"
 
 
@@ -181,7 +182,7 @@ def handle_reject(activity: dict, signer: Account) -> str:
     request = _our_follow_request(activity.get("object"), signer)
     if request is None:
         return "ignored"
-    social.reject_follow_request(signer, request.account)
+    relationships.reject_follow_request(signer, request.account)
     return "rejected"
 
 
@@ -207,7 +208,7 @@ def handle_undo(activity: dict, signer: Account) -> str:
             )
             target = follow.target_account if follow else None
         if target is not None:
-            social.unfollow(signer, target)
+            relationships.unfollow(signer, target)
         return "unfollowed"
     if kind == "Like" or (kind is None and Favourite.objects.filter(account=signer, uri=object_id).exists()):
         post = local_post(id_of(inner)) if inner else None
@@ -340,7 +341,7 @@ def handle_delete(activity: dict, signer: Account) -> str:
 def _delete_actor(account: Account) -> None:
     """A remote account was deleted: its posts, follows both ways and interactions go; nothing is sent."""
     Tombstone.objects.get_or_create(uri=account.uri)
-    accounts.forget_remote_account(account)
+    leaving.forget_remote_account(account)
 
 
 def handle_announce(activity: dict, signer: Account) -> str:
@@ -374,13 +375,11 @@ def handle_block(activity: dict, signer: Account) -> str:
     target = _local_account(id_of(activity.get("object")))
     if target is None:
         return "ignored"
-    social.block(signer, target, uri=id_of(activity))
+    relationships.block(signer, target, uri=id_of(activity))
     return "blocked"
 
 
 def handle_flag(activity: dict, signer: Account) -> str:
-    from caravan.moderation.services import create_report
-
     objects = [id_of(item) for item in as_list(activity.get("object"))]
     target = next((a for a in (_local_account(uri) for uri in objects) if a is not None), None)
     if target is None:
@@ -410,10 +409,6 @@ def handle_move(activity: dict, signer: Account) -> str:
         raise InboxError("the new account cannot be found", 422)
     if signer.uri not in (new.also_known_as or []):
         raise InboxError("the new account does not list the old one in alsoKnownAs", 403)
-    try:
-        from caravan.moving.services import accept_move
-    except ImportError:
-        raise InboxError("this server cannot process account moves yet", 501) from None
     accept_move(signer, new)
     return "moved"
 

@@ -23,6 +23,7 @@ from caravan.federation.verification import (
     KeyCache,
     verify_inbox_post,
 )
+from caravan.worker import wake
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ def store_items(items: list[tuple[int, bytes]]) -> None:
 
     from caravan.federation.models import InboxItem
     from caravan.federation.tasks import process_inbox
-    from caravan.worker import wake
 
     with transaction.atomic():
         InboxItem.objects.bulk_create([InboxItem(signer_id=signer, body=body) for signer, body in items])

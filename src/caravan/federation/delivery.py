@@ -10,12 +10,13 @@ import orjson
 
 from caravan import events
 from caravan.accounts.models import Account
+from caravan.accounts.services import ensure_keypair
 from caravan.federation import documents
 from caravan.federation.actors import domain_of, is_local_uri
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
 from caravan.ids import new_id
-from caravan.posts.models import Post, Visibility
-from caravan.social.models import Follow
+from caravan.posts.models import Favourite, Mention, Post, Visibility
+from caravan.social.models import Follow, FollowRequest
 
 
 def _inbox_of(account: Account) -> str:
@@ -193,9 +194,6 @@ def deleted_account_inboxes(account: Account) -> set[str]:
     """Every server that may hold a copy of the account or its posts: its followers' and followed accounts'
     servers, those it asked to follow or that asked, and the authors it replied to, mentioned, boosted or
     favourited. Read before the deletion removes those rows (the event is emitted first)."""
-    from caravan.posts.models import Favourite, Mention
-    from caravan.social.models import FollowRequest
-
     related_ids = (
         Follow.objects.filter(target_account=account).values("account_id"),
         Follow.objects.filter(account=account).values("target_account_id"),
@@ -217,8 +215,6 @@ def deleted_account_inboxes(account: Account) -> set[str]:
 def on_account_deleted(account: Account, **_) -> None:
     if not account.is_local:
         return
-    from caravan.accounts.services import ensure_keypair
-
     ensure_keypair(account)  # an account that never federated has no key yet, and the Delete must be signed
     record(account, documents.actor_delete_activity(account), deleted_account_inboxes(account))
 

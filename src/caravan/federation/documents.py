@@ -8,6 +8,7 @@ import hashlib
 from django.conf import settings
 
 from caravan.accounts.models import Account
+from caravan.accounts.services import ensure_keypair
 from caravan.federation.actors import AS_PUBLIC, instance_actor_keys, instance_actor_uri
 from caravan.posts.models import Post, Visibility
 from caravan.posts.rendering import markup_free, profile_field_html, sanitize_html
@@ -45,8 +46,6 @@ def _media_url(field) -> str:
 
 
 def actor_document(account: Account) -> dict:
-    from caravan.accounts.services import ensure_keypair
-
     account = ensure_keypair(account)
     document = {
         "@context": CONTEXT,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from caravan.errors import DomainError
 from caravan.federation.applying import apply_items
 from caravan.federation.models import InboxItem
+from caravan.worker import wake
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ def _record_failure(item, error: Exception) -> None:
 def _schedule_retry() -> None:
     """Make sure a `process_inbox` task wakes up when the earliest failed item is due again."""
     from caravan.federation.tasks import process_inbox
-    from caravan.worker import wake
 
     earliest = (
         InboxItem.objects.filter(state=InboxItem.QUEUED, next_attempt_at__isnull=False)

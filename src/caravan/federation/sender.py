@@ -22,6 +22,7 @@ from django.utils import timezone
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
 from caravan.federation.network import AddressRefused, FetchError, check_url, guarded_socket, resolve_host
 from caravan.federation.signatures import sign_request
+from caravan.worker import wake
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +288,6 @@ def schedule_retries() -> None:
     flight would turn stale (so a delivery whose sender was killed is sent again without waiting for
     other work)."""
     from caravan.federation.tasks import deliver_retries
-    from caravan.worker import wake
 
     moments = []
     next_retry = (

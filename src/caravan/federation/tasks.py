@@ -1,9 +1,13 @@
 """Background work of the federation face: sending deliveries, now and when their retry is due; applying
 queued inbox activities; and picking up what a killed worker left half-done."""
 
+from django.db.models import Q
+from django.utils import timezone
 from django_tasks import task
 
 from caravan.federation import sender
+from caravan.federation.models import Delivery, InboxItem
+from caravan.worker import wake
 
 
 @task(queue_name="delivery")
@@ -27,12 +31,6 @@ def resume_interrupted_work() -> None:
     """At worker start: what a killed process left half-done goes on. Deliveries it was sending are made
     due again once their claim is stale (a wake-up is scheduled for then), due deliveries and queued inbox
     items get a task (the killed process's tasks stay marked running for ever)."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from caravan.federation.models import Delivery, InboxItem
-    from caravan.worker import wake
-
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
     sender.reclaim_stale_deliveries()
     if Delivery.objects.filter(due, state=Delivery.PENDING).exists():

@@ -1,10 +1,14 @@
-"""URLs of the federation face: discovery documents, actors, collections, objects and inboxes."""
+"""URLs of the federation face: discovery documents, actors, collections, objects, inboxes, and the admin's page
+of the inbox queue."""
 
 from django.urls import path
 
-from caravan.federation import views
+from caravan.federation import queue_pages, views
 
 urlpatterns = [
+    # The admin's page of set-aside inbox items (before the web face's /admin/<action> routes).
+    path("admin/inbox", queue_pages.set_aside, name="admin_inbox"),
+    path("admin/<str:action>_inbox_item", queue_pages.act, name="admin_inbox_item"),
     path(".well-known/webfinger", views.webfinger, name="webfinger"),
     path(".well-known/host-meta", views.host_meta, name="host_meta"),
     path(".well-known/nodeinfo", views.nodeinfo_links, name="nodeinfo_links"),

@@ -25,6 +25,8 @@ from caravan.federation.verification import (
     verify_signature,
 )
 from caravan.ids import parse_int64
+from caravan.instance.models import RegistrationMode
+from caravan.instance.services import get_instance_settings
 from caravan.posts.models import Pin, Post
 from caravan.posts.visibility import can_read, visible_to
 from caravan.social.models import Follow
@@ -207,9 +209,6 @@ def nodeinfo(request: HttpRequest, version: str) -> HttpResponse:
     from datetime import timedelta
 
     from django.utils import timezone
-
-    from caravan.instance.models import RegistrationMode
-    from caravan.instance.services import get_instance_settings
 
     instance = get_instance_settings()
     now = timezone.now()

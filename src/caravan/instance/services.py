@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from caravan.errors import DomainError
 from caravan.instance.models import InstanceSettings, RegistrationMode, Rule
 
 
@@ -15,8 +16,6 @@ def set_registration_mode(mode: str) -> InstanceSettings:
 
 
 def add_rule(text: str, hint: str = "") -> Rule:
-    from caravan.errors import DomainError
-
     text = text.strip()
     if not text or len(text) > 500:
         raise DomainError("A rule must be 1 to 500 characters.", field="text")
@@ -37,8 +36,6 @@ def update_instance_settings(
     registration_mode: str | None = None,
 ) -> InstanceSettings:
     """An admin changing the server's name, description, contact or registration mode."""
-    from caravan.errors import DomainError
-
     instance = get_instance_settings()
     if title is not None:
         title = title.strip()
@@ -71,7 +68,6 @@ def create_invite(created_by, *, max_uses: int | None = None, expires_in_days: i
 
     from django.utils import timezone
 
-    from caravan.errors import DomainError
     from caravan.instance.models import Invite
 
     if max_uses is not None and max_uses < 1:

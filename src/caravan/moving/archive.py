@@ -17,6 +17,7 @@ from typing import IO
 from django.conf import settings
 
 from caravan.errors import DomainError
+from caravan.media.services import prepare_image
 
 # Deploy-time caps; a server can raise them with settings.CARAVAN["IMPORT_LIMITS"].
 DEFAULT_LIMITS = {
@@ -266,7 +267,6 @@ def submit_images(archive: Archive, wanted: list[tuple[str, str]], *, focus: lis
     images on a small thread pool. Returns one Future per item, resolving to a PreparedImage or the
     DomainError that refused it."""
     global _pool
-    from caravan.media.services import prepare_image
 
     if _pool is None:
         _pool = ThreadPoolExecutor(

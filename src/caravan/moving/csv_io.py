@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import transaction
 
-from caravan import publishing
+from caravan import publishing, relationships
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.moving.models import ImportKind
@@ -160,7 +160,7 @@ def _account(row: list[str], column: int = 0) -> Account:
 
 def _following(me: Account, row: list[str], header) -> int:
     target = _account(row)
-    social.follow(
+    relationships.follow(
         me,
         target,
         show_reblogs=_flag(row, header, "Show boosts", True),
@@ -172,7 +172,7 @@ def _following(me: Account, row: list[str], header) -> int:
 
 def _blocks(me: Account, row: list[str], header) -> int:
     target = _account(row)
-    social.block(me, target)
+    relationships.block(me, target)
     return target.id
 
 
@@ -204,7 +204,7 @@ def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
     target = _account(row, 1)
     list_obj = List.objects.filter(owner=me, title=title).first() or timelines.create_list(me, title)
     if not Follow.objects.filter(account=me, target_account=target).exists():
-        social.follow(
+        relationships.follow(
             me, target
         )  # Mastodon follows list members on import, as lists hold only followed accounts
     try:
@@ -224,13 +224,13 @@ def _overwrite(kind: str, me: Account, kept: set) -> None:
             .exclude(target_account_id__in=kept)
             .select_related("target_account")
         ):
-            social.unfollow(me, follow.target_account)
+            relationships.unfollow(me, follow.target_account)
         for request in (
             FollowRequest.objects.filter(account=me)
             .exclude(target_account_id__in=kept)
             .select_related("target_account")
         ):
-            social.unfollow(me, request.target_account)
+            relationships.unfollow(me, request.target_account)
     elif kind == ImportKind.BLOCKS:
         for block in (
             Block.objects.filter(account=me)

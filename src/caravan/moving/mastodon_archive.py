@@ -25,6 +25,7 @@ from caravan.moving.progress import JobProgress
 from caravan.moving.ytd import iter_array
 from caravan.posts.models import Post, Visibility
 from caravan.posts.rendering import html_to_text
+from caravan.profiles import update_profile
 
 logger = logging.getLogger(__name__)
 
@@ -311,8 +312,6 @@ class MastodonArchiveImport:
             )
 
     def import_profile(self) -> None:
-        from caravan.accounts.services import update_profile
-
         actor = self._read_json("actor.json")
         if not isinstance(actor, dict):
             return

@@ -14,12 +14,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from caravan import events, lookup
+from caravan import events, lookup, relationships
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.moving.models import ImportJob, ImportKind, ImportStatus
 from caravan.moving.progress import JobProgress
 from caravan.posts.models import Visibility
+from caravan.social import services as social
+from caravan.social.models import Block, Follow, Mute
 from caravan.untrusted import http_url
 
 logger = logging.getLogger(__name__)
@@ -230,16 +232,13 @@ def remove_alias(account: Account, uri: str) -> Account:
 
 def _carry_followers(old: Account, new: Account) -> int:
     """Every local follower of `old` follows `new` with the same settings and stops following `old`."""
-    from caravan.social import services as social
-    from caravan.social.models import Follow
-
     moved = 0
     follows = Follow.objects.filter(target_account=old, account__domain="").select_related("account")
     for follow in list(follows):
         follower = follow.account
         if follower.id != new.id:
             try:
-                social.follow(
+                relationships.follow(
                     follower,
                     new,
                     show_reblogs=follow.show_reblogs,
@@ -249,17 +248,14 @@ def _carry_followers(old: Account, new: Account) -> int:
                 moved += 1
             except DomainError:
                 pass  # a block between them, or `new` moved on too: the old follow still ends
-        social.unfollow(follower, old)
+        relationships.unfollow(follower, old)
     return moved
 
 
 def _carry_blocks_and_mutes(old: Account, new: Account) -> None:
-    from caravan.social import services as social
-    from caravan.social.models import Block, Mute
-
     for block in Block.objects.filter(target_account=old, account__domain="").select_related("account"):
         if block.account_id != new.id:
-            social.block(block.account, new)
+            relationships.block(block.account, new)
     for mute in Mute.objects.filter(target_account=old, account__domain="").select_related("account"):
         if mute.account_id != new.id:
             social.mute(mute.account, new, hide_notifications=mute.hide_notifications)
@@ -318,14 +314,13 @@ def move_out(account: Account, target_account: Account) -> Account:
 def follow_candidates(user: User, candidate_ids: list[int]) -> int:
     """Follow the reviewed matches in one action. Returns how many follows (or requests) were made."""
     from caravan.moving.models import FollowCandidate
-    from caravan.social import services as social
 
     account = user.account
     done = 0
     chosen = FollowCandidate.objects.filter(account=account, pk__in=candidate_ids, target__isnull=False)
     for candidate in chosen.select_related("target"):
         try:
-            social.follow(account, candidate.target)
+            relationships.follow(account, candidate.target)
         except DomainError:
             continue
         FollowCandidate.objects.filter(pk=candidate.pk).update(followed=True)

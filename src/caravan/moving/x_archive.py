@@ -27,6 +27,7 @@ from caravan.moving.models import ImportedItem
 from caravan.moving.people import find_candidates
 from caravan.moving.progress import JobProgress
 from caravan.moving.ytd import iter_array, read_value
+from caravan.profiles import update_profile
 from caravan.publishing import ExternalProfile, ImportedPost, import_posts_quietly, link_imported_replies
 
 logger = logging.getLogger(__name__)
@@ -530,8 +531,6 @@ class XArchiveImport:
 
     def import_profile(self) -> None:
         """Display name, bio (with its website) and the avatar and header images from profile_media/."""
-        from caravan.accounts.services import update_profile
-
         accounts = read_small(self.archive, self.layout, "account", "account")
         profiles = read_small(self.archive, self.layout, "profile", "profile")
         name = str((accounts[0] if accounts else {}).get("accountDisplayName") or "")[:30]

@@ -1,6 +1,8 @@
-"""Following, follow requests, blocks and mutes: one function for each, used by every face and by the inbox.
+"""Follows, follow requests, blocks, mutes, domain blocks and notes as rows: the social rules that touch only
+social models (who may follow whom, the counters, the ids of our own activities).
 
-A follow of a remote account (or of a locked one) starts as a FollowRequest and becomes a Follow when accepted.
+What a follow or a block sets off in other apps (a notification, home feeds filled or emptied) is added above, in
+`caravan.relationships`: faces, importers and the inbox follow, unfollow and block through it.
 """
 
 from datetime import timedelta
@@ -13,9 +15,7 @@ from django.utils import timezone
 from caravan import events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError, Forbidden
-from caravan.notifications.services import notify
 from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
-from caravan.timelines import services as feeds
 
 
 def is_blocked_either_way(a: Account, b: Account) -> bool:
@@ -25,141 +25,61 @@ def is_blocked_either_way(a: Account, b: Account) -> bool:
     )
 
 
-def follow(
-    account: Account,
-    target: Account,
-    *,
-    show_reblogs: bool = True,
-    notify_on_post: bool = False,
-    languages: list[str] | None = None,
-    uri: str = "",
-) -> Follow | FollowRequest:
-    """Follow `target`, or ask to when it is locked or remote. Following again only updates the options."""
+def check_may_follow(account: Account, target: Account) -> None:
+    """Raises DomainError (or Forbidden) when `account` may not follow or ask to follow `target`."""
     if account.id == target.id:
         raise DomainError("You cannot follow yourself.")
     if is_blocked_either_way(account, target):
         raise Forbidden("You cannot follow this account.")
     if target.moved_to_id is not None:
         raise DomainError("This account has moved; follow its new account instead.")
-    options = {"show_reblogs": show_reblogs, "notify": notify_on_post, "languages": languages}
-    with transaction.atomic():
-        existing = Follow.objects.filter(account=account, target_account=target).first()
-        if existing is not None:
-            Follow.objects.filter(pk=existing.pk).update(**options)
-            existing.refresh_from_db()
-            return existing
-        if target.locked or not target.is_local:
-            request, created = FollowRequest.objects.get_or_create(
-                account=account, target_account=target, defaults={**options, "uri": uri}
-            )
-            if created:
-                if not request.uri and account.is_local:
-                    request.uri = f"{account.uri}#follows/{request.id}"
-                    request.save(update_fields=["uri"])
-                if target.is_local:
-                    notify(target, "follow_request", account)
-                events.emit("follow.requested", request=request)
-            return request
-        return _create_follow(account, target, uri=uri, **options)
 
 
-def _create_follow(account: Account, target: Account, *, uri: str = "", **options) -> Follow:
+def record_follow_request(
+    account: Account, target: Account, *, uri: str = "", **options
+) -> tuple[FollowRequest, bool]:
+    """The follow request row (made once; a local requester's gets the id of its Follow activity), and
+    whether it is new."""
+    request, created = FollowRequest.objects.get_or_create(
+        account=account, target_account=target, defaults={**options, "uri": uri}
+    )
+    if created and not request.uri and account.is_local:
+        request.uri = f"{account.uri}#follows/{request.id}"
+        request.save(update_fields=["uri"])
+    return request, created
+
+
+def record_follow(account: Account, target: Account, *, uri: str = "", **options) -> Follow:
+    """The follow row, with both accounts' counters."""
     follow = Follow.objects.create(account=account, target_account=target, uri=uri, **options)
     if not follow.uri and account.is_local:
         follow.uri = f"{account.uri}#follows/{follow.id}"
         follow.save(update_fields=["uri"])
     Account.objects.filter(pk=account.pk).update(following_count=F("following_count") + 1)
     Account.objects.filter(pk=target.pk).update(followers_count=F("followers_count") + 1)
-    if target.is_local:
-        notify(target, "follow", account)
-    if account.is_local:
-        feeds.backfill_from(account, target)
     return follow
 
 
-def accept_follow_request(target: Account, requester: Account) -> Follow:
-    """`target` lets `requester` follow. For a remote follow of ours, the remote server's Accept calls this."""
-    with transaction.atomic():
-        request = (
-            FollowRequest.objects.select_for_update().filter(account=requester, target_account=target).first()
-        )
-        if request is None:
-            existing = Follow.objects.filter(account=requester, target_account=target).first()
-            if existing is not None:
-                return existing
-            raise DomainError("There is no such follow request.", status=404)
-        request.delete()
-        follow = _create_follow(
-            requester,
-            target,
-            uri=request.uri,
-            show_reblogs=request.show_reblogs,
-            notify=request.notify,
-            languages=request.languages,
-        )
-        events.emit("follow.accepted", follow=follow)
-    return follow
-
-
-def reject_follow_request(target: Account, requester: Account) -> None:
-    with transaction.atomic():
-        request = FollowRequest.objects.filter(account=requester, target_account=target).first()
-        if request is not None:
-            events.emit("follow.rejected", request=request)
-            request.delete()
-        else:
-            # A Reject of an accepted follow removes the follower (as Mastodon does).
-            remove_follower(target, requester)
-
-
-def unfollow(account: Account, target: Account) -> None:
-    with transaction.atomic():
-        request = FollowRequest.objects.filter(account=account, target_account=target).first()
-        if request is not None:
-            events.emit("follow.undone", follow=request)
-            request.delete()
-        follow = Follow.objects.filter(account=account, target_account=target).first()
-        if follow is not None:
-            events.emit("follow.undone", follow=follow)
-            _delete_follow(follow)
-
-
-def remove_follower(account: Account, follower: Account) -> None:
-    with transaction.atomic():
-        follow = Follow.objects.filter(account=follower, target_account=account).first()
-        if follow is not None:
-            events.emit("follow.rejected", request=follow)
-            _delete_follow(follow)
-
-
-def _delete_follow(follow: Follow) -> None:
+def end_follow(follow: Follow) -> None:
+    """The follow row goes, with both accounts' counters."""
     follow.delete()
     Account.objects.filter(pk=follow.account_id).update(following_count=Greatest(F("following_count") - 1, 0))
     Account.objects.filter(pk=follow.target_account_id).update(
         followers_count=Greatest(F("followers_count") - 1, 0)
     )
-    feeds.remove_author_from_feed(follow.account_id, follow.target_account_id)
 
 
-def block(account: Account, target: Account, *, uri: str = "") -> Block:
-    """Block: ends follows both ways, hides each from the other's feeds, and stops notifications."""
+def check_may_block(account: Account, target: Account) -> None:
     if account.id == target.id:
         raise DomainError("You cannot block yourself.")
-    with transaction.atomic():
-        existing = Block.objects.filter(account=account, target_account=target).first()
-        if existing is not None:
-            return existing
-        for follower, followed in ((account, target), (target, account)):
-            FollowRequest.objects.filter(account=follower, target_account=followed).delete()
-            follow = Follow.objects.filter(account=follower, target_account=followed).first()
-            if follow is not None:
-                _delete_follow(follow)
-        feeds.remove_author_from_feed(account.id, target.id)
-        created = Block.objects.create(account=account, target_account=target, uri=uri)
-        if not created.uri and account.is_local:
-            created.uri = f"{account.uri}#blocks/{created.id}"
-            created.save(update_fields=["uri"])
-        events.emit("block.created", block=created)
+
+
+def record_block(account: Account, target: Account, *, uri: str = "") -> Block:
+    """The block row (a local blocker's gets the id of its Block activity)."""
+    created = Block.objects.create(account=account, target_account=target, uri=uri)
+    if not created.uri and account.is_local:
+        created.uri = f"{account.uri}#blocks/{created.id}"
+        created.save(update_fields=["uri"])
     return created
 
 
@@ -213,9 +133,8 @@ def set_note(account: Account, target: Account, comment: str) -> AccountNote:
 def remove_all_relationships(account: Account) -> None:
     """End every follow, follow request, block, mute and note of an account, both ways, quietly, with the
     other side's counters fixed (account deletion, local or announced by another server: that announcement stands
-    for the unfollows, so none is sent). The account's rows in others' home feeds go with its posts."""
-    from caravan.timelines.models import ListMember
-
+    for the unfollows, so none is sent). The account's rows in others' home feeds go with its posts, its place
+    in others' lists with its timelines (`caravan.leaving`)."""
     following = list(Follow.objects.filter(account=account).values_list("target_account_id", flat=True))
     followers = list(Follow.objects.filter(target_account=account).values_list("account_id", flat=True))
     for start in range(0, max(len(following), len(followers)), 500):
@@ -228,5 +147,4 @@ def remove_all_relationships(account: Account) -> None:
     for model in (Follow, FollowRequest, Block, Mute, AccountNote):
         model.objects.filter(Q(account=account) | Q(target_account=account)).delete()
     DomainBlock.objects.filter(account=account).delete()
-    ListMember.objects.filter(account=account).delete()
     Account.objects.filter(pk=account.pk).update(followers_count=0, following_count=0)

@@ -9,9 +9,12 @@ from django.db.models import Exists, OuterRef
 
 from caravan import events
 from caravan.accounts.models import Account
-from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Visibility
+from caravan.errors import DomainError
+from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visibility
+from caravan.posts.rendering import normalize_tag
+from caravan.posts.visibility import visible_posts
 from caravan.social.models import Block, DomainBlock, Follow, Mute
-from caravan.timelines.models import FeedEntry
+from caravan.timelines.models import FeedEntry, List, ListMember
 
 BATCH = 2000
 BACKFILL = 40
@@ -194,8 +197,6 @@ def fan_out(posts: list[Post]) -> int:
 
 def backfill_from(owner: Account, author: Account) -> None:
     """A new follow brings the author's recent posts into the follower's feed, as Mastodon's merge does."""
-    from caravan.posts.visibility import visible_posts
-
     recent = (
         visible_posts(owner, Post.objects.filter(account=author)).order_by("-id").values_list("id", flat=True)
     )
@@ -211,10 +212,6 @@ def remove_author_from_feed(owner_id: int, author_id: int) -> None:
 
 def follow_tag(account: Account, name: str):
     """Follow a hashtag: its public posts come into the home feed from now on."""
-    from caravan.errors import DomainError
-    from caravan.posts.models import Tag
-    from caravan.posts.rendering import normalize_tag
-
     display = (name or "").strip().lstrip("#")
     if not display or len(display) > 200 or any(c.isspace() for c in display):
         raise DomainError("That is not a hashtag.", field="name")
@@ -228,8 +225,6 @@ def unfollow_tag(account: Account, tag) -> None:
 
 
 def create_list(owner: Account, title: str, *, replies_policy: str = "list", exclusive: bool = False):
-    from caravan.timelines.models import List
-
     return List.objects.create(owner=owner, **_list_fields(title, replies_policy, exclusive))
 
 
@@ -248,8 +243,6 @@ def update_list(
 
 
 def _list_fields(title: str, replies_policy: str, exclusive: bool) -> dict:
-    from caravan.errors import DomainError
-
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise DomainError("A list needs a title of up to 200 characters.", field="title")
@@ -264,9 +257,6 @@ def delete_list(list_obj) -> None:
 
 def add_to_list(list_obj, accounts: list[Account]) -> None:
     """Only accounts the owner follows can be in a list, as on Mastodon."""
-    from caravan.errors import DomainError
-    from caravan.timelines.models import ListMember
-
     followed = set(
         Follow.objects.filter(account_id=list_obj.owner_id, target_account__in=accounts).values_list(
             "target_account_id", flat=True
@@ -280,6 +270,11 @@ def add_to_list(list_obj, accounts: list[Account]) -> None:
 
 
 def remove_from_list(list_obj, accounts: list[Account]) -> None:
-    from caravan.timelines.models import ListMember
-
     ListMember.objects.filter(list=list_obj, account__in=accounts).delete()
+
+
+def remove_all_for(account: Account) -> None:
+    """An account is deleted: its home feed, its lists, and its place in other people's lists go."""
+    FeedEntry.objects.filter(owner=account).delete()
+    List.objects.filter(owner=account).delete()
+    ListMember.objects.filter(account=account).delete()

@@ -32,7 +32,6 @@ urlpatterns = [
     path("settings/preferences", me.preferences, name="settings_preferences"),
     path("settings/delete", me.delete_account_page, name="settings_delete"),
     path("admin", admin.dashboard, name="admin"),
-    path("admin/inbox", admin.inbox_set_aside, name="admin_inbox"),
     path("admin/<str:action>", admin.act, name="admin_action"),
     path("compose", posts.compose, name="compose"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),

@@ -3,6 +3,7 @@ them."""
 
 from django.http import Http404, HttpRequest
 
+from caravan import profiles, relationships
 from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
@@ -35,7 +36,7 @@ def update_credentials(request: HttpRequest):
         fields = [
             {"name": f.str("name", ""), "value": f.str("value", "")} for f in p.dicts("fields_attributes")
         ]
-    accounts.update_profile(
+    profiles.update_profile(
         account,
         display_name=p.str("display_name") if "display_name" in p else None,
         note=p.str("note", "") if "note" in p else None,
@@ -132,7 +133,7 @@ def follow(request: HttpRequest, account_id: str):
     p = params(request)
     target = account_or_404(account_id)
     languages = p.strs("languages") or None
-    social.follow(
+    relationships.follow(
         request.viewer,
         target,
         show_reblogs=bool(p.bool("reblogs", True)),
@@ -145,21 +146,21 @@ def follow(request: HttpRequest, account_id: str):
 @api(scope="write:follows")
 def unfollow(request: HttpRequest, account_id: str):
     target = account_or_404(account_id)
-    social.unfollow(request.viewer, target)
+    relationships.unfollow(request.viewer, target)
     return _relationship(request.viewer, target)
 
 
 @api(scope="write:follows")
 def remove_from_followers(request: HttpRequest, account_id: str):
     target = account_or_404(account_id)
-    social.remove_follower(request.viewer, target)
+    relationships.remove_follower(request.viewer, target)
     return _relationship(request.viewer, target)
 
 
 @api(scope="write:blocks")
 def block(request: HttpRequest, account_id: str):
     target = account_or_404(account_id)
-    social.block(request.viewer, target)
+    relationships.block(request.viewer, target)
     return _relationship(request.viewer, target)
 
 
@@ -198,7 +199,7 @@ def note(request: HttpRequest, account_id: str):
 
 
 @api(scope="read:follows")
-def relationships(request: HttpRequest):
+def get_relationships(request: HttpRequest):
     ids = parse_ids(params(request).list("id"))[:100]
     found = {a.id: a for a in Account.objects.filter(pk__in=ids)}
     return entities.relationships(request.viewer, [found[i] for i in ids if i in found])

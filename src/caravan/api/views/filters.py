@@ -7,7 +7,7 @@ from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id
 from caravan.api.models import Filter, FilterKeyword, FilterStatus
 from caravan.api.params import Params
-from caravan.api.streaming import publish_filters_changed
+from caravan.api.streaming.publishing import publish_filters_changed
 from caravan.posts.selectors import get_readable_post
 
 

@@ -15,7 +15,7 @@ from caravan.api.http import api
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.media.services import ACCEPTED_FORMATS
-from caravan.posts.models import Post
+from caravan.posts.models import Post, Tag
 
 VERSION = f"4.3.0 (compatible; Caravan {__version__})"
 SOURCE_URL = "https://github.com/caravan-social/caravan"
@@ -210,8 +210,6 @@ def resend_confirmation(request: HttpRequest):
 @api(auth="optional")
 def trending_tags(request: HttpRequest):
     """Tags used most in the last week on this server; an empty list is a valid answer too."""
-    from caravan.posts.models import Tag
-
     week_ago = timezone.now() - timedelta(days=7)
     tags = (
         Tag.objects.filter(post_tags__post__created_at__gte=week_ago, post_tags__post__visibility="public")

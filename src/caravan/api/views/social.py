@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpRequest
 
+from caravan import relationships
 from caravan.accounts.models import Account
 from caravan.api import entities
 from caravan.api.http import account_or_404, api, paginated, params
@@ -29,14 +30,14 @@ def follow_requests(request: HttpRequest):
 @api(scope="write:follows")
 def authorize_request(request: HttpRequest, account_id: str):
     requester = account_or_404(account_id)
-    social.accept_follow_request(request.viewer, requester)
+    relationships.accept_follow_request(request.viewer, requester)
     return entities.relationships(request.viewer, [requester])[0]
 
 
 @api(scope="write:follows")
 def reject_request(request: HttpRequest, account_id: str):
     requester = account_or_404(account_id)
-    social.reject_follow_request(request.viewer, requester)
+    relationships.reject_follow_request(request.viewer, requester)
     return entities.relationships(request.viewer, [requester])[0]
 
 

@@ -11,6 +11,7 @@ from caravan.api.http import api, params, parse_id, parse_ids
 from caravan.api.params import Params
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
+from caravan.media.services import update_media
 from caravan.posts.models import Poll, Post
 from caravan.posts.rendering import sanitize_html
 from caravan.posts.selectors import (
@@ -99,8 +100,6 @@ def edit(request: HttpRequest, status_id: str):
     for item in p.dicts("media_attributes"):
         media_id = item.id("id")
         if media_id:
-            from caravan.media.services import update_media
-
             found = MediaAttachment.objects.filter(pk=media_id, account=request.viewer).first()
             if found is not None:
                 update_media(found, description=item.str("description"), focus=item.str("focus"))

@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from caravan import relationships
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
 from caravan.pagination import Page
@@ -76,9 +77,9 @@ def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
     if target is None:
         raise Http404
     actions = {
-        "follow": social.follow,
-        "unfollow": social.unfollow,
-        "block": social.block,
+        "follow": relationships.follow,
+        "unfollow": relationships.unfollow,
+        "block": relationships.block,
         "unblock": social.unblock,
         "mute": social.mute,
         "unmute": social.unmute,
@@ -110,9 +111,9 @@ def answer_follow_request(request: HttpRequest, account_id: int, answer: str) ->
     if requester is None or answer not in ("accept", "reject"):
         raise Http404
     if answer == "accept":
-        social.accept_follow_request(request.user.account, requester)
+        relationships.accept_follow_request(request.user.account, requester)
     else:
-        social.reject_follow_request(request.user.account, requester)
+        relationships.reject_follow_request(request.user.account, requester)
     return back(request, "/follow_requests")
 
 

@@ -1,5 +1,5 @@
 """The admin's pages: server name and registration mode, rules, sign-ups awaiting approval, invites, and
-incoming activities that failed too often (set aside from the inbox queue).
+and a link to the incoming activities set aside from the inbox queue (`federation/queue_pages.py`).
 """
 
 from django.contrib import messages
@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from caravan.accounts.models import User
 from caravan.accounts.services import approve_user, pending_registrations, reject_user
 from caravan.errors import DomainError
-from caravan.federation import inbox as federation_inbox
 from caravan.ids import parse_int64
 from caravan.instance.models import Invite, RegistrationMode, Rule
 from caravan.instance.services import (
@@ -61,35 +60,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "pending": pending_registrations(),
             "invites": Invite.objects.filter(created_by=request.user).order_by("-created_at")[:50],
             "base_url": request.build_absolute_uri("/auth/sign_up"),
-            "set_aside_count": federation_inbox.set_aside_items().count(),
         },
     )
-
-
-def _activity_summary(body: bytes) -> tuple[str, str]:
-    """(type, id) of a stored activity, for the list; whatever the body holds, nothing here may fail."""
-    import orjson
-
-    try:
-        activity = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return "", ""
-    if not isinstance(activity, dict):
-        return "", ""
-    kind, activity_id = activity.get("type"), activity.get("id")
-    return (kind if isinstance(kind, str) else "")[:64], (
-        activity_id if isinstance(activity_id, str) else ""
-    )[:500]
-
-
-@member_view
-def inbox_set_aside(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
-    items = []
-    for item in federation_inbox.set_aside_items()[:200]:
-        kind, activity_id = _activity_summary(bytes(item.body))
-        items.append({"item": item, "type": kind, "activity_id": activity_id})
-    return render(request, "caravan/admin/inbox.html", {"items": items})
 
 
 @require_POST
@@ -120,15 +92,6 @@ def act(request: HttpRequest, action: str) -> HttpResponse:
                 max_uses=_optional_int(form.get("max_uses", "")),
                 expires_in_days=_optional_int(form.get("expires_in_days", "")),
             )
-        elif action in ("retry_inbox_item", "discard_inbox_item"):
-            item_id = _optional_int(form.get("item_id", "")) or 0
-            if action == "retry_inbox_item":
-                federation_inbox.retry_set_aside_item(item_id)
-                messages.success(request, _("The activity is back in the queue."))
-            else:
-                federation_inbox.discard_set_aside_item(item_id)
-                messages.success(request, _("The activity has been discarded."))
-            return redirect("/admin/inbox")
         else:
             raise DomainError("Record not found", status=404)
     except DomainError as error:

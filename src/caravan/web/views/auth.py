@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan import throttling
-from caravan.accounts.services import register_user
 from caravan.errors import DomainError, Throttled
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
+from caravan.signup import register_user
 from caravan.web.forms import SignInForm, SignUpForm
 from caravan.web.shortcuts import describe, safe_next
 

@@ -8,14 +8,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from caravan import throttling
-from caravan.accounts.services import delete_account, update_preferences, update_profile
+from caravan.accounts.services import update_preferences
 from caravan.errors import DomainError, Throttled
+from caravan.leaving import delete_account
 from caravan.notifications.selectors import notifications_for
 from caravan.notifications.services import save_marker
 from caravan.pagination import Page
 from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
 from caravan.posts.visibility import visible_posts
+from caravan.profiles import update_profile
 from caravan.timelines.selectors import bookmarked_posts, favourited_posts
 from caravan.web.cards import avatar_url, post_cards
 from caravan.web.forms import FIELD_SLOTS, DeleteAccountForm, PreferencesForm, ProfileForm

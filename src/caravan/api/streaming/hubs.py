@@ -1,0 +1,180 @@
+"""Streaming hubs: where stream messages go between publishers and connections. The in-process hub knows
+every listener, so publishers skip what nobody reads; the Channels layer hub (CARAVAN_REDIS_URL) lets every
+web process see every message.
+"""
+
+import asyncio
+import hashlib
+import threading
+from collections import defaultdict
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+
+QUEUE_LIMIT = 500
+
+# What a connection renders for its own account: ("status", post id, filter context), ("notification", id, "")
+# or ("conversation", post id, ""). Lists, not tuples: that is what comes back through the Redis layer.
+Ref = list
+# (stream as Mastodon names it, event, payload or what to render)
+Message = tuple[list[str], str, "str | Ref"]
+Frame = tuple[list[str], str, str]  # a message ready to send
+
+
+class Subscriber:
+    """One connection's inbox: an asyncio queue that publishers in any thread can fill."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[Message] = asyncio.Queue(QUEUE_LIMIT)
+        self.keys: set[str] = set()
+        self.channel: str | None = None
+        # Whether the token may read notifications: without it the user stream carries no notification
+        # events (as on Mastodon), so a `read:statuses` token never sees them.
+        self.notifications = False
+
+    def deliver(self, message: Message) -> None:
+        def put() -> None:
+            if not self.queue.full():  # a client too slow to read loses messages, never the server
+                self.queue.put_nowait(message)
+
+        self.loop.call_soon_threadsafe(put)
+
+    async def get(self) -> Message:
+        return await self.queue.get()
+
+
+def _kind(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+class LocalHub:
+    """Streams within this process. It knows every listener, so publishers can skip what nobody reads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
+        self._kinds: dict[str, int] = defaultdict(int)  # "hashtag", "list"... -> keys with listeners
+
+    async def add(self, subscriber: Subscriber, key: str) -> None:
+        with self._lock:
+            if key not in self._subscribers:
+                self._kinds[_kind(key)] += 1
+            self._subscribers[key].add(subscriber)
+            subscriber.keys.add(key)
+
+    async def remove(self, subscriber: Subscriber, key: str) -> None:
+        with self._lock:
+            listeners = self._subscribers.get(key)
+            if listeners is None:
+                return
+            listeners.discard(subscriber)
+            subscriber.keys.discard(key)
+            if not listeners:
+                del self._subscribers[key]
+                self._kinds[_kind(key)] -= 1
+
+    async def close(self, subscriber: Subscriber) -> None:
+        for key in list(subscriber.keys):
+            await self.remove(subscriber, key)
+
+    def listening(self, key: str) -> bool:
+        return key in self._subscribers
+
+    def listening_to_any(self, kind: str) -> bool:
+        """Whether any key starting with `kind:` ("hashtag", "list", "direct") has a listener."""
+        return self._kinds.get(kind, 0) > 0
+
+    def publish(self, key: str, message: Message) -> None:
+        with self._lock:
+            targets = list(self._subscribers.get(key, ()))
+        for subscriber in targets:
+            subscriber.deliver(message)
+
+    def publish_many(self, keys: list[str], event: str, payload: "str | Ref") -> None:
+        for key in keys:
+            self.publish(key, (stream_for(key), event, payload))
+
+    async def pump(self, subscriber: Subscriber) -> None:
+        """Nothing to do: publishers fill the queue directly."""
+
+
+def _group(key: str) -> str:
+    return "stream." + hashlib.sha1(key.encode()).hexdigest()  # noqa: S324 - a name, not a secret
+
+
+class LayerHub:
+    """Streams over the Channels layer (Redis): one group per stream key, one channel per connection."""
+
+    def __init__(self) -> None:
+        from channels.layers import get_channel_layer
+
+        self.layer = get_channel_layer()
+
+    async def add(self, subscriber: Subscriber, key: str) -> None:
+        if subscriber.channel is None:
+            subscriber.channel = await self.layer.new_channel()
+        await self.layer.group_add(_group(key), subscriber.channel)
+        subscriber.keys.add(key)
+
+    async def remove(self, subscriber: Subscriber, key: str) -> None:
+        if subscriber.channel is not None:
+            await self.layer.group_discard(_group(key), subscriber.channel)
+        subscriber.keys.discard(key)
+
+    async def close(self, subscriber: Subscriber) -> None:
+        for key in list(subscriber.keys):
+            await self.remove(subscriber, key)
+
+    def listening(self, key: str) -> bool:
+        return True  # other processes may listen: publish, but only references (cheap)
+
+    def listening_to_any(self, kind: str) -> bool:
+        return True
+
+    def publish(self, key: str, message: Message) -> None:
+        self.publish_many_messages([(key, message)])
+
+    def publish_many(self, keys: list[str], event: str, payload: "str | Ref") -> None:
+        self.publish_many_messages([(key, (stream_for(key), event, payload)) for key in keys])
+
+    def publish_many_messages(self, messages: list[tuple[str, Message]]) -> None:
+        async def send_all() -> None:
+            for key, (stream, event, payload) in messages:
+                body = {"type": "stream.message", "stream": stream, "event": event, "payload": payload}
+                await self.layer.group_send(_group(key), body)
+
+        async_to_sync(send_all)()
+
+    async def pump(self, subscriber: Subscriber) -> None:
+        while True:
+            if subscriber.channel is None:
+                await asyncio.sleep(0.2)
+                continue
+            message = await self.layer.receive(subscriber.channel)
+            subscriber.queue.put_nowait((message["stream"], message["event"], message["payload"]))
+
+
+_hub: LocalHub | LayerHub | None = None
+
+
+def hub() -> LocalHub | LayerHub:
+    global _hub
+    if _hub is None:
+        backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+        _hub = LocalHub() if backend.endswith("InMemoryChannelLayer") else LayerHub()
+    return _hub
+
+
+def stream_for(key: str) -> list[str]:
+    """The `stream` array of a WebSocket frame for a hub key."""
+    parts = key.split(":")
+    if parts[0] == "user":
+        return ["user:notification"] if parts[1] == "notification" else ["user"]
+    if parts[0] == "hashtag":
+        return ["hashtag:local", parts[2]] if parts[1] == "local" else ["hashtag", parts[2]]
+    if parts[0] == "list":
+        return ["list", parts[1]]
+    if parts[0] == "direct":
+        return ["direct"]
+    return [key]

@@ -1,0 +1,137 @@
+"""Publishing to streams: domain events (a post entering home feeds, a notification, a public post, an edit, a
+deletion) become references published after their transaction commits. Only in-memory checks run on the
+posting path, and nothing is published for a stream nobody in this process listens to (docs/decisions/0011).
+"""
+
+import logging
+from typing import Any
+
+import orjson
+from django.db import transaction
+
+from caravan import events
+from caravan.api.streaming.hubs import Ref, hub
+from caravan.posts.models import Mention, PostTag, Visibility
+from caravan.timelines.models import ListMember
+
+logger = logging.getLogger(__name__)
+
+
+def _publish(key: str, event: str, payload: Any) -> None:
+    text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+    _publish_many([key], event, text)
+
+
+def _publish_many(keys: list[str], event: str, payload: "str | Ref") -> None:
+    if not keys:
+        return
+    try:
+        hub().publish_many(keys, event, payload)
+    except Exception:  # a stream is best-effort; it must never break the change that caused it
+        logger.exception("could not publish to streams %s", keys[:5])
+
+
+def publish_filters_changed(account_id: int) -> None:
+    transaction.on_commit(lambda: _publish(f"user:{account_id}", "filters_changed", ""))
+
+
+def _on_feed_inserted(owner_ids: list[int], post, **_: Any) -> None:
+    local = hub()
+    keys = [key for key in (f"user:{owner}" for owner in owner_ids) if local.listening(key)]
+    if keys:
+        ref = ["status", post.id, "home"]
+        transaction.on_commit(lambda: _publish_many(keys, "update", ref))
+
+
+def _on_notification(notification, **_: Any) -> None:
+    local = hub()
+    keys = [
+        key
+        for key in (f"user:{notification.recipient_id}", f"user:notification:{notification.recipient_id}")
+        if local.listening(key)
+    ]
+    if keys:
+        ref = ["notification", notification.pk, ""]
+        transaction.on_commit(lambda: _publish_many(keys, "notification", ref))
+
+
+def _public_keys(post) -> list[str]:
+    keys = ["public"]
+    keys.append("public:local" if post.local else "public:remote")
+    if post.has_media:
+        keys += ["public:media", "public:local:media" if post.local else "public:remote:media"]
+    return keys
+
+
+def _is_public_original(post) -> bool:
+    return post.visibility == Visibility.PUBLIC and post.reblog_of_id is None
+
+
+def _on_post_created(post, **_: Any) -> None:
+    # On the posting and inbox paths: only in-memory checks here, nothing loaded, unless someone listens.
+    if post.imported:
+        return
+    local = hub()
+    public = _is_public_original(post)
+    keys = [key for key in _public_keys(post) if local.listening(key)] if public else []
+    tags = public and local.listening_to_any("hashtag")
+    lists = local.listening_to_any("list")
+    direct = post.visibility == Visibility.DIRECT and local.listening_to_any("direct")
+    if keys or tags or lists or direct:
+        post_id, author_id, is_local = post.id, post.account_id, post.local
+        transaction.on_commit(lambda: _push_new_post(post_id, author_id, is_local, keys, tags, lists, direct))
+
+
+def _push_new_post(
+    post_id: int, author_id: int, is_local: bool, keys: list[str], tags: bool, lists: bool, direct: bool
+) -> None:
+    """Publish references to a new post: ids come from small indexed queries; nothing is rendered here."""
+    local = hub()
+    public, listed = ["status", post_id, "public"], ["status", post_id, "list"]
+    _publish_many(keys, "update", public)
+    if tags:
+        tag_keys = []
+        for name in PostTag.objects.filter(post_id=post_id).values_list("tag__name", flat=True):
+            tag_keys.append(f"hashtag:all:{name}")
+            if is_local:
+                tag_keys.append(f"hashtag:local:{name}")
+        _publish_many([key for key in tag_keys if local.listening(key)], "update", public)
+    if lists:
+        list_keys = [
+            f"list:{list_id}"
+            for list_id in ListMember.objects.filter(account_id=author_id).values_list("list_id", flat=True)
+        ]
+        _publish_many([key for key in list_keys if local.listening(key)], "update", listed)
+    if direct:
+        mentioned = Mention.objects.filter(post_id=post_id).values_list("account_id", flat=True)
+        participants = {author_id, *mentioned}
+        direct_keys = [f"direct:{account_id}" for account_id in participants]
+        _publish_many(
+            [key for key in direct_keys if local.listening(key)],
+            "conversation",
+            ["conversation", post_id, ""],
+        )
+
+
+def _on_post_updated(post, **_: Any) -> None:
+    if not _is_public_original(post):
+        return
+    local = hub()
+    keys = [key for key in _public_keys(post) if local.listening(key)]
+    if keys:
+        ref = ["status", post.id, "public"]
+        transaction.on_commit(lambda: _publish_many(keys, "status.update", ref))
+
+
+def _on_post_deleted(post, **_: Any) -> None:
+    if hub().listening("*"):
+        post_id = str(post.id)
+        transaction.on_commit(lambda: _publish("*", "delete", post_id))
+
+
+def connect_events() -> None:
+    events.listen("feed.inserted", _on_feed_inserted)
+    events.listen("notification.created", _on_notification)
+    events.listen("post.created", _on_post_created)
+    events.listen("post.updated", _on_post_updated)
+    events.listen("post.deleted", _on_post_deleted)

@@ -1,0 +1,99 @@
+"""Profiles as others see and find them: a local person's edits (images through the media service, the bio
+rendered with its links and mentions) and remote actors as their servers describe them; each change keeps the
+account's entry in the search index in step.
+"""
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from caravan import events, lookup
+from caravan.accounts.models import Account
+from caravan.errors import DomainError
+from caravan.media.services import store_profile_image
+from caravan.posts.rendering import render_text
+from caravan.search.services import index_account
+from caravan.untrusted import valid_remote_handle, without_bidi_controls
+
+
+def update_profile(
+    account: Account,
+    *,
+    display_name: str | None = None,
+    note: str | None = None,
+    fields: list[dict] | None = None,
+    locked: bool | None = None,
+    bot: bool | None = None,
+    discoverable: bool | None = None,
+    avatar=None,
+    header=None,
+) -> Account:
+    """Change a local profile. Images go through the media service (metadata stripped, resized)."""
+    if display_name is not None:
+        display_name = without_bidi_controls(display_name).strip()
+        if len(display_name) > 30:
+            raise DomainError("Display names are at most 30 characters.", field="display_name")
+        account.display_name = display_name
+    if note is not None:
+        if len(note) > 500:
+            raise DomainError("Bios are at most 500 characters.", field="note")
+        account.note = note
+        account.note_html = render_text(note, lookup.account).html
+    if fields is not None:
+        cleaned = []
+        for item in fields:
+            name, value = str(item.get("name", "")).strip(), str(item.get("value", "")).strip()
+            if not name and not value:
+                continue
+            if len(name) > 255 or len(value) > 255:
+                raise DomainError(
+                    "Profile field names and values are at most 255 characters.", field="fields"
+                )
+            cleaned.append({"name": name, "value": value, "verified_at": None})
+        if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
+            raise DomainError(
+                f"At most {settings.CARAVAN['MAX_PROFILE_FIELDS']} profile fields.", field="fields"
+            )
+        account.fields = cleaned
+    for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
+        if value is not None:
+            setattr(account, name, bool(value))
+    with transaction.atomic():
+        if avatar is not None:
+            store_profile_image(account, "avatar", avatar)
+        if header is not None:
+            store_profile_image(account, "header", header)
+        account.save()
+        index_account(account)
+        events.emit("account.updated", account=account)
+    return account
+
+
+def upsert_remote_account(uri: str, **attributes) -> Account:
+    """Create or refresh a remote actor by its ActivityPub id. Used by the federation face.
+
+    Raises DomainError for a handle Mastodon would not store; the display name loses bidi controls."""
+    if ("username" in attributes or "domain" in attributes) and not valid_remote_handle(
+        attributes.get("username"), attributes.get("domain")
+    ):
+        raise DomainError(
+            "That account's name or server address has characters Caravan does not accept.",
+            field="username",
+            code="ERR_INVALID",
+        )
+    if "display_name" in attributes:
+        attributes["display_name"] = without_bidi_controls(attributes["display_name"])
+    attributes["fetched_at"] = datetime.now(UTC)
+    with transaction.atomic():
+        account = Account.objects.filter(uri=uri).first()
+        if account is None:
+            account = Account.objects.create(uri=uri, **attributes)
+            index_account(account)
+            events.emit("account.created", account=account)
+        else:
+            for name, value in attributes.items():
+                setattr(account, name, value)
+            account.save()
+            events.emit("account.updated", account=account)
+    return account

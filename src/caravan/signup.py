@@ -1,0 +1,118 @@
+"""Signing up and the admin account: the User and its Account, the account's entry in the search index, and
+(when sign-ups wait for approval) a notice to the staff.
+
+The rules for usernames and invites are `caravan.accounts`'; this module sits above search and notifications
+so that accounts imports neither.
+"""
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from caravan import events
+from caravan.accounts.models import Account, User
+from caravan.accounts.services import create_local_account, usable_invite, validate_username
+from caravan.errors import DomainError
+from caravan.instance.models import Invite, RegistrationMode
+from caravan.instance.services import get_instance_settings
+from caravan.notifications.services import notify
+from caravan.search.services import index_account
+
+
+def register_user(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    agreement: bool = False,
+    reason: str = "",
+    invite_code: str = "",
+    locale: str = "",
+) -> User:
+    """Sign a person up in one step, as the server's registration mode allows. Raises DomainError on bad input."""
+    instance = get_instance_settings()
+    mode = instance.registration_mode
+    if mode == RegistrationMode.CLOSED:
+        raise DomainError("This server is not accepting new accounts.", code="ERR_CLOSED", status=403)
+    if not agreement:
+        raise DomainError(
+            "You need to accept the server's rules to sign up.", field="agreement", code="ERR_ACCEPTED"
+        )
+    username = validate_username(username)
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(
+                "That email address does not look right.", field="email", code="ERR_INVALID"
+            ) from None
+    elif settings.CARAVAN["REQUIRE_EMAIL"]:
+        raise DomainError("An email address is required on this server.", field="email", code="ERR_BLANK")
+    try:
+        validate_password(password or "")
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password", code="ERR_INVALID") from None
+    invite = None
+    if mode == RegistrationMode.INVITE:
+        invite = usable_invite(invite_code)
+    reason = (reason or "").strip()
+    if mode == RegistrationMode.APPROVAL and not reason:
+        raise DomainError("Tell the moderators why you want to join.", field="reason", code="ERR_BLANK")
+    try:
+        with transaction.atomic():
+            account = create_local_account(username)
+            user = User(
+                username=username,
+                email=email,
+                account=account,
+                approved=mode != RegistrationMode.APPROVAL,
+                registration_reason=reason,
+                locale=locale[:10],
+                invite=invite,
+                rules_accepted_at=timezone.now(),
+            )
+            user.set_password(password)
+            user.save()
+            if invite is not None:
+                Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
+            index_account(account)
+            if not user.approved:
+                _tell_staff_about_sign_up(account)
+            events.emit("account.created", account=account)
+    except IntegrityError:
+        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN") from None
+    return user
+
+
+def _tell_staff_about_sign_up(account: Account) -> None:
+    for staff in Account.objects.filter(user__is_staff=True, user__is_active=True):
+        notify(staff, "admin.sign_up", account)
+
+
+def create_admin(username: str, password: str, email: str = "") -> User:
+    """An admin account, whatever the registration mode (used by `caravan createadmin`)."""
+    username = validate_username(username, allow_reserved=True)
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password") from None
+    with transaction.atomic():
+        account = create_local_account(username)
+        user = User(
+            username=username,
+            email=email,
+            account=account,
+            is_staff=True,
+            is_superuser=True,
+            rules_accepted_at=timezone.now(),
+        )
+        user.set_password(password)
+        user.save()
+        index_account(account)
+        events.emit("account.created", account=account)
+    return user
