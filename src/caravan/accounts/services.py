@@ -13,7 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.models import Invite, RegistrationMode
@@ -65,17 +65,13 @@ def local_actor_uri(username: str) -> str:
 def validate_username(username: str, *, allow_reserved: bool = False) -> str:
     username = (username or "").strip().lstrip("@")
     if not username:
-        raise DomainError("Choose a username.", field="username", code="ERR_BLANK")
+        raise DomainError(error_codes.USERNAME_BLANK, field="username")
     if not USERNAME_RE.match(username):
-        raise DomainError(
-            "Usernames may only use letters a-z, digits and underscores, up to 30 characters.",
-            field="username",
-            code="ERR_INVALID",
-        )
+        raise DomainError(error_codes.USERNAME_INVALID, field="username")
     if not allow_reserved and username.lower() in RESERVED_USERNAMES:
-        raise DomainError("That username is reserved.", field="username", code="ERR_RESERVED")
+        raise DomainError(error_codes.USERNAME_RESERVED, field="username")
     if Account.objects.filter(domain="", username__iexact=username).exists():
-        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN")
+        raise DomainError(error_codes.USERNAME_TAKEN, field="username")
     return username
 
 
@@ -110,32 +106,30 @@ def register_user(
     instance = get_instance_settings()
     mode = instance.registration_mode
     if mode == RegistrationMode.CLOSED:
-        raise DomainError("This server is not accepting new accounts.", code="ERR_CLOSED", status=403)
+        raise DomainError(error_codes.REGISTRATIONS_CLOSED)
     if not agreement:
-        raise DomainError(
-            "You need to accept the server's rules to sign up.", field="agreement", code="ERR_ACCEPTED"
-        )
+        raise DomainError(error_codes.RULES_NOT_ACCEPTED, field="agreement")
     username = validate_username(username)
     email = (email or "").strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise DomainError(
-                "That email address does not look right.", field="email", code="ERR_INVALID"
-            ) from None
+            raise DomainError(error_codes.EMAIL_INVALID, field="email") from None
     elif settings.CARAVAN["REQUIRE_EMAIL"]:
-        raise DomainError("An email address is required on this server.", field="email", code="ERR_BLANK")
+        raise DomainError(error_codes.EMAIL_REQUIRED, field="email")
     try:
         validate_password(password or "")
     except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password", code="ERR_INVALID") from None
+        raise DomainError(
+            error_codes.PASSWORD_REJECTED, field="password", reasons=" ".join(error.messages)
+        ) from None
     invite = None
     if mode == RegistrationMode.INVITE:
         invite = _usable_invite(invite_code)
     reason = (reason or "").strip()
     if mode == RegistrationMode.APPROVAL and not reason:
-        raise DomainError("Tell the moderators why you want to join.", field="reason", code="ERR_BLANK")
+        raise DomainError(error_codes.JOIN_REASON_REQUIRED, field="reason")
     try:
         with transaction.atomic():
             account = _create_local_account(username)
@@ -158,7 +152,7 @@ def register_user(
                 _tell_staff_about_sign_up(account)
             events.emit("account.created", account=account)
     except IntegrityError:
-        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN") from None
+        raise DomainError(error_codes.USERNAME_TAKEN, field="username") from None
     return user
 
 
@@ -176,15 +170,11 @@ def pending_registrations() -> list[User]:
 def _usable_invite(code: str) -> Invite:
     invite = Invite.objects.filter(code=(code or "").strip()).first()
     if invite is None:
-        raise DomainError(
-            "This server is invite-only; that invite code is not valid.",
-            field="invite_code",
-            code="ERR_INVALID",
-        )
+        raise DomainError(error_codes.INVITE_INVALID, field="invite_code")
     if invite.expires_at and invite.expires_at < timezone.now():
-        raise DomainError("That invite has expired.", field="invite_code", code="ERR_EXPIRED")
+        raise DomainError(error_codes.INVITE_EXPIRED, field="invite_code")
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
-        raise DomainError("That invite has been used up.", field="invite_code", code="ERR_EXPIRED")
+        raise DomainError(error_codes.INVITE_USED_UP, field="invite_code")
     return invite
 
 
@@ -194,7 +184,9 @@ def create_admin(username: str, password: str, email: str = "") -> User:
     try:
         validate_password(password)
     except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password") from None
+        raise DomainError(
+            error_codes.PASSWORD_REJECTED, field="password", reasons=" ".join(error.messages)
+        ) from None
     with transaction.atomic():
         account = _create_local_account(username)
         user = User(
@@ -221,7 +213,7 @@ def approve_user(user: User) -> User:
 def reject_user(user: User) -> None:
     """Turn down a registration awaiting approval: the user and their (empty) account are removed."""
     if user.approved:
-        raise DomainError("Only registrations awaiting approval can be rejected.")
+        raise DomainError(error_codes.NOT_AWAITING_APPROVAL)
     with transaction.atomic():
         account = user.account
         user.delete()
@@ -249,11 +241,11 @@ def update_profile(
     if display_name is not None:
         display_name = without_bidi_controls(display_name).strip()
         if len(display_name) > 30:
-            raise DomainError("Display names are at most 30 characters.", field="display_name")
+            raise DomainError(error_codes.DISPLAY_NAME_TOO_LONG, field="display_name")
         account.display_name = display_name
     if note is not None:
         if len(note) > 500:
-            raise DomainError("Bios are at most 500 characters.", field="note")
+            raise DomainError(error_codes.BIO_TOO_LONG, field="note")
         account.note = note
         account.note_html = render_text(note, resolve_mention).html
     if fields is not None:
@@ -263,13 +255,13 @@ def update_profile(
             if not name and not value:
                 continue
             if len(name) > 255 or len(value) > 255:
-                raise DomainError(
-                    "Profile field names and values are at most 255 characters.", field="fields"
-                )
+                raise DomainError(error_codes.PROFILE_FIELD_TOO_LONG, field="fields")
             cleaned.append({"name": name, "value": value, "verified_at": None})
         if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
             raise DomainError(
-                f"At most {settings.CARAVAN['MAX_PROFILE_FIELDS']} profile fields.", field="fields"
+                error_codes.TOO_MANY_PROFILE_FIELDS,
+                field="fields",
+                limit=settings.CARAVAN["MAX_PROFILE_FIELDS"],
             )
         account.fields = cleaned
     for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
@@ -328,11 +320,7 @@ def upsert_remote_account(uri: str, **attributes) -> Account:
     if ("username" in attributes or "domain" in attributes) and not valid_remote_handle(
         attributes.get("username"), attributes.get("domain")
     ):
-        raise DomainError(
-            "That account's name or server address has characters Caravan does not accept.",
-            field="username",
-            code="ERR_INVALID",
-        )
+        raise DomainError(error_codes.REMOTE_HANDLE_REJECTED, field="username")
     if "display_name" in attributes:
         attributes["display_name"] = without_bidi_controls(attributes["display_name"])
     attributes["fetched_at"] = datetime.now(UTC)
@@ -364,17 +352,15 @@ def update_preferences(
     """Change a user's own settings: interface language ("" follows the browser) and posting defaults."""
     if locale is not None:
         if locale and locale not in {code for code, _ in settings.LANGUAGES}:
-            raise DomainError("That interface language is not available.", field="locale")
+            raise DomainError(error_codes.LOCALE_UNAVAILABLE, field="locale")
         user.locale = locale
     if default_visibility is not None:
         if default_visibility not in PREFERRED_VISIBILITIES:
-            raise DomainError(
-                "Visibility must be one of public, unlisted, private or direct.", field="default_visibility"
-            )
+            raise DomainError(error_codes.VISIBILITY_INVALID, field="default_visibility")
         user.default_visibility = default_visibility
     if default_language is not None:
         if len(default_language) > 10:
-            raise DomainError("That is not a language code.", field="default_language")
+            raise DomainError(error_codes.LANGUAGE_CODE_INVALID, field="default_language")
         user.default_language = default_language
     if default_sensitive is not None:
         user.default_sensitive = bool(default_sensitive)
@@ -395,18 +381,14 @@ def delete_account(user: User, password: str) -> None:
     if user.pk is None or not User.objects.filter(pk=user.pk).exists():
         return
     if not password or not user.check_password(password):
-        raise DomainError("That password is not right.", field="password", code="ERR_INVALID", status=403)
+        raise DomainError(error_codes.PASSWORD_WRONG, field="password")
     if (user.is_staff or user.is_superuser) and not (
         User.objects.filter(is_active=True)
         .filter(models.Q(is_staff=True) | models.Q(is_superuser=True))
         .exclude(pk=user.pk)
         .exists()
     ):
-        raise DomainError(
-            "You are the only administrator of this server; make someone else an administrator first.",
-            code="ERR_LAST_ADMIN",
-            status=403,
-        )
+        raise DomainError(error_codes.LAST_ADMIN)
     with transaction.atomic():
         # Two deletions at once (two tabs, web and API): the second finds no user and does nothing.
         locked = User.objects.select_for_update().filter(pk=user.pk).first()
