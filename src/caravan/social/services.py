@@ -10,9 +10,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account
-from caravan.errors import DomainError, Forbidden
+from caravan.errors import DomainError
 from caravan.notifications.services import notify
 from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
 from caravan.timelines import services as feeds
@@ -36,11 +36,11 @@ def follow(
 ) -> Follow | FollowRequest:
     """Follow `target`, or ask to when it is locked or remote. Following again only updates the options."""
     if account.id == target.id:
-        raise DomainError("You cannot follow yourself.")
+        raise DomainError(error_codes.CANNOT_FOLLOW_SELF)
     if is_blocked_either_way(account, target):
-        raise Forbidden("You cannot follow this account.")
+        raise DomainError(error_codes.CANNOT_FOLLOW)
     if target.moved_to_id is not None:
-        raise DomainError("This account has moved; follow its new account instead.")
+        raise DomainError(error_codes.ACCOUNT_MOVED)
     options = {"show_reblogs": show_reblogs, "notify": notify_on_post, "languages": languages}
     with transaction.atomic():
         existing = Follow.objects.filter(account=account, target_account=target).first()
@@ -87,7 +87,7 @@ def accept_follow_request(target: Account, requester: Account) -> Follow:
             existing = Follow.objects.filter(account=requester, target_account=target).first()
             if existing is not None:
                 return existing
-            raise DomainError("There is no such follow request.", status=404)
+            raise DomainError(error_codes.NO_FOLLOW_REQUEST)
         request.delete()
         follow = _create_follow(
             requester,
@@ -144,7 +144,7 @@ def _delete_follow(follow: Follow) -> None:
 def block(account: Account, target: Account, *, uri: str = "") -> Block:
     """Block: ends follows both ways, hides each from the other's feeds, and stops notifications."""
     if account.id == target.id:
-        raise DomainError("You cannot block yourself.")
+        raise DomainError(error_codes.CANNOT_BLOCK_SELF)
     with transaction.atomic():
         existing = Block.objects.filter(account=account, target_account=target).first()
         if existing is not None:
@@ -173,9 +173,9 @@ def unblock(account: Account, target: Account) -> None:
 
 def mute(account: Account, target: Account, *, hide_notifications: bool = True, duration: int = 0) -> Mute:
     if account.id == target.id:
-        raise DomainError("You cannot mute yourself.")
+        raise DomainError(error_codes.CANNOT_MUTE_SELF)
     if duration < 0:
-        raise DomainError("Mute duration must be zero (forever) or a number of seconds.", field="duration")
+        raise DomainError(error_codes.MUTE_DURATION_INVALID, field="duration")
     expires_at = timezone.now() + timedelta(seconds=duration) if duration else None
     mute, _ = Mute.objects.update_or_create(
         account=account,
@@ -192,7 +192,7 @@ def unmute(account: Account, target: Account) -> None:
 def block_domain(account: Account, domain: str) -> DomainBlock:
     domain = domain.strip().lower()
     if not domain or "." not in domain:
-        raise DomainError("That is not a domain name.", field="domain")
+        raise DomainError(error_codes.NOT_A_DOMAIN, field="domain")
     block, _ = DomainBlock.objects.get_or_create(account=account, domain=domain)
     return block
 
@@ -203,7 +203,7 @@ def unblock_domain(account: Account, domain: str) -> None:
 
 def set_note(account: Account, target: Account, comment: str) -> AccountNote:
     if len(comment) > 2000:
-        raise DomainError("Notes are at most 2000 characters.", field="comment")
+        raise DomainError(error_codes.ACCOUNT_NOTE_TOO_LONG, field="comment")
     note, _ = AccountNote.objects.update_or_create(
         account=account, target_account=target, defaults={"comment": comment}
     )
