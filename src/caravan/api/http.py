@@ -55,7 +55,7 @@ class ApiError(DomainError):
     with what Mastodon sends besides the message: `details` in the body, `headers` on the answer."""
 
     def __init__(
-        self, kind: ErrorKind, *, details: dict | None = None, headers: dict | None = None, **params: Any
+        self, kind: ErrorKind, /, *, details: dict | None = None, headers: dict | None = None, **params: Any
     ) -> None:
         super().__init__(kind, **params)
         self.details, self.headers = details, headers
