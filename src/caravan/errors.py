@@ -23,10 +23,13 @@ class DomainError(ValueError):
     `status`); `params` fill the message; `field` names the input it concerns, for forms and API details.
 
     A parameter may itself be a DomainError (an image skipped *because* it was too large): it is rendered in the
-    same language as the message around it.
+    same language as the message around it. The kind is positional-only, so a parameter may be called
+    anything but `field` and `status`.
     """
 
-    def __init__(self, kind: ErrorKind | str, *, field: str = "", status: int | None = None, **params: Any):
+    def __init__(
+        self, kind: ErrorKind | str, /, *, field: str = "", status: int | None = None, **params: Any
+    ) -> None:
         if isinstance(kind, str):
             # The old form, an English sentence: kept only until posts/ and the inbox raise kinds too (the
             # sentences are msgids of the catalogue, so they are still shown translated).
@@ -70,12 +73,12 @@ class Throttled(DomainError):
     """Too many attempts lately; `retry_after` is how many seconds until the next one may succeed (the faces
     send it as Retry-After, the message says it in minutes)."""
 
-    def __init__(self, kind: ErrorKind, *, retry_after: int) -> None:
+    def __init__(self, kind: ErrorKind, /, *, retry_after: int) -> None:
         super().__init__(kind, minutes=math.ceil(retry_after / 60))
         self.retry_after = retry_after
 
 
-def render(kind: ErrorKind, params: Mapping[str, Any]) -> str:
+def render(kind: ErrorKind, params: Mapping[str, Any], /) -> str:
     """A kind's message with its parameters, in the active language."""
     values = {name: _shown(value) for name, value in params.items()}
     message = kind.message % values if values else kind.message
@@ -92,7 +95,7 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def stored(kind: ErrorKind, **params: Any) -> dict:
+def stored(kind: ErrorKind, /, **params: Any) -> dict:
     """A message to keep in the database: its code and parameters, so that each reader gets it in their own
     language when it is shown (`shown`), and its English text (`reason`), which the CLI prints and which stays
     readable if a later version drops the code."""
