@@ -113,7 +113,7 @@ def createadmin(args: argparse.Namespace) -> int:
     try:
         user = create_admin(args.username, password, args.email or "")
     except DomainError as error:
-        print(f"Could not create the admin account: {error.message}", file=sys.stderr)
+        print(f"Could not create the admin account: {error.english}", file=sys.stderr)
         return 1
     print(f"Admin account @{user.username} created.")
     return 0

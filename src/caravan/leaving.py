@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.media.services import delete_files
@@ -34,7 +34,7 @@ def delete_account(user: User, password: str) -> None:
     if user.pk is None or not User.objects.filter(pk=user.pk).exists():
         return
     if not password or not user.check_password(password):
-        raise DomainError("That password is not right.", field="password", code="ERR_INVALID", status=403)
+        raise DomainError(error_codes.PASSWORD_WRONG, field="password")
     if (user.is_staff or user.is_superuser) and not (
         User.objects.filter(is_active=True)
         .filter(models.Q(is_staff=True) | models.Q(is_superuser=True))
@@ -42,9 +42,7 @@ def delete_account(user: User, password: str) -> None:
         .exists()
     ):
         raise DomainError(
-            "You are the only administrator of this server; make someone else an administrator first.",
-            code="ERR_LAST_ADMIN",
-            status=403,
+            error_codes.LAST_ADMIN,
         )
     with transaction.atomic():
         # Two deletions at once (two tabs, web and API): the second finds no user and does nothing.

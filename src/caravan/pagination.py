@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.ids import parse_int64
 
@@ -27,13 +28,13 @@ class Page:
                 return None
             number = parse_int64(value)
             if number is None or number < 0:
-                raise DomainError(f"{name} must be a numeric id", field=name, status=400)
+                raise DomainError(error_codes.PAGE_ID_NOT_NUMERIC, field=name, name=name)
             return number
 
         limit_value = params.get("limit")
         limit = default_limit if limit_value in (None, "") else parse_int64(limit_value)
         if limit is None:
-            raise DomainError("limit must be a number", field="limit", status=400)
+            raise DomainError(error_codes.PAGE_LIMIT_NOT_NUMBER, field="limit")
         return cls(
             max_id=as_id("max_id"),
             since_id=as_id("since_id"),

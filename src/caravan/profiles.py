@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import transaction
 
-from caravan import events, lookup
+from caravan import error_codes, events, lookup
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.media.services import store_profile_image
@@ -33,11 +33,11 @@ def update_profile(
     if display_name is not None:
         display_name = without_bidi_controls(display_name).strip()
         if len(display_name) > 30:
-            raise DomainError("Display names are at most 30 characters.", field="display_name")
+            raise DomainError(error_codes.DISPLAY_NAME_TOO_LONG, field="display_name")
         account.display_name = display_name
     if note is not None:
         if len(note) > 500:
-            raise DomainError("Bios are at most 500 characters.", field="note")
+            raise DomainError(error_codes.BIO_TOO_LONG, field="note")
         account.note = note
         account.note_html = render_text(note, lookup.account).html
     if fields is not None:
@@ -47,13 +47,13 @@ def update_profile(
             if not name and not value:
                 continue
             if len(name) > 255 or len(value) > 255:
-                raise DomainError(
-                    "Profile field names and values are at most 255 characters.", field="fields"
-                )
+                raise DomainError(error_codes.PROFILE_FIELD_TOO_LONG, field="fields")
             cleaned.append({"name": name, "value": value, "verified_at": None})
         if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
             raise DomainError(
-                f"At most {settings.CARAVAN['MAX_PROFILE_FIELDS']} profile fields.", field="fields"
+                error_codes.TOO_MANY_PROFILE_FIELDS,
+                field="fields",
+                limit=settings.CARAVAN["MAX_PROFILE_FIELDS"],
             )
         account.fields = cleaned
     for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
@@ -78,9 +78,8 @@ def upsert_remote_account(uri: str, **attributes) -> Account:
         attributes.get("username"), attributes.get("domain")
     ):
         raise DomainError(
-            "That account's name or server address has characters Caravan does not accept.",
+            error_codes.REMOTE_HANDLE_REJECTED,
             field="username",
-            code="ERR_INVALID",
         )
     if "display_name" in attributes:
         attributes["display_name"] = without_bidi_controls(attributes["display_name"])

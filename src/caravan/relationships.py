@@ -8,7 +8,7 @@ are changed there directly.
 
 from django.db import transaction
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.notifications.services import notify
@@ -64,7 +64,7 @@ def accept_follow_request(target: Account, requester: Account) -> Follow:
             existing = Follow.objects.filter(account=requester, target_account=target).first()
             if existing is not None:
                 return existing
-            raise DomainError("There is no such follow request.", status=404)
+            raise DomainError(error_codes.NO_FOLLOW_REQUEST)
         request.delete()
         follow = _start_following(
             requester,

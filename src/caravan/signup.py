@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account, User
 from caravan.accounts.services import create_local_account, usable_invite, validate_username
 from caravan.errors import DomainError
@@ -37,32 +37,30 @@ def register_user(
     instance = get_instance_settings()
     mode = instance.registration_mode
     if mode == RegistrationMode.CLOSED:
-        raise DomainError("This server is not accepting new accounts.", code="ERR_CLOSED", status=403)
+        raise DomainError(error_codes.REGISTRATIONS_CLOSED)
     if not agreement:
-        raise DomainError(
-            "You need to accept the server's rules to sign up.", field="agreement", code="ERR_ACCEPTED"
-        )
+        raise DomainError(error_codes.RULES_NOT_ACCEPTED, field="agreement")
     username = validate_username(username)
     email = (email or "").strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise DomainError(
-                "That email address does not look right.", field="email", code="ERR_INVALID"
-            ) from None
+            raise DomainError(error_codes.EMAIL_INVALID, field="email") from None
     elif settings.CARAVAN["REQUIRE_EMAIL"]:
-        raise DomainError("An email address is required on this server.", field="email", code="ERR_BLANK")
+        raise DomainError(error_codes.EMAIL_REQUIRED, field="email")
     try:
         validate_password(password or "")
     except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password", code="ERR_INVALID") from None
+        raise DomainError(
+            error_codes.PASSWORD_REJECTED, field="password", reasons=" ".join(error.messages)
+        ) from None
     invite = None
     if mode == RegistrationMode.INVITE:
         invite = usable_invite(invite_code)
     reason = (reason or "").strip()
     if mode == RegistrationMode.APPROVAL and not reason:
-        raise DomainError("Tell the moderators why you want to join.", field="reason", code="ERR_BLANK")
+        raise DomainError(error_codes.JOIN_REASON_REQUIRED, field="reason")
     try:
         with transaction.atomic():
             account = create_local_account(username)
@@ -85,7 +83,7 @@ def register_user(
                 _tell_staff_about_sign_up(account)
             events.emit("account.created", account=account)
     except IntegrityError:
-        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN") from None
+        raise DomainError(error_codes.USERNAME_TAKEN, field="username") from None
     return user
 
 
@@ -100,7 +98,9 @@ def create_admin(username: str, password: str, email: str = "") -> User:
     try:
         validate_password(password)
     except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password") from None
+        raise DomainError(
+            error_codes.PASSWORD_REJECTED, field="password", reasons=" ".join(error.messages)
+        ) from None
     with transaction.atomic():
         account = create_local_account(username)
         user = User(

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from caravan import error_codes
 from caravan.accounts.models import User
+from caravan.error_codes import ErrorKind
 from caravan.errors import Throttled
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ class Limit:
     name: str
     setting: str  # the CARAVAN setting holding how many are allowed per window; 0 turns the limit off
     seconds: int
-    message: str  # followed by when to try again
+    refusal: ErrorKind  # what the refused person reads, with the minutes to wait
 
     @property
     def allowed(self) -> int:
@@ -38,13 +40,13 @@ class Limit:
 # Mastodon allows 25 sign-in and 25 sign-up attempts per address in 5 minutes (rack-attack); an account's own
 # failures are limited per hour, as a guesser can use many addresses.
 FAILED_SIGN_INS_PER_ACCOUNT = Limit(
-    "sign-in-account", "SIGN_IN_FAILURES_PER_ACCOUNT", 3600, "Too many failed sign-ins to this account."
+    "sign-in-account", "SIGN_IN_FAILURES_PER_ACCOUNT", 3600, error_codes.FAILED_SIGN_INS_TO_ACCOUNT
 )
 FAILED_SIGN_INS_PER_ADDRESS = Limit(
-    "sign-in-address", "SIGN_IN_FAILURES_PER_ADDRESS", 300, "Too many failed sign-ins from your network."
+    "sign-in-address", "SIGN_IN_FAILURES_PER_ADDRESS", 300, error_codes.FAILED_SIGN_INS_FROM_NETWORK
 )
 SIGN_UPS_PER_ADDRESS = Limit(
-    "sign-up-address", "SIGN_UPS_PER_ADDRESS", 300, "Too many sign-ups from your network."
+    "sign-up-address", "SIGN_UPS_PER_ADDRESS", 300, error_codes.SIGN_UPS_FROM_NETWORK
 )
 
 
@@ -104,9 +106,7 @@ def _add(limit: Limit, who: str) -> tuple[int, int]:
 
 
 def _refuse(limit: Limit, retry_after: int) -> Throttled:
-    minutes = math.ceil(retry_after / 60)
-    wait = f"Try again in {minutes} minute." if minutes == 1 else f"Try again in {minutes} minutes."
-    return Throttled(f"{limit.message} {wait}", retry_after=retry_after)
+    return Throttled(limit.refusal, retry_after=retry_after)
 
 
 def check_sign_in(user_id: int | None, identifier: str, address: str) -> None:

@@ -15,7 +15,18 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "kernel",
         frozenset(
-            {"caravan", "config", "errors", "ids", "untrusted", "pagination", "events", "bulk", "worker"}
+            {
+                "caravan",
+                "config",
+                "errors",
+                "error_codes",
+                "ids",
+                "untrusted",
+                "pagination",
+                "events",
+                "bulk",
+                "worker",
+            }
         ),
     ),
     ("instance", frozenset({"instance"})),

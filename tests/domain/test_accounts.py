@@ -2,6 +2,7 @@
 
 import pytest
 
+from caravan import error_codes
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.models import Invite, RegistrationMode
@@ -21,7 +22,7 @@ def test_taken_username_is_refused_whatever_its_case():
     sign_up("Alice")
     with pytest.raises(DomainError) as error:
         sign_up("alice")
-    assert error.value.code == "ERR_TAKEN" and error.value.field == "username"
+    assert error.value.kind is error_codes.USERNAME_TAKEN and error.value.field == "username"
     assert Account.objects.count() == 1
 
 

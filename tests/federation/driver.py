@@ -34,7 +34,7 @@ def _remote(handle: str) -> Account:
     username, domain = handle.lstrip("@").split("@", 1)
     account = find_account(username, domain) or webfinger(username, domain)
     if account is None:
-        raise DomainError(f"cannot find {handle}")
+        raise LookupError(f"cannot find {handle}")
     return account
 
 
@@ -43,7 +43,7 @@ def _post(uri: str):
 
     post = Post.objects.select_related("account").filter(uri=uri).first()
     if post is None:
-        raise DomainError(f"no post {uri}", status=404)
+        raise LookupError(f"no post {uri}")
     return post
 
 
@@ -190,7 +190,7 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         }
     if op == "users":
         return list(User.objects.values_list("username", flat=True))
-    raise DomainError(f"unknown op {op}")
+    raise LookupError(f"unknown op {op}")
 
 
 def main() -> None:

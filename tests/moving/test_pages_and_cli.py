@@ -92,3 +92,28 @@ def test_cli_imports_and_resumes(make_user, tmp_path, capsys):
         call_command("import", "x-archive", str(path), user="ghost")
     with pytest.raises(CommandError, match="Usage"):
         call_command("import", "csv", "passwords", str(path), user="mover")
+
+
+def test_import_problems_show_in_the_reader_language_and_in_english_on_the_command_line(
+    client, signed_in, tmp_path
+):
+    rows = tmp_path / "following.csv"
+    rows.write_text("nobody@gone.example\n")
+    printed = io.StringIO()
+    call_command("import", "csv", "following", str(rows), user="mover", stdout=io.StringIO(), stderr=printed)
+    assert "No account nobody@gone.example could be found." in printed.getvalue()
+    job = ImportJob.objects.get(user=signed_in)
+    arabic = client.get(f"/settings/import/{job.pk}?lang=ar").content.decode()
+    assert "تعذّر العثور على الحساب nobody@gone.example." in arabic
+    english = client.get(f"/settings/import/{job.pk}?lang=en").content.decode()
+    assert "No account nobody@gone.example could be found." in english
+
+    binary = tmp_path / "blocks.csv"
+    binary.write_bytes(b"\x00\x01 not text")
+    with pytest.raises(CommandError, match="That is not a CSV file."):
+        call_command(
+            "import", "csv", "blocks", str(binary), user="mover", stdout=io.StringIO(), stderr=io.StringIO()
+        )
+    stopped = ImportJob.objects.get(user=signed_in, status=ImportStatus.FAILED)
+    assert "هذا ليس ملف CSV." in client.get(f"/settings/import/{stopped.pk}?lang=ar").content.decode()
+    assert "That is not a CSV file." in client.get(f"/settings/import/{stopped.pk}?lang=en").content.decode()

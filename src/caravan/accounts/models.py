@@ -98,3 +98,9 @@ class User(AbstractUser):
     default_language = models.CharField(max_length=10, blank=True, default="")
     invite = models.ForeignKey("instance.Invite", null=True, blank=True, on_delete=models.SET_NULL)
     rules_accepted_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def interface_language(self) -> str:
+        """The interface language this user chose, when the server offers it; "" follows the request
+        (Accept-Language). The web pages and the client API both start from it."""
+        return self.locale if self.locale in {code for code, _ in settings.LANGUAGES} else ""

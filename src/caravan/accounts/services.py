@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from caravan import error_codes
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.models import Invite
@@ -58,17 +59,13 @@ def local_actor_uri(username: str) -> str:
 def validate_username(username: str, *, allow_reserved: bool = False) -> str:
     username = (username or "").strip().lstrip("@")
     if not username:
-        raise DomainError("Choose a username.", field="username", code="ERR_BLANK")
+        raise DomainError(error_codes.USERNAME_BLANK, field="username")
     if not USERNAME_RE.match(username):
-        raise DomainError(
-            "Usernames may only use letters a-z, digits and underscores, up to 30 characters.",
-            field="username",
-            code="ERR_INVALID",
-        )
+        raise DomainError(error_codes.USERNAME_INVALID, field="username")
     if not allow_reserved and username.lower() in RESERVED_USERNAMES:
-        raise DomainError("That username is reserved.", field="username", code="ERR_RESERVED")
+        raise DomainError(error_codes.USERNAME_RESERVED, field="username")
     if Account.objects.filter(domain="", username__iexact=username).exists():
-        raise DomainError("That username is taken.", field="username", code="ERR_TAKEN")
+        raise DomainError(error_codes.USERNAME_TAKEN, field="username")
     return username
 
 
@@ -98,15 +95,11 @@ def usable_invite(code: str) -> Invite:
     """The invite a sign-up names, if it can still be used; raises DomainError otherwise."""
     invite = Invite.objects.filter(code=(code or "").strip()).first()
     if invite is None:
-        raise DomainError(
-            "This server is invite-only; that invite code is not valid.",
-            field="invite_code",
-            code="ERR_INVALID",
-        )
+        raise DomainError(error_codes.INVITE_INVALID, field="invite_code")
     if invite.expires_at and invite.expires_at < timezone.now():
-        raise DomainError("That invite has expired.", field="invite_code", code="ERR_EXPIRED")
+        raise DomainError(error_codes.INVITE_EXPIRED, field="invite_code")
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
-        raise DomainError("That invite has been used up.", field="invite_code", code="ERR_EXPIRED")
+        raise DomainError(error_codes.INVITE_USED_UP, field="invite_code")
     return invite
 
 
@@ -119,7 +112,7 @@ def approve_user(user: User) -> User:
 def reject_user(user: User) -> None:
     """Turn down a registration awaiting approval: the user and their (empty) account are removed."""
     if user.approved:
-        raise DomainError("Only registrations awaiting approval can be rejected.")
+        raise DomainError(error_codes.NOT_AWAITING_APPROVAL)
     with transaction.atomic():
         account = user.account
         user.delete()
@@ -176,17 +169,15 @@ def update_preferences(
     """Change a user's own settings: interface language ("" follows the browser) and posting defaults."""
     if locale is not None:
         if locale and locale not in {code for code, _ in settings.LANGUAGES}:
-            raise DomainError("That interface language is not available.", field="locale")
+            raise DomainError(error_codes.LOCALE_UNAVAILABLE, field="locale")
         user.locale = locale
     if default_visibility is not None:
         if default_visibility not in PREFERRED_VISIBILITIES:
-            raise DomainError(
-                "Visibility must be one of public, unlisted, private or direct.", field="default_visibility"
-            )
+            raise DomainError(error_codes.VISIBILITY_INVALID, field="default_visibility")
         user.default_visibility = default_visibility
     if default_language is not None:
         if len(default_language) > 10:
-            raise DomainError("That is not a language code.", field="default_language")
+            raise DomainError(error_codes.LANGUAGE_CODE_INVALID, field="default_language")
         user.default_language = default_language
     if default_sensitive is not None:
         user.default_sensitive = bool(default_sensitive)

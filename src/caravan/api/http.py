@@ -18,11 +18,14 @@ from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
+from caravan import error_codes
 from caravan.accounts.models import Account, User
 from caravan.api.params import Params, read_params
 from caravan.api.scopes import expand
+from caravan.error_codes import ErrorKind
 from caravan.errors import DomainError, Throttled
 from caravan.ids import id_from_text
 from caravan.throttling import client_address
@@ -47,10 +50,15 @@ class TokenInfo:
 _tokens: dict[str, tuple[float, TokenInfo | None]] = {}
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.message, self.extra = status, message, extra
+class ApiError(DomainError):
+    """A refusal of the client API itself (a token, a scope, a rate limit, Mastodon's "Validation failed"),
+    with what Mastodon sends besides the message: `details` in the body, `headers` on the answer."""
+
+    def __init__(
+        self, kind: ErrorKind, /, *, details: dict | None = None, headers: dict | None = None, **params: Any
+    ) -> None:
+        super().__init__(kind, **params)
+        self.details, self.headers = details, headers
 
 
 def json_response(data: Any, status: int = 200, headers: dict | None = None) -> HttpResponse:
@@ -66,6 +74,13 @@ def json_response(data: Any, status: int = 200, headers: dict | None = None) -> 
 
 def error_response(status: int, message: str, **extra: Any) -> HttpResponse:
     return json_response({"error": message, **extra}, status=status)
+
+
+def refusal(error: DomainError) -> HttpResponse:
+    """Mastodon's error answer: `{"error": message}` in the request's language, with its status (and the
+    details of a registration that failed validation)."""
+    details = {"details": error.details} if isinstance(error, ApiError) and error.details else {}
+    return error_response(error.status, error.message, **details)
 
 
 def token_checksum(token: str) -> str:
@@ -110,20 +125,26 @@ def bearer_token(request: HttpRequest) -> str:
 
 
 def authenticate(request: HttpRequest) -> None:
-    """Set request.token (TokenInfo|None), request.viewer (Account|None) and request.api_user (User|None)."""
+    """Set request.token (TokenInfo|None), request.viewer (Account|None) and request.api_user (User|None),
+    and activate the user's interface language."""
     request.token, request.viewer, request.api_user = None, None, None
     token = bearer_token(request)
     if not token:
         return
     info = _lookup_token(token)
     if info is None:
-        raise ApiError(401, "The access token is invalid")
+        raise ApiError(error_codes.TOKEN_INVALID)
     request.token = info
     if info.user_id is not None:
         user = _load_user(info.user_id)
         if user is None or not user.is_active or user.account is None:
-            raise ApiError(401, "The access token is invalid")
+            raise ApiError(error_codes.TOKEN_INVALID)
         request.api_user, request.viewer = user, user.account
+        # As on the web pages: the user's interface language first, else what the middleware chose from
+        # the request (Accept-Language). Error messages and validators speak it.
+        if user.interface_language:
+            translation.activate(user.interface_language)
+            request.LANGUAGE_CODE = user.interface_language
 
 
 # user id -> (valid until, User with its Account): saves a query on every request. Views that change the
@@ -174,26 +195,23 @@ def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:
         "X-RateLimit-Reset": reset,
     }
     if used > limit:
-        raise ApiError(429, "Too many requests", _headers=headers)
+        raise ApiError(error_codes.RATE_LIMITED, headers=headers)
     return headers
 
 
 def response_for_error(request: HttpRequest, error: Exception) -> HttpResponse:
     """The JSON answer (`{"error": ...}`) for an exception raised while serving a client API request."""
-    if isinstance(error, ApiError):
-        extra = {k: v for k, v in error.extra.items() if not k.startswith("_")}
-        return error_response(error.status, error.message, **extra)
     if isinstance(error, DomainError):
-        return error_response(error.status, error.message)
+        return refusal(error)
     if isinstance(error, Http404 | ObjectDoesNotExist):
-        return error_response(404, "Record not found")
+        return refusal(DomainError(error_codes.RECORD_NOT_FOUND))
     if isinstance(error, RequestDataTooBig):
-        return error_response(413, "The request is too large")
+        return refusal(DomainError(error_codes.REQUEST_TOO_LARGE))
     if isinstance(error, SuspiciousOperation | MultiPartParserError):  # a body Django refuses to read
-        return error_response(400, "The request could not be read")
+        return refusal(DomainError(error_codes.REQUEST_UNREADABLE))
     # A client must always get JSON, even for our own bugs.
     logger.error("client API error on %s %s", request.method, request.path, exc_info=error)
-    return error_response(500, "Internal server error")
+    return refusal(DomainError(error_codes.INTERNAL_ERROR))
 
 
 def json_errors(view: Callable) -> Callable:
@@ -232,19 +250,19 @@ def api(*, auth: str = "user", scope: str | tuple[str, ...] | None = None) -> Ca
             try:
                 authenticate(request)
                 if auth in ("user", "app") and request.token is None:
-                    raise ApiError(401, "The access token is invalid")
+                    raise ApiError(error_codes.TOKEN_INVALID)
                 if scope and request.token is not None and not grants(request.token, scope):
-                    raise ApiError(403, "This action is outside the authorized scopes")
+                    raise ApiError(error_codes.SCOPE_MISSING)
                 if auth == "user" and request.viewer is None:
-                    raise ApiError(422, "This method requires an authenticated user")
+                    raise ApiError(error_codes.USER_REQUIRED)
                 if auth == "user" and not request.api_user.approved:
-                    raise ApiError(403, "Your login is currently pending approval")
+                    raise ApiError(error_codes.LOGIN_PENDING_APPROVAL)
                 headers = _rate_limit_headers(request)
                 result = view(request, *args, **kwargs)
             except Exception as error:  # noqa: BLE001 - every error becomes a JSON answer
                 response = response_for_error(request, error)
-                if isinstance(error, ApiError):
-                    headers = error.extra.get("_headers", headers)
+                if isinstance(error, ApiError) and error.headers is not None:
+                    headers = error.headers
                 elif isinstance(error, Throttled):
                     headers = {**headers, "Retry-After": str(error.retry_after)}
             else:
@@ -267,7 +285,7 @@ def route(**handlers: Callable) -> Callable:
     def dispatch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         handler = handlers.get(request.method) or (handlers.get("GET") if request.method == "HEAD" else None)
         if handler is None:
-            return error_response(405, "Method not allowed")
+            return refusal(DomainError(error_codes.METHOD_NOT_ALLOWED))
         return handler(request, *args, **kwargs)
 
     dispatch.handlers = handlers  # what each method runs (tests walk every route's handlers)

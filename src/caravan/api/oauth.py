@@ -20,18 +20,17 @@ from oauth2_provider.models import AccessToken, Application
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauthlib.common import generate_token
 
-from caravan import throttling
+from caravan import error_codes, throttling
 from caravan.accounts.models import User
 from caravan.api import entities
 from caravan.api.app_links import OOB, is_allowed_redirect_uri, website_link
-from caravan.api.http import ApiError, api, error_response, forget_token, json_errors, json_response, params
+from caravan.api.http import ApiError, api, forget_token, json_errors, json_response, params, refusal
 from caravan.api.models import AppProfile
 from caravan.api.params import read_params
 from caravan.api.scopes import all_scopes, expand
 from caravan.api.scopes import parse as parse_scopes
 from caravan.errors import DomainError, Throttled
 from caravan.signup import register_user
-from caravan.web.shortcuts import describe
 
 
 class _Core(OAuthLibCore):
@@ -78,27 +77,23 @@ def create_app(request: HttpRequest):
     p = params(request)
     name = (p.str("client_name") or "").strip()
     if not name:
-        raise ApiError(422, "Validation failed: Application name can't be blank")
+        raise ApiError(error_codes.APP_NAME_BLANK)
     given = (
         p.strs("redirect_uris") if isinstance(p.get("redirect_uris"), list) else [p.str("redirect_uris", "")]
     )
     uris = [u.strip() for text in given for u in text.split("\n") if u.strip()]
     if not uris:
-        raise ApiError(422, "Validation failed: Redirect URI can't be blank")
+        raise ApiError(error_codes.REDIRECT_URI_BLANK)
     for uri in uris:
         if not is_allowed_redirect_uri(uri):
-            raise ApiError(
-                422,
-                "Validation failed: Redirect URI must be https, http on a loopback address (localhost, "
-                f"127.0.0.1, [::1]), {OOB}, or the app's own scheme such as com.example.app:/callback",
-            )
+            raise ApiError(error_codes.REDIRECT_URI_NOT_ALLOWED, oob=OOB)
     scopes = parse_scopes(p.strs("scopes") if isinstance(p.get("scopes"), list) else p.str("scopes", "read"))
     unknown = [s for s in scopes if s not in all_scopes()]
     if unknown:
-        raise ApiError(422, f"Validation failed: Scopes are not valid ({' '.join(unknown)})")
+        raise ApiError(error_codes.SCOPES_INVALID, scopes=" ".join(unknown))
     website = (p.str("website") or "").strip()
     if website and (len(website) > 2000 or website_link(website) is None):
-        raise ApiError(422, "Validation failed: Website must be an http or https address")
+        raise ApiError(error_codes.WEBSITE_INVALID)
     secret = generate_token()
     with transaction.atomic():
         app = Application(
@@ -193,7 +188,7 @@ def _login(request: HttpRequest) -> HttpResponse:
     try:
         user = throttling.check_password(request, identifier, password)
     except Throttled as throttled:
-        response = render(request, "api/login.html", {**context, "error": describe(throttled)}, status=429)
+        response = render(request, "api/login.html", {**context, "error": throttled.message}, status=429)
         response["Retry-After"] = str(throttled.retry_after)
         return response
     if user is None:
@@ -215,7 +210,7 @@ def _unreadable(request: HttpRequest) -> HttpResponse | None:
 @json_errors
 def token(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return error_response(405, "Method not allowed")
+        return refusal(DomainError(error_codes.METHOD_NOT_ALLOWED))
     refused = _unreadable(request)
     if refused is not None:
         return refused
@@ -244,7 +239,7 @@ def token(request: HttpRequest) -> HttpResponse:
 @json_errors
 def revoke(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return error_response(405, "Method not allowed")
+        return refusal(DomainError(error_codes.METHOD_NOT_ALLOWED))
     refused = _unreadable(request)
     if refused is not None:
         return refused
@@ -287,6 +282,20 @@ def issue_token(user: User, application_id: int, scopes: str) -> AccessToken:
     )
 
 
+# Mastodon names the kind of each registration problem with an ERR_* word (clients show their own text for
+# some); every other problem is ERR_INVALID.
+MASTODON_DETAIL_CODES = {
+    error_codes.USERNAME_BLANK: "ERR_BLANK",
+    error_codes.EMAIL_REQUIRED: "ERR_BLANK",
+    error_codes.JOIN_REASON_REQUIRED: "ERR_BLANK",
+    error_codes.USERNAME_RESERVED: "ERR_RESERVED",
+    error_codes.USERNAME_TAKEN: "ERR_TAKEN",
+    error_codes.RULES_NOT_ACCEPTED: "ERR_ACCEPTED",
+    error_codes.INVITE_EXPIRED: "ERR_EXPIRED",
+    error_codes.INVITE_USED_UP: "ERR_EXPIRED",
+}
+
+
 @api(auth="app", scope="write:accounts")
 def register(request: HttpRequest):
     """Sign up through an app (`POST /api/v1/accounts`): the new user's token comes back at once."""
@@ -305,18 +314,9 @@ def register(request: HttpRequest):
     except DomainError as error:
         if error.status != 422:
             raise
-        field = error.field or "base"
+        detail = {"error": MASTODON_DETAIL_CODES.get(error.kind, "ERR_INVALID"), "description": error.message}
         raise ApiError(
-            422,
-            f"Validation failed: {error.message}",
-            details={
-                field: [
-                    {
-                        "error": error.code if error.code.startswith("ERR_") else "ERR_INVALID",
-                        "description": error.message,
-                    }
-                ]
-            },
+            error_codes.VALIDATION_FAILED, reason=error, details={error.field or "base": [detail]}
         ) from None
     app = Application.objects.select_related("profile").get(pk=request.token.application_id)
     issued = issue_token(user, app.pk, _app_scopes(app))

@@ -12,6 +12,8 @@ import orjson
 from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
+from caravan import error_codes
+from caravan.error_codes import ErrorKind
 from caravan.errors import DomainError
 from caravan.ids import MAX_INT64, id_from_text, parse_int64
 
@@ -74,7 +76,7 @@ def nest(pairs: list[tuple[str, list]]) -> dict:
     for key, values in pairs:
         parts = _split_key(key)
         if len(parts) > MAX_DEPTH:
-            raise DomainError("Parameter names are nested too deeply", field=parts[0], status=400)
+            raise DomainError(error_codes.PARAM_NAMES_TOO_DEEP, field=parts[0])
         if values:
             _insert(result, parts, values)
     return {key: _listify(value) for key, value in result.items()}
@@ -87,16 +89,16 @@ def _check_tree(value: Any) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise DomainError("The request is nested too deeply", status=400)
+            raise DomainError(error_codes.REQUEST_TOO_DEEP)
         if isinstance(node, dict):
             for key, item in node.items():
                 if "\x00" in key:
-                    raise DomainError("Parameter names cannot contain NUL characters", status=400)
+                    raise DomainError(error_codes.PARAM_NAME_NUL)
                 stack.append((item, depth + 1))
         elif isinstance(node, list):
             stack.extend((item, depth + 1) for item in node)
         elif isinstance(node, str) and "\x00" in node:
-            raise DomainError("Parameters cannot contain NUL characters", status=400)
+            raise DomainError(error_codes.PARAM_VALUE_NUL)
 
 
 class Params(dict):
@@ -116,15 +118,15 @@ class Params(dict):
     def _name(self, name: str) -> str:
         return f"{self.prefix}[{name}]" if self.prefix else name
 
-    def _invalid(self, name: str, what: str) -> DomainError:
-        return DomainError(f"{self._name(name)} must be {what}", field=self._name(name), status=422)
+    def _invalid(self, name: str, kind: ErrorKind, **limits: int) -> DomainError:
+        return DomainError(kind, field=self._name(name), name=self._name(name), **limits)
 
     def str(self, name: str, default: str | None = None) -> str | None:
         value = self.get(name)
         if value is None or value == "":
             return default
         if isinstance(value, dict | list):
-            raise self._invalid(name, "a string")
+            raise self._invalid(name, error_codes.PARAM_NOT_STRING)
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value)
@@ -132,7 +134,7 @@ class Params(dict):
     def bool(self, name: str, default: bool | None = None) -> bool | None:
         value = self.get(name)
         if isinstance(value, dict):
-            raise self._invalid(name, "true or false")
+            raise self._invalid(name, error_codes.PARAM_NOT_BOOLEAN)
         return as_bool(value, default)
 
     def int(
@@ -144,11 +146,13 @@ class Params(dict):
             return default
         number = parse_int64(value)
         if number is None:
-            raise self._invalid(name, "a whole number")
+            raise self._invalid(name, error_codes.PARAM_NOT_WHOLE_NUMBER)
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-            low = "" if minimum is None else f" from {minimum}"
-            high = "" if maximum is None else f" up to {maximum}"
-            raise self._invalid(name, f"a number{low}{high}")
+            if minimum is None:
+                raise self._invalid(name, error_codes.PARAM_ABOVE_MAXIMUM, maximum=maximum)
+            if maximum is None:
+                raise self._invalid(name, error_codes.PARAM_BELOW_MINIMUM, minimum=minimum)
+            raise self._invalid(name, error_codes.PARAM_OUT_OF_RANGE, minimum=minimum, maximum=maximum)
         return number
 
     def seconds(self, name: str, default: int | None = None) -> int | None:
@@ -161,7 +165,7 @@ class Params(dict):
         low = -MAX_INT64 - 1 if minimum is None else minimum
         high = MAX_INT64 if maximum is None else maximum
         if any(n is None or not low <= n <= high for n in numbers):
-            raise self._invalid(name, "a list of whole numbers")
+            raise self._invalid(name, error_codes.PARAM_NOT_NUMBER_LIST)
         return numbers  # type: ignore[return-value]
 
     def id(self, name: str) -> int | None:
@@ -171,7 +175,7 @@ class Params(dict):
             return None
         number = id_from_text(value)
         if number is None:
-            raise self._invalid(name, "an id")
+            raise self._invalid(name, error_codes.PARAM_NOT_ID)
         return number
 
     def ids(self, name: str) -> list[int]:
@@ -180,7 +184,7 @@ class Params(dict):
         for value in self.list(name):
             number = id_from_text(value)
             if number is None:
-                raise self._invalid(name, "a list of ids")
+                raise self._invalid(name, error_codes.PARAM_NOT_ID_LIST)
             numbers.append(number)
         return numbers
 
@@ -198,7 +202,7 @@ class Params(dict):
         """A list of strings (`types[]=mention`); hashes or lists inside it are a 422."""
         values = self.list(name)
         if any(isinstance(v, dict | list) for v in values):
-            raise self._invalid(name, "a list of strings")
+            raise self._invalid(name, error_codes.PARAM_NOT_STRING_LIST)
         return [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
 
     def dict(self, name: str) -> Params:
@@ -208,14 +212,14 @@ class Params(dict):
         if isinstance(value, list):
             value = {str(i): v for i, v in enumerate(value)}
         if not isinstance(value, dict):
-            raise self._invalid(name, "a hash")
+            raise self._invalid(name, error_codes.PARAM_NOT_HASH)
         return Params(value, prefix=self._name(name))
 
     def dicts(self, name: str) -> list[Params]:
         """A list of hashes (`fields_attributes[0][name]`, `keywords_attributes[][keyword]`)."""
         values = self.list(name)
         if any(not isinstance(v, dict) for v in values):
-            raise self._invalid(name, "a list of hashes")
+            raise self._invalid(name, error_codes.PARAM_NOT_HASH_LIST)
         return [Params(v, prefix=f"{self._name(name)}[{i}]") for i, v in enumerate(values)]
 
 
@@ -241,9 +245,9 @@ def _body_pairs(request: HttpRequest) -> tuple[list[tuple[str, list]], dict, dic
         try:
             data = orjson.loads(request.body)
         except orjson.JSONDecodeError:
-            raise DomainError("The request body is not valid JSON", status=400) from None
+            raise DomainError(error_codes.BODY_NOT_JSON) from None
         if not isinstance(data, dict):
-            raise DomainError("The request body must be a JSON object", status=400)
+            raise DomainError(error_codes.BODY_NOT_OBJECT)
         return [], {}, data
     if content_type == "multipart/form-data":
         try:
@@ -254,7 +258,7 @@ def _body_pairs(request: HttpRequest) -> tuple[list[tuple[str, list]], dict, dic
                     request.META, BytesIO(request.body), request.upload_handlers, request.encoding
                 ).parse()
         except MultiPartParserError:  # no boundary, a truncated body...
-            raise DomainError("The multipart body could not be read", status=400) from None
+            raise DomainError(error_codes.MULTIPART_UNREADABLE) from None
         return list(form.lists()), {k: files.getlist(k) for k in files}, None
     if content_type == "application/x-www-form-urlencoded" or request.body:
         form = (

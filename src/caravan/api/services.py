@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from caravan import error_codes
 from caravan.accounts.models import Account
 from caravan.api.http import parse_id
 from caravan.api.models import ConversationState, Filter, FilterKeyword, FilterStatus, IdempotentPost
@@ -27,22 +28,20 @@ def _filter_fields(
     if title is not None:
         title = title.strip()
         if not title or len(title) > 200:
-            raise DomainError("A filter needs a title.", field="title")
+            raise DomainError(error_codes.FILTER_TITLE, field="title")
         fields["title"] = title
     if context is not None:
         context = [str(c) for c in context]
         if not context or any(c not in FILTER_CONTEXTS for c in context):
-            raise DomainError(
-                "context must list some of home, notifications, public, thread, account.", field="context"
-            )
+            raise DomainError(error_codes.FILTER_CONTEXT, field="context")
         fields["context"] = list(dict.fromkeys(context))
     if action is not None:
         if action not in FILTER_ACTIONS:
-            raise DomainError("filter_action must be warn, hide or blur.", field="filter_action")
+            raise DomainError(error_codes.FILTER_ACTION, field="filter_action")
         fields["filter_action"] = action
     if expires_in is not None:
         if expires_in < 0:
-            raise DomainError("expires_in must be a number of seconds.", field="expires_in")
+            raise DomainError(error_codes.FILTER_EXPIRES_IN, field="expires_in")
         fields["expires_at"] = timezone.now() + timedelta(seconds=expires_in) if expires_in else None
     return fields
 
@@ -50,7 +49,7 @@ def _filter_fields(
 def _check_keyword(keyword: str) -> str:
     keyword = (keyword or "").strip()
     if not keyword or len(keyword) > 200:
-        raise DomainError("A keyword cannot be empty.", field="keyword")
+        raise DomainError(error_codes.FILTER_KEYWORD_EMPTY, field="keyword")
     return keyword
 
 
@@ -123,12 +122,12 @@ def update_filter_keyword(k: FilterKeyword, keyword: str | None, whole_word: boo
 
 def add_filter_status(f: Filter, post: Post, viewer: Account) -> FilterStatus:
     if not can_read(post, viewer):
-        raise DomainError("Record not found", status=404)
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     try:
         with transaction.atomic():
             return FilterStatus.objects.create(filter=f, post=post)
     except IntegrityError:
-        raise DomainError("That status is already in this filter.", field="status_id") from None
+        raise DomainError(error_codes.FILTER_STATUS_DUPLICATE, field="status_id") from None
 
 
 def remove_filter(f: Filter) -> None:

@@ -10,7 +10,7 @@ import orjson
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from caravan import leaving, publishing, relationships
+from caravan import error_codes, leaving, publishing, relationships
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.federation import actors
@@ -68,7 +68,7 @@ def process_activity(activity: dict, signer: Account) -> str:
     except IntegrityError:
         return "duplicate"
     except DomainError as error:
-        raise InboxError(error.message, 422 if error.status >= 500 else error.status) from None
+        raise InboxError(error.english, 422 if error.status >= 500 else error.status) from None
 
 
 def post_for(uri: str, signer: Account | None) -> Post | None:
@@ -123,7 +123,7 @@ def store_note(
     try:
         stored = publishing.store_posts([draft])
     except DomainError as error:
-        raise InboxError(error.message, 422) from None
+        raise InboxError(error.english, 422) from None
     return stored[0] if stored else local_post(draft.post.uri)
 
 
@@ -265,7 +265,7 @@ def handle_create(activity: dict, signer: Account) -> str:
         try:
             publishing.vote(signer, poll, [index], uri=id_of(obj))
         except DomainError as error:
-            if "already voted" not in error.message:
+            if error.kind is not error_codes.ALREADY_VOTED:
                 raise
             return "duplicate vote"
         return "voted"
@@ -528,7 +528,7 @@ def store_creates(pending: list[tuple[str, dict, Account]]) -> None:
                 with transaction.atomic():
                     publishing.store_posts([draft])
             except DomainError as error:
-                logger.info("remote post %s refused: %s", draft.post.uri, error.message)
+                logger.info("remote post %s refused: %s", draft.post.uri, error)
     pending.clear()
 
 

@@ -8,6 +8,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.federation.applying import apply_items
 from caravan.federation.models import InboxItem
@@ -118,7 +119,7 @@ def retry_set_aside_item(item_id: int) -> None:
             state=InboxItem.QUEUED, attempts=0, next_attempt_at=None
         )
         if not updated:
-            raise DomainError("Record not found", status=404)
+            raise DomainError(error_codes.RECORD_NOT_FOUND)
         process_inbox.enqueue()
 
 
@@ -126,4 +127,4 @@ def discard_set_aside_item(item_id: int) -> None:
     """Drop a set-aside item for good."""
     deleted, _ = InboxItem.objects.filter(pk=item_id, state=InboxItem.SET_ASIDE).delete()
     if not deleted:
-        raise DomainError("Record not found", status=404)
+        raise DomainError(error_codes.RECORD_NOT_FOUND)

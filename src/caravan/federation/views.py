@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import DataError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
@@ -458,7 +459,10 @@ def inbox(request: HttpRequest, username: str | None = None) -> HttpResponse:
 
     mark_available([signer.domain])
     try:
-        result = process_activity(verified.activity, signer)
+        # ActivityPub answers in English whatever the sending server asks for (domain errors in the answer
+        # included): the words are for the other server's logs and admins.
+        with translation.override("en"):
+            result = process_activity(verified.activity, signer)
     except InboxError as error:
         return _error(str(error), error.status)
     except (DataError, OverflowError):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.instance.models import InstanceSettings, RegistrationMode, Rule
 
@@ -18,7 +19,7 @@ def set_registration_mode(mode: str) -> InstanceSettings:
 def add_rule(text: str, hint: str = "") -> Rule:
     text = text.strip()
     if not text or len(text) > 500:
-        raise DomainError("A rule must be 1 to 500 characters.", field="text")
+        raise DomainError(error_codes.RULE_LENGTH, field="text")
     position = Rule.objects.count()
     return Rule.objects.create(text=text, hint=hint, position=position)
 
@@ -40,11 +41,11 @@ def update_instance_settings(
     if title is not None:
         title = title.strip()
         if not title or len(title) > 200:
-            raise DomainError("The server's name must be 1 to 200 characters.", field="title")
+            raise DomainError(error_codes.SERVER_NAME_LENGTH, field="title")
         instance.title = title
     if short_description is not None:
         if len(short_description) > 500:
-            raise DomainError("The short description is at most 500 characters.", field="short_description")
+            raise DomainError(error_codes.SHORT_DESCRIPTION_TOO_LONG, field="short_description")
         instance.short_description = short_description.strip()
     if description is not None:
         instance.description = description.strip()
@@ -52,7 +53,7 @@ def update_instance_settings(
         instance.contact_email = contact_email.strip()
     if registration_mode is not None:
         if registration_mode not in RegistrationMode.values:
-            raise DomainError("Unknown registration mode.", field="registration_mode")
+            raise DomainError(error_codes.REGISTRATION_MODE_UNKNOWN, field="registration_mode")
         instance.registration_mode = registration_mode
     instance.save()
     return instance
@@ -71,8 +72,8 @@ def create_invite(created_by, *, max_uses: int | None = None, expires_in_days: i
     from caravan.instance.models import Invite
 
     if max_uses is not None and max_uses < 1:
-        raise DomainError("An invite must allow at least one use.", field="max_uses")
+        raise DomainError(error_codes.INVITE_USES_TOO_FEW, field="max_uses")
     if expires_in_days is not None and expires_in_days < 1:
-        raise DomainError("An invite must last at least a day.", field="expires_in_days")
+        raise DomainError(error_codes.INVITE_TOO_SHORT, field="expires_in_days")
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     return Invite.objects.create(created_by=created_by, max_uses=max_uses, expires_at=expires_at)

@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from caravan import error_codes
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
@@ -35,18 +36,18 @@ def _read_upload(upload) -> bytes:
     limit = settings.CARAVAN["MAX_IMAGE_BYTES"]
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise DomainError(f"Images can be at most {limit // (1024 * 1024)} MB.", field="file", status=422)
+        raise DomainError(error_codes.IMAGE_TOO_LARGE, field="file", megabytes=limit // (1024 * 1024))
     data = upload.read(limit + 1) if hasattr(upload, "read") else bytes(upload)
     if len(data) > limit:
-        raise DomainError(f"Images can be at most {limit // (1024 * 1024)} MB.", field="file", status=422)
+        raise DomainError(error_codes.IMAGE_TOO_LARGE, field="file", megabytes=limit // (1024 * 1024))
     if not data:
-        raise DomainError("The file is empty.", field="file")
+        raise DomainError(error_codes.FILE_EMPTY, field="file")
     return data
 
 
 def _too_many_pixels() -> DomainError:
     megapixels = settings.CARAVAN["MAX_IMAGE_PIXELS"] // 1_000_000
-    return DomainError(f"Images can be at most {megapixels} megapixels.", field="file", status=422)
+    return DomainError(error_codes.IMAGE_TOO_MANY_PIXELS, field="file", megapixels=megapixels)
 
 
 def _decode(data: bytes) -> tuple[Image.Image, str]:
@@ -61,7 +62,7 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
                 raise _too_many_pixels()
             probe.verify()
         if image_format not in ACCEPTED_FORMATS:
-            raise DomainError("Only JPEG, PNG, GIF and WebP images can be uploaded.", field="file")
+            raise DomainError(error_codes.IMAGE_FORMAT, field="file")
         image = Image.open(io.BytesIO(data))
         image.load()
     except DomainError:
@@ -69,7 +70,7 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
     except Image.DecompressionBombError:
         raise _too_many_pixels() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise DomainError("That file is not an image this server can read.", field="file") from None
+        raise DomainError(error_codes.IMAGE_UNREADABLE, field="file") from None
     return _without_metadata(ImageOps.exif_transpose(image)), image_format
 
 
@@ -133,11 +134,9 @@ def _parse_focus(focus: str | None) -> tuple[float, float]:
     try:
         x, y = (float(part) for part in str(focus).split(","))
     except ValueError:
-        raise DomainError(
-            "Focus must be two numbers between -1 and 1, like 0.5,-0.2.", field="focus"
-        ) from None
+        raise DomainError(error_codes.FOCUS_INVALID, field="focus") from None
     if not (-1 <= x <= 1 and -1 <= y <= 1):
-        raise DomainError("Focus must be two numbers between -1 and 1, like 0.5,-0.2.", field="focus")
+        raise DomainError(error_codes.FOCUS_INVALID, field="focus")
     return x, y
 
 
@@ -162,7 +161,7 @@ class PreparedImage:
 def prepare_image(upload, *, description: str = "", focus: str | None = None) -> PreparedImage:
     """Everything `upload_image` does before storing. Raises DomainError for bad files."""
     if len(description or "") > 1500:
-        raise DomainError("Descriptions are at most 1500 characters.", field="description")
+        raise DomainError(error_codes.DESCRIPTION_TOO_LONG, field="description")
     focus_xy = _parse_focus(focus)
     image, image_format = _decode(_read_upload(upload))
     data, mime, extension = _encode(image, image_format)
@@ -220,7 +219,7 @@ def update_media(
 ) -> MediaAttachment:
     if description is not None:
         if len(description) > 1500:
-            raise DomainError("Descriptions are at most 1500 characters.", field="description")
+            raise DomainError(error_codes.DESCRIPTION_TOO_LONG, field="description")
         media.description = description
     if focus is not None:
         media.focus_x, media.focus_y = _parse_focus(focus)
@@ -263,7 +262,7 @@ def store_remote_media(
     unless `url` is an absolute http(s) URL."""
     remote_url = http_url(url)
     if not remote_url:
-        raise DomainError("Media from other servers needs an http(s) address.", field="media")
+        raise DomainError(error_codes.REMOTE_MEDIA_URL, field="media")
     kind = (mime_type or "").split("/")[0]
     media_type = {"image": "image", "video": "video", "audio": "audio"}.get(kind, "unknown")
     if mime_type == "image/gif" and media_type == "image":

@@ -1,5 +1,6 @@
 """Filing reports: one function for a local user's report (web or API) and a remote server's Flag alike."""
 
+from caravan import error_codes
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.instance.models import Rule
@@ -30,23 +31,23 @@ def create_report(
         if existing is not None:
             return existing
     if target.id == reporter.id:
-        raise DomainError("You cannot report yourself.", field="account_id")
+        raise DomainError(error_codes.CANNOT_REPORT_SELF, field="account_id")
     if category not in ReportCategory.values:
-        raise DomainError("category must be spam, legal, violation or other.", field="category")
+        raise DomainError(error_codes.REPORT_CATEGORY_INVALID, field="category")
     comment = comment or ""
     if reporter.is_local:
         if len(comment) > MAX_COMMENT:
-            raise DomainError(f"Comments are at most {MAX_COMMENT} characters.", field="comment")
+            raise DomainError(error_codes.REPORT_COMMENT_TOO_LONG, field="comment", limit=MAX_COMMENT)
     else:
         comment = comment[:MAX_REMOTE_COMMENT]
     wanted = list(dict.fromkeys(post_ids))[:MAX_POSTS]
     posts = Post.objects.filter(pk__in=wanted, account=target).select_related("account", "reblog_of")
     cited = [p.id for p in posts if not reporter.is_local or can_read(p, reporter)]
     if reporter.is_local and len(cited) != len(wanted):
-        raise DomainError("Record not found", field="status_ids", status=404)
+        raise DomainError(error_codes.RECORD_NOT_FOUND, field="status_ids")
     known_rules = set(Rule.objects.filter(pk__in=list(rule_ids)).values_list("id", flat=True))
     if reporter.is_local and len(known_rules) != len(set(rule_ids)):
-        raise DomainError("That rule does not exist on this server.", field="rule_ids")
+        raise DomainError(error_codes.RULE_UNKNOWN, field="rule_ids")
     return Report.objects.create(
         reporter=reporter,
         target_account=target,

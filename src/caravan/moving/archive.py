@@ -12,10 +12,12 @@ import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 
+from caravan import error_codes
+from caravan.error_codes import ErrorKind
 from caravan.errors import DomainError
 from caravan.media.services import prepare_image
 
@@ -36,7 +38,7 @@ def limits() -> dict[str, int]:
 
 
 class ArchiveError(DomainError):
-    """The archive as a whole cannot be read; the message says why, for a person."""
+    """The archive as a whole cannot be read; the kind says why."""
 
 
 @dataclass
@@ -69,9 +71,7 @@ class _CappedReader(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self.inner.read(min(len(buffer), self.left + 1))
         if len(data) > self.left:
-            raise ArchiveError(
-                f"{self.name_} is larger than it claims to be; the archive looks tampered with."
-            )
+            raise ArchiveError(error_codes.MEMBER_TAMPERED, name=self.name_)
         self.left -= len(data)
         buffer[: len(data)] = data
         return len(data)
@@ -100,9 +100,9 @@ class Archive:
         archive._load()
         return archive
 
-    def _skip(self, name: str, reason: str) -> None:
+    def _skip(self, name: str, reason: ErrorKind, **params: Any) -> None:
         if len(self.problems) < 1000:
-            self.problems.append({"item": name[:200], "reason": reason})
+            self.problems.append({"item": name[:200], "reason": DomainError(reason, **params)})
 
     def _add(self, raw: str, size: int, packed: int) -> None:
         cap = limits()
@@ -110,26 +110,26 @@ class Archive:
         self._declared[1] += packed
         name = safe_name(raw)
         if name is None:
-            self._skip(raw, "Unsafe file name (it points outside the archive); skipped.")
+            self._skip(raw, error_codes.UNSAFE_FILE_NAME)
             return
         if size > cap["MAX_MEMBER_BYTES"]:
-            self._skip(name, f"File is too large ({size} bytes); skipped.")
+            self._skip(name, error_codes.FILE_TOO_LARGE_SKIPPED, size=size)
             return
         if packed and size > 1024 * 1024 and size / packed > cap["MAX_RATIO"]:
-            self._skip(name, "File compresses suspiciously well (a zip bomb?); skipped.")
+            self._skip(name, error_codes.FILE_ZIP_BOMB_SKIPPED)
             return
         if len(self.members) >= cap["MAX_MEMBERS"]:
-            raise ArchiveError("The archive holds too many files.")
+            raise ArchiveError(error_codes.ARCHIVE_TOO_MANY_FILES)
         self.members[name] = Member(name, size, packed)
 
     def _load(self) -> None:
         path = self.path
         if path.is_symlink() and not path.exists():
-            raise ArchiveError("The archive path is a broken link.")
+            raise ArchiveError(error_codes.ARCHIVE_BROKEN_LINK)
         if path.is_dir():
             self._load_folder(path)
         elif not path.is_file():
-            raise ArchiveError("No archive file was found at that path.")
+            raise ArchiveError(error_codes.ARCHIVE_NOT_FOUND)
         elif zipfile.is_zipfile(path):
             self._load_zip(path)
         else:
@@ -138,9 +138,9 @@ class Archive:
         total, packed = self._declared
         cap = limits()
         if total > cap["MAX_TOTAL_BYTES"]:
-            raise ArchiveError(f"The archive unpacks to {total} bytes, more than this server accepts.")
+            raise ArchiveError(error_codes.ARCHIVE_TOO_LARGE, size=total)
         if packed and total > 16 * 1024 * 1024 and total / packed > cap["MAX_RATIO"]:
-            raise ArchiveError("The archive compresses suspiciously well (a zip bomb?); it was not imported.")
+            raise ArchiveError(error_codes.ARCHIVE_ZIP_BOMB)
 
     def _load_folder(self, root: Path) -> None:
         root = root.resolve()
@@ -149,7 +149,7 @@ class Archive:
                 full = Path(folder) / name
                 relative = full.relative_to(root).as_posix()
                 if full.is_symlink():
-                    self._skip(relative, "Symbolic link; skipped.")
+                    self._skip(relative, error_codes.SYMBOLIC_LINK_SKIPPED)
                     continue
                 info = full.lstat()
                 if not stat.S_ISREG(info.st_mode):
@@ -162,16 +162,16 @@ class Archive:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-            raise ArchiveError(f"The zip file is damaged or incomplete ({error}).") from None
+            raise ArchiveError(error_codes.ZIP_DAMAGED, error=str(error)) from None
         for info in infos:
             if info.is_dir():
                 continue
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                self._skip(info.filename, "Symbolic link; skipped.")
+                self._skip(info.filename, error_codes.SYMBOLIC_LINK_SKIPPED)
                 continue
             if info.flag_bits & 0x1:
-                self._skip(info.filename, "Encrypted file; skipped.")
+                self._skip(info.filename, error_codes.ENCRYPTED_FILE_SKIPPED)
                 continue
             self._add(info.filename, info.file_size, info.compress_size)
             clean = safe_name(info.filename)
@@ -183,19 +183,16 @@ class Archive:
             self._tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by Archive.close
             infos = self._tar.getmembers()
         except (tarfile.TarError, OSError, EOFError, ValueError):
-            raise ArchiveError(
-                "That file is not an archive this server can read (expected a .zip or .tar.gz), "
-                "or it is damaged."
-            ) from None
+            raise ArchiveError(error_codes.ARCHIVE_UNREADABLE) from None
         packed_total = path.stat().st_size
         for info in infos:
             if info.isdir():
                 continue
             if info.issym() or info.islnk():
-                self._skip(info.name, "Link inside the archive; skipped.")
+                self._skip(info.name, error_codes.LINK_SKIPPED)
                 continue
             if not info.isfile():
-                self._skip(info.name, "Not a regular file; skipped.")
+                self._skip(info.name, error_codes.NOT_A_REGULAR_FILE_SKIPPED)
                 continue
             before = len(self.members)
             self._add(info.name, info.size, 0)
@@ -204,7 +201,7 @@ class Archive:
         # tar has no per-member packed size: judge the ratio on the whole file.
         total = self._declared[0]
         if packed_total and total > 16 * 1024 * 1024 and total / packed_total > limits()["MAX_RATIO"]:
-            raise ArchiveError("The archive compresses suspiciously well (a zip bomb?); it was not imported.")
+            raise ArchiveError(error_codes.ARCHIVE_ZIP_BOMB)
 
     # Reading
 
@@ -229,22 +226,22 @@ class Archive:
             else:
                 full = (self.path / name).resolve()
                 if not full.is_relative_to(self.path.resolve()):
-                    raise ArchiveError(f"{name} points outside the archive.")
+                    raise ArchiveError(error_codes.MEMBER_OUTSIDE, name=name)
                 inner = open(full, "rb")  # noqa: SIM115 - closed by the caller through the capped reader
         except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
-            raise ArchiveError(f"{name} could not be read from the archive ({error}).") from None
+            raise ArchiveError(error_codes.MEMBER_UNREADABLE, name=name, error=str(error)) from None
         return io.BufferedReader(_CappedReader(inner, member.size, name), buffer_size=1024 * 1024)
 
     def read_bytes(self, name: str, limit: int | None = None) -> bytes:
         """The whole member, refusing anything over `limit` bytes."""
         member = self.members[name]
         if limit is not None and member.size > limit:
-            raise ArchiveError(f"{name} is too large ({member.size} bytes).")
+            raise ArchiveError(error_codes.MEMBER_TOO_LARGE, name=name, size=member.size)
         try:
             with self.open_member(name) as stream:
                 return stream.read()
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-            raise ArchiveError(f"{name} is damaged ({error}).") from None
+            raise ArchiveError(error_codes.MEMBER_DAMAGED, name=name, error=str(error)) from None
 
     def close(self) -> None:
         if self._zip is not None:

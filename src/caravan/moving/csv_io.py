@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import transaction
 
-from caravan import publishing, relationships
+from caravan import error_codes, publishing, relationships
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.moving.models import ImportKind
@@ -43,17 +43,17 @@ def normalize_domain(domain: str) -> str:
     try:
         return domain.encode("idna").decode("ascii")
     except UnicodeError:
-        raise DomainError(f"{domain} is not a valid domain name.") from None
+        raise DomainError(error_codes.DOMAIN_INVALID, domain=domain) from None
 
 
 def parse_handle(value: str) -> tuple[str, str]:
     """`@user@domain`, `user@domain` or a local `user` -> (username, domain); domain "" for this server."""
     value = value.strip().lstrip("@").strip()
     if not value or " " in value:
-        raise DomainError("not an account address")
+        raise DomainError(error_codes.NOT_AN_ACCOUNT_ADDRESS, value=value)
     username, _, domain = value.partition("@")
     if not username or "@" in domain:
-        raise DomainError("not an account address")
+        raise DomainError(error_codes.NOT_AN_ACCOUNT_ADDRESS, value=value)
     domain = normalize_domain(domain)
     if domain == settings.DOMAIN.lower():
         domain = ""
@@ -63,17 +63,17 @@ def parse_handle(value: str) -> tuple[str, str]:
 def read_rows(data: bytes) -> tuple[list[str] | None, list[list[str]]]:
     """(header or None, rows) with blank lines dropped. A first row starting "Account address" is a header."""
     if len(data) > MAX_BYTES:
-        raise DomainError("That file is larger than 20 MB.")
+        raise DomainError(error_codes.CSV_TOO_LARGE)
     text = data.decode("utf-8-sig", errors="replace")
     if "\x00" in text[:4096]:
-        raise DomainError("That is not a CSV file.")
+        raise DomainError(error_codes.CSV_NOT_CSV)
     rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     rows = [row for row in rows if any(row)]
     header = None
     if rows and rows[0] and rows[0][0].lower() in {"account address", "#domain", "domain"}:
         header = rows.pop(0)
     if len(rows) > MAX_ROWS:
-        raise DomainError(f"That file has more than {MAX_ROWS} rows.")
+        raise DomainError(error_codes.CSV_TOO_MANY_ROWS, limit=MAX_ROWS)
     return header, rows
 
 
@@ -133,7 +133,7 @@ def import_csv(progress: JobProgress) -> None:
                 with transaction.atomic():
                     result = apply(progress.account, row, header)
             except DomainError as error:
-                progress.problem(f"row {number}: {','.join(row)[:100]}", error.message)
+                progress.problem(f"row {number}: {','.join(row)[:100]}", error)
                 continue
             kept.add(result)
             job.done += 1
@@ -147,14 +147,11 @@ def _account(row: list[str], column: int = 0) -> Account:
     from caravan.moving.services import resolve_account
 
     if column >= len(row):
-        raise DomainError("The row has no account address.")
-    try:
-        username, domain = parse_handle(row[column])
-    except DomainError:
-        raise DomainError(f"{row[column]!r} is not an account address.") from None
+        raise DomainError(error_codes.ROW_WITHOUT_ADDRESS)
+    username, domain = parse_handle(row[column])
     account = resolve_account(username, domain)
     if account is None:
-        raise DomainError(f"No account {username}@{domain or settings.DOMAIN} could be found.")
+        raise DomainError(error_codes.NO_SUCH_ACCOUNT, handle=f"{username}@{domain or settings.DOMAIN}")
     return account
 
 
@@ -192,14 +189,14 @@ def _bookmarks(me: Account, row: list[str], header) -> int:
     uri = row[0].strip()
     post = Post.objects.filter(uri=uri).first() or Post.objects.filter(original_uri=uri, account=me).first()
     if post is None:
-        raise DomainError("That post is not known on this server.")
+        raise DomainError(error_codes.POST_UNKNOWN)
     publishing.bookmark(me, post)
     return post.id
 
 
 def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
     if len(row) < 2 or not row[0]:
-        raise DomainError("A list row needs a list title and an account address.")
+        raise DomainError(error_codes.LIST_ROW_INCOMPLETE)
     title = row[0][:200]
     target = _account(row, 1)
     list_obj = List.objects.filter(owner=me, title=title).first() or timelines.create_list(me, title)
@@ -210,9 +207,7 @@ def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
     try:
         timelines.add_to_list(list_obj, [target])
     except DomainError:
-        raise DomainError(
-            f"{target.acct} is asked to accept your follow; add them to {title!r} afterwards."
-        ) from None
+        raise DomainError(error_codes.LIST_MEMBER_PENDING, account=target.acct, title=title) from None
     return title, target.id
 
 
@@ -325,7 +320,7 @@ def export_csv(account: Account, kind: str) -> str:
             .order_by("list__title", "id")
         )
         return _write([m.list.title, _address(m.account)] for m in members)
-    raise DomainError("There is no such export.")
+    raise DomainError(error_codes.EXPORT_UNKNOWN)
 
 
 EXPORT_FILE_NAMES = {

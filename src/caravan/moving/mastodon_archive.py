@@ -15,13 +15,13 @@ from pathlib import PurePosixPath
 from django.db import transaction
 from django.utils import timezone
 
-from caravan import publishing
+from caravan import error_codes, publishing
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
 from caravan.moving.archive import Archive, ArchiveError, prepare_images
 from caravan.moving.models import ImportedItem
-from caravan.moving.progress import JobProgress
+from caravan.moving.progress import JobProgress, why
 from caravan.moving.ytd import iter_array
 from caravan.posts.models import Post, Visibility
 from caravan.posts.rendering import html_to_text
@@ -74,7 +74,7 @@ class MastodonArchiveImport:
         self.apply_profile = bool(options.get("profile", False))
         outboxes = [n for n in archive.names() if PurePosixPath(n).name == "outbox.json"]
         if not outboxes:
-            raise ArchiveError("This does not look like a Mastodon archive: it has no outbox.json.")
+            raise ArchiveError(error_codes.MASTODON_ARCHIVE_NOT_RECOGNISED)
         self.outbox = min(outboxes, key=len)
         self.root = self.outbox[: -len("outbox.json")]
         # Attachment urls come with varying prefixes: find files by what follows "media_attachments/".
@@ -103,24 +103,26 @@ class MastodonArchiveImport:
                     continue
                 progress.job.total = max(progress.job.total, seen)
                 if not isinstance(item, dict):
-                    progress.problem(f"item {seen}", "Not an activity; skipped.")
+                    progress.problem(f"item {seen}", error_codes.NOT_AN_ACTIVITY)
                     continue
                 if item.get("type") == "Announce":
                     target = item.get("object")
                     progress.problem(
                         str(target if isinstance(target, str) else item.get("id")),
-                        "A boost of someone else's post; boosts are not imported.",
+                        error_codes.BOOST_NOT_IMPORTED,
                     )
                     continue
                 note = item.get("object") if item.get("type") == "Create" else None
                 if not isinstance(note, dict) or note.get("type") not in ("Note", "Question", "Article"):
                     progress.problem(
-                        str(item.get("id", seen)), f"{item.get('type', 'Unknown')} activity skipped."
+                        str(item.get("id", seen)),
+                        error_codes.ACTIVITY_SKIPPED,
+                        type=str(item.get("type", "Unknown")),
                     )
                     continue
                 uri = str(note.get("id") or "")
                 if not uri:
-                    progress.problem(f"item {seen}", "A post without an id; skipped.", failed=True)
+                    progress.problem(f"item {seen}", error_codes.POST_WITHOUT_ID, failed=True)
                     continue
                 if uri in known:
                     already += 1
@@ -128,7 +130,7 @@ class MastodonArchiveImport:
                 try:
                     batch.append(self.convert(uri, note))
                 except (DomainError, TypeError, ValueError, AttributeError, KeyError) as error:
-                    progress.problem(uri, f"Could not be read: {error}", failed=True)
+                    progress.problem(uri, error_codes.ITEM_UNREADABLE, failed=True, error=why(error))
                     continue
                 if len(batch) >= BATCH:
                     self.flush(batch, seen)
@@ -136,7 +138,7 @@ class MastodonArchiveImport:
         progress.job.total = seen  # the real count, now that it is known
         if already:
             progress.job.skipped += already
-            progress.note("archive", f"{already} posts were already imported before; not added again.")
+            progress.note("archive", error_codes.POSTS_ALREADY_IMPORTED, count=already)
         self.flush(batch, seen)
         self.rethread()
         self.apply_collection("likes.json", publishing.favourite)
@@ -154,7 +156,7 @@ class MastodonArchiveImport:
     def convert(self, uri: str, note: dict) -> tuple[str, publishing.ImportedPost, list]:
         published = parse_date(note.get("published"))
         if published is None:
-            raise DomainError("it has no date")
+            raise DomainError(error_codes.ITEM_WITHOUT_DATE)
         parent_uri = note.get("inReplyTo") or ""
         if isinstance(parent_uri, dict):
             parent_uri = parent_uri.get("id", "")
@@ -225,7 +227,9 @@ class MastodonArchiveImport:
         with transaction.atomic():
             for (spec, uri, name, _, _), result in zip(wanted, prepared, strict=True):
                 if isinstance(result, DomainError):
-                    progress.note(uri, f"Attachment {PurePosixPath(name).name} skipped: {result.message}")
+                    progress.note(
+                        uri, error_codes.ATTACHMENT_SKIPPED, name=PurePosixPath(name).name, reason=result
+                    )
                 else:
                     spec.media.append(store_prepared_image(self.account, result))
             publishing.import_posts_quietly(self.account, [spec for _, spec, _ in batch])
@@ -242,13 +246,13 @@ class MastodonArchiveImport:
         marker = url.find("media_attachments/")
         name = self.media.get(url[marker:]) if marker >= 0 else None
         if name is None:
-            self.progress.note(uri, f"The attachment {PurePosixPath(url).name or '?'} is not in the archive.")
+            self.progress.note(
+                uri, error_codes.ATTACHMENT_NOT_IN_ARCHIVE, name=PurePosixPath(url).name or "?"
+            )
             return None
         mime = str(attachment.get("mediaType") or "")
         if mime and not mime.startswith("image/"):
-            self.progress.note(
-                uri, f"A {mime.split('/')[0]} attachment was not brought in: this server stores images only."
-            )
+            self.progress.media_left_out(uri, mime.split("/")[0])
             return None
         focus = attachment.get("focalPoint")
         focus_text = None
@@ -273,7 +277,7 @@ class MastodonArchiveImport:
         try:
             return json.loads(self.archive.read_bytes(member, limit=MAX_SMALL_JSON))
         except (ArchiveError, ValueError, RecursionError) as error:
-            self.progress.note(name, f"Could not be read: {getattr(error, 'message', error)}")
+            self.progress.note(name, error_codes.ITEM_UNREADABLE, error=why(error))
             return None
 
     def apply_collection(self, name: str, apply) -> None:
@@ -304,12 +308,12 @@ class MastodonArchiveImport:
                     except DomainError:
                         continue
         if len(uris) > resolved:
-            kind = "likes" if name == "likes.json" else "bookmarks"
-            self.progress.note(
-                name,
-                f"{resolved} of {len(uris)} {kind} re-applied; the others are posts this "
-                "server does not know.",
+            kind = (
+                error_codes.LIKES_PARTLY_APPLIED
+                if name == "likes.json"
+                else error_codes.BOOKMARKS_PARTLY_APPLIED
             )
+            self.progress.note(name, kind, applied=resolved, total=len(uris))
 
     def import_profile(self) -> None:
         actor = self._read_json("actor.json")
@@ -331,7 +335,7 @@ class MastodonArchiveImport:
                 **images,
             )
         except DomainError as error:
-            self.progress.note("actor.json", f"The profile was not applied: {error.message}")
+            self.progress.note("actor.json", error_codes.PROFILE_NOT_APPLIED, reason=error)
 
 
 def _escape(value: str) -> str:

@@ -8,6 +8,8 @@ nothing twice.
 from django.conf import settings
 from django.db import models
 
+from caravan.errors import shown
+
 
 class ImportKind(models.TextChoices):
     X_ARCHIVE = "x_archive", "X / Twitter archive"
@@ -37,9 +39,12 @@ class ImportJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    # Problems a person should read: [{"item": source id or file name, "reason": text}], capped in length.
+    # Problems a person should read, capped in length: [{"item": source id or file name, "code", "params",
+    # "reason": the English text}] (caravan.errors.stored; reports written before codes have "reason" only).
     report = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")  # why it stopped, in English (the CLI, the logs)
+    # The same by code and parameters (caravan.errors.stored), so the page shows it in the reader's language.
+    error_detail = models.JSONField(default=dict, blank=True)
     # Where a resumed run starts: importer-specific, committed with each batch.
     cursor = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -50,6 +55,11 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"ImportJob {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def error_message(self) -> str:
+        """Why the job stopped, in the active language."""
+        return shown({**self.error_detail, "reason": self.error})
 
     @property
     def processed(self) -> int:

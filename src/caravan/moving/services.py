@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from caravan import events, lookup, relationships
+from caravan import error_codes, events, lookup, relationships
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.moving.models import ImportJob, ImportKind, ImportStatus
@@ -56,19 +56,19 @@ def start_import(
 ) -> ImportJob:
     """Create an import job for `user` and queue it (queue "imports"). Raises DomainError on bad choices."""
     if kind not in ImportKind.values:
-        raise DomainError("Choose what kind of file this is.", field="kind")
+        raise DomainError(error_codes.IMPORT_KIND_MISSING, field="kind")
     if user.account is None:
-        raise DomainError("This user has no account to import into.")
+        raise DomainError(error_codes.IMPORT_NO_ACCOUNT)
     options = dict(options or {})
     visibility = options.setdefault("visibility", Visibility.PUBLIC)
     if visibility not in Visibility.values:
-        raise DomainError("Choose a visibility for the imported posts.", field="visibility")
+        raise DomainError(error_codes.IMPORT_VISIBILITY, field="visibility")
     if options.setdefault("retweets", "skip") not in ("skip", "link"):
-        raise DomainError("Retweets are either skipped or kept as links.", field="retweets")
+        raise DomainError(error_codes.IMPORT_RETWEETS, field="retweets")
     if options.setdefault("mode", "merge") not in ("merge", "overwrite"):
-        raise DomainError("Choose merge or overwrite.", field="mode")
+        raise DomainError(error_codes.IMPORT_MODE, field="mode")
     if not Path(source_path).exists():
-        raise DomainError("The file to import was not found.", field="file")
+        raise DomainError(error_codes.IMPORT_FILE_NOT_FOUND, field="file")
     with transaction.atomic():
         job = ImportJob.objects.create(user=user, kind=kind, source_path=str(source_path), options=options)
         if enqueue:
@@ -105,9 +105,9 @@ def _enqueue(job: ImportJob) -> None:
 def resume_import(job: ImportJob) -> ImportJob:
     """Queue a stopped job again; it carries on from its cursor and adds nothing twice."""
     if job.status == ImportStatus.DONE:
-        raise DomainError("This import has already finished.")
+        raise DomainError(error_codes.IMPORT_FINISHED)
     if not Path(job.source_path).exists():
-        raise DomainError("The file of this import is gone; upload it again (nothing will be added twice).")
+        raise DomainError(error_codes.IMPORT_FILE_GONE)
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED, error="")
         _enqueue(job)
@@ -128,17 +128,13 @@ def run_import_job(job_id: int, on_progress: Callable[[ImportJob], None] | None 
     try:
         _importer(job.kind)(progress)
     except DomainError as error:
-        _finish(progress, ImportStatus.FAILED, error.message)
+        _finish(progress, ImportStatus.FAILED, error)
     except Exception as error:  # an importer bug must leave a stopped, resumable job, not a dead worker
         logger.exception("import job %s failed", job.pk)
-        _finish(
-            progress,
-            ImportStatus.FAILED,
-            f"The import stopped unexpectedly ({type(error).__name__}). "
-            "You can resume it; nothing already imported will be added twice.",
-        )
+        stopped = DomainError(error_codes.IMPORT_STOPPED_UNEXPECTEDLY, error=type(error).__name__)
+        _finish(progress, ImportStatus.FAILED, stopped)
     else:
-        _finish(progress, ImportStatus.DONE, "")
+        _finish(progress, ImportStatus.DONE, None)
         _forget_upload(job.source_path)
     return job
 
@@ -164,12 +160,14 @@ def forget_imports(user: User) -> None:
     transaction.on_commit(lambda: [_forget_upload(str(path)) for path in uploads])
 
 
-def _finish(progress: JobProgress, status: str, error: str) -> None:
+def _finish(progress: JobProgress, status: str, error: DomainError | None) -> None:
     job = progress.job
-    job.status, job.error = status, error
+    job.status = status
+    # Kept by code and parameters, shown in the reader's language; `error` holds the English (CLI, logs).
+    job.error, job.error_detail = (error.english, error.stored()) if error else ("", {})
     with transaction.atomic():
         progress.commit()
-        job.save(update_fields=["status", "error", "updated_at"])
+        job.save(update_fields=["status", "error", "error_detail", "updated_at"])
 
 
 def _importer(kind: str) -> Callable[[JobProgress], None]:
@@ -195,9 +193,7 @@ MAX_ALIASES = 10
 def _check_uri(uri: str) -> str:
     uri = http_url((uri or "").strip())
     if not uri:
-        raise DomainError(
-            "An alias is the address (URI) of your other account, starting with https://.", field="uri"
-        )
+        raise DomainError(error_codes.ALIAS_NOT_A_URI, field="uri")
     return uri
 
 
@@ -205,13 +201,13 @@ def add_alias(account: Account, uri: str) -> Account:
     """Say that the account at `uri` is also this person (alsoKnownAs), so it may move here."""
     uri = _check_uri(uri)
     if not account.is_local:
-        raise DomainError("Only local accounts have aliases set here.")
+        raise DomainError(error_codes.ALIAS_LOCAL_ONLY)
     if uri == account.uri:
-        raise DomainError("An account cannot be its own alias.", field="uri")
+        raise DomainError(error_codes.ALIAS_OF_ITSELF, field="uri")
     aliases = list(account.also_known_as or [])
     if uri not in aliases:
         if len(aliases) >= MAX_ALIASES:
-            raise DomainError(f"At most {MAX_ALIASES} aliases.", field="uri")
+            raise DomainError(error_codes.TOO_MANY_ALIASES, field="uri", limit=MAX_ALIASES)
         aliases.append(uri)
         with transaction.atomic():
             Account.objects.filter(pk=account.pk).update(also_known_as=aliases)
@@ -266,7 +262,7 @@ def accept_move(old_account: Account, new_account: Account) -> int:
     `old_account` now follow `new_account`, keeping their settings; blocks and mutes carry over. Idempotent.
     Returns how many follows moved."""
     if old_account.id == new_account.id:
-        raise DomainError("An account cannot move to itself.")
+        raise DomainError(error_codes.MOVE_TO_ITSELF)
     with transaction.atomic():
         if old_account.moved_to_id != new_account.id:
             Account.objects.filter(pk=old_account.pk).update(moved_to=new_account, moved_at=timezone.now())
@@ -282,23 +278,21 @@ def move_out(account: Account, target_account: Account) -> Account:
     Move and Update(Person) to remote followers. One move per 30 days.
     """
     if not account.is_local:
-        raise DomainError("Only local accounts can move from here.")
+        raise DomainError(error_codes.MOVE_LOCAL_ONLY)
     if target_account.id == account.id:
-        raise DomainError("Choose another account to move to.", field="target")
+        raise DomainError(error_codes.MOVE_TARGET_MISSING, field="target")
     if account.uri not in (target_account.also_known_as or []):
         # The alias may have been added on the other server since we last fetched that account.
         target_account = lookup.refreshed(target_account)
     if account.uri not in (target_account.also_known_as or []):
         raise DomainError(
-            f"First add this account ({account.handle}) as an alias on {target_account.handle}, "
-            "then try again.",
-            field="target",
+            error_codes.MOVE_NEEDS_ALIAS, field="target", account=account.handle, target=target_account.handle
         )
     if target_account.moved_to_id is not None:
-        raise DomainError("That account has itself moved; choose the account it moved to.", field="target")
+        raise DomainError(error_codes.MOVE_TARGET_MOVED, field="target")
     now = timezone.now()
     if account.moved_at and now - account.moved_at < MOVE_COOLDOWN:
-        raise DomainError("You can move only once every 30 days.", field="target")
+        raise DomainError(error_codes.MOVE_TOO_SOON, field="target")
     with transaction.atomic():
         Account.objects.filter(pk=account.pk).update(moved_to=target_account, moved_at=now)
         account.moved_to, account.moved_at = target_account, now

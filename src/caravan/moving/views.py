@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from caravan.errors import DomainError
+from caravan import error_codes
+from caravan.errors import DomainError, shown
 from caravan.ids import id_from_text
 from caravan.moving import services
 from caravan.moving.csv_io import EXPORT_FILE_NAMES, export_csv, parse_handle
@@ -37,11 +38,11 @@ def import_page(request: HttpRequest) -> HttpResponse:
         }
         try:
             if upload is None:
-                raise DomainError(_("Choose a file to upload."), field="file")
+                raise DomainError(error_codes.UPLOAD_MISSING, field="file")
             if upload.size > MAX_UPLOAD:
-                raise DomainError(_("That file is too large."), field="file")
+                raise DomainError(error_codes.UPLOAD_TOO_LARGE, field="file")
             if kind not in ImportKind.values:
-                raise DomainError(_("Choose what kind of file this is."), field="kind")
+                raise DomainError(error_codes.IMPORT_KIND_MISSING, field="kind")
             path = services.save_upload(request.user, upload)
             job = services.start_import(request.user, kind, path, options)
         except DomainError as error:
@@ -77,7 +78,9 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
 @login_required
 def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
-    return render(request, "moving/import_job.html", {"job": job, "report": job.report[:200]})
+    # The report keeps each problem's code and parameters: shown here in the reader's language.
+    report = [{"item": problem["item"], "reason": shown(problem)} for problem in job.report[:200]]
+    return render(request, "moving/import_job.html", {"job": job, "report": report})
 
 
 @login_required
@@ -149,13 +152,13 @@ def migration_page(request: HttpRequest) -> HttpResponse:
                 username, domain = parse_handle(request.POST.get("target", ""))
                 target = services.resolve_account(username, domain)
                 if target is None:
-                    raise DomainError(_("That account could not be found."), field="target", status=404)
+                    raise DomainError(error_codes.ACCOUNT_NOT_FOUND, field="target")
                 services.move_out(account, target)
                 messages.success(
                     request, _("Your account has moved. Your followers are following the new one.")
                 )
             else:
-                raise DomainError(_("Unknown action."))
+                raise DomainError(error_codes.UNKNOWN_ACTION)
         except DomainError as error:
             messages.error(request, error.message)
             status = error.status

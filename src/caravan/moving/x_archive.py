@@ -19,13 +19,14 @@ from pathlib import PurePosixPath
 
 from django.db import transaction
 
+from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
 from caravan.moving.archive import Archive, ArchiveError, submit_images
 from caravan.moving.models import ImportedItem
 from caravan.moving.people import find_candidates
-from caravan.moving.progress import JobProgress
+from caravan.moving.progress import JobProgress, why
 from caravan.moving.ytd import iter_array, read_value
 from caravan.profiles import update_profile
 from caravan.publishing import ExternalProfile, ImportedPost, import_posts_quietly, link_imported_replies
@@ -96,11 +97,7 @@ def find_layout(archive: Archive) -> Layout:
     if any("/js/tweets/" in f"/{n}" and n.endswith(".js") for n in names) or any(
         n.endswith("data/js/tweet_index.js") for n in names
     ):
-        raise ArchiveError(
-            "This is an old Twitter archive (the \u201cGrailbird\u201d kind, made before 2018), which this "
-            "server cannot read. Download a new archive from X (Settings, Your account, Download an archive "
-            "of your data)."
-        )
+        raise ArchiveError(error_codes.X_ARCHIVE_GRAILBIRD)
     prefix = None
     for marker in ("data/manifest.js", "data/tweets.js", "data/tweet.js", "data/account.js"):
         for name in names:
@@ -110,9 +107,7 @@ def find_layout(archive: Archive) -> Layout:
         if prefix is not None:
             break
     if prefix is None:
-        raise ArchiveError(
-            "This does not look like an X / Twitter archive: it has no data/ folder with tweets."
-        )
+        raise ArchiveError(error_codes.X_ARCHIVE_NOT_RECOGNISED)
     layout = Layout(prefix)
     manifest_name = prefix + "data/manifest.js"
     if archive.has(manifest_name):
@@ -165,7 +160,7 @@ def iter_entries(archive: Archive, names: list[str], key: str) -> Iterator[dict]
     """Every entry of these YTD files, unwrapped from {"<key>": {...}} (before 2020 they are not wrapped)."""
     for name in names:
         if archive.members[name].size > MAX_DATA_FILE:
-            raise ArchiveError(f"{name} is larger than this server reads.")
+            raise ArchiveError(error_codes.X_FILE_TOO_LARGE, name=name)
         with archive.open_member(name) as stream:
             for entry in iter_array(stream, PurePosixPath(name).name):
                 if isinstance(entry, dict):
@@ -341,7 +336,7 @@ class XArchiveImport:
         self.waiting = None  # the batch whose images are being prepared while the one before it is stored
         self.layout = find_layout(archive)
         if not tweet_files(self.layout):
-            raise ArchiveError("This X archive holds no tweets file (data/tweets.js).")
+            raise ArchiveError(error_codes.X_ARCHIVE_WITHOUT_TWEETS)
 
     def run(self) -> None:
         job = self.progress.job
@@ -382,7 +377,9 @@ class XArchiveImport:
             try:
                 pending = self.convert(tweet_id, tweet, media_folder)
             except (DomainError, KeyError, TypeError, ValueError, AttributeError) as error:
-                self.progress.problem(f"tweet {tweet_id}", f"Could not be read: {error}", failed=True)
+                self.progress.problem(
+                    f"tweet {tweet_id}", error_codes.ITEM_UNREADABLE, failed=True, error=why(error)
+                )
                 continue
             if pending is None:
                 continue
@@ -393,7 +390,7 @@ class XArchiveImport:
                 batch = []
         if already:
             job.skipped += already
-            self.progress.note("archive", f"{already} tweets were already imported before; not added again.")
+            self.progress.note("archive", error_codes.TWEETS_ALREADY_IMPORTED, count=already)
         self.flush(batch, seen)
         self.flush([], seen)  # stores the last batch
         self.rethread()
@@ -411,7 +408,7 @@ class XArchiveImport:
             moment = datetime.fromtimestamp(first_seen, tz=UTC)  # an edit: the date it was first published
         is_retweet = raw_text.startswith("RT @") or bool(tweet.get("retweeted_status"))
         if is_retweet and self.retweets != "link":
-            self.progress.problem(f"tweet {tweet_id}", "A retweet; skipped as you chose.")
+            self.progress.problem(f"tweet {tweet_id}", error_codes.RETWEET_SKIPPED)
             return None
         text = raw_text
         for url in entities.get("urls") or []:
@@ -455,10 +452,7 @@ class XArchiveImport:
         for item in media_items[:4]:
             kind = item.get("type", "photo")
             if kind != "photo":
-                self.progress.note(
-                    f"tweet {tweet_id}",
-                    f"A {kind.replace('_', ' ')} was not brought in: this server stores images only.",
-                )
+                self.progress.media_left_out(f"tweet {tweet_id}", kind)
                 continue
             basename = PurePosixPath(str(item.get("media_url_https") or item.get("media_url") or "")).name
             wanted = f"{media_folder}{tweet_id}-{basename}"
@@ -468,11 +462,13 @@ class XArchiveImport:
                 else next((c for c in candidates if basename and c.endswith(basename)), None)
             )
             if name is None:
-                self.progress.note(f"tweet {tweet_id}", f"The image {basename or '?'} is not in the archive.")
+                self.progress.note(
+                    f"tweet {tweet_id}", error_codes.IMAGE_NOT_IN_ARCHIVE, name=basename or "?"
+                )
                 continue
             photos.append((name, str(item.get("ext_alt_text") or "")[:1500], str(item.get("id_str", ""))))
         if len(media_items) > 4:
-            self.progress.note(f"tweet {tweet_id}", "More than 4 media; only the first 4 were considered.")
+            self.progress.note(f"tweet {tweet_id}", error_codes.TOO_MANY_MEDIA)
         language = str(tweet.get("lang") or "")
         spec = ImportedPost(
             created_at=moment,
@@ -519,7 +515,10 @@ class XArchiveImport:
                 result = future.result()
                 if isinstance(result, DomainError):
                     progress.note(
-                        f"tweet {pending.tweet_id}", f"Image {media_id or name} skipped: {result.message}"
+                        f"tweet {pending.tweet_id}",
+                        error_codes.IMAGE_SKIPPED,
+                        name=media_id or name,
+                        reason=result,
                     )
                 else:
                     pending.spec.media.append(store_prepared_image(self.account, result))
@@ -549,7 +548,7 @@ class XArchiveImport:
                 self.account, display_name=name or None, note=html.unescape(bio)[:500] or None, **images
             )
         except DomainError as error:
-            self.progress.note("profile", f"The profile was not applied: {error.message}")
+            self.progress.note("profile", error_codes.PROFILE_NOT_APPLIED, reason=error)
 
     def find_people(self) -> None:
         """The people followed on X, named by the handles recovered from @mentions, scanned for fediverse
@@ -567,8 +566,10 @@ class XArchiveImport:
         if followed:
             self.progress.note(
                 "following",
-                f"You followed {len(followed)} accounts on X; {len(ids)} could be named "
-                f"from your tweets, and {found} were found on the fediverse.",
+                error_codes.X_FOLLOWED_ACCOUNTS_FOUND,
+                followed=len(followed),
+                named=len(ids),
+                found=found,
             )
 
     def rethread(self) -> None:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from caravan import error_codes
 from caravan.moving.archive import ArchiveError
 
 CHUNK = 1024 * 1024
@@ -34,7 +35,7 @@ def _skip_to(chunks: Iterator[str], name: str, marker: str) -> str:
         if marker == "=" and len(buffer) > 4096:
             break
         buffer = buffer[-len(marker) :] if marker != "=" else buffer
-    raise ArchiveError(f"{name} is not an archive data file (no {marker} found).")
+    raise ArchiveError(error_codes.DATA_FILE_WITHOUT_MARKER, name=name, marker=marker)
 
 
 def iter_array(
@@ -58,7 +59,7 @@ def iter_array(
     while not buffer and more():
         buffer = buffer.lstrip(_WHITESPACE)
     if not buffer.startswith("["):
-        raise ArchiveError(f"{name} does not hold a list.")
+        raise ArchiveError(error_codes.DATA_NOT_A_LIST, name=name)
     position = 1
     while True:
         # Skip separators between elements.
@@ -68,18 +69,18 @@ def iter_array(
             if position < len(buffer) or not more():
                 break
         if position >= len(buffer):
-            raise ArchiveError(f"{name} ends in the middle of its data (a truncated file?).")
+            raise ArchiveError(error_codes.DATA_TRUNCATED, name=name)
         if buffer[position] == "]":
             return
         while True:
             try:
                 value, end = _decoder.raw_decode(buffer, position)
             except RecursionError:
-                raise ArchiveError(f"{name} is nested too deeply to be real data.") from None
+                raise ArchiveError(error_codes.DATA_TOO_DEEP, name=name) from None
             except json.JSONDecodeError as error:
                 if exhausted or len(buffer) - position > max_element:
                     raise ArchiveError(
-                        f"{name} is not valid data: {error.msg} (a truncated file?)."
+                        error_codes.DATA_NOT_VALID_TRUNCATED, name=name, error=error.msg
                     ) from None
                 more()
                 continue
@@ -99,15 +100,15 @@ def read_value(stream: IO[bytes], name: str, limit: int = 16 * 1024 * 1024) -> A
     """A small YTD or manifest file read whole (manifest.js, account.js...)."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ArchiveError(f"{name} is too large.")
+        raise ArchiveError(error_codes.DATA_FILE_TOO_LARGE, name=name)
     text = data.decode("utf-8-sig", errors="replace")
     position = text.find("=")
     if position < 0:
-        raise ArchiveError(f"{name} is not an archive data file.")
+        raise ArchiveError(error_codes.DATA_FILE_INVALID, name=name)
     text = text[position + 1 :].strip().rstrip(";").strip()
     try:
         return json.loads(text)
     except RecursionError:
-        raise ArchiveError(f"{name} is nested too deeply to be real data.") from None
+        raise ArchiveError(error_codes.DATA_TOO_DEEP, name=name) from None
     except json.JSONDecodeError as error:
-        raise ArchiveError(f"{name} is not valid data: {error.msg}.") from None
+        raise ArchiveError(error_codes.DATA_NOT_VALID, name=name, error=error.msg) from None

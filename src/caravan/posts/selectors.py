@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from caravan import error_codes
 from caravan.accounts.models import Account
-from caravan.errors import NotFound
+from caravan.errors import DomainError
 from caravan.ids import id_from_text
 from caravan.media.models import MediaAttachment
 from caravan.posts.models import Bookmark, Favourite, Mention, Pin, Poll, PollVote, Post, PostTag, ThreadMute
@@ -67,13 +68,13 @@ def load_posts(ids: list[int]) -> list[Post]:
 
 
 def get_readable_post(post_id: int | str, viewer: Account | None) -> Post:
-    """The post, if `viewer` may read it; NotFound otherwise (never revealing that a hidden post exists)."""
+    """The post, if `viewer` may read it; RECORD_NOT_FOUND otherwise (never revealing that a hidden post exists)."""
     number = id_from_text(post_id)
     if number is None:  # not an id at all (other digits, beyond 64 bits: it would overflow SQLite)
-        raise NotFound()
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     posts = load_posts([number])
     if not posts or not can_read(posts[0], viewer):
-        raise NotFound()
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     return posts[0]
 
 

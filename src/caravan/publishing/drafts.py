@@ -16,7 +16,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils import timezone
 
-from caravan import lookup
+from caravan import error_codes, lookup
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
@@ -134,9 +134,7 @@ def clean_emojis(emojis: list) -> list[dict]:
 
 def check_visibility(visibility: str) -> str:
     if visibility not in Visibility.values:
-        raise DomainError(
-            "Visibility must be one of public, unlisted, private or direct.", field="visibility"
-        )
+        raise DomainError(error_codes.VISIBILITY_INVALID, field="visibility")
     return visibility
 
 
@@ -145,12 +143,12 @@ def check_media(
 ) -> list[MediaAttachment]:
     limit = settings.CARAVAN["MAX_MEDIA_PER_POST"]
     if len(media) > limit:
-        raise DomainError(f"A post can have at most {limit} images.", field="media_ids")
+        raise DomainError(error_codes.TOO_MANY_IMAGES, field="media_ids", limit=limit)
     for item in media:
         if item.account_id != author.id:
-            raise DomainError("That media does not belong to you.", field="media_ids", status=422)
+            raise DomainError(error_codes.MEDIA_NOT_YOURS, field="media_ids")
         if item.post_id is not None and (post is None or item.post_id != post.id):
-            raise DomainError("That media is already attached to another post.", field="media_ids")
+            raise DomainError(error_codes.MEDIA_ALREADY_ATTACHED, field="media_ids")
     return media
 
 
@@ -164,18 +162,18 @@ def check_poll(poll: PollSpec, enforce_limits: bool) -> None:
         else max(limits["MAX_POLL_OPTIONS"], REMOTE_MAX_POLL_OPTIONS)
     )
     if not 2 <= len(options) <= most:
-        raise DomainError(f"A poll needs 2 to {most} options.", field="poll")
+        raise DomainError(error_codes.POLL_OPTION_COUNT, field="poll", limit=most)
     if any(not option for option in options):
-        raise DomainError("Poll options cannot be empty.", field="poll")
+        raise DomainError(error_codes.POLL_OPTION_EMPTY, field="poll")
     if len({o.casefold() for o in options}) != len(options):
-        raise DomainError("Poll options must be different from each other.", field="poll")
+        raise DomainError(error_codes.POLL_OPTIONS_NOT_DISTINCT, field="poll")
     if enforce_limits:
         if any(len(option) > limits["MAX_POLL_OPTION_CHARS"] for option in options):
             raise DomainError(
-                f"Poll options are at most {limits['MAX_POLL_OPTION_CHARS']} characters.", field="poll"
+                error_codes.POLL_OPTION_TOO_LONG, field="poll", limit=limits["MAX_POLL_OPTION_CHARS"]
             )
         if not limits["MIN_POLL_EXPIRATION"] <= poll.expires_in <= limits["MAX_POLL_EXPIRATION"]:
-            raise DomainError("A poll must last between 5 minutes and a month.", field="poll")
+            raise DomainError(error_codes.POLL_DURATION_INVALID, field="poll")
     poll.options = options
 
 
@@ -183,15 +181,13 @@ def check_local_length(text: str, spoiler_text: str) -> None:
     limit = settings.CARAVAN["MAX_POST_CHARS"]
     length = count_characters(text) + len(spoiler_text)
     if length > limit:
-        raise DomainError(
-            f"Your post is {length} characters long; the limit on this server is {limit}.", field="status"
-        )
+        raise DomainError(error_codes.POST_TOO_LONG, field="status", length=length, limit=limit)
 
 
 def check_storable(text: str = "", html: str = "") -> None:
     """The hard caps every post meets, whatever its origin."""
     if len(text) > HARD_MAX_CHARS or len(html) > HARD_MAX_CHARS * 2:
-        raise DomainError("That post is too long to store.", field="status")
+        raise DomainError(error_codes.POST_TOO_LONG_TO_STORE, field="status")
 
 
 def render_content(text: str, remote: RemoteContent | None, resolver: MentionResolver = resolve_mention):
@@ -276,22 +272,20 @@ def local(
 ) -> Draft:
     """A post a local person writes now: the server's limits, a readable parent, the parent's author mentioned."""
     if not author.is_local:
-        raise DomainError("Only local accounts write posts here.")
+        raise ValueError("drafts.local is for local authors")  # a caller's mistake, not a person's
     media = list(media or [])
     visibility = check_visibility(visibility)
     text, spoiler_text = (text or "").strip(), (spoiler_text or "").strip()
     check_local_length(text, spoiler_text)
     if not text and not media and poll is None:
-        raise DomainError("Write something, or attach an image.", field="status")
+        raise DomainError(error_codes.POST_EMPTY, field="status")
     if media and poll is not None:
-        raise DomainError("A post can have images or a poll, not both.", field="poll")
+        raise DomainError(error_codes.MEDIA_AND_POLL, field="poll")
     check_media(author, media)
     if poll is not None:
         check_poll(poll, enforce_limits=True)
     if in_reply_to is not None and not can_read(in_reply_to, author):
-        raise DomainError(
-            "The post you are replying to is not available.", field="in_reply_to_id", status=404
-        )
+        raise DomainError(error_codes.REPLY_TARGET_UNAVAILABLE, field="in_reply_to_id")
     parent = _original(in_reply_to)
     content, mentions, tags = render_content(text, None)
     # Replying mentions the person replied to, so they are notified and (for direct) can read it.
@@ -336,9 +330,9 @@ def remote(
     """A post from another server: sanitized, within the hard caps; a parent its author cannot read is dropped
     (its address kept), so a reply never reveals what it answers."""
     if author.is_local:
-        raise DomainError("A local account's posts are written here, not received.")
+        raise ValueError("drafts.remote is for remote authors")  # a caller's mistake, not a person's
     if not uri:
-        raise DomainError("A remote post needs its id.", field="id")
+        raise DomainError(error_codes.REMOTE_POST_NEEDS_ID, field="id")
     media = check_media(author, list(media or []))
     check_storable(html=content.html)
     if poll is not None:
@@ -376,12 +370,12 @@ def imported(
     holds that name here.
     """
     if not author.is_local:
-        raise DomainError("Only local accounts can import posts.")
+        raise DomainError(error_codes.IMPORT_NEEDS_LOCAL_ACCOUNT)
     check_visibility(spec.visibility)
     media = check_media(author, list(spec.media))
     if spec.poll is not None:
         if media:
-            raise DomainError("A post can have images or a poll, not both.", field="poll")
+            raise DomainError(error_codes.MEDIA_AND_POLL, field="poll")
         check_poll(spec.poll, enforce_limits=False)
     if spec.html is not None:
         check_storable(html=spec.html)

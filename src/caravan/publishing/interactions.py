@@ -8,9 +8,9 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account
-from caravan.errors import DomainError, Forbidden
+from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.notifications.services import notify
 from caravan.posts.models import Bookmark, Favourite, Pin, Post, ThreadMute, Visibility
@@ -34,11 +34,11 @@ def reblog(
     if post.reblog_of_id:
         post = post.reblog_of
     if not can_read(post, account):
-        raise DomainError("Record not found", status=404)
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     if post.visibility in (Visibility.PRIVATE, Visibility.DIRECT) and post.account_id != account.id:
-        raise Forbidden("Followers-only and direct posts cannot be boosted.")
+        raise DomainError(error_codes.PRIVATE_POST_NOT_BOOSTABLE)
     if post.visibility == Visibility.DIRECT:
-        raise Forbidden("Direct posts cannot be boosted.")
+        raise DomainError(error_codes.DIRECT_POST_NOT_BOOSTABLE)
     existing = Post.objects.filter(account=account, reblog_of=post).first()
     if existing is not None:
         return existing
@@ -84,7 +84,7 @@ def favourite(account: Account, post: Post, *, uri: str = "", quiet: bool = Fals
     if post.reblog_of_id:
         post = post.reblog_of
     if not can_read(post, account):
-        raise DomainError("Record not found", status=404)
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     with transaction.atomic():
         fav, created = Favourite.objects.get_or_create(account=account, post=post, defaults={"uri": uri})
         if created:
@@ -113,7 +113,7 @@ def bookmark(account: Account, post: Post) -> Bookmark:
     if post.reblog_of_id:
         post = post.reblog_of
     if not can_read(post, account):
-        raise DomainError("Record not found", status=404)
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     mark, _ = Bookmark.objects.get_or_create(account=account, post=post)
     return mark
 
@@ -126,11 +126,11 @@ def unbookmark(account: Account, post: Post) -> None:
 
 def pin(account: Account, post: Post) -> Pin:
     if post.account_id != account.id or post.reblog_of_id:
-        raise DomainError("You can only pin your own posts.")
+        raise DomainError(error_codes.PIN_NOT_OWN_POST)
     if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
-        raise DomainError("Only public and unlisted posts can be pinned.")
+        raise DomainError(error_codes.PIN_VISIBILITY)
     if Pin.objects.filter(account=account).exclude(post=post).count() >= MAX_PINS:
-        raise DomainError(f"You can pin at most {MAX_PINS} posts.")
+        raise DomainError(error_codes.TOO_MANY_PINS, limit=MAX_PINS)
     pinned, _ = Pin.objects.get_or_create(account=account, post=post)
     return pinned
 

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.notifications.services import notify
@@ -15,25 +15,25 @@ def vote(account: Account, poll: Poll, choices: list[int], *, uri: str = "") -> 
     """Vote once in a poll (several choices only in a multiple-choice poll)."""
     post = poll.post
     if not can_read(post, account):
-        raise DomainError("Record not found", status=404)
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     if post.account_id == account.id:
-        raise DomainError("You cannot vote in your own poll.")
+        raise DomainError(error_codes.VOTE_IN_OWN_POLL)
     choices = sorted(set(choices))
     if not choices:
-        raise DomainError("Choose an option.", field="choices")
+        raise DomainError(error_codes.VOTE_WITHOUT_CHOICE, field="choices")
     if any(c < 0 or c >= len(poll.options) for c in choices):
-        raise DomainError("That option is not in this poll.", field="choices")
+        raise DomainError(error_codes.VOTE_UNKNOWN_OPTION, field="choices")
     if len(choices) > 1 and not poll.multiple:
-        raise DomainError("This poll takes one choice.", field="choices")
+        raise DomainError(error_codes.VOTE_ONE_CHOICE, field="choices")
     with transaction.atomic():
         poll = Poll.objects.select_for_update().get(pk=poll.pk)
         if poll.expires_at and poll.expires_at <= timezone.now():
-            raise DomainError("This poll has ended.")
+            raise DomainError(error_codes.POLL_ENDED)
         earlier = set(PollVote.objects.filter(poll=poll, account=account).values_list("choice", flat=True))
         # A remote voter's choices in a multiple-choice poll arrive one activity each: later ones add up.
         adding = bool(earlier) and poll.multiple and not account.is_local and not earlier & set(choices)
         if earlier and not adding:
-            raise DomainError("You have already voted in this poll.")
+            raise DomainError(error_codes.ALREADY_VOTED)
         PollVote.objects.bulk_create(
             [PollVote(poll=poll, account=account, choice=c, uri=uri) for c in choices]
         )

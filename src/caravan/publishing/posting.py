@@ -7,9 +7,9 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account
-from caravan.errors import DomainError, Forbidden
+from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
 from caravan.media.services import delete_files
 from caravan.notifications.services import notify_many
@@ -92,9 +92,9 @@ def edit_post(
 ) -> Post:
     """Edit a post, keeping every version in its history. Only the author may edit."""
     if post.account_id != editor.id:
-        raise Forbidden("Only the author can edit a post.")
+        raise DomainError(error_codes.ONLY_AUTHOR_CAN_EDIT)
     if post.reblog_of_id:
-        raise DomainError("A boost cannot be edited.")
+        raise DomainError(error_codes.BOOST_NOT_EDITABLE)
     new_text = post.text if text is None else text.strip()
     new_spoiler = post.spoiler_text if spoiler_text is None else spoiler_text.strip()
     if remote is None and editor.is_local:
@@ -104,7 +104,7 @@ def edit_post(
     current_media = list(post.media_attachments.all())
     new_media = current_media if media is None else check_media(editor, list(media), post)
     if not new_text and not new_media and remote is None and poll is None and not hasattr(post, "poll"):
-        raise DomainError("Write something, or attach an image.", field="status")
+        raise DomainError(error_codes.POST_EMPTY, field="status")
     if poll is not None:
         check_poll(poll, editor.is_local and remote is None)
     moment = edited_at or timezone.now()
@@ -156,7 +156,7 @@ def _record_version(post: Post, moment: datetime) -> None:
 def delete_post(post: Post, actor: Account, *, by_moderator: bool = False) -> None:
     """Delete a post (the author, a moderator, or a remote server's Delete). Its boosts go with it."""
     if post.account_id != actor.id and not by_moderator:
-        raise Forbidden("Only the author can delete a post.")
+        raise DomainError(error_codes.ONLY_AUTHOR_CAN_DELETE)
     with transaction.atomic():
         events.emit("post.deleted", post=post)
         if post.reblog_of_id:

@@ -12,9 +12,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account
-from caravan.errors import DomainError, Forbidden
+from caravan.errors import DomainError
 from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
 
 
@@ -26,13 +26,13 @@ def is_blocked_either_way(a: Account, b: Account) -> bool:
 
 
 def check_may_follow(account: Account, target: Account) -> None:
-    """Raises DomainError (or Forbidden) when `account` may not follow or ask to follow `target`."""
+    """Raises DomainError when `account` may not follow or ask to follow `target`."""
     if account.id == target.id:
-        raise DomainError("You cannot follow yourself.")
+        raise DomainError(error_codes.CANNOT_FOLLOW_SELF)
     if is_blocked_either_way(account, target):
-        raise Forbidden("You cannot follow this account.")
+        raise DomainError(error_codes.CANNOT_FOLLOW)
     if target.moved_to_id is not None:
-        raise DomainError("This account has moved; follow its new account instead.")
+        raise DomainError(error_codes.ACCOUNT_MOVED)
 
 
 def record_follow_request(
@@ -71,7 +71,7 @@ def end_follow(follow: Follow) -> None:
 
 def check_may_block(account: Account, target: Account) -> None:
     if account.id == target.id:
-        raise DomainError("You cannot block yourself.")
+        raise DomainError(error_codes.CANNOT_BLOCK_SELF)
 
 
 def record_block(account: Account, target: Account, *, uri: str = "") -> Block:
@@ -93,9 +93,9 @@ def unblock(account: Account, target: Account) -> None:
 
 def mute(account: Account, target: Account, *, hide_notifications: bool = True, duration: int = 0) -> Mute:
     if account.id == target.id:
-        raise DomainError("You cannot mute yourself.")
+        raise DomainError(error_codes.CANNOT_MUTE_SELF)
     if duration < 0:
-        raise DomainError("Mute duration must be zero (forever) or a number of seconds.", field="duration")
+        raise DomainError(error_codes.MUTE_DURATION_INVALID, field="duration")
     expires_at = timezone.now() + timedelta(seconds=duration) if duration else None
     mute, _ = Mute.objects.update_or_create(
         account=account,
@@ -112,7 +112,7 @@ def unmute(account: Account, target: Account) -> None:
 def block_domain(account: Account, domain: str) -> DomainBlock:
     domain = domain.strip().lower()
     if not domain or "." not in domain:
-        raise DomainError("That is not a domain name.", field="domain")
+        raise DomainError(error_codes.NOT_A_DOMAIN, field="domain")
     block, _ = DomainBlock.objects.get_or_create(account=account, domain=domain)
     return block
 
@@ -123,7 +123,7 @@ def unblock_domain(account: Account, domain: str) -> None:
 
 def set_note(account: Account, target: Account, comment: str) -> AccountNote:
     if len(comment) > 2000:
-        raise DomainError("Notes are at most 2000 characters.", field="comment")
+        raise DomainError(error_codes.ACCOUNT_NOTE_TOO_LONG, field="comment")
     note, _ = AccountNote.objects.update_or_create(
         account=account, target_account=target, defaults={"comment": comment}
     )

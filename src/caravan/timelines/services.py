@@ -7,7 +7,7 @@ the `fan_out_post` task, enqueued in the same transaction so it runs only if the
 from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef
 
-from caravan import events
+from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visibility
@@ -214,7 +214,7 @@ def follow_tag(account: Account, name: str):
     """Follow a hashtag: its public posts come into the home feed from now on."""
     display = (name or "").strip().lstrip("#")
     if not display or len(display) > 200 or any(c.isspace() for c in display):
-        raise DomainError("That is not a hashtag.", field="name")
+        raise DomainError(error_codes.NOT_A_HASHTAG, field="name")
     tag, _ = Tag.objects.get_or_create(name=normalize_tag(display), defaults={"display_name": display})
     FollowedTag.objects.get_or_create(account=account, tag=tag)
     return tag
@@ -245,9 +245,9 @@ def update_list(
 def _list_fields(title: str, replies_policy: str, exclusive: bool) -> dict:
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise DomainError("A list needs a title of up to 200 characters.", field="title")
+        raise DomainError(error_codes.LIST_TITLE, field="title")
     if replies_policy not in ("followed", "list", "none"):
-        raise DomainError("replies_policy must be followed, list or none.", field="replies_policy")
+        raise DomainError(error_codes.REPLIES_POLICY_INVALID, field="replies_policy")
     return {"title": title, "replies_policy": replies_policy, "exclusive": bool(exclusive)}
 
 
@@ -263,7 +263,7 @@ def add_to_list(list_obj, accounts: list[Account]) -> None:
         )
     )
     if any(a.id not in followed for a in accounts):
-        raise DomainError("You can only add accounts you follow to a list.", field="account_ids", status=404)
+        raise DomainError(error_codes.LIST_NEEDS_FOLLOW, field="account_ids")
     ListMember.objects.bulk_create(
         [ListMember(list=list_obj, account=a) for a in accounts], ignore_conflicts=True
     )

@@ -35,9 +35,10 @@ class DomainForm(forms.Form):
 
     field_aliases: dict[str, str] = {}
 
-    def add_domain_error(self, error: DomainError, message: str) -> None:
+    def add_domain_error(self, error: DomainError) -> None:
+        """The error's message, in the page's language, on the field it names (or on the whole form)."""
         name = self.field_aliases.get(error.field, error.field)
-        self.add_error(name if name in self.fields else None, message)
+        self.add_error(name if name in self.fields else None, error.message)
 
 
 class SignUpForm(DomainForm):

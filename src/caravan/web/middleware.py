@@ -20,8 +20,8 @@ def _user(request):
 
 def language_for(request) -> str:
     user = _user(request)
-    if user is not None and user.is_authenticated and user.locale in SUPPORTED:
-        return user.locale
+    if user is not None and user.is_authenticated and user.interface_language:
+        return user.interface_language
     return language_for_anonymous(request)
 
 

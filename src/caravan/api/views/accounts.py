@@ -3,7 +3,7 @@ them."""
 
 from django.http import Http404, HttpRequest
 
-from caravan import profiles, relationships
+from caravan import error_codes, profiles, relationships
 from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
@@ -224,7 +224,7 @@ def search(request: HttpRequest):
     limit = max(1, min(p.int("limit", 40) or 40, 80))
     offset = p.int("offset", 0, minimum=0) or 0
     if not query.strip():
-        raise DomainError("q is required", field="q", status=400)
+        raise DomainError(error_codes.QUERY_REQUIRED, field="q")
     found = search_accounts(
         query,
         limit=limit,

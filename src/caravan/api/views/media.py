@@ -3,6 +3,7 @@ or focus."""
 
 from django.http import Http404, HttpRequest
 
+from caravan import error_codes
 from caravan.api import entities
 from caravan.api.http import api, params, parse_id
 from caravan.errors import DomainError
@@ -15,7 +16,7 @@ def upload(request: HttpRequest):
     p = params(request)
     upload_file = p.files.get("file")
     if upload_file is None:
-        raise DomainError("file is required", field="file")
+        raise DomainError(error_codes.FILE_REQUIRED, field="file")
     attachment = media.upload_image(
         request.viewer, upload_file, description=p.str("description") or "", focus=p.str("focus")
     )

@@ -3,6 +3,7 @@ posts.visibility)."""
 
 from django.http import HttpRequest
 
+from caravan import error_codes
 from caravan.api import entities
 from caravan.api.http import api, params, parse_id
 from caravan.errors import DomainError
@@ -16,13 +17,13 @@ def search_v2(request: HttpRequest):
     p = params(request)
     query = (p.str("q") or "").strip()
     if not query:
-        raise DomainError("q is required", field="q", status=400)
+        raise DomainError(error_codes.QUERY_REQUIRED, field="q")
     kind = p.str("type")
     limit = max(1, min(p.int("limit", 20) or 20, 40))
     offset = p.int("offset", 0, minimum=0) or 0
     viewer = request.viewer
     if offset and viewer is None:
-        raise DomainError("Search queries with offset require an access token", status=401)
+        raise DomainError(error_codes.SEARCH_OFFSET_NEEDS_TOKEN)
     account_id = p.str("account_id")
     # Fetching from other servers is for signed-in users only, as on Mastodon.
     resolve = bool(p.bool("resolve", False)) and viewer is not None

@@ -4,7 +4,7 @@ viewer's actions on a status (boost, favourite, bookmark, mute, pin) and polls."
 from django.db import transaction
 from django.http import Http404, HttpRequest
 
-from caravan import publishing
+from caravan import error_codes, publishing
 from caravan.api import entities
 from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id, parse_ids
@@ -32,7 +32,7 @@ def _media(p: Params, viewer) -> list[MediaAttachment] | None:
     ids = p.ids("media_ids")
     found = {m.id: m for m in MediaAttachment.objects.filter(pk__in=ids, account=viewer)}
     if len(found) != len(set(ids)):
-        raise DomainError("Some of the media were not found", field="media_ids")
+        raise DomainError(error_codes.MEDIA_NOT_FOUND, field="media_ids")
     return [found[i] for i in ids]
 
 
@@ -58,7 +58,7 @@ def create(request: HttpRequest):
         if existing is not None:
             return entities.status(load_posts([existing.id])[0], viewer)
     if p.get("scheduled_at"):
-        raise DomainError("Scheduled posts are not supported on this server", field="scheduled_at")
+        raise DomainError(error_codes.SCHEDULED_POSTS_UNSUPPORTED, field="scheduled_at")
     in_reply_to = None
     if p.str("in_reply_to_id"):
         in_reply_to = get_readable_post(p.str("in_reply_to_id"), viewer)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from caravan import error_codes
 from caravan.accounts.models import User
 from caravan.accounts.services import approve_user, pending_registrations, reject_user
 from caravan.errors import DomainError
@@ -22,7 +23,7 @@ from caravan.instance.services import (
     remove_rule,
     update_instance_settings,
 )
-from caravan.web.shortcuts import describe, member_view
+from caravan.web.shortcuts import member_view
 
 MODE_LABELS = {
     RegistrationMode.OPEN: gettext_lazy("Anyone can sign up"),
@@ -43,7 +44,7 @@ def _optional_int(value: str) -> int | None:
         return None
     number = parse_int64(value)
     if number is None:
-        raise DomainError("Enter a whole number.")
+        raise DomainError(error_codes.NOT_A_WHOLE_NUMBER)
     return number
 
 
@@ -93,9 +94,9 @@ def act(request: HttpRequest, action: str) -> HttpResponse:
                 expires_in_days=_optional_int(form.get("expires_in_days", "")),
             )
         else:
-            raise DomainError("Record not found", status=404)
+            raise DomainError(error_codes.RECORD_NOT_FOUND)
     except DomainError as error:
         if error.status == 404:
             raise
-        messages.error(request, describe(error))
+        messages.error(request, error.message)
     return redirect("/admin")

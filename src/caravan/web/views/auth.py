@@ -15,7 +15,7 @@ from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.signup import register_user
 from caravan.web.forms import SignInForm, SignUpForm
-from caravan.web.shortcuts import describe, safe_next
+from caravan.web.shortcuts import safe_next
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,7 +29,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     throttled = _sign_up_throttle(request)
     if throttled is not None:
         form.is_valid()  # keep what was typed on the page
-        form.add_error(None, describe(throttled))
+        form.add_error(None, throttled.message)
         status = throttled.status
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -43,7 +43,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 invite_code=data["invite_code"],
             )
         except DomainError as error:
-            form.add_domain_error(error, describe(error))
+            form.add_domain_error(error)
             status = error.status
         else:
             if not user.approved:
@@ -96,7 +96,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                     request, form.cleaned_data["username"], form.cleaned_data["password"]
                 )
             except Throttled as throttled:
-                error, retry_after = describe(throttled), throttled.retry_after
+                error, retry_after = throttled.message, throttled.retry_after
             else:
                 if user is None:
                     error = _("That username and password do not match.")

@@ -21,7 +21,7 @@ from caravan.profiles import update_profile
 from caravan.timelines.selectors import bookmarked_posts, favourited_posts
 from caravan.web.cards import avatar_url, post_cards
 from caravan.web.forms import FIELD_SLOTS, DeleteAccountForm, PreferencesForm, ProfileForm
-from caravan.web.shortcuts import describe, member_view, page_links
+from caravan.web.shortcuts import member_view, page_links
 
 
 @member_view
@@ -94,7 +94,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
                     header=data["header"] or None,
                 )
             except DomainError as error:
-                form.add_domain_error(error, describe(error))
+                form.add_domain_error(error)
                 status = error.status
                 account.refresh_from_db()
             else:
@@ -132,7 +132,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                     default_language=data["default_language"],
                 )
             except DomainError as error:
-                form.add_domain_error(error, describe(error))
+                form.add_domain_error(error)
                 status = error.status
             else:
                 return redirect("/settings/preferences?saved=1")
@@ -169,7 +169,7 @@ def delete_account_page(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 if error.field == "password":
                     throttling.note_failed_sign_in(user.id, user.username, address)
-                form.add_domain_error(error, describe(error))
+                form.add_domain_error(error)
                 status = error.status
                 if isinstance(error, Throttled):
                     response = render(request, "caravan/settings/delete.html", {"form": form}, status=status)

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from caravan import publishing
+from caravan import error_codes, publishing
 from caravan.accounts.models import User
 from caravan.errors import DomainError
 from caravan.ids import parse_int64
@@ -16,7 +16,7 @@ from caravan.posts.models import Post
 from caravan.posts.selectors import edit_history, get_readable_post, thread_context
 from caravan.web.cards import post_cards, post_path
 from caravan.web.forms import ComposeForm, EditForm
-from caravan.web.shortcuts import back, describe, handles_domain_errors, member_view, wants_activity_json
+from caravan.web.shortcuts import back, handles_domain_errors, member_view, wants_activity_json
 
 # A reply may be as private as the post it answers, never more public.
 _NARROWEST = {"public": 0, "unlisted": 1, "private": 2, "direct": 3}
@@ -104,7 +104,7 @@ def compose(request: HttpRequest) -> HttpResponse:
         try:
             post = _publish(request.user, form)
         except DomainError as error:
-            form.add_domain_error(error, describe(error))
+            form.add_domain_error(error)
             status = error.status
         else:
             return redirect(post_path(post))
@@ -188,7 +188,7 @@ def edit(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
                         language=data["language"],
                     )
             except DomainError as error:
-                form.add_domain_error(error, describe(error))
+                form.add_domain_error(error)
                 status = error.status
             else:
                 return redirect(post_path(post))
@@ -239,7 +239,7 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
             raise Http404
         choices = [parse_int64(c) for c in request.POST.getlist("choice")]
         if None in choices:
-            raise DomainError("That option is not in this poll.", field="choices")
+            raise DomainError(error_codes.VOTE_UNKNOWN_OPTION, field="choices")
         publishing.vote(viewer, poll, choices)
     else:
         raise Http404

@@ -83,7 +83,7 @@ class Command(BaseCommand):
                     enqueue=False,
                 )
         except DomainError as error:
-            raise CommandError(error.message) from None
+            raise CommandError(error.english) from None  # the CLI speaks English, as Django's own commands
         job = services.run_import_job(job.pk, on_progress=self.draw)
         job.refresh_from_db()
         sys.stderr.write("\n")

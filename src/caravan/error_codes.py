@@ -1,0 +1,536 @@
+"""The catalogue of what can go wrong for a person: each kind's stable code, its English message with named
+parameters (marked for translation; a message that shows a count is a plural, chosen by that parameter), and
+the HTTP status a face answers with. Raise them with `caravan.errors.DomainError(KIND, field=..., **params)`.
+
+Codes are part of the client API's answers and of stored import reports: never rename one.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+
+@dataclass(frozen=True, eq=False)
+class ErrorKind:
+    code: str
+    message: Promise | str  # a plain str only for text that arrives already in the reader's language
+    status: int = 422
+
+    def __repr__(self) -> str:
+        return f"ErrorKind({self.code!r})"
+
+
+# Anywhere
+RECORD_NOT_FOUND = ErrorKind("record_not_found", _("Record not found"), 404)
+NOT_A_WHOLE_NUMBER = ErrorKind("not_a_whole_number", _("Enter a whole number."))
+UNKNOWN_ACTION = ErrorKind("unknown_action", _("Unknown action."))
+
+# Accounts: signing up, profiles, preferences, deleting
+USERNAME_BLANK = ErrorKind("username_blank", _("Choose a username."))
+USERNAME_INVALID = ErrorKind(
+    "username_invalid", _("Usernames may only use letters a-z, digits and underscores, up to 30 characters.")
+)
+USERNAME_RESERVED = ErrorKind("username_reserved", _("That username is reserved."))
+USERNAME_TAKEN = ErrorKind("username_taken", _("That username is taken."))
+REGISTRATIONS_CLOSED = ErrorKind("registrations_closed", _("This server is not accepting new accounts."), 403)
+RULES_NOT_ACCEPTED = ErrorKind("rules_not_accepted", _("You need to accept the server's rules to sign up."))
+EMAIL_INVALID = ErrorKind("email_invalid", _("That email address does not look right."))
+EMAIL_REQUIRED = ErrorKind("email_required", _("An email address is required on this server."))
+# Django's password validators word their reasons in the active language already.
+PASSWORD_REJECTED = ErrorKind("password_rejected", "%(reasons)s")
+JOIN_REASON_REQUIRED = ErrorKind("join_reason_required", _("Tell the moderators why you want to join."))
+INVITE_INVALID = ErrorKind("invite_invalid", _("This server is invite-only; that invite code is not valid."))
+INVITE_EXPIRED = ErrorKind("invite_expired", _("That invite has expired."))
+INVITE_USED_UP = ErrorKind("invite_used_up", _("That invite has been used up."))
+NOT_AWAITING_APPROVAL = ErrorKind(
+    "not_awaiting_approval", _("Only registrations awaiting approval can be rejected.")
+)
+DISPLAY_NAME_TOO_LONG = ErrorKind("display_name_too_long", _("Display names are at most 30 characters."))
+BIO_TOO_LONG = ErrorKind("bio_too_long", _("Bios are at most 500 characters."))
+PROFILE_FIELD_TOO_LONG = ErrorKind(
+    "profile_field_too_long", _("Profile field names and values are at most 255 characters.")
+)
+TOO_MANY_PROFILE_FIELDS = ErrorKind(
+    "too_many_profile_fields",
+    ngettext_lazy("At most %(limit)s profile field.", "At most %(limit)s profile fields.", "limit"),
+)
+REMOTE_HANDLE_REJECTED = ErrorKind(
+    "remote_handle_rejected",
+    _("That account's name or server address has characters Caravan does not accept."),
+)
+LOCALE_UNAVAILABLE = ErrorKind("locale_unavailable", _("That interface language is not available."))
+VISIBILITY_INVALID = ErrorKind(
+    "visibility_invalid", _("Visibility must be one of public, unlisted, private or direct.")
+)
+LANGUAGE_CODE_INVALID = ErrorKind("language_code_invalid", _("That is not a language code."))
+PASSWORD_WRONG = ErrorKind("password_wrong", _("That password is not right."), 403)
+LAST_ADMIN = ErrorKind(
+    "last_admin",
+    _("You are the only administrator of this server; make someone else an administrator first."),
+    403,
+)
+
+# Sign-in and sign-up limits (caravan/throttling.py); the minutes are rounded up.
+FAILED_SIGN_INS_TO_ACCOUNT = ErrorKind(
+    "failed_sign_ins_to_account",
+    ngettext_lazy(
+        "Too many failed sign-ins to this account. Try again in %(minutes)s minute.",
+        "Too many failed sign-ins to this account. Try again in %(minutes)s minutes.",
+        "minutes",
+    ),
+    429,
+)
+FAILED_SIGN_INS_FROM_NETWORK = ErrorKind(
+    "failed_sign_ins_from_network",
+    ngettext_lazy(
+        "Too many failed sign-ins from your network. Try again in %(minutes)s minute.",
+        "Too many failed sign-ins from your network. Try again in %(minutes)s minutes.",
+        "minutes",
+    ),
+    429,
+)
+SIGN_UPS_FROM_NETWORK = ErrorKind(
+    "sign_ups_from_network",
+    ngettext_lazy(
+        "Too many sign-ups from your network. Try again in %(minutes)s minute.",
+        "Too many sign-ups from your network. Try again in %(minutes)s minutes.",
+        "minutes",
+    ),
+    429,
+)
+
+# The server's settings, rules and invites
+SERVER_NAME_LENGTH = ErrorKind("server_name_length", _("The server's name must be 1 to 200 characters."))
+SHORT_DESCRIPTION_TOO_LONG = ErrorKind(
+    "short_description_too_long", _("The short description is at most 500 characters.")
+)
+REGISTRATION_MODE_UNKNOWN = ErrorKind("registration_mode_unknown", _("Unknown registration mode."))
+RULE_LENGTH = ErrorKind("rule_length", _("A rule must be 1 to 500 characters."))
+INVITE_USES_TOO_FEW = ErrorKind("invite_uses_too_few", _("An invite must allow at least one use."))
+INVITE_TOO_SHORT = ErrorKind("invite_too_short", _("An invite must last at least a day."))
+
+# Following, blocking, muting
+CANNOT_FOLLOW_SELF = ErrorKind("cannot_follow_self", _("You cannot follow yourself."))
+CANNOT_FOLLOW = ErrorKind("cannot_follow", _("You cannot follow this account."), 403)
+ACCOUNT_MOVED = ErrorKind("account_moved", _("This account has moved; follow its new account instead."))
+NO_FOLLOW_REQUEST = ErrorKind("no_follow_request", _("There is no such follow request."), 404)
+CANNOT_BLOCK_SELF = ErrorKind("cannot_block_self", _("You cannot block yourself."))
+CANNOT_MUTE_SELF = ErrorKind("cannot_mute_self", _("You cannot mute yourself."))
+MUTE_DURATION_INVALID = ErrorKind(
+    "mute_duration_invalid", _("Mute duration must be zero (forever) or a number of seconds.")
+)
+NOT_A_DOMAIN = ErrorKind("not_a_domain", _("That is not a domain name."))
+ACCOUNT_NOTE_TOO_LONG = ErrorKind("account_note_too_long", _("Notes are at most 2000 characters."))
+
+# Reports
+CANNOT_REPORT_SELF = ErrorKind("cannot_report_self", _("You cannot report yourself."))
+REPORT_CATEGORY_INVALID = ErrorKind(
+    "report_category_invalid", _("category must be spam, legal, violation or other.")
+)
+REPORT_COMMENT_TOO_LONG = ErrorKind(
+    "report_comment_too_long",
+    ngettext_lazy(
+        "Comments are at most %(limit)s character.", "Comments are at most %(limit)s characters.", "limit"
+    ),
+)
+RULE_UNKNOWN = ErrorKind("rule_unknown", _("That rule does not exist on this server."))
+
+# Posts: writing, editing, boosting, pinning, polls (posts/ and the publishing pipeline)
+POST_TOO_LONG = ErrorKind(
+    "post_too_long",
+    ngettext_lazy(
+        "Your post is %(length)s character long; the limit on this server is %(limit)s.",
+        "Your post is %(length)s characters long; the limit on this server is %(limit)s.",
+        "length",
+    ),
+)
+POST_TOO_LONG_TO_STORE = ErrorKind("post_too_long_to_store", _("That post is too long to store."))
+POST_EMPTY = ErrorKind("post_empty", _("Write something, or attach an image."))
+MEDIA_AND_POLL = ErrorKind("media_and_poll", _("A post can have images or a poll, not both."))
+TOO_MANY_IMAGES = ErrorKind(
+    "too_many_images",
+    ngettext_lazy(
+        "A post can have at most %(limit)s image.", "A post can have at most %(limit)s images.", "limit"
+    ),
+)
+MEDIA_NOT_YOURS = ErrorKind("media_not_yours", _("That media does not belong to you."))
+MEDIA_ALREADY_ATTACHED = ErrorKind(
+    "media_already_attached", _("That media is already attached to another post.")
+)
+POLL_OPTION_COUNT = ErrorKind(
+    "poll_option_count",
+    ngettext_lazy("A poll needs 2 to %(limit)s option.", "A poll needs 2 to %(limit)s options.", "limit"),
+)
+POLL_OPTION_EMPTY = ErrorKind("poll_option_empty", _("Poll options cannot be empty."))
+POLL_OPTIONS_NOT_DISTINCT = ErrorKind(
+    "poll_options_not_distinct", _("Poll options must be different from each other.")
+)
+POLL_OPTION_TOO_LONG = ErrorKind(
+    "poll_option_too_long",
+    ngettext_lazy(
+        "Poll options are at most %(limit)s character.",
+        "Poll options are at most %(limit)s characters.",
+        "limit",
+    ),
+)
+POLL_DURATION_INVALID = ErrorKind(
+    "poll_duration_invalid", _("A poll must last between 5 minutes and a month.")
+)
+REPLY_TARGET_UNAVAILABLE = ErrorKind(
+    "reply_target_unavailable", _("The post you are replying to is not available."), 404
+)
+REMOTE_POST_NEEDS_ID = ErrorKind("remote_post_needs_id", _("A remote post needs its id."))
+ONLY_AUTHOR_CAN_EDIT = ErrorKind("only_author_can_edit", _("Only the author can edit a post."), 403)
+ONLY_AUTHOR_CAN_DELETE = ErrorKind("only_author_can_delete", _("Only the author can delete a post."), 403)
+BOOST_NOT_EDITABLE = ErrorKind("boost_not_editable", _("A boost cannot be edited."))
+PRIVATE_POST_NOT_BOOSTABLE = ErrorKind(
+    "private_post_not_boostable", _("Followers-only and direct posts cannot be boosted."), 403
+)
+DIRECT_POST_NOT_BOOSTABLE = ErrorKind("direct_post_not_boostable", _("Direct posts cannot be boosted."), 403)
+PIN_NOT_OWN_POST = ErrorKind("pin_not_own_post", _("You can only pin your own posts."))
+PIN_VISIBILITY = ErrorKind("pin_visibility", _("Only public and unlisted posts can be pinned."))
+TOO_MANY_PINS = ErrorKind(
+    "too_many_pins",
+    ngettext_lazy("You can pin at most %(limit)s post.", "You can pin at most %(limit)s posts.", "limit"),
+)
+VOTE_IN_OWN_POLL = ErrorKind("vote_in_own_poll", _("You cannot vote in your own poll."))
+VOTE_WITHOUT_CHOICE = ErrorKind("vote_without_choice", _("Choose an option."))
+VOTE_UNKNOWN_OPTION = ErrorKind("vote_unknown_option", _("That option is not in this poll."))
+VOTE_ONE_CHOICE = ErrorKind("vote_one_choice", _("This poll takes one choice."))
+POLL_ENDED = ErrorKind("poll_ended", _("This poll has ended."))
+ALREADY_VOTED = ErrorKind("already_voted", _("You have already voted in this poll."))
+IMPORT_NEEDS_LOCAL_ACCOUNT = ErrorKind(
+    "import_needs_local_account", _("Only local accounts can import posts.")
+)
+
+# Images
+IMAGE_TOO_LARGE = ErrorKind(
+    "image_too_large",
+    ngettext_lazy(
+        "Images can be at most %(megabytes)s MB.", "Images can be at most %(megabytes)s MB.", "megabytes"
+    ),
+)
+IMAGE_TOO_MANY_PIXELS = ErrorKind(
+    "image_too_many_pixels",
+    ngettext_lazy(
+        "Images can be at most %(megapixels)s megapixel.",
+        "Images can be at most %(megapixels)s megapixels.",
+        "megapixels",
+    ),
+)
+FILE_EMPTY = ErrorKind("file_empty", _("The file is empty."))
+IMAGE_FORMAT = ErrorKind("image_format", _("Only JPEG, PNG, GIF and WebP images can be uploaded."))
+IMAGE_UNREADABLE = ErrorKind("image_unreadable", _("That file is not an image this server can read."))
+FOCUS_INVALID = ErrorKind("focus_invalid", _("Focus must be two numbers between -1 and 1, like 0.5,-0.2."))
+DESCRIPTION_TOO_LONG = ErrorKind("description_too_long", _("Descriptions are at most 1500 characters."))
+REMOTE_MEDIA_URL = ErrorKind("remote_media_url", _("Media from other servers needs an http(s) address."))
+
+# Timelines, hashtags and lists
+NOT_A_HASHTAG = ErrorKind("not_a_hashtag", _("That is not a hashtag."))
+LIST_TITLE = ErrorKind("list_title", _("A list needs a title of up to 200 characters."))
+REPLIES_POLICY_INVALID = ErrorKind(
+    "replies_policy_invalid", _("replies_policy must be followed, list or none.")
+)
+LIST_NEEDS_FOLLOW = ErrorKind("list_needs_follow", _("You can only add accounts you follow to a list."), 404)
+
+# Paging through lists (web and API)
+PAGE_ID_NOT_NUMERIC = ErrorKind("page_id_not_numeric", _("%(name)s must be a numeric id"), 400)
+PAGE_LIMIT_NOT_NUMBER = ErrorKind("page_limit_not_number", _("limit must be a number"), 400)
+
+# The client API: reading the request
+PARAM_NAMES_TOO_DEEP = ErrorKind("param_names_too_deep", _("Parameter names are nested too deeply"), 400)
+REQUEST_TOO_DEEP = ErrorKind("request_too_deep", _("The request is nested too deeply"), 400)
+PARAM_NAME_NUL = ErrorKind("param_name_nul", _("Parameter names cannot contain NUL characters"), 400)
+PARAM_VALUE_NUL = ErrorKind("param_value_nul", _("Parameters cannot contain NUL characters"), 400)
+BODY_NOT_JSON = ErrorKind("body_not_json", _("The request body is not valid JSON"), 400)
+BODY_NOT_OBJECT = ErrorKind("body_not_object", _("The request body must be a JSON object"), 400)
+MULTIPART_UNREADABLE = ErrorKind("multipart_unreadable", _("The multipart body could not be read"), 400)
+REQUEST_TOO_LARGE = ErrorKind("request_too_large", _("The request is too large"), 413)
+REQUEST_UNREADABLE = ErrorKind("request_unreadable", _("The request could not be read"), 400)
+PARAM_NOT_STRING = ErrorKind("param_not_string", _("%(name)s must be a string"))
+PARAM_NOT_BOOLEAN = ErrorKind("param_not_boolean", _("%(name)s must be true or false"))
+PARAM_NOT_WHOLE_NUMBER = ErrorKind("param_not_whole_number", _("%(name)s must be a whole number"))
+PARAM_OUT_OF_RANGE = ErrorKind(
+    "param_out_of_range", _("%(name)s must be a number from %(minimum)s up to %(maximum)s")
+)
+PARAM_BELOW_MINIMUM = ErrorKind("param_below_minimum", _("%(name)s must be a number from %(minimum)s"))
+PARAM_ABOVE_MAXIMUM = ErrorKind("param_above_maximum", _("%(name)s must be a number up to %(maximum)s"))
+PARAM_NOT_NUMBER_LIST = ErrorKind("param_not_number_list", _("%(name)s must be a list of whole numbers"))
+PARAM_NOT_ID = ErrorKind("param_not_id", _("%(name)s must be an id"))
+PARAM_NOT_ID_LIST = ErrorKind("param_not_id_list", _("%(name)s must be a list of ids"))
+PARAM_NOT_STRING_LIST = ErrorKind("param_not_string_list", _("%(name)s must be a list of strings"))
+PARAM_NOT_HASH = ErrorKind("param_not_hash", _("%(name)s must be a hash"))
+PARAM_NOT_HASH_LIST = ErrorKind("param_not_hash_list", _("%(name)s must be a list of hashes"))
+QUERY_REQUIRED = ErrorKind("query_required", _("q is required"), 400)
+FILE_REQUIRED = ErrorKind("file_required", _("file is required"))
+SEARCH_OFFSET_NEEDS_TOKEN = ErrorKind(
+    "search_offset_needs_token", _("Search queries with offset require an access token"), 401
+)
+MEDIA_NOT_FOUND = ErrorKind("media_not_found", _("Some of the media were not found"))
+SCHEDULED_POSTS_UNSUPPORTED = ErrorKind(
+    "scheduled_posts_unsupported", _("Scheduled posts are not supported on this server")
+)
+METHOD_NOT_ALLOWED = ErrorKind("method_not_allowed", _("Method not allowed"), 405)
+INTERNAL_ERROR = ErrorKind("internal_error", _("Internal server error"), 500)
+
+# The client API: tokens, scopes, limits
+TOKEN_INVALID = ErrorKind("token_invalid", _("The access token is invalid"), 401)
+SCOPE_MISSING = ErrorKind("scope_missing", _("This action is outside the authorized scopes"), 403)
+USER_REQUIRED = ErrorKind("user_required", _("This method requires an authenticated user"), 422)
+LOGIN_PENDING_APPROVAL = ErrorKind(
+    "login_pending_approval", _("Your login is currently pending approval"), 403
+)
+RATE_LIMITED = ErrorKind("rate_limited", _("Too many requests"), 429)
+
+# The client API: registering apps and accounts (Mastodon's "Validation failed: ..." wording)
+APP_NAME_BLANK = ErrorKind("app_name_blank", _("Validation failed: Application name can't be blank"))
+REDIRECT_URI_BLANK = ErrorKind("redirect_uri_blank", _("Validation failed: Redirect URI can't be blank"))
+REDIRECT_URI_NOT_ALLOWED = ErrorKind(
+    "redirect_uri_not_allowed",
+    _(
+        "Validation failed: Redirect URI must be https, http on a loopback address (localhost, 127.0.0.1, "
+        "[::1]), %(oob)s, or the app's own scheme such as com.example.app:/callback"
+    ),
+)
+SCOPES_INVALID = ErrorKind("scopes_invalid", _("Validation failed: Scopes are not valid (%(scopes)s)"))
+WEBSITE_INVALID = ErrorKind(
+    "website_invalid", _("Validation failed: Website must be an http or https address")
+)
+VALIDATION_FAILED = ErrorKind("validation_failed", _("Validation failed: %(reason)s"))
+
+# Filters (client API)
+FILTER_TITLE = ErrorKind("filter_title", _("A filter needs a title."))
+FILTER_CONTEXT = ErrorKind(
+    "filter_context", _("context must list some of home, notifications, public, thread, account.")
+)
+FILTER_ACTION = ErrorKind("filter_action", _("filter_action must be warn, hide or blur."))
+FILTER_EXPIRES_IN = ErrorKind("filter_expires_in", _("expires_in must be a number of seconds."))
+FILTER_KEYWORD_EMPTY = ErrorKind("filter_keyword_empty", _("A keyword cannot be empty."))
+FILTER_STATUS_DUPLICATE = ErrorKind("filter_status_duplicate", _("That status is already in this filter."))
+
+# Imports, exports and moves: starting them
+IMPORT_KIND_MISSING = ErrorKind("import_kind_missing", _("Choose what kind of file this is."))
+IMPORT_NO_ACCOUNT = ErrorKind("import_no_account", _("This user has no account to import into."))
+IMPORT_VISIBILITY = ErrorKind("import_visibility", _("Choose a visibility for the imported posts."))
+IMPORT_RETWEETS = ErrorKind("import_retweets", _("Retweets are either skipped or kept as links."))
+IMPORT_MODE = ErrorKind("import_mode", _("Choose merge or overwrite."))
+IMPORT_FILE_NOT_FOUND = ErrorKind("import_file_not_found", _("The file to import was not found."))
+IMPORT_FINISHED = ErrorKind("import_finished", _("This import has already finished."))
+IMPORT_FILE_GONE = ErrorKind(
+    "import_file_gone", _("The file of this import is gone; upload it again (nothing will be added twice).")
+)
+IMPORT_STOPPED_UNEXPECTEDLY = ErrorKind(
+    "import_stopped_unexpectedly",
+    _(
+        "The import stopped unexpectedly (%(error)s). You can resume it; nothing already imported will be "
+        "added twice."
+    ),
+)
+UPLOAD_MISSING = ErrorKind("upload_missing", _("Choose a file to upload."))
+UPLOAD_TOO_LARGE = ErrorKind("upload_too_large", _("That file is too large."))
+EXPORT_UNKNOWN = ErrorKind("export_unknown", _("There is no such export."))
+ACCOUNT_NOT_FOUND = ErrorKind("account_not_found", _("That account could not be found."), 404)
+ALIAS_NOT_A_URI = ErrorKind(
+    "alias_not_a_uri", _("An alias is the address (URI) of your other account, starting with https://.")
+)
+ALIAS_LOCAL_ONLY = ErrorKind("alias_local_only", _("Only local accounts have aliases set here."))
+ALIAS_OF_ITSELF = ErrorKind("alias_of_itself", _("An account cannot be its own alias."))
+TOO_MANY_ALIASES = ErrorKind(
+    "too_many_aliases", ngettext_lazy("At most %(limit)s alias.", "At most %(limit)s aliases.", "limit")
+)
+MOVE_TO_ITSELF = ErrorKind("move_to_itself", _("An account cannot move to itself."))
+MOVE_LOCAL_ONLY = ErrorKind("move_local_only", _("Only local accounts can move from here."))
+MOVE_TARGET_MISSING = ErrorKind("move_target_missing", _("Choose another account to move to."))
+MOVE_NEEDS_ALIAS = ErrorKind(
+    "move_needs_alias", _("First add this account (%(account)s) as an alias on %(target)s, then try again.")
+)
+MOVE_TARGET_MOVED = ErrorKind(
+    "move_target_moved", _("That account has itself moved; choose the account it moved to.")
+)
+MOVE_TOO_SOON = ErrorKind("move_too_soon", _("You can move only once every 30 days."))
+
+# Imports: CSV files (each row that cannot be applied is reported with its reason)
+CSV_TOO_LARGE = ErrorKind("csv_too_large", _("That file is larger than 20 MB."))
+CSV_NOT_CSV = ErrorKind("csv_not_csv", _("That is not a CSV file."))
+CSV_TOO_MANY_ROWS = ErrorKind(
+    "csv_too_many_rows",
+    ngettext_lazy(
+        "That file has more than %(limit)s row.", "That file has more than %(limit)s rows.", "limit"
+    ),
+)
+DOMAIN_INVALID = ErrorKind("domain_invalid", _("%(domain)s is not a valid domain name."))
+NOT_AN_ACCOUNT_ADDRESS = ErrorKind("not_an_account_address", _("“%(value)s” is not an account address."))
+ROW_WITHOUT_ADDRESS = ErrorKind("row_without_address", _("The row has no account address."))
+NO_SUCH_ACCOUNT = ErrorKind("no_such_account", _("No account %(handle)s could be found."))
+POST_UNKNOWN = ErrorKind("post_unknown", _("That post is not known on this server."))
+LIST_ROW_INCOMPLETE = ErrorKind(
+    "list_row_incomplete", _("A list row needs a list title and an account address.")
+)
+LIST_MEMBER_PENDING = ErrorKind(
+    "list_member_pending",
+    _("%(account)s is asked to accept your follow; add them to “%(title)s” afterwards."),
+)
+
+# Imports: archives as a whole (the import stops with this)
+ARCHIVE_NOT_FOUND = ErrorKind("archive_not_found", _("No archive file was found at that path."))
+ARCHIVE_BROKEN_LINK = ErrorKind("archive_broken_link", _("The archive path is a broken link."))
+ARCHIVE_UNREADABLE = ErrorKind(
+    "archive_unreadable",
+    _("That file is not an archive this server can read (expected a .zip or .tar.gz), or it is damaged."),
+)
+ZIP_DAMAGED = ErrorKind("zip_damaged", _("The zip file is damaged or incomplete (%(error)s)."))
+ARCHIVE_TOO_MANY_FILES = ErrorKind("archive_too_many_files", _("The archive holds too many files."))
+ARCHIVE_TOO_LARGE = ErrorKind(
+    "archive_too_large",
+    ngettext_lazy(
+        "The archive unpacks to %(size)s byte, more than this server accepts.",
+        "The archive unpacks to %(size)s bytes, more than this server accepts.",
+        "size",
+    ),
+)
+ARCHIVE_ZIP_BOMB = ErrorKind(
+    "archive_zip_bomb", _("The archive compresses suspiciously well (a zip bomb?); it was not imported.")
+)
+MEMBER_TAMPERED = ErrorKind(
+    "member_tampered", _("%(name)s is larger than it claims to be; the archive looks tampered with.")
+)
+MEMBER_OUTSIDE = ErrorKind("member_outside", _("%(name)s points outside the archive."))
+MEMBER_UNREADABLE = ErrorKind(
+    "member_unreadable", _("%(name)s could not be read from the archive (%(error)s).")
+)
+MEMBER_TOO_LARGE = ErrorKind(
+    "member_too_large",
+    ngettext_lazy(
+        "%(name)s is too large (%(size)s byte).", "%(name)s is too large (%(size)s bytes).", "size"
+    ),
+)
+MEMBER_DAMAGED = ErrorKind("member_damaged", _("%(name)s is damaged (%(error)s)."))
+DATA_FILE_WITHOUT_MARKER = ErrorKind(
+    "data_file_without_marker", _("%(name)s is not an archive data file (no %(marker)s found).")
+)
+DATA_FILE_INVALID = ErrorKind("data_file_invalid", _("%(name)s is not an archive data file."))
+DATA_NOT_A_LIST = ErrorKind("data_not_a_list", _("%(name)s does not hold a list."))
+DATA_TRUNCATED = ErrorKind(
+    "data_truncated", _("%(name)s ends in the middle of its data (a truncated file?).")
+)
+DATA_TOO_DEEP = ErrorKind("data_too_deep", _("%(name)s is nested too deeply to be real data."))
+DATA_NOT_VALID = ErrorKind("data_not_valid", _("%(name)s is not valid data: %(error)s."))
+DATA_NOT_VALID_TRUNCATED = ErrorKind(
+    "data_not_valid_truncated", _("%(name)s is not valid data: %(error)s (a truncated file?).")
+)
+DATA_FILE_TOO_LARGE = ErrorKind("data_file_too_large", _("%(name)s is too large."))
+X_ARCHIVE_GRAILBIRD = ErrorKind(
+    "x_archive_grailbird",
+    _(
+        "This is an old Twitter archive (the “Grailbird” kind, made before 2018), which this server cannot "
+        "read. Download a new archive from X (Settings, Your account, Download an archive of your data)."
+    ),
+)
+X_ARCHIVE_NOT_RECOGNISED = ErrorKind(
+    "x_archive_not_recognised",
+    _("This does not look like an X / Twitter archive: it has no data/ folder with tweets."),
+)
+X_ARCHIVE_WITHOUT_TWEETS = ErrorKind(
+    "x_archive_without_tweets", _("This X archive holds no tweets file (data/tweets.js).")
+)
+X_FILE_TOO_LARGE = ErrorKind("x_file_too_large", _("%(name)s is larger than this server reads."))
+MASTODON_ARCHIVE_NOT_RECOGNISED = ErrorKind(
+    "mastodon_archive_not_recognised",
+    _("This does not look like a Mastodon archive: it has no outbox.json."),
+)
+
+# Imports: what an import skipped or left out, reported item by item
+UNSAFE_FILE_NAME = ErrorKind(
+    "unsafe_file_name", _("Unsafe file name (it points outside the archive); skipped.")
+)
+FILE_TOO_LARGE_SKIPPED = ErrorKind(
+    "file_too_large_skipped",
+    ngettext_lazy(
+        "File is too large (%(size)s byte); skipped.", "File is too large (%(size)s bytes); skipped.", "size"
+    ),
+)
+FILE_ZIP_BOMB_SKIPPED = ErrorKind(
+    "file_zip_bomb_skipped", _("File compresses suspiciously well (a zip bomb?); skipped.")
+)
+SYMBOLIC_LINK_SKIPPED = ErrorKind("symbolic_link_skipped", _("Symbolic link; skipped."))
+ENCRYPTED_FILE_SKIPPED = ErrorKind("encrypted_file_skipped", _("Encrypted file; skipped."))
+LINK_SKIPPED = ErrorKind("link_skipped", _("Link inside the archive; skipped."))
+NOT_A_REGULAR_FILE_SKIPPED = ErrorKind("not_a_regular_file_skipped", _("Not a regular file; skipped."))
+ITEM_UNREADABLE = ErrorKind("item_unreadable", _("Could not be read: %(error)s"))
+ITEM_WITHOUT_DATE = ErrorKind("item_without_date", _("it has no date"))
+TWEETS_ALREADY_IMPORTED = ErrorKind(
+    "tweets_already_imported",
+    ngettext_lazy(
+        "%(count)s tweet was already imported before; not added again.",
+        "%(count)s tweets were already imported before; not added again.",
+        "count",
+    ),
+)
+POSTS_ALREADY_IMPORTED = ErrorKind(
+    "posts_already_imported",
+    ngettext_lazy(
+        "%(count)s post was already imported before; not added again.",
+        "%(count)s posts were already imported before; not added again.",
+        "count",
+    ),
+)
+RETWEET_SKIPPED = ErrorKind("retweet_skipped", _("A retweet; skipped as you chose."))
+VIDEO_NOT_IMPORTED = ErrorKind(
+    "video_not_imported", _("A video was not brought in: this server stores images only.")
+)
+ANIMATED_GIF_NOT_IMPORTED = ErrorKind(
+    "animated_gif_not_imported", _("An animated GIF was not brought in: this server stores images only.")
+)
+AUDIO_NOT_IMPORTED = ErrorKind(
+    "audio_not_imported", _("An audio attachment was not brought in: this server stores images only.")
+)
+MEDIA_NOT_IMPORTED = ErrorKind(
+    "media_not_imported", _("A %(kind)s attachment was not brought in: this server stores images only.")
+)
+IMAGE_NOT_IN_ARCHIVE = ErrorKind("image_not_in_archive", _("The image %(name)s is not in the archive."))
+ATTACHMENT_NOT_IN_ARCHIVE = ErrorKind(
+    "attachment_not_in_archive", _("The attachment %(name)s is not in the archive.")
+)
+TOO_MANY_MEDIA = ErrorKind("too_many_media", _("More than 4 media; only the first 4 were considered."))
+IMAGE_SKIPPED = ErrorKind("image_skipped", _("Image %(name)s skipped: %(reason)s"))
+ATTACHMENT_SKIPPED = ErrorKind("attachment_skipped", _("Attachment %(name)s skipped: %(reason)s"))
+PROFILE_NOT_APPLIED = ErrorKind("profile_not_applied", _("The profile was not applied: %(reason)s"))
+X_FOLLOWED_ACCOUNTS_FOUND = ErrorKind(
+    "x_followed_accounts_found",
+    ngettext_lazy(
+        "You followed %(followed)s account on X; %(named)s could be named from your tweets, and %(found)s "
+        "were found on the fediverse.",
+        "You followed %(followed)s accounts on X; %(named)s could be named from your tweets, and %(found)s "
+        "were found on the fediverse.",
+        "followed",
+    ),
+)
+NOT_AN_ACTIVITY = ErrorKind("not_an_activity", _("Not an activity; skipped."))
+BOOST_NOT_IMPORTED = ErrorKind(
+    "boost_not_imported", _("A boost of someone else's post; boosts are not imported.")
+)
+ACTIVITY_SKIPPED = ErrorKind("activity_skipped", _("%(type)s activity skipped."))
+POST_WITHOUT_ID = ErrorKind("post_without_id", _("A post without an id; skipped."))
+LIKES_PARTLY_APPLIED = ErrorKind(
+    "likes_partly_applied",
+    ngettext_lazy(
+        "%(applied)s of %(total)s like re-applied; the others are posts this server does not know.",
+        "%(applied)s of %(total)s likes re-applied; the others are posts this server does not know.",
+        "total",
+    ),
+)
+BOOKMARKS_PARTLY_APPLIED = ErrorKind(
+    "bookmarks_partly_applied",
+    ngettext_lazy(
+        "%(applied)s of %(total)s bookmark re-applied; the others are posts this server does not know.",
+        "%(applied)s of %(total)s bookmarks re-applied; the others are posts this server does not know.",
+        "total",
+    ),
+)
+
+# Every kind by its code: stored reports name kinds by code.
+BY_CODE: dict[str, ErrorKind] = {
+    kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)
+}
