@@ -91,9 +91,10 @@ def bench_post_delivery(celebrity, runs: int) -> list[dict]:
     from caravan.timelines.models import FeedEntry
     from caravan.timelines.selectors import home_timeline
     from caravan.timelines.services import feed_recipients
+    from caravan.federation.tasks import resume_interrupted_work
     from caravan.worker import EmbeddedWorker
 
-    worker = EmbeddedWorker()
+    worker = EmbeddedWorker(resume_interrupted_work)
     worker.start()
     time.sleep(0.5)  # let it finish starting (and run anything left over)
     results = []
@@ -115,7 +116,7 @@ def bench_post_delivery(celebrity, runs: int) -> list[dict]:
                     raise RuntimeError("fan-out did not finish within 60 s")
                 time.sleep(0.005)
             delivered = time.perf_counter()
-            tasks = DBTaskResult.objects.filter(task_path__endswith="fan_out_post").order_by("-enqueued_at")
+            tasks = DBTaskResult.objects.filter(task_path__endswith="fan_out_posts").order_by("-enqueued_at")
             task = tasks.first()
             while task is not None and task.finished_at is None and time.perf_counter() < deadline:
                 time.sleep(0.01)
