@@ -19,7 +19,7 @@ from caravan.accounts.services import create_local_account, usable_invite, valid
 from caravan.errors import DomainError
 from caravan.instance.models import Invite, RegistrationMode
 from caravan.instance.services import get_instance_settings
-from caravan.notifications.services import notify
+from caravan.notifications.services import notify_many
 from caravan.search.services import index_account
 
 
@@ -49,12 +49,7 @@ def register_user(
             raise DomainError(error_codes.EMAIL_INVALID, field="email") from None
     elif settings.CARAVAN["REQUIRE_EMAIL"]:
         raise DomainError(error_codes.EMAIL_REQUIRED, field="email")
-    try:
-        validate_password(password or "")
-    except ValidationError as error:
-        raise DomainError(
-            error_codes.PASSWORD_REJECTED, field="password", reasons=" ".join(error.messages)
-        ) from None
+    _check_password(password)
     invite = None
     if mode == RegistrationMode.INVITE:
         invite = usable_invite(invite_code)
@@ -88,19 +83,24 @@ def register_user(
 
 
 def _tell_staff_about_sign_up(account: Account) -> None:
-    for staff in Account.objects.filter(user__is_staff=True, user__is_active=True):
-        notify(staff, "admin.sign_up", account)
+    staff = Account.objects.filter(user__is_staff=True, user__is_active=True)
+    notify_many([(member, "admin.sign_up", account, None) for member in staff])
+
+
+def _check_password(password: str) -> None:
+    """Django's password validators; their reasons already speak the reader's language."""
+    try:
+        validate_password(password or "")
+    except ValidationError as error:
+        raise DomainError(
+            error_codes.PASSWORD_REJECTED, field="password", reasons=" ".join(error.messages)
+        ) from None
 
 
 def create_admin(username: str, password: str, email: str = "") -> User:
     """An admin account, whatever the registration mode (used by `caravan createadmin`)."""
     username = validate_username(username, allow_reserved=True)
-    try:
-        validate_password(password)
-    except ValidationError as error:
-        raise DomainError(
-            error_codes.PASSWORD_REJECTED, field="password", reasons=" ".join(error.messages)
-        ) from None
+    _check_password(password)
     with transaction.atomic():
         account = create_local_account(username)
         user = User(

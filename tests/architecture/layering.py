@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "config",
                 "errors",
                 "error_codes",
+                "negotiation",
                 "ids",
                 "untrusted",
                 "pagination",

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +63,9 @@ def test_activitypub_fetch_of_a_web_address_is_sent_to_the_actor_and_object(clie
     assert response.status_code == 302 and response["Location"] == alice.uri
     response = client.get(f"/@alice/{post.id}", HTTP_ACCEPT='application/ld+json; profile="x"')
     assert response.status_code == 302 and response["Location"] == post.uri
+    # The ActivityPub address answers the same Accept with the object, not a redirect back to the page.
+    response = client.get(urlsplit(post.uri).path, HTTP_ACCEPT='application/ld+json; profile="x"')
+    assert response.status_code == 200 and response.json()["id"] == post.uri
 
 
 def test_timelines_page_by_id_with_older_and_newer_links(client, make_account):

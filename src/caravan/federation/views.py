@@ -28,6 +28,7 @@ from caravan.federation.verification import (
 from caravan.ids import parse_int64
 from caravan.instance.models import RegistrationMode
 from caravan.instance.services import get_instance_settings
+from caravan.negotiation import wants_activity_json
 from caravan.posts.models import Pin, Post
 from caravan.posts.visibility import can_read, visible_to
 from caravan.social.models import Follow
@@ -52,15 +53,6 @@ def _json(data: dict, *, status: int = 200, content_type: str = AS_JSON) -> Http
 
 def _error(message: str, status: int) -> HttpResponse:
     return HttpResponse(orjson.dumps({"error": message}), status=status, content_type="application/json")
-
-
-def wants_activity_json(request: HttpRequest) -> bool:
-    accept = request.headers.get("Accept", "").lower()
-    return (
-        "application/activity+json" in accept
-        or ("application/ld+json" in accept and "activitystreams" in accept)
-        or accept.strip() == "application/ld+json"
-    )
 
 
 def _incoming(request: HttpRequest, body: bytes = b"") -> IncomingRequest:
@@ -268,7 +260,7 @@ def actor(request: HttpRequest, username: str) -> HttpResponse:
             # A deleted account: others that still know it learn it is gone for good (as Mastodon answers).
             return _error("gone", 410)
         return _error("not found", 404)
-    if not wants_activity_json(request):
+    if not wants_activity_json(request.headers.get("Accept", "")):
         return HttpResponseRedirect(account.url or f"/@{account.username}")
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
@@ -401,7 +393,7 @@ def _readable_post(
     )
     if post is None:
         return None, _error("not found", 404)
-    if not wants_activity_json(request):
+    if not wants_activity_json(request.headers.get("Accept", "")):
         return None, HttpResponseRedirect(f"/@{post.account.username}/{post.id}")
     signer, refusal = _fetch_guard(request)
     if refusal is not None:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
-from caravan.notifications.services import notify
+from caravan.notifications.services import notify_many
 from caravan.posts.models import Poll, PollVote
 from caravan.posts.visibility import can_read
 
@@ -73,7 +73,7 @@ def close_poll_and_notify(poll_id: int) -> None:
         poll.save(update_fields=["closed_notified"])
         author = poll.post.account
         voter_ids = set(PollVote.objects.filter(poll=poll).values_list("account_id", flat=True))
-        for voter in Account.objects.filter(pk__in=voter_ids, domain=""):
-            notify(voter, "poll", author, poll.post)
-        notify(author, "poll", author, poll.post, allow_self=True)
+        voters = Account.objects.filter(pk__in=voter_ids, domain="")
+        # The author is told too (allow_self); authors cannot vote in their own polls.
+        notify_many([(account, "poll", author, poll.post) for account in [*voters, author]], allow_self=True)
         events.emit("post.updated", post=poll.post)

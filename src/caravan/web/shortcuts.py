@@ -58,9 +58,3 @@ def page_links(request: HttpRequest, ids: list[int], page: Page) -> dict:
     if ids and (page.max_id is not None or page.min_id is not None):
         links["newer"] = "?" + urlencode({**params, "min_id": ids[0]})
     return links
-
-
-def wants_activity_json(request: HttpRequest) -> bool:
-    """A server fetching a profile or post by its web address is sent to the ActivityPub id instead."""
-    accept = request.headers.get("Accept", "")
-    return "application/activity+json" in accept or "application/ld+json" in accept

@@ -7,12 +7,13 @@ from django.views.decorators.http import require_POST
 from caravan import relationships
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
+from caravan.negotiation import wants_activity_json
 from caravan.pagination import Page
 from caravan.social import selectors as social_selectors
 from caravan.social import services as social
 from caravan.timelines.selectors import account_timeline
 from caravan.web.cards import avatar_url, header_url, local_links, post_cards, profile_fields
-from caravan.web.shortcuts import back, handles_domain_errors, member_view, page_links, wants_activity_json
+from caravan.web.shortcuts import back, handles_domain_errors, member_view, page_links
 
 TABS = ("posts", "with_replies", "media")
 
@@ -34,7 +35,7 @@ def _account_by_id(account_id: int) -> Account | None:
 @handles_domain_errors
 def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse:
     account = _account_for(acct)
-    if wants_activity_json(request):
+    if wants_activity_json(request.headers.get("Accept", "")):
         return redirect(account.uri)
     viewer = request.user.account if request.user.is_authenticated else None
     page = Page.from_params(request.GET)

@@ -12,11 +12,12 @@ from caravan.accounts.models import User
 from caravan.errors import DomainError
 from caravan.ids import parse_int64
 from caravan.media import services as media_services
+from caravan.negotiation import wants_activity_json
 from caravan.posts.models import Post
 from caravan.posts.selectors import edit_history, get_readable_post, thread_context
 from caravan.web.cards import post_cards, post_path
 from caravan.web.forms import ComposeForm, EditForm
-from caravan.web.shortcuts import back, handles_domain_errors, member_view, wants_activity_json
+from caravan.web.shortcuts import back, handles_domain_errors, member_view
 
 # A reply may be as private as the post it answers, never more public.
 _NARROWEST = {"public": 0, "unlisted": 1, "private": 2, "direct": 3}
@@ -131,7 +132,7 @@ def _post_for_path(request: HttpRequest, acct: str, post_id: int) -> Post:
 @handles_domain_errors
 def thread(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
     post = _post_for_path(request, acct, post_id)
-    if wants_activity_json(request):
+    if wants_activity_json(request.headers.get("Accept", "")):
         return redirect(post.uri)
     if post.reblog_of_id:
         return redirect(post_path(post.reblog_of))
