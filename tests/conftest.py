@@ -45,7 +45,10 @@ def _fresh_cache():
     """Counters kept in the cache (API rate limits, sign-in and sign-up throttling) start at zero in each test."""
     from django.core.cache import cache
 
+    from caravan.instance.domains import forget_cached_policies
+
     cache.clear()
+    forget_cached_policies()
 
 
 @pytest.fixture

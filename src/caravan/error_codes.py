@@ -111,6 +111,22 @@ RULE_LENGTH = ErrorKind("rule_length", _("A rule must be 1 to 500 characters."))
 INVITE_USES_TOO_FEW = ErrorKind("invite_uses_too_few", _("An invite must allow at least one use."))
 INVITE_TOO_SHORT = ErrorKind("invite_too_short", _("An invite must last at least a day."))
 
+# Domain policies (moderation/domains.py)
+MODERATORS_ONLY = ErrorKind("moderators_only", _("Only moderators and admins may do this."), 403)
+DOMAIN_INVALID = ErrorKind("domain_invalid", _("That is not a domain name."))
+DOMAIN_IS_OURS = ErrorKind("domain_is_ours", _("This server cannot set a policy for itself."))
+DOMAIN_POLICY_EMPTY = ErrorKind(
+    "domain_policy_empty",
+    _("Choose at least one thing to do with this domain (suspend, limit, reject media or reports)."),
+)
+DOMAIN_POLICY_EXISTS = ErrorKind("domain_policy_exists", _("This domain already has a policy."))
+DOMAIN_REASON_TOO_LONG = ErrorKind(
+    "domain_reason_too_long", _("Reasons and notes are at most %(limit)s characters.")
+)
+DOMAIN_CSV_INVALID = ErrorKind(
+    "domain_csv_invalid", _("That file is not a domain-blocks CSV (it needs a #domain column).")
+)
+
 # Following, blocking, muting
 CANNOT_FOLLOW_SELF = ErrorKind("cannot_follow_self", _("You cannot follow yourself."))
 CANNOT_FOLLOW = ErrorKind("cannot_follow", _("You cannot follow this account."), 403)

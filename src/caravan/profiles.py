@@ -11,6 +11,7 @@ from django.db import transaction
 from caravan import error_codes, events, lookup
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
+from caravan.instance.domains import policy_for
 from caravan.media.services import store_profile_image
 from caravan.posts.rendering import render_text
 from caravan.search.services import index_account
@@ -87,6 +88,10 @@ def upsert_remote_account(uri: str, **attributes) -> Account:
     with transaction.atomic():
         account = Account.objects.filter(uri=uri).first()
         if account is None:
+            policy = policy_for(attributes.get("domain") or "")
+            if policy is not None and policy.suspend and policy.suspended_since is not None:
+                # A defederated server's new accounts are stored hidden, with its suspension's stamp.
+                attributes["suspended_at"] = policy.suspended_since
             account = Account.objects.create(uri=uri, **attributes)
             index_account(account)
             events.emit("account.created", account=account)

@@ -33,6 +33,7 @@ from caravan.federation.reading import (
     poll_spec,
 )
 from caravan.federation.sender import mark_available
+from caravan.instance.domains import rejects_reports
 from caravan.moderation.services import create_report
 from caravan.moving.services import accept_move
 from caravan.posts.models import Favourite, Poll, Post, Visibility
@@ -380,6 +381,8 @@ def handle_block(activity: dict, signer: Account) -> str:
 
 
 def handle_flag(activity: dict, signer: Account) -> str:
+    if rejects_reports(signer.domain):
+        return "ignored"  # a domain policy rejects this server's reports
     objects = [id_of(item) for item in as_list(activity.get("object"))]
     target = next((a for a in (_local_account(uri) for uri in objects) if a is not None), None)
     if target is None:

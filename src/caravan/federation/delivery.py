@@ -15,6 +15,7 @@ from caravan.federation import documents
 from caravan.federation.actors import domain_of, is_local_uri
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
 from caravan.ids import new_id
+from caravan.instance.domains import is_suspended
 from caravan.posts.models import Favourite, Mention, Post, Visibility
 from caravan.social.models import Follow, FollowRequest
 
@@ -42,7 +43,7 @@ def record(actor: Account, activity: dict, inboxes: set[str]) -> OutgoingActivit
         return None
     skipped = set(UnavailableDomain.objects.filter(unavailable=True).values_list("domain", flat=True))
     rows = [(inbox, domain_of(inbox)) for inbox in sorted(inboxes)]
-    rows = [(inbox, domain) for inbox, domain in rows if domain not in skipped]
+    rows = [(inbox, domain) for inbox, domain in rows if domain not in skipped and not is_suspended(domain)]
     if not rows:
         return None
     outgoing = OutgoingActivity.objects.create(

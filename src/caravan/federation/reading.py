@@ -11,6 +11,7 @@ from caravan.accounts.models import Account
 from caravan.federation import actors
 from caravan.federation.actors import AS_PUBLIC, as_list, is_local_uri, origin
 from caravan.federation.models import Tombstone
+from caravan.instance.domains import rejects_media
 from caravan.media.services import store_remote_media
 from caravan.posts.models import Post, Visibility
 from caravan.publishing import drafts
@@ -175,6 +176,8 @@ def language_of(obj: dict) -> str:
 
 
 def media_of(obj: dict, author: Account) -> list:
+    if rejects_media(author.domain):
+        return []  # a domain policy rejects this server's media: the post arrives without it
     items = []
     for attachment in as_list(obj.get("attachment"))[:MAX_ATTACHMENTS]:
         if not isinstance(attachment, dict) or attachment.get("type") == "PropertyValue":

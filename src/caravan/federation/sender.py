@@ -22,6 +22,7 @@ from django.utils import timezone
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
 from caravan.federation.network import AddressRefused, FetchError, check_url, guarded_socket, resolve_host
 from caravan.federation.signatures import sign_request
+from caravan.instance.domains import is_suspended
 from caravan.worker import wake
 
 logger = logging.getLogger(__name__)
@@ -209,9 +210,13 @@ def deliver_due(activity_id: int | None = None, *, limit: int = 20_000) -> int:
     keys: dict[int, tuple[str, str]] = {}
     jobs = []
     skipped = []
+    defederated = []
     for delivery in deliveries:
         if delivery.domain in unavailable:
             skipped.append(delivery.pk)
+            continue
+        if is_suspended(delivery.domain):
+            defederated.append(delivery.pk)  # recorded before the suspension: dropped, never sent
             continue
         activity = delivery.activity
         if activity.pk not in keys:
@@ -220,6 +225,10 @@ def deliver_due(activity_id: int | None = None, *, limit: int = 20_000) -> int:
         jobs.append((delivery.pk, delivery.inbox_url, bytes(activity.body), key_id, pem))
     if skipped:
         Delivery.objects.filter(pk__in=skipped).update(state=Delivery.FAILED, last_error="server unavailable")
+    if defederated:
+        Delivery.objects.filter(pk__in=defederated).update(
+            state=Delivery.FAILED, last_error="domain suspended", claim=""
+        )
     results = {}
     if jobs:
         heartbeat = _ClaimHeartbeat(token)

@@ -10,13 +10,14 @@ import orjson
 
 from caravan.accounts.models import Account
 from caravan.federation import actors
-from caravan.federation.actors import origin
+from caravan.federation.actors import domain_of, origin
 from caravan.federation.signatures import (
     IncomingRequest,
     ParsedSignature,
     SignatureError,
     parse_request_signature,
 )
+from caravan.instance.domains import is_suspended
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,9 @@ def verify_inbox_post(
     except SignatureError as error:
         raise InboxRefusal(str(error), 401) from None
     actor_uri = _id(activity.get("actor"))
+    if is_suspended(domain_of(actor_uri)):
+        # Checked before any key is fetched: a defederated server gets no request from us either.
+        raise InboxRefusal("this server does not federate with your domain", 403)
     if (
         activity["type"] == "Delete"
         and _id(activity.get("object")) == actor_uri

@@ -45,3 +45,27 @@ class Invite(models.Model):
     uses = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class DomainPolicy(models.Model):
+    """What this server does with another server (and its subdomains): Mastodon's domain block, with each
+    effect a flag of its own. `reason` is shown to everyone; `note` only to moderators."""
+
+    domain = models.CharField(max_length=260, unique=True)  # normalised: `instance.domains.normalise_domain`
+    suspend = models.BooleanField(default=False)  # defederate: inbox refused, nothing sent, content hidden
+    limit = models.BooleanField(default=False)
+    reject_media = models.BooleanField(default=False)
+    reject_reports = models.BooleanField(default=False)
+    reason = models.TextField(blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    # The stamp written into `Account.suspended_at` of the accounts this suspension suspended: lifting it
+    # un-suspends exactly those, never accounts suspended for another reason (their stamps differ).
+    suspended_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -15,12 +15,14 @@ from caravan.timelines.models import FeedEntry, List, ListMember
 
 def _drop_hidden(posts: list[Post], viewer: Account | None) -> list[Post]:
     hidden, domains = hidden_for(viewer)
-    if not hidden and not domains:
-        return posts
     kept = []
     for post in posts:
         authors = [post.account] + ([post.reblog_of.account] if post.reblog_of_id else [])
-        if any(a.id in hidden or (a.domain and a.domain in domains) for a in authors):
+        # Suspended authors (a defederated domain's accounts among them) are hidden as `visible_to` hides them.
+        if any(
+            a.suspended_at is not None or a.id in hidden or (a.domain and a.domain in domains)
+            for a in authors
+        ):
             continue
         kept.append(post)
     return kept

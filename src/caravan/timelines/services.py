@@ -210,6 +210,14 @@ def remove_author_from_feed(owner_id: int, author_id: int) -> None:
     FeedEntry.objects.filter(owner_id=owner_id, author_id=author_id).delete()
 
 
+def remove_authors_from_all_feeds(author_ids: list[int]) -> int:
+    """Take these authors' posts out of every home feed (a suspended domain's accounts)."""
+    removed = 0
+    for start in range(0, len(author_ids), 500):
+        removed += FeedEntry.objects.filter(author_id__in=author_ids[start : start + 500]).delete()[0]
+    return removed
+
+
 def follow_tag(account: Account, name: str):
     """Follow a hashtag: its public posts come into the home feed from now on."""
     display = (name or "").strip().lstrip("#")
