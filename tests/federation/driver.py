@@ -188,6 +188,25 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
             "queued": InboxItem.objects.filter(state=InboxItem.QUEUED).count(),
             "set_aside": InboxItem.objects.filter(state=InboxItem.SET_ASIDE).count(),
         }
+    if op == "domain_policy":
+        from caravan.moderation.domains import set_domain_policy
+
+        staff = User.objects.filter(is_staff=True).first() or signup.register_user(
+            username="staff", password=TEST_PASSWORD, agreement=True
+        )
+        User.objects.filter(pk=staff.pk).update(is_staff=True)
+        staff.is_staff = True
+        policy = set_domain_policy(staff, args["domain"], **args.get("flags", {}))
+        return {"domain": policy.domain}
+    if op == "public_authors":
+        from caravan.pagination import Page
+        from caravan.timelines.selectors import public_timeline
+
+        return [p.account.uri for p in public_timeline(None, Page(limit=40))]
+    if op == "deliveries_to":
+        from caravan.federation.models import Delivery
+
+        return list(Delivery.objects.filter(domain=args["domain"]).values_list("state", flat=True))
     if op == "users":
         return list(User.objects.values_list("username", flat=True))
     raise LookupError(f"unknown op {op}")
