@@ -3,6 +3,9 @@ each with a public reason. Setting or lifting a suspension hides or shows that d
 background task (`apply_domain_suspension`); the federation face reads the policies to refuse, skip and drop.
 """
 
+import csv
+import io
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -154,3 +157,109 @@ def domain_policy(policy_id: int) -> DomainPolicy:
     if policy is None:
         raise DomainError(error_codes.RECORD_NOT_FOUND)
     return policy
+
+
+# Mastodon's domain-blocks CSV (Moderation > Federation > Export/Import, and shared blocklists)
+
+CSV_HEADER = ["#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment", "#obfuscate"]
+MAX_CSV_BYTES = 2 * 1024 * 1024
+MAX_CSV_ROWS = 20_000
+
+
+def severity_of(policy: DomainPolicy) -> str:
+    """Mastodon's severity: suspend, silence (our limit) or noop (only media or reports rejected)."""
+    return "suspend" if policy.suspend else "silence" if policy.limit else "noop"
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ is a formula to spreadsheets; a leading apostrophe keeps it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def export_domain_policies_csv(user: User) -> str:
+    """Every policy as Mastodon writes its domain-blocks export (the private note stays here)."""
+    check_moderator(user)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for policy in DomainPolicy.objects.order_by("domain"):
+        writer.writerow(
+            [
+                policy.domain,
+                severity_of(policy),
+                "true" if policy.reject_media else "false",
+                "true" if policy.reject_reports else "false",
+                _cell(policy.reason.replace("\r", " ").replace("\n", " ")),
+                "false",
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass
+class CsvImportResult:
+    created: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # a policy existed already: the local choice stands
+    invalid: list[int] = field(default_factory=list)  # line numbers that name no domain or no known severity
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("true", "1", "yes")
+
+
+def import_domain_policies_csv(user: User, data: bytes) -> CsvImportResult:
+    """Add the policies of a Mastodon domain-blocks CSV. Domains that already have a policy keep it (a shared
+    list imported again changes nothing, and never weakens a stricter local choice); unreadable rows are
+    reported by line. A header-less file of bare domains suspends them, as Mastodon's import does."""
+    check_moderator(user)
+    if len(data) > MAX_CSV_BYTES:
+        raise DomainError(error_codes.DOMAIN_CSV_INVALID, field="file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(error_codes.DOMAIN_CSV_INVALID, field="file") from None
+    rows = list(csv.reader(io.StringIO(text)))[: MAX_CSV_ROWS + 1]
+    header = [name.strip().lower().lstrip("#") for name in rows[0]] if rows else []
+    if header and "domain" in header:
+        rows = rows[1:]
+        first_line = 2
+    elif header and rows[0] and normalise_domain(rows[0][0]):
+        header, first_line = [], 1
+    else:
+        raise DomainError(error_codes.DOMAIN_CSV_INVALID, field="file")
+    columns = {name: index for index, name in enumerate(header)} or {"domain": 0}
+
+    def cell(row: list[str], name: str) -> str:
+        index = columns.get(name)
+        return row[index] if index is not None and index < len(row) else ""
+
+    result = CsvImportResult()
+    for line, row in enumerate(rows, start=first_line):
+        if not row or not any(part.strip() for part in row):
+            continue
+        domain = normalise_domain(cell(row, "domain"))
+        severity = (cell(row, "severity") or "suspend").strip().lower()
+        if not domain or domain == settings.DOMAIN.lower() or severity not in ("suspend", "silence", "noop"):
+            result.invalid.append(line)
+            continue
+        reject_media, reject_reports = (
+            _truthy(cell(row, "reject_media")),
+            _truthy(cell(row, "reject_reports")),
+        )
+        if severity == "noop" and not (reject_media or reject_reports):
+            result.invalid.append(line)  # a policy that does nothing
+            continue
+        if DomainPolicy.objects.filter(domain=domain).exists() or domain in result.created:
+            result.skipped.append(domain)
+            continue
+        set_domain_policy(
+            user,
+            domain,
+            suspend=severity == "suspend",
+            limit=severity == "silence",
+            reject_media=reject_media,
+            reject_reports=reject_reports,
+            reason=cell(row, "public_comment")[:MAX_REASON],
+        )
+        result.created.append(domain)
+    return result
