@@ -164,7 +164,7 @@ def wait_until(check, timeout: float = 15.0, interval: float = 0.1):
         time.sleep(interval)
 
 
-ALL_SCOPES = "read write follow push profile"
+ALL_SCOPES = "read write follow push profile admin:read admin:write"
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from caravan.api.http import route
 from caravan.api.streaming import endpoints as streaming
 from caravan.api.views import (
     accounts,
+    domain_blocks,
     filters,
     instance,
     lists,
@@ -60,7 +61,15 @@ urlpatterns = [
     r("api/v1/instance/peers", route(GET=instance.peers)),
     r("api/v1/instance/activity", route(GET=instance.activity)),
     r("api/v1/instance/rules", route(GET=instance.rules)),
-    r("api/v1/instance/domain_blocks", route(GET=instance.empty)),
+    r("api/v1/instance/domain_blocks", route(GET=domain_blocks.public_list)),
+    r(
+        "api/v1/admin/domain_blocks",
+        route(GET=domain_blocks.admin_list, POST=domain_blocks.admin_create),
+    ),
+    r(
+        "api/v1/admin/domain_blocks/<id>",
+        route(GET=domain_blocks.admin_get, PUT=domain_blocks.admin_update, DELETE=domain_blocks.admin_delete),
+    ),
     r("api/v1/instance/extended_description", route(GET=instance.extended_description)),
     r("api/v1/instance/translation_languages", route(GET=instance.empty_object)),
     r("api/v1/custom_emojis", route(GET=instance.empty)),
