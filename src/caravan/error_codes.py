@@ -113,7 +113,7 @@ INVITE_TOO_SHORT = ErrorKind("invite_too_short", _("An invite must last at least
 
 # Domain policies (moderation/domains.py)
 MODERATORS_ONLY = ErrorKind("moderators_only", _("Only moderators and admins may do this."), 403)
-DOMAIN_INVALID = ErrorKind("domain_invalid", _("That is not a domain name."))
+POLICY_DOMAIN_INVALID = ErrorKind("policy_domain_invalid", _("That is not a domain name."))
 DOMAIN_IS_OURS = ErrorKind("domain_is_ours", _("This server cannot set a policy for itself."))
 DOMAIN_POLICY_EMPTY = ErrorKind(
     "domain_policy_empty",

@@ -39,7 +39,7 @@ def check_moderator(user: User | None) -> None:
 def check_domain(value: object) -> str:
     domain = normalise_domain(value)
     if not domain:
-        raise DomainError(error_codes.DOMAIN_INVALID, field="domain")
+        raise DomainError(error_codes.POLICY_DOMAIN_INVALID, field="domain")
     if domain == settings.DOMAIN.lower():
         raise DomainError(error_codes.DOMAIN_IS_OURS, field="domain")
     return domain

@@ -3,7 +3,7 @@
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import path, re_path
 
-from caravan.web.views import accounts, admin, auth, me, posts, search, timelines
+from caravan.web.views import accounts, admin, auth, domain_policies, me, posts, reports, search, timelines
 
 ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 
@@ -32,8 +32,14 @@ urlpatterns = [
     path("settings/preferences", me.preferences, name="settings_preferences"),
     path("settings/delete", me.delete_account_page, name="settings_delete"),
     path("admin", admin.dashboard, name="admin"),
+    path("admin/domains", domain_policies.page, name="admin_domains"),
+    path("admin/domains/export.csv", domain_policies.export_csv, name="admin_domains_export"),
+    path("admin/domains/import", domain_policies.import_csv, name="admin_domains_import"),
+    path("admin/domains/<int:policy_id>", domain_policies.edit, name="admin_domain"),
+    path("admin/domains/<int:policy_id>/remove", domain_policies.remove, name="admin_domain_remove"),
     path("admin/<str:action>", admin.act, name="admin_action"),
     path("compose", posts.compose, name="compose"),
+    path("report/<int:account_id>", reports.report, name="report"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),
     path("accounts/<int:account_id>/<str:action>", accounts.act, name="account_action"),
     re_path(rf"^{ACCT}$", accounts.profile, name="profile"),
