@@ -130,3 +130,11 @@ def test_rejected_media_and_reports_are_dropped(client, alice, bob, admin):
     flag = {"id": f"{bob.uri}#flags/1", "type": "Flag", "actor": bob.uri, "object": [alice.uri]}
     assert bob.post(client, flag).status_code == 202
     assert not Report.objects.exists()
+
+
+def test_signed_fetches_from_a_suspended_domain_are_not_trusted(client, alice, bob, admin, caravan_settings):
+    caravan_settings(AUTHORIZED_FETCH=True)
+    assert bob.get(client, "/users/alice").status_code == 200
+    set_domain_policy(admin, "remote.example", suspend=True)
+    response = bob.get(client, "/users/alice")
+    assert response.status_code == 401 and b"federate" in response.content

@@ -78,6 +78,9 @@ def verify_signature(
     """The key that signed `incoming`, checked; raises SignatureError. A key that does not verify is asked
     for once more from its owner (rotated keys, or a stored actor that only claimed the key id)."""
     parsed = parsed or parse_request_signature(incoming)
+    if is_suspended(domain_of(parsed.key_id)):
+        # A defederated server's keys are neither fetched nor trusted: a signed GET is answered as unsigned.
+        raise SignatureError("this server does not federate with your domain")
     key = cache.get(parsed.key_id) if cache is not None else None
     account = None
     if key is None:
