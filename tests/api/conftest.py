@@ -66,8 +66,12 @@ def server(tmp_path_factory):
 
 
 @contextmanager
-def running_server(data_dir: Path, extra_env: dict[str, str] | None = None):
-    """A `caravan serve` on a free loopback port for as long as the block runs; yields its base URL."""
+def running_server(
+    data_dir: Path, extra_env: dict[str, str] | None = None, *, server_env: dict | None = None
+):
+    """A `caravan serve` on a free loopback port for as long as the block runs; yields its base URL.
+    `server_env`, when given, receives the server's environment (its database among it), so a test can run
+    other `caravan` commands against the same data."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("CARAVAN_TEST_DB_NAME", "DJANGO_SETTINGS_MODULE")}
@@ -83,6 +87,8 @@ def running_server(data_dir: Path, extra_env: dict[str, str] | None = None):
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"], admin_url = _postgres_database(os.environ["DATABASE_URL"])
         dropped = (admin_url, env["DATABASE_URL"].rsplit("/", 1)[1])
+    if server_env is not None:
+        server_env.update(env)
     caravan = Path(sys.executable).with_name("caravan")
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed in the finalizer
     process = subprocess.Popen(

@@ -2,7 +2,6 @@
 CRUD for staff tokens only (a person's token with the admin scopes still gets 403)."""
 
 import hashlib
-import os
 import re
 import subprocess
 import sys
@@ -20,14 +19,9 @@ ADMIN_SCOPES = "read admin:read:domain_blocks admin:write:domain_blocks"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if os.environ.get("DATABASE_URL"):
-        pytest.skip("the admin is made with `caravan createadmin` on the server's SQLite file")
     data_dir = tmp_path_factory.mktemp("caravan-domain-blocks")
-    with running_server(data_dir, {"CARAVAN_SIGN_UPS_PER_ADDRESS": "0"}) as base:
-        env = {
-            k: v for k, v in os.environ.items() if k not in ("CARAVAN_TEST_DB_NAME", "DJANGO_SETTINGS_MODULE")
-        }
-        env.update(CARAVAN_DATA_DIR=str(data_dir), CARAVAN_BASE_URL=base, CARAVAN_FAST_PASSWORD_HASHER="1")
+    env: dict = {}  # the server's own environment: createadmin writes to the same database (SQLite or PostgreSQL)
+    with running_server(data_dir, {"CARAVAN_SIGN_UPS_PER_ADDRESS": "0"}, server_env=env) as base:
         caravan = str(Path(sys.executable).with_name("caravan"))
         subprocess.run([caravan, "createadmin", "boss", "--password", PASSWORD], env=env, check=True)
         app = requests.post(
