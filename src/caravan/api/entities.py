@@ -271,6 +271,8 @@ class StatusFacts:
     has_poll: bool
     authors: tuple[tuple[int, str], ...]  # (account id, domain) of the booster and the author
     text: str  # what v2 keyword filters match: content warning, text, media descriptions
+    # An author was suspended or limited when it was rendered: who may read it is asked again (posts.visibility).
+    moderated: bool = False
 
     @property
     def reblog_of(self) -> "StatusFacts | None":
@@ -294,6 +296,9 @@ def status_facts(post: Post) -> StatusFacts:
     authors = ((post.account_id, post.account.domain),)
     if post.reblog_of_id:
         authors += ((original.account_id, original.account.domain),)
+    moderated = any(
+        a.suspended_at is not None or a.limited_at is not None for a in {post.account, original.account}
+    )
     text = f"{original.spoiler_text}\n{html_to_text(original.content)}\n" + "\n".join(
         m.description for m in original.media_attachments.all()
     )
@@ -306,6 +311,7 @@ def status_facts(post: Post) -> StatusFacts:
         _has_poll(original),
         authors,
         text,
+        moderated,
     )
 
 

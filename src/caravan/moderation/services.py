@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from caravan import error_codes, publishing
+from caravan import error_codes, events, publishing
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.models import Rule
@@ -159,6 +159,7 @@ def take_action(
                 resolved_by=report.resolved_by or moderator,
             )
             report.refresh_from_db()
+        events.emit("account.moderated", account=target, action=action)
     return action
 
 
@@ -190,6 +191,7 @@ def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> 
         )
         if mark is not None and not standing.exists():
             Account.objects.filter(pk=action.target_account_id).update(**{mark: None})
+        events.emit("account.moderated", account=action.target_account, action=action)
     return action
 
 
