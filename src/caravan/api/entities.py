@@ -17,6 +17,7 @@ from caravan.accounts.models import Account
 from caravan.api.app_links import website_link
 from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
+from caravan.moderation.models import ActionKind, ModerationAction
 from caravan.notifications.models import Notification
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
@@ -450,9 +451,35 @@ def statuses(posts: list[Post], viewer: Account | None, context: str | None = No
     return StatusRenderer(viewer, posts, context).render_all(posts)
 
 
+# Mastodon's AccountWarning `action` for each kind of moderation action.
+WARNING_ACTIONS = {
+    ActionKind.WARN: "none",
+    ActionKind.SENSITIVE: "sensitive",
+    ActionKind.DELETE_POSTS: "delete_statuses",
+    ActionKind.LIMIT: "silence",
+    ActionKind.SUSPEND: "suspend",
+}
+
+
+def account_warning(action: ModerationAction, target: dict) -> dict:
+    """Mastodon's AccountWarning: what was done to the account, the reason written for the person, the posts
+    concerned. Appeals are not part of this server yet."""
+    return {
+        "id": str(action.id),
+        "action": WARNING_ACTIONS[action.kind],
+        "text": action.reason,
+        "status_ids": [str(i) for i in action.post_ids],
+        "target_account": target,
+        "appeal": None,
+        "created_at": iso(action.created_at),
+    }
+
+
 def notifications(items: list[Notification], viewer: Account) -> list[dict]:
     posts = {p.id: p for p in load_posts([n.post_id for n in items if n.post_id])}
     renderer = StatusRenderer(viewer, posts.values(), "notifications")
+    warned = [n.moderation_action_id for n in items if n.moderation_action_id]
+    actions = {a.id: a for a in ModerationAction.objects.filter(pk__in=warned)} if warned else {}
     out = []
     for n in items:
         data = {
@@ -469,6 +496,11 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
             if post is None:
                 continue
             data["status"] = renderer.render(post)
+        if n.type == "moderation_warning":
+            action = actions.get(n.moderation_action_id)
+            if action is None:
+                continue
+            data["moderation_warning"] = account_warning(action, data["account"])
         out.append(data)
     return out
 

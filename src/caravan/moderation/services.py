@@ -13,6 +13,7 @@ from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.models import Rule
 from caravan.moderation.models import ActionKind, ModerationAction, Report, ReportCategory, ReportNote
+from caravan.notifications.services import notify_moderation_warning
 from caravan.posts.models import Post
 from caravan.posts.visibility import can_read
 
@@ -160,6 +161,7 @@ def take_action(
             )
             report.refresh_from_db()
         events.emit("account.moderated", account=target, action=action)
+        notify_moderation_warning(target, action.id)
     return action
 
 

@@ -3,7 +3,7 @@
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import path, re_path
 
-from caravan.web.views import accounts, admin, auth, me, posts, search, timelines
+from caravan.web.views import accounts, admin, auth, me, moderation, posts, search, timelines
 
 ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 
@@ -33,6 +33,13 @@ urlpatterns = [
     path("settings/delete", me.delete_account_page, name="settings_delete"),
     path("admin", admin.dashboard, name="admin"),
     path("admin/<str:action>", admin.act, name="admin_action"),
+    path("notices/<int:action_id>", moderation.notice, name="notice"),
+    path("moderation/reports", moderation.reports, name="moderation_reports"),
+    path("moderation/reports/<int:report_id>", moderation.report, name="moderation_report"),
+    path(
+        "moderation/reports/<int:report_id>/<str:step>", moderation.report_act, name="moderation_report_act"
+    ),
+    path("moderation/actions/<int:action_id>/lift", moderation.lift, name="moderation_lift"),
     path("compose", posts.compose, name="compose"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),
     path("accounts/<int:account_id>/<str:action>", accounts.act, name="account_action"),
