@@ -300,6 +300,7 @@ INTERNAL_ERROR = ErrorKind("internal_error", _("Internal server error"), 500)
 TOKEN_INVALID = ErrorKind("token_invalid", _("The access token is invalid"), 401)
 SCOPE_MISSING = ErrorKind("scope_missing", _("This action is outside the authorized scopes"), 403)
 USER_REQUIRED = ErrorKind("user_required", _("This method requires an authenticated user"), 422)
+ACCOUNT_SUSPENDED = ErrorKind("account_suspended", _("This account has been suspended."), 403)
 LOGIN_PENDING_APPROVAL = ErrorKind(
     "login_pending_approval", _("Your login is currently pending approval"), 403
 )

@@ -2,14 +2,23 @@
 AccountWarning entity (the action in Mastodon's words, the reason, the posts), never naming the moderator."""
 
 import orjson
+import pytest
 from django.test import Client
 from oauth2_provider.models import Application
 
 from caravan.accounts.services import set_role
+from caravan.api import http
 from caravan.api.oauth import issue_token
 from caravan.instance.services import add_rule
 from caravan.moderation.services import take_action
 from caravan.publishing import create_post
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_users():
+    """These tests run the API in this process, where each rolled-back test reuses user ids: the token cache
+    of signed-in users must not carry a user over from the test before."""
+    http.forget_all_users()
 
 
 def test_the_notification_carries_the_account_warning(make_user):
@@ -50,3 +59,23 @@ def test_the_notification_carries_the_account_warning(make_user):
         "/api/v1/notifications?types[]=moderation_warning", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
     assert len(orjson.loads(only.content)) == 2
+
+
+def test_a_suspended_accounts_token_stops_working(make_user):
+    moderator, person = set_role(make_user("mod"), "moderator"), make_user("mallory")
+    app = Application.objects.create(
+        name="t",
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+        redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(person, app.id, 'read write').token}"}
+    assert Client().get("/api/v1/accounts/verify_credentials", **auth).status_code == 200
+    take_action(moderator, person.account, "suspend", rule_ids=[add_rule("No spam").id], reason="Spam.")
+    for response in (
+        Client().get("/api/v1/accounts/verify_credentials", **auth),
+        Client().get("/api/v1/timelines/public", **auth),
+        Client().post("/api/v1/statuses", {"status": "still here"}, **auth),
+    ):
+        assert response.status_code == 403
+        assert orjson.loads(response.content)["error"] == "This account has been suspended."

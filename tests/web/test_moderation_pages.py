@@ -132,3 +132,19 @@ def test_the_report_pages_refuse_ids_that_cannot_exist(case):
     assert client.get("/moderation/reports/99999999999999999999").status_code == 404
     assert client.get("/notices/99999999999999999999").status_code == 404
     assert client.post("/moderation/reports/1/act").status_code == 404
+
+
+def test_a_suspended_person_can_use_nothing_but_read_the_notice(case):
+    target = _client(case["target"])
+    assert target.get("/home").status_code == 200
+    from caravan.moderation.services import take_action
+
+    action = take_action(
+        case["moderator"], case["target"].account, "suspend", rule_ids=[case["rule"].id], reason="Harassment."
+    )
+    for path in ("/home", "/notifications", "/compose", "/settings/profile"):
+        refused = target.get(path)
+        assert refused.status_code == 403 and "This account has been suspended." in refused.content.decode()
+    assert target.post("/compose", {"text": "still here"}).status_code == 403
+    notice = target.get(f"/notices/{action.id}").content.decode()
+    assert "Account suspended" in notice and "Harassment." in notice

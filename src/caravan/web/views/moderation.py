@@ -19,7 +19,7 @@ from caravan.instance.models import Rule
 from caravan.moderation import selectors, services
 from caravan.moderation.models import ActionKind, ModerationAction, Report, ReportCategory
 from caravan.posts.rendering import sanitize_html
-from caravan.web.shortcuts import member_view
+from caravan.web.shortcuts import member_view, open_to_suspended
 
 KIND_LABELS = {
     ActionKind.WARN: gettext_lazy("Warning"),
@@ -70,6 +70,7 @@ def _int(value: str | None) -> int | None:
 
 
 @member_view
+@open_to_suspended
 def notice(request: HttpRequest, action_id: int) -> HttpResponse:
     action = selectors.notice_for(request.user, _stored_id(action_id))
     if action is None:
