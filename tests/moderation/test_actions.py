@@ -143,3 +143,30 @@ def test_an_action_taken_on_a_report_resolves_it(make_account, moderator):
     fresh = Report.objects.get(pk=report.pk)
     assert fresh.action_taken and fresh.resolved_by == moderator.account
     assert list(fresh.actions.all()) == [action]
+
+
+def test_sensitive_shows_the_accounts_media_behind_a_warning_until_lifted(make_account, moderator):
+    import io
+
+    from django.test import Client
+
+    from caravan.api.entities import status_base
+    from caravan.media.services import upload_image
+    from caravan.posts.selectors import load_posts
+    from tests.moving.archives import jpeg_bytes
+
+    mallory = make_account("mallory")
+    rule = add_rule("Mark graphic media")
+    with_media = create_post(mallory, "a picture", media=[upload_image(mallory, io.BytesIO(jpeg_bytes()))])
+    text_only = create_post(mallory, "just words")
+
+    def shown() -> tuple[bool, bool, bool]:
+        post, words = load_posts([with_media.id, text_only.id])
+        page = Client().get(f"/@mallory/{with_media.id}").content.decode()
+        return status_base(post)["sensitive"], status_base(words)["sensitive"], 'class="sensitive"' in page
+
+    assert shown() == (False, False, False)
+    action = moderation.take_action(moderator, mallory, "sensitive", rule_ids=[rule.id], reason="Graphic.")
+    assert shown() == (True, False, True)
+    moderation.lift_action(moderator, action, "Fine now.")
+    assert shown() == (False, False, False)

@@ -360,7 +360,7 @@ def status_base(post: Post, account_entity=account) -> dict:
     data.update(
         content=sanitize_html(post.content),
         spoiler_text=post.spoiler_text,
-        sensitive=post.sensitive,
+        sensitive=post.shown_sensitive,
         language=post.language or None,
         media_attachments=[media_attachment(m) for m in post.media_attachments.all()],
         mentions=[
