@@ -7,7 +7,7 @@ from django.test import Client
 
 from caravan.accounts.services import set_role
 from caravan.instance.services import add_rule
-from caravan.moderation.models import ModerationAction, Report
+from caravan.moderation.models import CitedPostsReading, ModerationAction, Report
 from caravan.moderation.services import create_report
 from caravan.notifications.models import Notification
 from caravan.publishing import create_post
@@ -71,6 +71,10 @@ def test_a_moderator_works_a_report_from_the_queue_to_the_notice(case):
     page = client.get(f"/moderation/reports/{report.id}").content.decode()
     # Moderators read the cited posts whatever their visibility.
     assert "a followers-only insult" in page and "a public insult" in page and "please look" in page
+    # That reading is recorded: who was shown which posts.
+    reading = CitedPostsReading.objects.get(report=report)
+    assert reading.reader == moderator.account
+    assert set(reading.post_ids) == {case["public"].id, case["hidden"].id}
     assert client.post(f"/moderation/reports/{report.id}/assign").status_code == 302
     assert (
         client.post(f"/moderation/reports/{report.id}/note", {"text": "Second time this week."}).status_code

@@ -57,6 +57,20 @@ class ReportNote(models.Model):
         ordering = ["id"]
 
 
+class CitedPostsReading(models.Model):
+    """A moderator opened a report's cited posts, which they may read whatever their visibility: each time
+    is recorded, so that access stays accountable."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="readings")
+    reader = models.ForeignKey("accounts.Account", null=True, on_delete=models.SET_NULL, related_name="+")
+    post_ids = models.JSONField(default=list)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
 class ActionKind(models.TextChoices):
     WARN = "warn"
     SENSITIVE = "sensitive"  # the account's media shown behind a warning

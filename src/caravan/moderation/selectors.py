@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from caravan.accounts.models import Account, User
-from caravan.moderation.models import ModerationAction, Report, ReportNote
+from caravan.moderation.models import CitedPostsReading, ModerationAction, Report, ReportNote
 from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
 
@@ -32,6 +32,7 @@ class ReportFile:
     actions: list[ModerationAction]
     notes: list[ReportNote]
     recent_posts: list[Post]  # the target's latest posts, to choose from when acting
+    readings: list[CitedPostsReading]  # who was shown the cited posts, and when
 
 
 def report_file(report: Report) -> ReportFile:
@@ -54,6 +55,7 @@ def report_file(report: Report) -> ReportFile:
                 .values_list("id", flat=True)[:20]
             )
         ),
+        readings=list(report.readings.select_related("reader").order_by("-id")[:20]),
     )
 
 

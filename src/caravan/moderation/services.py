@@ -12,7 +12,14 @@ from caravan import error_codes, events, publishing
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.models import Rule
-from caravan.moderation.models import ActionKind, ModerationAction, Report, ReportCategory, ReportNote
+from caravan.moderation.models import (
+    ActionKind,
+    CitedPostsReading,
+    ModerationAction,
+    Report,
+    ReportCategory,
+    ReportNote,
+)
 from caravan.notifications.services import notify_moderation_warning
 from caravan.posts.models import Post
 from caravan.posts.visibility import can_read
@@ -219,6 +226,13 @@ def add_report_note(moderator_user: User, report: Report, text: str) -> ReportNo
     if len(text) > MAX_NOTE:
         raise DomainError(error_codes.REPORT_COMMENT_TOO_LONG, field="text", limit=MAX_NOTE)
     return ReportNote.objects.create(report=report, author=author, text=text)
+
+
+def record_cited_posts_reading(moderator_user: User, report: Report, post_ids: list[int]) -> None:
+    """Record that a moderator was shown these cited posts (whatever their visibility)."""
+    reader = check_moderator(moderator_user)
+    if post_ids:
+        CitedPostsReading.objects.create(report=report, reader=reader, post_ids=list(post_ids))
 
 
 def resolve_report(moderator_user: User, report: Report) -> Report:

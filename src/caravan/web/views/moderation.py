@@ -106,6 +106,7 @@ def report(request: HttpRequest, report_id: int) -> HttpResponse:
         pk=_stored_id(report_id),
     )
     file = selectors.report_file(found)
+    services.record_cited_posts_reading(request.user, found, [post.id for post in file.cited_posts])
     rules = list(Rule.objects.all())
     cited_rules = [rule for rule in rules if rule.id in set(found.rule_ids)]
     return render(
