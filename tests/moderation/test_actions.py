@@ -170,3 +170,14 @@ def test_sensitive_shows_the_accounts_media_behind_a_warning_until_lifted(make_a
     assert shown() == (True, False, True)
     moderation.lift_action(moderator, action, "Fine now.")
     assert shown() == (False, False, False)
+
+
+def test_lifting_a_suspension_never_revives_an_account_deleted_since(make_user, moderator):
+    from caravan.leaving import delete_account
+
+    person = make_user("mallory", password="a long password 1")
+    rule = add_rule("No spam")
+    action = moderation.take_action(moderator, person.account, "suspend", rule_ids=[rule.id], reason="Spam.")
+    delete_account(person, "a long password 1")
+    moderation.lift_action(moderator, action, "Appeal accepted.")
+    assert Account.objects.get(pk=action.target_account_id).suspended_at is not None

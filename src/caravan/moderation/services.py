@@ -185,7 +185,7 @@ def _kept(post: Post) -> dict:
 
 def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> ModerationAction:
     """Lift an action, with the reason. The account's mark goes when no other standing action of that kind
-    holds it; deleted posts stay deleted."""
+    holds it; deleted posts stay deleted, and so does an account its owner deleted meanwhile."""
     moderator = check_moderator(moderator_user)
     if action.lifted_at is not None:
         raise DomainError(error_codes.MODERATION_ACTION_LIFTED)
@@ -198,7 +198,12 @@ def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> 
         standing = ModerationAction.objects.filter(
             target_account_id=action.target_account_id, kind=action.kind, lifted_at__isnull=True
         )
-        if mark is not None and not standing.exists():
+        # A local account deleted since (its User gone) stays a tombstone: lifting never revives it.
+        deleted = (
+            action.target_account.is_local
+            and not User.objects.filter(account_id=action.target_account_id).exists()
+        )
+        if mark is not None and not standing.exists() and not (mark == "suspended_at" and deleted):
             Account.objects.filter(pk=action.target_account_id).update(**{mark: None})
         events.emit("account.moderated", account=action.target_account, action=action)
     return action
