@@ -43,6 +43,7 @@ def test_the_notification_carries_the_account_warning(make_user):
     limited, deleted = items
     assert limited["moderation_warning"]["action"] == "silence"
     assert limited["moderation_warning"]["text"] == "Still spamming."
+    assert limited["account"]["limited"] is True  # the account entity says so too, as on Mastodon
     warning = deleted["moderation_warning"]
     assert warning == {
         "id": str(action.id),

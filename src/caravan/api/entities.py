@@ -103,6 +103,8 @@ def account(a: Account) -> dict:
         data["moved"] = account(a.moved_to)
     if a.suspended_at is not None:
         data["suspended"] = True
+    if a.limited_at is not None:  # as Mastodon marks a limited (silenced) account
+        data["limited"] = True
     return data
 
 
