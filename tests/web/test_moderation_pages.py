@@ -68,6 +68,7 @@ def test_a_moderator_works_a_report_from_the_queue_to_the_notice(case):
     assert 'href="/moderation/reports"' in client.get("/home").content.decode()
     queue = client.get("/moderation/reports").content.decode()
     assert f'id="report-{report.id}"' in queue and "@mallory@" in queue and "@alice@" in queue
+    assert "1 report · 0 decisions" in queue  # the account's history, at a glance
     page = client.get(f"/moderation/reports/{report.id}").content.decode()
     # Moderators read the cited posts whatever their visibility.
     assert "a followers-only insult" in page and "a public insult" in page and "please look" in page
@@ -103,6 +104,9 @@ def test_a_moderator_works_a_report_from_the_queue_to_the_notice(case):
     assert action.kind == "delete_posts" and action.report_id == report.id
     assert Report.objects.get(pk=report.pk).resolved_at is not None
     assert f'id="report-{report.id}"' not in client.get("/moderation/reports").content.decode()
+    second = create_report(case["reporter"].account, case["target"].account, comment="again")
+    queue = client.get("/moderation/reports?lang=ar").content.decode()
+    assert f'id="report-{second.id}"' in queue and "2 بلاغان · 1 قرار" in queue
 
     # The person is told, and reads the notice in English and in Arabic.
     target = _client(case["target"])

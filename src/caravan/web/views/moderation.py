@@ -93,7 +93,8 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
 def reports(request: HttpRequest) -> HttpResponse:
     _moderators_only(request)
     rows = [
-        (report, CATEGORY_LABELS.get(report.category, report.category)) for report in selectors.open_reports()
+        (row, CATEGORY_LABELS.get(row.report.category, row.report.category))
+        for row in selectors.report_queue()
     ]
     return render(request, "caravan/moderation/reports.html", {"rows": rows})
 
