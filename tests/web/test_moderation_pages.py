@@ -156,3 +156,16 @@ def test_a_suspended_person_can_use_nothing_but_read_the_notice(case):
     assert target.post("/compose", {"text": "still here"}).status_code == 403
     notice = target.get(f"/notices/{action.id}").content.decode()
     assert "Account suspended" in notice and "Harassment." in notice
+
+
+def test_a_suspended_person_signs_in_to_the_notice_and_nowhere_else(case):
+    from caravan.moderation.services import take_action
+
+    action = take_action(
+        case["moderator"], case["target"].account, "suspend", rule_ids=[case["rule"].id], reason="Harassment."
+    )
+    client = Client()
+    signed_in = client.post("/auth/sign_in", {"username": "mallory", "password": "correct horse battery"})
+    assert signed_in.status_code == 302 and signed_in["Location"] == f"/notices/{action.id}"
+    assert "Harassment." in client.get(f"/notices/{action.id}").content.decode()
+    assert client.get("/home").status_code == 403

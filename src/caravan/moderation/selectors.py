@@ -97,6 +97,15 @@ def account_actions(account: Account) -> list[ModerationAction]:
     )
 
 
+def latest_suspension(account: Account) -> ModerationAction | None:
+    """The standing suspension a suspended person is shown when they sign in."""
+    return (
+        ModerationAction.objects.filter(target_account=account, kind="suspend", lifted_at__isnull=True)
+        .order_by("-id")
+        .first()
+    )
+
+
 def notice_for(user: User, action_id: int) -> ModerationAction | None:
     """The action, if `user` may read its notice: the person it is about, or a moderator."""
     action = (
