@@ -144,3 +144,17 @@ def test_a_limited_accounts_new_follows_are_requests(world):
     made = follow(author, stranger)
     assert isinstance(made, FollowRequest)
     assert not Follow.objects.filter(account=author, target_account=stranger).exists()
+
+
+def test_a_limited_account_is_found_by_its_handle_or_its_followers_only(world):
+    from caravan.search.selectors import search_accounts
+
+    accounts = world["accounts"]
+    take_action(world["moderator"], accounts["author"], "limit", rule_ids=[world["rule"].id], reason="Spam.")
+
+    def found(query: str, viewer) -> bool:
+        return accounts["author"] in search_accounts(query, viewer=viewer)
+
+    assert not found("auth", accounts["stranger"]) and not found("auth", None)
+    assert found("author", accounts["stranger"]) and found("author", None)  # the exact handle
+    assert found("auth", accounts["follower"])
