@@ -29,7 +29,7 @@ def test_help_lists_the_commands_a_person_uses_and_not_djangos(tmp_path):
     result = caravan("--help", data_dir=tmp_path)
     assert result.returncode == 0
     listed = result.stdout
-    for command in ("serve", "worker", "createadmin", "import", "migrate", "check", "manage"):
+    for command in ("serve", "worker", "createadmin", "role", "import", "migrate", "check", "manage"):
         assert f"\n    {command}" in listed, command
     for developer_command in (
         "makemessages",
@@ -89,3 +89,34 @@ def test_an_unwritable_data_folder_is_one_line_too(tmp_path):
     result = caravan("check", data_dir=blocker / "data")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "CARAVAN_DATA_DIR" in result.stderr
+
+
+def test_role_makes_a_moderator_then_an_admin_then_a_user_again(tmp_path):
+    made = caravan("createadmin", "boss", "--password", "a long admin password 42", data_dir=tmp_path)
+    assert made.returncode == 0, made.stderr
+    shell = "from caravan.signup import register_user as r; r(username='sam', password='a long user pass 42', agreement=True)"
+    registered = caravan("manage", "shell", "-c", shell, data_dir=tmp_path)
+    assert registered.returncode == 0, registered.stderr
+
+    def role_of(name: str) -> str:
+        code = (
+            "from caravan.accounts.models import User; "
+            f"u = User.objects.get(username='{name}'); "
+            "print(u.role, u.is_staff, u.may_moderate, u.may_administer)"
+        )
+        return caravan("manage", "shell", "-c", code, data_dir=tmp_path).stdout.strip().splitlines()[-1]
+
+    assert role_of("boss") == "admin True True True"
+    assert role_of("sam") == "user False False False"
+    moderator = caravan("role", "sam", "moderator", data_dir=tmp_path)
+    assert (moderator.returncode, moderator.stdout) == (0, "@sam is now a moderator.\n")
+    assert role_of("sam") == "moderator False True False"
+    assert caravan("role", "@sam", "admin", data_dir=tmp_path).stdout == "@sam is now an admin.\n"
+    assert role_of("sam") == "admin True True True"
+    assert caravan("role", "boss", "user", data_dir=tmp_path).returncode == 0
+    assert role_of("boss") == "user False False False"
+
+    unknown = caravan("role", "nobody", "admin", data_dir=tmp_path)
+    assert unknown.returncode == 1 and unknown.stderr == "There is no local account named nobody.\n"
+    wrong = caravan("role", "sam", "king", data_dir=tmp_path)
+    assert wrong.returncode == 2 and "invalid choice: 'king'" in wrong.stderr

@@ -1,5 +1,6 @@
-"""The `caravan` command: what a person running Caravan uses (serve, worker, createadmin, import, migrate, check);
-Django's developer commands (makemessages, shell...) stay reachable as `caravan manage COMMAND`, out of the help.
+"""The `caravan` command: what a person running Caravan uses (serve, worker, createadmin, role, import, migrate,
+check); Django's developer commands (makemessages, shell...) stay reachable as `caravan manage COMMAND`, out of
+the help.
 
 `caravan serve` is the one-box default: it migrates the database, starts the embedded task worker and the web
 server, and prints where to open it. Every command first checks the configuration (caravan/config.py) and stops
@@ -119,6 +120,26 @@ def createadmin(args: argparse.Namespace) -> int:
     return 0
 
 
+ROLE_WORDS = {"user": "a user", "moderator": "a moderator", "admin": "an admin"}
+
+
+def role(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    from caravan.accounts.models import User
+    from caravan.accounts.services import set_role
+
+    call_command("migrate", interactive=False, verbosity=0)
+    user = User.objects.filter(username__iexact=args.username.lstrip("@"), account__domain="").first()
+    if user is None:
+        print(f"There is no local account named {args.username}.", file=sys.stderr)
+        return 1
+    set_role(user, args.role)
+    print(f"@{user.username} is now {ROLE_WORDS[args.role]}.")
+    return 0
+
+
 # Django management commands a person running Caravan uses, listed in `caravan --help` and passed to Django as
 # they are (their own --help is Django's).
 DJANGO_COMMANDS = {
@@ -174,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_admin.add_argument("--password", default="", help="(or CARAVAN_ADMIN_PASSWORD, or asked for)")
     p_admin.set_defaults(func=createadmin)
 
+    p_role = sub.add_parser("role", help="make an account a moderator, an admin, or a plain user again")
+    p_role.add_argument("username")
+    p_role.add_argument("role", choices=list(ROLE_WORDS))
+    p_role.set_defaults(func=role)
+
     for name, summary in DJANGO_COMMANDS.items():
         sub.add_parser(name, help=summary, add_help=False)
     sub.add_parser(
@@ -194,7 +220,7 @@ def run(argv: list[str]) -> int:
     if command == "manage":
         config.load()
         return django_command(argv[1:] or ["help"], prog="caravan manage")
-    if not command.startswith("-") and command not in ("serve", "worker", "createadmin"):
+    if not command.startswith("-") and command not in ("serve", "worker", "createadmin", "role"):
         print(
             f"caravan: there is no command {command!r} (`caravan --help` lists them; Django's developer "
             f"commands run as `caravan manage {command}`)",

@@ -27,6 +27,27 @@ RECORD_NOT_FOUND = ErrorKind("record_not_found", _("Record not found"), 404)
 NOT_A_WHOLE_NUMBER = ErrorKind("not_a_whole_number", _("Enter a whole number."))
 UNKNOWN_ACTION = ErrorKind("unknown_action", _("Unknown action."))
 
+# Roles and moderation
+ROLE_UNKNOWN = ErrorKind("role_unknown", _("Unknown role; choose one of %(roles)s."))
+NOT_A_MODERATOR = ErrorKind("not_a_moderator", _("Only moderators may do this."), 403)
+MODERATION_KIND_UNKNOWN = ErrorKind("moderation_kind_unknown", _("Unknown kind of moderation action."))
+MODERATION_REASON_REQUIRED = ErrorKind(
+    "moderation_reason_required", _("Write the reason for the person this action is about.")
+)
+MODERATION_RULE_REQUIRED = ErrorKind(
+    "moderation_rule_required", _("Name at least one of the server's rules.")
+)
+MODERATION_POSTS_REQUIRED = ErrorKind(
+    "moderation_posts_required", _("Choose the posts to delete; they must be this account's posts.")
+)
+MODERATION_ACTION_LIFTED = ErrorKind("moderation_action_lifted", _("This action has already been lifted."))
+CANNOT_MODERATE_SELF = ErrorKind(
+    "cannot_moderate_self", _("You cannot take action on your own account."), 403
+)
+REPORT_ALREADY_RESOLVED = ErrorKind("report_already_resolved", _("This report is already resolved."))
+REPORT_NOT_RESOLVED = ErrorKind("report_not_resolved", _("This report is open."))
+REPORT_NOTE_BLANK = ErrorKind("report_note_blank", _("Write a note."))
+
 # Accounts: signing up, profiles, preferences, deleting
 USERNAME_BLANK = ErrorKind("username_blank", _("Choose a username."))
 USERNAME_INVALID = ErrorKind(
@@ -112,7 +133,6 @@ INVITE_USES_TOO_FEW = ErrorKind("invite_uses_too_few", _("An invite must allow a
 INVITE_TOO_SHORT = ErrorKind("invite_too_short", _("An invite must last at least a day."))
 
 # Domain policies (moderation/domains.py)
-MODERATORS_ONLY = ErrorKind("moderators_only", _("Only moderators and admins may do this."), 403)
 POLICY_DOMAIN_INVALID = ErrorKind("policy_domain_invalid", _("That is not a domain name."))
 DOMAIN_IS_OURS = ErrorKind("domain_is_ours", _("This server cannot set a policy for itself."))
 DOMAIN_POLICY_EMPTY = ErrorKind(
@@ -295,6 +315,7 @@ INTERNAL_ERROR = ErrorKind("internal_error", _("Internal server error"), 500)
 TOKEN_INVALID = ErrorKind("token_invalid", _("The access token is invalid"), 401)
 SCOPE_MISSING = ErrorKind("scope_missing", _("This action is outside the authorized scopes"), 403)
 USER_REQUIRED = ErrorKind("user_required", _("This method requires an authenticated user"), 422)
+ACCOUNT_SUSPENDED = ErrorKind("account_suspended", _("This account has been suspended."), 403)
 LOGIN_PENDING_APPROVAL = ErrorKind(
     "login_pending_approval", _("Your login is currently pending approval"), 403
 )

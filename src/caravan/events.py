@@ -31,6 +31,7 @@ EVENT_NAMES = frozenset(
         "account.updated",
         "account.deleted",
         "account.moved",
+        "account.moderated",  # a moderation action was taken or lifted (account=, action=)
         "post.created",
         "post.updated",
         "post.deleted",

@@ -26,7 +26,8 @@ def follow(
     languages: list[str] | None = None,
     uri: str = "",
 ) -> Follow | FollowRequest:
-    """Follow `target`, or ask to when it is locked or remote. Following again only updates the options."""
+    """Follow `target`, or ask to when it is locked or remote, or `account` is limited. Following again only
+    updates the options."""
     social.check_may_follow(account, target)
     options = {"show_reblogs": show_reblogs, "notify": notify_on_post, "languages": languages}
     with transaction.atomic():
@@ -35,7 +36,7 @@ def follow(
             Follow.objects.filter(pk=existing.pk).update(**options)
             existing.refresh_from_db()
             return existing
-        if target.locked or not target.is_local:
+        if social.needs_approval(account, target):
             request, created = social.record_follow_request(account, target, uri=uri, **options)
             if created:
                 if target.is_local:

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from caravan import error_codes, events
-from caravan.accounts.models import Account, User
+from caravan.accounts.models import Account, Role, User
 from caravan.accounts.services import create_local_account, usable_invite, validate_username
 from caravan.errors import DomainError
 from caravan.instance.models import Invite, RegistrationMode
@@ -109,6 +109,7 @@ def create_admin(username: str, password: str, email: str = "") -> User:
             account=account,
             is_staff=True,
             is_superuser=True,
+            role=Role.ADMIN,
             rules_accepted_at=timezone.now(),
         )
         user.set_password(password)

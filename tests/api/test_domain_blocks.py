@@ -168,7 +168,7 @@ def test_people_without_the_role_get_403_even_with_the_scopes(site):
     ):
         response = requests.request(method, path, headers=person, json={"domain": "x.example"}, timeout=10)
         assert response.status_code == 403, (method, path, response.text)
-        assert response.json() == {"error": "Only moderators and admins may do this."}
+        assert response.json() == {"error": "Only moderators may do this."}
     boss_read_only = {"Authorization": f"Bearer {_token(base, app, 'boss', 'read')}"}
     response = requests.get(url, headers=boss_read_only, timeout=10)
     assert response.status_code == 403 and "scopes" in response.json()["error"]

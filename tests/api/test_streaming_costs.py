@@ -61,3 +61,21 @@ def test_listener_gets_a_reference_and_renders_it_as_its_own_account(
     assert [(stream, event) for stream, event, _ in frames] == [(["public:local"], "update")]
     status = orjson.loads(frames[0][2])
     assert status["id"] == str(post.id) and status["favourited"] is True
+
+
+def test_a_limited_accounts_posts_stay_off_the_public_streams(make_user, django_capture_on_commit_callbacks):
+    from caravan.accounts.services import set_role
+    from caravan.instance.services import add_rule
+    from caravan.moderation.services import take_action
+
+    moderator, mallory = set_role(make_user("mod"), "moderator"), make_user("mallory").account
+    take_action(moderator, mallory, "limit", rule_ids=[add_rule("No spam").id], reason="Spam.")
+    hub, inbox = hubs.hub(), _Inbox()
+    asyncio.run(hub.add(inbox, "public:local"))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            publishing.create_post(mallory, "buy now #deals")
+            fine = publishing.create_post(moderator.account, "all good")
+        assert [m[2] for m in inbox.messages] == [["status", fine.id, "public"]]
+    finally:
+        asyncio.run(hub.remove(inbox, "public:local"))

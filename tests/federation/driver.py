@@ -189,13 +189,12 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
             "set_aside": InboxItem.objects.filter(state=InboxItem.SET_ASIDE).count(),
         }
     if op == "domain_policy":
+        from caravan.accounts.services import set_role
         from caravan.moderation.domains import set_domain_policy
 
-        staff = User.objects.filter(is_staff=True).first() or signup.register_user(
-            username="staff", password=TEST_PASSWORD, agreement=True
+        staff = User.objects.filter(role="moderator").first() or set_role(
+            signup.register_user(username="staff", password=TEST_PASSWORD, agreement=True), "moderator"
         )
-        User.objects.filter(pk=staff.pk).update(is_staff=True)
-        staff.is_staff = True
         policy = set_domain_policy(staff, args["domain"], **args.get("flags", {}))
         return {"domain": policy.domain}
     if op == "public_authors":

@@ -27,10 +27,9 @@ def alice(make_account):
 
 @pytest.fixture
 def admin(make_user):
-    user = make_user("moderator1")
-    user.is_staff = True
-    user.save()
-    return user
+    from caravan.accounts.services import set_role
+
+    return set_role(make_user("moderator1"), "moderator")
 
 
 @pytest.fixture
@@ -58,7 +57,7 @@ def test_domains_are_normalised_and_cover_subdomains(admin):
         set_domain_policy(admin, "other.example")  # no effect chosen
 
 
-def test_only_staff_may_change_policies(make_user, admin):
+def test_only_moderators_may_change_policies(make_user, admin):
     person = make_user("person")
     with pytest.raises(DomainError) as error:
         set_domain_policy(person, "remote.example", suspend=True)

@@ -25,10 +25,9 @@ MASTODON_EXPORT = (
 
 @pytest.fixture
 def staff(make_user):
-    user = make_user("moderator1")
-    user.is_staff = True
-    user.save()
-    return user
+    from caravan.accounts.services import set_role
+
+    return set_role(make_user("moderator1"), "moderator")
 
 
 def test_a_mastodon_export_imports_with_bad_rows_reported(staff):

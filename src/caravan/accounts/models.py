@@ -50,6 +50,10 @@ class Account(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # Set by moderation (caravan.moderation.services): a limited account's posts reach only its followers and
+    # the people they mention (posts.visibility); a sensitized account's media are shown behind a warning.
+    limited_at = models.DateTimeField(null=True, blank=True)
+    sensitized_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -86,6 +90,12 @@ class Account(models.Model):
         return f"/@{self.acct}"
 
 
+class Role(models.TextChoices):
+    USER = "user"
+    MODERATOR = "moderator"  # reports, accounts, domain policies
+    ADMIN = "admin"  # everything, server settings included
+
+
 class User(AbstractUser):
     """A person who signs in. Username uniqueness is enforced on the Account, case-insensitively."""
 
@@ -98,6 +108,17 @@ class User(AbstractUser):
     default_language = models.CharField(max_length=10, blank=True, default="")
     invite = models.ForeignKey("instance.Invite", null=True, blank=True, on_delete=models.SET_NULL)
     rules_accepted_at = models.DateTimeField(null=True, blank=True)
+    # An admin is also `is_staff` (the admin pages ask that); `accounts.services.set_role` keeps them in step.
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+
+    # The one answer to "may this person moderate / administer": every face asks these two.
+    @property
+    def may_moderate(self) -> bool:
+        return self.is_active and (self.role in (Role.MODERATOR, Role.ADMIN) or self.is_superuser)
+
+    @property
+    def may_administer(self) -> bool:
+        return self.is_active and (self.role == Role.ADMIN or self.is_superuser)
 
     @property
     def interface_language(self) -> str:

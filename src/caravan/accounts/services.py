@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from caravan import error_codes
-from caravan.accounts.models import Account, User
+from caravan.accounts.models import Account, Role, User
 from caravan.errors import DomainError
 from caravan.instance.models import Invite
 
@@ -182,4 +182,15 @@ def update_preferences(
     if default_sensitive is not None:
         user.default_sensitive = bool(default_sensitive)
     user.save(update_fields=["locale", "default_visibility", "default_language", "default_sensitive"])
+    return user
+
+
+def set_role(user: User, role: str) -> User:
+    """Make `user` a plain user, a moderator or an admin. An admin is also staff (and a Django superuser, as
+    `caravan createadmin` makes one); any other role is neither, so no older check lets a demoted admin in."""
+    if role not in Role.values:
+        raise DomainError(error_codes.ROLE_UNKNOWN, field="role", roles=", ".join(Role.values))
+    admin = role == Role.ADMIN
+    User.objects.filter(pk=user.pk).update(role=role, is_staff=admin, is_superuser=admin)
+    user.role, user.is_staff, user.is_superuser = role, admin, admin
     return user

@@ -18,4 +18,5 @@ class ApiConfig(AppConfig):
         status_cache.connect_events()
         publishing.connect_events()
         events.listen("account.updated", lambda **_: http.forget_all_users())
+        events.listen("account.moderated", lambda **_: http.forget_all_users())
         events.listen("account.deleted", services.forget_deleted_account)

@@ -17,6 +17,7 @@ from caravan.accounts.models import Account
 from caravan.api.app_links import website_link
 from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
+from caravan.moderation.models import ActionKind, ModerationAction
 from caravan.notifications.models import Notification
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
@@ -102,6 +103,8 @@ def account(a: Account) -> dict:
         data["moved"] = account(a.moved_to)
     if a.suspended_at is not None:
         data["suspended"] = True
+    if a.limited_at is not None:  # as Mastodon marks a limited (silenced) account
+        data["limited"] = True
     return data
 
 
@@ -271,6 +274,8 @@ class StatusFacts:
     has_poll: bool
     authors: tuple[tuple[int, str], ...]  # (account id, domain) of the booster and the author
     text: str  # what v2 keyword filters match: content warning, text, media descriptions
+    # An author was suspended or limited when it was rendered: who may read it is asked again (posts.visibility).
+    moderated: bool = False
 
     @property
     def reblog_of(self) -> "StatusFacts | None":
@@ -294,6 +299,9 @@ def status_facts(post: Post) -> StatusFacts:
     authors = ((post.account_id, post.account.domain),)
     if post.reblog_of_id:
         authors += ((original.account_id, original.account.domain),)
+    moderated = any(
+        a.suspended_at is not None or a.limited_at is not None for a in {post.account, original.account}
+    )
     text = f"{original.spoiler_text}\n{html_to_text(original.content)}\n" + "\n".join(
         m.description for m in original.media_attachments.all()
     )
@@ -306,6 +314,7 @@ def status_facts(post: Post) -> StatusFacts:
         _has_poll(original),
         authors,
         text,
+        moderated,
     )
 
 
@@ -353,7 +362,7 @@ def status_base(post: Post, account_entity=account) -> dict:
     data.update(
         content=sanitize_html(post.content),
         spoiler_text=post.spoiler_text,
-        sensitive=post.sensitive,
+        sensitive=post.shown_sensitive,
         language=post.language or None,
         media_attachments=[media_attachment(m) for m in post.media_attachments.all()],
         mentions=[
@@ -444,9 +453,35 @@ def statuses(posts: list[Post], viewer: Account | None, context: str | None = No
     return StatusRenderer(viewer, posts, context).render_all(posts)
 
 
+# Mastodon's AccountWarning `action` for each kind of moderation action.
+WARNING_ACTIONS = {
+    ActionKind.WARN: "none",
+    ActionKind.SENSITIVE: "sensitive",
+    ActionKind.DELETE_POSTS: "delete_statuses",
+    ActionKind.LIMIT: "silence",
+    ActionKind.SUSPEND: "suspend",
+}
+
+
+def account_warning(action: ModerationAction, target: dict) -> dict:
+    """Mastodon's AccountWarning: what was done to the account, the reason written for the person, the posts
+    concerned. Appeals are not part of this server yet."""
+    return {
+        "id": str(action.id),
+        "action": WARNING_ACTIONS[action.kind],
+        "text": action.reason,
+        "status_ids": [str(i) for i in action.post_ids],
+        "target_account": target,
+        "appeal": None,
+        "created_at": iso(action.created_at),
+    }
+
+
 def notifications(items: list[Notification], viewer: Account) -> list[dict]:
     posts = {p.id: p for p in load_posts([n.post_id for n in items if n.post_id])}
     renderer = StatusRenderer(viewer, posts.values(), "notifications")
+    warned = [n.moderation_action_id for n in items if n.moderation_action_id]
+    actions = {a.id: a for a in ModerationAction.objects.filter(pk__in=warned)} if warned else {}
     out = []
     for n in items:
         data = {
@@ -463,6 +498,11 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
             if post is None:
                 continue
             data["status"] = renderer.render(post)
+        if n.type == "moderation_warning":
+            action = actions.get(n.moderation_action_id)
+            if action is None:
+                continue
+            data["moderation_warning"] = account_warning(action, data["account"])
         out.append(data)
     return out
 

@@ -139,6 +139,8 @@ def authenticate(request: HttpRequest) -> None:
         user = _load_user(info.user_id)
         if user is None or not user.is_active or user.account is None:
             raise ApiError(error_codes.TOKEN_INVALID)
+        if user.account.suspended_at is not None:  # the moderators suspended it: the account is unusable
+            raise ApiError(error_codes.ACCOUNT_SUSPENDED)
         request.api_user, request.viewer = user, user.account
         # As on the web pages: the user's interface language first, else what the middleware chose from
         # the request (Accept-Language). Error messages and validators speak it.

@@ -2,8 +2,9 @@
 
 Timelines are read far more often than posts change, and loading a page of posts with their authors, media,
 mentions and tags through the ORM is most of a request's cost. A cached status is dropped at once when this
-process sees it change (edit, delete, favourite, boost, reply, vote, profile change); changes made in another
-process show within TTL_SECONDS. Who may read a post is never cached: the ids come from the viewer's own feed.
+process sees it change (edit, delete, favourite, boost, reply, vote, profile change, moderation); changes made
+in another process show within TTL_SECONDS. Who may read a post is never cached: the ids come from the viewer's
+own feed, and a post by a suspended or limited author is asked of the visibility rule again.
 """
 
 import threading
@@ -15,7 +16,9 @@ from django.db import transaction
 from caravan import events
 from caravan.accounts.models import Account
 from caravan.api import entities
+from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts, viewer_state
+from caravan.posts.visibility import visible_posts
 
 TTL_SECONDS = 10.0
 MAX_ENTRIES = 20_000
@@ -97,6 +100,10 @@ def render_page(
         if any(a in authors or (d and d in domains) for a, d in item[1].authors):
             continue
         page.append(item)
+    marked = [facts.id for _, facts in page if facts.moderated]
+    if marked:  # the feed was written before the author was suspended or limited
+        readable = set(visible_posts(viewer, Post.objects.filter(pk__in=marked)).values_list("id", flat=True))
+        page = [item for item in page if not item[1].moderated or item[1].id in readable]
     state = viewer_state(viewer, [facts for _, facts in page])
     filters = entities.FilterSet(viewer, context)
     out = []
@@ -126,3 +133,4 @@ def connect_events() -> None:
     events.listen("favourite.deleted", lambda favourite, **_: forget(favourite.post_id))
     events.listen("poll.voted", lambda poll, **_: forget(poll.post_id))
     events.listen("account.updated", lambda **_: forget_all())
+    events.listen("account.moderated", lambda **_: forget_all())

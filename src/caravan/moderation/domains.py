@@ -18,22 +18,11 @@ from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.domains import domain_filter, forget_cached_policies, normalise_domain
 from caravan.instance.models import DomainPolicy
+from caravan.moderation.services import check_moderator
 from caravan.timelines.services import remove_authors_from_all_feeds
 
 MAX_REASON = 1000
 MAX_NOTE = 5000
-
-
-def may_moderate(user: User | None) -> bool:
-    """Whether `user` may change domain policies. Staff today; the one place to switch to moderator roles."""
-    return (
-        user is not None and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser)
-    )
-
-
-def check_moderator(user: User | None) -> None:
-    if not may_moderate(user):
-        raise DomainError(error_codes.MODERATORS_ONLY)
 
 
 def check_domain(value: object) -> str:

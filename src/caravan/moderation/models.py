@@ -1,4 +1,6 @@
-"""Reports about accounts (and some of their posts): filed by local users or arriving as Flag activities."""
+"""Reports about accounts (and some of their posts), filed by local users or arriving as Flag activities; the
+moderators' work on them (assignment, notes, resolution); and moderation actions, each tied to the server's
+rules and a reason written for the person it is about."""
 
 from django.db import models
 
@@ -26,6 +28,86 @@ class Report(models.Model):
     uri = models.CharField(max_length=2000, blank=True, default="", db_index=True)  # a remote Flag's id
     action_taken = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The moderators' side: who handles it, and when it was closed and by whom (None while open).
+    assigned_to = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["resolved_at", "-id"], name="report_queue")]
 
     def __str__(self) -> str:
         return f"Report {self.id} about {self.target_account_id}"
+
+
+class ReportNote(models.Model):
+    """A note between moderators about one report; the reporter and the reported never see it."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey("accounts.Account", null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class CitedPostsReading(models.Model):
+    """A moderator opened a report's cited posts, which they may read whatever their visibility: each time
+    is recorded, so that access stays accountable."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="readings")
+    reader = models.ForeignKey("accounts.Account", null=True, on_delete=models.SET_NULL, related_name="+")
+    post_ids = models.JSONField(default=list)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ActionKind(models.TextChoices):
+    WARN = "warn"
+    SENSITIVE = "sensitive"  # the account's media shown behind a warning
+    DELETE_POSTS = "delete_posts"
+    LIMIT = "limit"  # posts reach only followers and the people mentioned; new follows need approval
+    SUSPEND = "suspend"  # the account unusable and hidden
+
+
+class ModerationAction(models.Model):
+    """One decision about one account: what was done, under which rules, and why, in words for the person.
+
+    `posts` keeps what the cited posts said when the action was taken (id, date, visibility, HTML), so the
+    person can be shown them even once they are deleted.
+    """
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    target_account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="moderation_actions"
+    )
+    moderator = models.ForeignKey("accounts.Account", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=ActionKind.choices)
+    rules = models.ManyToManyField("instance.Rule", related_name="+")
+    reason = models.TextField()
+    post_ids = models.JSONField(default=list)
+    posts = models.JSONField(default=list)
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["target_account", "-id"], name="moderation_action_target")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.target_account_id}"

@@ -1,10 +1,26 @@
-"""Filing reports: one function for a local user's report (web or API) and a remote server's Flag alike."""
+"""Moderation: filing reports (one function for a local user's report, web or API, and a remote server's Flag
+alike), the moderators' work on them, and actions on accounts with their reasons. Only people whose
+`User.may_moderate` holds may do anything but file a report; each function checks it, so every face is held to it.
+"""
 
-from caravan import error_codes
-from caravan.accounts.models import Account
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from caravan import error_codes, events, publishing
+from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.models import Rule
-from caravan.moderation.models import Report, ReportCategory
+from caravan.moderation.models import (
+    ActionKind,
+    CitedPostsReading,
+    ModerationAction,
+    Report,
+    ReportCategory,
+    ReportNote,
+)
+from caravan.notifications.services import notify_moderation_warning
 from caravan.posts.models import Post
 from caravan.posts.visibility import can_read
 
@@ -58,3 +74,185 @@ def create_report(
         forward=forward,
         uri=uri,
     )
+
+
+# The moderators' work ---------------------------------------------------------------------------------------
+
+MAX_REASON = 5000
+MAX_NOTE = 5000
+
+
+def check_moderator(user: User | None) -> Account:
+    """The moderator's account, or NOT_A_MODERATOR: the check every moderation function starts with."""
+    if user is None or not getattr(user, "may_moderate", False) or user.account is None:
+        raise DomainError(error_codes.NOT_A_MODERATOR)
+    return user.account
+
+
+# The field each account mark lives in, for the kinds that leave one (a warning and deleted posts leave none).
+MARKS = {
+    ActionKind.SUSPEND: "suspended_at",
+    ActionKind.LIMIT: "limited_at",
+    ActionKind.SENSITIVE: "sensitized_at",
+}
+
+
+def check_action(
+    moderator: Account,
+    target: Account,
+    kind: str,
+    *,
+    rule_ids: Iterable[int],
+    reason: str,
+    post_ids: Iterable[int],
+) -> tuple[list[Rule], list[Post]]:
+    """Validate an action, writing nothing: its rules and the target's cited posts, or a DomainError."""
+    if kind not in ActionKind.values:
+        raise DomainError(error_codes.MODERATION_KIND_UNKNOWN, field="kind")
+    if target.id == moderator.id:
+        raise DomainError(error_codes.CANNOT_MODERATE_SELF, field="account_id")
+    if not (reason or "").strip():
+        raise DomainError(error_codes.MODERATION_REASON_REQUIRED, field="reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(error_codes.REPORT_COMMENT_TOO_LONG, field="reason", limit=MAX_REASON)
+    wanted_rules = set(rule_ids)
+    rules = list(Rule.objects.filter(pk__in=wanted_rules))
+    if not wanted_rules or len(rules) != len(wanted_rules):
+        raise DomainError(error_codes.MODERATION_RULE_REQUIRED, field="rule_ids")
+    wanted_posts = list(dict.fromkeys(post_ids))[:MAX_POSTS]
+    posts = list(Post.objects.filter(pk__in=wanted_posts, account=target).select_related("account"))
+    if len(posts) != len(wanted_posts) or (kind == ActionKind.DELETE_POSTS and not posts):
+        raise DomainError(error_codes.MODERATION_POSTS_REQUIRED, field="status_ids")
+    return rules, posts
+
+
+def take_action(
+    moderator_user: User,
+    target: Account,
+    kind: str,
+    *,
+    rule_ids: Iterable[int],
+    reason: str,
+    post_ids: Iterable[int] = (),
+    report: Report | None = None,
+) -> ModerationAction:
+    """Act on `target` under the named rules, with a reason written for them; the cited posts are kept as they
+    were (delete_posts deletes them). Suspend, limit and sensitive mark the account, which every read path then
+    enforces (posts.visibility); a report it answers is resolved."""
+    moderator = check_moderator(moderator_user)
+    rules, posts = check_action(moderator, target, kind, rule_ids=rule_ids, reason=reason, post_ids=post_ids)
+    now = timezone.now()
+    with transaction.atomic():
+        action = ModerationAction.objects.create(
+            target_account=target,
+            moderator=moderator,
+            kind=kind,
+            reason=reason.strip(),
+            post_ids=[p.id for p in posts],
+            posts=[_kept(p) for p in posts],
+            report=report,
+        )
+        action.rules.set(rules)
+        if kind == ActionKind.DELETE_POSTS:
+            for post in posts:
+                publishing.delete_post(post, moderator, by_moderator=True)
+        mark = MARKS.get(kind)
+        if mark is not None and getattr(target, mark) is None:
+            Account.objects.filter(pk=target.pk).update(**{mark: now})
+            setattr(target, mark, now)
+        if report is not None:
+            Report.objects.filter(pk=report.pk).update(
+                action_taken=True,
+                resolved_at=report.resolved_at or now,
+                resolved_by=report.resolved_by or moderator,
+            )
+            report.refresh_from_db()
+        events.emit("account.moderated", account=target, action=action)
+        notify_moderation_warning(target, action.id)
+    return action
+
+
+def _kept(post: Post) -> dict:
+    return {
+        "id": str(post.id),
+        "created_at": post.created_at.isoformat(),
+        "visibility": post.visibility,
+        "spoiler_text": post.spoiler_text,
+        "content": post.content,
+        "url": post.url or post.uri,
+    }
+
+
+def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> ModerationAction:
+    """Lift an action, with the reason. The account's mark goes when no other standing action of that kind
+    holds it; deleted posts stay deleted, and so does an account its owner deleted meanwhile."""
+    moderator = check_moderator(moderator_user)
+    if action.lifted_at is not None:
+        raise DomainError(error_codes.MODERATION_ACTION_LIFTED)
+    if not (reason or "").strip():
+        raise DomainError(error_codes.MODERATION_REASON_REQUIRED, field="reason")
+    with transaction.atomic():
+        action.lifted_at, action.lifted_by, action.lift_reason = timezone.now(), moderator, reason.strip()
+        action.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        mark = MARKS.get(action.kind)
+        standing = ModerationAction.objects.filter(
+            target_account_id=action.target_account_id, kind=action.kind, lifted_at__isnull=True
+        )
+        # A local account deleted since (its User gone) stays a tombstone: lifting never revives it.
+        deleted = (
+            action.target_account.is_local
+            and not User.objects.filter(account_id=action.target_account_id).exists()
+        )
+        if mark is not None and not standing.exists() and not (mark == "suspended_at" and deleted):
+            Account.objects.filter(pk=action.target_account_id).update(**{mark: None})
+        events.emit("account.moderated", account=action.target_account, action=action)
+    return action
+
+
+def assign_report(moderator_user: User, report: Report) -> Report:
+    """The moderator takes the report on (from whoever had it)."""
+    report.assigned_to = check_moderator(moderator_user)
+    report.save(update_fields=["assigned_to"])
+    return report
+
+
+def unassign_report(moderator_user: User, report: Report) -> Report:
+    check_moderator(moderator_user)
+    report.assigned_to = None
+    report.save(update_fields=["assigned_to"])
+    return report
+
+
+def add_report_note(moderator_user: User, report: Report, text: str) -> ReportNote:
+    author = check_moderator(moderator_user)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(error_codes.REPORT_NOTE_BLANK, field="text")
+    if len(text) > MAX_NOTE:
+        raise DomainError(error_codes.REPORT_COMMENT_TOO_LONG, field="text", limit=MAX_NOTE)
+    return ReportNote.objects.create(report=report, author=author, text=text)
+
+
+def record_cited_posts_reading(moderator_user: User, report: Report, post_ids: list[int]) -> None:
+    """Record that a moderator was shown these cited posts (whatever their visibility)."""
+    reader = check_moderator(moderator_user)
+    if post_ids:
+        CitedPostsReading.objects.create(report=report, reader=reader, post_ids=list(post_ids))
+
+
+def resolve_report(moderator_user: User, report: Report) -> Report:
+    moderator = check_moderator(moderator_user)
+    if report.resolved_at is not None:
+        raise DomainError(error_codes.REPORT_ALREADY_RESOLVED)
+    report.resolved_at, report.resolved_by = timezone.now(), moderator
+    report.save(update_fields=["resolved_at", "resolved_by"])
+    return report
+
+
+def reopen_report(moderator_user: User, report: Report) -> Report:
+    check_moderator(moderator_user)
+    if report.resolved_at is None:
+        raise DomainError(error_codes.REPORT_NOT_RESOLVED)
+    report.resolved_at, report.resolved_by = None, None
+    report.save(update_fields=["resolved_at", "resolved_by"])
+    return report

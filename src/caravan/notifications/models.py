@@ -15,6 +15,7 @@ class NotificationType(models.TextChoices):
     POLL = "poll"
     UPDATE = "update"
     ADMIN_SIGN_UP = "admin.sign_up"
+    MODERATION_WARNING = "moderation_warning"  # the moderators acted on the recipient's account
 
 
 class Notification(models.Model):
@@ -23,6 +24,9 @@ class Notification(models.Model):
     from_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     type = models.CharField(max_length=32, choices=NotificationType.choices)
     post = models.ForeignKey("posts.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The moderation.ModerationAction a moderation_warning is about. A plain id: moderation sits above
+    # notifications, which never reach up to it; the faces that render the notice load the action.
+    moderation_action_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

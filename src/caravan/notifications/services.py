@@ -81,6 +81,18 @@ def notify_many(
     return rows
 
 
+def notify_moderation_warning(recipient: Account, action_id: int) -> Notification | None:
+    """Tell a local account that the moderators acted on it. Nothing silences this (it comes from the server,
+    not a person), and it names no moderator: the account itself is the notification's `from_account`."""
+    if not recipient.is_local:
+        return None
+    notification = Notification.objects.create(
+        recipient=recipient, type="moderation_warning", from_account=recipient, moderation_action_id=action_id
+    )
+    transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
+    return notification
+
+
 def dismiss(recipient: Account, notification_id: int) -> None:
     Notification.objects.filter(recipient=recipient, pk=notification_id).delete()
 

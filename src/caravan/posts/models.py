@@ -69,6 +69,12 @@ class Post(models.Model):
         return [mention for mention in self.mentions.all() if not mention.silent]
 
     @property
+    def shown_sensitive(self) -> bool:
+        """Whether readers see the post as sensitive: the author said so, or the moderators marked the author's
+        media sensitive (`Account.sensitized_at`), which covers every post with media."""
+        return self.sensitive or (self.has_media and self.account.sensitized_at is not None)
+
+    @property
     def is_public(self) -> bool:
         return self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
 

@@ -5,6 +5,8 @@
   mentions included: someone addressed once keeps access, as on Mastodon).
 - direct: the author and the accounts mentioned in the post.
 - nobody reads the posts of a suspended (deleted) account.
+- a limited account's posts (moderation) are read only by the author, its followers and the accounts a post
+  mentions, whatever their visibility: they leave public timelines, search and strangers' views.
 A boost is readable when both the boost itself (its booster, its own visibility) and its original are: a boost
 never shows a post its reader could not open directly, and a booster who blocks you hides their boosts too.
 
@@ -26,15 +28,16 @@ def _readable(viewer: Account | None, prefix: str) -> Q:
     """The rule for one post, ignoring boosts: `prefix` is "" for the row itself, "reblog_of__" for its original."""
     post_ref, author_ref = ("pk", "account") if not prefix else ("reblog_of", "reblog_of__account")
     author_present = Q(**{f"{prefix}account__suspended_at__isnull": True})
+    author_unlimited = Q(**{f"{prefix}account__limited_at__isnull": True})
     public = Q(**{f"{prefix}visibility__in": PUBLIC_VISIBILITIES})
     if viewer is None:
-        return author_present & public
+        return author_present & public & author_unlimited
     mentioned = Exists(Mention.objects.filter(post=OuterRef(post_ref), account=viewer))
     follows_author = Exists(Follow.objects.filter(account=viewer, target_account=OuterRef(author_ref)))
     blocked_by_author = Exists(Block.objects.filter(account=OuterRef(author_ref), target_account=viewer))
     own = Q(**{f"{prefix}account": viewer})
     others = (
-        public
+        (public & (author_unlimited | follows_author | mentioned))
         | (Q(**{f"{prefix}visibility": Visibility.PRIVATE}) & (follows_author | mentioned))
         | (Q(**{f"{prefix}visibility": Visibility.DIRECT}) & mentioned)
     )
@@ -64,11 +67,12 @@ def _can_read_one(post: Post, viewer: Account | None) -> bool:
     if viewer is not None and post.account_id == viewer.id:
         return True
     public = post.visibility in PUBLIC_VISIBILITIES
+    limited = post.account.limited_at is not None
     if viewer is None:
-        return public
+        return public and not limited
     if Block.objects.filter(account_id=post.account_id, target_account=viewer).exists():
         return False
-    if public:
+    if public and not limited:
         return True
     mentioned = Mention.objects.filter(post=post, account=viewer).exists()
     if post.visibility == Visibility.DIRECT:

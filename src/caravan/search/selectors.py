@@ -6,7 +6,7 @@ Post search covers the viewer's own posts and public posts (as Mastodon's does),
 import re
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from caravan import lookup
 from caravan.accounts.models import Account
@@ -15,6 +15,7 @@ from caravan.posts.rendering import normalize_tag
 from caravan.posts.visibility import can_read, visible_to
 from caravan.search.models import SearchDocument
 from caravan.search.text import fold, terms
+from caravan.social.models import Follow
 
 CANDIDATES = 1000
 
@@ -74,6 +75,11 @@ def search_accounts(
         prefix &= Q(domain__istartswith=domain)
     by_text = Q(pk__in=_matching_ids(SearchDocument.ACCOUNT, query, CANDIDATES)) if fold(query) else Q()
     queryset = Account.objects.filter(suspended_at__isnull=True).filter(exact | prefix | by_text)
+    # A limited account is found by its exact handle, or by its followers; it is not suggested to others.
+    findable = Q(limited_at__isnull=True) | exact
+    if viewer is not None:
+        findable |= Exists(Follow.objects.filter(account=viewer, target_account=OuterRef("pk")))
+    queryset = queryset.filter(findable)
     if following_only and viewer is not None:
         queryset = queryset.filter(followers_set__account=viewer)
     results = list(queryset.order_by("-followers_count", "id")[offset : offset + limit])

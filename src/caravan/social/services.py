@@ -35,6 +35,12 @@ def check_may_follow(account: Account, target: Account) -> None:
         raise DomainError(error_codes.ACCOUNT_MOVED)
 
 
+def needs_approval(account: Account, target: Account) -> bool:
+    """Whether following `target` is a request: it is locked or remote (its server answers), or `account` is
+    limited by the moderators, whose new follows each person approves."""
+    return target.locked or not target.is_local or account.limited_at is not None
+
+
 def record_follow_request(
     account: Account, target: Account, *, uri: str = "", **options
 ) -> tuple[FollowRequest, bool]:

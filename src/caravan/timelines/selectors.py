@@ -8,12 +8,32 @@ from caravan.pagination import Page, paginate
 from caravan.posts.models import Bookmark, Favourite, FollowedTag, Pin, Post, PostTag, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.selectors import load_posts
-from caravan.posts.visibility import visible_to
+from caravan.posts.visibility import visible_posts, visible_to
 from caravan.social.models import Block, DomainBlock, Mute
 from caravan.timelines.models import FeedEntry, List, ListMember
 
+# Public and hashtag timelines show only accounts in good standing: a limited account's posts stay with its
+# followers (Mastodon leaves silenced accounts out of these timelines for everyone).
+IN_GOOD_STANDING = Q(account__suspended_at__isnull=True, account__limited_at__isnull=True)
+
+
+def _drop_moderated(posts: list[Post], viewer: Account | None) -> list[Post]:
+    """Keep only what the viewer may still read among posts by suspended or limited authors (boosted ones
+    included). A materialized feed was written before the mark: one query, and only when such a post is there."""
+    marked = [
+        p.id
+        for p in posts
+        for a in ([p.account] + ([p.reblog_of.account] if p.reblog_of_id else []))
+        if a.suspended_at is not None or a.limited_at is not None
+    ]
+    if not marked:
+        return posts
+    readable = set(visible_posts(viewer, Post.objects.filter(pk__in=marked)).values_list("id", flat=True))
+    return [p for p in posts if p.id not in marked or p.id in readable]
+
 
 def _drop_hidden(posts: list[Post], viewer: Account | None) -> list[Post]:
+    posts = _drop_moderated(posts, viewer)
     hidden, domains = hidden_for(viewer)
     kept = []
     for post in posts:
@@ -71,7 +91,7 @@ def home_timeline(viewer: Account, page: Page) -> list[Post]:
 def public_timeline(
     viewer: Account | None, page: Page, *, local: bool = False, remote: bool = False, only_media: bool = False
 ) -> list[Post]:
-    queryset = Post.objects.filter(visibility=Visibility.PUBLIC, reblog_of__isnull=True)
+    queryset = Post.objects.filter(IN_GOOD_STANDING, visibility=Visibility.PUBLIC, reblog_of__isnull=True)
     if local:
         queryset = queryset.filter(local=True, imported=False)
     elif remote:
@@ -97,7 +117,7 @@ def tag_timeline(
 ) -> list[Post]:
     names = [normalize_tag(name)] + [normalize_tag(t) for t in any_tags or []]
     queryset = Post.objects.filter(
-        visibility=Visibility.PUBLIC, reblog_of__isnull=True, post_tags__tag__name__in=names
+        IN_GOOD_STANDING, visibility=Visibility.PUBLIC, reblog_of__isnull=True, post_tags__tag__name__in=names
     )
     for extra in all_tags or []:
         queryset = queryset.filter(

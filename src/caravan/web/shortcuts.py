@@ -5,10 +5,12 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.pagination import Page
 
@@ -32,8 +34,27 @@ def handles_domain_errors(view: Callable) -> Callable:
 
 
 def member_view(view: Callable) -> Callable:
-    """Signed-in pages: unknown visitors go to sign in and come back."""
-    return login_required(handles_domain_errors(view))
+    """Signed-in pages: unknown visitors go to sign in and come back. A suspended account uses none of them,
+    except those marked `open_to_suspended` (the notices that explain the decision)."""
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        account = request.user.account
+        if (
+            account is not None
+            and account.suspended_at is not None
+            and not getattr(view, "open_to_suspended", False)
+        ):
+            return error_page(request, DomainError(error_codes.ACCOUNT_SUSPENDED))
+        return view(request, *args, **kwargs)
+
+    return login_required(handles_domain_errors(checked))
+
+
+def open_to_suspended(view: Callable) -> Callable:
+    """Mark a signed-in page a suspended account may still read."""
+    view.open_to_suspended = True
+    return view
 
 
 def safe_next(request: HttpRequest, fallback: str = "/home") -> str:
@@ -58,3 +79,9 @@ def page_links(request: HttpRequest, ids: list[int], page: Page) -> dict:
     if ids and (page.max_id is not None or page.min_id is not None):
         links["newer"] = "?" + urlencode({**params, "min_id": ids[0]})
     return links
+
+
+def moderators_only(request: HttpRequest) -> None:
+    """Moderators' pages answer 403 to anyone else (`User.may_moderate`); the services check it again."""
+    if not getattr(request.user, "may_moderate", False):
+        raise PermissionDenied

@@ -3,7 +3,18 @@
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import path, re_path
 
-from caravan.web.views import accounts, admin, auth, domain_policies, me, posts, reports, search, timelines
+from caravan.web.views import (
+    accounts,
+    admin,
+    auth,
+    domain_policies,
+    me,
+    moderation,
+    posts,
+    reports,
+    search,
+    timelines,
+)
 
 ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 
@@ -38,6 +49,13 @@ urlpatterns = [
     path("admin/domains/<int:policy_id>", domain_policies.edit, name="admin_domain"),
     path("admin/domains/<int:policy_id>/remove", domain_policies.remove, name="admin_domain_remove"),
     path("admin/<str:action>", admin.act, name="admin_action"),
+    path("notices/<int:action_id>", moderation.notice, name="notice"),
+    path("moderation/reports", moderation.reports, name="moderation_reports"),
+    path("moderation/reports/<int:report_id>", moderation.report, name="moderation_report"),
+    path(
+        "moderation/reports/<int:report_id>/<str:step>", moderation.report_act, name="moderation_report_act"
+    ),
+    path("moderation/actions/<int:action_id>/lift", moderation.lift, name="moderation_lift"),
     path("compose", posts.compose, name="compose"),
     path("report/<int:account_id>", reports.report, name="report"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),

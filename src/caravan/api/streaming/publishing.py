@@ -64,7 +64,15 @@ def _public_keys(post) -> list[str]:
 
 
 def _is_public_original(post) -> bool:
-    return post.visibility == Visibility.PUBLIC and post.reblog_of_id is None
+    """A post for the public and hashtag streams: as on those timelines, only by accounts in good standing
+    (`timelines.selectors.IN_GOOD_STANDING`; the author is in memory on every path that gets here)."""
+    author = post.account
+    return (
+        post.visibility == Visibility.PUBLIC
+        and post.reblog_of_id is None
+        and author.limited_at is None
+        and author.suspended_at is None
+    )
 
 
 def _on_post_created(post, **_: Any) -> None:

@@ -13,6 +13,7 @@ from caravan import throttling
 from caravan.errors import DomainError, Throttled
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
+from caravan.moderation.selectors import latest_suspension
 from caravan.signup import register_user
 from caravan.web.forms import SignInForm, SignUpForm
 from caravan.web.shortcuts import safe_next
@@ -106,7 +107,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                         "You can sign in once it is approved."
                     )
                 elif user.account is not None and user.account.suspended_at is not None:
-                    error = _("This account has been suspended.")
+                    # The moderators suspended it: the person may sign in only to read why (every other
+                    # signed-in page refuses a suspended account, web/shortcuts.member_view).
+                    suspension = latest_suspension(user.account)
+                    if suspension is None:
+                        error = _("This account has been suspended.")
+                    else:
+                        login(request, user)
+                        return redirect(f"/notices/{suspension.id}")
                 else:
                     login(request, user)
                     return redirect(safe_next(request, "/home"))

@@ -2,7 +2,6 @@
 notes, adding and editing one, removing one, and Mastodon's domain-blocks CSV in and out."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,14 +12,9 @@ from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.instance.models import DomainPolicy
 from caravan.moderation import domains
-from caravan.web.shortcuts import member_view
+from caravan.web.shortcuts import member_view, moderators_only
 
 FLAGS = ("suspend", "limit", "reject_media", "reject_reports")
-
-
-def _moderators_only(request: HttpRequest) -> None:
-    if not domains.may_moderate(request.user):
-        raise PermissionDenied
 
 
 def _page(request: HttpRequest, *, editing: DomainPolicy | None = None, form: dict | None = None, status=200):
@@ -35,7 +29,7 @@ def _page(request: HttpRequest, *, editing: DomainPolicy | None = None, form: di
 @member_view
 def page(request: HttpRequest) -> HttpResponse:
     """GET: the list and the form to add one. POST: add or replace the policy for a domain."""
-    _moderators_only(request)
+    moderators_only(request)
     if request.method != "POST":
         return _page(request)
     form = request.POST
@@ -62,7 +56,7 @@ def page(request: HttpRequest) -> HttpResponse:
 
 @member_view
 def edit(request: HttpRequest, policy_id: int) -> HttpResponse:
-    _moderators_only(request)
+    moderators_only(request)
     policy = domains.domain_policy(policy_id)
     values = {"domain": policy.domain, "reason": policy.reason, "note": policy.note}
     values.update({flag: getattr(policy, flag) for flag in FLAGS})
@@ -72,7 +66,7 @@ def edit(request: HttpRequest, policy_id: int) -> HttpResponse:
 @require_POST
 @member_view
 def remove(request: HttpRequest, policy_id: int) -> HttpResponse:
-    _moderators_only(request)
+    moderators_only(request)
     policy = domains.domain_policy(policy_id)
     domains.remove_domain_policy(request.user, policy.domain)
     messages.success(request, _("The policy for %(domain)s has been removed.") % {"domain": policy.domain})
@@ -81,7 +75,7 @@ def remove(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @member_view
 def export_csv(request: HttpRequest) -> HttpResponse:
-    _moderators_only(request)
+    moderators_only(request)
     response = HttpResponse(domains.export_domain_policies_csv(request.user), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="domain_blocks.csv"'
     return response
@@ -90,7 +84,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 @require_POST
 @member_view
 def import_csv(request: HttpRequest) -> HttpResponse:
-    _moderators_only(request)
+    moderators_only(request)
     upload = request.FILES.get("file")
     try:
         if upload is None or upload.size > domains.MAX_CSV_BYTES:

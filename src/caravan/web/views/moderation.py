@@ -1,0 +1,181 @@
+"""Moderation pages: the notice a person reads about an action on their account (`/notices/<id>`), and the
+moderators' own pages (the queue of open reports, one report with its notes, assignment, resolution and the
+action form). Moderators only (`User.may_moderate`), 403 for anyone else; the services check it again.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from caravan import error_codes
+from caravan.errors import DomainError
+from caravan.ids import parse_int64
+from caravan.instance.models import Rule
+from caravan.moderation import selectors, services
+from caravan.moderation.models import ActionKind, ModerationAction, Report, ReportCategory
+from caravan.posts.rendering import sanitize_html
+from caravan.web.shortcuts import member_view, moderators_only, open_to_suspended
+
+KIND_LABELS = {
+    ActionKind.WARN: gettext_lazy("Warning"),
+    ActionKind.SENSITIVE: gettext_lazy("Media marked sensitive"),
+    ActionKind.DELETE_POSTS: gettext_lazy("Posts deleted"),
+    ActionKind.LIMIT: gettext_lazy("Account limited"),
+    ActionKind.SUSPEND: gettext_lazy("Account suspended"),
+}
+# What each kind means for the person, in words they can act on.
+KIND_EXPLAINED = {
+    ActionKind.WARN: gettext_lazy("This is a warning: nothing else was changed on your account."),
+    ActionKind.SENSITIVE: gettext_lazy("Your media are shown behind a warning from now on."),
+    ActionKind.DELETE_POSTS: gettext_lazy("The posts below were deleted."),
+    ActionKind.LIMIT: gettext_lazy(
+        "Your posts are shown only to your followers and the people you mention, and new follows need "
+        "the other person's approval."
+    ),
+    ActionKind.SUSPEND: gettext_lazy(
+        "Your account is suspended: it cannot be used and is hidden from others."
+    ),
+}
+CATEGORY_LABELS = {
+    ReportCategory.SPAM: gettext_lazy("Spam"),
+    ReportCategory.LEGAL: gettext_lazy("Illegal content"),
+    ReportCategory.VIOLATION: gettext_lazy("Breaks the server's rules"),
+    ReportCategory.OTHER: gettext_lazy("Other"),
+}
+
+
+def _html(value: str) -> SafeString:
+    return mark_safe(sanitize_html(value))  # noqa: S308 - sanitized just now
+
+
+def _stored_id(number: int) -> int:
+    """A path's id, if it could be one (ids are 64-bit: a longer one would overflow the database)."""
+    if number >= 2**63:
+        raise Http404
+    return number
+
+
+def _int(value: str | None) -> int | None:
+    return parse_int64((value or "").strip()) if value else None
+
+
+@member_view
+@open_to_suspended
+def notice(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = selectors.notice_for(request.user, _stored_id(action_id))
+    if action is None:
+        raise Http404
+    posts = [{**kept, "html": _html(kept.get("content", ""))} for kept in action.posts]
+    return render(
+        request,
+        "caravan/moderation/notice.html",
+        {
+            "action": action,
+            "label": KIND_LABELS[action.kind],
+            "explained": KIND_EXPLAINED[action.kind],
+            "rules": list(action.rules.all()),
+            "posts": posts,
+        },
+    )
+
+
+@member_view
+def reports(request: HttpRequest) -> HttpResponse:
+    moderators_only(request)
+    rows = [
+        (row, CATEGORY_LABELS.get(row.report.category, row.report.category))
+        for row in selectors.report_queue()
+    ]
+    return render(request, "caravan/moderation/reports.html", {"rows": rows})
+
+
+@member_view
+def report(request: HttpRequest, report_id: int) -> HttpResponse:
+    moderators_only(request)
+    found = get_object_or_404(
+        Report.objects.select_related("reporter", "target_account", "assigned_to", "resolved_by"),
+        pk=_stored_id(report_id),
+    )
+    file = selectors.report_file(found)
+    services.record_cited_posts_reading(request.user, found, [post.id for post in file.cited_posts])
+    rules = list(Rule.objects.all())
+    cited_rules = [rule for rule in rules if rule.id in set(found.rule_ids)]
+    return render(
+        request,
+        "caravan/moderation/report.html",
+        {
+            "report": found,
+            "category": CATEGORY_LABELS.get(found.category, found.category),
+            "file": file,
+            "cited": [(post, _html(post.content)) for post in file.cited_posts],
+            "choosable": [
+                (post, _html(post.content))
+                for post in file.cited_posts
+                + [p for p in file.recent_posts if p.id not in set(found.post_ids)]
+            ],
+            "cited_ids": set(found.post_ids),
+            "rules": rules,
+            "cited_rules": cited_rules,
+            "kinds": list(KIND_LABELS.items()),
+            "kind_labels": KIND_LABELS,
+            "actions": [(a, KIND_LABELS[a.kind]) for a in file.actions],
+        },
+    )
+
+
+@require_POST
+@member_view
+def report_act(request: HttpRequest, report_id: int, step: str) -> HttpResponse:
+    moderators_only(request)
+    found = get_object_or_404(Report.objects.select_related("target_account"), pk=_stored_id(report_id))
+    form = request.POST
+    user = request.user
+    try:
+        if step == "assign":
+            services.assign_report(user, found)
+        elif step == "unassign":
+            services.unassign_report(user, found)
+        elif step == "resolve":
+            services.resolve_report(user, found)
+        elif step == "reopen":
+            services.reopen_report(user, found)
+        elif step == "note":
+            services.add_report_note(user, found, form.get("text", ""))
+        elif step == "act":
+            numbers = [_int(v) for v in form.getlist("rule_ids")]
+            posts = [_int(v) for v in form.getlist("status_ids")]
+            if None in numbers or None in posts:
+                raise DomainError(error_codes.NOT_A_WHOLE_NUMBER)
+            services.take_action(
+                user,
+                found.target_account,
+                form.get("kind", ""),
+                rule_ids=numbers,
+                reason=form.get("reason", ""),
+                post_ids=posts,
+                report=found,
+            )
+            messages.success(request, _("The action was taken and the person has been told."))
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"/moderation/reports/{found.id}")
+
+
+@require_POST
+@member_view
+def lift(request: HttpRequest, action_id: int) -> HttpResponse:
+    moderators_only(request)
+    action = get_object_or_404(ModerationAction, pk=_stored_id(action_id))
+    try:
+        services.lift_action(request.user, action, request.POST.get("reason", ""))
+        messages.success(request, _("The action was lifted."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    report_id = _int(request.POST.get("report_id"))
+    return redirect(f"/moderation/reports/{report_id}" if report_id else f"/notices/{action.id}")
