@@ -58,6 +58,7 @@ class Cluster:
     size: int
     members: list[Member]
     detail: str = ""  # e.g. who made the invite
+    hour: datetime | None = None  # for "hour" clusters
 
 
 @dataclass
@@ -231,7 +232,8 @@ def _hour_clusters(
     clusters = _clusters("hour", groups, members)
     counts = dict(per_hour)
     for cluster in clusters:  # the size is the hour's full count, even when not all its rows were read
-        cluster.size = max(cluster.size, counts.get(datetime.fromisoformat(cluster.key), 0))
+        cluster.hour = datetime.fromisoformat(cluster.key)
+        cluster.size = max(cluster.size, counts.get(cluster.hour, 0))
     return clusters
 
 

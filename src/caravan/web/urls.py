@@ -4,6 +4,7 @@ from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import path, re_path
 
 from caravan.web.views import accounts, admin, auth, domain_policies, me, posts, reports, search, timelines
+from caravan.web.views.waves import page as waves_page
 
 ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 
@@ -38,6 +39,7 @@ urlpatterns = [
     path("admin/domains/<int:policy_id>", domain_policies.edit, name="admin_domain"),
     path("admin/domains/<int:policy_id>/remove", domain_policies.remove, name="admin_domain_remove"),
     path("admin/<str:action>", admin.act, name="admin_action"),
+    path("moderation/waves", waves_page, name="moderation_waves"),
     path("compose", posts.compose, name="compose"),
     path("report/<int:account_id>", reports.report, name="report"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),
