@@ -8,6 +8,7 @@ import pytest
 from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.moderation import waves
+from caravan.posts.models import Post
 from tests.moderation.wave import build_wave
 
 
@@ -92,3 +93,11 @@ def test_links_leave_out_mentions_and_hashtags():
         "<a href='https://shop.example/deal'>again</a> <a href=\"javascript:alert(1)\">x</a></p>"
     )
     assert waves.post_links(html) == ["https://shop.example/deal"]
+
+
+def test_bursts_leave_out_posts_that_are_not_public(db):
+    built = build_wave()
+    Post.objects.filter(account__in=built.wave).update(visibility="private")
+    report = waves.waves_report(built.moderator)
+    assert not report.hashtag_bursts and not report.link_bursts
+    assert report.rings  # the accounts are still grouped

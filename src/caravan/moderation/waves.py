@@ -19,7 +19,7 @@ from django.utils import timezone
 from caravan.accounts.models import Account, User
 from caravan.ids import lowest_id_at
 from caravan.moderation.domains import check_moderator
-from caravan.posts.models import Post, PostTag
+from caravan.posts.models import Post, PostTag, Visibility
 from caravan.social.models import Follow
 
 DEFAULT_HOURS = 48
@@ -35,6 +35,9 @@ RING_SHARE = 0.6  # a ring member sends at least this share of its follows insid
 HOUR_SPIKE = (
     3  # an hour is a cluster when it has this many times the median hourly sign-ups (and MIN_CLUSTER)
 )
+# Bursts read public and unlisted posts only: a wave advertises, and what followers-only or direct posts say
+# stays between their author and readers (`posts.visibility`), moderators included.
+PUBLIC = (Visibility.PUBLIC, Visibility.UNLISTED)
 _ANCHOR = re.compile(r"<a\s[^>]*>", re.IGNORECASE)
 _HREF = re.compile(r"""\bhref\s*=\s*["'](https?://[^"'\s<>]+)["']""", re.IGNORECASE)
 _CLASS = re.compile(r"""\bclass\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
@@ -323,7 +326,9 @@ def _bursts(kind: str, uses: list[tuple[str, int, int, datetime]], new_ids: set[
 def hashtag_bursts(since: datetime, new_ids: set[int]) -> tuple[list[Burst], bool]:
     """Hashtags used by many distinct accounts within one hour, from the newest uses of the window."""
     rows = list(
-        PostTag.objects.filter(post_id__gte=lowest_id_at(since), post__created_at__gte=since)
+        PostTag.objects.filter(
+            post_id__gte=lowest_id_at(since), post__created_at__gte=since, post__visibility__in=PUBLIC
+        )
         .order_by("-post_id")
         .values_list("tag__name", "post_id", "post__account_id", "post__created_at")[: MAX_POST_TAGS + 1]
     )
@@ -350,7 +355,9 @@ def link_bursts(since: datetime, new_ids: set[int]) -> tuple[list[Burst], bool]:
     """Links posted by many distinct accounts within one hour, from the newest posts of the window
     (boosts left out: they carry no text of their own)."""
     rows = list(
-        Post.objects.filter(id__gte=lowest_id_at(since), created_at__gte=since, reblog_of__isnull=True)
+        Post.objects.filter(
+            id__gte=lowest_id_at(since), created_at__gte=since, reblog_of__isnull=True, visibility__in=PUBLIC
+        )
         .filter(content__icontains="href")
         .order_by("-id")
         .values_list("id", "account_id", "created_at", "content")[: MAX_POSTS + 1]
