@@ -9,6 +9,7 @@ from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.moderation import waves
 from caravan.posts.models import Post
+from caravan.relationships import follow
 from tests.moderation.wave import build_wave
 
 
@@ -101,3 +102,12 @@ def test_bursts_leave_out_posts_that_are_not_public(db):
     report = waves.waves_report(built.moderator)
     assert not report.hashtag_bursts and not report.link_bursts
     assert report.rings  # the accounts are still grouped
+
+
+def test_a_newcomer_tied_to_a_ring_by_one_follow_is_not_in_it(db, make_account):
+    built = build_wave()
+    newcomer = make_account("nadia")  # signed up now, inside the window
+    follow(newcomer, built.wave[0])
+    follow(newcomer, built.ordinary[2])  # every follow goes to new accounts, but only one to the ring
+    [ring] = waves.waves_report(built.moderator).rings
+    assert newcomer.id not in {member.id for member in ring.members} and ring.size == 5

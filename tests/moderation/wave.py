@@ -59,6 +59,7 @@ def build_wave() -> Wave:
         )
         wave.append(user.account)
         _at(user.account, hour + timedelta(minutes=10 + index))
+    set_registration_mode(RegistrationMode.OPEN)
     for account in wave:
         for other in wave:
             if other != account:

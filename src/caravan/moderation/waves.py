@@ -265,6 +265,24 @@ def follow_rings(since: datetime, members: dict[int, Member]) -> list[Ring]:
         for account, targets in inside.items()
         if len(targets) >= 2 and len(targets) >= RING_SHARE * total[account]
     }
+    # Links between ringers either way; an account tied to fewer than two others is peeled off (again until
+    # none is), so a newcomer who happens to follow one member of a ring is not counted in it.
+    links: dict[int, set[int]] = {account: set() for account in ringers}
+    for account in ringers:
+        for target in inside[account]:
+            if target in ringers:
+                links[account].add(target)
+                links[target].add(account)
+    loose = [account for account, near in links.items() if len(near) < 2]
+    while loose:
+        account = loose.pop()
+        if account not in ringers:
+            continue
+        ringers.discard(account)
+        for other in links.pop(account):
+            links[other].discard(account)
+            if other in ringers and len(links[other]) < 2:
+                loose.append(other)
     parent = {account: account for account in ringers}
 
     def root(account: int) -> int:
@@ -274,9 +292,8 @@ def follow_rings(since: datetime, members: dict[int, Member]) -> list[Ring]:
         return account
 
     for account in ringers:
-        for target in inside[account]:
-            if target in ringers:
-                parent[root(account)] = root(target)
+        for other in links[account]:
+            parent[root(account)] = root(other)
     groups: dict[int, list[int]] = defaultdict(list)
     for account in ringers:
         groups[root(account)].append(account)
