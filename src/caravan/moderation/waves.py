@@ -106,9 +106,8 @@ def waves_report(user: User, *, hours: int = DEFAULT_HOURS, now: datetime | None
     """Everything the waves page shows for the last `hours` (1 to a week). Moderators only."""
     check_moderator(user)
     hours = max(1, min(int(hours), MAX_HOURS))
-    until = (now or timezone.now()).astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
-        hours=1
-    )
+    this_hour = (now or timezone.now()).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    until = this_hour + timedelta(hours=1)  # whole hours, the current one included
     since = until - timedelta(hours=hours)
     per_hour = new_accounts_per_hour(since, until)
     rows, truncated = _new_accounts(since)
