@@ -32,9 +32,7 @@ MAX_POST_TAGS = 50_000  # newest hashtag uses of the window read for hashtag bur
 MAX_MEMBERS = 50  # members listed per cluster or ring
 MAX_GROUPS = 20  # clusters per kind, rings, bursts per kind
 RING_SHARE = 0.6  # a ring member sends at least this share of its follows inside the window
-HOUR_SPIKE = (
-    3  # an hour is a cluster when it has this many times the median hourly sign-ups (and MIN_CLUSTER)
-)
+HOUR_SPIKE = 2  # an hour is a cluster with twice the median hourly sign-ups (and MIN_CLUSTER) or more
 # Bursts read public and unlisted posts only: a wave advertises, and what followers-only or direct posts say
 # stays between their author and readers (`posts.visibility`), moderators included.
 PUBLIC = (Visibility.PUBLIC, Visibility.UNLISTED)
