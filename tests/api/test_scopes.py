@@ -18,7 +18,7 @@ from tests.api.routes import api_routes, sample_path
 from tests.api.test_streaming import _read_sse
 
 OUTSIDE = "This action is outside the authorized scopes"
-MODERATORS_ONLY = "Only moderators and admins may do this."
+MODERATORS_ONLY = "Only moderators may do this."
 # Routes that need no scope: what the server says about itself, OAuth, and the JSON 404 for the rest.
 PUBLIC = {
     ("POST", "api/v1/apps"),

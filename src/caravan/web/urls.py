@@ -14,6 +14,7 @@ from caravan.web.views import (
     reports,
     search,
     timelines,
+    waves,
 )
 
 ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
@@ -56,6 +57,7 @@ urlpatterns = [
         "moderation/reports/<int:report_id>/<str:step>", moderation.report_act, name="moderation_report_act"
     ),
     path("moderation/actions/<int:action_id>/lift", moderation.lift, name="moderation_lift"),
+    path("moderation/waves", waves.page, name="moderation_waves"),
     path("compose", posts.compose, name="compose"),
     path("report/<int:account_id>", reports.report, name="report"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),

@@ -13,6 +13,7 @@ from caravan.api.params import Params
 from caravan.instance.domains import public_policies
 from caravan.instance.models import DomainPolicy
 from caravan.moderation import domains
+from caravan.moderation.services import check_moderator
 from caravan.pagination import Page, paginate
 
 SEVERITIES = ("silence", "suspend", "noop")
@@ -51,7 +52,7 @@ def public_list(request: HttpRequest):
 
 @api(scope="admin:read:domain_blocks")
 def admin_list(request: HttpRequest):
-    domains.check_moderator(request.api_user)
+    check_moderator(request.api_user)
     rows = paginate(
         DomainPolicy.objects.all(), Page.from_params(params(request), default_limit=100, max_limit=200)
     )
@@ -60,7 +61,7 @@ def admin_list(request: HttpRequest):
 
 @api(scope="admin:read:domain_blocks")
 def admin_get(request: HttpRequest, object_id: str):
-    domains.check_moderator(request.api_user)
+    check_moderator(request.api_user)
     return admin_domain_block(domains.domain_policy(parse_id(object_id)))
 
 
@@ -83,7 +84,7 @@ def _flags(values: Params, current: DomainPolicy | None) -> dict:
 
 @api(scope="admin:write:domain_blocks")
 def admin_create(request: HttpRequest):
-    domains.check_moderator(request.api_user)
+    check_moderator(request.api_user)
     values = params(request)
     policy = domains.set_domain_policy(
         request.api_user, values.str("domain", ""), create_only=True, **_flags(values, None)
@@ -93,7 +94,7 @@ def admin_create(request: HttpRequest):
 
 @api(scope="admin:write:domain_blocks")
 def admin_update(request: HttpRequest, object_id: str):
-    domains.check_moderator(request.api_user)
+    check_moderator(request.api_user)
     current = domains.domain_policy(parse_id(object_id))
     policy = domains.set_domain_policy(request.api_user, current.domain, **_flags(params(request), current))
     return admin_domain_block(policy)
@@ -101,7 +102,7 @@ def admin_update(request: HttpRequest, object_id: str):
 
 @api(scope="admin:write:domain_blocks")
 def admin_delete(request: HttpRequest, object_id: str):
-    domains.check_moderator(request.api_user)
+    check_moderator(request.api_user)
     current = domains.domain_policy(parse_id(object_id))
     domains.remove_domain_policy(request.api_user, current.domain)
     return {}
