@@ -33,7 +33,8 @@ KIND_COLOURS = {
     ActionKind.LIMIT: "#d9731c",
     ActionKind.SUSPEND: "#b8323a",
 }
-CHART_WIDTH, CHART_HEIGHT, CHART_LABELS = 480, 180, 34
+CHART_WIDTH, CHART_HEIGHT = 360, 170
+CHART_TOP, CHART_LABELS = 16, 24  # room above the tallest bar for its total, and below the bars for months
 ATOM = "http://www.w3.org/2005/Atom"
 
 
@@ -54,7 +55,7 @@ def _chart(months: list[public_log.MonthCount], *, rtl: bool) -> dict:
         width = round(slot * 0.7, 1)
         segments, top = [], plot
         for kind, n in month.counts.items():
-            height = round(plot * n / tallest, 1)
+            height = round((plot - CHART_TOP) * n / tallest, 1)
             top = round(top - height, 1)
             segments.append(
                 {
@@ -81,7 +82,7 @@ def _chart(months: list[public_log.MonthCount], *, rtl: bool) -> dict:
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
         "baseline": plot,
-        "label_y": plot + 20,
+        "label_y": plot + 16,
         "columns": columns,
     }
 
