@@ -178,6 +178,9 @@ def test_all_three_forms_page_newest_first_alike(case):
     next_link = next(link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "next").get("href")
     assert f"max_id={everything[1]}" in next_link
     assert Client().get("/about/moderation?max_id=nope").status_code == 400
+    refused = Client().get("/about/moderation.json?max_id=nope")
+    assert refused.status_code == 400 and "error" in refused.json()
+    assert Client().post("/about/moderation").status_code == 405
 
 
 def _chart(page: str) -> ET.Element:

@@ -11,7 +11,9 @@ from django.shortcuts import render
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
+from caravan.errors import DomainError
 from caravan.moderation import public_log
 from caravan.moderation.models import ActionKind
 from caravan.pagination import Page
@@ -87,6 +89,7 @@ def _chart(months: list[public_log.MonthCount], *, rtl: bool) -> dict:
     }
 
 
+@require_safe
 @handles_domain_errors
 def moderation_log(request: HttpRequest) -> HttpResponse:
     page = _page(request)
@@ -144,9 +147,12 @@ def _decision_json(d: public_log.LoggedDecision) -> dict:
     }
 
 
-@handles_domain_errors
+@require_safe
 def moderation_log_json(request: HttpRequest) -> HttpResponse:
-    page = _page(request)
+    try:
+        page = _page(request)
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=error.status)
     decisions = public_log.decisions(page)
     return JsonResponse(
         {
@@ -171,6 +177,7 @@ def _entry_id(decision_id: int) -> str:
     return f"{settings.BASE_URL}/about/moderation#decision-{decision_id}"
 
 
+@require_safe
 @handles_domain_errors
 def moderation_log_atom(request: HttpRequest) -> HttpResponse:
     """One entry per decision; `updated` moves when the decision is lifted, so readers see the change."""
@@ -190,7 +197,7 @@ def moderation_log_atom(request: HttpRequest) -> HttpResponse:
     sub(feed, "id", f"{settings.BASE_URL}/about/moderation")
     sub(feed, "title", _("Moderation log"))
     sub(feed, "link", rel="alternate", type="text/html", href=f"{settings.BASE_URL}/about/moderation")
-    sub(feed, "link", rel="self", href=request.build_absolute_uri())
+    sub(feed, "link", rel="self", href=settings.BASE_URL + request.get_full_path())
     older = _older(request, "/about/moderation.atom", decisions, page)
     if older:
         sub(feed, "link", rel="next", href=older)
