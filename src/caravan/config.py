@@ -210,6 +210,9 @@ class Config:
     sign_in_failures_per_address: int = setting("CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS", whole(0), 25)
     sign_ups_per_address: int = setting("CARAVAN_SIGN_UPS_PER_ADDRESS", whole(0), 25)
 
+    # Moderation.
+    moderation_log_shows_handles: bool = setting("CARAVAN_MODERATION_LOG_SHOWS_HANDLES", flag(), False)
+
     # Diagnostics, tests and benchmarks.
     debug: bool = setting("CARAVAN_DEBUG", flag(), False)
     log_level: str = setting("CARAVAN_LOG_LEVEL", choice(*LOG_LEVELS), "WARNING")

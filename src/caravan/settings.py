@@ -288,6 +288,8 @@ CARAVAN = {
     "SIGN_IN_FAILURES_PER_ACCOUNT": conf.sign_in_failures_per_account,
     "SIGN_IN_FAILURES_PER_ADDRESS": conf.sign_in_failures_per_address,
     "SIGN_UPS_PER_ADDRESS": conf.sign_ups_per_address,
+    # The public moderation log (/about/moderation) names the accounts acted on; off, it withholds them.
+    "MODERATION_LOG_SHOWS_HANDLES": conf.moderation_log_shows_handles,
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
     "REQUEST_THREADS": conf.request_threads,
     # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.

@@ -14,6 +14,7 @@ from caravan.web.views import (
     reports,
     search,
     timelines,
+    transparency,
     waves,
 )
 
@@ -22,6 +23,9 @@ ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 urlpatterns = [
     path("", timelines.index, name="index"),
     path("about", timelines.about, name="about"),
+    path("about/moderation", transparency.moderation_log, name="moderation_log"),
+    path("about/moderation.json", transparency.moderation_log_json, name="moderation_log_json"),
+    path("about/moderation.atom", transparency.moderation_log_atom, name="moderation_log_atom"),
     path("auth/sign_up", auth.sign_up, name="sign_up"),
     path("auth/sign_in", auth.sign_in, name="sign_in"),
     path("auth/sign_out", auth.sign_out, name="sign_out"),
