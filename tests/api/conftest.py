@@ -178,9 +178,6 @@ def scoped_token(server, signup):
     """`scoped_token("read:statuses write:media")`: a user token with exactly those scopes, made the way apps
     get one (authorization code flow: the person signs in once, then approves each request). One user, cached
     per scope string. Returns the token; `scoped_token.username` names the user."""
-    import re
-    from urllib.parse import parse_qs, urlencode, urlsplit
-
     username = f"scopes{uuid.uuid4().hex[:8]}"
     signup(username)
     redirect = "https://app.example/callback"
@@ -192,53 +189,70 @@ def scoped_token(server, signup):
     session = requests.Session()
     made: dict[str, str] = {}
 
-    def form(html: str) -> tuple[str, str]:
-        action = re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
-        return server + action, re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
     def make(scopes: str) -> str:
-        if scopes in made:
-            return made[scopes]
-        query = {
-            "response_type": "code",
-            "client_id": app["client_id"],
-            "redirect_uri": redirect,
-            "scope": scopes,
-        }
-        page = session.get(f"{server}/oauth/authorize?{urlencode(query)}", timeout=10)
-        if 'name="password"' in page.text:  # the first time: sign in
-            action, csrf = form(page.text)
-            page = session.post(
-                action,
-                data={
-                    "csrfmiddlewaretoken": csrf,
-                    "intent": "login",
-                    "username": username,
-                    "password": PASSWORD,
-                },
-                timeout=10,
+        if scopes not in made:
+            made[scopes] = token_by_authorization_code(
+                server, app, username, scopes, redirect=redirect, session=session
             )
-        assert page.status_code == 200 and 'value="approve"' in page.text, page.text[:300]
-        action, csrf = form(page.text)
-        approved = session.post(
-            action, data={"csrfmiddlewaretoken": csrf, "intent": "approve"}, allow_redirects=False, timeout=10
-        )
-        code = parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0]
-        response = requests.post(
-            f"{server}/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect,
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-            },
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        assert sorted(response.json()["scope"].split()) == sorted(scopes.split())
-        made[scopes] = response.json()["access_token"]
         return made[scopes]
 
     make.username = username
     return make
+
+
+def token_by_authorization_code(
+    base: str,
+    app: dict,
+    username: str,
+    scopes: str,
+    *,
+    redirect: str,
+    session: requests.Session | None = None,
+) -> str:
+    """A user token for exactly `scopes`, made the way apps get one: the authorization-code flow through the real
+    pages (the person signs in when the session has not yet, then approves)."""
+    import re
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    session = session or requests.Session()
+
+    def form(html: str) -> tuple[str, str]:
+        action = re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
+        return base + action, re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    query = {
+        "response_type": "code",
+        "client_id": app["client_id"],
+        "redirect_uri": redirect,
+        "scope": scopes,
+    }
+    page = session.get(f"{base}/oauth/authorize?{urlencode(query)}", timeout=10)
+    if 'name="password"' in page.text:
+        action, csrf = form(page.text)
+        credentials = {
+            "csrfmiddlewaretoken": csrf,
+            "intent": "login",
+            "username": username,
+            "password": PASSWORD,
+        }
+        page = session.post(action, data=credentials, timeout=10)
+    assert page.status_code == 200 and 'value="approve"' in page.text, page.text[:300]
+    action, csrf = form(page.text)
+    approved = session.post(
+        action, data={"csrfmiddlewaretoken": csrf, "intent": "approve"}, allow_redirects=False, timeout=10
+    )
+    code = parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0]
+    response = requests.post(
+        f"{base}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect,
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    assert sorted(response.json()["scope"].split()) == sorted(scopes.split())
+    return response.json()["access_token"]

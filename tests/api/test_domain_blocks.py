@@ -2,16 +2,14 @@
 CRUD for staff tokens only (a person's token with the admin scopes still gets 403)."""
 
 import hashlib
-import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 
-from tests.api.conftest import PASSWORD, running_server
+from tests.api.conftest import PASSWORD, running_server, token_by_authorization_code
 
 REDIRECT = "https://app.example/callback"
 ADMIN_SCOPES = "read admin:read:domain_blocks admin:write:domain_blocks"
@@ -57,43 +55,7 @@ def _app_token(base: str, app: dict) -> str:
 
 
 def _token(base: str, app: dict, username: str, scopes: str) -> str:
-    """A user token for `scopes` by the authorization-code flow, as an app gets one."""
-    session = requests.Session()
-
-    def form(html: str) -> tuple[str, str]:
-        action = re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
-        return base + action, re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-    query = {
-        "response_type": "code",
-        "client_id": app["client_id"],
-        "redirect_uri": REDIRECT,
-        "scope": scopes,
-    }
-    page = session.get(f"{base}/oauth/authorize?{urlencode(query)}", timeout=10)
-    action, csrf = form(page.text)
-    page = session.post(
-        action,
-        data={"csrfmiddlewaretoken": csrf, "intent": "login", "username": username, "password": PASSWORD},
-        timeout=10,
-    )
-    action, csrf = form(page.text)
-    approved = session.post(
-        action, data={"csrfmiddlewaretoken": csrf, "intent": "approve"}, allow_redirects=False, timeout=10
-    )
-    code = parse_qs(urlsplit(approved.headers["Location"]).query)["code"][0]
-    response = requests.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-        },
-        timeout=10,
-    )
-    return response.json()["access_token"]
+    return token_by_authorization_code(base, app, username, scopes, redirect=REDIRECT)
 
 
 def test_admin_crud_and_the_public_list(site):
