@@ -47,6 +47,33 @@ CANNOT_MODERATE_SELF = ErrorKind(
 REPORT_ALREADY_RESOLVED = ErrorKind("report_already_resolved", _("This report is already resolved."))
 REPORT_NOT_RESOLVED = ErrorKind("report_not_resolved", _("This report is open."))
 REPORT_NOTE_BLANK = ErrorKind("report_note_blank", _("Write a note."))
+# Appeals
+APPEAL_NOT_YOURS = ErrorKind(
+    "appeal_not_yours", _("Only the person this decision is about may appeal it."), 403
+)
+APPEAL_PERIOD_OVER = ErrorKind(
+    "appeal_period_over",
+    ngettext_lazy(
+        "Decisions may be appealed within %(days)s day; this one can no longer be.",
+        "Decisions may be appealed within %(days)s days; this one can no longer be.",
+        "days",
+    ),
+)
+APPEAL_ALREADY_MADE = ErrorKind("appeal_already_made", _("This decision has already been appealed."))
+APPEAL_TEXT_REQUIRED = ErrorKind("appeal_text_required", _("Write your message."))
+APPEAL_TEXT_TOO_LONG = ErrorKind(
+    "appeal_text_too_long",
+    ngettext_lazy(
+        "Messages are at most %(limit)s character.", "Messages are at most %(limit)s characters.", "limit"
+    ),
+)
+APPEAL_CLOSED = ErrorKind("appeal_closed", _("This appeal has been decided."))
+APPEAL_DECIDED_BY_ACTING_MODERATOR = ErrorKind(
+    "appeal_decided_by_acting_moderator",
+    _("A different moderator than the one who took the action must decide the appeal."),
+    403,
+)
+APPEAL_DECISION_UNKNOWN = ErrorKind("appeal_decision_unknown", _("Choose to approve or reject the appeal."))
 
 # Accounts: signing up, profiles, preferences, deleting
 USERNAME_BLANK = ErrorKind("username_blank", _("Choose a username."))

@@ -112,3 +112,21 @@ def test_domain_policies_show_their_public_reason_never_the_note(moderator):
         ("spam.example", ["suspend"], "Spam waves"),
     ]
     assert "ticket 4" not in repr(listed)
+
+
+def test_a_decided_appeal_shows_its_outcome_and_reason_but_not_its_text(make_user, make_account, moderator):
+    from caravan.moderation import appeals
+
+    rule = add_rule("No spam")
+    person = make_user("appellant")
+    action = moderation.take_action(
+        moderator, person.account, "limit", rule_ids=[rule.id], reason="spam runs"
+    )
+    appeal = appeals.create_appeal(person, action, "it was a misunderstanding, private words")
+    (listed,) = public_log.decisions(Page())
+    assert listed.appeal is None  # pending appeals are not published
+    second = set_role(make_user("modrosa"), "moderator")
+    appeals.decide_appeal(second, appeal, "approve", "the links were the person's own shop")
+    (listed,) = public_log.decisions(Page())
+    assert listed.appeal.accepted and listed.appeal.reason == "the links were the person's own shop"
+    assert "private words" not in repr(dataclasses.asdict(listed))

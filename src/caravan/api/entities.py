@@ -17,7 +17,7 @@ from caravan.accounts.models import Account
 from caravan.api.app_links import website_link
 from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
-from caravan.moderation.models import ActionKind, ModerationAction
+from caravan.moderation.models import ActionKind, Appeal, ModerationAction
 from caravan.notifications.models import Notification
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
@@ -36,6 +36,16 @@ STATUS_NOTIFICATION_TYPES = {
     "update",
     "quote",
     "quoted_update",
+}
+
+# The notification types Mastodon clients know; others (moderation_appeal) stay out of the API.
+MASTODON_NOTIFICATION_TYPES = STATUS_NOTIFICATION_TYPES | {
+    "follow",
+    "follow_request",
+    "admin.sign_up",
+    "admin.report",
+    "severed_relationships",
+    "moderation_warning",
 }
 
 
@@ -463,16 +473,25 @@ WARNING_ACTIONS = {
 }
 
 
+def appeal(found: Appeal | None) -> dict | None:
+    """Mastodon's Appeal: the person's text and the state (pending, approved, rejected)."""
+    return None if found is None else {"text": found.text, "state": found.state}
+
+
 def account_warning(action: ModerationAction, target: dict) -> dict:
     """Mastodon's AccountWarning: what was done to the account, the reason written for the person, the posts
-    concerned. Appeals are not part of this server yet."""
+    concerned, and the person's appeal if they made one (load actions with `select_related("appeal")`)."""
+    try:
+        made = action.appeal
+    except Appeal.DoesNotExist:
+        made = None
     return {
         "id": str(action.id),
         "action": WARNING_ACTIONS[action.kind],
         "text": action.reason,
         "status_ids": [str(i) for i in action.post_ids],
         "target_account": target,
-        "appeal": None,
+        "appeal": appeal(made),
         "created_at": iso(action.created_at),
     }
 
@@ -481,9 +500,15 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
     posts = {p.id: p for p in load_posts([n.post_id for n in items if n.post_id])}
     renderer = StatusRenderer(viewer, posts.values(), "notifications")
     warned = [n.moderation_action_id for n in items if n.moderation_action_id]
-    actions = {a.id: a for a in ModerationAction.objects.filter(pk__in=warned)} if warned else {}
+    actions = (
+        {a.id: a for a in ModerationAction.objects.filter(pk__in=warned).select_related("appeal")}
+        if warned
+        else {}
+    )
     out = []
     for n in items:
+        if n.type not in MASTODON_NOTIFICATION_TYPES:
+            continue  # our own kinds (news of an appeal) would break clients: the web pages show them
         data = {
             "id": str(n.id),
             "type": n.type,

@@ -111,3 +111,47 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.target_account_id}"
+
+
+class AppealState(models.TextChoices):
+    PENDING = "pending"
+    APPROVED = "approved"  # the action was lifted
+    REJECTED = "rejected"
+
+
+class Appeal(models.Model):
+    """The person an action is about answers it (once per action, within the appeal period); moderators and the
+    person then exchange `AppealMessage`s until a moderator other than the one who acted decides, with a reason
+    written for the person."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    action = models.OneToOneField(ModerationAction, on_delete=models.CASCADE, related_name="appeal")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="appeals")
+    text = models.TextField()
+    state = models.CharField(max_length=20, choices=AppealState.choices, default=AppealState.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "id"], name="appeal_state")]
+
+    def __str__(self) -> str:
+        return f"Appeal {self.id} of action {self.action_id}"
+
+
+class AppealMessage(models.Model):
+    """One message in an appeal's conversation, from the person (`by_person`) or from a moderator."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey("accounts.Account", null=True, on_delete=models.SET_NULL, related_name="+")
+    by_person = models.BooleanField()
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

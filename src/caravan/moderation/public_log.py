@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from caravan.instance.domains import public_policies
-from caravan.moderation.models import ActionKind, ModerationAction
+from caravan.moderation.models import ActionKind, Appeal, AppealState, ModerationAction
 from caravan.pagination import Page, paginate
 
 CHART_MONTHS = 12
@@ -20,8 +20,7 @@ CHART_MONTHS = 12
 
 @dataclass(frozen=True)
 class AppealOutcome:
-    """How an appeal against a decision ended. Appeals are being built (issue 10); until they exist no
-    decision has one, and `appeal_outcomes` answers nothing."""
+    """How an appeal against a decision ended (only decided appeals are published)."""
 
     decided_at: datetime
     accepted: bool
@@ -89,11 +88,19 @@ def decisions(page: Page) -> list[LoggedDecision]:
 
 
 def appeal_outcomes(decision_ids: list[int]) -> dict[int, AppealOutcome]:
-    """APPEAL OUTCOMES GO HERE: the decided appeals of these decisions, by decision id. Appeals are being
-    built in parallel (moderation.models has no appeal yet), so there is nothing to read: this answers {}
-    until they land, and then reads the decided appeals (outcome, date, the stated reason; never the
-    messages exchanged, nor who decided)."""
-    return {}
+    """The decided appeals of these decisions, by decision id: the outcome, its date and the stated reason;
+    never the appeal's text, the messages exchanged, nor who decided. One query."""
+    decided = Appeal.objects.filter(action_id__in=decision_ids, decided_at__isnull=False).exclude(
+        state=AppealState.PENDING
+    )
+    return {
+        appeal.action_id: AppealOutcome(
+            decided_at=appeal.decided_at,
+            accepted=appeal.state == AppealState.APPROVED,
+            reason=appeal.decision_reason,
+        )
+        for appeal in decided.only("action_id", "state", "decided_at", "decision_reason")
+    }
 
 
 def monthly_counts(months: int = CHART_MONTHS, *, now: datetime | None = None) -> list[MonthCount]:

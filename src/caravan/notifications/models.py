@@ -16,6 +16,8 @@ class NotificationType(models.TextChoices):
     UPDATE = "update"
     ADMIN_SIGN_UP = "admin.sign_up"
     MODERATION_WARNING = "moderation_warning"  # the moderators acted on the recipient's account
+    # Not a Mastodon type (the API leaves it out): a moderator wrote in, or decided, the recipient's appeal.
+    MODERATION_APPEAL = "moderation_appeal"
 
 
 class Notification(models.Model):

@@ -93,6 +93,18 @@ def notify_moderation_warning(recipient: Account, action_id: int) -> Notificatio
     return notification
 
 
+def notify_moderation_appeal(recipient: Account, action_id: int) -> Notification | None:
+    """Tell a local account that a moderator answered, or decided, its appeal of the action `action_id`. Like a
+    warning, nothing silences it and it names no moderator. Mastodon has no such type: the API leaves it out."""
+    if not recipient.is_local:
+        return None
+    notification = Notification.objects.create(
+        recipient=recipient, type="moderation_appeal", from_account=recipient, moderation_action_id=action_id
+    )
+    transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
+    return notification
+
+
 def dismiss(recipient: Account, notification_id: int) -> None:
     Notification.objects.filter(recipient=recipient, pk=notification_id).delete()
 

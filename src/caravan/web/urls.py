@@ -6,6 +6,7 @@ from django.urls import path, re_path
 from caravan.web.views import (
     accounts,
     admin,
+    appeals,
     auth,
     domain_policies,
     me,
@@ -55,6 +56,10 @@ urlpatterns = [
     path("admin/domains/<int:policy_id>/remove", domain_policies.remove, name="admin_domain_remove"),
     path("admin/<str:action>", admin.act, name="admin_action"),
     path("notices/<int:action_id>", moderation.notice, name="notice"),
+    path("notices/<int:action_id>/appeal", appeals.appeal, name="appeal"),
+    path("notices/<int:action_id>/appeal/messages", appeals.message, name="appeal_message"),
+    path("notices/<int:action_id>/appeal/decision", appeals.decide, name="appeal_decision"),
+    path("moderation/appeals", appeals.open_list, name="moderation_appeals"),
     path("moderation/reports", moderation.reports, name="moderation_reports"),
     path("moderation/reports/<int:report_id>", moderation.report, name="moderation_report"),
     path(

@@ -15,8 +15,8 @@ from caravan import error_codes
 from caravan.errors import DomainError
 from caravan.ids import parse_int64
 from caravan.instance.models import Rule
-from caravan.moderation import selectors, services
-from caravan.moderation.models import ActionKind, ModerationAction, Report, ReportCategory
+from caravan.moderation import appeals, selectors, services
+from caravan.moderation.models import ActionKind, AppealState, ModerationAction, Report, ReportCategory
 from caravan.posts.rendering import sanitize_html
 from caravan.web.shortcuts import member_view, moderators_only, open_to_suspended
 
@@ -39,6 +39,11 @@ KIND_EXPLAINED = {
     ActionKind.SUSPEND: gettext_lazy(
         "Your account is suspended: it cannot be used and is hidden from others."
     ),
+}
+APPEAL_STATE_LABELS = {
+    AppealState.PENDING: gettext_lazy("Waiting for a decision"),
+    AppealState.APPROVED: gettext_lazy("Approved: the decision was lifted"),
+    AppealState.REJECTED: gettext_lazy("Rejected: the decision stands"),
 }
 CATEGORY_LABELS = {
     ReportCategory.SPAM: gettext_lazy("Spam"),
@@ -70,6 +75,7 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
     if action is None:
         raise Http404
     posts = [{**kept, "html": _html(kept.get("content", ""))} for kept in action.posts]
+    appeal = appeals.appeal_of(action)
     return render(
         request,
         "caravan/moderation/notice.html",
@@ -79,6 +85,12 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
             "explained": KIND_EXPLAINED[action.kind],
             "rules": list(action.rules.all()),
             "posts": posts,
+            # Appealing: the appeal if there is one, else the form while the person may still appeal.
+            "appeal": appeal,
+            "appeal_state": APPEAL_STATE_LABELS[appeal.state] if appeal else "",
+            "may_appeal": appeal is None and appeals.may_appeal(request.user, action),
+            "appeal_deadline": appeals.appeal_deadline(action),
+            "appeal_days": appeals.APPEAL_DAYS,
         },
     )
 
