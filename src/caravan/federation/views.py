@@ -14,7 +14,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from caravan.accounts.models import Account
+from caravan.accounts.models import Account, User
 from caravan.federation import actors, documents
 from caravan.federation.applying import process_activity
 from caravan.federation.reading import InboxError
@@ -132,7 +132,7 @@ def webfinger(request: HttpRequest) -> HttpResponse:
         account = Account.objects.filter(Q(uri=resource) | Q(url=resource), domain="").first()
     else:
         return _cors(_error("malformed resource", 400))
-    if account is not None and account.suspended_at:
+    if account is not None and _is_deleted(account):
         return _cors(_error("gone", 410))  # deleted: the name stays taken, as Mastodon answers
     if account is None:
         return _cors(_error("not found", 404))
@@ -246,6 +246,21 @@ def _local_account_or_404(username: str) -> Account | None:
     return Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=True).first()
 
 
+def _is_deleted(account: Account) -> bool:
+    """A local account deleted by its owner (its User gone, a tombstone left), as opposed to one the
+    moderators suspended, which keeps its User for the appeal."""
+    return account.suspended_at is not None and not User.objects.filter(account=account).exists()
+
+
+def _owner_refusal(username: str) -> HttpResponse:
+    """Why a local account's collections and posts are not served, as Mastodon answers (AccountOwnedConcern):
+    403 while the moderators suspend it, 404 when it never existed or was deleted."""
+    found = Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=False).first()
+    if found is not None and not _is_deleted(found):
+        return _error("suspended", 403)
+    return _error("not found", 404)
+
+
 @require_GET
 def instance_actor(request: HttpRequest) -> HttpResponse:
     # Served without a signature even in authorized-fetch mode: others need it to check our signed fetches.
@@ -254,12 +269,13 @@ def instance_actor(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def actor(request: HttpRequest, username: str) -> HttpResponse:
-    account = _local_account_or_404(username)
+    account = Account.objects.filter(domain="", username__iexact=username).first()
     if account is None:
-        if Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=False).exists():
-            # A deleted account: others that still know it learn it is gone for good (as Mastodon answers).
-            return _error("gone", 410)
         return _error("not found", 404)
+    if _is_deleted(account):
+        # A deleted account: others that still know it learn it is gone for good (as Mastodon answers).
+        return _error("gone", 410)
+    # A suspended one is still served, as a profile-less actor saying `suspended: true` (documents).
     if not wants_activity_json(request.headers.get("Accept", "")):
         return HttpResponseRedirect(account.url or f"/@{account.username}")
     signer, refusal = _fetch_guard(request)
@@ -308,7 +324,7 @@ def _paged(request: HttpRequest, url: str, total: int, items_for_page) -> HttpRe
 def outbox(request: HttpRequest, username: str) -> HttpResponse:
     account = _local_account_or_404(username)
     if account is None:
-        return _error("not found", 404)
+        return _owner_refusal(username)
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
@@ -336,7 +352,7 @@ def outbox(request: HttpRequest, username: str) -> HttpResponse:
 def _follow_collection(request: HttpRequest, username: str, followers: bool) -> HttpResponse:
     account = _local_account_or_404(username)
     if account is None:
-        return _error("not found", 404)
+        return _owner_refusal(username)
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
@@ -365,7 +381,7 @@ def following(request: HttpRequest, username: str) -> HttpResponse:
 def featured(request: HttpRequest, username: str) -> HttpResponse:
     account = _local_account_or_404(username)
     if account is None:
-        return _error("not found", 404)
+        return _owner_refusal(username)
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
@@ -393,6 +409,8 @@ def _readable_post(
     )
     if post is None:
         return None, _error("not found", 404)
+    if post.account.suspended_at is not None:
+        return None, _owner_refusal(username)
     if not wants_activity_json(request.headers.get("Accept", "")):
         return None, HttpResponseRedirect(f"/@{post.account.username}/{post.id}")
     signer, refusal = _fetch_guard(request)
