@@ -1,5 +1,5 @@
 """Moderation seen from other servers: a suspended local account is still an actor, saying `suspended: true`
-with no profile, and its collections and posts are refused; a deleted one is gone (410). A forwarded report
+with no profile, and its collections and posts are not served (404); a deleted one is gone (410). A forwarded report
 becomes a Flag from the instance actor; a suspension and its lifting go out as Updates of the actor."""
 
 import orjson
@@ -57,7 +57,7 @@ def test_a_suspended_account_is_an_actor_without_profile_and_its_posts_are_refus
         f"/users/mallory/statuses/{post.id}",
         f"/users/mallory/statuses/{post.id}/activity",
     ):
-        assert client.get(path, HTTP_ACCEPT=AP).status_code == 403, path
+        assert client.get(path, HTTP_ACCEPT=AP).status_code == 404, path
 
 
 def test_a_deleted_account_stays_gone(client, make_user):

@@ -252,15 +252,6 @@ def _is_deleted(account: Account) -> bool:
     return account.suspended_at is not None and not User.objects.filter(account=account).exists()
 
 
-def _owner_refusal(username: str) -> HttpResponse:
-    """Why a local account's collections and posts are not served, as Mastodon answers (AccountOwnedConcern):
-    403 while the moderators suspend it, 404 when it never existed or was deleted."""
-    found = Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=False).first()
-    if found is not None and not _is_deleted(found):
-        return _error("suspended", 403)
-    return _error("not found", 404)
-
-
 @require_GET
 def instance_actor(request: HttpRequest) -> HttpResponse:
     # Served without a signature even in authorized-fetch mode: others need it to check our signed fetches.
@@ -275,7 +266,9 @@ def actor(request: HttpRequest, username: str) -> HttpResponse:
     if _is_deleted(account):
         # A deleted account: others that still know it learn it is gone for good (as Mastodon answers).
         return _error("gone", 410)
-    # A suspended one is still served, as a profile-less actor saying `suspended: true` (documents).
+    # A suspended one is still served, as a profile-less actor saying `suspended: true` (documents); its
+    # collections and posts answer 404 like anything unreadable (Mastodon answers 403 there, but here an
+    # unreadable post never says it exists, and the actor already tells others of the suspension).
     if not wants_activity_json(request.headers.get("Accept", "")):
         return HttpResponseRedirect(account.url or f"/@{account.username}")
     signer, refusal = _fetch_guard(request)
@@ -324,7 +317,7 @@ def _paged(request: HttpRequest, url: str, total: int, items_for_page) -> HttpRe
 def outbox(request: HttpRequest, username: str) -> HttpResponse:
     account = _local_account_or_404(username)
     if account is None:
-        return _owner_refusal(username)
+        return _error("not found", 404)
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
@@ -352,7 +345,7 @@ def outbox(request: HttpRequest, username: str) -> HttpResponse:
 def _follow_collection(request: HttpRequest, username: str, followers: bool) -> HttpResponse:
     account = _local_account_or_404(username)
     if account is None:
-        return _owner_refusal(username)
+        return _error("not found", 404)
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
@@ -381,7 +374,7 @@ def following(request: HttpRequest, username: str) -> HttpResponse:
 def featured(request: HttpRequest, username: str) -> HttpResponse:
     account = _local_account_or_404(username)
     if account is None:
-        return _owner_refusal(username)
+        return _error("not found", 404)
     signer, refusal = _fetch_guard(request)
     if refusal is not None:
         return refusal
@@ -409,8 +402,6 @@ def _readable_post(
     )
     if post is None:
         return None, _error("not found", 404)
-    if post.account.suspended_at is not None:
-        return None, _owner_refusal(username)
     if not wants_activity_json(request.headers.get("Accept", "")):
         return None, HttpResponseRedirect(f"/@{post.account.username}/{post.id}")
     signer, refusal = _fetch_guard(request)
