@@ -206,6 +206,56 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         from caravan.federation.models import Delivery
 
         return list(Delivery.objects.filter(domain=args["domain"]).values_list("state", flat=True))
+    if op == "report":
+        from caravan.moderation.services import create_report
+
+        report = create_report(
+            _user(args["username"]),
+            _remote(args["handle"]),
+            post_ids=[_post(uri).id for uri in args.get("post_uris", [])],
+            comment=args.get("comment", ""),
+            forward=args.get("forward", False),
+        )
+        return {"id": report.id}
+    if op == "reports":
+        from caravan.moderation.models import Report
+
+        return [
+            {
+                "reporter": r.reporter.uri,
+                "target": r.target_account.uri,
+                "posts": list(
+                    Post.objects.filter(pk__in=r.post_ids).order_by("id").values_list("uri", flat=True)
+                ),
+                "comment": r.comment,
+                "uri": r.uri,
+            }
+            for r in Report.objects.select_related("reporter", "target_account").order_by("id")
+        ]
+    if op == "moderate":
+        # A moderator (made on first use) acts on an account under a rule; "lift" lifts the latest action.
+        from caravan.accounts.services import set_role
+        from caravan.instance.models import Rule
+        from caravan.instance.services import add_rule
+        from caravan.moderation.models import ModerationAction
+        from caravan.moderation.services import lift_action, take_action
+
+        staff = User.objects.filter(role="moderator").first() or set_role(
+            signup.register_user(username="staff", password=TEST_PASSWORD, agreement=True), "moderator"
+        )
+        target = Account.objects.get(uri=args["uri"])
+        if args["kind"] == "lift":
+            action = ModerationAction.objects.filter(target_account=target).latest("id")
+            lift_action(staff, action, "lifted on appeal")
+            return {}
+        rule = Rule.objects.first() or add_rule("No spam")
+        take_action(staff, target, args["kind"], rule_ids=[rule.id], reason="broke the rule")
+        return {}
+    if op == "home":
+        from caravan.pagination import Page
+        from caravan.timelines.selectors import home_timeline
+
+        return [p.uri for p in home_timeline(_user(args["username"]), Page(limit=40))]
     if op == "users":
         return list(User.objects.values_list("username", flat=True))
     raise LookupError(f"unknown op {op}")

@@ -25,8 +25,10 @@ def _inbox_of(account: Account) -> str:
 
 
 def follower_inboxes(account: Account) -> set[str]:
+    # A follower the moderators suspended here gets nothing more (as Mastodon, which rejects its follows);
+    # their server still gets what its other followers are owed, through the same shared inbox.
     rows = (
-        Follow.objects.filter(target_account=account)
+        Follow.objects.filter(target_account=account, account__suspended_at__isnull=True)
         .exclude(account__domain="")
         .values_list("account__shared_inbox_url", "account__inbox_url")
         .distinct()
@@ -34,8 +36,9 @@ def follower_inboxes(account: Account) -> set[str]:
     return {shared or personal for shared, personal in rows if shared or personal}
 
 
-def record(actor: Account, activity: dict, inboxes: set[str]) -> OutgoingActivity | None:
-    """Store the activity and one pending Delivery per remote inbox, and enqueue the task that sends them."""
+def record(actor: Account | None, activity: dict, inboxes: set[str]) -> OutgoingActivity | None:
+    """Store the activity and one pending Delivery per remote inbox, and enqueue the task that sends them.
+    `actor` None: the instance actor sends it (signed with its key)."""
     from caravan.federation.tasks import deliver_activity
 
     inboxes = {inbox for inbox in inboxes if inbox and not is_local_uri(inbox)}
@@ -63,7 +66,11 @@ def record(actor: Account, activity: dict, inboxes: set[str]) -> OutgoingActivit
 
 def post_inboxes(post: Post) -> set[str]:
     original = post.reblog_of if post.reblog_of_id else post
-    mentioned = [m.account for m in original.mentions.select_related("account") if not m.account.is_local]
+    mentioned = [
+        m.account
+        for m in original.mentions.select_related("account")
+        if not m.account.is_local and m.account.suspended_at is None
+    ]
     inboxes = {_inbox_of(a) for a in mentioned}
     if original.visibility != Visibility.DIRECT or post.reblog_of_id:
         inboxes |= follower_inboxes(post.account)
@@ -191,10 +198,11 @@ def on_account_moved(account: Account, target: Account, **_) -> None:
     record(account, documents.move_activity(account, target), follower_inboxes(account))
 
 
-def deleted_account_inboxes(account: Account) -> set[str]:
+def account_reach_inboxes(account: Account) -> set[str]:
     """Every server that may hold a copy of the account or its posts: its followers' and followed accounts'
     servers, those it asked to follow or that asked, and the authors it replied to, mentioned, boosted or
-    favourited. Read before the deletion removes those rows (the event is emitted first)."""
+    favourited (Mastodon's AccountReachFinder). A deletion reads it before removing those rows (the event is
+    emitted first); a suspension or its lifting reads it as it stands."""
     related_ids = (
         Follow.objects.filter(target_account=account).values("account_id"),
         Follow.objects.filter(account=account).values("target_account_id"),
@@ -217,7 +225,34 @@ def on_account_deleted(account: Account, **_) -> None:
     if not account.is_local:
         return
     ensure_keypair(account)  # an account that never federated has no key yet, and the Delete must be signed
-    record(account, documents.actor_delete_activity(account), deleted_account_inboxes(account))
+    record(account, documents.actor_delete_activity(account), account_reach_inboxes(account))
+
+
+def on_account_moderated(account: Account, action, **_) -> None:
+    """A local account suspended, or its suspension lifted, is told to every server that may hold a copy, as
+    Mastodon does (SuspendAccountService and UnsuspendAccountService distribute an Update of the actor): the
+    actor then says `suspended: true`, or shows its profile again. A deleted account (no User) says nothing
+    more: its Delete went already."""
+    if action.kind != "suspend" or not account.is_local:
+        return
+    account = Account.objects.filter(pk=account.pk, user__isnull=False).first()
+    if account is None:
+        return
+    step = "lifted" if action.lifted_at else "taken"
+    activity = documents.actor_update_activity(
+        account, activity_id=f"{account.uri}#suspensions/{action.id}/{step}"
+    )
+    record(account, activity, account_reach_inboxes(account))
+
+
+def on_report_created(report, **_) -> None:
+    """A local report about a remote account, which the reporter asked to send to its server too: a Flag from
+    the instance actor to the account's inbox, naming the cited posts (all the account's own)."""
+    target = report.target_account
+    if not report.forward or target.is_local or not report.reporter.is_local:
+        return
+    posts = list(Post.objects.filter(pk__in=report.post_ids, account=target).exclude(uri="").order_by("id"))
+    record(None, documents.flag_activity(report, posts), {target.inbox_url or _inbox_of(target)})
 
 
 def connect() -> None:
@@ -239,5 +274,7 @@ def connect() -> None:
         ("account.updated", on_account_updated),
         ("account.moved", on_account_moved),
         ("account.deleted", on_account_deleted),
+        ("account.moderated", on_account_moderated),
+        ("report.created", on_report_created),
     ):
         events.listen(name, listener)

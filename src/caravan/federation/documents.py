@@ -30,6 +30,7 @@ EXTENSIONS = {
     "blurhash": "toot:blurhash",
     "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     "votersCount": "toot:votersCount",
+    "suspended": "toot:suspended",
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
@@ -47,6 +48,8 @@ def _media_url(field) -> str:
 
 def actor_document(account: Account) -> dict:
     account = ensure_keypair(account)
+    if account.suspended_at is not None:
+        return suspended_actor_document(account)
     document = {
         "@context": CONTEXT,
         "id": account.uri,
@@ -84,6 +87,35 @@ def actor_document(account: Account) -> dict:
     if account.header:
         document["image"] = {"type": "Image", "mediaType": "image/jpeg", "url": _media_url(account.header)}
     return document
+
+
+def suspended_actor_document(account: Account) -> dict:
+    """A local account under a moderators' suspension, as Mastodon serves one (its ActorSerializer): still an
+    actor with its keys and endpoints, so others can check signatures and learn of the suspension
+    (`suspended: true`), but no profile: the name is the username, no bio, fields, pictures or tags."""
+    return {
+        "@context": CONTEXT,
+        "id": account.uri,
+        "type": "Group" if account.group else ("Service" if account.bot else "Person"),
+        "preferredUsername": account.username,
+        "name": account.username,
+        "summary": "",
+        "url": account.url,
+        "inbox": account.inbox_url,
+        "outbox": account.outbox_url,
+        "followers": account.followers_url,
+        "following": account.following_url,
+        "featured": account.featured_url,
+        "endpoints": {"sharedInbox": account.shared_inbox_url},
+        "manuallyApprovesFollowers": account.locked,
+        "discoverable": False,
+        "indexable": False,
+        "published": _iso(account.created_at),
+        "publicKey": {"id": account.key_id, "owner": account.uri, "publicKeyPem": account.public_key_pem},
+        "attachment": [],
+        "tag": [],
+        "suspended": True,
+    }
 
 
 def instance_actor_document() -> dict:
@@ -356,13 +388,13 @@ def block_activity(block) -> dict:
     )
 
 
-def actor_update_activity(account: Account) -> dict:
+def actor_update_activity(account: Account, *, activity_id: str = "") -> dict:
     actor = actor_document(account)
     actor.pop("@context", None)
     stamp = int(account.updated_at.timestamp()) if account.updated_at else 0
     return with_context(
         {
-            "id": f"{account.uri}#updates/{stamp}",
+            "id": activity_id or f"{account.uri}#updates/{stamp}",
             "type": "Update",
             "actor": account.uri,
             "to": [AS_PUBLIC],
@@ -391,5 +423,20 @@ def actor_delete_activity(account: Account) -> dict:
             "actor": account.uri,
             "to": [AS_PUBLIC],
             "object": account.uri,
+        }
+    )
+
+
+def flag_activity(report, posts: list[Post]) -> dict:
+    """A report forwarded to the reported account's server, as Mastodon sends it (FlagSerializer): from the
+    instance actor, so the reporter stays anonymous, naming the account and the cited posts, with the
+    comment."""
+    return with_context(
+        {
+            "id": f"{instance_actor_uri()}#reports/{report.id}",
+            "type": "Flag",
+            "actor": instance_actor_uri(),
+            "content": report.comment,
+            "object": [report.target_account.uri, *(post.uri for post in posts)],
         }
     )

@@ -15,7 +15,8 @@ class OutgoingActivity(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     uri = models.CharField(max_length=2000)
     type = models.CharField(max_length=32)
-    actor = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    # None: sent by the instance actor (a forwarded report's Flag, which must not name the reporter).
+    actor = models.ForeignKey("accounts.Account", null=True, on_delete=models.CASCADE, related_name="+")
     body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
 

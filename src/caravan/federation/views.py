@@ -14,7 +14,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from caravan.accounts.models import Account
+from caravan.accounts.models import Account, User
 from caravan.federation import actors, documents
 from caravan.federation.applying import process_activity
 from caravan.federation.reading import InboxError
@@ -132,7 +132,7 @@ def webfinger(request: HttpRequest) -> HttpResponse:
         account = Account.objects.filter(Q(uri=resource) | Q(url=resource), domain="").first()
     else:
         return _cors(_error("malformed resource", 400))
-    if account is not None and account.suspended_at:
+    if account is not None and _is_deleted(account):
         return _cors(_error("gone", 410))  # deleted: the name stays taken, as Mastodon answers
     if account is None:
         return _cors(_error("not found", 404))
@@ -246,6 +246,12 @@ def _local_account_or_404(username: str) -> Account | None:
     return Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=True).first()
 
 
+def _is_deleted(account: Account) -> bool:
+    """A local account deleted by its owner (its User gone, a tombstone left), as opposed to one the
+    moderators suspended, which keeps its User for the appeal."""
+    return account.suspended_at is not None and not User.objects.filter(account=account).exists()
+
+
 @require_GET
 def instance_actor(request: HttpRequest) -> HttpResponse:
     # Served without a signature even in authorized-fetch mode: others need it to check our signed fetches.
@@ -254,12 +260,15 @@ def instance_actor(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def actor(request: HttpRequest, username: str) -> HttpResponse:
-    account = _local_account_or_404(username)
+    account = Account.objects.filter(domain="", username__iexact=username).first()
     if account is None:
-        if Account.objects.filter(domain="", username__iexact=username, suspended_at__isnull=False).exists():
-            # A deleted account: others that still know it learn it is gone for good (as Mastodon answers).
-            return _error("gone", 410)
         return _error("not found", 404)
+    if _is_deleted(account):
+        # A deleted account: others that still know it learn it is gone for good (as Mastodon answers).
+        return _error("gone", 410)
+    # A suspended one is still served, as a profile-less actor saying `suspended: true` (documents); its
+    # collections and posts answer 404 like anything unreadable (Mastodon answers 403 there, but here an
+    # unreadable post never says it exists, and the actor already tells others of the suspension).
     if not wants_activity_json(request.headers.get("Accept", "")):
         return HttpResponseRedirect(account.url or f"/@{account.username}")
     signer, refusal = _fetch_guard(request)

@@ -41,7 +41,8 @@ def create_report(
     uri: str = "",
 ) -> Report:
     """Report `target`. A local reporter may only cite posts of the target they can read; a remote server's
-    report (with its Flag `uri`) is stored once however often it is delivered."""
+    report (with its Flag `uri`) is stored once however often it is delivered. `forward` (only for a local
+    report about a remote account) also sends it to the target's server, emitted as `report.created`."""
     if uri:
         existing = Report.objects.filter(uri=uri).first()
         if existing is not None:
@@ -64,16 +65,20 @@ def create_report(
     known_rules = set(Rule.objects.filter(pk__in=list(rule_ids)).values_list("id", flat=True))
     if reporter.is_local and len(known_rules) != len(set(rule_ids)):
         raise DomainError(error_codes.RULE_UNKNOWN, field="rule_ids")
-    return Report.objects.create(
-        reporter=reporter,
-        target_account=target,
-        post_ids=cited,
-        rule_ids=sorted(known_rules),
-        comment=comment,
-        category=category,
-        forward=forward,
-        uri=uri,
-    )
+    with transaction.atomic():
+        report = Report.objects.create(
+            reporter=reporter,
+            target_account=target,
+            post_ids=cited,
+            rule_ids=sorted(known_rules),
+            comment=comment,
+            category=category,
+            forward=forward,
+            uri=uri,
+        )
+        # Federation forwards it (a Flag to the target's server) when the reporter asked for that.
+        events.emit("report.created", report=report)
+    return report
 
 
 # The moderators' work ---------------------------------------------------------------------------------------
