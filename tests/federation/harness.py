@@ -188,6 +188,21 @@ class DriverError(AssertionError):
         self.message = message
 
 
+def mutual_follow(a: Server, a_user: str, b: Server, b_user: str) -> None:
+    """`a_user` on server `a` and `b_user` on `b` (both created here) follow each other, confirmed both ways."""
+    a.call("create_user", username=a_user)
+    b.call("create_user", username=b_user)
+    a.call("follow", username=a_user, handle=b.handle(b_user))
+    b.call("follow", username=b_user, handle=a.handle(a_user))
+    wait_until(
+        lambda: (
+            a.call("relationship", username=a_user, uri=b.uri(b_user))["following"]
+            and b.call("relationship", username=b_user, uri=a.uri(a_user))["following"]
+        ),
+        what="the mutual follow",
+    )
+
+
 class Federation:
     """N servers started together; use as a context manager."""
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from caravan.instance.domains import CACHE_SECONDS
-from tests.federation.harness import Federation, wait_until
+from tests.federation.harness import Federation, mutual_follow, wait_until
 
 pytestmark = pytest.mark.federation
 
@@ -14,17 +14,7 @@ pytestmark = pytest.mark.federation
 def test_a_suspended_domain_is_refused_sent_nothing_and_hidden():
     with Federation(2) as fed:
         a, b = fed.servers
-        a.call("create_user", username="alice")
-        b.call("create_user", username="bob")
-        a.call("follow", username="alice", handle=b.handle("bob"))
-        b.call("follow", username="bob", handle=a.handle("alice"))
-        wait_until(
-            lambda: (
-                a.call("relationship", username="alice", uri=b.uri("bob"))["following"]
-                and b.call("relationship", username="bob", uri=a.uri("alice"))["following"]
-            ),
-            what="the mutual follow",
-        )
+        mutual_follow(a, "alice", b, "bob")
         before = b.call("post", username="bob", text="before the suspension")
         wait_until(lambda: b.uri("bob") in a.call("public_authors"), what="bob's post to reach A")
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.federation.harness import Federation, wait_until
+from tests.federation.harness import Federation, mutual_follow, wait_until
 
 pytestmark = pytest.mark.federation
 
@@ -15,17 +15,7 @@ pytestmark = pytest.mark.federation
 def fed():
     with Federation(2) as federation:
         a, b = federation.servers
-        a.call("create_user", username="alice")
-        b.call("create_user", username="bob")
-        a.call("follow", username="alice", handle=b.handle("bob"))
-        b.call("follow", username="bob", handle=a.handle("alice"))
-        wait_until(
-            lambda: (
-                a.call("relationship", username="alice", uri=b.uri("bob"))["following"]
-                and b.call("relationship", username="bob", uri=a.uri("alice"))["following"]
-            ),
-            what="the mutual follow",
-        )
+        mutual_follow(a, "alice", b, "bob")
         yield federation
 
 

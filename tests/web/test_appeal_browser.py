@@ -9,21 +9,9 @@ from caravan.accounts.services import set_role
 from caravan.instance.services import add_rule
 from caravan.moderation.models import Appeal, AppealState
 from caravan.moderation.services import take_action
-from tests.web.test_browser import browser  # noqa: F401 - the fixture, found by name
+from tests.web.test_browser import browser, sign_in  # noqa: F401 - browser: the fixture, found by name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct horse battery"  # noqa: S105 - test accounts (make_user's default)
-
-
-def sign_in(browser, base: str, username: str, landing: str, **options):  # noqa: F811 - the fixture's name
-    page = browser.new_context(**options).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/auth/sign_in")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}{landing}")
-    return page
 
 
 def test_a_suspended_person_appeals_and_a_second_moderator_lifts_it(browser, live_server, make_user):  # noqa: F811

@@ -38,6 +38,19 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def sign_in(browser, base: str, username: str, landing: str = "/home", **options):  # noqa: F811 - the fixture's name
+    """A new browser context signed in as `username` (password: make_user's default) through the real form;
+    `options` go to the context (locale, viewport, JavaScript)."""
+    page = browser.new_context(**options).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/auth/sign_in")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}{landing}")
+    return page
+
+
 def sign_up(page, base: str, username: str) -> None:
     page.goto(f"{base}/auth/sign_up")
     page.fill("input[name=username]", username)

@@ -9,21 +9,9 @@ from caravan.instance.services import add_rule
 from caravan.moderation.models import ModerationAction
 from caravan.moderation.services import create_report
 from caravan.publishing import create_post
-from tests.web.test_browser import browser  # noqa: F401 - the fixture, found by name
+from tests.web.test_browser import browser, sign_in  # noqa: F401 - browser: the fixture, found by name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct horse battery"  # noqa: S105 - test accounts (make_user's default)
-
-
-def sign_in(browser, base: str, username: str, **options):  # noqa: F811 - the fixture's name
-    page = browser.new_context(**options).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/auth/sign_in")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/home")
-    return page
 
 
 def test_a_moderator_limits_an_account_and_the_person_reads_why_in_arabic(browser, live_server, make_user):  # noqa: F811
