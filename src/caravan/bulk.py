@@ -51,3 +51,7 @@ def insert_rows(model: type[m.Model], objects: list[m.Model], *, ignore_conflict
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 2000):
             cursor.executemany(sql, rows[start : start + 2000])
+    if not ignore_conflicts:
+        # Every row exists now: a later save() of one of these objects updates it, as after bulk_create.
+        for obj in objects:
+            obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS

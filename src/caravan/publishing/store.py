@@ -38,8 +38,6 @@ def store_posts(drafts: list[Draft]) -> list[Post]:
     live = [draft for draft in drafts if draft.live]
     with transaction.atomic():
         insert_rows(Post, posts)
-        for post in posts:  # the rows exist now: a later save() updates them
-            post._state.adding, post._state.db = False, "default"
         insert_rows(
             Mention,
             [Mention(post_id=d.post.id, account_id=a.id) for d in drafts for a in dict.fromkeys(d.mentions)],
