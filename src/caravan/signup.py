@@ -5,6 +5,8 @@ The rules for usernames and invites are `caravan.accounts`'; this module sits ab
 so that accounts imports neither.
 """
 
+import ipaddress
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -32,8 +34,10 @@ def register_user(
     reason: str = "",
     invite_code: str = "",
     locale: str = "",
+    address: str = "",
 ) -> User:
-    """Sign a person up in one step, as the server's registration mode allows. Raises DomainError on bad input."""
+    """Sign a person up in one step, as the server's registration mode allows. Raises DomainError on bad input.
+    `address` is where the request came from (`throttling.client_address`), kept as `User.sign_up_ip`."""
     instance = get_instance_settings()
     mode = instance.registration_mode
     if mode == RegistrationMode.CLOSED:
@@ -68,6 +72,7 @@ def register_user(
                 locale=locale[:10],
                 invite=invite,
                 rules_accepted_at=timezone.now(),
+                sign_up_ip=_ip_or_none(address),
             )
             user.set_password(password)
             user.save()
@@ -80,6 +85,13 @@ def register_user(
     except IntegrityError:
         raise DomainError(error_codes.USERNAME_TAKEN, field="username") from None
     return user
+
+
+def _ip_or_none(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address((address or "").split("%", 1)[0]))
+    except ValueError:
+        return None
 
 
 def _tell_staff_about_sign_up(account: Account) -> None:

@@ -108,6 +108,9 @@ class User(AbstractUser):
     default_language = models.CharField(max_length=10, blank=True, default="")
     invite = models.ForeignKey("instance.Invite", null=True, blank=True, on_delete=models.SET_NULL)
     rules_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The address the sign-up came from (as `throttling.client_address` saw it): moderators' clusters and the
+    # admin API's `ip` read it. None for accounts made by `createadmin` and those older than this field.
+    sign_up_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     # An admin is also `is_staff` (the admin pages ask that); `accounts.services.set_role` keeps them in step.
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
 

@@ -300,7 +300,8 @@ MASTODON_DETAIL_CODES = {
 def register(request: HttpRequest):
     """Sign up through an app (`POST /api/v1/accounts`): the new user's token comes back at once."""
     p = params(request)
-    throttling.check_sign_up(throttling.client_address(request))
+    address = throttling.client_address(request)
+    throttling.check_sign_up(address)
     try:
         user = register_user(
             username=p.str("username") or "",
@@ -310,6 +311,7 @@ def register(request: HttpRequest):
             reason=p.str("reason") or "",
             locale=p.str("locale") or "",
             invite_code=p.str("invite_code") or "",
+            address=address,
         )
     except DomainError as error:
         if error.status != 422:

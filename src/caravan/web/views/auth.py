@@ -42,6 +42,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 agreement=data["agreement"],
                 reason=data["reason"],
                 invite_code=data["invite_code"],
+                address=throttling.client_address(request),
             )
         except DomainError as error:
             form.add_domain_error(error)
