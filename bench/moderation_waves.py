@@ -40,7 +40,7 @@ ACCOUNT_COLUMNS = [
 USER_COLUMNS = [
     "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active",
     "date_joined", "account_id", "approved", "registration_reason", "locale", "default_visibility",
-    "default_sensitive", "default_language", "invite_id",
+    "default_sensitive", "default_language", "invite_id", "role",
 ]  # fmt: skip
 POST_COLUMNS = [
     "id", "account_id", "uri", "url", "text", "content", "spoiler_text", "sensitive", "visibility", "language",
@@ -92,7 +92,7 @@ def seed_waves(n_accounts: int, n_recent: int, n_wave: int, n_follows: int, n_po
             (
                 ("!unusable", False, names[i], "", "", f"{names[i]}@{'wave.example' if i in wave else f'mail{i % 500}.example'}",
                  False, True, seed._ts(moments[i], vendor), ids[i], True, "", "", "public", False, "",
-                 invite_id if i in wave else None)
+                 invite_id if i in wave else None, "user")
                 for i in order
             ),
         )  # fmt: skip

@@ -306,6 +306,7 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                 "default_visibility",
                 "default_sensitive",
                 "default_language",
+                "role",
             ],
             (
                 (
@@ -325,6 +326,7 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                     "public",
                     False,
                     "",
+                    "user",
                 )
                 for aid, name in zip(account_ids, names, strict=True)
             ),

@@ -169,3 +169,21 @@ def test_a_suspended_person_signs_in_to_the_notice_and_nowhere_else(case):
     assert signed_in.status_code == 302 and signed_in["Location"] == f"/notices/{action.id}"
     assert "Harassment." in client.get(f"/notices/{action.id}").content.decode()
     assert client.get("/home").status_code == 403
+
+
+def test_the_queue_pages_on_oldest_first_and_counts_every_open_report(case, make_user, monkeypatch):
+    from caravan.moderation import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_SIZE", 2)
+    reporter, target = case["reporter"].account, case["target"].account
+    later = [create_report(reporter, target, comment=f"report {n}") for n in range(3)]
+    client = _client(case["moderator"])
+    first = client.get("/moderation/reports").content.decode()
+    assert "4 open reports" in first
+    assert f'id="report-{case["report"].id}"' in first and f'id="report-{later[0].id}"' in first
+    assert f'id="report-{later[1].id}"' not in first
+    assert f'href="/moderation/reports?after={later[0].id}"' in first
+    second = client.get(f"/moderation/reports?after={later[0].id}").content.decode()
+    assert f'id="report-{later[1].id}"' in second and f'id="report-{later[2].id}"' in second
+    assert f'id="report-{later[0].id}"' not in second and "?after=" not in second
+    assert client.get("/moderation/reports?after=%D9%A1").status_code == 200  # not a number: the first page

@@ -13,13 +13,19 @@ from caravan.posts.selectors import load_posts
 QUEUE_SIZE = 100
 
 
-def open_reports(limit: int = QUEUE_SIZE) -> QuerySet[Report]:
-    """Open reports, oldest first (the ones waiting longest come first), with the accounts each row names."""
-    return (
-        Report.objects.filter(resolved_at__isnull=True)
-        .select_related("reporter", "target_account", "assigned_to")
-        .order_by("id")[:limit]
-    )
+def open_reports(limit: int | None = None, after: int | None = None) -> QuerySet[Report]:
+    """Open reports, oldest first (the ones waiting longest come first), with the accounts each row names;
+    `after` pages on by id (the report_queue index), so a page costs the same however long the queue is."""
+    reports = Report.objects.filter(resolved_at__isnull=True)
+    if after is not None:
+        reports = reports.filter(id__gt=after)
+    return reports.select_related("reporter", "target_account", "assigned_to").order_by("id")[
+        : limit or QUEUE_SIZE
+    ]
+
+
+def open_report_count() -> int:
+    return Report.objects.filter(resolved_at__isnull=True).count()
 
 
 @dataclass
@@ -29,10 +35,10 @@ class QueueRow:
     actions_on_target: int  # decisions taken about the account before
 
 
-def report_queue(limit: int = QUEUE_SIZE) -> list[QueueRow]:
+def report_queue(limit: int | None = None, after: int | None = None) -> list[QueueRow]:
     """The open reports with, for each reported account, how often it was reported and acted on (two grouped
     queries for the whole page)."""
-    reports = list(open_reports(limit))
+    reports = list(open_reports(limit, after))
     targets = {r.target_account_id for r in reports}
     reported = dict(
         Report.objects.filter(target_account_id__in=targets)

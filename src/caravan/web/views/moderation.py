@@ -98,11 +98,19 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
 @member_view
 def reports(request: HttpRequest) -> HttpResponse:
     moderators_only(request)
-    rows = [
-        (row, CATEGORY_LABELS.get(row.report.category, row.report.category))
-        for row in selectors.report_queue()
-    ]
-    return render(request, "caravan/moderation/reports.html", {"rows": rows})
+    after, size = _int(request.GET.get("after")), selectors.QUEUE_SIZE
+    queue = selectors.report_queue(limit=size + 1, after=after)  # one more than shown: is there a next page?
+    rows = [(row, CATEGORY_LABELS.get(row.report.category, row.report.category)) for row in queue[:size]]
+    return render(
+        request,
+        "caravan/moderation/reports.html",
+        {
+            "rows": rows,
+            "open_count": selectors.open_report_count(),
+            "paged": after is not None,
+            "next_after": queue[size - 1].report.id if len(queue) > size else None,
+        },
+    )
 
 
 @member_view
