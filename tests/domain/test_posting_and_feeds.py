@@ -73,3 +73,30 @@ def test_locked_account_needs_approval(make_account):
     assert follow.account_id == bob.id
     alice.refresh_from_db()
     assert alice.followers_count == 1
+
+
+def test_a_suspended_authors_feed_rows_are_skipped_before_they_are_deleted(make_account, run_tasks):
+    """A suspension empties home feeds at once: the read skips the rows of suspended authors, so a page is
+    still full of other posts; deleting the rows afterwards (housekeeping) changes nothing a reader sees."""
+    from django.utils import timezone
+
+    from caravan.accounts.models import Account
+    from caravan.timelines.models import FeedEntry
+    from caravan.timelines.services import remove_authors_from_all_feeds
+
+    reader, friend, spammer = make_account("reader"), make_account("friend"), make_account("spammer")
+    relationships.follow(reader, friend)
+    relationships.follow(reader, spammer)
+    older = [publishing.create_post(friend, f"friend {n}") for n in range(2)]
+    spam = [publishing.create_post(spammer, f"spam {n}") for n in range(3)]
+    boost = publishing.reblog(spammer, older[0])
+    run_tasks()
+    assert FeedEntry.objects.filter(owner=reader, author_id=spammer.id).count() == 4
+    in_all_feeds = FeedEntry.objects.filter(author_id=spammer.id).count()  # the spammer's own feed too
+    Account.objects.filter(pk=spammer.pk).update(suspended_at=timezone.now())
+    page = home_timeline(reader, Page(limit=2))
+    assert [p.id for p in page] == [older[1].id, older[0].id]  # two rows, though four newer spam rows come first
+    assert remove_authors_from_all_feeds([spammer.id]) == in_all_feeds
+    assert not FeedEntry.objects.filter(author_id=spammer.id).exists()
+    assert [p.id for p in home_timeline(reader, Page(limit=2))] == [older[1].id, older[0].id]
+    assert boost.id not in [p.id for p in home_timeline(reader, Page())] and spam

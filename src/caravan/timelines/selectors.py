@@ -79,7 +79,10 @@ def home_feed_ids(viewer: Account, page: Page) -> list[int]:
 
     Hidden authors are not yet dropped; callers that load posts themselves drop them with `hidden_for`.
     """
-    entries = FeedEntry.objects.filter(owner=viewer).values_list("post_id", flat=True)
+    # Rows of suspended authors are skipped here, so a suspension (a whole domain's included) empties feeds the
+    # moment the accounts are marked; `remove_authors_from_all_feeds` deletes those rows later, as housekeeping.
+    suspended = Account.objects.filter(pk=OuterRef("author_id"), suspended_at__isnull=False)
+    entries = FeedEntry.objects.filter(owner=viewer).filter(~Exists(suspended)).values_list("post_id", flat=True)
     return paginate(entries, page, key="post_id")
 
 

@@ -210,11 +210,21 @@ def remove_author_from_feed(owner_id: int, author_id: int) -> None:
     FeedEntry.objects.filter(owner_id=owner_id, author_id=author_id).delete()
 
 
+FEED_PURGE_AUTHORS = 50  # authors whose post ids are read at once
+FEED_PURGE_POSTS = 1000  # posts whose feed rows go in one transaction (a few thousand rows: the lock is short)
+
+
 def remove_authors_from_all_feeds(author_ids: list[int]) -> int:
-    """Take these authors' posts out of every home feed (a suspended domain's accounts)."""
+    """Delete these authors' posts and boosts from every home feed (a suspended domain's accounts), found
+    through the feed's post index and deleted a thousand posts at a time, so that no transaction holds the
+    write lock for long. Reads skip suspended authors already (`home_feed_ids`): this is housekeeping."""
     removed = 0
-    for start in range(0, len(author_ids), 500):
-        removed += FeedEntry.objects.filter(author_id__in=author_ids[start : start + 500]).delete()[0]
+    for start in range(0, len(author_ids), FEED_PURGE_AUTHORS):
+        authors = author_ids[start : start + FEED_PURGE_AUTHORS]
+        post_ids = list(Post.objects.filter(account_id__in=authors).values_list("id", flat=True))
+        for first in range(0, len(post_ids), FEED_PURGE_POSTS):
+            chunk = post_ids[first : first + FEED_PURGE_POSTS]
+            removed += FeedEntry.objects.filter(post_id__in=chunk).delete()[0]
     return removed
 
 
