@@ -13,7 +13,18 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from oauth2_provider.models import Application
 
+from caravan.accounts.models import Account
+from caravan.accounts.services import set_role
+from caravan.api import http
+from caravan.api.oauth import issue_token
+from caravan.instance.services import add_rule, create_invite
+from caravan.moderation.services import assign_report, create_report, resolve_report
+from caravan.publishing import create_post
 from tests.api.conftest import PASSWORD, running_server, token_by_authorization_code
 from tests.api.routes import api_routes, sample_path
 
@@ -66,11 +77,11 @@ class Site:
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
-    def call(self, method: str, path: str, who: str = "mod", **kwargs) -> requests.Response:
-        token = self.tokens.get(who, who)
-        return requests.request(
-            method, f"{self.base}/{path}", headers={"Authorization": f"Bearer {token}"}, timeout=20, **kwargs
-        )
+    def call(
+        self, method: str, path: str, who: str = "mod", headers_extra: dict | None = None, **kwargs
+    ) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.tokens.get(who, who)}", **(headers_extra or {})}
+        return requests.request(method, f"{self.base}/{path}", headers=headers, timeout=20, **kwargs)
 
     def ok(self, method: str, path: str, who: str = "mod", **kwargs):
         response = self.call(method, path, who, **kwargs)
@@ -289,6 +300,13 @@ def test_an_action_needs_a_known_type_rules_and_a_reason(site):
         response = site.call("POST", url, json=body)
         assert response.status_code == 422, (body, response.text)
         assert message in response.json()["error"], (body, response.text)
+    arabic = site.call(
+        "POST", url, json={"type": "silence", "text": "x"}, headers_extra={"Accept-Language": "ar"}
+    )
+    assert arabic.status_code == 422
+    assert arabic.json() == {
+        "error": "اذكر قواعد الخادم التي يُتخذ هذا الإجراء بموجبها (rule_ids[])، أو بلاغًا يذكرها (report_id)."
+    }
     # A report about someone else is not this account's report.
     elsewhere = _report(site, "reporter", "spammer", comment="again", rule_ids=[rule])
     response = site.call("POST", url, json={"type": "none", "report_id": elsewhere["id"], "text": "x"})
@@ -445,3 +463,84 @@ def test_unknown_or_malformed_ids_are_404(site):
             response = site.call(method, sample_path(template, bad), json={"type": "none"})
             assert response.status_code == 404, (method, template, bad, response.text)
             assert response.json() == {"error": "Record not found"}
+
+
+# In this process, where the queries can be counted and a remote account made without a second server.
+
+
+@pytest.fixture
+def in_process(make_user):
+    """A moderator's admin token for the API served in this process, and a way to call it."""
+    http.forget_all_users()  # each rolled-back test reuses user ids: no cached user may carry over
+    moderator = set_role(make_user("mod"), "moderator")
+    app = Application.objects.create(
+        name="t",
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+        redirect_uris="urn:ietf:wg:oauth:2.0:oob",
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(moderator, app.id, ADMIN_SCOPES).token}"}
+
+    def get(path: str, **query) -> list | dict:
+        response = Client().get(f"/{path}", query, **auth)
+        assert response.status_code == 200, response.content
+        return json.loads(response.content)
+
+    return get
+
+
+def _remote(username: str, domain: str):
+    return Account.objects.create(
+        username=username,
+        domain=domain,
+        uri=f"https://{domain}/users/{username}",
+        display_name=username.title(),
+    )
+
+
+def test_a_remote_reporter_and_account_as_moderators_see_them(in_process, make_user):
+    target = make_user("local_target").account
+    far = _remote("troll", "far.example")
+    create_report(far, target, comment="from afar", uri="https://far.example/flags/1")
+    report = in_process(RP)[0]
+    assert report["account"]["username"] == "troll" and report["account"]["domain"] == "far.example"
+    assert report["account"]["email"] is None and report["account"]["role"] is None
+    assert report["account"]["ips"] == [] and report["account"]["approved"] is False
+    assert report["account"]["account"]["acct"] == "troll@far.example"
+    assert report["target_account"]["domain"] is None and report["statuses"] == []
+    assert [a["username"] for a in in_process(AC, remote="true")] == ["troll"]
+    assert [a["username"] for a in in_process("api/v2/admin/accounts", origin="remote")] == ["troll"]
+    assert [a["username"] for a in in_process(AC, by_domain="FAR.ex")] == ["troll"]
+    assert [a["username"] for a in in_process(AC, display_name="trol")] == ["troll"]
+
+
+def test_a_page_costs_a_fixed_number_of_queries_and_one_reading_per_report(in_process, make_user):
+    moderator = set_role(make_user("boss"), "admin")
+    invite = create_invite(moderator)
+    rule = add_rule("No spam")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            reporter = make_user(f"r{n}x{i}", invite_code=invite.code).account
+            target = make_user(f"t{n}x{i}").account if i % 2 else _remote(f"t{n}x{i}", f"s{i}.example")
+            posts = [create_post(target, f"spam {i} #tag{i}").id] if target.is_local else []
+            report = create_report(reporter, target, post_ids=posts, rule_ids=[rule.id], comment=f"{i}")
+            assign_report(moderator, report)
+            resolve_report(moderator, report)
+
+    def counted(path: str, **query) -> tuple[int, int]:
+        in_process(path, **query)  # the token and its user are cached from here on
+        with CaptureQueriesContext(connection) as queries:
+            rows = in_process(path, **query)
+        return len(rows), len(queries)
+
+    add(2)
+    few = counted(RP, resolved="true"), counted(AC), counted("api/v2/admin/accounts")
+    add(8)
+    many = counted(RP, resolved="true"), counted(AC), counted("api/v2/admin/accounts")
+    assert [rows for rows, _ in few] == [2, 6, 6] and [rows for rows, _ in many] == [10, 22, 22]
+    (_, reports_few), *accounts_few = few
+    (_, reports_many), *accounts_many = many
+    assert accounts_few == [(6, 1), (6, 1)] and accounts_many == [(22, 1), (22, 1)]  # one query a page
+    # The reports' page: fixed queries, plus the record of each report's cited posts being shown (4 more).
+    assert reports_many - reports_few == 4, (reports_few, reports_many)
