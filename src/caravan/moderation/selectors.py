@@ -150,6 +150,11 @@ def report_for_moderators(report_id: int) -> Report | None:
     return reports_matching().filter(pk=report_id).first()
 
 
+def report_about(report_id: int, target: Account) -> Report | None:
+    """The report, if it is about `target` (an action answers only a report about its account)."""
+    return Report.objects.filter(pk=report_id, target_account=target).first()
+
+
 ACCOUNT_STATUSES = ("active", "pending", "disabled", "silenced", "suspended", "sensitized")
 
 

@@ -288,7 +288,7 @@ def account_action(request: HttpRequest, object_id: str):
     report = None
     report_id = values.id("report_id")
     if report_id is not None:
-        report = Report.objects.filter(pk=report_id, target_account=target).first()
+        report = selectors.report_about(report_id, target)
         if report is None:
             raise DomainError(error_codes.RECORD_NOT_FOUND, field="report_id")
     rule_ids = values.ids("rule_ids")
