@@ -552,3 +552,36 @@ def test_a_page_costs_a_fixed_number_of_queries_and_one_reading_per_report(in_pr
     assert accounts_few == [(6, 1), (6, 1)] and accounts_many == [(22, 1), (22, 1)]  # one query a page
     # The reports' page: fixed queries, plus the record of each report's cited posts being shown (4 more).
     assert reports_many - reports_few == 4, (reports_few, reports_many)
+
+
+def test_mastodon_py_moderates_through_the_admin_api(site):
+    """Mastodon.py, as a moderation app uses it: Mastodon's own calls, with Mastodon's parameter spellings."""
+    from mastodon import Mastodon
+
+    mod = Mastodon(access_token=site.tokens["mod"], api_base_url=site.base, request_timeout=30)
+    rule = site.rules[0]
+    post = site.ok("POST", "api/v1/statuses", "target", json={"status": "another bad post"})
+    filed = _report(
+        site, "reporter", "target", status_ids=[post["id"]], rule_ids=[str(rule)], category="violation"
+    )
+
+    open_reports = mod.admin_reports()
+    assert filed["id"] in [str(r.id) for r in open_reports]
+    report = mod.admin_report(filed["id"])
+    assert report.target_account.username == "target" and report.statuses[0].content.startswith("<p>another")
+    assert report.rules[0].text == "No spam" and report.created_at.year >= 2024
+    assert mod.admin_report_assign(filed["id"]).assigned_account.username == "mod"
+    assert mod.admin_report_unassign(filed["id"]).assigned_account is None
+
+    # Mastodon.py cannot name rules: the report's rules are the action's.
+    mod.admin_account_moderate(site.ids["target"], "silence", report_id=filed["id"], text="Stop it.")
+    assert mod.admin_report(filed["id"]).action_taken is True
+    assert mod.admin_account(site.ids["target"]).silenced is True
+    assert "target" in [a.username for a in mod.admin_accounts_v2(status="silenced")]
+    # (Mastodon.py types the v1 list as one entity, so its rows stay plain dicts.)
+    assert "target" in [a["username"] for a in mod.admin_accounts_v1(status="silenced")]
+    assert mod.admin_account_unsilence(site.ids["target"]).silenced is False
+    mod.admin_report_reopen(filed["id"])
+    assert mod.admin_report_resolve(filed["id"]).action_taken is True
+    assert filed["id"] not in [str(r.id) for r in mod.admin_reports()]
+    assert filed["id"] in [str(r.id) for r in mod.admin_reports(resolved=True)]
