@@ -394,6 +394,19 @@ def test_approve_and_reject_sign_ups_awaiting_approval(site):
     assert site.ok("GET", AC, params={"pending": "true"}) == []
 
 
+def _web_sign_in(site: Site, username: str) -> requests.Response:
+    session = requests.Session()
+    page = session.get(f"{site.base}/auth/sign_in", timeout=10)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return session.post(
+        f"{site.base}/auth/sign_in",
+        data={"csrfmiddlewaretoken": csrf, "username": username, "password": PASSWORD},
+        headers={"Referer": f"{site.base}/auth/sign_in"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
 def test_disabling_stops_the_persons_token_and_session_and_enabling_restores_them(site):
     frozen = site.ids["frozen"]
     session = requests.Session()
@@ -410,6 +423,7 @@ def test_disabling_stops_the_persons_token_and_session_and_enabling_restores_the
     assert site.call("GET", "api/v1/timelines/home", "frozen").status_code == 401
     page = session.get(f"{site.base}/settings/preferences", allow_redirects=False, timeout=10)
     assert page.status_code == 302 and "/auth/sign_in" in page.headers["Location"]
+    assert _web_sign_in(site, "frozen").status_code == 403  # and no new sign-in
     shown = site.ok("GET", f"{AC}/{frozen}")
     assert shown["disabled"] is True and shown["suspended"] is False
     assert [a["id"] for a in site.ok("GET", AC, params={"disabled": "true"})] == [frozen]
@@ -430,6 +444,7 @@ def test_disabling_stops_the_persons_token_and_session_and_enabling_restores_the
     assert site.call("GET", AC).status_code == 200
     assert site.ok("POST", f"{AC}/{frozen}/enable")["disabled"] is False
     assert site.call("GET", "api/v1/accounts/verify_credentials", token).status_code == 200
+    assert _web_sign_in(site, "frozen").status_code == 302
     assert site.ok("GET", AC, params={"disabled": "true"}) == []
 
 
