@@ -356,6 +356,7 @@ def test_account_filters_v1_and_v2(site):
         (v2, {"permissions": "all"}, "permissions"),
         (v2, {"invited_by": "someone"}, "invited_by"),
         (AC, {"ip": "not an address"}, "ip"),
+        (v2, {"ip": "fe80::1%eth0"}, "ip"),
         (RP, {"account_id": "٣"}, "account_id"),
         (RP, {"target_account_id": "x"}, "target_account_id"),
     ):

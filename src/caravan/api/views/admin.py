@@ -190,9 +190,13 @@ def _ip(values: Params) -> str:
     if not value:
         return ""
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
-        raise DomainError(error_codes.IP_ADDRESS_INVALID, field="ip", name="ip") from None
+        address = None
+    # A scoped IPv6 address (fe80::1%eth0) is never a stored one, and PostgreSQL's inet refuses it.
+    if address is None or getattr(address, "scope_id", None):
+        raise DomainError(error_codes.IP_ADDRESS_INVALID, field="ip", name="ip")
+    return str(address)
 
 
 def _text(values: Params, name: str) -> str:
