@@ -336,6 +336,10 @@ def test_account_filters_v1_and_v2(site):
     assert ids(v2, ip="::ffff:10.9.9.9") == set()
     assert ids(AC, pending="true") == set() and ids(v2, status="active") >= {"mod", "boss"}
 
+    # Apps offer their moderation screens by the role's permissions (Mastodon's manage_reports, manage_users).
+    own_role = site.ok("GET", "api/v1/accounts/verify_credentials", "mod")["role"]
+    assert own_role["name"] == "Moderator" and int(own_role["permissions"]) & (1 << 4 | 1 << 10) == 1040
+    assert site.ok("GET", "api/v1/accounts/verify_credentials", "reporter")["role"]["permissions"] == "0"
     boss = site.ok("GET", f"{AC}/{site.ids['boss']}")
     assert boss["role"]["name"] == "Admin" and boss["ip"] is None and boss["ips"] == []
     person = site.ok("GET", f"{AC}/{site.ids['reporter']}")
