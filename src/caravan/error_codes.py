@@ -47,6 +47,24 @@ CANNOT_MODERATE_SELF = ErrorKind(
 REPORT_ALREADY_RESOLVED = ErrorKind("report_already_resolved", _("This report is already resolved."))
 REPORT_NOT_RESOLVED = ErrorKind("report_not_resolved", _("This report is open."))
 REPORT_NOTE_BLANK = ErrorKind("report_note_blank", _("Write a note."))
+# Moderation through the admin API (Mastodon's words, Caravan's rules)
+ADMIN_ACTION_TYPE_UNKNOWN = ErrorKind(
+    "admin_action_type_unknown", _("type must be none, sensitive, disable, silence or suspend.")
+)
+ADMIN_ACTION_RULES_REQUIRED = ErrorKind(
+    "admin_action_rules_required",
+    _(
+        "Name the server rules this action is taken under (rule_ids[]), or a report that names them "
+        "(report_id)."
+    ),
+)
+ACCOUNT_NOT_LOCAL = ErrorKind("account_not_local", _("Only accounts of this server can be changed this way."))
+ACCOUNT_NOT_PENDING = ErrorKind("account_not_pending", _("This account is not awaiting approval."), 403)
+STAFF_SIGN_IN_NEEDS_ADMIN = ErrorKind(
+    "staff_sign_in_needs_admin", _("Only an admin may turn off the sign-in of a moderator or an admin."), 403
+)
+ADMIN_FILTER_INVALID = ErrorKind("admin_filter_invalid", _("%(name)s must be one of: %(choices)s."))
+IP_ADDRESS_INVALID = ErrorKind("ip_address_invalid", _("%(name)s must be an IP address."))
 # Appeals
 APPEAL_NOT_YOURS = ErrorKind(
     "appeal_not_yours", _("Only the person this decision is about may appeal it."), 403

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from caravan.accounts.models import Account
+from caravan.accounts.models import Account, Role
 from caravan.api.app_links import website_link
 from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
@@ -141,9 +141,40 @@ def credential_account(a: Account) -> dict:
     return data
 
 
+# Mastodon's role permission bits (UserRole::FLAGS), which apps read to offer their moderation screens.
+ADMINISTRATOR = 1 << 0
+MODERATOR_PERMISSIONS = (
+    (1 << 2)  # view_audit_log
+    | (1 << 3)  # view_dashboard
+    | (1 << 4)  # manage_reports
+    | (1 << 5)  # manage_federation (domain policies)
+    | (1 << 7)  # manage_blocks
+    | (1 << 9)  # manage_appeals
+    | (1 << 10)  # manage_users
+    | (1 << 18)  # manage_user_access (disable, approve)
+)
+# Role ids as the admin API's `role_ids[]` names them.
+ROLE_IDS = {Role.MODERATOR: "1", Role.ADMIN: "3"}
+
+
 def role(user) -> dict:
-    if user.is_superuser or user.is_staff:
-        return {"id": "3", "name": "Admin", "color": "", "permissions": "1", "highlighted": True}
+    """Mastodon's Role: Admin, Moderator, or the role everyone has (id -99)."""
+    if user.is_superuser or user.is_staff or user.role == Role.ADMIN:
+        return {
+            "id": ROLE_IDS[Role.ADMIN],
+            "name": "Admin",
+            "color": "",
+            "permissions": str(ADMINISTRATOR),
+            "highlighted": True,
+        }
+    if user.role == Role.MODERATOR:
+        return {
+            "id": ROLE_IDS[Role.MODERATOR],
+            "name": "Moderator",
+            "color": "",
+            "permissions": str(MODERATOR_PERMISSIONS),
+            "highlighted": True,
+        }
     return {"id": "-99", "name": "", "color": "", "permissions": "0", "highlighted": False}
 
 

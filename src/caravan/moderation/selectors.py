@@ -3,9 +3,9 @@ person reads about actions on their own account."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from caravan.accounts.models import Account, User
+from caravan.accounts.models import Account, Role, User
 from caravan.moderation.models import CitedPostsReading, ModerationAction, Report, ReportNote
 from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
@@ -125,3 +125,109 @@ def notice_for(user: User, action_id: int) -> ModerationAction | None:
     if user.may_moderate or (user.account_id is not None and action.target_account_id == user.account_id):
         return action
     return None
+
+
+# The admin API (Mastodon's `/api/v1/admin/...`): reports and accounts by filter, as querysets for the caller
+# to page by id. Each relation an entity shows is joined here, so a page costs a fixed number of queries.
+
+REPORT_RELATIONS = (
+    "reporter__user__invite__created_by",
+    "target_account__user__invite__created_by",
+    "assigned_to__user__invite__created_by",
+    "resolved_by__user__invite__created_by",
+)
+
+
+def reports_matching(
+    *, resolved: bool | None = None, reporter_id: int | None = None, target_id: int | None = None
+) -> QuerySet[Report]:
+    """Reports, open or resolved (None: both), filed by one account or about one account."""
+    reports = Report.objects.select_related(*REPORT_RELATIONS)
+    if resolved is not None:
+        reports = reports.filter(resolved_at__isnull=not resolved)
+    if reporter_id is not None:
+        reports = reports.filter(reporter_id=reporter_id)
+    if target_id is not None:
+        reports = reports.filter(target_account_id=target_id)
+    return reports
+
+
+def report_for_moderators(report_id: int) -> Report | None:
+    return reports_matching().filter(pk=report_id).first()
+
+
+def report_about(report_id: int, target: Account) -> Report | None:
+    """The report, if it is about `target` (an action answers only a report about its account)."""
+    return Report.objects.filter(pk=report_id, target_account=target).first()
+
+
+ACCOUNT_STATUSES = ("active", "pending", "disabled", "silenced", "suspended", "sensitized")
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    """What moderators look accounts up by (Mastodon's admin account filters). Empty fields match all."""
+
+    origin: str = ""  # "local", "remote"
+    status: str = ""  # one of ACCOUNT_STATUSES; "active" is "not suspended", as on Mastodon
+    staff: bool = False  # moderators and admins only
+    roles: tuple[str, ...] = ()  # accounts.models.Role values
+    invited_by: int | None = None  # the inviting account
+    username: str = ""  # starts with, any case
+    display_name: str = ""  # contains, any case
+    domain: str = ""  # contains, any case
+    email: str = ""  # starts with, any case
+    ip: str = ""  # the sign-up address, exactly
+
+
+def accounts_matching(wanted: AccountFilter) -> QuerySet[Account]:
+    accounts = Account.objects.select_related("user__invite__created_by", "moved_to")
+    if wanted.origin == "local":
+        accounts = accounts.filter(domain="")
+    elif wanted.origin == "remote":
+        accounts = accounts.exclude(domain="")
+    status_filters = {
+        "active": {"suspended_at__isnull": True},
+        "pending": {"user__approved": False},
+        "disabled": {"user__is_active": False},
+        "silenced": {"limited_at__isnull": False},
+        "suspended": {"suspended_at__isnull": False},
+        "sensitized": {"sensitized_at__isnull": False},
+    }
+    if wanted.status:
+        accounts = accounts.filter(**status_filters[wanted.status])
+    if wanted.staff:
+        accounts = accounts.filter(
+            Q(user__role__in=(Role.MODERATOR, Role.ADMIN)) | Q(user__is_superuser=True)
+        )
+    if wanted.roles:
+        admin = Role.ADMIN in wanted.roles
+        accounts = accounts.filter(
+            Q(user__role__in=wanted.roles) | (Q(user__is_superuser=True) if admin else Q(pk__in=()))
+        )
+    if wanted.invited_by is not None:
+        accounts = accounts.filter(user__invite__created_by__account_id=wanted.invited_by)
+    if wanted.username:
+        accounts = accounts.filter(username__istartswith=wanted.username)
+    if wanted.display_name:
+        accounts = accounts.filter(display_name__icontains=wanted.display_name)
+    if wanted.domain:
+        accounts = accounts.filter(domain__icontains=wanted.domain)
+    if wanted.email:
+        accounts = accounts.filter(user__email__istartswith=wanted.email)
+    if wanted.ip:
+        accounts = accounts.filter(user__sign_up_ip=wanted.ip)
+    return accounts
+
+
+def account_for_moderators(account_id: int) -> Account | None:
+    return accounts_matching(AccountFilter()).filter(pk=account_id).first()
+
+
+def standing_actions(account: Account, kind: str) -> list[ModerationAction]:
+    """The actions of one kind on the account that have not been lifted, oldest first."""
+    return list(
+        ModerationAction.objects.filter(target_account=account, kind=kind, lifted_at__isnull=True)
+        .select_related("target_account")
+        .order_by("id")
+    )
