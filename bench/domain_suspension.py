@@ -5,7 +5,7 @@
     DATABASE_URL=postgres://127.0.0.1:5432/caravan_bench_domain python bench/domain_suspension.py
 
 Seeds with bench/seed.py (`--accounts` 11,000 accounts, `--posts` 1,100,000 posts, home feeds), then turns
-10,000 of the accounts other than `reader` into accounts of `crowd.example` (no users, posts no longer local):
+10,000 of the accounts other than `reader` and `celebrity` into accounts of `crowd.example` (no users, posts no longer local):
 most of the reader's home feed is then that domain's posts. On SQLite a pristine copy of the database is kept,
 so every run starts from the same state; on PostgreSQL point DATABASE_URL at an empty database (each run seeds).
 
@@ -52,7 +52,7 @@ def make_domain_remote(n_remote: int) -> None:
         return
     ids = list(
         Account.objects.filter(domain="")
-        .exclude(username=seed.READER)
+        .exclude(username__in=(seed.READER, seed.CELEBRITY))
         .order_by("id")
         .values_list("id", flat=True)[:n_remote]
     )
