@@ -214,6 +214,13 @@ def test_moderators_list_read_and_handle_reports(site):
     reopened = site.ok("POST", f"{RP}/{filed['id']}/reopen")
     assert reopened["action_taken"] is False and reopened["action_taken_by_account"] is None
     assert site.call("POST", f"{RP}/{filed['id']}/reopen").status_code == 422
+    # A moderator re-files it (PUT): another category, other rules; unknown ones are refused and nothing changes.
+    refiled = site.ok("PUT", f"{RP}/{filed['id']}", json={"category": "spam", "rule_ids": [str(site.rules[0])]})
+    assert refiled["category"] == "spam" and [r["id"] for r in refiled["rules"]] == [str(site.rules[0])]
+    assert site.call("PUT", f"{RP}/{filed['id']}", json={"rule_ids": ["999"]}).status_code == 422
+    assert site.call("PUT", f"{RP}/{filed['id']}", json={"category": "boring"}).status_code == 422
+    assert site.call("PUT", f"{RP}/{filed['id']}", "bystander", json={"category": "other"}).status_code == 403
+    assert site.ok("GET", f"{RP}/{filed['id']}")["category"] == "spam"
 
 
 def _decisions(site: Site) -> list[dict]:
@@ -463,7 +470,7 @@ def _admin_routes() -> list[tuple[str, str]]:
 
 def test_only_moderators_with_the_admin_scopes_get_in(site):
     routes = _admin_routes()
-    assert len(routes) == 16
+    assert len(routes) == 17
     person = site.token("bystander", ADMIN_SCOPES)
     moderator_without_admin_scopes = site.token("mod", "read write")
     for method, template in routes:

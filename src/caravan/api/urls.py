@@ -73,7 +73,7 @@ urlpatterns = [
     ),
     # the admin API: reports and accounts (moderators only)
     r("api/v1/admin/reports", route(GET=admin.reports_list)),
-    r("api/v1/admin/reports/<id>", route(GET=admin.report_get)),
+    r("api/v1/admin/reports/<id>", route(GET=admin.report_get, PUT=admin.report_update)),
     r("api/v1/admin/reports/<id>/assign_to_self", route(POST=admin.report_assign_to_self)),
     r("api/v1/admin/reports/<id>/unassign", route(POST=admin.report_unassign)),
     r("api/v1/admin/reports/<id>/resolve", route(POST=admin.report_resolve)),

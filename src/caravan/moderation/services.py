@@ -238,6 +238,24 @@ def add_report_note(moderator_user: User, report: Report, text: str) -> ReportNo
     return ReportNote.objects.create(report=report, author=author, text=text)
 
 
+def update_report(
+    moderator_user: User, report: Report, *, category: str | None = None, rule_ids: Iterable[int] | None = None
+) -> Report:
+    """A moderator re-files a report: another category, or the server's rules it is about (all known)."""
+    check_moderator(moderator_user)
+    if category is not None:
+        if category not in ReportCategory.values:
+            raise DomainError(error_codes.REPORT_CATEGORY_INVALID, field="category")
+        report.category = category
+    if rule_ids is not None:
+        wanted = set(rule_ids)
+        if len(Rule.objects.filter(pk__in=wanted)) != len(wanted):
+            raise DomainError(error_codes.RULE_UNKNOWN, field="rule_ids")
+        report.rule_ids = sorted(wanted)
+    report.save(update_fields=["category", "rule_ids"])
+    return report
+
+
 def record_cited_posts_reading(moderator_user: User, report: Report, post_ids: list[int]) -> None:
     """Record that a moderator was shown these cited posts (whatever their visibility)."""
     reader = check_moderator(moderator_user)

@@ -156,6 +156,15 @@ def report_get(request: HttpRequest, object_id: str):
 
 
 @api(scope="admin:write:reports")
+def report_update(request: HttpRequest, object_id: str):
+    """`PUT`: another `category`, or the rules (`rule_ids[]`) the report is about."""
+    report, values = _report(request, object_id), params(request)
+    category = values.str("category")
+    rule_ids = values.ids("rule_ids") if values.get("rule_ids") is not None else None
+    return _one_report(request, services.update_report(request.api_user, report, category=category, rule_ids=rule_ids))
+
+
+@api(scope="admin:write:reports")
 def report_assign_to_self(request: HttpRequest, object_id: str):
     return _one_report(request, services.assign_report(request.api_user, _report(request, object_id)))
 
