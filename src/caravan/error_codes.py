@@ -60,8 +60,8 @@ ADMIN_ACTION_RULES_REQUIRED = ErrorKind(
 )
 ACCOUNT_NOT_LOCAL = ErrorKind("account_not_local", _("Only accounts of this server can be changed this way."))
 ACCOUNT_NOT_PENDING = ErrorKind("account_not_pending", _("This account is not awaiting approval."), 403)
-STAFF_SIGN_IN_NEEDS_ADMIN = ErrorKind(
-    "staff_sign_in_needs_admin", _("Only an admin may turn off the sign-in of a moderator or an admin."), 403
+STAFF_NEEDS_ADMIN = ErrorKind(
+    "staff_needs_admin", _("Only an admin may act on the account of a moderator or an admin."), 403
 )
 ADMIN_FILTER_INVALID = ErrorKind("admin_filter_invalid", _("%(name)s must be one of: %(choices)s."))
 IP_ADDRESS_INVALID = ErrorKind("ip_address_invalid", _("%(name)s must be an IP address."))

@@ -449,7 +449,7 @@ def test_disabling_stops_the_persons_token_and_session_and_enabling_restores_the
     # A moderator cannot lock an admin out; an admin can turn a moderator's sign-in off (and on again).
     refused = site.call("POST", f"{AC}/{site.ids['boss']}/action", json={"type": "disable"})
     assert refused.status_code == 403
-    assert refused.json() == {"error": "Only an admin may turn off the sign-in of a moderator or an admin."}
+    assert refused.json() == {"error": "Only an admin may act on the account of a moderator or an admin."}
     assert site.ok("POST", f"{AC}/{site.ids['mod']}/action", "boss", json={"type": "disable"}) == {}
     assert site.call("GET", AC).status_code == 401
     assert site.ok("POST", f"{AC}/{site.ids['mod']}/enable", "boss")["disabled"] is False

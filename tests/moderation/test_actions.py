@@ -43,6 +43,19 @@ def test_only_moderators_act_and_every_action_names_a_rule_and_a_reason(make_use
     assert Account.objects.get(pk=mallory.pk).suspended_at is None
 
 
+def test_only_an_admin_acts_on_the_staff(make_user, moderator):
+    rule = add_rule("No spam")
+    other_moderator = set_role(make_user("mod2"), "moderator")
+    admin = set_role(make_user("boss"), "admin")
+    for staff in (other_moderator, admin):
+        with pytest.raises(DomainError) as refused:
+            moderation.take_action(moderator, staff.account, "suspend", rule_ids=[rule.id], reason="Coup.")
+        assert (refused.value.kind.code, refused.value.status) == ("staff_needs_admin", 403)
+    assert ModerationAction.objects.count() == 0
+    action = moderation.take_action(admin, other_moderator.account, "warn", rule_ids=[rule.id], reason="Calm.")
+    assert action.moderator == admin.account
+
+
 @pytest.mark.parametrize(
     ("kind", "mark"), [("suspend", "suspended_at"), ("limit", "limited_at"), ("sensitive", "sensitized_at")]
 )

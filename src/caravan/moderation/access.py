@@ -7,7 +7,7 @@ posts and its federation are untouched."""
 from caravan import error_codes
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
-from caravan.moderation.services import check_moderator
+from caravan.moderation.services import check_may_act_on, check_moderator
 
 
 def _user_of(account: Account) -> User:
@@ -23,9 +23,7 @@ def disable_sign_in(moderator_user: User, account: Account) -> User:
     if account.id == moderator.id:
         raise DomainError(error_codes.CANNOT_MODERATE_SELF, field="account_id")
     user = _user_of(account)
-    # A moderator cannot lock the admins (or other moderators) out; an admin can.
-    if user.may_moderate and not moderator_user.may_administer:
-        raise DomainError(error_codes.STAFF_SIGN_IN_NEEDS_ADMIN)
+    check_may_act_on(moderator_user, account)
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
     return user

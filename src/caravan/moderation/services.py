@@ -102,6 +102,15 @@ MARKS = {
 }
 
 
+def check_may_act_on(moderator_user: User, target: Account) -> None:
+    """A moderator cannot act on the staff (other moderators, the admins): only an admin can, so that no
+    moderator can silence or lock out the people who appointed them."""
+    if target.is_local and not moderator_user.may_administer:
+        staff = User.objects.filter(account=target).first()
+        if staff is not None and staff.may_moderate:
+            raise DomainError(error_codes.STAFF_NEEDS_ADMIN, field="account_id")
+
+
 def check_action(
     moderator: Account,
     target: Account,
@@ -146,6 +155,7 @@ def take_action(
     enforces (posts.visibility); a report it answers is resolved."""
     moderator = check_moderator(moderator_user)
     rules, posts = check_action(moderator, target, kind, rule_ids=rule_ids, reason=reason, post_ids=post_ids)
+    check_may_act_on(moderator_user, target)
     now = timezone.now()
     with transaction.atomic():
         action = ModerationAction.objects.create(
