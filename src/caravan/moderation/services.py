@@ -307,7 +307,11 @@ def take_actions(
         if target.id == moderator.id:
             outcome.skipped.append((target, DomainError(error_codes.CANNOT_MODERATE_SELF)))
             continue
-        target.refresh_from_db(fields=["suspended_at"])
+        try:
+            target.refresh_from_db(fields=["suspended_at"])  # another moderator may have acted meanwhile
+        except Account.DoesNotExist:
+            outcome.skipped.append((target, DomainError(error_codes.RECORD_NOT_FOUND)))
+            continue
         if target.suspended_at is not None:
             outcome.skipped.append((target, DomainError(error_codes.ACCOUNT_ALREADY_SUSPENDED)))
             continue
