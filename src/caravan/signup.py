@@ -10,8 +10,8 @@ hold across restarts and across processes. Each is a setting (0 or off turns it 
 - HOLD_AFTER_SUSPENSIONS: the address (IPv6: its /64) signed up an account, within 30 days, that is suspended
   now; or two or more accounts of the email domain that signed up within 7 days are suspended now (a wave
   the moderators have started on).
-An invite made by a moderator or admin skips the hold: they vouch for the person. A member's invite does not
-(a wave may come in on one; the waves page groups sign-ups by invite). The counts are read before the new row
+An invite made by a moderator or admin skips the hold, in any registration mode: they vouch for the person. A
+member's invite does not (a wave may come in on one; the waves page groups sign-ups by invite). The counts are read before the new row
 is written, so two sign-ups racing in two processes may both pass one count; the next one is held.
 
 The rules for usernames and invites are `caravan.accounts`'; this module sits above search and notifications
@@ -75,6 +75,13 @@ def register_user(
     invite = None
     if mode == RegistrationMode.INVITE:
         invite = usable_invite(invite_code)
+    elif (invite_code or "").strip():
+        # Not needed in this mode, but kept when it is good: a staff invite still vouches (no hold), and the
+        # waves page still groups sign-ups by invite. One that is not usable is simply not needed.
+        try:
+            invite = usable_invite(invite_code)
+        except DomainError:
+            invite = None
     reason = (reason or "").strip()
     if mode == RegistrationMode.APPROVAL and not reason:
         raise DomainError(error_codes.JOIN_REASON_REQUIRED, field="reason")

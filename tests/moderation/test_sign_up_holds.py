@@ -134,6 +134,13 @@ def test_an_invite_from_a_moderator_skips_the_hold_and_a_members_does_not(db, ca
     assert vouched.approved and vouched.sign_up_holds == []
     invited = _join("invited", "192.0.2.3", invite_code=create_invite(member).code)
     assert not invited.approved and _codes(invited) == ["network"]
+    # With registration open, a staff invite given on the form still vouches; a code that is no good is not
+    # needed, and the sign-up is judged on its own.
+    set_registration_mode(RegistrationMode.OPEN)
+    invite = create_invite(moderator)
+    vouched = _join("vouched2", "192.0.2.4", invite_code=invite.code)
+    assert vouched.approved and vouched.invite_id == invite.id
+    assert _codes(_join("guessing", "192.0.2.5", invite_code="nope")) == ["network"]
 
 
 def test_in_approval_mode_the_reasons_are_kept_too(db, caravan_settings):
