@@ -5,9 +5,9 @@
 
 Seeds with bulk inserts (not the services): `--accounts` local accounts with users, spread over the past year
 except `--recent` of them signed up in the last 48 hours; among those a wave of `--wave` accounts from one
-email domain and one invite, all within one hour, each following ten others of the wave; `--follows` follows
-in all (the rest random); `--posts` posts over the last 48 hours, a tenth with one of 50 hashtags or a link,
-and one post per wave account with the same hashtag and link. Then a moderator reads the page in process
+email domain, one invite and one network (a third from one address), all within one hour, each following ten
+others of the wave; `--follows` follows in all (the rest random); `--posts` posts over the last 48 hours, a
+tenth with one of 50 hashtags or a link, and one post per wave account with the same hashtag and link. Then a moderator reads the page in process
 (Django's test client, so no network) `--runs` times; prints each time, the median, and what the page found.
 Target: the page stays under a second however large the tables grow, since every read is bounded.
 """
@@ -40,7 +40,7 @@ ACCOUNT_COLUMNS = [
 USER_COLUMNS = [
     "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active",
     "date_joined", "account_id", "approved", "registration_reason", "locale", "default_visibility",
-    "default_sensitive", "default_language", "invite_id", "role",
+    "default_sensitive", "default_language", "invite_id", "role", "sign_up_ip", "sign_up_network", "sign_up_holds",
 ]  # fmt: skip
 POST_COLUMNS = [
     "id", "account_id", "uri", "url", "text", "content", "spoiler_text", "sensitive", "visibility", "language",
@@ -48,6 +48,16 @@ POST_COLUMNS = [
     "imported", "original_uri", "created_at", "edited_at", "updated_at", "replies_count", "reblogs_count",
     "favourites_count", "has_media", "emojis",
 ]  # fmt: skip
+
+
+def _address(index: int, in_wave: bool) -> tuple[str, str]:
+    """(sign-up address, its network): the wave from one /24, a third of it from one address; everyone else
+    from addresses spread over many networks."""
+    if in_wave:
+        host = 7 if index % 3 == 0 else 10 + index % 240
+        return f"198.51.100.{host}", "198.51.100.0/24"
+    a, b, c = index % 200 + 1, index // 200 % 250, index % 97 + 1
+    return f"10.{a}.{b}.{c}", f"10.{a}.{b}.0/24"
 
 
 def seed_waves(n_accounts: int, n_recent: int, n_wave: int, n_follows: int, n_posts: int) -> None:
@@ -92,7 +102,7 @@ def seed_waves(n_accounts: int, n_recent: int, n_wave: int, n_follows: int, n_po
             (
                 ("!unusable", False, names[i], "", "", f"{names[i]}@{'wave.example' if i in wave else f'mail{i % 500}.example'}",
                  False, True, seed._ts(moments[i], vendor), ids[i], True, "", "", "public", False, "",
-                 invite_id if i in wave else None, "user")
+                 invite_id if i in wave else None, "user", *_address(i, i in wave), "[]")
                 for i in order
             ),
         )  # fmt: skip
@@ -203,6 +213,8 @@ def main() -> int:
         f"found: {report.total_new} new accounts ({report.accounts_read} grouped); "
         f"largest email domain {report.email_domains[0].key if report.email_domains else '-'} "
         f"({report.email_domains[0].size if report.email_domains else 0}); "
+        f"addresses {[(c.key, c.size) for c in report.addresses[:3]]}; "
+        f"networks {[(c.key, c.size) for c in report.networks[:3]]}; "
         f"invites {[c.size for c in report.invites]}; busy hours {[c.size for c in report.busy_hours]}; "
         f"rings {[r.size for r in report.rings]}; "
         f"top hashtag bursts {[(b.value, b.accounts) for b in report.hashtag_bursts[:3]]}; "

@@ -307,6 +307,8 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                 "default_sensitive",
                 "default_language",
                 "role",
+                "sign_up_network",
+                "sign_up_holds",
             ],
             (
                 (
@@ -327,6 +329,8 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                     False,
                     "",
                     "user",
+                    "",
+                    "[]",
                 )
                 for aid, name in zip(account_ids, names, strict=True)
             ),

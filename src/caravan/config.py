@@ -209,6 +209,11 @@ class Config:
     sign_in_failures_per_account: int = setting("CARAVAN_SIGN_IN_FAILURES_PER_ACCOUNT", whole(0), 10)
     sign_in_failures_per_address: int = setting("CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS", whole(0), 25)
     sign_ups_per_address: int = setting("CARAVAN_SIGN_UPS_PER_ADDRESS", whole(0), 25)
+    sign_ups_per_network: int = setting("CARAVAN_SIGN_UPS_PER_NETWORK", whole(0), 100)
+    # Suspicious sign-ups wait for approval even when registration is open (caravan/signup.py); 0 turns one off.
+    hold_sign_ups_per_network: int = setting("CARAVAN_HOLD_SIGN_UPS_PER_NETWORK", whole(0), 10)
+    hold_sign_ups_per_email_domain: int = setting("CARAVAN_HOLD_SIGN_UPS_PER_EMAIL_DOMAIN", whole(0), 10)
+    hold_after_suspensions: bool = setting("CARAVAN_HOLD_AFTER_SUSPENSIONS", flag(), True)
 
     # Moderation.
     moderation_log_shows_handles: bool = setting("CARAVAN_MODERATION_LOG_SHOWS_HANDLES", flag(), False)

@@ -44,6 +44,9 @@ MODERATION_ACTION_LIFTED = ErrorKind("moderation_action_lifted", _("This action 
 CANNOT_MODERATE_SELF = ErrorKind(
     "cannot_moderate_self", _("You cannot take action on your own account."), 403
 )
+BULK_NOTHING_SELECTED = ErrorKind("bulk_nothing_selected", _("Select at least one account."))
+BULK_TOO_MANY = ErrorKind("bulk_too_many", _("Select at most %(limit)s accounts at once."))
+ACCOUNT_ALREADY_SUSPENDED = ErrorKind("account_already_suspended", _("This account is already suspended."))
 REPORT_ALREADY_RESOLVED = ErrorKind("report_already_resolved", _("This report is already resolved."))
 REPORT_NOT_RESOLVED = ErrorKind("report_not_resolved", _("This report is open."))
 REPORT_NOTE_BLANK = ErrorKind("report_note_blank", _("Write a note."))

@@ -288,6 +288,13 @@ CARAVAN = {
     "SIGN_IN_FAILURES_PER_ACCOUNT": conf.sign_in_failures_per_account,
     "SIGN_IN_FAILURES_PER_ADDRESS": conf.sign_in_failures_per_address,
     "SIGN_UPS_PER_ADDRESS": conf.sign_ups_per_address,
+    # Sign-up attempts per network (IPv4 /24, IPv6 /48) in an hour.
+    "SIGN_UPS_PER_NETWORK": conf.sign_ups_per_network,
+    # Sign-ups held for approval (caravan/signup.py `hold_reasons`): the network already made this many in
+    # 24 hours; the email domain this many in an hour; the address or email domain is a suspended wave's.
+    "HOLD_SIGN_UPS_PER_NETWORK": conf.hold_sign_ups_per_network,
+    "HOLD_SIGN_UPS_PER_EMAIL_DOMAIN": conf.hold_sign_ups_per_email_domain,
+    "HOLD_AFTER_SUSPENSIONS": conf.hold_after_suspensions,
     # The public moderation log (/about/moderation) names the accounts acted on; off, it withholds them.
     "MODERATION_LOG_SHOWS_HANDLES": conf.moderation_log_shows_handles,
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.

@@ -2,7 +2,9 @@
 client API. Counters live in Django's cache (Redis when CARAVAN_REDIS_URL is set, so every process shares them).
 
 Sign-in failures are counted per account and per address, separately: a success resets neither, so signing in to
-one's own account between guesses at someone else's buys nothing. Sign-up attempts are counted per address.
+one's own account between guesses at someone else's buys nothing. Sign-up attempts are counted per address and
+per network (IPv4 /24, IPv6 /48), so an attacker who holds a whole network cannot sign up from each of its
+addresses in turn.
 """
 
 import hashlib
@@ -48,6 +50,10 @@ FAILED_SIGN_INS_PER_ADDRESS = Limit(
 SIGN_UPS_PER_ADDRESS = Limit(
     "sign-up-address", "SIGN_UPS_PER_ADDRESS", 300, error_codes.SIGN_UPS_FROM_NETWORK
 )
+# A network is many subscribers (a campus, a mobile carrier's NAT), so its limit is wider and counted per hour.
+SIGN_UPS_PER_NETWORK = Limit(
+    "sign-up-network", "SIGN_UPS_PER_NETWORK", 3600, error_codes.SIGN_UPS_FROM_NETWORK
+)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -68,6 +74,19 @@ def address_key(address: str) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
     return str(ip)
+
+
+def network_key(address: str) -> str:
+    """The network an address belongs to, as sign-up limits, holds and the moderators' clusters count it:
+    IPv4 per /24, IPv6 per /48 (a site's usual allocation); "" for what is not an address."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return ""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if isinstance(ip, ipaddress.IPv4Address) else 48
+    return str(ipaddress.ip_network((ip, prefix), strict=False))
 
 
 def account_key(user_id: int | None, identifier: str) -> str:
@@ -147,9 +166,11 @@ def check_password(request: HttpRequest, identifier: str, password: str) -> "Use
 
 
 def check_sign_up(address: str) -> None:
-    """Counts one sign-up attempt from `address`; raises Throttled past the limit."""
-    if not SIGN_UPS_PER_ADDRESS.allowed:
-        return
-    count, retry_after = _add(SIGN_UPS_PER_ADDRESS, address_key(address))
-    if count > SIGN_UPS_PER_ADDRESS.allowed:
-        raise _refuse(SIGN_UPS_PER_ADDRESS, retry_after)
+    """Counts one sign-up attempt from `address` and from its network; raises Throttled past either limit."""
+    network = network_key(address)
+    for limit, who in ((SIGN_UPS_PER_ADDRESS, address_key(address)), (SIGN_UPS_PER_NETWORK, network)):
+        if not limit.allowed or not who:
+            continue
+        count, retry_after = _add(limit, who)
+        if count > limit.allowed:
+            raise _refuse(limit, retry_after)

@@ -111,6 +111,12 @@ class User(AbstractUser):
     # The address the sign-up came from (as `throttling.client_address` saw it): moderators' clusters and the
     # admin API's `ip` read it. None for accounts made by `createadmin` and those older than this field.
     sign_up_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # Its network as `throttling.network_key` names it ("198.51.100.0/24", "2001:db8:1::/48"), kept so that
+    # counting a network's sign-ups (holds, the moderators' clusters) is one indexed look-up on either database.
+    sign_up_network = models.CharField(max_length=50, blank=True, default="", db_index=True)
+    # Why the sign-up was held for approval although the registration mode did not ask for it: a list of
+    # {"code": ..., and the figures its message needs} (`signup.hold_reasons`), shown translated to the admins.
+    sign_up_holds = models.JSONField(default=list, blank=True)
     # An admin is also `is_staff` (the admin pages ask that); `accounts.services.set_role` keeps them in step.
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
 

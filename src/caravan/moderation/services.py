@@ -4,6 +4,7 @@ alike), the moderators' work on them, and actions on accounts with their reasons
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -289,3 +290,63 @@ def reopen_report(moderator_user: User, report: Report) -> Report:
     report.resolved_at, report.resolved_by = None, None
     report.save(update_fields=["resolved_at", "resolved_by"])
     return report
+
+
+# Acting on many accounts at once (the waves page) ----------------------------------------------------------
+
+MAX_BULK = 500  # accounts per submission
+
+
+@dataclass
+class BulkOutcome:
+    """What `take_actions` did: one action per account acted on, and the accounts left alone with why (the
+    kind of error that stopped each: the moderator's own account, already suspended, or what take_action said)."""
+
+    actions: list[ModerationAction] = field(default_factory=list)
+    skipped: list[tuple[Account, DomainError]] = field(default_factory=list)
+
+
+def take_actions(
+    moderator_user: User,
+    targets: Iterable[Account],
+    kind: str,
+    *,
+    rule_ids: Iterable[int],
+    reason: str,
+) -> BulkOutcome:
+    """The same action, rules and reason on each of `targets` (at most MAX_BULK): checked once, then each
+    account gets its own ModerationAction, notice and public log entry through `take_action`, each in its own
+    transaction, so one account that cannot be acted on never undoes the others. The moderator's own account
+    and accounts already suspended are skipped and named in the outcome. Deleting posts is not a bulk action
+    (it needs the posts): it fails the check."""
+    moderator = check_moderator(moderator_user)
+    unique = list({target.id: target for target in targets}.values())
+    if not unique:
+        raise DomainError(error_codes.BULK_NOTHING_SELECTED, field="account_ids")
+    if len(unique) > MAX_BULK:
+        raise DomainError(error_codes.BULK_TOO_MANY, field="account_ids", limit=MAX_BULK)
+    rule_ids = list(rule_ids)
+    others = [target for target in unique if target.id != moderator.id]
+    check_action(
+        moderator, others[0] if others else moderator, kind, rule_ids=rule_ids, reason=reason, post_ids=()
+    )
+    outcome = BulkOutcome()
+    for target in unique:
+        if target.id == moderator.id:
+            outcome.skipped.append((target, DomainError(error_codes.CANNOT_MODERATE_SELF)))
+            continue
+        try:
+            target.refresh_from_db(fields=["suspended_at"])  # another moderator may have acted meanwhile
+        except Account.DoesNotExist:
+            outcome.skipped.append((target, DomainError(error_codes.RECORD_NOT_FOUND)))
+            continue
+        if target.suspended_at is not None:
+            outcome.skipped.append((target, DomainError(error_codes.ACCOUNT_ALREADY_SUSPENDED)))
+            continue
+        try:
+            outcome.actions.append(
+                take_action(moderator_user, target, kind, rule_ids=rule_ids, reason=reason)
+            )
+        except DomainError as error:
+            outcome.skipped.append((target, error))
+    return outcome

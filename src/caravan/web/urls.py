@@ -67,6 +67,7 @@ urlpatterns = [
     ),
     path("moderation/actions/<int:action_id>/lift", moderation.lift, name="moderation_lift"),
     path("moderation/waves", waves.page, name="moderation_waves"),
+    path("moderation/waves/act", waves.act, name="moderation_waves_act"),
     path("compose", posts.compose, name="compose"),
     path("report/<int:account_id>", reports.report, name="report"),
     path("posts/<int:post_id>/<str:action>", posts.act, name="post_action"),

@@ -23,6 +23,7 @@ from caravan.instance.services import (
     remove_rule,
     update_instance_settings,
 )
+from caravan.signup import describe_hold
 from caravan.web.shortcuts import member_view
 
 MODE_LABELS = {
@@ -58,7 +59,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "settings_": get_instance_settings(),
             "modes": list(MODE_LABELS.items()),
             "rules": Rule.objects.all(),
-            "pending": pending_registrations(),
+            # Each with why it was held, when registration alone did not ask for approval (signup.hold_reasons).
+            "pending": [
+                (user, [describe_hold(reason) for reason in user.sign_up_holds])
+                for user in pending_registrations()
+            ],
             "invites": Invite.objects.filter(created_by=request.user).order_by("-created_at")[:50],
             "base_url": request.build_absolute_uri("/auth/sign_up"),
         },
