@@ -11,6 +11,7 @@ from django.utils import timezone
 from caravan import error_codes, events, publishing
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
+from caravan.instance.domains import account_marks
 from caravan.instance.models import Rule
 from caravan.moderation.models import (
     ActionKind,
@@ -190,7 +191,7 @@ def _kept(post: Post) -> dict:
 
 def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> ModerationAction:
     """Lift an action, with the reason. The account's mark goes when no other standing action of that kind
-    holds it; deleted posts stay deleted, and so does an account its owner deleted meanwhile."""
+    holds it (nor its domain's policy); deleted posts stay deleted, and a deleted account stays deleted."""
     moderator = check_moderator(moderator_user)
     if action.lifted_at is not None:
         raise DomainError(error_codes.MODERATION_ACTION_LIFTED)
@@ -203,13 +204,15 @@ def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> 
         standing = ModerationAction.objects.filter(
             target_account_id=action.target_account_id, kind=action.kind, lifted_at__isnull=True
         )
-        # A local account deleted since (its User gone) stays a tombstone: lifting never revives it.
-        deleted = (
-            action.target_account.is_local
-            and not User.objects.filter(account_id=action.target_account_id).exists()
+        # An account deleted since (by its owner, after the appeal period, or by its own server) stays a
+        # tombstone: lifting never shows it again.
+        target = Account.objects.get(pk=action.target_account_id)
+        deleted = target.deleted_at is not None or (
+            target.is_local and not User.objects.filter(account_id=target.pk).exists()
         )
         if mark is not None and not standing.exists() and not (mark == "suspended_at" and deleted):
-            Account.objects.filter(pk=action.target_account_id).update(**{mark: None})
+            # A mark its server's domain policy puts on every account there stays, with the policy's stamp.
+            Account.objects.filter(pk=target.pk).update(**{mark: account_marks(target.domain).get(mark)})
         events.emit("account.moderated", account=action.target_account, action=action)
     return action
 
