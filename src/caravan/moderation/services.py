@@ -13,6 +13,7 @@ from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.domains import account_marks
 from caravan.instance.models import Rule
+from caravan.moderation import retention
 from caravan.moderation.models import (
     ActionKind,
     CitedPostsReading,
@@ -144,7 +145,8 @@ def take_action(
 ) -> ModerationAction:
     """Act on `target` under the named rules, with a reason written for them; the cited posts are kept as they
     were (delete_posts deletes them). Suspend, limit and sensitive mark the account, which every read path then
-    enforces (posts.visibility); a report it answers is resolved."""
+    enforces (posts.visibility); a suspended local account's data goes after the appeal period (retention);
+    a report it answers is resolved."""
     moderator = check_moderator(moderator_user)
     rules, posts = check_action(moderator, target, kind, rule_ids=rule_ids, reason=reason, post_ids=post_ids)
     now = timezone.now()
@@ -166,6 +168,8 @@ def take_action(
         if mark is not None and getattr(target, mark) is None:
             Account.objects.filter(pk=target.pk).update(**{mark: now})
             setattr(target, mark, now)
+        if kind == ActionKind.SUSPEND and target.is_local:
+            retention.schedule_erasure(action)  # its data goes once the appeal period is over
         if report is not None:
             Report.objects.filter(pk=report.pk).update(
                 action_taken=True,
