@@ -17,6 +17,7 @@ from caravan.moderation.services import create_report, take_action
 from caravan.notifications.models import Notification
 from caravan.profiles import upsert_remote_account
 from caravan.publishing import create_post
+from tests.web.test_browser import browser, sign_in  # noqa: F401 - browser: the fixture, found by name
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +168,34 @@ def test_the_suspension_notice_says_how_long_the_data_is_kept_and_when_it_is_gon
     assert "The account's data was deleted once the appeal period was over" in page
     account_page = _client(case["moderator"]).get(f"/moderation/accounts/{mallory.account_id}")
     assert "Deleted on" in account_page.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_moderator_suspends_from_the_profile_and_the_person_reads_why(
+    browser,  # noqa: F811 - the fixture, imported by name
+    live_server,
+    make_user,
+):
+    base = live_server.url
+    moderator, mallory = make_user("mod"), make_user("mallory")
+    set_role(moderator, "moderator")
+    rule = add_rule("No spam")
+    create_post(mallory.account, "buy my pills")
+
+    page = sign_in(browser, base, "mod", locale="en", extra_http_headers={"Accept-Language": "en"})
+    page.goto(f"{base}/@mallory")
+    page.click("a.moderate")
+    page.wait_for_url(f"{base}/moderation/accounts/{mallory.account_id}")
+    page.check("input[name=kind][value=suspend]")
+    page.check(f"input[name=rule_ids][value='{rule.id}']")
+    page.fill("textarea[name=reason]", "Selling pills to everyone.")
+    page.click("section[aria-labelledby=act-heading] button[type=submit]")
+    page.wait_for_selector("text=The action was taken and the person has been told.")
+    assert "Suspended since" in page.locator("main").inner_text()
+    action = ModerationAction.objects.get()
+    assert action.kind == "suspend" and action.report is None
+
+    person = sign_in(browser, base, "mallory", landing=f"/notices/{action.id}", locale="en")
+    text = person.locator("main").inner_text()
+    assert "Selling pills to everyone." in text and "data is kept until" in text
