@@ -1,6 +1,7 @@
 """What becomes of a suspended account: a local one's data is kept for the appeal period, then deleted unless an
 appeal is waiting or the suspension was lifted (the account stays a suspended tombstone); a remote one its own
-server deleted meanwhile stays hidden when the suspension is lifted."""
+server deleted meanwhile stays hidden when the suspension is lifted; a remote one its own server suspends is
+hidden here until that server lifts it, unless it is suspended here too."""
 
 import io
 from datetime import timedelta
@@ -19,7 +20,9 @@ from caravan.instance.services import add_rule
 from caravan.media.models import MediaAttachment
 from caravan.media.services import upload_image
 from caravan.moderation import appeals, retention
+from caravan.moderation.domains import remove_domain_policy, set_domain_policy
 from caravan.moderation.models import ModerationAction
+from caravan.moderation.remote_suspensions import follow_remote_suspension
 from caravan.moderation.selectors import notice_for
 from caravan.moderation.services import lift_action, take_action
 from caravan.posts.models import Post
@@ -176,3 +179,70 @@ def test_a_remote_account_deleted_by_its_server_stays_hidden_when_its_suspension
     assert Account.objects.get(pk=carol.account.pk).suspended_at is None
     assert client.get(f"/api/v1/accounts/{bob.account.pk}").status_code == 404
     assert client.get(f"/api/v1/accounts/{carol.account.pk}").status_code == 200
+
+
+def _say_suspended(client, remote, suspended: bool | None, n: int) -> None:
+    """The remote server sends an Update of its actor, saying `suspended: true`, `false`, or nothing."""
+    actor = {
+        "id": remote.uri,
+        "type": "Person",
+        "preferredUsername": remote.account.username,
+        "inbox": f"{remote.uri}/inbox",
+        "publicKey": {
+            "id": f"{remote.uri}#main-key",
+            "owner": remote.uri,
+            "publicKeyPem": remote.account.public_key_pem,
+        },
+    }
+    if suspended is not None:
+        actor["suspended"] = suspended
+    update = {"id": f"{remote.uri}#updates/{n}", "type": "Update", "actor": remote.uri, "object": actor}
+    assert remote.post(client, update).status_code == 202
+
+
+def _hidden(remote) -> bool:
+    return Account.objects.get(pk=remote.account.pk).suspended_at is not None
+
+
+def test_an_account_its_server_suspends_is_hidden_here_until_its_server_lifts_it(client, make_remote):
+    bob = make_remote("bob", "remote.example")
+    _say_suspended(client, bob, True, 1)
+    assert _hidden(bob)
+    assert client.get(f"/api/v1/accounts/{bob.account.pk}").status_code == 404
+    _say_suspended(client, bob, True, 2)  # said again: nothing changes
+    _say_suspended(client, bob, False, 3)
+    assert not _hidden(bob)
+    assert client.get(f"/api/v1/accounts/{bob.account.pk}").status_code == 200
+    _say_suspended(client, bob, True, 4)
+    _say_suspended(client, bob, None, 5)  # a profile that no longer says it is suspended
+    assert not _hidden(bob)
+
+
+def test_the_servers_word_never_lifts_a_suspension_made_here(client, moderators, make_remote):
+    rule = add_rule("No harassment")
+    bob = make_remote("bob", "remote.example")
+    # Suspended here first, then by its server: its server lifting shows nothing while ours stands.
+    ours = take_action(moderators[0], bob.account, "suspend", rule_ids=[rule.id], reason="Abuse.")
+    _say_suspended(client, bob, True, 1)
+    _say_suspended(client, bob, False, 2)
+    assert _hidden(bob)
+    # Suspended by its server, then here: lifting ours leaves it hidden while its server says so.
+    _say_suspended(client, bob, True, 3)
+    lift_action(moderators[1], ours, "Resolved.")
+    assert _hidden(bob)
+    _say_suspended(client, bob, False, 4)
+    assert not _hidden(bob)
+
+
+def test_lifting_a_domain_suspension_leaves_hidden_an_account_its_server_suspended(
+    moderators, make_remote, run_tasks
+):
+    bob, carol = make_remote("bob", "remote.example"), make_remote("carol", "remote.example")
+    set_domain_policy(moderators[0], "remote.example", suspend=True)
+    run_tasks()
+    follow_remote_suspension(bob.account, True)  # its actor, fetched meanwhile, says it is suspended
+    remove_domain_policy(moderators[0], "remote.example")
+    run_tasks()
+    assert _hidden(bob) and not _hidden(carol)
+    follow_remote_suspension(Account.objects.get(pk=bob.account.pk), False)
+    assert not _hidden(bob)

@@ -58,6 +58,11 @@ class Account(models.Model):
     # or by its own server (an actor Delete). It stays a suspended tombstone: lifting a suspension never
     # shows it again.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # When a remote account's own server said it suspended it (its actor's `suspended: true`; Mastodon's
+    # suspension of origin remote). It is hidden here too, with this stamp in `suspended_at`, and shown again
+    # when its server stops saying so, unless it is suspended here for another reason
+    # (caravan.moderation.remote_suspensions).
+    remote_suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

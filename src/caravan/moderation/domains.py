@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
@@ -153,13 +154,16 @@ def unmark_domain_accounts(domain: str, effect: str, stamp: datetime) -> int:
     held = ModerationAction.objects.filter(kind=KINDS[effect], lifted_at__isnull=True).values(
         "target_account_id"
     )
-    return (
+    marked = (
         Account.objects.exclude(domain="")
         .filter(domain_filter(domain), **{mark: stamp})
         .exclude(pk__in=held)
         .exclude(deleted_at__isnull=False)
-        .update(**{mark: None})
     )
+    if effect == "suspend":
+        # An account its own server says is suspended stays hidden, now with that server's stamp.
+        marked.filter(remote_suspended_at__isnull=False).update(suspended_at=F("remote_suspended_at"))
+    return marked.update(**{mark: None})
 
 
 def suspend_domain_accounts(domain: str, stamp: datetime) -> int:

@@ -215,8 +215,12 @@ def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> 
             target.is_local and not User.objects.filter(account_id=target.pk).exists()
         )
         if mark is not None and not standing.exists() and not (mark == "suspended_at" and deleted):
-            # A mark its server's domain policy puts on every account there stays, with the policy's stamp.
-            Account.objects.filter(pk=target.pk).update(**{mark: account_marks(target.domain).get(mark)})
+            # A mark its domain's policy puts on every account there stays, with the policy's stamp; so does a
+            # suspension by the account's own server (moderation.remote_suspensions).
+            kept = account_marks(target.domain).get(mark)
+            if mark == "suspended_at" and kept is None:
+                kept = target.remote_suspended_at
+            Account.objects.filter(pk=target.pk).update(**{mark: kept})
         events.emit("account.moderated", account=action.target_account, action=action)
     return action
 
