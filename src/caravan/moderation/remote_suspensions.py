@@ -18,8 +18,8 @@ from caravan.moderation.models import ActionKind, ModerationAction
 def follow_remote_suspension(account: Account, suspended: bool) -> Account:
     """Record whether `account`'s own server says it is suspended (read from its actor document, on an Update
     or a fetch), hiding or showing it here accordingly. Returns the account as it now is."""
-    if account.is_local:
-        return account
+    if account.is_local or suspended == (account.remote_suspended_at is not None):
+        return account  # nothing new (the usual case: checked without a lock or a query)
     with transaction.atomic():
         locked = Account.objects.select_for_update().filter(pk=account.pk).first()
         if locked is None:
