@@ -95,7 +95,9 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
     posts = [{**kept, "html": _html(kept.get("content", ""))} for kept in action.posts]
     appeal = appeals.appeal_of(action)
     # A local suspension: the data is kept while it may be appealed, then deleted (moderation.retention).
-    keeps_data = action.kind == ActionKind.SUSPEND and action.target_account.is_local
+    keeps_data = (
+        action.kind == ActionKind.SUSPEND and action.target_account.is_local and action.lifted_at is None
+    )
     return render(
         request,
         "caravan/moderation/notice.html",
@@ -111,7 +113,7 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
             "may_appeal": appeal is None and appeals.may_appeal(request.user, action),
             "appeal_deadline": appeals.appeal_deadline(action),
             "appeal_days": appeals.APPEAL_DAYS,
-            "erasure_date": retention.erasure_date(action) if keeps_data and not action.lifted_at else None,
+            "erasure_date": retention.erasure_date(action) if keeps_data else None,
             "erased": keeps_data and retention.is_erased(action.target_account),
         },
     )
