@@ -40,6 +40,10 @@ MODERATION_RULE_REQUIRED = ErrorKind(
 MODERATION_POSTS_REQUIRED = ErrorKind(
     "moderation_posts_required", _("Choose the posts to delete; they must be this account's posts.")
 )
+MODERATION_POST_NOT_CITABLE = ErrorKind(
+    "moderation_post_not_citable",
+    _("Only posts you may read can be cited here; cite followers-only and direct posts from a report."),
+)
 MODERATION_ACTION_LIFTED = ErrorKind("moderation_action_lifted", _("This action has already been lifted."))
 CANNOT_MODERATE_SELF = ErrorKind(
     "cannot_moderate_self", _("You cannot take action on your own account."), 403

@@ -1,4 +1,6 @@
-"""Leaving: a person deletes their own account, or another server says one of its accounts was deleted.
+"""Leaving: a person deletes their own account, a suspended account's data goes once its appeal period is
+over (`erase_local_account`, called by moderation.retention), or another server says one of its accounts was
+deleted.
 
 Erasing an account reaches into every app that holds something of it (relationships, posts and interactions,
 notifications, home feeds and lists, the search index, import jobs), so it sits above all of them, beside
@@ -44,6 +46,12 @@ def delete_account(user: User, password: str) -> None:
         raise DomainError(
             error_codes.LAST_ADMIN,
         )
+    erase_local_account(user)
+
+
+def erase_local_account(user: User) -> None:
+    """Erase a local account for good, its owner's checks done (or a suspension's appeal period over):
+    everything `delete_account` describes, with no password asked. Erasing an erased account does nothing."""
     with transaction.atomic():
         # Two deletions at once (two tabs, web and API): the second finds no user and does nothing.
         locked = User.objects.select_for_update().filter(pk=user.pk).first()
@@ -83,7 +91,8 @@ def _make_tombstone(account: Account) -> None:
         following_count=0,
         statuses_count=0,
         last_status_at=None,
-        suspended_at=timezone.now(),
+        suspended_at=account.suspended_at or timezone.now(),
+        deleted_at=timezone.now(),
         updated_at=timezone.now(),
     )
     if images:
@@ -99,9 +108,11 @@ def _revoke_oauth(user: User) -> None:
 
 def forget_remote_account(account: Account) -> None:
     """Another server says one of its accounts was deleted: its posts, follows both ways (counters fixed),
-    interactions and notifications go here too, and it is hidden. Nothing is sent back."""
+    interactions and notifications go here too, and it is hidden for good (`deleted_at`: lifting a suspension
+    here never shows it again). Nothing is sent back."""
     if account.is_local:
         return
     with transaction.atomic():
         _erase_account_content(account)
-        Account.objects.filter(pk=account.pk).update(suspended_at=timezone.now())
+        now = timezone.now()
+        Account.objects.filter(pk=account.pk).update(suspended_at=now, deleted_at=now)

@@ -11,7 +11,7 @@ from django.db import transaction
 from caravan import error_codes, events, lookup
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
-from caravan.instance.domains import policy_for
+from caravan.instance.domains import account_marks
 from caravan.media.services import store_profile_image
 from caravan.posts.rendering import render_text
 from caravan.search.services import index_account
@@ -88,10 +88,8 @@ def upsert_remote_account(uri: str, **attributes) -> Account:
     with transaction.atomic():
         account = Account.objects.filter(uri=uri).first()
         if account is None:
-            policy = policy_for(attributes.get("domain") or "")
-            if policy is not None and policy.suspend and policy.suspended_since is not None:
-                # A defederated server's new accounts are stored hidden, with its suspension's stamp.
-                attributes["suspended_at"] = policy.suspended_since
+            # A suspended or limited server's new accounts arrive marked, with its policy's stamps.
+            attributes.update(account_marks(attributes.get("domain") or ""))
             account = Account.objects.create(uri=uri, **attributes)
             index_account(account)
             events.emit("account.created", account=account)

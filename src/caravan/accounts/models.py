@@ -54,6 +54,15 @@ class Account(models.Model):
     # the people they mention (posts.visibility); a sensitized account's media are shown behind a warning.
     limited_at = models.DateTimeField(null=True, blank=True)
     sensitized_at = models.DateTimeField(null=True, blank=True)
+    # When the account was deleted for good: by its owner, after a suspension's appeal period (caravan.leaving),
+    # or by its own server (an actor Delete). It stays a suspended tombstone: lifting a suspension never
+    # shows it again.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # When a remote account's own server said it suspended it (its actor's `suspended: true`; Mastodon's
+    # suspension of origin remote). It is hidden here too, with this stamp in `suspended_at`, and shown again
+    # when its server stops saying so, unless it is suspended here for another reason
+    # (caravan.moderation.remote_suspensions).
+    remote_suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -18,6 +18,7 @@ from caravan.accounts.services import ensure_keypair, generate_keypair
 from caravan.federation.models import InstanceActor
 from caravan.federation.network import AP_ACCEPT, AP_CONTENT_TYPES, FetchError, http_request
 from caravan.federation.signatures import sign_request
+from caravan.moderation.remote_suspensions import follow_remote_suspension
 from caravan.posts.rendering import sanitize_html
 from caravan.profiles import upsert_remote_account
 from caravan.untrusted import http_url, valid_remote_handle, without_bidi_controls
@@ -183,8 +184,11 @@ def actor_fields(document: dict, uri: str) -> dict:
 
 
 def store_actor(document: dict, uri: str) -> Account:
+    """Store the actor as its server describes it, including whether that server says it is suspended
+    (`suspended: true`: hidden here too until the server says otherwise)."""
     attributes = actor_fields(document, uri)
-    return upsert_remote_account(uri, **attributes)
+    account = upsert_remote_account(uri, **attributes)
+    return follow_remote_suspension(account, document.get("suspended") is True)
 
 
 def fetch_actor(uri: str) -> Account:

@@ -1,11 +1,13 @@
 """Reading the domain policies where other apps need them: which policy covers a domain (its own or a parent
-domain's, the most specific winning, as Mastodon's domain blocks do) and which domains are suspended.
+domain's, the most specific winning, as Mastodon's domain blocks do), which domains are suspended, and the
+marks a policy puts on its domain's accounts.
 
 The inbox asks on every POST, so the set of policies is kept in memory for a few seconds; a change made in
 this process clears it at once (`forget_cached_policies`), other processes see it within `CACHE_SECONDS`.
 """
 
 import time
+from datetime import datetime
 
 from django.db.models import Q
 
@@ -86,6 +88,25 @@ def policy_for(domain: str) -> DomainPolicy | None:
 def is_suspended(domain: str) -> bool:
     policy = policy_for(domain)
     return policy is not None and policy.suspend
+
+
+def account_marks(domain: str) -> dict[str, datetime]:
+    """The moderation marks the policy covering `domain` puts on that domain's accounts ({"suspended_at":
+    its suspension's stamp, "limited_at": its limit's stamp}, the effects it has), each written with the stamp
+    that lets lifting the policy take off exactly what it put on. A new account of the domain is stored with
+    them; lifting an account's own action leaves the domain's mark in place. Read from the database, not the
+    cache: a few seconds' delay here would let an account in past a policy's background task for good."""
+    names = candidate_domains(domain)
+    found = {p.domain: p for p in DomainPolicy.objects.filter(domain__in=names)} if names else {}
+    policy = next((found[name] for name in names if name in found), None)
+    if policy is None:
+        return {}
+    marks = {}
+    if policy.suspend and policy.suspended_since is not None:
+        marks["suspended_at"] = policy.suspended_since
+    if policy.limit and policy.limited_since is not None:
+        marks["limited_at"] = policy.limited_since
+    return marks
 
 
 def rejects_media(domain: str) -> bool:

@@ -53,7 +53,7 @@ class DomainPolicy(models.Model):
 
     domain = models.CharField(max_length=260, unique=True)  # normalised: `instance.domains.normalise_domain`
     suspend = models.BooleanField(default=False)  # defederate: inbox refused, nothing sent, content hidden
-    limit = models.BooleanField(default=False)
+    limit = models.BooleanField(default=False)  # its accounts limited: seen by their followers only
     reject_media = models.BooleanField(default=False)
     reject_reports = models.BooleanField(default=False)
     reason = models.TextField(blank=True, default="")
@@ -61,6 +61,8 @@ class DomainPolicy(models.Model):
     # The stamp written into `Account.suspended_at` of the accounts this suspension suspended: lifting it
     # un-suspends exactly those, never accounts suspended for another reason (their stamps differ).
     suspended_since = models.DateTimeField(null=True, blank=True)
+    # The same for a limit: the stamp in `Account.limited_at` of the accounts this limit limited.
+    limited_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,11 +14,12 @@ from django.utils import timezone
 from caravan import error_codes
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
-from caravan.moderation.models import Appeal, AppealMessage, AppealState, ModerationAction
+from caravan.moderation.models import APPEAL_DAYS, Appeal, AppealMessage, AppealState, ModerationAction
 from caravan.moderation.services import check_moderator, lift_action
 from caravan.notifications.services import notify_moderation_appeal
 
-APPEAL_DAYS = 20
+# APPEAL_DAYS, the appeal period, is defined beside the models: retention.py keeps a suspended account's data
+# as long.
 MAX_APPEAL_TEXT = 5000
 DECISIONS = {"approve": AppealState.APPROVED, "reject": AppealState.REJECTED}
 

@@ -1,6 +1,7 @@
 """Domain policies: what this server does with another server (suspend, limit, reject media, reject reports),
-each with a public reason. Setting or lifting a suspension hides or shows that domain's accounts in a
-background task (`apply_domain_suspension`); the federation face reads the policies to refuse, skip and drop.
+each with a public reason. Setting or lifting a suspension or a limit marks or un-marks that domain's accounts
+in a background task (`apply_domain_suspension`, `apply_domain_limit`), with a stamp so that lifting takes off
+only what the policy put on; the federation face reads the policies to refuse, skip and drop.
 """
 
 import csv
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
@@ -18,6 +20,7 @@ from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.domains import domain_filter, forget_cached_policies, normalise_domain
 from caravan.instance.models import DomainPolicy
+from caravan.moderation.models import ActionKind, ModerationAction
 from caravan.moderation.services import check_moderator
 from caravan.timelines.services import remove_authors_from_all_feeds
 
@@ -63,23 +66,46 @@ def set_domain_policy(
         if policy is not None and create_only:
             raise DomainError(error_codes.DOMAIN_POLICY_EXISTS, field="domain")
         policy = policy or DomainPolicy(domain=domain)
-        lifted_stamp = policy.suspended_since if (policy.suspend and not suspend) else None
-        newly_suspended = suspend and not policy.suspend
+        changes = [_change(policy, "suspend", suspend), _change(policy, "limit", limit)]
         policy.suspend, policy.limit = suspend, limit
         policy.reject_media, policy.reject_reports = reject_media, reject_reports
         policy.reason, policy.note = reason, note
-        if newly_suspended:
-            policy.suspended_since = timezone.now()
-        elif not suspend:
-            policy.suspended_since = None
         policy.save()
-        if newly_suspended:
-            apply_domain_suspension.enqueue(policy.domain, policy.suspended_since.isoformat())
-        if lifted_stamp is not None:
-            lift_domain_suspension.enqueue(policy.domain, lifted_stamp.isoformat())
+        for change in changes:
+            change.enqueue(policy.domain)
         transaction.on_commit(forget_cached_policies)
     forget_cached_policies()
     return policy
+
+
+@dataclass
+class _MarkChange:
+    """What a policy change does to one of its marks: a new stamp to apply, an old one to lift, or neither."""
+
+    apply_task: object = None
+    lift_task: object = None
+    stamp: datetime | None = None
+
+    def enqueue(self, domain: str) -> None:
+        if self.apply_task is not None:
+            self.apply_task.enqueue(domain, self.stamp.isoformat())
+        if self.lift_task is not None:
+            self.lift_task.enqueue(domain, self.stamp.isoformat())
+
+
+def _change(policy: DomainPolicy, effect: str, wanted: bool) -> _MarkChange:
+    """Set the stamp of `effect` ("suspend" or "limit") on `policy` for its new value, and say which task the
+    change needs: a newly set effect marks the accounts with a new stamp, a dropped one un-marks the old."""
+    since, (apply_task, lift_task) = f"{EFFECTS[effect]}_since", TASKS[effect]
+    had, stamp = getattr(policy, effect), getattr(policy, since)
+    if wanted and not had:
+        setattr(policy, since, timezone.now())
+        return _MarkChange(apply_task=apply_task, stamp=getattr(policy, since))
+    if not wanted:
+        setattr(policy, since, None)
+        if had and stamp is not None:
+            return _MarkChange(lift_task=lift_task, stamp=stamp)
+    return _MarkChange()
 
 
 def remove_domain_policy(user: User, domain: str) -> None:
@@ -90,50 +116,105 @@ def remove_domain_policy(user: User, domain: str) -> None:
         policy = DomainPolicy.objects.select_for_update().filter(domain=domain).first()
         if policy is None:
             raise DomainError(error_codes.RECORD_NOT_FOUND)
-        if policy.suspend and policy.suspended_since is not None:
-            lift_domain_suspension.enqueue(policy.domain, policy.suspended_since.isoformat())
+        for effect in EFFECTS:
+            _change(policy, effect, False).enqueue(policy.domain)
         policy.delete()
         transaction.on_commit(forget_cached_policies)
     forget_cached_policies()
 
 
-def suspend_domain_accounts(domain: str, stamp: datetime) -> int:
-    """Mark the accounts of `domain` (and its subdomains) that are not suspended yet as suspended with
-    `stamp`; the visibility rule then hides their posts everywhere, and home feeds lose them. One UPDATE per 2,000 accounts."""
+# A policy's effect, the name of the stamp it writes ("suspend" writes `DomainPolicy.suspended_since` into
+# `Account.suspended_at`), and the kind of moderator action that can hold the same mark on one account.
+EFFECTS = {"suspend": "suspended", "limit": "limited"}
+KINDS = {"suspend": ActionKind.SUSPEND, "limit": ActionKind.LIMIT}
+BATCH = 2000
+
+
+def mark_domain_accounts(domain: str, effect: str, stamp: datetime) -> list[int]:
+    """Mark the accounts of `domain` (and its subdomains) that do not carry the mark yet with `stamp`; the
+    visibility rule then hides (suspend) or holds back (limit) their posts on every read path. One UPDATE
+    per 2,000 accounts; returns the ids marked."""
+    mark = f"{EFFECTS[effect]}_at"
     ids = list(
         Account.objects.exclude(domain="")
-        .filter(domain_filter(domain), suspended_at__isnull=True)
+        .filter(domain_filter(domain), **{f"{mark}__isnull": True})
         .values_list("pk", flat=True)
     )
-    for start in range(0, len(ids), 2000):
-        Account.objects.filter(pk__in=ids[start : start + 2000], suspended_at__isnull=True).update(
-            suspended_at=stamp
+    for start in range(0, len(ids), BATCH):
+        Account.objects.filter(pk__in=ids[start : start + BATCH], **{f"{mark}__isnull": True}).update(
+            **{mark: stamp}
         )
-    # Home feeds are materialized: their rows go too (lifting the suspension does not bring them back).
+    return ids
+
+
+def unmark_domain_accounts(domain: str, effect: str, stamp: datetime) -> int:
+    """Take the mark off exactly the accounts the policy's `effect` marked (those carrying its stamp), except
+    those a moderator's own standing action of the same kind holds, and accounts deleted since."""
+    mark = f"{EFFECTS[effect]}_at"
+    held = ModerationAction.objects.filter(kind=KINDS[effect], lifted_at__isnull=True).values(
+        "target_account_id"
+    )
+    marked = (
+        Account.objects.exclude(domain="")
+        .filter(domain_filter(domain), **{mark: stamp})
+        .exclude(pk__in=held)
+        .exclude(deleted_at__isnull=False)
+    )
+    if effect == "suspend":
+        # An account its own server says is suspended stays hidden, now with that server's stamp.
+        marked.filter(remote_suspended_at__isnull=False).update(suspended_at=F("remote_suspended_at"))
+    return marked.update(**{mark: None})
+
+
+def suspend_domain_accounts(domain: str, stamp: datetime) -> int:
+    """Suspend the domain's accounts with `stamp`. Home feeds are materialized: their rows go too (lifting
+    the suspension does not bring them back)."""
+    ids = mark_domain_accounts(domain, "suspend", stamp)
     remove_authors_from_all_feeds(ids)
     return len(ids)
 
 
 def unsuspend_domain_accounts(domain: str, stamp: datetime) -> int:
     """Show again exactly the accounts a suspension of `domain` hid (those carrying its stamp)."""
-    return (
-        Account.objects.exclude(domain="")
-        .filter(domain_filter(domain), suspended_at=stamp)
-        .update(suspended_at=None)
-    )
+    return unmark_domain_accounts(domain, "suspend", stamp)
+
+
+def _current_stamp(domain: str, effect: str, stamp: str) -> datetime | None:
+    """The policy's stamp for `effect` if it is still `stamp` (else the change was lifted or replaced before
+    its task ran, and the task does nothing)."""
+    policy = DomainPolicy.objects.filter(domain=domain, **{effect: True}).first()
+    since = getattr(policy, f"{EFFECTS[effect]}_since", None) if policy is not None else None
+    return since if since is not None and since.isoformat() == stamp else None
 
 
 @task(queue_name="default")
 def apply_domain_suspension(domain: str, stamp: str) -> int:
-    policy = DomainPolicy.objects.filter(domain=domain, suspend=True).first()
-    if policy is None or policy.suspended_since is None or policy.suspended_since.isoformat() != stamp:
-        return 0  # lifted or replaced before this ran
-    return suspend_domain_accounts(domain, policy.suspended_since)
+    since = _current_stamp(domain, "suspend", stamp)
+    return suspend_domain_accounts(domain, since) if since is not None else 0
 
 
 @task(queue_name="default")
 def lift_domain_suspension(domain: str, stamp: str) -> int:
     return unsuspend_domain_accounts(domain, datetime.fromisoformat(stamp))
+
+
+@task(queue_name="default")
+def apply_domain_limit(domain: str, stamp: str) -> int:
+    """Limit the domain's accounts, as a moderator's limit does one account: their posts reach only their
+    followers and the people they mention, and their new follows of local people need approval."""
+    since = _current_stamp(domain, "limit", stamp)
+    return len(mark_domain_accounts(domain, "limit", since)) if since is not None else 0
+
+
+@task(queue_name="default")
+def lift_domain_limit(domain: str, stamp: str) -> int:
+    return unmark_domain_accounts(domain, "limit", datetime.fromisoformat(stamp))
+
+
+TASKS = {
+    "suspend": (apply_domain_suspension, lift_domain_suspension),
+    "limit": (apply_domain_limit, lift_domain_limit),
+}
 
 
 def domain_policies() -> list[DomainPolicy]:

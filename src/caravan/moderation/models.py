@@ -6,6 +6,10 @@ from django.db import models
 
 from caravan.ids import new_id
 
+# The appeal period: how long after an action the person may appeal it (appeals.py), and how long a suspended
+# local account's data is kept before it is deleted (retention.py).
+APPEAL_DAYS = 20
+
 
 class ReportCategory(models.TextChoices):
     SPAM = "spam"

@@ -1,5 +1,5 @@
-"""Reading moderation: the queue of open reports, what a moderator sees about one report, and the notices a
-person reads about actions on their own account."""
+"""Reading moderation: the queue of open reports, what a moderator sees about one report or one account, and
+the notices a person reads about actions on their own account."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from caravan.accounts.models import Account, Role, User
 from caravan.moderation.models import CitedPostsReading, ModerationAction, Report, ReportNote
 from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
+from caravan.posts.visibility import visible_posts
 
 QUEUE_SIZE = 100
 
@@ -230,4 +231,36 @@ def standing_actions(account: Account, kind: str) -> list[ModerationAction]:
         ModerationAction.objects.filter(target_account=account, kind=kind, lifted_at__isnull=True)
         .select_related("target_account")
         .order_by("id")
+
+@dataclass
+class AccountFile:
+    """All a moderator needs to act on one account without a report: the reports about it, the decisions
+    (standing and lifted), and its latest posts that the moderator may read, to cite."""
+
+    account: Account
+    reports: list[Report]
+    actions: list[ModerationAction]
+    recent_posts: list[Post]
+
+
+ACCOUNT_FILE_REPORTS = 50
+
+
+def account_file(account: Account, moderator: Account) -> AccountFile:
+    """Only posts `moderator` may read under the one visibility rule are offered to cite: without a report
+    there is no recorded reason to open followers-only or direct posts."""
+    recent = (
+        visible_posts(moderator, Post.objects.filter(account=account, reblog_of__isnull=True))
+        .order_by("-id")
+        .values_list("id", flat=True)[:20]
+    )
+    return AccountFile(
+        account=account,
+        reports=list(
+            Report.objects.filter(target_account=account)
+            .select_related("reporter")
+            .order_by("-id")[:ACCOUNT_FILE_REPORTS]
+        ),
+        actions=account_actions(account),
+        recent_posts=load_posts(list(recent)),
     )

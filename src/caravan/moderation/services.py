@@ -12,7 +12,9 @@ from django.utils import timezone
 from caravan import error_codes, events, publishing
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
+from caravan.instance.domains import account_marks
 from caravan.instance.models import Rule
+from caravan.moderation import retention
 from caravan.moderation.models import (
     ActionKind,
     CitedPostsReading,
@@ -153,7 +155,8 @@ def take_action(
 ) -> ModerationAction:
     """Act on `target` under the named rules, with a reason written for them; the cited posts are kept as they
     were (delete_posts deletes them). Suspend, limit and sensitive mark the account, which every read path then
-    enforces (posts.visibility); a report it answers is resolved."""
+    enforces (posts.visibility); a suspended local account's data goes after the appeal period (retention);
+    a report it answers is resolved."""
     moderator = check_moderator(moderator_user)
     rules, posts = check_action(moderator, target, kind, rule_ids=rule_ids, reason=reason, post_ids=post_ids)
     check_may_act_on(moderator_user, target)
@@ -176,6 +179,8 @@ def take_action(
         if mark is not None and getattr(target, mark) is None:
             Account.objects.filter(pk=target.pk).update(**{mark: now})
             setattr(target, mark, now)
+        if kind == ActionKind.SUSPEND and target.is_local:
+            retention.schedule_erasure(action)  # its data goes once the appeal period is over
         if report is not None:
             Report.objects.filter(pk=report.pk).update(
                 action_taken=True,
@@ -201,7 +206,7 @@ def _kept(post: Post) -> dict:
 
 def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> ModerationAction:
     """Lift an action, with the reason. The account's mark goes when no other standing action of that kind
-    holds it; deleted posts stay deleted, and so does an account its owner deleted meanwhile."""
+    holds it (nor its domain's policy); deleted posts stay deleted, and a deleted account stays deleted."""
     moderator = check_moderator(moderator_user)
     if action.lifted_at is not None:
         raise DomainError(error_codes.MODERATION_ACTION_LIFTED)
@@ -214,13 +219,19 @@ def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> 
         standing = ModerationAction.objects.filter(
             target_account_id=action.target_account_id, kind=action.kind, lifted_at__isnull=True
         )
-        # A local account deleted since (its User gone) stays a tombstone: lifting never revives it.
-        deleted = (
-            action.target_account.is_local
-            and not User.objects.filter(account_id=action.target_account_id).exists()
+        # An account deleted since (by its owner, after the appeal period, or by its own server) stays a
+        # tombstone: lifting never shows it again.
+        target = Account.objects.get(pk=action.target_account_id)
+        deleted = target.deleted_at is not None or (
+            target.is_local and not User.objects.filter(account_id=target.pk).exists()
         )
         if mark is not None and not standing.exists() and not (mark == "suspended_at" and deleted):
-            Account.objects.filter(pk=action.target_account_id).update(**{mark: None})
+            # A mark its domain's policy puts on every account there stays, with the policy's stamp; so does a
+            # suspension by the account's own server (moderation.remote_suspensions).
+            kept = account_marks(target.domain).get(mark)
+            if mark == "suspended_at" and kept is None:
+                kept = target.remote_suspended_at
+            Account.objects.filter(pk=target.pk).update(**{mark: kept})
         events.emit("account.moderated", account=action.target_account, action=action)
     return action
 

@@ -66,6 +66,8 @@ urlpatterns = [
         "moderation/reports/<int:report_id>/<str:step>", moderation.report_act, name="moderation_report_act"
     ),
     path("moderation/actions/<int:action_id>/lift", moderation.lift, name="moderation_lift"),
+    path("moderation/accounts/<int:account_id>", moderation.account, name="moderation_account"),
+    path("moderation/accounts/<int:account_id>/act", moderation.account_act, name="moderation_account_act"),
     path("moderation/waves", waves.page, name="moderation_waves"),
     path("moderation/waves/act", waves.act, name="moderation_waves_act"),
     path("compose", posts.compose, name="compose"),

@@ -1,6 +1,7 @@
 """Moderation pages: the notice a person reads about an action on their account (`/notices/<id>`), and the
 moderators' own pages (the queue of open reports, one report with its notes, assignment, resolution and the
-action form). Moderators only (`User.may_moderate`), 403 for anyone else; the services check it again.
+action form; one account, local or remote, with its reports and decisions and the same form, for acting without
+a report). Moderators only (`User.may_moderate`), 403 for anyone else; the services check it again.
 """
 
 from django.contrib import messages
@@ -12,10 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from caravan import error_codes
+from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.ids import parse_int64
 from caravan.instance.models import Rule
-from caravan.moderation import appeals, selectors, services
+from caravan.moderation import appeals, retention, selectors, services
 from caravan.moderation.models import ActionKind, AppealState, ModerationAction, Report, ReportCategory
 from caravan.posts.rendering import sanitize_html
 from caravan.web.shortcuts import member_view, moderators_only, open_to_suspended
@@ -45,6 +47,13 @@ APPEAL_STATE_LABELS = {
     AppealState.APPROVED: gettext_lazy("Approved: the decision was lifted"),
     AppealState.REJECTED: gettext_lazy("Rejected: the decision stands"),
 }
+# An account's marks as the account page names them (a deleted account is also suspended).
+ACCOUNT_MARKS = (
+    ("suspended_at", gettext_lazy("Suspended since")),
+    ("limited_at", gettext_lazy("Limited since")),
+    ("sensitized_at", gettext_lazy("Media marked sensitive since")),
+    ("deleted_at", gettext_lazy("Deleted on")),
+)
 CATEGORY_LABELS = {
     ReportCategory.SPAM: gettext_lazy("Spam"),
     ReportCategory.LEGAL: gettext_lazy("Illegal content"),
@@ -68,6 +77,15 @@ def _int(value: str | None) -> int | None:
     return parse_int64((value or "").strip()) if value else None
 
 
+def _cited_ids(form) -> tuple[list[int], list[int]]:
+    """The rule and post ids an action form names, or NOT_A_WHOLE_NUMBER."""
+    numbers = [_int(v) for v in form.getlist("rule_ids")]
+    posts = [_int(v) for v in form.getlist("status_ids")]
+    if None in numbers or None in posts:
+        raise DomainError(error_codes.NOT_A_WHOLE_NUMBER)
+    return numbers, posts
+
+
 @member_view
 @open_to_suspended
 def notice(request: HttpRequest, action_id: int) -> HttpResponse:
@@ -76,6 +94,10 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
         raise Http404
     posts = [{**kept, "html": _html(kept.get("content", ""))} for kept in action.posts]
     appeal = appeals.appeal_of(action)
+    # A local suspension: the data is kept while it may be appealed, then deleted (moderation.retention).
+    keeps_data = (
+        action.kind == ActionKind.SUSPEND and action.target_account.is_local and action.lifted_at is None
+    )
     return render(
         request,
         "caravan/moderation/notice.html",
@@ -91,6 +113,8 @@ def notice(request: HttpRequest, action_id: int) -> HttpResponse:
             "may_appeal": appeal is None and appeals.may_appeal(request.user, action),
             "appeal_deadline": appeals.appeal_deadline(action),
             "appeal_days": appeals.APPEAL_DAYS,
+            "erasure_date": retention.erasure_date(action) if keeps_data else None,
+            "erased": keeps_data and retention.is_erased(action.target_account),
         },
     )
 
@@ -166,10 +190,7 @@ def report_act(request: HttpRequest, report_id: int, step: str) -> HttpResponse:
         elif step == "note":
             services.add_report_note(user, found, form.get("text", ""))
         elif step == "act":
-            numbers = [_int(v) for v in form.getlist("rule_ids")]
-            posts = [_int(v) for v in form.getlist("status_ids")]
-            if None in numbers or None in posts:
-                raise DomainError(error_codes.NOT_A_WHOLE_NUMBER)
+            numbers, posts = _cited_ids(form)
             services.take_action(
                 user,
                 found.target_account,
@@ -198,4 +219,61 @@ def lift(request: HttpRequest, action_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     report_id = _int(request.POST.get("report_id"))
-    return redirect(f"/moderation/reports/{report_id}" if report_id else f"/notices/{action.id}")
+    if report_id:
+        return redirect(f"/moderation/reports/{report_id}")
+    if request.POST.get("from") == "account":
+        return redirect(f"/moderation/accounts/{action.target_account_id}")
+    return redirect(f"/notices/{action.id}")
+
+
+@member_view
+def account(request: HttpRequest, account_id: int) -> HttpResponse:
+    """One account, local or remote (deleted ones too), for acting on it without a report."""
+    moderators_only(request)
+    found = get_object_or_404(Account, pk=_stored_id(account_id))
+    file = selectors.account_file(found, request.user.account)
+    marks = [
+        (label, getattr(found, field)) for field, label in ACCOUNT_MARKS if getattr(found, field) is not None
+    ]
+    return render(
+        request,
+        "caravan/moderation/account.html",
+        {
+            "target": found,
+            "file": file,
+            "marks": marks,
+            "choosable": [(post, _html(post.content)) for post in file.recent_posts],
+            "rules": list(Rule.objects.all()),
+            "kinds": list(KIND_LABELS.items()),
+            "actions": [(a, KIND_LABELS[a.kind]) for a in file.actions],
+            "categories": CATEGORY_LABELS,
+            "is_self": found.id == request.user.account_id,
+        },
+    )
+
+
+@require_POST
+@member_view
+def account_act(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Take an action on the account with no report behind it."""
+    moderators_only(request)
+    found = get_object_or_404(Account, pk=_stored_id(account_id))
+    try:
+        numbers, posts = _cited_ids(request.POST)
+        # Only posts the moderator may read can be cited here (the account page offers no others): keeping
+        # one in the action would show it on the notice.
+        readable = selectors.account_file(found, request.user.account).recent_posts
+        if not set(posts) <= {post.id for post in readable}:
+            raise DomainError(error_codes.MODERATION_POST_NOT_CITABLE, field="status_ids")
+        services.take_action(
+            request.user,
+            found,
+            request.POST.get("kind", ""),
+            rule_ids=numbers,
+            reason=request.POST.get("reason", ""),
+            post_ids=posts,
+        )
+        messages.success(request, _("The action was taken and the person has been told."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"/moderation/accounts/{found.id}")
