@@ -231,6 +231,8 @@ def standing_actions(account: Account, kind: str) -> list[ModerationAction]:
         ModerationAction.objects.filter(target_account=account, kind=kind, lifted_at__isnull=True)
         .select_related("target_account")
         .order_by("id")
+    )
+
 
 @dataclass
 class AccountFile:
