@@ -51,6 +51,12 @@ CANNOT_MODERATE_SELF = ErrorKind(
 BULK_NOTHING_SELECTED = ErrorKind("bulk_nothing_selected", _("Select at least one account."))
 BULK_TOO_MANY = ErrorKind("bulk_too_many", _("Select at most %(limit)s accounts at once."))
 ACCOUNT_ALREADY_SUSPENDED = ErrorKind("account_already_suspended", _("This account is already suspended."))
+ACCOUNT_NOT_SUSPENDED = ErrorKind(
+    "account_not_suspended", _("Only a suspended account's data can be deleted this way."), 403
+)
+ACCOUNT_APPEAL_WAITING = ErrorKind(
+    "account_appeal_waiting", _("The person has appealed this suspension: decide the appeal first."), 403
+)
 REPORT_ALREADY_RESOLVED = ErrorKind("report_already_resolved", _("This report is already resolved."))
 REPORT_NOT_RESOLVED = ErrorKind("report_not_resolved", _("This report is open."))
 REPORT_NOTE_BLANK = ErrorKind("report_note_blank", _("Write a note."))

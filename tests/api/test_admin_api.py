@@ -18,12 +18,20 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from oauth2_provider.models import Application
 
-from caravan.accounts.models import Account
+from caravan.accounts.models import Account, User
 from caravan.accounts.services import set_role
 from caravan.api import http
 from caravan.api.oauth import issue_token
 from caravan.instance.services import add_rule, create_invite
-from caravan.moderation.services import assign_report, create_report, resolve_report
+from caravan.errors import DomainError
+from caravan.moderation.appeals import create_appeal
+from caravan.moderation.services import (
+    assign_report,
+    create_report,
+    erase_suspended_now,
+    resolve_report,
+    take_action,
+)
 from caravan.publishing import create_post
 from tests.api.conftest import PASSWORD, running_server, token_by_authorization_code
 from tests.api.routes import api_routes, sample_path
@@ -470,7 +478,7 @@ def _admin_routes() -> list[tuple[str, str]]:
 
 def test_only_moderators_with_the_admin_scopes_get_in(site):
     routes = _admin_routes()
-    assert len(routes) == 17
+    assert len(routes) == 18
     person = site.token("bystander", ADMIN_SCOPES)
     moderator_without_admin_scopes = site.token("mod", "read write")
     for method, template in routes:
@@ -531,6 +539,38 @@ def _remote(username: str, domain: str):
         uri=f"https://{domain}/users/{username}",
         display_name=username.title(),
     )
+
+
+def test_deleting_a_suspended_accounts_data_at_once(site):
+    """Mastodon's `DELETE /api/v1/admin/accounts/:id`: only a suspended account, only moderators; its posts and
+    sign-in go, the account stays a suspended tombstone."""
+    site.sign_up("doomed")
+    doomed_token = site.token("doomed", "read write")
+    doomed = site.ok("GET", "api/v1/accounts/verify_credentials", doomed_token)["id"]
+    post = site.ok("POST", "api/v1/statuses", doomed_token, json={"status": "selling followers, cheap"})
+    refused = site.call("DELETE", f"{AC}/{doomed}")
+    assert refused.status_code == 403 and "suspended" in refused.json()["error"]
+    action = {"type": "suspend", "rule_ids": [str(site.rules[0])], "text": "Selling followers."}
+    site.ok("POST", f"{AC}/{doomed}/action", json=action)
+    assert site.call("DELETE", f"{AC}/{doomed}", "bystander").status_code == 403
+    erased = site.ok("DELETE", f"{AC}/{doomed}")
+    assert erased["id"] == doomed and erased["suspended"] is True and erased["email"] is None
+    assert site.call("GET", f"api/v1/statuses/{post['id']}", "bystander").status_code == 404
+    assert site.call("GET", "api/v1/accounts/verify_credentials", doomed_token).status_code == 401
+    assert site.ok("GET", f"{AC}/{doomed}")["suspended"] is True
+    assert site.ok("DELETE", f"{AC}/{doomed}")["id"] == doomed  # again: nothing left to do, no error
+
+
+def test_a_waiting_appeal_keeps_the_data_from_deletion(make_user):
+
+    moderator = set_role(make_user("mod"), "moderator")
+    person = make_user("appellant")
+    action = take_action(moderator, person.account, "suspend", rule_ids=[add_rule("No spam").id], reason="Spam.")
+    create_appeal(person, action, "It was a misunderstanding.")
+    with pytest.raises(DomainError) as refused:
+        erase_suspended_now(moderator, person.account)
+    assert refused.value.kind.code == "account_appeal_waiting"
+    assert User.objects.filter(pk=person.pk).exists()
 
 
 def test_a_remote_reporter_and_account_as_moderators_see_them(in_process, make_user):

@@ -80,7 +80,7 @@ urlpatterns = [
     r("api/v1/admin/reports/<id>/reopen", route(POST=admin.report_reopen)),
     r("api/v1/admin/accounts", route(GET=admin.accounts_v1)),
     r("api/v2/admin/accounts", route(GET=admin.accounts_v2)),
-    r("api/v1/admin/accounts/<id>", route(GET=admin.account_get)),
+    r("api/v1/admin/accounts/<id>", route(GET=admin.account_get, DELETE=admin.account_delete)),
     r("api/v1/admin/accounts/<id>/action", route(POST=admin.account_action)),
     r("api/v1/admin/accounts/<id>/approve", route(POST=admin.account_approve)),
     r("api/v1/admin/accounts/<id>/reject", route(POST=admin.account_reject)),

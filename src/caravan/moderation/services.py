@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from caravan import error_codes, events, publishing
+from caravan import error_codes, events, leaving, publishing
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.instance.domains import account_marks
@@ -17,6 +17,8 @@ from caravan.instance.models import Rule
 from caravan.moderation import retention
 from caravan.moderation.models import (
     ActionKind,
+    Appeal,
+    AppealState,
     CitedPostsReading,
     ModerationAction,
     Report,
@@ -234,6 +236,30 @@ def lift_action(moderator_user: User, action: ModerationAction, reason: str) -> 
             Account.objects.filter(pk=target.pk).update(**{mark: kept})
         events.emit("account.moderated", account=action.target_account, action=action)
     return action
+
+
+def erase_suspended_now(moderator_user: User, account: Account) -> Account:
+    """A moderator deletes a suspended account's data at once (Mastodon's `DELETE /api/v1/admin/accounts/:id`),
+    rather than waiting for the appeal period: a local account is erased as the sweep would erase it, a remote
+    one as if its server had deleted it (hidden for good). Refused while the account is not suspended, and while
+    an appeal of its suspension is waiting: the person's answer is heard first."""
+    check_moderator(moderator_user)
+    check_may_act_on(moderator_user, account)
+    if account.suspended_at is None:
+        raise DomainError(error_codes.ACCOUNT_NOT_SUSPENDED)
+    with transaction.atomic():
+        waiting = Appeal.objects.filter(
+            action__target_account=account, action__kind=ActionKind.SUSPEND, state=AppealState.PENDING
+        )
+        if waiting.exists():
+            raise DomainError(error_codes.ACCOUNT_APPEAL_WAITING)
+        if account.is_local:
+            user = User.objects.filter(account=account).first()
+            if user is not None:
+                leaving.erase_local_account(user)
+        else:
+            leaving.forget_remote_account(account)
+    return Account.objects.get(pk=account.pk)
 
 
 def assign_report(moderator_user: User, report: Report) -> Report:

@@ -287,6 +287,12 @@ def account_get(request: HttpRequest, object_id: str):
 
 
 @api(scope="admin:write:accounts")
+def account_delete(request: HttpRequest, object_id: str):
+    """`DELETE`: a suspended account's data deleted at once (refused while an appeal of it is waiting)."""
+    return admin_account(services.erase_suspended_now(request.api_user, _account(request, object_id)))
+
+
+@api(scope="admin:write:accounts")
 def account_action(request: HttpRequest, object_id: str):
     """`type` none, sensitive, silence or suspend: a moderation action under the rules `rule_ids[]` names (else
     the report's, `report_id`), with `text` as the reason for the person; the report, if any, is resolved and
