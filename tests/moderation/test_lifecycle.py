@@ -246,3 +246,43 @@ def test_lifting_a_domain_suspension_leaves_hidden_an_account_its_server_suspend
     assert _hidden(bob) and not _hidden(carol)
     follow_remote_suspension(Account.objects.get(pk=bob.account.pk), False)
     assert not _hidden(bob)
+
+
+def test_a_remote_accounts_content_goes_when_it_is_suspended_here_and_lifting_shows_the_account_again(
+    client, moderators, make_remote, make_account, run_tasks
+):
+    from tests.federation.test_inbox import create, followed_by, note
+
+    bob = make_remote("bob", "remote.example")
+    reader = make_account("reader")
+    followed_by(reader, bob)  # a follower here: the server keeps bob's posts
+    assert bob.post(client, create(bob, note(bob, 1))).status_code == 202
+    run_tasks()
+    post = Post.objects.get(account=bob.account)
+    action = take_action(
+        moderators[0], bob.account, "suspend", rule_ids=[add_rule("No spam").id], reason="A spam network."
+    )
+    run_tasks()
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert not Follow.objects.filter(target_account=bob.account).exists()
+    assert Account.objects.get(pk=reader.pk).following_count == 0
+    lift_action(moderators[1], action, "Suspended by mistake.")
+    assert client.get(f"/api/v1/accounts/{bob.account.pk}").status_code == 200  # shown again, without old posts
+    assert client.get(f"/api/v1/statuses/{post.pk}").status_code == 404
+
+
+def test_a_suspension_lifted_before_the_erasure_runs_keeps_the_remote_content(
+    client, moderators, make_remote, make_account, run_tasks
+):
+    from tests.federation.test_inbox import create, followed_by, note
+
+    bob = make_remote("bob", "remote.example")
+    followed_by(make_account("reader"), bob)
+    assert bob.post(client, create(bob, note(bob, 1))).status_code == 202
+    run_tasks()
+    action = take_action(
+        moderators[0], bob.account, "suspend", rule_ids=[add_rule("No spam").id], reason="A spam network."
+    )
+    lift_action(moderators[1], action, "Wrong account.")
+    run_tasks()
+    assert Post.objects.filter(account=bob.account).exists()
