@@ -106,16 +106,6 @@ def _revoke_oauth(user: User) -> None:
     get_grant_model().objects.filter(user=user).delete()
 
 
-def erase_remote_content(account: Account) -> None:
-    """A remote account suspended here loses what this server holds of it (posts, media, follows both ways with
-    counters fixed, interactions, notifications), as on Mastodon; the account row stays, suspended, so lifting
-    the suspension shows it again (without its old posts: new ones arrive as its server sends them)."""
-    if account.is_local:
-        return
-    with transaction.atomic():
-        _erase_account_content(account)
-
-
 def forget_remote_account(account: Account) -> None:
     """Another server says one of its accounts was deleted: its posts, follows both ways (counters fixed),
     interactions and notifications go here too, and it is hidden for good (`deleted_at`: lifting a suspension

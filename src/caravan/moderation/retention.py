@@ -1,5 +1,4 @@
-"""A suspended local account's data is kept for the appeal period, then deleted (Mastodon keeps it 30 days); a
-suspended remote account's content goes at once (`erase_suspended_remote_content`).
+"""A suspended local account's data is kept for the appeal period, then deleted (Mastodon keeps it 30 days).
 
 Once `APPEAL_DAYS` have passed since the latest standing suspension of a local account, and no appeal of it is
 waiting or was approved, the account is erased as its owner would erase it (`leaving.erase_local_account`: posts,
@@ -41,23 +40,6 @@ def schedule_erasure(action: ModerationAction) -> None:
     """Make sure the sweep runs when `action` (a suspension of a local account) has been standing for the
     appeal period. Called in the action's transaction, so a rolled-back suspension schedules nothing."""
     wake(erase_expired_suspensions, erasure_date(action))
-
-
-def erase_remote_content_later(action: ModerationAction) -> None:
-    """A remote account's content goes as soon as its suspension here is committed (it has no appeal here).
-    Enqueued in the action's transaction: a rolled-back suspension erases nothing."""
-    erase_suspended_remote_content.enqueue(action.id)
-
-
-@task(queue_name="default")
-def erase_suspended_remote_content(action_id: int) -> bool:
-    """Erase a suspended remote account's content here, if the suspension still stands (a moderator may have
-    lifted it in the meantime)."""
-    action = ModerationAction.objects.select_related("target_account").filter(pk=action_id).first()
-    if action is None or action.lifted_at is not None or action.target_account.is_local:
-        return False
-    leaving.erase_remote_content(action.target_account)
-    return True
 
 
 @dataclass

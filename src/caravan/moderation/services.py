@@ -183,8 +183,6 @@ def take_action(
             setattr(target, mark, now)
         if kind == ActionKind.SUSPEND and target.is_local:
             retention.schedule_erasure(action)  # its data goes once the appeal period is over
-        elif kind == ActionKind.SUSPEND:
-            retention.erase_remote_content_later(action)  # what this server holds of it goes now
         if report is not None:
             Report.objects.filter(pk=report.pk).update(
                 action_taken=True,
