@@ -137,3 +137,26 @@ def test_signed_fetches_from_a_suspended_domain_are_not_trusted(client, alice, b
     set_domain_policy(admin, "remote.example", suspend=True)
     response = bob.get(client, "/users/alice")
     assert response.status_code == 401 and b"federate" in response.content
+
+
+def test_a_suspended_domains_feed_rows_go_in_a_paced_task_that_stops_once_lifted(
+    client, alice, bob, admin, run_tasks
+):
+    from caravan.moderation.domains import apply_domain_suspension, purge_suspended_domain_feeds
+    from caravan.timelines.models import FeedEntry
+
+    followed_by(alice, bob)
+    assert bob.post(client, create(bob, note(bob))).status_code == 202
+    run_tasks()
+    in_feeds = FeedEntry.objects.filter(author_id=bob.account.id)
+    assert in_feeds.exists()
+    stamp = set_domain_policy(admin, "remote.example", suspend=True).suspended_since.isoformat()
+    assert apply_domain_suspension.call("remote.example", stamp) == 1  # hidden at once, rows not deleted yet
+    assert in_feeds.exists() and home_timeline(alice, Page(limit=20)) == []
+    remove_domain_policy(admin, "remote.example")
+    assert purge_suspended_domain_feeds.call("remote.example", stamp) == 0  # lifted first: nothing deleted
+    run_tasks()
+    assert in_feeds.exists()
+    set_domain_policy(admin, "remote.example", suspend=True)
+    run_tasks()  # the suspension, then its purge
+    assert not in_feeds.exists()

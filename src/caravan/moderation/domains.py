@@ -167,11 +167,9 @@ def unmark_domain_accounts(domain: str, effect: str, stamp: datetime) -> int:
 
 
 def suspend_domain_accounts(domain: str, stamp: datetime) -> int:
-    """Suspend the domain's accounts with `stamp`. Home feeds are materialized: their rows go too (lifting
-    the suspension does not bring them back)."""
-    ids = mark_domain_accounts(domain, "suspend", stamp)
-    remove_authors_from_all_feeds(ids)
-    return len(ids)
+    """Suspend the domain's accounts with `stamp`: from then on every read path hides them (home feeds skip
+    their rows). Deleting those feed rows is left to `purge_suspended_domain_feeds`."""
+    return len(mark_domain_accounts(domain, "suspend", stamp))
 
 
 def unsuspend_domain_accounts(domain: str, stamp: datetime) -> int:
@@ -189,8 +187,37 @@ def _current_stamp(domain: str, effect: str, stamp: str) -> datetime | None:
 
 @task(queue_name="default")
 def apply_domain_suspension(domain: str, stamp: str) -> int:
+    """Hide the domain's accounts (seconds, however many there are), then leave the feed rows' deletion to
+    its own, paced task."""
     since = _current_stamp(domain, "suspend", stamp)
-    return suspend_domain_accounts(domain, since) if since is not None else 0
+    if since is None:
+        return 0
+    hidden = suspend_domain_accounts(domain, since)
+    purge_suspended_domain_feeds.enqueue(domain, stamp)
+    return hidden
+
+
+# The purge works at most this share of the time and rests the rest, so that readers and writers on a small
+# machine keep their speed while millions of rows go.
+PURGE_DUTY = 0.5
+
+
+@task(queue_name="default")
+def purge_suspended_domain_feeds(domain: str, stamp: str) -> int:
+    """Housekeeping after a domain suspension: delete the home feed rows of the accounts it hid (which reads
+    already skip). Paced (`PURGE_DUTY`), and it stops as soon as the suspension is lifted or replaced, so a
+    lifted domain's accounts keep what is left of their place in feeds."""
+    since = _current_stamp(domain, "suspend", stamp)
+    if since is None:
+        return 0
+    ids = list(
+        Account.objects.exclude(domain="")
+        .filter(domain_filter(domain), suspended_at=since)
+        .values_list("pk", flat=True)
+    )
+    return remove_authors_from_all_feeds(
+        ids, duty=PURGE_DUTY, still_wanted=lambda: _current_stamp(domain, "suspend", stamp) is not None
+    )
 
 
 @task(queue_name="default")

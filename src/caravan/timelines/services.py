@@ -4,6 +4,9 @@ The author's own entry is written in the post's transaction (visible at once); f
 the `fan_out_post` task, enqueued in the same transaction so it runs only if the post was committed.
 """
 
+import time
+from collections.abc import Callable
+
 from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef
 
@@ -214,17 +217,26 @@ FEED_PURGE_AUTHORS = 50  # authors whose post ids are read at once
 FEED_PURGE_POSTS = 1000  # posts whose feed rows go in one transaction (a few thousand rows: the lock is short)
 
 
-def remove_authors_from_all_feeds(author_ids: list[int]) -> int:
+def remove_authors_from_all_feeds(
+    author_ids: list[int], *, duty: float = 1.0, still_wanted: Callable[[], bool] = lambda: True
+) -> int:
     """Delete these authors' posts and boosts from every home feed (a suspended domain's accounts), found
     through the feed's post index and deleted a thousand posts at a time, so that no transaction holds the
-    write lock for long. Reads skip suspended authors already (`home_feed_ids`): this is housekeeping."""
+    write lock for long. Reads skip suspended authors already (`home_feed_ids`): this is housekeeping, so it
+    may work only a `duty` share of the time (resting the rest), and it stops when `still_wanted()` says no
+    (asked between groups of authors)."""
     removed = 0
     for start in range(0, len(author_ids), FEED_PURGE_AUTHORS):
+        if not still_wanted():
+            break
         authors = author_ids[start : start + FEED_PURGE_AUTHORS]
         post_ids = list(Post.objects.filter(account_id__in=authors).values_list("id", flat=True))
         for first in range(0, len(post_ids), FEED_PURGE_POSTS):
             chunk = post_ids[first : first + FEED_PURGE_POSTS]
+            began = time.monotonic()
             removed += FeedEntry.objects.filter(post_id__in=chunk).delete()[0]
+            if duty < 1.0:
+                time.sleep((time.monotonic() - began) * (1 - duty) / duty)
     return removed
 
 
