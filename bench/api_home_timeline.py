@@ -37,17 +37,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def reader_token() -> str:
-    """A long-lived token for the seeded reader (made directly: the benchmark measures reads, not sign-in)."""
+def token_for(username: str, scopes: str = "read write follow", app_name: str = "api-benchmark") -> str:
+    """A long-lived token for a seeded account (made directly: the benchmarks measure reads, not sign-in)."""
     from oauth2_provider.models import Application
 
     from caravan.accounts.models import User
     from caravan.api.models import AppProfile
     from caravan.api.oauth import issue_token
 
-    user = User.objects.get(username=seed.READER)
+    user = User.objects.get(username=username)
     app, created = Application.objects.get_or_create(
-        name="api-benchmark",
+        name=app_name,
         defaults={
             "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
             "client_type": "confidential",
@@ -56,8 +56,12 @@ def reader_token() -> str:
         },
     )
     if created:
-        AppProfile.objects.create(application=app, scopes="read write follow")
-    return issue_token(user, app.pk, "read write follow").token
+        AppProfile.objects.create(application=app, scopes=scopes)
+    return issue_token(user, app.pk, scopes).token
+
+
+def reader_token() -> str:
+    return token_for(seed.READER)
 
 
 async def run_load(url: str, token: str, clients: int, seconds: float) -> dict:

@@ -85,13 +85,13 @@ def bench_home_timeline(reader, pages: int, rng: random.Random) -> dict:
 def bench_post_delivery(celebrity, runs: int) -> list[dict]:
     from django_tasks_db.models import DBTaskResult
 
+    from caravan.federation.tasks import resume_interrupted_work
     from caravan.pagination import Page
     from caravan.posts.models import Post
     from caravan.publishing import create_post
     from caravan.timelines.models import FeedEntry
     from caravan.timelines.selectors import home_timeline
     from caravan.timelines.services import feed_recipients
-    from caravan.federation.tasks import resume_interrupted_work
     from caravan.worker import EmbeddedWorker
 
     worker = EmbeddedWorker(resume_interrupted_work)

@@ -40,7 +40,7 @@ DOMAIN = "crowd.example"
 REMOTE_ACCOUNTS = 10_000
 
 import seed  # noqa: E402
-from api_home_timeline import _free_port, reader_token  # noqa: E402
+from api_home_timeline import _free_port, reader_token, token_for  # noqa: E402
 
 
 def make_domain_remote(n_remote: int) -> None:
@@ -63,7 +63,8 @@ def make_domain_remote(n_remote: int) -> None:
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             cursor.execute(
-                "INSERT INTO bench_remote (id) VALUES " + ",".join(["(%s)"] * len(chunk)), chunk
+                "INSERT INTO bench_remote (id) VALUES " + ",".join(["(%s)"] * len(chunk)),  # noqa: S608 - placeholders only
+                chunk,
             )
         cursor.execute("DELETE FROM accounts_user WHERE account_id IN (SELECT id FROM bench_remote)")
         cursor.execute(
@@ -74,33 +75,21 @@ def make_domain_remote(n_remote: int) -> None:
             "WHERE id IN (SELECT id FROM bench_remote)",
             [DOMAIN] * 5,
         )
-        cursor.execute("UPDATE posts_post SET local = %s WHERE account_id IN (SELECT id FROM bench_remote)", [False])
+        cursor.execute(
+            "UPDATE posts_post SET local = %s WHERE account_id IN (SELECT id FROM bench_remote)", [False]
+        )
         cursor.execute("DROP TABLE bench_remote")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
 
 def admin_token() -> str:
-    from oauth2_provider.models import Application
-
     from caravan.accounts.models import User
-    from caravan.api.models import AppProfile
-    from caravan.api.oauth import issue_token
     from caravan.signup import create_admin
 
-    user = User.objects.filter(username="benchadmin").first() or create_admin("benchadmin", "correct horse battery")
-    app, created = Application.objects.get_or_create(
-        name="domain-benchmark",
-        defaults={
-            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-            "client_type": "confidential",
-            "authorization_grant_type": "authorization-code",
-            "algorithm": "",
-        },
-    )
-    if created:
-        AppProfile.objects.create(application=app, scopes="read admin:read admin:write")
-    return issue_token(user, app.pk, "read admin:read admin:write").token
+    if not User.objects.filter(username="benchadmin").exists():
+        create_admin("benchadmin", "correct horse battery")
+    return token_for("benchadmin", "read admin:read admin:write", "domain-benchmark")
 
 
 def task_state() -> tuple[str, float | None, float | None, bool]:

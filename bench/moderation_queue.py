@@ -54,7 +54,10 @@ def seed_reports(n_accounts: int, n_open: int, n_resolved: int) -> None:
         ]
         Account.objects.bulk_create(accounts, batch_size=2000)
         User.objects.bulk_create(
-            [User(username=a.username, password="!", account=a, email=f"{a.username}@bench.invalid") for a in accounts],
+            [
+                User(username=a.username, password="!", account=a, email=f"{a.username}@bench.invalid")  # noqa: S106 - unusable
+                for a in accounts
+            ],
             batch_size=2000,
         )
         seed._log(f"{n_accounts * 3} posts")
@@ -106,7 +109,9 @@ def seed_reports(n_accounts: int, n_open: int, n_resolved: int) -> None:
         targets = sorted({r.target_account_id for r in reports})
         ModerationAction.objects.bulk_create(
             [
-                ModerationAction(id=new_id(), target_account_id=t, kind=ActionKind.WARN, reason="Please stop.")
+                ModerationAction(
+                    id=new_id(), target_account_id=t, kind=ActionKind.WARN, reason="Please stop."
+                )
                 for t in targets[::10]
             ],
             batch_size=2000,
@@ -152,7 +157,9 @@ def main() -> int:
 
     client = Client(HTTP_HOST=settings.DOMAIN)
     client.force_login(User.objects.get(username="moderator"))
-    open_ids = list(Report.objects.filter(resolved_at__isnull=True).order_by("id").values_list("id", flat=True))
+    open_ids = list(
+        Report.objects.filter(resolved_at__isnull=True).order_by("id").values_list("id", flat=True)
+    )
     deep = open_ids[len(open_ids) // 2]
     one = open_ids[len(open_ids) * 3 // 4]
     print(f"{connection.vendor}: {len(open_ids)} open reports, {QUEUE_SIZE} per page")

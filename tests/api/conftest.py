@@ -129,6 +129,32 @@ def running_server(
                 conn.execute(f'DROP DATABASE IF EXISTS "{dropped[1]}" WITH (FORCE)')
 
 
+def client_credentials_token(base: str, app: dict | None = None, scope: str = "read write") -> str:
+    """An app's client-credentials token, which may register accounts (POST /api/v1/accounts); an app is
+    registered first when none is given."""
+    if app is None:
+        app = requests.post(
+            f"{base}/api/v1/apps",
+            json={
+                "client_name": "Caravan tests",
+                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": "read write",
+            },
+            timeout=30,
+        ).json()
+    response = requests.post(
+        f"{base}/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "scope": scope,
+        },
+        timeout=30,
+    )
+    return response.json()["access_token"]
+
+
 @pytest.fixture(scope="session")
 def app_credentials(server):
     from mastodon import Mastodon

@@ -22,8 +22,8 @@ from caravan.accounts.models import Account, User
 from caravan.accounts.services import set_role
 from caravan.api import http
 from caravan.api.oauth import issue_token
-from caravan.instance.services import add_rule, create_invite
 from caravan.errors import DomainError
+from caravan.instance.services import add_rule, create_invite
 from caravan.moderation.appeals import create_appeal
 from caravan.moderation.services import (
     assign_report,
@@ -33,7 +33,7 @@ from caravan.moderation.services import (
     take_action,
 )
 from caravan.publishing import create_post
-from tests.api.conftest import PASSWORD, running_server, token_by_authorization_code
+from tests.api.conftest import PASSWORD, client_credentials_token, running_server, token_by_authorization_code
 from tests.api.routes import api_routes, sample_path
 
 REDIRECT = "https://app.example/callback"
@@ -72,7 +72,7 @@ class Site:
     def sign_up(self, username: str, **extra) -> str:
         response = requests.post(
             f"{self.base}/api/v1/accounts",
-            headers={"Authorization": f"Bearer {_app_token(self.base, self.app)}"},
+            headers={"Authorization": f"Bearer {client_credentials_token(self.base, self.app, 'write')}"},
             json={
                 "username": username,
                 "password": PASSWORD,
@@ -95,20 +95,6 @@ class Site:
         response = self.call(method, path, who, **kwargs)
         assert response.status_code == 200, (method, path, response.status_code, response.text)
         return response.json()
-
-
-def _app_token(base: str, app: dict) -> str:
-    response = requests.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "scope": "write",
-        },
-        timeout=10,
-    )
-    return response.json()["access_token"]
 
 
 PEOPLE = ("mod", "reporter", "target", "spammer", "bystander", "frozen")
@@ -223,7 +209,9 @@ def test_moderators_list_read_and_handle_reports(site):
     assert reopened["action_taken"] is False and reopened["action_taken_by_account"] is None
     assert site.call("POST", f"{RP}/{filed['id']}/reopen").status_code == 422
     # A moderator re-files it (PUT): another category, other rules; unknown ones are refused and nothing changes.
-    refiled = site.ok("PUT", f"{RP}/{filed['id']}", json={"category": "spam", "rule_ids": [str(site.rules[0])]})
+    refiled = site.ok(
+        "PUT", f"{RP}/{filed['id']}", json={"category": "spam", "rule_ids": [str(site.rules[0])]}
+    )
     assert refiled["category"] == "spam" and [r["id"] for r in refiled["rules"]] == [str(site.rules[0])]
     assert site.call("PUT", f"{RP}/{filed['id']}", json={"rule_ids": ["999"]}).status_code == 422
     assert site.call("PUT", f"{RP}/{filed['id']}", json={"category": "boring"}).status_code == 422
@@ -565,7 +553,9 @@ def test_a_waiting_appeal_keeps_the_data_from_deletion(make_user):
 
     moderator = set_role(make_user("mod"), "moderator")
     person = make_user("appellant")
-    action = take_action(moderator, person.account, "suspend", rule_ids=[add_rule("No spam").id], reason="Spam.")
+    action = take_action(
+        moderator, person.account, "suspend", rule_ids=[add_rule("No spam").id], reason="Spam."
+    )
     create_appeal(person, action, "It was a misunderstanding.")
     with pytest.raises(DomainError) as refused:
         erase_suspended_now(moderator, person.account)

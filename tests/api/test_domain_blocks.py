@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.api.conftest import PASSWORD, running_server, token_by_authorization_code
+from tests.api.conftest import PASSWORD, client_credentials_token, running_server, token_by_authorization_code
 
 REDIRECT = "https://app.example/callback"
 ADMIN_SCOPES = "read admin:read:domain_blocks admin:write:domain_blocks"
@@ -33,25 +33,11 @@ def site(tmp_path_factory):
         ).json()
         requests.post(
             f"{base}/api/v1/accounts",
-            headers={"Authorization": f"Bearer {_app_token(base, app)}"},
+            headers={"Authorization": f"Bearer {client_credentials_token(base, app, 'write')}"},
             json={"username": "person", "password": PASSWORD, "email": "p@example.org", "agreement": True},
             timeout=10,
         ).raise_for_status()
         yield base, app
-
-
-def _app_token(base: str, app: dict) -> str:
-    response = requests.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "scope": "write",
-        },
-        timeout=10,
-    )
-    return response.json()["access_token"]
 
 
 def _token(base: str, app: dict, username: str, scopes: str) -> str:

@@ -4,7 +4,7 @@ behind a proxy: the address counted is the one the proxy forwards, not the proxy
 import pytest
 import requests
 
-from .conftest import PASSWORD, running_server
+from .conftest import PASSWORD, client_credentials_token, running_server
 
 
 @pytest.fixture(scope="module")
@@ -14,27 +14,8 @@ def limited_server(tmp_path_factory):
         yield base
 
 
-def _app_token(base: str) -> str:
-    app = requests.post(
-        f"{base}/api/v1/apps",
-        json={"client_name": "limits", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"},
-        timeout=30,
-    ).json()
-    token = requests.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "scope": "read write",
-        },
-        timeout=30,
-    ).json()
-    return token["access_token"]
-
-
 def test_api_sign_ups_are_limited_per_forwarded_address(limited_server):
-    token = _app_token(limited_server)
+    token = client_credentials_token(limited_server)
 
     def sign_up(username: str, client_address: str) -> requests.Response:
         return requests.post(

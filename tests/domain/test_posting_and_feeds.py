@@ -95,7 +95,10 @@ def test_a_suspended_authors_feed_rows_are_skipped_before_they_are_deleted(make_
     in_all_feeds = FeedEntry.objects.filter(author_id=spammer.id).count()  # the spammer's own feed too
     Account.objects.filter(pk=spammer.pk).update(suspended_at=timezone.now())
     page = home_timeline(reader, Page(limit=2))
-    assert [p.id for p in page] == [older[1].id, older[0].id]  # two rows, though four newer spam rows come first
+    assert [p.id for p in page] == [
+        older[1].id,
+        older[0].id,
+    ]  # two rows, though four newer spam rows come first
     assert remove_authors_from_all_feeds([spammer.id]) == in_all_feeds
     assert not FeedEntry.objects.filter(author_id=spammer.id).exists()
     assert [p.id for p in home_timeline(reader, Page(limit=2))] == [older[1].id, older[0].id]

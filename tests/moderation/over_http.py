@@ -45,25 +45,6 @@ def web_sign_in(base: str, username: str) -> tuple[requests.Session, requests.Re
     return session, answer
 
 
-def app_token(base: str) -> str:
-    """An app's client-credentials token, which may register accounts (POST /api/v1/accounts)."""
-    app = requests.post(
-        f"{base}/api/v1/apps",
-        json={"client_name": "waves", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"},
-        timeout=30,
-    ).json()
-    return requests.post(
-        f"{base}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "scope": "read write",
-        },
-        timeout=30,
-    ).json()["access_token"]
-
-
 def api_sign_up(base: str, token: str, username: str, address: str, email: str = "") -> requests.Response:
     return requests.post(
         f"{base}/api/v1/accounts",

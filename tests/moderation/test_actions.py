@@ -52,7 +52,9 @@ def test_only_an_admin_acts_on_the_staff(make_user, moderator):
             moderation.take_action(moderator, staff.account, "suspend", rule_ids=[rule.id], reason="Coup.")
         assert (refused.value.kind.code, refused.value.status) == ("staff_needs_admin", 403)
     assert ModerationAction.objects.count() == 0
-    action = moderation.take_action(admin, other_moderator.account, "warn", rule_ids=[rule.id], reason="Calm.")
+    action = moderation.take_action(
+        admin, other_moderator.account, "warn", rule_ids=[rule.id], reason="Calm."
+    )
     assert action.moderator == admin.account
 
 

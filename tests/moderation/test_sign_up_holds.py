@@ -18,8 +18,8 @@ from caravan.instance.models import RegistrationMode
 from caravan.instance.services import add_rule, create_invite, set_registration_mode
 from caravan.moderation.services import take_action
 from caravan.signup import create_admin, register_user
-from tests.api.conftest import PASSWORD, running_server
-from tests.moderation.over_http import BEHIND_PROXY, api_sign_up, app_token, web_sign_in, web_sign_up
+from tests.api.conftest import PASSWORD, client_credentials_token, running_server
+from tests.moderation.over_http import BEHIND_PROXY, api_sign_up, web_sign_in, web_sign_up
 
 HOLDS_OFF = {
     "HOLD_SIGN_UPS_PER_NETWORK": 0,
@@ -206,7 +206,7 @@ def test_the_web_form_is_limited_per_network(site):
     assert refused.status_code == 429 and _retry_after(refused)
     assert "Too many sign-ups from your network. Try again in" in refused.text
     # The client API counts in the same counters.
-    refused = api_sign_up(site, app_token(site), "net4", "198.51.100.4")
+    refused = api_sign_up(site, client_credentials_token(site), "net4", "198.51.100.4")
     assert refused.status_code == 429 and _retry_after(refused)
     assert refused.json()["error"].startswith("Too many sign-ups from your network.")
     assert requests.get(f"{site}/api/v1/accounts/lookup?acct=net3", timeout=30).status_code == 404
@@ -214,7 +214,7 @@ def test_the_web_form_is_limited_per_network(site):
 
 
 def test_the_api_is_limited_per_ipv6_network(site):
-    token = app_token(site)
+    token = client_credentials_token(site)
     for n, address in enumerate(("2001:db8:9:1::1", "2001:db8:9:2::1", "2001:db8:9:3::1")):
         assert api_sign_up(site, token, f"v6n{n}", address).status_code == 200
     refused = api_sign_up(site, token, "v6n3", "2001:db8:9:4::1")
@@ -239,7 +239,7 @@ def test_a_suspicious_web_sign_up_waits_for_approval(site):
 def test_a_suspicious_api_sign_up_gets_a_token_that_waits_for_approval(site):
     """As Mastodon in approval mode: the app gets its token, and the account's requests answer 403
     "Your login is currently pending approval" until a moderator approves."""
-    token = app_token(site)
+    token = client_credentials_token(site)
     first = api_sign_up(site, token, "apione", "203.0.113.1")
     api_sign_up(site, token, "apitwo", "203.0.113.2")
     third = api_sign_up(site, token, "apithree", "203.0.113.3")

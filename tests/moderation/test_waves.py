@@ -25,8 +25,8 @@ from caravan.notifications.models import Notification
 from caravan.posts.models import Post
 from caravan.relationships import follow
 from caravan.signup import create_admin, register_user
-from tests.api.conftest import running_server
-from tests.moderation.over_http import BEHIND_PROXY, api_sign_up, app_token, csrf, web_sign_in
+from tests.api.conftest import client_credentials_token, running_server
+from tests.moderation.over_http import BEHIND_PROXY, api_sign_up, csrf, web_sign_in
 from tests.moderation.wave import PASSWORD, build_wave
 
 
@@ -355,7 +355,7 @@ def test_a_bulk_action_through_the_web_form_reaches_each_person_on_its_own(site)
         data={"csrfmiddlewaretoken": csrf(admin_page), "text": "No spam"},
         timeout=30,
     ).raise_for_status()
-    token = app_token(site)
+    token = client_credentials_token(site)
     people = {}
     for n in range(4):
         answer = api_sign_up(site, token, f"bulk{n}", "198.51.100.77")

@@ -287,7 +287,11 @@ def add_report_note(moderator_user: User, report: Report, text: str) -> ReportNo
 
 
 def update_report(
-    moderator_user: User, report: Report, *, category: str | None = None, rule_ids: Iterable[int] | None = None
+    moderator_user: User,
+    report: Report,
+    *,
+    category: str | None = None,
+    rule_ids: Iterable[int] | None = None,
 ) -> Report:
     """A moderator re-files a report: another category, or the server's rules it is about (all known)."""
     check_moderator(moderator_user)

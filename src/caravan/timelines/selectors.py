@@ -1,7 +1,8 @@
 """Reading timelines. Every read returns posts the viewer may read, newest first, paginated by id."""
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from caravan.accounts.models import Account
 from caravan.pagination import Page, paginate
@@ -74,15 +75,28 @@ def hidden_for(viewer: Account | None) -> tuple[set[int], set[str]]:
     return authors, domains
 
 
+# Rows of suspended authors are skipped when a home feed is read, so a suspension (a whole domain's included)
+# empties feeds the moment the accounts are marked; `remove_authors_from_all_feeds` deletes the rows later, as
+# housekeeping. Written by hand for one reason: `OFFSET 0` keeps PostgreSQL from turning the check into an
+# anti-join, which it planned as a scan of every account (its statistics say "almost none suspended"): 25 ms on
+# every home read of the benchmark seed, against one primary-key look-up per row read here.
+AUTHOR_NOT_SUSPENDED = RawSQL(  # noqa: S611 - no value from outside: table names only
+    f"NOT EXISTS (SELECT 1 FROM {Account._meta.db_table} suspended "  # noqa: S608 - names from models
+    f"WHERE suspended.id = {FeedEntry._meta.db_table}.author_id AND suspended.suspended_at IS NOT NULL "
+    "LIMIT 1 OFFSET 0)",
+    [],
+    output_field=BooleanField(),
+)
+
+
 def home_feed_ids(viewer: Account, page: Page) -> list[int]:
     """One page of the viewer's materialized feed as post ids: a range scan on (owner, post_id).
 
     Hidden authors are not yet dropped; callers that load posts themselves drop them with `hidden_for`.
     """
-    # Rows of suspended authors are skipped here, so a suspension (a whole domain's included) empties feeds the
-    # moment the accounts are marked; `remove_authors_from_all_feeds` deletes those rows later, as housekeeping.
-    suspended = Account.objects.filter(pk=OuterRef("author_id"), suspended_at__isnull=False)
-    entries = FeedEntry.objects.filter(owner=viewer).filter(~Exists(suspended)).values_list("post_id", flat=True)
+    entries = (
+        FeedEntry.objects.filter(owner=viewer).filter(AUTHOR_NOT_SUSPENDED).values_list("post_id", flat=True)
+    )
     return paginate(entries, page, key="post_id")
 
 

@@ -214,7 +214,9 @@ def remove_author_from_feed(owner_id: int, author_id: int) -> None:
 
 
 FEED_PURGE_AUTHORS = 50  # authors whose post ids are read at once
-FEED_PURGE_POSTS = 1000  # posts whose feed rows go in one transaction (a few thousand rows: the lock is short)
+FEED_PURGE_POSTS = (
+    1000  # posts whose feed rows go in one transaction (a few thousand rows: the lock is short)
+)
 
 
 def remove_authors_from_all_feeds(

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_roles_and_moderation_marks'),
+        ("accounts", "0004_roles_and_moderation_marks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='sign_up_ip',
+            model_name="user",
+            name="sign_up_ip",
             field=models.GenericIPAddressField(blank=True, db_index=True, null=True),
         ),
     ]

@@ -161,7 +161,9 @@ def report_update(request: HttpRequest, object_id: str):
     report, values = _report(request, object_id), params(request)
     category = values.str("category")
     rule_ids = values.ids("rule_ids") if values.get("rule_ids") is not None else None
-    return _one_report(request, services.update_report(request.api_user, report, category=category, rule_ids=rule_ids))
+    return _one_report(
+        request, services.update_report(request.api_user, report, category=category, rule_ids=rule_ids)
+    )
 
 
 @api(scope="admin:write:reports")
