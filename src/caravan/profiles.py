@@ -30,17 +30,21 @@ def update_profile(
     avatar=None,
     header=None,
 ) -> Account:
-    """Change a local profile. Images go through the media service (metadata stripped, resized)."""
+    """Change a local profile. Images go through the media service (metadata stripped, resized). Only the fields
+    changed are written: `account` may be an object loaded long ago (an import's), whose counters are stale."""
+    changed = ["updated_at"]
     if display_name is not None:
         display_name = without_bidi_controls(display_name).strip()
         if len(display_name) > 30:
             raise DomainError(error_codes.DISPLAY_NAME_TOO_LONG, field="display_name")
         account.display_name = display_name
+        changed.append("display_name")
     if note is not None:
         if len(note) > 500:
             raise DomainError(error_codes.BIO_TOO_LONG, field="note")
         account.note = note
         account.note_html = render_text(note, lookup.account).html
+        changed += ["note", "note_html"]
     if fields is not None:
         cleaned = []
         for item in fields:
@@ -57,15 +61,19 @@ def update_profile(
                 limit=settings.CARAVAN["MAX_PROFILE_FIELDS"],
             )
         account.fields = cleaned
+        changed.append("fields")
     for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
         if value is not None:
             setattr(account, name, bool(value))
+            changed.append(name)
     with transaction.atomic():
         if avatar is not None:
             store_profile_image(account, "avatar", avatar)
+            changed.append("avatar")
         if header is not None:
             store_profile_image(account, "header", header)
-        account.save()
+            changed.append("header")
+        account.save(update_fields=changed)
         index_account(account)
         events.emit("account.updated", account=account)
     return account

@@ -121,6 +121,15 @@ def test_mastodon_archive_arrives_with_dates_visibility_media_and_polls(
     liked = publishing.create_post(neighbour, "a post the mover liked long ago")
     user = make_user("mover")
     archive = sample(liked.uri)
+    archive.actor_extra["attachment"] = [  # profile fields, as Mastodon exports them
+        {
+            "type": "PropertyValue",
+            "name": "Blog",
+            "value": '<a href="https://blog.example/">blog.example</a>',
+        },
+        {"type": "PropertyValue", "name": "المدينة", "value": "<p>عمّان</p>"},
+        {"type": "IdentityProof", "name": "ignored", "value": "x"},
+    ]
     path = (
         archive.write_zip(tmp_path / "a.zip")
         if packing == "zip"
@@ -156,6 +165,12 @@ def test_mastodon_archive_arrives_with_dates_visibility_media_and_polls(
     user.account.refresh_from_db()
     assert user.account.display_name == "Mover Person" and user.account.note == "Moving house"
     assert user.account.avatar and user.account.header
+    assert [(f["name"], f["value"]) for f in user.account.fields] == [
+        ("Blog", "blog.example"),
+        ("المدينة", "عمّان"),
+    ]
+    # The profile is applied after the posts: it must not write the import's stale counter over theirs.
+    assert user.account.statuses_count == 9
     # the user's chosen visibility is a ceiling: running again adds nothing
     again = run(user, path, visibility="unlisted")
     assert again.status == ImportStatus.DONE and again.done == 0

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -327,11 +328,22 @@ class MastodonArchiveImport:
                 member = self.root + url.lstrip("/")
                 if self.archive.has(member):
                     images[field] = io.BytesIO(self.archive.read_bytes(member, limit=16 * 1024 * 1024))
+        # Profile fields are the actor's PropertyValue attachments, their values HTML (links, as Mastodon writes).
+        attachments = actor.get("attachment") if isinstance(actor.get("attachment"), list) else []
+        fields = [
+            {
+                "name": str(item.get("name") or "")[:255],
+                "value": html_to_text(str(item.get("value") or ""))[:255],
+            }
+            for item in attachments
+            if isinstance(item, dict) and item.get("type") == "PropertyValue"
+        ][: settings.CARAVAN["MAX_PROFILE_FIELDS"]]
         try:
             update_profile(
                 self.account,
                 display_name=str(actor.get("name") or "")[:30] or None,
                 note=html_to_text(str(actor.get("summary") or ""))[:500] or None,
+                fields=fields or None,
                 **images,
             )
         except DomainError as error:
