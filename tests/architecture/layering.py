@@ -41,8 +41,10 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ),
     # Changes that span the apps below: the post pipeline, following and blocking, signing up, profiles.
     ("changes that span apps", frozenset({"publishing", "relationships", "signup", "profiles"})),
-    # Leaving erases import jobs too, so it sits beside moving.
-    ("moderation, moving, leaving", frozenset({"moderation", "moving", "leaving"})),
+    # Leaving erases import jobs too, so it sits beside moving; the X-id directory is what moving matches against.
+    ("moderation, moving, leaving, directory", frozenset({"moderation", "moving", "leaving", "directory"})),
+    # Moving together: pacts and campaigns build on moving (matched people, guided moves) and the directory.
+    ("pacts, campaigns", frozenset({"pacts", "campaigns"})),
     ("faces", frozenset({"web", "api", "federation"})),
     ("entry points", frozenset({"cli", "asgi", "wsgi", "urls", "settings", "__main__", "locale"})),
 )

@@ -258,7 +258,22 @@ def run(op: str, args: dict):  # noqa: C901 - one branch per command, on purpose
         return [p.uri for p in home_timeline(_user(args["username"]), Page(limit=40))]
     if op == "users":
         return list(User.objects.values_list("username", flat=True))
+    for ops in _plugged_ops():
+        if op in ops:
+            return ops[op](args)
     raise LookupError(f"unknown op {op}")
+
+
+def _plugged_ops() -> list[dict]:
+    """More commands, one module per feature beside this file: `ops_<feature>.py` with `OPS = {name: fn(args)}`
+    (each may use this module's `_user`, `_remote`, `_post` and `TEST_PASSWORD`)."""
+    import importlib
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    return [importlib.import_module(path.stem).OPS for path in sorted(folder.glob("ops_*.py"))]
 
 
 def main() -> None:

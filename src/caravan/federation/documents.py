@@ -23,6 +23,8 @@ EXTENSIONS = {
     "movedTo": {"@id": "as:movedTo", "@type": "@id"},
     "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
     "toot": "http://joinmastodon.org/ns#",
+    # Caravan's own terms (the X-id directory, pacts, campaigns) are `caravan:<term>` in documents that use them.
+    "caravan": "https://github.com/caravan-social/caravan/ns#",
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",

@@ -18,6 +18,10 @@ class NotificationType(models.TextChoices):
     MODERATION_WARNING = "moderation_warning"  # the moderators acted on the recipient's account
     # Not a Mastodon type (the API leaves it out): a moderator wrote in, or decided, the recipient's appeal.
     MODERATION_APPEAL = "moderation_appeal"
+    # Not Mastodon types either: news of a pact (pacts app) or of a campaign (campaigns app) the recipient is in;
+    # `subject_id` names the pact or campaign and `detail` says what happened (e.g. "met", "ended").
+    PACT = "caravan.pact"
+    CAMPAIGN = "caravan.campaign"
 
 
 class Notification(models.Model):
@@ -29,6 +33,10 @@ class Notification(models.Model):
     # The moderation.ModerationAction a moderation_warning is about. A plain id: moderation sits above
     # notifications, which never reach up to it; the faces that render the notice load the action.
     moderation_action_id = models.BigIntegerField(null=True, blank=True)
+    # The pact or campaign a caravan.pact / caravan.campaign notification is about (a plain id, as above), and
+    # what happened to it, in a word its app defines.
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

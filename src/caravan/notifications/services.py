@@ -105,6 +105,24 @@ def notify_moderation_appeal(recipient: Account, action_id: int) -> Notification
     return notification
 
 
+def notify_about(
+    recipient: Account, type: str, subject_id: int, detail: str, from_account: Account | None = None
+) -> Notification | None:
+    """Tell a local account news of a pact or campaign it is in (`type` caravan.pact or caravan.campaign). The
+    sender is the person who caused it, or the recipient itself when no one person did (a deadline passed)."""
+    if not recipient.is_local:
+        return None
+    notification = Notification.objects.create(
+        recipient=recipient,
+        type=type,
+        from_account=from_account or recipient,
+        subject_id=subject_id,
+        detail=detail[:32],
+    )
+    transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
+    return notification
+
+
 def dismiss(recipient: Account, notification_id: int) -> None:
     Notification.objects.filter(recipient=recipient, pk=notification_id).delete()
 
