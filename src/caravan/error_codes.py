@@ -463,10 +463,6 @@ POST_UNKNOWN = ErrorKind("post_unknown", _("That post is not known on this serve
 LIST_ROW_INCOMPLETE = ErrorKind(
     "list_row_incomplete", _("A list row needs a list title and an account address.")
 )
-LIST_MEMBER_PENDING = ErrorKind(
-    "list_member_pending",
-    _("%(account)s is asked to accept your follow; add them to “%(title)s” afterwards."),
-)
 
 # Imports: archives as a whole (the import stops with this)
 ARCHIVE_NOT_FOUND = ErrorKind("archive_not_found", _("No archive file was found at that path."))
@@ -600,6 +596,16 @@ X_FOLLOWED_ACCOUNTS_FOUND = ErrorKind(
         "You followed %(followed)s accounts on X; %(named)s could be named from your tweets, and %(found)s "
         "were found on the fediverse.",
         "followed",
+    ),
+)
+X_LIKES_NOT_IMPORTED = ErrorKind(
+    "x_likes_not_imported",
+    ngettext_lazy(
+        "Your archive lists %(count)s liked tweet. Likes were not imported: the liked tweets are on X, not here "
+        "(the list stays in your archive, in like.js).",
+        "Your archive lists %(count)s liked tweets. Likes were not imported: the liked tweets are on X, not here "
+        "(the list stays in your archive, in like.js).",
+        "count",
     ),
 )
 NOT_AN_ACTIVITY = ErrorKind("not_an_activity", _("Not an activity; skipped."))

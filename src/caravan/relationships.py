@@ -85,6 +85,7 @@ def reject_follow_request(target: Account, requester: Account) -> None:
         if request is not None:
             events.emit("follow.rejected", request=request)
             request.delete()
+            feeds.remove_from_owners_lists(requester.id, target.id)
         else:
             # A Reject of an accepted follow removes the follower (as Mastodon does).
             remove_follower(target, requester)
@@ -96,6 +97,7 @@ def unfollow(account: Account, target: Account) -> None:
         if request is not None:
             events.emit("follow.undone", follow=request)
             request.delete()
+            feeds.remove_from_owners_lists(account.id, target.id)
         follow = Follow.objects.filter(account=account, target_account=target).first()
         if follow is not None:
             events.emit("follow.undone", follow=follow)
@@ -113,6 +115,7 @@ def remove_follower(account: Account, follower: Account) -> None:
 def _stop_following(follow: Follow) -> None:
     social.end_follow(follow)
     feeds.remove_author_from_feed(follow.account_id, follow.target_account_id)
+    feeds.remove_from_owners_lists(follow.account_id, follow.target_account_id)
 
 
 def block(account: Account, target: Account, *, uri: str = "") -> Block:
@@ -123,7 +126,8 @@ def block(account: Account, target: Account, *, uri: str = "") -> Block:
         if existing is not None:
             return existing
         for follower, followed in ((account, target), (target, account)):
-            FollowRequest.objects.filter(account=follower, target_account=followed).delete()
+            if FollowRequest.objects.filter(account=follower, target_account=followed).delete()[0]:
+                feeds.remove_from_owners_lists(follower.id, followed.id)
             follow = Follow.objects.filter(account=follower, target_account=followed).first()
             if follow is not None:
                 _stop_following(follow)

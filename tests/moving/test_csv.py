@@ -1,6 +1,6 @@
 """Mastodon CSV imports and exports: Mastodon's quirks, merge, overwrite, unresolvable rows reported."""
 
-from caravan import publishing, relationships
+from caravan import profiles, publishing, relationships
 from caravan.moving import services as moving
 from caravan.moving.csv_io import export_csv
 from caravan.moving.models import ImportStatus
@@ -109,3 +109,50 @@ def test_a_binary_file_is_refused_clearly(make_user, tmp_path):
     moving.run_import_job(job.pk)
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED and "not a CSV" in job.error
+
+
+def test_a_mastodon_lists_csv_creates_every_list_it_names(make_user, make_account, tmp_path, settings):
+    """Mastodon's lists.csv (no header, `title,user@domain` rows, titles in any language) creates each list, as
+    Mastodon does: even a list none of whose members can be found, and a locked account stays in its list while
+    the follow request waits (Mastodon 4.1+), leaving it if the request is refused."""
+    me = make_user("mover")
+    alice = make_account("alice")
+    locked = make_account("locked")
+    profiles.update_profile(locked, locked=True)
+    text = (
+        f"Friends,alice@{settings.DOMAIN}\n"
+        f"Friends,locked@{settings.DOMAIN}\n"
+        '"أخبار, عربية",ghost@gone.example\n'
+        f"Reading,alice@{settings.DOMAIN}\n"
+    )
+    job = run_csv(me, tmp_path, "lists", text)
+    assert job.status == ImportStatus.DONE and job.done == 3 and job.skipped == 1
+    titles = set(List.objects.filter(owner=me.account).values_list("title", flat=True))
+    assert titles == {"Friends", "أخبار, عربية", "Reading"}
+    friends = List.objects.get(owner=me.account, title="Friends")
+    assert set(ListMember.objects.filter(list=friends).values_list("account_id", flat=True)) == {
+        alice.id,
+        locked.id,
+    }
+    assert FollowRequest.objects.filter(account=me.account, target_account=locked).exists()
+    assert [r["code"] for r in job.report] == ["no_such_account"]
+    # the same file again adds nothing
+    again = run_csv(me, tmp_path, "lists", text)
+    assert again.done == 3 and List.objects.filter(owner=me.account).count() == 3
+    assert ListMember.objects.filter(list__owner=me.account).count() == 3
+    # a refused request takes the locked account out of the list; an unfollow takes alice out of both
+    relationships.reject_follow_request(locked, me.account)
+    assert not ListMember.objects.filter(account=locked).exists()
+    relationships.unfollow(me.account, alice)
+    assert not ListMember.objects.filter(list__owner=me.account).exists()
+    assert List.objects.filter(owner=me.account).count() == 3  # the lists themselves stay
+
+
+def test_an_accepted_request_keeps_the_list_member(make_user, make_account, tmp_path, settings):
+    me = make_user("mover")
+    locked = make_account("locked")
+    profiles.update_profile(locked, locked=True)
+    run_csv(me, tmp_path, "lists", f"Close friends,locked@{settings.DOMAIN}\n")
+    relationships.accept_follow_request(locked, me.account)
+    assert Follow.objects.filter(account=me.account, target_account=locked).exists()
+    assert ListMember.objects.filter(list__title="Close friends", account=locked).exists()

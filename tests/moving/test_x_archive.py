@@ -270,3 +270,40 @@ def test_archive_zipped_again_inside_a_folder_is_found(make_user, tmp_path):
     assert (
         job.status == ImportStatus.DONE and Post.objects.get(account=user.account).text == "nested but found"
     )
+
+
+def test_the_report_says_how_many_likes_stayed_on_x(make_user, tmp_path):
+    """X's like.js lists liked tweets by id (someone else's, on X): nothing to import, but the person is told how
+    many, in their language, rather than finding them silently missing."""
+    user = make_user("liker")
+    archive = XArchive()
+    archive.add(tweet(later(0), "my only tweet"))
+    archive.data(
+        "like",
+        [
+            {
+                "like": {
+                    "tweetId": str(1690000000000000000 + n),
+                    "fullText": f"someone else's tweet {n}",
+                    "expandedUrl": f"https://twitter.com/i/web/status/{1690000000000000000 + n}",
+                }
+            }
+            for n in range(3)
+        ],
+    )
+    job = import_archive(user, archive.write_zip(tmp_path / "x.zip"))
+    assert job.status == ImportStatus.DONE, job.error
+    likes = [entry for entry in job.report if entry.get("code") == "x_likes_not_imported"]
+    assert len(likes) == 1 and likes[0]["item"] == "like.js" and likes[0]["params"]["count"] == 3
+    assert "3 liked tweets" in likes[0]["reason"]
+    assert Post.objects.filter(account=user.account).count() == 1  # likes never become posts
+    assert job.done == 1 and job.skipped == 0 and job.failed == 0  # a note, not a skipped item
+
+
+def test_an_archive_without_likes_says_nothing_about_them(make_user, tmp_path):
+    user = make_user("nolikes")
+    archive = XArchive()
+    archive.add(tweet(later(0), "no likes here"))
+    job = import_archive(user, archive.write_zip(tmp_path / "x.zip"))
+    assert job.status == ImportStatus.DONE, job.error
+    assert not [entry for entry in job.report if entry.get("code") == "x_likes_not_imported"]

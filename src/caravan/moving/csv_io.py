@@ -117,6 +117,7 @@ def import_csv(progress: JobProgress) -> None:
         ImportKind.BOOKMARKS: _bookmarks,
         ImportKind.LISTS: _lists,
     }[job.kind]
+    prepare = PREPARE.get(job.kind)
     kept: set = set()
     # Overwrite needs every row's account to know what to keep, so a resumed overwrite starts again from the
     # top (each row is idempotent: following again only refreshes its options).
@@ -130,6 +131,9 @@ def import_csv(progress: JobProgress) -> None:
     for offset in range(start, len(rows), BATCH):
         for number, row in enumerate(rows[offset : offset + BATCH], start=offset + 1):
             try:
+                if prepare is not None:
+                    with transaction.atomic():
+                        prepare(progress.account, row)
                 with transaction.atomic():
                     result = apply(progress.account, row, header)
             except DomainError as error:
@@ -194,20 +198,31 @@ def _bookmarks(me: Account, row: list[str], header) -> int:
     return post.id
 
 
-def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
+def _list_title(row: list[str]) -> str:
     if len(row) < 2 or not row[0]:
         raise DomainError(error_codes.LIST_ROW_INCOMPLETE)
-    title = row[0][:200]
+    return row[0][:200]
+
+
+def _ensure_list(me: Account, row: list[str]) -> None:
+    """A row's list exists before its member is added, in a transaction of its own: as on Mastodon, the lists
+    of the file are there even when a member cannot be found."""
+    title = _list_title(row)
+    if not List.objects.filter(owner=me, title=title).exists():
+        timelines.create_list(me, title)
+
+
+PREPARE = {ImportKind.LISTS: _ensure_list}
+
+
+def _lists(me: Account, row: list[str], header) -> tuple[str, int]:
+    title = _list_title(row)
     target = _account(row, 1)
     list_obj = List.objects.filter(owner=me, title=title).first() or timelines.create_list(me, title)
     if not Follow.objects.filter(account=me, target_account=target).exists():
-        relationships.follow(
-            me, target
-        )  # Mastodon follows list members on import, as lists hold only followed accounts
-    try:
-        timelines.add_to_list(list_obj, [target])
-    except DomainError:
-        raise DomainError(error_codes.LIST_MEMBER_PENDING, account=target.acct, title=title) from None
+        # Mastodon follows list members on import, as lists hold only followed (or requested) accounts.
+        relationships.follow(me, target)
+    timelines.add_to_list(list_obj, [target])
     return title, target.id
 
 

@@ -393,6 +393,7 @@ class XArchiveImport:
             self.progress.note("archive", error_codes.TWEETS_ALREADY_IMPORTED, count=already)
         self.flush(batch, seen)
         self.flush([], seen)  # stores the last batch
+        self.report_likes()
         self.rethread()
         self.find_people()
         if self.progress.job.options.get("profile"):
@@ -571,6 +572,12 @@ class XArchiveImport:
                 named=len(ids),
                 found=found,
             )
+
+    def report_likes(self) -> None:
+        """Likes cannot come along (the liked tweets stay on X), so the report says how many were left behind."""
+        count = sum(1 for _ in iter_entries(self.archive, self.layout.files.get("like", []), "like"))
+        if count:
+            self.progress.note("like.js", error_codes.X_LIKES_NOT_IMPORTED, count=count)
 
     def rethread(self) -> None:
         """Join self-replies whose parent was stored after them (tweet files are not in date order)."""

@@ -16,7 +16,7 @@ from caravan.errors import DomainError
 from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.visibility import visible_posts
-from caravan.social.models import Block, DomainBlock, Follow, Mute
+from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
 from caravan.timelines.models import FeedEntry, List, ListMember
 
 BATCH = 2000
@@ -288,17 +288,29 @@ def delete_list(list_obj) -> None:
 
 
 def add_to_list(list_obj, accounts: list[Account]) -> None:
-    """Only accounts the owner follows can be in a list, as on Mastodon."""
-    followed = set(
-        Follow.objects.filter(account_id=list_obj.owner_id, target_account__in=accounts).values_list(
+    """Only accounts the owner follows, or has asked to follow, can be in a list, as on Mastodon (since 4.1: a
+    locked account stays in the list while the request waits, and leaves it if the request is refused)."""
+    wanted = [a.id for a in accounts]
+    allowed = set(
+        Follow.objects.filter(account_id=list_obj.owner_id, target_account__in=wanted).values_list(
+            "target_account_id", flat=True
+        )
+    ) | set(
+        FollowRequest.objects.filter(account_id=list_obj.owner_id, target_account__in=wanted).values_list(
             "target_account_id", flat=True
         )
     )
-    if any(a.id not in followed for a in accounts):
+    if any(account_id not in allowed for account_id in wanted):
         raise DomainError(error_codes.LIST_NEEDS_FOLLOW, field="account_ids")
     ListMember.objects.bulk_create(
         [ListMember(list=list_obj, account=a) for a in accounts], ignore_conflicts=True
     )
+
+
+def remove_from_owners_lists(owner_id: int, account_id: int) -> None:
+    """The owner stopped following `account_id` (or the request was refused or withdrawn): it leaves every list
+    of the owner's, as on Mastodon, where a list member hangs on the follow."""
+    ListMember.objects.filter(list__owner_id=owner_id, account_id=account_id).delete()
 
 
 def remove_from_list(list_obj, accounts: list[Account]) -> None:
