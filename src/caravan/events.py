@@ -32,6 +32,7 @@ EVENT_NAMES = frozenset(
         "account.deleted",
         "account.moved",
         "account.moderated",  # a moderation action was taken or lifted (account=, action=)
+        "account.signed_out",  # a person may no longer sign in: open connections end (account_id=)
         "report.created",  # a report was filed, locally or by a remote Flag (report=)
         "post.created",
         "post.updated",

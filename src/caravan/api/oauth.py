@@ -24,11 +24,21 @@ from caravan import error_codes, throttling
 from caravan.accounts.models import User
 from caravan.api import entities
 from caravan.api.app_links import OOB, is_allowed_redirect_uri, website_link
-from caravan.api.http import ApiError, api, forget_token, json_errors, json_response, params, refusal
+from caravan.api.http import (
+    ApiError,
+    _lookup_token,
+    api,
+    forget_token,
+    json_errors,
+    json_response,
+    params,
+    refusal,
+)
 from caravan.api.models import AppProfile
 from caravan.api.params import read_params
 from caravan.api.scopes import all_scopes, expand
 from caravan.api.scopes import parse as parse_scopes
+from caravan.api.streaming.publishing import end_streams
 from caravan.errors import DomainError, Throttled
 from caravan.signup import register_user
 
@@ -244,9 +254,12 @@ def revoke(request: HttpRequest) -> HttpResponse:
     if refused is not None:
         return refused
     token_value = str(read_params(request).get("token") or "")
+    revoked = _lookup_token(token_value) if token_value else None
     _uri, _headers, body, status = core().create_revocation_response(request)
     if token_value:
         forget_token(token_value)
+    if status == 200 and revoked is not None and _lookup_token(token_value) is None:
+        end_streams([f"access:token:{revoked.token_id}"])  # its open streams close too
     if status != 200:
         return json_response(orjson.loads(body) if body else {"error": "unauthorized_client"}, status=status)
     return json_response({})

@@ -4,7 +4,7 @@ client API refuse the person's tokens (`api.http.authenticate`). It is not a mod
 decisions about an account under the server's rules, with a notice for the person); the account itself, its
 posts and its federation are untouched."""
 
-from caravan import error_codes
+from caravan import error_codes, events
 from caravan.accounts.models import Account, User
 from caravan.errors import DomainError
 from caravan.moderation.services import check_may_act_on, check_moderator
@@ -26,6 +26,7 @@ def disable_sign_in(moderator_user: User, account: Account) -> User:
     check_may_act_on(moderator_user, account)
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
+    events.emit("account.signed_out", account_id=account.id)
     return user
 
 

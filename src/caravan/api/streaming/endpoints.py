@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from caravan.accounts.models import User
 from caravan.api.http import _lookup_token, bearer_token, error_response, parse_id
 from caravan.api.streaming.hubs import Subscriber, hub
-from caravan.api.streaming.rendering import next_frames
+from caravan.api.streaming.rendering import AccessEnded, next_frames
 from caravan.posts.rendering import normalize_tag
 from caravan.timelines.models import List
 
@@ -68,19 +68,24 @@ def keys_for(stream: str, query: dict[str, str], account_id: int, scopes: frozen
     raise StreamError(400, "Unknown stream type")
 
 
-def account_for_token(token: str) -> tuple[int, frozenset[str]]:
-    """The account id a user token belongs to and the scopes it grants; StreamError 401 when there is none
-    (streams need a user). Each stream then checks its own scope (`keys_for`)."""
+def account_for_token(token: str) -> tuple[int, frozenset[str], list[str]]:
+    """The account id a user token belongs to, the scopes it grants, and the keys on which the connection
+    hears that its access ended; StreamError 401 when there is none (streams need a user whose account is
+    usable). Each stream then checks its own scope (`keys_for`)."""
     close_old_connections()
     info = _lookup_token(token) if token else None
     if info is None or info.user_id is None:
         raise StreamError(401, "Error: Missing access token")
     if not ({"read", "read:statuses", "read:notifications"} & info.scopes):
         raise StreamError(401, "Error: Access token does not have the required scopes")
-    user = User.objects.filter(pk=info.user_id, is_active=True).values_list("account_id", flat=True).first()
-    if user is None:
+    account_id = (
+        User.objects.filter(pk=info.user_id, is_active=True, account__suspended_at__isnull=True)
+        .values_list("account_id", flat=True)
+        .first()
+    )
+    if account_id is None:
         raise StreamError(401, "Error: Invalid access token")
-    return user, info.scopes
+    return account_id, info.scopes, [f"access:{account_id}", f"access:token:{info.token_id}"]
 
 
 # --- server-sent events ------------------------------------------------------------------------------------
@@ -94,14 +99,14 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
     stream = stream.strip("/").replace("/", ":")
     query = dict(request.GET.items())
     try:
-        account_id, scopes = await sync_to_async(account_for_token)(bearer_token(request))
+        account_id, scopes, access_keys = await sync_to_async(account_for_token)(bearer_token(request))
         keys = await sync_to_async(keys_for)(stream, query, account_id, scopes)
     except StreamError as error:
         return error_response(error.status, error.message)
     local = hub()
     subscriber = Subscriber()
     subscriber.notifications = "read:notifications" in scopes
-    for key in keys:
+    for key in keys + access_keys:
         await local.add(subscriber, key)
 
     async def messages():
@@ -118,6 +123,8 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
                 frames = await next_frames(subscriber, account_id, first)
                 for _stream, event, payload in frames:
                     yield f"event: {event}\ndata: {payload}\n\n".encode()
+        except AccessEnded:
+            return  # the response ends; a client that connects again is refused
         finally:
             pump.cancel()
             await local.close(subscriber)
@@ -150,7 +157,7 @@ def _make_consumer():
             elif protocols:
                 token = protocol = protocols[0]
             try:
-                self.account_id, self.scopes = await sync_to_async(account_for_token)(token)
+                self.account_id, self.scopes, access_keys = await sync_to_async(account_for_token)(token)
             except StreamError:
                 await self.close(code=4001)
                 return
@@ -161,12 +168,19 @@ def _make_consumer():
             await self.accept(subprotocol=protocol)
             self.sender = asyncio.ensure_future(self._forward())
             self.pump = asyncio.ensure_future(self.hub.pump(self.subscriber))
+            for key in access_keys:
+                await self.hub.add(self.subscriber, key)
             if query.get("stream"):
                 await self._subscribe(query["stream"], query)
 
         async def _forward(self) -> None:
             while True:
-                for stream, event, payload in await next_frames(self.subscriber, self.account_id):
+                try:
+                    frames = await next_frames(self.subscriber, self.account_id)
+                except AccessEnded:
+                    await self.close(code=4001)
+                    return
+                for stream, event, payload in frames:
                     frame = {"stream": stream, "event": event}
                     if payload or event != "filters_changed":
                         frame["payload"] = payload

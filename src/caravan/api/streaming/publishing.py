@@ -137,7 +137,30 @@ def _on_post_deleted(post, **_: Any) -> None:
         transaction.on_commit(lambda: _publish("*", "delete", post_id))
 
 
+def end_streams(keys: list[str]) -> None:
+    """Every connection listening on these `access:` keys closes, in any process, once the change commits: a
+    revoked token (`access:token:<id>`), or an account that may no longer read (`access:<account id>`)."""
+    transaction.on_commit(lambda: _publish_many(keys, "kill", ""))
+
+
+def _on_signed_out(account_id: int, **_: Any) -> None:
+    end_streams([f"access:{account_id}"])
+
+
+def _on_account_moderated(account, action, **_: Any) -> None:
+    if action.kind == "suspend" and not action.lifted_at and account.is_local:
+        end_streams([f"access:{account.id}"])
+
+
+def _on_account_deleted(account, **_: Any) -> None:
+    if account.is_local:
+        end_streams([f"access:{account.id}"])
+
+
 def connect_events() -> None:
+    events.listen("account.signed_out", _on_signed_out)
+    events.listen("account.moderated", _on_account_moderated)
+    events.listen("account.deleted", _on_account_deleted)
     events.listen("feed.inserted", _on_feed_inserted)
     events.listen("notification.created", _on_notification)
     events.listen("post.created", _on_post_created)

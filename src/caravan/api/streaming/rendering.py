@@ -101,12 +101,19 @@ def _render(
     return None
 
 
+class AccessEnded(Exception):
+    """The connection's token was revoked, or its account may no longer read (disabled, suspended, deleted)."""
+
+
 async def next_frames(subscriber: Subscriber, account_id: int, first: Message | None = None) -> list[Frame]:
     """Wait for the next message (unless given), take whatever else is already queued, and render them
-    together."""
+    together. Raises AccessEnded when one of them says the connection's access ended: nothing queued with it
+    is sent."""
     messages = [first if first is not None else await subscriber.get()]
     while len(messages) < BATCH_LIMIT and not subscriber.queue.empty():
         messages.append(subscriber.queue.get_nowait())
+    if any(message[1] == "kill" for message in messages):
+        raise AccessEnded
     if not subscriber.notifications:
         messages = [message for message in messages if message[1] != "notification"]
         if not messages:
