@@ -343,7 +343,7 @@ def _host(uri: str) -> str:
     from urllib.parse import urlsplit
 
     try:
-        return (urlsplit(uri).hostname or "").lower()
+        return urlsplit(uri).netloc.rpartition("@")[2].lower()
     except ValueError:
         return ""
 
