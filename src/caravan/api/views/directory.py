@@ -59,7 +59,9 @@ def withdraw(request: HttpRequest):
 
 @api(scope="read:follows")
 def matches(request: HttpRequest):
-    rows = FollowCandidate.objects.filter(account=request.viewer, target__isnull=False).select_related("target")
+    rows = FollowCandidate.objects.filter(account=request.viewer, target__isnull=False).select_related(
+        "target"
+    )
     if params(request).str("source") == "directory":
         rows = rows.filter(directory_entry__isnull=False)
     page = paginate(rows, Page.from_params(params(request), default_limit=40, max_limit=80))
@@ -72,8 +74,8 @@ def follow(request: HttpRequest):
     ids = params(request).ids("id")[:MAX_FOLLOW_IDS]
     if not ids:
         ids = list(
-            FollowCandidate.objects.filter(account=request.viewer, followed=False).values_list("pk", flat=True)[
-                :MAX_FOLLOW_IDS
-            ]
+            FollowCandidate.objects.filter(account=request.viewer, followed=False).values_list(
+                "pk", flat=True
+            )[:MAX_FOLLOW_IDS]
         )
     return {"followed": moving.follow_candidates(request.api_user, ids)}
