@@ -80,18 +80,24 @@ def find_in_directory(progress: JobProgress, followed_ids: list[str], names: dic
     entry (withdrawing the entry removes it). A person already found by handle keeps that candidate.
     `names`: X id -> the handle recovered from mentions, for the page. Returns how many were matched."""
     account = progress.account
-    matched = 0
-    for entry in directory.match_following(account, followed_ids):
+    entries = directory.match_following(account, followed_ids)
+    known = set(FollowCandidate.objects.filter(account=account).values_list("found_handle", flat=True))
+    new: dict[str, FollowCandidate] = {}
+    for entry in entries:
+        found_handle = entry.account.handle.lstrip("@")
+        if found_handle in known:
+            continue
         handle = names.get(str(entry.x_id)) or entry.handle
-        _, created = FollowCandidate.objects.get_or_create(
-            account=account,
-            found_handle=entry.account.handle.lstrip("@"),
-            defaults={
-                "old_handle": (f"@{handle}" if handle else f"x:{entry.x_id}")[:255],
-                "found_in": "directory",
-                "target": entry.account,
-                "directory_entry": entry,
-            },
+        new.setdefault(
+            found_handle,
+            FollowCandidate(
+                account=account,
+                found_handle=found_handle,
+                old_handle=(f"@{handle}" if handle else f"x:{entry.x_id}")[:255],
+                found_in="directory",
+                target=entry.account,
+                directory_entry=entry,
+            ),
         )
-        matched += 1
-    return matched
+    FollowCandidate.objects.bulk_create(list(new.values()), batch_size=1000, ignore_conflicts=True)
+    return len(entries)
