@@ -180,3 +180,52 @@ def test_a_following_list_of_garbage_and_duplicates_is_cleaned_and_bounded():
     ids = directory.clean_ids(["1", "1", "x", "2", None, {"a": 1}, "3" * 40, "  4 "])
     assert ids == [1, 2, 4]
     assert len(directory.clean_ids(str(i) for i in range(1, 200_000))) == directory.MAX_FOLLOWING
+
+
+def _remote(username: str, domain: str):
+    from caravan.profiles import upsert_remote_account
+
+    return upsert_remote_account(
+        f"https://{domain}/users/{username}",
+        username=username,
+        domain=domain,
+        inbox_url=f"https://{domain}/users/{username}/inbox",
+    )
+
+
+def test_another_servers_answer_is_kept_only_for_what_was_asked_and_on_its_own_domain(db):
+    pat = _remote("pat", "one.example")
+    mallory = _remote("mallory", "two.example")
+    answer = [
+        {"id": "https://one.example/directory/entries/1", "xId": "1001", "actor": pat.uri, "handle": "patx"},
+        {"id": "https://one.example/directory/entries/2", "xId": "9999", "actor": pat.uri},  # not asked
+        {"id": "https://two.example/directory/entries/3", "xId": "1002", "actor": pat.uri},  # another domain
+        {
+            "id": "https://one.example/directory/entries/4",
+            "xId": "1002",
+            "actor": mallory.uri,
+        },  # not its actor
+        {"id": "https://one.example/directory/entries/5", "xId": "1e3", "actor": pat.uri},
+        "junk",
+        {"id": ["x"], "xId": "1002", "actor": pat.uri},
+    ]
+    assert directory.keep_remote_entries("one.example", {1001, 1002}, answer) == 1
+    entry = Entry.objects.get()
+    assert (entry.x_id, entry.account_id, entry.local, entry.handle) == (1001, pat.id, False, "patx")
+    assert [e.account_id for e in directory.match_here([1001])] == [pat.id]
+
+    # Only the entry's own actor withdraws it.
+    assert not directory.forget_remote_entry(entry.uri, mallory)
+    assert directory.forget_remote_entry(entry.uri, pat)
+    assert not Entry.objects.exists()
+
+
+def test_an_id_two_servers_give_to_different_accounts_is_never_matched(db):
+    pat, sam = _remote("pat", "one.example"), _remote("sam", "two.example")
+    directory.keep_remote_entries(
+        "one.example", {1001}, [{"id": "https://one.example/d/1", "xId": "1001", "actor": pat.uri}]
+    )
+    directory.keep_remote_entries(
+        "two.example", {1001}, [{"id": "https://two.example/d/1", "xId": "1001", "actor": sam.uri}]
+    )
+    assert directory.match_here([1001]) == []

@@ -59,6 +59,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if length > MAX_LOOKUP_BYTES:
         return _answer({"error": "request too large"}, 413)
     body = request.body
+    if len(body) > MAX_LOOKUP_BYTES:  # a body sent without a length
+        return _answer({"error": "request too large"}, 413)
     try:
         signer = verified_signer(request, body)
     except SignatureError as error:
