@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -109,7 +110,6 @@ def choose(account: Account, *, listed: bool | None = None, show_on_profile: boo
         if show_on_profile is not None and show_on_profile != claim.show_on_profile:
             claim.show_on_profile = show_on_profile
             claim.save(update_fields=["show_on_profile", "updated_at"])
-            events.emit("account.updated", account=account)
         if listed is True and account.suspended_at is None:
             _list(account, claim)
         elif listed is False:
@@ -340,8 +340,6 @@ def keep_remote_entries(domain: str, asked: set[int], answer: list) -> int:
 
 
 def _host(uri: str) -> str:
-    from urllib.parse import urlsplit
-
     try:
         return urlsplit(uri).netloc.rpartition("@")[2].lower()
     except ValueError:
