@@ -116,5 +116,6 @@ def forget_remote_account(account: Account) -> None:
         return
     with transaction.atomic():
         _erase_account_content(account)
+        directory.forget_remote_account(account)  # its directory entries here, and the matches made from them
         now = timezone.now()
         Account.objects.filter(pk=account.pk).update(suspended_at=now, deleted_at=now)

@@ -72,3 +72,16 @@ def test_the_lookup_answers_only_signed_bounded_requests(fed):
     assert status == 413
     info = orjson.loads(urllib.request.urlopen(f"{a.base_url}/nodeinfo/2.1", timeout=5).read())  # noqa: S310
     assert info["metadata"]["caravanDirectory"] == url
+
+
+def test_deleting_a_listed_account_removes_its_matches_on_other_servers(fed):
+    a, b, _ = fed.servers
+    a.call("create_user", username="leaver")
+    a.call("x_import", username="leaver", x_id="4004", x_handle="leaverx")
+    a.call("directory_choose", username="leaver", listed=True)
+    b.call("create_user", username="finder")
+    b.call("x_import", username="finder", x_id="5005", x_handle="finderx", following=["4004"])
+    assert [m["target"] for m in b.call("candidates", username="finder")] == [a.uri("leaver")]
+
+    a.call("delete_account", username="leaver")
+    wait_until(lambda: b.call("candidates", username="finder") == [], what="the match gone on B")

@@ -402,3 +402,8 @@ def forget_remote_entry(uri: str, actor: Account) -> bool:
         return False
     entry.delete()
     return True
+
+
+def forget_remote_account(account: Account) -> None:
+    """Another server deleted one of its accounts: the entries it answered with for it go, with their matches."""
+    Entry.objects.filter(account=account, local=False).delete()
