@@ -229,3 +229,26 @@ def test_an_id_two_servers_give_to_different_accounts_is_never_matched(db):
         "two.example", {1001}, [{"id": "https://two.example/d/1", "xId": "1001", "actor": sam.uri}]
     )
     assert directory.match_here([1001]) == []
+
+
+def test_the_review_page_says_which_matches_came_from_the_directory_and_the_job_reports_them(
+    make_user, tmp_path, client
+):
+    jane, mover = make_user("jane"), make_user("mover")
+    import_x(jane, x_archive(tmp_path, "1001", "janex", [], "jane.zip"))
+    directory.choose(jane.account, listed=True)
+    job = import_x(mover, x_archive(tmp_path, "2002", "moverx", ["1001"], "m.zip"))
+    client.force_login(mover)
+    page = client.get("/settings/import/people", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert "من دليل الأشخاص الذين اختاروا أن يُعثر عليهم بحسابهم على X" in page
+    assert 'href="/settings/directory"' in page
+    report = client.get(f"/settings/import/{job.pk}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 account you followed on X was found in the directory" in report
+
+
+def test_the_settings_page_refuses_a_listing_without_an_archive(make_user, client):
+    client.force_login(make_user("sam"))
+    answer = client.post("/settings/directory", {"listed": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 409
+    assert "Import your own X archive first" in answer.content.decode()
+    assert not Entry.objects.exists()
