@@ -220,7 +220,7 @@ class Config:
 
     # The X-id directory (caravan/directory): lookups another server may make per hour; servers asked and
     # seconds spent asking them per import.
-    directory_lookups_per_hour: int = setting("CARAVAN_DIRECTORY_LOOKUPS_PER_HOUR", whole(0), 120)
+    directory_lookups_per_hour: int = setting("CARAVAN_DIRECTORY_LOOKUPS_PER_HOUR", whole(0), 600)
     directory_servers_per_import: int = setting("CARAVAN_DIRECTORY_SERVERS_PER_IMPORT", whole(0, 1000), 50)
     directory_lookup_seconds: float = setting("CARAVAN_DIRECTORY_LOOKUP_SECONDS", number(0), 60.0)
 

@@ -358,11 +358,15 @@ def answer_lookup(values, asker_inbox: str, asker_domain: str) -> list[dict]:
         raise DomainError(error_codes.DIRECTORY_IDS_INVALID, field="ids")
     ids = clean_ids(values, limit=MAX_LOOKUP_IDS)
     _count_lookup(asker_domain)
-    entries = [
-        entry
-        for entry in _listable().filter(local=True, x_id__in=ids).select_related("account")
-        if entry.account.is_local
-    ]
+    # Ambiguity is checked again on the rows read (two listings made at the same moment may both have
+    # missed the other when their dispute flags were settled).
+    entries = _unambiguous(
+        [
+            entry
+            for entry in _listable().filter(local=True, x_id__in=ids).select_related("account")
+            if entry.account.is_local
+        ]
+    )
     if entries and asker_inbox:
         EntryRecipient.objects.bulk_create(
             [EntryRecipient(entry=entry, inbox=asker_inbox[:2000]) for entry in entries],
