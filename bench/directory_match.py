@@ -1,7 +1,7 @@
 """Benchmark: matching an X following list of 5,000 ids against an X-id directory of 1,000,000 entries.
 
     python bench/directory_match.py                      # SQLite in bench/out/data-directory (made afresh)
-    DATABASE_URL=postgres://127.0.0.1:5432/caravan_bench_directory python bench/directory_match.py
+    DATABASE_URL=postgres://127.0.0.1:5432/caravan_bench_directory python bench/directory_match.py  # a new, empty db
     python bench/directory_match.py --entries 1000000 --following 5000 --hits 500 --runs 7
 
 Seeds with bulk inserts (COPY on PostgreSQL): `--local` local accounts each listing their own old X id (a few
@@ -256,6 +256,12 @@ def main() -> int:
     from caravan.moving.progress import JobProgress
 
     call_command("migrate", interactive=False, verbosity=0)
+    if Entry.objects.exists():
+        print(
+            "this benchmark seeds its own data: point DATABASE_URL at a fresh, empty database",
+            file=sys.stderr,
+        )
+        return 2
     directory.install(None, None)  # this server's directory only: no other server is asked
     rng = random.Random(20261130)
     started = time.monotonic()
