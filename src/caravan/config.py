@@ -218,6 +218,12 @@ class Config:
     # Moderation.
     moderation_log_shows_handles: bool = setting("CARAVAN_MODERATION_LOG_SHOWS_HANDLES", flag(), False)
 
+    # The X-id directory (caravan/directory): lookups another server may make per hour; servers asked and
+    # seconds spent asking them per import.
+    directory_lookups_per_hour: int = setting("CARAVAN_DIRECTORY_LOOKUPS_PER_HOUR", whole(0), 600)
+    directory_servers_per_import: int = setting("CARAVAN_DIRECTORY_SERVERS_PER_IMPORT", whole(0, 1000), 50)
+    directory_lookup_seconds: float = setting("CARAVAN_DIRECTORY_LOOKUP_SECONDS", number(0), 60.0)
+
     # Diagnostics, tests and benchmarks.
     debug: bool = setting("CARAVAN_DEBUG", flag(), False)
     log_level: str = setting("CARAVAN_LOG_LEVEL", choice(*LOG_LEVELS), "WARNING")

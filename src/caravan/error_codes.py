@@ -631,6 +631,29 @@ BOOKMARKS_PARTLY_APPLIED = ErrorKind(
     ),
 )
 
+# directory
+DIRECTORY_NO_CLAIM = ErrorKind(
+    "directory_no_claim", _("Import your own X archive first: there is no old X account to list."), 409
+)
+DIRECTORY_IDS_INVALID = ErrorKind(
+    "directory_ids_invalid", _("Give a list of X account ids, each written in digits."), 400
+)
+DIRECTORY_TOO_MANY_IDS = ErrorKind(
+    "directory_too_many_ids", _("Ask about at most %(limit)s ids at once."), 413
+)
+DIRECTORY_LOOKUPS_THROTTLED = ErrorKind(
+    "directory_lookups_throttled", _("Too many directory lookups; try again in %(minutes)s minutes."), 429
+)
+DIRECTORY_MATCHES_FOUND = ErrorKind(
+    "directory_matches_found",
+    ngettext_lazy(
+        "%(found)s account you followed on X was found in the directory of people who chose to be found.",
+        "%(found)s accounts you followed on X were found in the directory of people who chose to be found.",
+        "found",
+    ),
+)
+DIRECTORY_MATCH_NOT_FOUND = ErrorKind("directory_match_not_found", _("No such match."), 404)
+
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {
     kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)

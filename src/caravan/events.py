@@ -50,5 +50,6 @@ EVENT_NAMES = frozenset(
         "block.deleted",
         "notification.created",
         "feed.inserted",
+        "directory.withdrawn",  # a local X-id directory entry was withdrawn (entry=, inboxes= that received it)
     }
 )

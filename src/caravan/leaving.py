@@ -13,6 +13,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 
 from caravan import error_codes, events
 from caravan.accounts.models import Account, User
+from caravan.directory import services as directory
 from caravan.errors import DomainError
 from caravan.media.services import delete_files
 from caravan.moving.services import forget_imports
@@ -60,6 +61,7 @@ def erase_local_account(user: User) -> None:
         account = Account.objects.select_for_update().filter(pk=locked.account_id).first()
         if account is not None:
             events.emit("account.deleted", account=account)
+            directory.forget_account(account)  # the listing is withdrawn from every server that had it
             _erase_account_content(account)
             _make_tombstone(account)
         _revoke_oauth(locked)
@@ -114,5 +116,6 @@ def forget_remote_account(account: Account) -> None:
         return
     with transaction.atomic():
         _erase_account_content(account)
+        directory.forget_remote_account(account)  # its directory entries here, and the matches made from them
         now = timezone.now()
         Account.objects.filter(pk=account.pk).update(suspended_at=now, deleted_at=now)

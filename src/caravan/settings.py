@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "caravan.timelines",
     "caravan.notifications",
     "caravan.search",
+    "caravan.directory",
     "caravan.moving",
     "caravan.moderation",
     "caravan.federation",
@@ -297,6 +298,11 @@ CARAVAN = {
     "HOLD_AFTER_SUSPENSIONS": conf.hold_after_suspensions,
     # The public moderation log (/about/moderation) names the accounts acted on; off, it withholds them.
     "MODERATION_LOG_SHOWS_HANDLES": conf.moderation_log_shows_handles,
+    # The X-id directory: lookups per asking server per hour (0: no limit); servers asked and the seconds
+    # spent asking per import (0 servers: this server's directory only).
+    "DIRECTORY_LOOKUPS_PER_HOUR": conf.directory_lookups_per_hour,
+    "DIRECTORY_SERVERS_PER_IMPORT": conf.directory_servers_per_import,
+    "DIRECTORY_LOOKUP_SECONDS": conf.directory_lookup_seconds,
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
     "REQUEST_THREADS": conf.request_threads,
     # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.

@@ -8,6 +8,7 @@ from caravan.api.streaming import endpoints as streaming
 from caravan.api.views import (
     accounts,
     admin,
+    directory,
     domain_blocks,
     filters,
     instance,
@@ -57,6 +58,12 @@ urlpatterns = [
     r("avatars/original/missing.png", lambda request: oauth.default_image("avatar")),
     r("headers/original/missing.png", lambda request: oauth.default_image("header")),
     # instance
+    r(
+        "api/v1/caravan/directory",
+        route(GET=directory.show, PATCH=directory.change, PUT=directory.change, DELETE=directory.withdraw),
+    ),
+    r("api/v1/caravan/directory/matches", route(GET=directory.matches)),
+    r("api/v1/caravan/directory/matches/follow", route(POST=directory.follow)),
     r("api/v1/instance", route(GET=instance.instance_v1)),
     r("api/v2/instance", route(GET=instance.instance_v2)),
     r("api/v1/instance/peers", route(GET=instance.peers)),

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from caravan import error_codes, leaving, publishing, relationships
 from caravan.accounts.models import Account
+from caravan.directory.services import forget_remote_entry
 from caravan.errors import DomainError
 from caravan.federation import actors
 from caravan.federation.actors import as_list, is_local_uri, origin
@@ -329,6 +330,8 @@ def handle_delete(activity: dict, signer: Account) -> str:
         return "actor deleted"
     if origin(object_id) != origin(signer.uri):
         raise InboxError("one can only delete one's own objects", 403)
+    if forget_remote_entry(object_id, signer):
+        return "directory entry withdrawn"
     Tombstone.objects.get_or_create(uri=object_id)
     post = local_post(object_id)
     if post is None:

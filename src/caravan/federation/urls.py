@@ -3,7 +3,7 @@ of the inbox queue."""
 
 from django.urls import path
 
-from caravan.federation import queue_pages, views
+from caravan.federation import directory, queue_pages, views
 
 urlpatterns = [
     # The admin's page of set-aside inbox items (before the web face's /admin/<action> routes).
@@ -13,6 +13,7 @@ urlpatterns = [
     path(".well-known/host-meta", views.host_meta, name="host_meta"),
     path(".well-known/nodeinfo", views.nodeinfo_links, name="nodeinfo_links"),
     path("nodeinfo/<str:version>", views.nodeinfo, name="nodeinfo"),
+    path("directory/lookup", directory.lookup, name="directory_lookup"),
     path("actor", views.instance_actor, name="instance_actor"),
     path("actor/inbox", views.inbox, name="instance_inbox"),
     path("inbox", views.inbox, name="shared_inbox"),

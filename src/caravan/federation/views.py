@@ -224,7 +224,12 @@ def nodeinfo(request: HttpRequest, version: str) -> HttpResponse:
             },
             "localPosts": Post.objects.filter(local=True, reblog_of__isnull=True).count(),
         },
-        "metadata": {"nodeName": instance.title, "nodeDescription": instance.short_description},
+        "metadata": {
+            "nodeName": instance.title,
+            "nodeDescription": instance.short_description,
+            # The X-id directory's lookup endpoint (federation/directory.py, decision 0027).
+            "caravanDirectory": f"{settings.BASE_URL}/directory/lookup",
+        },
     }
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
     return _cors(_json(data, content_type=f'application/json; profile="{profile}"'))

@@ -115,6 +115,10 @@ class FollowCandidate(models.Model):
     )
     followed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Found in the X-id directory (this server's or another's): withdrawing the entry removes the match.
+    directory_entry = models.ForeignKey(
+        "directory.Entry", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         constraints = [

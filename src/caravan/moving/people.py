@@ -1,7 +1,8 @@
 """Finding your people again: fediverse addresses in what an archive knows about the people you followed.
 
 X's following list holds numeric ids only; handles and display names come back from the @mentions across your
-tweets. Names, bios and links are scanned for `@user@host` and `https://host/@user`, and every candidate is
+tweets, and the ids themselves are matched against the X-id directory (people who chose to be found by their
+old X account, here and on the Caravan servers this one federates with). Names, bios and links are scanned for `@user@host` and `https://host/@user`, and every candidate is
 confirmed (WebFinger, through the federation face's resolver) before the person reviews and follows.
 """
 
@@ -9,6 +10,7 @@ import re
 
 from django.conf import settings
 
+from caravan.directory import services as directory
 from caravan.moving.models import FollowCandidate
 from caravan.moving.progress import JobProgress
 
@@ -71,3 +73,31 @@ def find_candidates(progress: JobProgress, people: list[tuple[str, str, str]]) -
             )
             confirmed += 1
     return confirmed
+
+
+def find_in_directory(progress: JobProgress, followed_ids: list[str], names: dict[str, str]) -> int:
+    """Match the followed X ids against the directory; each match becomes a candidate that remembers its
+    entry (withdrawing the entry removes it). A person already found by handle keeps that candidate.
+    `names`: X id -> the handle recovered from mentions, for the page. Returns how many were matched."""
+    account = progress.account
+    entries = directory.match_following(account, followed_ids)
+    known = set(FollowCandidate.objects.filter(account=account).values_list("found_handle", flat=True))
+    new: dict[str, FollowCandidate] = {}
+    for entry in entries:
+        found_handle = entry.account.handle.lstrip("@")
+        if found_handle in known:
+            continue
+        handle = names.get(str(entry.x_id)) or entry.handle
+        new.setdefault(
+            found_handle,
+            FollowCandidate(
+                account=account,
+                found_handle=found_handle,
+                old_handle=(f"@{handle}" if handle else f"x:{entry.x_id}")[:255],
+                found_in="directory",
+                target=entry.account,
+                directory_entry=entry,
+            ),
+        )
+    FollowCandidate.objects.bulk_create(list(new.values()), batch_size=1000, ignore_conflicts=True)
+    return len(entries)

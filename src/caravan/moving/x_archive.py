@@ -20,12 +20,13 @@ from pathlib import PurePosixPath
 from django.db import transaction
 
 from caravan import error_codes
+from caravan.directory import services as directory
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.services import store_prepared_image
 from caravan.moving.archive import Archive, ArchiveError, submit_images
 from caravan.moving.models import ImportedItem
-from caravan.moving.people import find_candidates
+from caravan.moving.people import find_candidates, find_in_directory
 from caravan.moving.progress import JobProgress, why
 from caravan.moving.ytd import iter_array, read_value
 from caravan.profiles import update_profile
@@ -572,6 +573,13 @@ class XArchiveImport:
                 named=len(ids),
                 found=found,
             )
+        # The archive's own X identity, kept private until its owner chooses to be found by it; the
+        # followed ids are matched against the people who did.
+        directory.record_claim(self.account, self.index.own_id, self.index.own_username)
+        if followed:
+            names = {user_id: screen_name for user_id, (screen_name, _) in self.index.mentioned.items()}
+            matched = find_in_directory(self.progress, followed, names)
+            self.progress.note("following", error_codes.DIRECTORY_MATCHES_FOUND, found=matched)
 
     def report_likes(self) -> None:
         """Likes cannot come along (the liked tweets stay on X), so the report says how many were left behind."""

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from caravan import relationships
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
+from caravan.directory import services as directory
 from caravan.negotiation import wants_activity_json
 from caravan.pagination import Page
 from caravan.social import selectors as social_selectors
@@ -60,6 +61,7 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
             # Bios are HTML (rendered here, or from another server); local_links cleans them again.
             "note": local_links(account.note_html or ("" if account.is_local else account.note)),
             "fields": profile_fields(account),
+            "formerly_on_x": directory.formerly_on_x(account) if account.is_local else "",
             "relationship": social_selectors.relationship(viewer, account),
             "is_self": viewer is not None and viewer.id == account.id,
             "tab": tab,
