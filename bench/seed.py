@@ -87,6 +87,58 @@ def _insert(table: str, columns: list[str], rows, batch: int = 5000) -> int:
     return count
 
 
+ACCOUNT_DEFAULTS = {
+    "display_name": "",
+    "note": "",
+    "note_html": "",
+    "fields": "[]",
+    "avatar": "",
+    "header": "",
+    "avatar_remote_url": "",
+    "header_remote_url": "",
+    "locked": False,
+    "bot": False,
+    "group": False,
+    "discoverable": True,
+    "url": "",
+    "inbox_url": "",
+    "outbox_url": "",
+    "shared_inbox_url": "",
+    "followers_url": "",
+    "following_url": "",
+    "featured_url": "",
+    "public_key_pem": "",
+    "private_key_pem": "",
+    "key_id": "",
+    "also_known_as": "[]",
+    "followers_count": 0,
+    "following_count": 0,
+    "statuses_count": 0,
+}
+
+
+def insert_accounts(rows, stamp) -> int:
+    """Plain multi-row inserts of accounts: each row a dict with id, username, domain and uri, and any other
+    column that differs from ACCOUNT_DEFAULTS; created and updated at `stamp` (from `_ts`)."""
+    columns = ["id", "username", "domain", "uri", *ACCOUNT_DEFAULTS, "created_at", "updated_at"]
+    return _insert(
+        "accounts_account",
+        columns,
+        (
+            (
+                row["id"],
+                row["username"],
+                row["domain"],
+                row["uri"],
+                *(row.get(name, default) for name, default in ACCOUNT_DEFAULTS.items()),
+                stamp,
+                stamp,
+            )
+            for row in rows
+        ),
+    )
+
+
 def _ts(moment: datetime, vendor: str):
     # Django stores naive UTC text on SQLite; psycopg adapts aware datetimes itself.
     return moment.replace(tzinfo=None).isoformat(" ") if vendor == "sqlite" else moment
@@ -213,79 +265,26 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
     joined = _ts(year_ago - timedelta(days=30), vendor)
     with transaction.atomic():
         _log(f"{n_accounts} accounts")
-        _insert(
-            "accounts_account",
-            [
-                "id",
-                "username",
-                "domain",
-                "display_name",
-                "note",
-                "note_html",
-                "fields",
-                "avatar",
-                "header",
-                "avatar_remote_url",
-                "header_remote_url",
-                "locked",
-                "bot",
-                "group",
-                "discoverable",
-                "uri",
-                "url",
-                "inbox_url",
-                "outbox_url",
-                "shared_inbox_url",
-                "followers_url",
-                "following_url",
-                "featured_url",
-                "public_key_pem",
-                "private_key_pem",
-                "key_id",
-                "also_known_as",
-                "followers_count",
-                "following_count",
-                "statuses_count",
-                "created_at",
-                "updated_at",
-            ],
+        insert_accounts(
             (
-                (
-                    aid,
-                    name,
-                    "",
-                    name.title(),
-                    "",
-                    "",
-                    "[]",
-                    "",
-                    "",
-                    "",
-                    "",
-                    False,
-                    False,
-                    False,
-                    True,
-                    f"{base}/users/{name}",
-                    f"{base}/@{name}",
-                    f"{base}/users/{name}/inbox",
-                    f"{base}/users/{name}/outbox",
-                    f"{base}/inbox",
-                    f"{base}/users/{name}/followers",
-                    f"{base}/users/{name}/following",
-                    f"{base}/users/{name}/collections/featured",
-                    "",
-                    "",
-                    f"{base}/users/{name}#main-key",
-                    "[]",
-                    0,
-                    0,
-                    0,
-                    joined,
-                    joined,
-                )
+                {
+                    "id": aid,
+                    "username": name,
+                    "domain": "",
+                    "uri": f"{base}/users/{name}",
+                    "display_name": name.title(),
+                    "url": f"{base}/@{name}",
+                    "inbox_url": f"{base}/users/{name}/inbox",
+                    "outbox_url": f"{base}/users/{name}/outbox",
+                    "shared_inbox_url": f"{base}/inbox",
+                    "followers_url": f"{base}/users/{name}/followers",
+                    "following_url": f"{base}/users/{name}/following",
+                    "featured_url": f"{base}/users/{name}/collections/featured",
+                    "key_id": f"{base}/users/{name}#main-key",
+                }
                 for aid, name in zip(account_ids, names, strict=True)
             ),
+            joined,
         )
         _insert(
             "accounts_user",

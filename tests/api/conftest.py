@@ -52,21 +52,23 @@ def _postgres_database(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(path=f"/{name}")), admin_url
 
 
+# Every test signs up and signs in from 127.0.0.1 with an example.org address: the abuse limits would stop the
+# session, and its sign-ups would be held for approval.
+LIMITS_OFF = {
+    "CARAVAN_SIGN_UPS_PER_ADDRESS": "0",
+    "CARAVAN_SIGN_UPS_PER_NETWORK": "0",
+    "CARAVAN_HOLD_SIGN_UPS_PER_NETWORK": "0",
+    "CARAVAN_HOLD_SIGN_UPS_PER_EMAIL_DOMAIN": "0",
+    "CARAVAN_HOLD_AFTER_SUSPENSIONS": "0",
+    "CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS": "0",
+    "CARAVAN_SIGN_IN_FAILURES_PER_ACCOUNT": "0",
+}
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """Base URL of a running Caravan server (SQLite, or a fresh PostgreSQL database with DATABASE_URL)."""
-    # Every test signs up and signs in from 127.0.0.1 with an example.org address: the abuse limits would
-    # stop the session, and its sign-ups would be held for approval.
-    limits_off = {
-        "CARAVAN_SIGN_UPS_PER_ADDRESS": "0",
-        "CARAVAN_SIGN_UPS_PER_NETWORK": "0",
-        "CARAVAN_HOLD_SIGN_UPS_PER_NETWORK": "0",
-        "CARAVAN_HOLD_SIGN_UPS_PER_EMAIL_DOMAIN": "0",
-        "CARAVAN_HOLD_AFTER_SUSPENSIONS": "0",
-        "CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS": "0",
-        "CARAVAN_SIGN_IN_FAILURES_PER_ACCOUNT": "0",
-    }
-    with running_server(tmp_path_factory.mktemp("caravan-api-server"), limits_off) as base:
+    with running_server(tmp_path_factory.mktemp("caravan-api-server"), LIMITS_OFF) as base:
         yield base
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.api.conftest import running_server
+from tests.api.conftest import LIMITS_OFF, running_server
 from tests.api.test_admin_api import ALL, REDIRECT, Site
 
 AC = "api/v1/admin/accounts"
@@ -20,14 +20,7 @@ AC = "api/v1/admin/accounts"
 def site(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("caravan-stream-access")
     env: dict = {}
-    limits_off = {
-        "CARAVAN_SIGN_UPS_PER_ADDRESS": "0",
-        "CARAVAN_SIGN_UPS_PER_NETWORK": "0",
-        "CARAVAN_HOLD_SIGN_UPS_PER_NETWORK": "0",
-        "CARAVAN_HOLD_SIGN_UPS_PER_EMAIL_DOMAIN": "0",
-        "CARAVAN_HOLD_AFTER_SUSPENSIONS": "0",
-    }
-    with running_server(data_dir, limits_off, server_env=env) as base:
+    with running_server(data_dir, LIMITS_OFF, server_env=env) as base:
         app = requests.post(
             f"{base}/api/v1/apps",
             json={"client_name": "Moderation app", "redirect_uris": REDIRECT, "scopes": ALL},
