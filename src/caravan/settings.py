@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "caravan.search",
     "caravan.moving",
     "caravan.moderation",
+    "caravan.campaigns",
     "caravan.federation",
     "caravan.api",
     "caravan.web",
@@ -297,6 +298,11 @@ CARAVAN = {
     "HOLD_AFTER_SUSPENSIONS": conf.hold_after_suspensions,
     # The public moderation log (/about/moderation) names the accounts acted on; off, it withholds them.
     "MODERATION_LOG_SHOWS_HANDLES": conf.moderation_log_shows_handles,
+    # Campaigns: new ones wait for an admin's approval; members whose accounts are younger than this many days
+    # (or await approval) are shown as unverified; joins, changes and leaves per account per hour (0: no limit).
+    "CAMPAIGNS_NEED_APPROVAL": conf.campaigns_need_approval,
+    "CAMPAIGN_MIN_ACCOUNT_AGE_DAYS": conf.campaign_min_account_age_days,
+    "CAMPAIGN_JOINS_PER_HOUR": conf.campaign_joins_per_hour,
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
     "REQUEST_THREADS": conf.request_threads,
     # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.
