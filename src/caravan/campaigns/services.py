@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from caravan import error_codes, throttling
+from caravan import error_codes, relationships, throttling
 from caravan.accounts.models import Account, User
 from caravan.campaigns.models import (
     COUNT_FIELDS,
@@ -319,3 +319,20 @@ def answer_starter(campaign: Campaign, account: Account, *, accept: bool) -> Non
         Starter.objects.filter(pk=starter.pk, accepted_at__isnull=True).update(accepted_at=timezone.now())
     else:
         starter.delete()
+
+
+def follow_starters(campaign: Campaign, account: Account) -> int:
+    """The "follow all" button: follow (or ask to follow) every listed starter; returns how many were asked.
+    A starter one may not follow (a block) is skipped."""
+    asked = 0
+    for starter in Starter.objects.filter(
+        campaign=campaign, accepted_at__isnull=False, account__suspended_at__isnull=True
+    ).select_related("account"):
+        if starter.account_id == account.pk:
+            continue
+        try:
+            relationships.follow(account, starter.account)
+        except DomainError:
+            continue
+        asked += 1
+    return asked
