@@ -2,6 +2,8 @@
 Sign-ins and sign-ups are throttled (caravan/throttling.py): past the limit, a 429 page with Retry-After.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -82,10 +84,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
 def _join_campaign(campaign, user) -> None:
     """Join at "will move"; an account awaiting approval is counted as unverified until it is approved."""
-    try:
+    with contextlib.suppress(DomainError):  # the campaign closed meanwhile: the account is made all the same
         campaign_services.join(campaign, user.account, "will_move")
-    except DomainError:
-        pass  # the campaign closed meanwhile: the account is made all the same
 
 
 def _sign_up_throttle(request: HttpRequest) -> Throttled | None:
