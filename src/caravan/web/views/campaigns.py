@@ -53,9 +53,10 @@ def _campaign(request: HttpRequest, campaign_id: str) -> Campaign:
 
 def _chart(days: list[selectors.DayCounts], target: int, *, rtl: bool) -> dict:
     """Geometry of the line chart: the headline (verified) total and each level, one point per day; in a
-    right-to-left page the oldest day is on the right. The target is drawn when it fits the scale."""
+    right-to-left page the oldest day is on the right. The scale runs from 0 to the target (or the highest count
+    past it), so the lines show the way to the target and a new commitment always raises them."""
     tallest = max([d.headline for d in days] + [1])
-    top = max(tallest * 1.2, target if target <= tallest * 2 else 0, 1)
+    top = max(tallest, target) * 1.05
     plot_height = CHART_HEIGHT - 2 * CHART_PAD
     step = (CHART_WIDTH - 2 * CHART_PAD) / max(1, len(days) - 1)
 
@@ -86,7 +87,7 @@ def _chart(days: list[selectors.DayCounts], target: int, *, rtl: bool) -> dict:
         "height": CHART_HEIGHT,
         "baseline": CHART_HEIGHT - CHART_PAD,
         "lines": lines,
-        "target_y": y(target) if target <= top else None,
+        "target_y": y(target),
         "first": days[0].day,
         "last": days[-1].day,
         "first_x": x(0),
@@ -160,6 +161,7 @@ def campaign_page(request: HttpRequest, campaign_id: str) -> HttpResponse:
             "campaign": campaign,
             "levels": levels,
             "membership": membership,
+            "membership_label": LEVEL_LABELS[membership.level] if membership else "",
             "chart": _chart(days, campaign.target, rtl=translation.get_language_bidi()),
             "total_colour": LINE_COLOURS["total"],
             "table": days[-14:],
