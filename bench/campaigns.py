@@ -60,11 +60,9 @@ def seed_campaign(members: int, joiners: int) -> int:
             batch_size=5000,
         )
         owner = accounts[0]
-        User.objects.filter(account=owner).exists() or User.objects.create(
-            username=owner.username,
-            password="!",
-            account=owner,  # noqa: S106 - unusable
-        )
+        owner_user = User(username=owner.username, account=owner)
+        owner_user.set_unusable_password()
+        owner_user.save()
         campaign = Campaign.objects.create(
             owner=owner, title="نترك المنصة معًا", description="A benchmark campaign.", target=members * 2
         )

@@ -49,5 +49,6 @@ EVENT_NAMES = frozenset(
         "block.deleted",
         "notification.created",
         "feed.inserted",
+        "campaign.remote_commitment",  # a local person joined, changed or left another server's campaign
     }
 )

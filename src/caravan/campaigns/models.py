@@ -41,9 +41,11 @@ class Campaign(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     target_met_at = models.DateTimeField(null=True, blank=True)
-    # The campaign's ActivityPub actor keys (a campaign can be followed from other servers).
-    public_key_pem = models.TextField(blank=True, default="")
-    private_key_pem = models.TextField(blank=True, default="")
+    # The campaign as an ActivityPub actor (a Group others follow to join, with its own keys): a local account
+    # with no User, so it signs, is found by WebFinger and is delivered to like any local actor (decision 0029).
+    actor = models.OneToOneField(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaign"
+    )
     will_move_verified = models.IntegerField(default=0)
     moved_verified = models.IntegerField(default=0)
     left_verified = models.IntegerField(default=0)
@@ -124,3 +126,18 @@ class Starter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "account"], name="one_starter_entry")]
+
+
+class RemoteCommitment(models.Model):
+    """A local person's level in a campaign of another server (whose actor is `campaign_actor`): kept here so
+    the person sees it, and reported to that server as a signed Join (a Leave when withdrawn)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    campaign_actor = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=16, choices=Level.choices)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "campaign_actor"], name="one_remote_commitment")
+        ]

@@ -14,16 +14,19 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import escape
 from django_tasks import task
 
-from caravan import error_codes, relationships, throttling
+from caravan import error_codes, events, relationships, throttling
 from caravan.accounts.models import Account, User
+from caravan.accounts.services import create_local_account
 from caravan.campaigns.models import (
     COUNT_FIELDS,
     LEVELS,
     Campaign,
     CampaignDay,
     Membership,
+    RemoteCommitment,
     Starter,
     Status,
     count_field,
@@ -86,9 +89,35 @@ def start_campaign(
         raise DomainError(error_codes.CAMPAIGN_ACCOUNT_CANNOT_JOIN)
     user = User.objects.filter(account=owner).first()
     needs_approval = settings.CARAVAN["CAMPAIGNS_NEED_APPROVAL"] and not (user and user.may_administer)
-    return Campaign.objects.create(
-        owner=owner, status=Status.PENDING if needs_approval else Status.OPEN, **fields
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            owner=owner, status=Status.PENDING if needs_approval else Status.OPEN, **fields
+        )
+        campaign.actor = _make_actor(campaign)
+        campaign.save(update_fields=["actor"])
+    return campaign
+
+
+def _make_actor(campaign: Campaign) -> Account:
+    """The campaign's ActivityPub actor: a Group that others follow to join, its page the campaign's."""
+    username = f"campaign_{campaign.id}"
+    while Account.objects.filter(domain="", username__iexact=username).exists():
+        username += "_"
+    actor = create_local_account(username)
+    Account.objects.filter(pk=actor.pk).update(
+        display_name=campaign.title[:100],
+        note=campaign.description[:500],
+        note_html="".join(f"<p>{line}</p>" for line in _escaped_lines(campaign.description[:500])),
+        group=True,
+        discoverable=False,
+        url=f"{settings.BASE_URL}{campaign.path}",
     )
+    actor.refresh_from_db()
+    return actor
+
+
+def _escaped_lines(text: str) -> list[str]:
+    return [escape(line) for line in text.split("\n") if line.strip()]
 
 
 def decide_campaign(admin: User, campaign: Campaign, *, approve: bool) -> Campaign:
@@ -336,3 +365,36 @@ def follow_starters(campaign: Campaign, account: Account) -> int:
             continue
         asked += 1
     return asked
+
+
+# Campaigns of other servers
+
+
+def commit_to_remote(account: Account, campaign_actor: Account, level: object) -> RemoteCommitment:
+    """A local person joins a campaign of another server at `level` (or changes it): kept here, and reported
+    to that server (the federation face sends a Join signed by the person, on `campaign.remote_commitment`)."""
+    level = check_level(level)
+    if campaign_actor.is_local or not campaign_actor.group:
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
+    throttling.check_campaign_change(account.id)
+    with transaction.atomic():
+        commitment, _ = RemoteCommitment.objects.update_or_create(
+            account=account, campaign_actor=campaign_actor, defaults={"level": level}
+        )
+        events.emit("campaign.remote_commitment", account=account, campaign_actor=campaign_actor, level=level)
+    return commitment
+
+
+def withdraw_from_remote(account: Account, campaign_actor: Account) -> None:
+    throttling.check_campaign_change(account.id)
+    with transaction.atomic():
+        deleted, _ = RemoteCommitment.objects.filter(account=account, campaign_actor=campaign_actor).delete()
+        if not deleted:
+            raise DomainError(error_codes.CAMPAIGN_NOT_A_MEMBER)
+        events.emit("campaign.remote_commitment", account=account, campaign_actor=campaign_actor, level=None)
+
+
+def campaign_of_actor(actor: Account) -> Campaign | None:
+    if not actor.is_local or not actor.group:
+        return None
+    return Campaign.objects.filter(actor=actor).first()
