@@ -7,16 +7,22 @@ can count only its own real accounts, each once (one membership per account); re
 until this server has known them for the minimum age, and each is rate-limited like a local one.
 """
 
+import orjson
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_GET
+
 from caravan import events
 from caravan.accounts.models import Account
 from caravan.campaigns import selectors, services
-from caravan.campaigns.models import LEVELS
+from caravan.campaigns.models import LEVELS, Campaign, Starter
 from caravan.errors import DomainError
 from caravan.federation import documents
 from caravan.federation.actors import is_local_uri
 from caravan.federation.delivery import record, send_accept, send_reject
 from caravan.federation.reading import id_of
 from caravan.ids import new_id
+from caravan.negotiation import wants_activity_json
 
 LEVEL = "caravan:level"
 
@@ -101,3 +107,89 @@ def on_remote_commitment(account: Account, campaign_actor: Account, level: str |
 
 def connect() -> None:
     events.listen("campaign.remote_commitment", on_remote_commitment)
+
+
+# The starter list as a FEP-7aa9 FeaturedCollection (Mastodon 4.6's Collections; decision 0029)
+
+FEP_7AA9 = "https://w3id.org/fep/7aa9"
+STARTER_LIST_TYPE = "FeaturedCollection"
+
+
+def _starter_list_uri(campaign: Campaign) -> str:
+    return f"{settings.BASE_URL}{campaign.path}/starter_list"
+
+
+def _authorization_uri(campaign: Campaign, account: Account) -> str:
+    return f"{_starter_list_uri(campaign)}/{account.id}/authorization"
+
+
+def starter_list_document(campaign: Campaign) -> dict:
+    """Only starters who accepted being listed; each item names the authorization (the consent) it rests on."""
+    uri = _starter_list_uri(campaign)
+    items = [
+        {
+            "id": f"{uri}/{account.id}",
+            "type": "FeaturedItem",
+            "featuredObject": account.uri,
+            "featuredObjectType": "Person",
+            "featureAuthorization": _authorization_uri(campaign, account),
+        }
+        for account in selectors.starters(campaign)
+    ]
+    return {
+        "@context": [documents.AS_CONTEXT, FEP_7AA9],
+        "id": uri,
+        "type": STARTER_LIST_TYPE,
+        "name": campaign.title,
+        "summary": campaign.description,
+        "attributedTo": campaign.actor.uri if campaign.actor_id else campaign.owner.uri,
+        "url": f"{settings.BASE_URL}{campaign.path}",
+        "published": campaign.created_at.isoformat(),
+        "sensitive": False,
+        "totalItems": len(items),
+        "orderedItems": items,
+    }
+
+
+def _json(document: dict) -> HttpResponse:
+    response = HttpResponse(orjson.dumps(document), content_type="application/activity+json")
+    response["Vary"] = "Accept"
+    return response
+
+
+def _open_campaign(campaign_id: int) -> Campaign:
+    campaign = selectors.find(campaign_id)
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@require_GET
+def starter_list(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _open_campaign(campaign_id)
+    if not wants_activity_json(request.headers.get("Accept", "")):
+        return HttpResponseRedirect(campaign.path)
+    return _json(starter_list_document(campaign))
+
+
+@require_GET
+def starter_authorization(request: HttpRequest, campaign_id: int, account_id: int) -> HttpResponse:
+    """The stamp of one starter's consent to be listed; 404 once withdrawn (or never given)."""
+    campaign = _open_campaign(campaign_id)
+    starter = (
+        Starter.objects.filter(campaign=campaign, account_id=account_id, accepted_at__isnull=False)
+        .select_related("account")
+        .first()
+    )
+    if starter is None:
+        raise Http404
+    return _json(
+        {
+            "@context": [documents.AS_CONTEXT, FEP_7AA9],
+            "id": _authorization_uri(campaign, starter.account),
+            "type": "FeatureAuthorization",
+            "attributedTo": starter.account.uri,
+            "interactingObject": _starter_list_uri(campaign),
+            "interactionTarget": starter.account.uri,
+        }
+    )
