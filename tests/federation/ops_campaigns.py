@@ -56,7 +56,15 @@ def follow_state(args: dict) -> str:
     return "none"
 
 
+def find_remote_campaign(args: dict) -> str | None:
+    from caravan.campaigns import services
+
+    actor = services.find_remote_campaign(args["query"])
+    return actor.uri if actor else None
+
+
 OPS = {
+    "find_remote_campaign": find_remote_campaign,
     "start_campaign": start_campaign,
     "campaign_state": campaign_state,
     "commit_remote": commit_remote,

@@ -58,6 +58,10 @@ def test_a_member_of_another_caravan_server_reports_a_level(fed):
     a, b = fed.servers
     campaign = a.call("start_campaign", username="organiser", title="Leave together", target=5)
     handle = a.handle(campaign["actor"])
+    # A person pastes the campaign's page link, its handle or its actor's id: each finds the campaign actor.
+    for query in (f"{a.base_url}/campaigns/{campaign['id']}", f"@{handle}", campaign["uri"]):
+        assert b.call("find_remote_campaign", query=query) == campaign["uri"]
+    assert b.call("find_remote_campaign", query=a.handle("organiser")) is None  # a person is no campaign
 
     b.call("commit_remote", username="carol", handle=handle, level="moved")
     carol = wait_until(

@@ -151,3 +151,15 @@ def test_follow_all_follows_the_accepted_starters(signed_in, make_account):
     assert list(
         Follow.objects.filter(account=user.account).values_list("target_account__username", flat=True)
     ) == ["starter"]
+
+
+def test_opening_a_remote_campaign_with_hostile_input_is_a_plain_not_found(signed_in, make_account):
+    client, _ = signed_in("visitor")
+    assert client.get("/campaigns/remote").status_code == 200
+    local = services.start_campaign(make_account("owner"), title="Here", target=3)
+    for query in ("javascript:alert(1)", "nobody", "@a@b@c", "x" * 5000, local.actor.handle, "\u202e@x@y"):
+        response = client.get("/campaigns/remote", {"q": query})
+        assert response.status_code == 404, query
+        assert b"No campaign was found there." in response.content
+    response = client.post("/campaigns/remote", {"q": "nobody", "level": "moved"})
+    assert response.status_code == 404

@@ -7,7 +7,15 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from caravan.accounts.models import Account
-from caravan.campaigns.models import COUNT_FIELDS, Campaign, CampaignDay, Membership, Starter, Status
+from caravan.campaigns.models import (
+    COUNT_FIELDS,
+    Campaign,
+    CampaignDay,
+    Membership,
+    RemoteCommitment,
+    Starter,
+    Status,
+)
 from caravan.ids import parse_int64
 from caravan.pagination import Page, paginate
 
@@ -91,3 +99,16 @@ def pending_starter(campaign: Campaign, account: Account | None) -> bool:
     if account is None:
         return False
     return Starter.objects.filter(campaign=campaign, account=account, accepted_at__isnull=True).exists()
+
+
+def remote_commitment(account: Account, campaign_actor: Account) -> RemoteCommitment | None:
+    return RemoteCommitment.objects.filter(account=account, campaign_actor=campaign_actor).first()
+
+
+def remote_commitments(account: Account) -> list[RemoteCommitment]:
+    """A person's levels in campaigns of other servers, newest change first."""
+    return list(
+        RemoteCommitment.objects.filter(account=account)
+        .select_related("campaign_actor")
+        .order_by("-changed_at")[:50]
+    )

@@ -6,6 +6,7 @@ or subtracts one in the matching count column, and writes today's history row, a
 (decision 0029). `recount` computes the same numbers from the memberships; tests hold the two equal.
 """
 
+import re
 import unicodedata
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django_tasks import task
 
-from caravan import error_codes, events, relationships, throttling
+from caravan import error_codes, events, lookup, relationships, throttling
 from caravan.accounts.models import Account, User
 from caravan.accounts.services import create_local_account
 from caravan.campaigns.models import (
@@ -398,3 +399,25 @@ def campaign_of_actor(actor: Account) -> Campaign | None:
     if not actor.is_local or not actor.group:
         return None
     return Campaign.objects.filter(actor=actor).first()
+
+
+_CAMPAIGN_PAGE = re.compile(r"^https?://(?P<host>[^/\s]+)/campaigns/(?P<id>\d{1,20})/?$")
+
+
+def find_remote_campaign(query: object) -> Account | None:
+    """Another server's campaign actor from what a person pastes: its handle (`campaign_1@host`), its actor's
+    URL, or a Caravan campaign page's URL (`https://host/campaigns/1`, whose actor is `campaign_1@host`)."""
+    text = str(query or "").strip()[:500]
+    page = _CAMPAIGN_PAGE.match(text)
+    if page:
+        found = lookup.account(f"campaign_{page['id']}", page["host"].lower())
+    elif text.startswith(("https://", "http://")):
+        found = lookup.object_at(text)
+    elif text.lstrip("@").count("@") == 1:
+        username, domain = text.lstrip("@").split("@")
+        found = lookup.account(username, domain.lower()) if username and domain else None
+    else:
+        found = None
+    if not isinstance(found, Account) or found.is_local or not found.group:
+        return None
+    return found

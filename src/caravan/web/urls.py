@@ -33,6 +33,7 @@ urlpatterns = [
     path("auth/sign_out", auth.sign_out, name="sign_out"),
     path("campaigns", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new", campaigns.start, name="campaign_start"),
+    path("campaigns/remote", campaigns.remote_campaign, name="campaign_remote"),
     path("campaigns/<int:campaign_id>.json", campaigns.campaign_json, name="campaign_json"),
     path("campaigns/<int:campaign_id>", campaigns.campaign_page, name="campaign"),
     path("campaigns/<int:campaign_id>/join", campaigns.join_link, name="campaign_join_link"),

@@ -339,3 +339,43 @@ def approvals(request: HttpRequest) -> HttpResponse:
         "caravan/campaigns/approvals.html",
         {"campaigns": selectors.campaigns(page, status=Status.PENDING)},
     )
+
+
+@member_view
+def remote_campaign(request: HttpRequest) -> HttpResponse:
+    """Open another server's campaign by its link or handle, and join it at a level, change it or withdraw:
+    the level is kept here and reported to that server, signed by the person."""
+    account = request.user.account
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:500]
+    actor = services.find_remote_campaign(query) if query else None
+    status = 200
+    if request.method == "POST" and actor is not None:
+        try:
+            if request.POST.get("action") == "withdraw":
+                services.withdraw_from_remote(account, actor)
+                messages.success(request, _("You have left this campaign."))
+            else:
+                services.commit_to_remote(account, actor, request.POST.get("level", ""))
+                messages.success(request, _("Your commitment is counted."))
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = error.status
+        else:
+            return redirect("/campaigns/remote?" + urlencode({"q": query}))
+    if query and actor is None:
+        status = 404
+    commitment = selectors.remote_commitment(account, actor) if actor else None
+    return render(
+        request,
+        "caravan/campaigns/remote.html",
+        {
+            "query": query,
+            "actor": actor,
+            "not_found": bool(query) and actor is None,
+            "commitment": commitment,
+            "commitment_label": LEVEL_LABELS[commitment.level] if commitment else "",
+            "levels": [{"level": level, "label": LEVEL_LABELS[level]} for level in LEVELS],
+            "elsewhere": selectors.remote_commitments(account),
+        },
+        status=status,
+    )
