@@ -221,3 +221,14 @@ def test_starters_are_shown_only_once_they_accept(campaign, make_account):
     assert selectors.starters(campaign) == [starter]
     with pytest.raises(DomainError):
         services.add_starter(campaign, starter, make_account("other"))
+
+
+def test_a_campaign_past_its_deadline_takes_no_more_changes(campaign, make_account):
+    from datetime import date
+
+    person = _age(make_account("late"))
+    Campaign.objects.filter(pk=campaign.pk).update(deadline=date(2020, 1, 1))
+    campaign.refresh_from_db()
+    with pytest.raises(DomainError) as error:
+        services.join(campaign, person, "will_move")
+    assert error.value.kind is error_codes.CAMPAIGN_NOT_OPEN

@@ -175,7 +175,8 @@ def _locked(campaign_id: int) -> Campaign:
 
 
 def _joinable(campaign: Campaign, account: Account) -> None:
-    if campaign.status != Status.OPEN:
+    """Open, and its deadline (if any) not passed: a campaign's counts stand still once it is over."""
+    if campaign.status != Status.OPEN or (campaign.deadline and campaign.deadline < timezone.localdate()):
         raise DomainError(error_codes.CAMPAIGN_NOT_OPEN)
     if account.suspended_at is not None or account.deleted_at is not None:
         raise DomainError(error_codes.CAMPAIGN_ACCOUNT_CANNOT_JOIN)
