@@ -2,7 +2,7 @@
 entity, and of joining and leaving (each under its own transaction, counts kept as they change).
 
     python bench/campaigns.py                                  # SQLite in bench/out/data-campaigns (made afresh)
-    DATABASE_URL=postgres://127.0.0.1:5432/caravan_bench_campaigns python bench/campaigns.py
+    DATABASE_URL=postgres://127.0.0.1:5432/caravan_bench_campaigns python bench/campaigns.py   # emptied first
     python bench/campaigns.py --members 100000 --runs 9 --joins 50
 
 Seeds with bulk inserts (not the services): `--members` local accounts, each a member of one campaign at one of
@@ -137,6 +137,8 @@ def main() -> int:
     from caravan.campaigns.models import Campaign
 
     call_command("migrate", interactive=False, verbosity=0)
+    if "DATABASE_URL" in os.environ:
+        call_command("flush", interactive=False, verbosity=0)  # the bench's own database, seeded afresh
     started = time.monotonic()
     campaign_id = seed_campaign(args.members, args.joins)
     seed._log(f"seeded in {time.monotonic() - started:.0f} s")
