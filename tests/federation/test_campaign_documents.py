@@ -69,3 +69,19 @@ def test_hostile_joins_count_nobody_wrongly(campaign, make_remote, make_account)
     assert result == "ignored"
     campaign.refresh_from_db()
     assert campaign.counts() == services.recount(campaign)
+
+
+def test_a_remote_member_deleted_by_its_server_stops_counting(campaign, make_remote, caravan_settings):
+    caravan_settings(CAMPAIGN_MIN_ACCOUNT_AGE_DAYS=0)
+    gone = make_remote("gone").account
+    process_activity(
+        {"id": "https://remote.example/j/9", "type": "Join", "actor": gone.uri, "object": campaign.actor.uri},
+        gone,
+    )
+    campaign.refresh_from_db()
+    assert campaign.headline == 1
+    process_activity(
+        {"id": "https://remote.example/d/1", "type": "Delete", "actor": gone.uri, "object": gone.uri}, gone
+    )
+    campaign.refresh_from_db()
+    assert campaign.headline == 0 and campaign.counts() == services.recount(campaign)

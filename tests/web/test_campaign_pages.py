@@ -163,3 +163,24 @@ def test_opening_a_remote_campaign_with_hostile_input_is_a_plain_not_found(signe
         assert b"No campaign was found there." in response.content
     response = client.post("/campaigns/remote", {"q": "nobody", "level": "moved"})
     assert response.status_code == 404
+
+
+def test_when_the_target_is_met_members_are_told_and_guided_to_move(signed_in, make_account, run_tasks):
+    owner = make_account("owner")
+    campaign = services.start_campaign(owner, title="Two is enough", target=2)
+    client, user = signed_in("mover")
+    _aged(user)
+    other = make_account("other")
+    Account.objects.filter(pk=other.pk).update(created_at=timezone.now() - timedelta(days=40))
+    other.refresh_from_db()
+    client.post(f"{campaign.path}/commit", {"level": "will_move"})
+    services.join(campaign, other, "moved")
+    run_tasks()
+    notifications = client.get("/notifications").content.decode()
+    assert f'href="/campaigns/{campaign.id}/move"' in notifications
+    page = client.get(campaign.path).content.decode()
+    assert f'href="{campaign.path}/move"' in page
+    move = client.get(f"{campaign.path}/move").content.decode()
+    for step in ('href="/settings/import"', 'href="/settings/import/people"', 'href="/settings/migration"'):
+        assert step in move
+    assert f'action="{campaign.path}/follow_all"' not in move  # no starters yet: nothing to follow

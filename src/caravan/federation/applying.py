@@ -349,6 +349,7 @@ def _delete_actor(account: Account) -> None:
     """A remote account was deleted: its posts, follows both ways and interactions go; nothing is sent."""
     Tombstone.objects.get_or_create(uri=account.uri)
     leaving.forget_remote_account(account)
+    campaign_actors.forget_member(account)
 
 
 def handle_announce(activity: dict, signer: Account) -> str:

@@ -62,6 +62,11 @@ def undo_follow(follow_object: object, signer: Account) -> bool:
     return True
 
 
+def forget_member(account: Account) -> None:
+    """A remote account its server deleted stops counting in every campaign here."""
+    services.set_counting(account, False)
+
+
 def handle_join(activity: dict, signer: Account) -> str:
     actor = _campaign_actor(id_of(activity.get("object")))
     campaign = services.campaign_of_actor(actor) if actor else None
