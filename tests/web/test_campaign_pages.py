@@ -184,3 +184,21 @@ def test_when_the_target_is_met_members_are_told_and_guided_to_move(signed_in, m
     for step in ('href="/settings/import"', 'href="/settings/import/people"', 'href="/settings/migration"'):
         assert step in move
     assert f'action="{campaign.path}/follow_all"' not in move  # no starters yet: nothing to follow
+
+
+def test_who_committed_is_never_listed(make_account):
+    owner = make_account("organiser")
+    campaign = services.start_campaign(owner, title="Quiet", target=5)
+    secret = make_account("secretmember")
+    services.join(campaign, secret, "left")
+    visitor = Client()
+    for path in (
+        campaign.path,
+        f"{campaign.path}.json",
+        f"/api/v1/caravan/campaigns/{campaign.id}",
+        f"/api/v1/caravan/campaigns/{campaign.id}/counts",
+        "/api/v1/caravan/campaigns",
+        "/campaigns",
+    ):
+        body = visitor.get(path).content.decode()
+        assert "secretmember" not in body and str(secret.id) not in body, path
