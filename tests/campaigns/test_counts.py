@@ -2,6 +2,7 @@
 counts always equal to the memberships after any sequence of joins, changes, leaves, suspensions, deletions,
 approvals and ageing; joins rate-limited; hostile input refused."""
 
+import io
 import random
 from datetime import timedelta
 
@@ -232,3 +233,18 @@ def test_a_campaign_past_its_deadline_takes_no_more_changes(campaign, make_accou
     with pytest.raises(DomainError) as error:
         services.join(campaign, person, "will_move")
     assert error.value.kind is error_codes.CAMPAIGN_NOT_OPEN
+
+
+def test_recounting_repairs_marks_that_came_without_an_event(campaign, make_account):
+    from django.core.management import call_command
+
+    marked = _age(make_account("marked"))
+    services.join(campaign, marked, "moved")
+    Account.objects.filter(pk=marked.pk).update(suspended_at=timezone.now())  # as a domain policy's task does
+    call_command("recount_campaigns", stdout=io.StringIO())
+    campaign.refresh_from_db()
+    assert campaign.headline == 0 and campaign.counts() == services.recount(campaign)
+    Account.objects.filter(pk=marked.pk).update(suspended_at=None)
+    call_command("recount_campaigns", stdout=io.StringIO())
+    campaign.refresh_from_db()
+    assert campaign.moved_verified == 1

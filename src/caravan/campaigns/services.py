@@ -422,3 +422,24 @@ def find_remote_campaign(query: object) -> Account | None:
     if not isinstance(found, Account) or found.is_local or not found.group:
         return None
     return found
+
+
+def reconcile(campaign: Campaign) -> dict[str, int]:
+    """Make the kept counts the truth again: members whose accounts were suspended or deleted without an event
+    (a domain policy's task, a remote server's own suspension) stop counting, lifted ones count again, and the
+    counts are set from the memberships. An operator's repair (`caravan manage recount_campaigns`); it reads
+    every membership, so it is not for requests."""
+    with transaction.atomic():
+        locked = _locked(campaign.pk)
+        members = Membership.objects.filter(campaign=locked)
+        gone = Q(account__suspended_at__isnull=False) | Q(account__deleted_at__isnull=False)
+        Membership.objects.filter(pk__in=members.filter(counted=True).filter(gone).values("pk")).update(
+            counted=False
+        )
+        Membership.objects.filter(pk__in=members.filter(counted=False).exclude(gone).values("pk")).update(
+            counted=True
+        )
+        truth = recount(locked)
+        _apply(locked, Counter({name: truth[name] - getattr(locked, name) for name in COUNT_FIELDS}))
+    _refresh(campaign, locked)
+    return truth
