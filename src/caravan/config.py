@@ -215,6 +215,11 @@ class Config:
     hold_sign_ups_per_email_domain: int = setting("CARAVAN_HOLD_SIGN_UPS_PER_EMAIL_DOMAIN", whole(0), 10)
     hold_after_suspensions: bool = setting("CARAVAN_HOLD_AFTER_SUSPENSIONS", flag(), True)
 
+    # Campaigns (caravan/campaigns/): approval of new campaigns, the age that makes a member count, joins per hour.
+    campaigns_need_approval: bool = setting("CARAVAN_CAMPAIGNS_NEED_APPROVAL", flag(), False)
+    campaign_min_account_age_days: int = setting("CARAVAN_CAMPAIGN_MIN_ACCOUNT_AGE_DAYS", whole(0), 7)
+    campaign_joins_per_hour: int = setting("CARAVAN_CAMPAIGN_JOINS_PER_HOUR", whole(0), 30)
+
     # Moderation.
     moderation_log_shows_handles: bool = setting("CARAVAN_MODERATION_LOG_SHOWS_HANDLES", flag(), False)
 

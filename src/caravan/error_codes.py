@@ -653,6 +653,43 @@ DIRECTORY_MATCHES_FOUND = ErrorKind(
     ),
 )
 DIRECTORY_MATCH_NOT_FOUND = ErrorKind("directory_match_not_found", _("No such match."), 404)
+# campaigns
+CAMPAIGN_TITLE_REQUIRED = ErrorKind("campaign_title_required", _("A campaign needs a title."))
+CAMPAIGN_TITLE_TOO_LONG = ErrorKind(
+    "campaign_title_too_long", _("Campaign titles are at most 120 characters.")
+)
+CAMPAIGN_DESCRIPTION_TOO_LONG = ErrorKind(
+    "campaign_description_too_long", _("Campaign descriptions are at most 5000 characters.")
+)
+CAMPAIGN_TARGET_INVALID = ErrorKind(
+    "campaign_target_invalid", _("The target is a whole number from 1 to 100,000,000.")
+)
+CAMPAIGN_DEADLINE_INVALID = ErrorKind(
+    "campaign_deadline_invalid", _("The deadline is a date (YYYY-MM-DD) in the future.")
+)
+CAMPAIGN_LEVEL_UNKNOWN = ErrorKind(
+    "campaign_level_unknown", _("Unknown level; choose one of will_move, moved, left.")
+)
+CAMPAIGN_NOT_OPEN = ErrorKind("campaign_not_open", _("This campaign is not open to join."))
+CAMPAIGN_ACCOUNT_CANNOT_JOIN = ErrorKind(
+    "campaign_account_cannot_join", _("A suspended or deleted account cannot join a campaign."), 403
+)
+CAMPAIGN_NOT_A_MEMBER = ErrorKind("campaign_not_a_member", _("You are not in this campaign."))
+CAMPAIGN_ALREADY_DECIDED = ErrorKind("campaign_already_decided", _("This campaign is already open."))
+CAMPAIGN_STARTER_NOT_LOCAL = ErrorKind(
+    "campaign_starter_not_local", _("Only accounts of this server can be on a starter list.")
+)
+CAMPAIGN_STARTERS_FULL = ErrorKind("campaign_starters_full", _("A starter list holds at most 50 accounts."))
+CAMPAIGN_ONLY_OWNER = ErrorKind("campaign_only_owner", _("Only the campaign's owner can do that."), 403)
+CAMPAIGN_JOINS_TOO_FAST = ErrorKind(
+    "campaign_joins_too_fast",
+    ngettext_lazy(
+        "Too many campaign changes lately. Try again in %(minutes)s minute.",
+        "Too many campaign changes lately. Try again in %(minutes)s minutes.",
+        "minutes",
+    ),
+    429,
+)
 
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {

@@ -51,5 +51,6 @@ EVENT_NAMES = frozenset(
         "notification.created",
         "feed.inserted",
         "directory.withdrawn",  # a local X-id directory entry was withdrawn (entry=, inboxes= that received it)
+        "campaign.remote_commitment",  # a local person joined, changed or left another server's campaign
     }
 )

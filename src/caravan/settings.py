@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "caravan.directory",
     "caravan.moving",
     "caravan.moderation",
+    "caravan.campaigns",
     "caravan.federation",
     "caravan.api",
     "caravan.web",
@@ -303,6 +304,11 @@ CARAVAN = {
     "DIRECTORY_LOOKUPS_PER_HOUR": conf.directory_lookups_per_hour,
     "DIRECTORY_SERVERS_PER_IMPORT": conf.directory_servers_per_import,
     "DIRECTORY_LOOKUP_SECONDS": conf.directory_lookup_seconds,
+    # Campaigns: new ones wait for an admin's approval; members whose accounts are younger than this many days
+    # (or await approval) are shown as unverified; joins, changes and leaves per account per hour (0: no limit).
+    "CAMPAIGNS_NEED_APPROVAL": conf.campaigns_need_approval,
+    "CAMPAIGN_MIN_ACCOUNT_AGE_DAYS": conf.campaign_min_account_age_days,
+    "CAMPAIGN_JOINS_PER_HOUR": conf.campaign_joins_per_hour,
     # Long-lived threads per web process for requests' synchronous code; 0 = Django's thread per request.
     "REQUEST_THREADS": conf.request_threads,
     # Activities waiting in the inbox queue beyond which the inbox answers 503 (Retry-After); 0: no limit.

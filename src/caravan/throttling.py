@@ -54,6 +54,10 @@ SIGN_UPS_PER_ADDRESS = Limit(
 SIGN_UPS_PER_NETWORK = Limit(
     "sign-up-network", "SIGN_UPS_PER_NETWORK", 3600, error_codes.SIGN_UPS_FROM_NETWORK
 )
+# Campaign joins, level changes and leaves per account per hour: one account cannot flap a count or flood a chart.
+CAMPAIGN_CHANGES_PER_ACCOUNT = Limit(
+    "campaign-account", "CAMPAIGN_JOINS_PER_HOUR", 3600, error_codes.CAMPAIGN_JOINS_TOO_FAST
+)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -172,5 +176,14 @@ def check_sign_up(address: str) -> None:
         if not limit.allowed or not who:
             continue
         count, retry_after = _add(limit, who)
+        if count > limit.allowed:
+            raise _refuse(limit, retry_after)
+
+
+def check_campaign_change(account_id: int) -> None:
+    """Counts one campaign join, level change or leave by this account; raises Throttled past the limit."""
+    limit = CAMPAIGN_CHANGES_PER_ACCOUNT
+    if limit.allowed:
+        count, retry_after = _add(limit, f"account{account_id}")
         if count > limit.allowed:
             raise _refuse(limit, retry_after)

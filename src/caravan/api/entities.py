@@ -538,7 +538,7 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
     )
     out = []
     for n in items:
-        if n.type not in MASTODON_NOTIFICATION_TYPES:
+        if n.type not in MASTODON_NOTIFICATION_TYPES and n.type != "caravan.campaign":
             continue  # our own kinds (news of an appeal) would break clients: the web pages show them
         data = {
             "id": str(n.id),
@@ -554,6 +554,8 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
             if post is None:
                 continue
             data["status"] = renderer.render(post)
+        if n.type == "caravan.campaign":  # campaigns: which campaign, and what happened (target_met, ...)
+            data["caravan_campaign"] = {"id": str(n.subject_id), "event": n.detail}
         if n.type == "moderation_warning":
             action = actions.get(n.moderation_action_id)
             if action is None:

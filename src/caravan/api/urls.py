@@ -8,6 +8,7 @@ from caravan.api.streaming import endpoints as streaming
 from caravan.api.views import (
     accounts,
     admin,
+    campaigns,
     directory,
     domain_blocks,
     filters,
@@ -48,6 +49,14 @@ A = "api/v1/accounts"
 S = "api/v1/statuses"
 
 urlpatterns = [
+    # Caravan's own: campaigns (docs/caravan-api/campaigns.md)
+    r("api/v1/caravan/campaigns", route(GET=campaigns.index, POST=campaigns.create)),
+    r("api/v1/caravan/campaigns/<id>", route(GET=campaigns.get)),
+    r("api/v1/caravan/campaigns/<id>/counts", route(GET=campaigns.counts)),
+    r("api/v1/caravan/campaigns/<id>/join", route(POST=campaigns.join)),
+    r("api/v1/caravan/campaigns/<id>/leave", route(POST=campaigns.leave)),
+    r("api/v1/caravan/campaigns/<id>/starters", route(GET=campaigns.starters, POST=campaigns.add_starter)),
+    r("api/v1/caravan/campaigns/<id>/starters/answer", route(POST=campaigns.answer_starter)),
     # OAuth and apps
     r("api/v1/apps", route(POST=oauth.create_app)),
     r("api/v1/apps/verify_credentials", route(GET=oauth.verify_app)),

@@ -15,6 +15,7 @@ from caravan.accounts.models import Account
 from caravan.directory.services import forget_remote_entry
 from caravan.errors import DomainError
 from caravan.federation import actors
+from caravan.federation import campaigns as campaign_actors
 from caravan.federation.actors import as_list, is_local_uri, origin
 from caravan.federation.models import ReceivedActivity, Tombstone
 from caravan.federation.network import FetchError
@@ -142,6 +143,9 @@ def handle_follow(activity: dict, signer: Account) -> str:
     target = _local_account(id_of(activity.get("object")))
     if target is None:
         raise InboxError("no such local account", 404)
+    joined = campaign_actors.follow(activity, signer, target)
+    if joined is not None:
+        return joined
     from caravan.federation import delivery
 
     try:
@@ -195,6 +199,8 @@ def handle_undo(activity: dict, signer: Account) -> str:
     inner = obj.get("object") if isinstance(obj, dict) else None
     if isinstance(obj, dict) and id_of(obj.get("actor")) not in ("", signer.uri):
         raise InboxError("one can only undo one's own activities", 403)
+    if kind == "Follow" and campaign_actors.undo_follow(obj, signer):
+        return "left the campaign"
     if kind == "Follow" or (
         kind is None
         and (
@@ -346,6 +352,7 @@ def _delete_actor(account: Account) -> None:
     """A remote account was deleted: its posts, follows both ways and interactions go; nothing is sent."""
     Tombstone.objects.get_or_create(uri=account.uri)
     leaving.forget_remote_account(account)
+    campaign_actors.forget_member(account)
 
 
 def handle_announce(activity: dict, signer: Account) -> str:
@@ -461,6 +468,8 @@ HANDLERS = {
     "Move": handle_move,
     "Add": handle_add,
     "Remove": handle_remove,
+    "Join": campaign_actors.handle_join,
+    "Leave": campaign_actors.handle_leave,
 }
 
 

@@ -3,7 +3,7 @@ of the inbox queue."""
 
 from django.urls import path
 
-from caravan.federation import directory, queue_pages, views
+from caravan.federation import campaigns, directory, queue_pages, views
 
 urlpatterns = [
     # The admin's page of set-aside inbox items (before the web face's /admin/<action> routes).
@@ -17,6 +17,12 @@ urlpatterns = [
     path("actor", views.instance_actor, name="instance_actor"),
     path("actor/inbox", views.inbox, name="instance_inbox"),
     path("inbox", views.inbox, name="shared_inbox"),
+    path("campaigns/<int:campaign_id>/starter_list", campaigns.starter_list, name="ap_campaign_starters"),
+    path(
+        "campaigns/<int:campaign_id>/starter_list/<int:account_id>/authorization",
+        campaigns.starter_authorization,
+        name="ap_campaign_starter_authorization",
+    ),
     path("users/<str:username>", views.actor, name="ap_actor"),
     path("users/<str:username>/inbox", views.inbox_for_user, name="ap_inbox"),
     path("users/<str:username>/outbox", views.outbox, name="ap_outbox"),

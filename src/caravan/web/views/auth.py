@@ -2,6 +2,8 @@
 Sign-ins and sign-ups are throttled (caravan/throttling.py): past the limit, a 429 page with Retry-After.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan import throttling
+from caravan.campaigns import selectors as campaign_selectors
+from caravan.campaigns import services as campaign_services
 from caravan.errors import DomainError, Throttled
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
@@ -27,6 +31,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     # An invite link (/auth/sign_up?invite=CODE) fills in the code.
     form = SignUpForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")})
     status = 200
+    campaign = campaign_selectors.find(request.POST.get("campaign") or request.GET.get("campaign") or "")
     throttled = _sign_up_throttle(request)
     if throttled is not None:
         form.is_valid()  # keep what was typed on the page
@@ -48,10 +53,12 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(error)
             status = error.status
         else:
+            if campaign is not None:  # a campaign's join link: the new account joins it in the same step
+                _join_campaign(campaign, user)
             if not user.approved:
                 return render(request, "caravan/auth/awaiting_approval.html", {"new_user": user})
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(safe_next(request, "/home"))
+            return redirect(campaign.path if campaign is not None else safe_next(request, "/home"))
     elif request.method == "POST":
         status = 400
     response = render(
@@ -66,12 +73,19 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             "invite": instance.registration_mode == RegistrationMode.INVITE,
             "require_email": settings.CARAVAN["REQUIRE_EMAIL"],
             "next": safe_next(request, ""),
+            "campaign": campaign,
         },
         status=status,
     )
     if throttled is not None:
         response["Retry-After"] = str(throttled.retry_after)
     return response
+
+
+def _join_campaign(campaign, user) -> None:
+    """Join at "will move"; an account awaiting approval is counted as unverified until it is approved."""
+    with contextlib.suppress(DomainError):  # the campaign closed meanwhile: the account is made all the same
+        campaign_services.join(campaign, user.account, "will_move")
 
 
 def _sign_up_throttle(request: HttpRequest) -> Throttled | None:
