@@ -215,6 +215,14 @@ class Config:
     hold_sign_ups_per_email_domain: int = setting("CARAVAN_HOLD_SIGN_UPS_PER_EMAIL_DOMAIN", whole(0), 10)
     hold_after_suspensions: bool = setting("CARAVAN_HOLD_AFTER_SUSPENSIONS", flag(), True)
 
+    # Email (caravan/mail.py; decision 0030): sent only when CARAVAN_SMTP_HOST is set.
+    smtp_host: str = setting("CARAVAN_SMTP_HOST", text(), "")
+    smtp_port: int = setting("CARAVAN_SMTP_PORT", whole(1, 65535), 587)
+    smtp_user: str = setting("CARAVAN_SMTP_USER", text(), "")
+    smtp_password: str = setting("CARAVAN_SMTP_PASSWORD", text(), "", secret=True)
+    smtp_tls: str = setting("CARAVAN_SMTP_TLS", choice("starttls", "ssl", "off"), "starttls")
+    email_from: str = setting("CARAVAN_EMAIL_FROM", text(), "")  # empty: caravan@ the server's host name
+
     # Moderation.
     moderation_log_shows_handles: bool = setting("CARAVAN_MODERATION_LOG_SHOWS_HANDLES", flag(), False)
 

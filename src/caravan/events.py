@@ -49,5 +49,8 @@ EVENT_NAMES = frozenset(
         "block.deleted",
         "notification.created",
         "feed.inserted",
+        "pact.invited",  # a pact of this server counts people on other servers (pact=, members=)
+        "pact.changed",  # a pact of this server changed its counts or state (pact=)
+        "pact.commitment",  # one of ours committed to or withdrew from another server's pact (pact=, member=)
     }
 )
