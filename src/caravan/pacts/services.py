@@ -7,7 +7,7 @@ except as a count: notifications name the owner (or the recipient), never the pe
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -68,6 +68,22 @@ def people_of(owner: Account, people: str, list_id: int | None = None) -> list[A
         .order_by("id")
     )
     return list(members[: MAX_MEMBERS + 1])
+
+
+def parse_deadline(text: str | None) -> datetime | None:
+    """A deadline as people and apps write it: empty (none), a date (the end of that day, UTC) or an ISO 8601
+    moment (UTC when it names no offset)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), time.max)
+        else:
+            moment = datetime.fromisoformat(text[:40].replace("Z", "+00:00"))
+    except ValueError:
+        raise DomainError(error_codes.PACT_DEADLINE_INVALID, field="deadline", days=MAX_DAYS) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def check_new_pact(
