@@ -13,7 +13,7 @@ from django.db.models import Q
 from caravan import error_codes, leaving, publishing, relationships
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
-from caravan.federation import actors
+from caravan.federation import actors, pacts
 from caravan.federation.actors import as_list, is_local_uri, origin
 from caravan.federation.models import ReceivedActivity, Tombstone
 from caravan.federation.network import FetchError
@@ -278,6 +278,8 @@ def handle_update(activity: dict, signer: Account) -> str:
     obj = activity.get("object")
     if not isinstance(obj, dict):
         return "ignored"
+    if pacts.is_pact(obj):
+        return pacts.handle_update(activity, signer)
     if actors.type_of(obj) in actors.ACTOR_TYPES:
         if id_of(obj) != signer.uri:
             raise InboxError("one can only update oneself", 403)
@@ -458,6 +460,9 @@ HANDLERS = {
     "Move": handle_move,
     "Add": handle_add,
     "Remove": handle_remove,
+    "Invite": pacts.handle_invite,
+    "Join": pacts.handle_choice,
+    "Leave": pacts.handle_choice,
 }
 
 

@@ -40,6 +40,9 @@ class Pact(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)  # when it was met or ended
     owner_auto_follow = models.BooleanField(default=False)  # the owner follows everyone as soon as it is met
     owner_followed_at = models.DateTimeField(null=True, blank=True)
+    # A copy: when the pact's server wrote the counts it holds (news arriving out of order older than this is
+    # ignored). A pact of this server: when its counts or state last changed.
+    reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

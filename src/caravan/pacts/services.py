@@ -135,6 +135,7 @@ def create_pact(
             deadline=new.deadline,
             members_count=len(new.members),
             owner_auto_follow=auto_follow,
+            reported_at=timezone.now(),
         )
         PactMember.objects.bulk_create([PactMember(pact=pact, account=member) for member in new.members])
         for member in new.members:
@@ -186,8 +187,11 @@ def _choose(account: Account, pact: Pact, *, committed: bool, auto_follow: bool 
         member.committed_at = timezone.now() if committed else None
         PactMember.objects.filter(pk=member.pk).update(committed=committed, committed_at=member.committed_at)
         step = 1 if committed else -1
-        Pact.objects.filter(pk=pact.pk).update(committed_count=F("committed_count") + step)
-        pact.refresh_from_db(fields=["committed_count"])
+        Pact.objects.filter(pk=pact.pk).update(
+            committed_count=F("committed_count") + step,
+            reported_at=timezone.now() if pact.is_local else F("reported_at"),
+        )
+        pact.refresh_from_db(fields=["committed_count", "reported_at"])
         if not pact.is_local:
             if account.is_local:
                 events.emit("pact.commitment", pact=pact, member=member)
@@ -212,8 +216,8 @@ def _meet(pact: Pact) -> None:
     """`pact` reached its threshold: it is met, everyone it counts (and its owner) is told, and those who chose
     it follow each other at once (in a task, after this commits)."""
     now = timezone.now()
-    Pact.objects.filter(pk=pact.pk).update(state=PactState.MET, closed_at=now)
-    pact.state, pact.closed_at = PactState.MET, now
+    Pact.objects.filter(pk=pact.pk).update(state=PactState.MET, closed_at=now, reported_at=now)
+    pact.state, pact.closed_at, pact.reported_at = PactState.MET, now, now
     _tell_everyone(pact, "met")
     events.emit("pact.changed", pact=pact)
     tasks.follow_everyone_chosen.enqueue(pact.pk)
@@ -315,6 +319,7 @@ class RemotePact:
     members_count: int
     committed_count: int
     state: str
+    reported_at: datetime
 
 
 def _copy_fields(described: RemotePact) -> dict:
@@ -323,6 +328,7 @@ def _copy_fields(described: RemotePact) -> dict:
         "deadline": described.deadline,
         "members_count": described.members_count,
         "committed_count": described.committed_count,
+        "reported_at": described.reported_at,
     }
 
 
@@ -355,6 +361,8 @@ def record_news(described: RemotePact, named: list[Account]) -> Pact | None:
         pact = Pact.objects.select_for_update().filter(uri=described.uri, owner=described.owner).first()
         if pact is None:
             return None
+        if pact.reported_at is not None and described.reported_at <= pact.reported_at:
+            return pact  # older news than what we hold, arriving late
         was = pact.state
         fields = _copy_fields(described)
         if was == PactState.OPEN and described.state in (PactState.MET, PactState.ENDED):
