@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from caravan import error_codes, events, relationships
+from caravan import error_codes, events, mail, relationships
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.moving.models import FollowCandidate
@@ -231,7 +231,7 @@ def _tell_everyone(pact: Pact, detail: str) -> None:
         recipients.append(pact.owner)
     for recipient in recipients:
         notify_about(recipient, PACT_NOTIFICATION, pact.id, detail, pact.owner)
-        if getattr(recipient, "user", None) is not None and recipient.user.email:
+        if mail.configured() and getattr(recipient, "user", None) is not None and recipient.user.email:
             tasks.email_pact_news.enqueue(pact.pk, recipient.pk, detail)
 
 
