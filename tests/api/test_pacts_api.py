@@ -91,6 +91,7 @@ def test_a_pact_made_committed_to_met_and_followed_through_the_api(circle, serve
         f"{server}/api/v1/caravan/pacts",
         params={"limit": 1},
         headers={"Authorization": f"Bearer {owner.access_token}"},
+        timeout=30,
     )
     assert mine.status_code == 200 and [p["id"] for p in mine.json()] == [pact["id"]]
     assert 'rel="next"' in mine.headers["Link"] and f"max_id={pact['id']}" in mine.headers["Link"]
@@ -110,7 +111,7 @@ def test_errors_are_json_with_a_4xx_and_nobody_reads_a_pact_they_are_not_in(circ
         {"people": "list", "list_id": "99999999999999999999999", "threshold": 1},
         {"people": ["list"], "threshold": 1},
     ):
-        answer = requests.post(f"{server}/api/v1/caravan/pacts", json=body, headers=auth)
+        answer = requests.post(f"{server}/api/v1/caravan/pacts", json=body, headers=auth, timeout=30)
         assert 400 <= answer.status_code < 500 and isinstance(answer.json()["error"], str), body
     for path in (f"/api/v1/caravan/pacts/{pact['id']}", "/api/v1/caravan/pacts/nonsense"):
         with pytest.raises(MastodonNotFoundError):
@@ -118,6 +119,6 @@ def test_errors_are_json_with_a_4xx_and_nobody_reads_a_pact_they_are_not_in(circ
     with pytest.raises(MastodonNotFoundError):
         call(outsider, "POST", f"/api/v1/caravan/pacts/{pact['id']}/commit")
     assert call(outsider, "GET", "/api/v1/caravan/pacts/counting") == []
-    assert requests.get(f"{server}/api/v1/caravan/pacts/{pact['id']}").status_code == 401
+    assert requests.get(f"{server}/api/v1/caravan/pacts/{pact['id']}", timeout=30).status_code == 401
     with pytest.raises(MastodonAPIError):
         call(owner, "POST", f"/api/v1/caravan/pacts/{pact['id']}/commit")

@@ -34,13 +34,13 @@ def pact_entity(view: PactView) -> dict:
     }
 
 
-@api(scope="read")
+@api(scope="read:follows")
 def mine(request: HttpRequest):
     views = selectors.pacts_made_by(request.viewer, Page.from_params(params(request)))
     return paginated(request, [pact_entity(v) for v in views], [v.pact.id for v in views])
 
 
-@api(scope="write")
+@api(scope="write:follows")
 def create(request: HttpRequest):
     p = params(request)
     pact = services.create_pact(
@@ -54,32 +54,32 @@ def create(request: HttpRequest):
     return pact_entity(selectors.pact_for(request.viewer, pact.id))
 
 
-@api(scope="read")
+@api(scope="read:follows")
 def counting(request: HttpRequest):
     views = selectors.pacts_counting(request.viewer, Page.from_params(params(request)))
     return paginated(request, [pact_entity(v) for v in views], [v.pact.id for v in views])
 
 
-@api(scope="read")
+@api(scope="read:follows")
 def get(request: HttpRequest, pact_id: str):
     return pact_entity(selectors.pact_for(request.viewer, parse_id(pact_id)))
 
 
-@api(scope="write")
+@api(scope="write:follows")
 def commit(request: HttpRequest, pact_id: str):
     view = selectors.pact_for(request.viewer, parse_id(pact_id))
     services.commit(request.viewer, view.pact, auto_follow=params(request).bool("auto_follow"))
     return pact_entity(selectors.pact_for(request.viewer, view.pact.id))
 
 
-@api(scope="write")
+@api(scope="write:follows")
 def withdraw(request: HttpRequest, pact_id: str):
     view = selectors.pact_for(request.viewer, parse_id(pact_id))
     services.withdraw(request.viewer, view.pact)
     return pact_entity(selectors.pact_for(request.viewer, view.pact.id))
 
 
-@api(scope="write")
+@api(scope="write:follows")
 def follow_everyone(request: HttpRequest, pact_id: str):
     view = selectors.pact_for(request.viewer, parse_id(pact_id))
     followed = services.follow_everyone(request.viewer, view.pact)
