@@ -37,7 +37,9 @@ def five(make_account):
 
 def pact_news(account):
     return list(
-        Notification.objects.filter(recipient=account, type="caravan.pact").values_list("detail", flat=True)
+        Notification.objects.filter(recipient=account, type="caravan.pact")
+        .order_by("id")
+        .values_list("detail", flat=True)
     )
 
 
@@ -64,7 +66,7 @@ def test_the_pact_is_met_when_the_threshold_is_reached_and_everyone_is_told(five
     assert pact.state == "met" and pact.committed_count == 3
     assert pact_news(owner) == ["met"]
     for person in people:
-        assert pact_news(person) == ["met", "counted"]
+        assert pact_news(person) == ["counted", "met"]
     # The notices name the owner, never the person whose commitment made it.
     assert set(Notification.objects.filter(type="caravan.pact").values_list("from_account", flat=True)) == {
         owner.id
@@ -136,7 +138,7 @@ def test_a_pact_whose_deadline_passes_ends_with_a_notice_of_how_far_it_got(five,
     pact.refresh_from_db()
     assert pact.state == "ended" and (pact.committed_count, pact.threshold) == (2, 4)
     assert pact_news(owner) == ["ended"]
-    assert pact_news(people[4]) == ["ended", "counted"]
+    assert pact_news(people[4]) == ["counted", "ended"]
     with pytest.raises(DomainError):
         services.commit(people[2], pact)
 
