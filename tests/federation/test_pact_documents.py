@@ -191,3 +191,19 @@ def test_what_leaves_names_no_one_who_did_not_agree(make_remote, make_account, r
     assert "caravan:participants" in by_inbox["https://one.example/inbox"]["object"]
     assert "caravan:participants" not in by_inbox["https://two.example/inbox"]["object"]
     assert PactMember.objects.get(account=dave).committed is False
+
+
+def test_a_pact_is_not_served_to_other_servers(make_account):
+    """Nothing about a pact is fetched by ActivityPub: its id answers no document, and no actor lists pacts."""
+    from django.test import Client
+
+    owner, carol = make_account("alice"), make_account("carol")
+    FollowCandidate.objects.create(account=owner, old_handle="x", found_handle=carol.acct, target=carol)
+    pact = services.create_pact(owner, threshold=1)
+    services.commit(carol, pact)
+    accept = {"HTTP_ACCEPT": "application/activity+json"}
+    answer = Client().get(f"/pacts/{pact.id}", **accept)
+    assert answer.status_code in (302, 401, 403, 404)
+    assert b"caravan:" not in answer.content and b"carol" not in answer.content
+    for path in ("/users/alice", "/users/carol"):
+        assert b"pact" not in Client().get(path, **accept).content.lower()
