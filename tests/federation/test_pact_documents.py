@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import orjson
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from caravan.federation import pacts as federated
@@ -195,8 +196,6 @@ def test_what_leaves_names_no_one_who_did_not_agree(make_remote, make_account, r
 
 def test_a_pact_is_not_served_to_other_servers(make_account):
     """Nothing about a pact is fetched by ActivityPub: its id answers no document, and no actor lists pacts."""
-    from django.test import Client
-
     owner, carol = make_account("alice"), make_account("carol")
     FollowCandidate.objects.create(account=owner, old_handle="x", found_handle=carol.acct, target=carol)
     pact = services.create_pact(owner, threshold=1)
@@ -207,3 +206,22 @@ def test_a_pact_is_not_served_to_other_servers(make_account):
     assert b"caravan:" not in answer.content and b"carol" not in answer.content
     for path in ("/users/alice", "/users/carol"):
         assert b"pact" not in Client().get(path, **accept).content.lower()
+
+
+def test_a_withdrawal_on_a_copy_never_counts_below_zero_and_goes_to_the_owner(make_remote, make_account):
+    owner, carol = make_remote("olga").account, make_account("carol")
+    process_activity(invite(owner, carol), owner)
+    copy = Pact.objects.get()
+    services.commit(carol, copy)
+    later = (timezone.now() + timedelta(seconds=1)).isoformat()
+    process_activity(
+        update(owner, 5, **{"caravan:committed": 0, "updated": later}), owner
+    )  # Join not counted yet
+    services.withdraw(carol, copy)
+    assert Pact.objects.get().committed_count == 0
+    sent = [orjson.loads(a.body) for a in OutgoingActivity.objects.order_by("id")]
+    assert [(a["type"], a["actor"], a["object"]) for a in sent] == [
+        ("Join", carol.uri, copy.uri),
+        ("Leave", carol.uri, copy.uri),
+    ]
+    assert Delivery.objects.filter(inbox_url=owner.inbox_url).count() == 2

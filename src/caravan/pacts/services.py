@@ -1,7 +1,7 @@
 """Making, committing to, withdrawing from and closing pacts; following everyone once one is met.
 
 Check, then do: `check_new_pact` validates and gathers the people without writing; the rest change state in one
-transaction each, with the counts kept in the pact row (`F()` updates under the member row's lock), so a count is
+transaction each, with the counts kept in the pact row (moved by one under a lock on that row), so a count is
 never recounted and two commitments at once never both miss the threshold. Nobody's choice leaves this module
 except as a count: notifications name the owner (or the recipient), never the person who committed.
 """
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from caravan import error_codes, events, mail, relationships
@@ -186,12 +185,13 @@ def _choose(account: Account, pact: Pact, *, committed: bool, auto_follow: bool 
         member.committed = committed
         member.committed_at = timezone.now() if committed else None
         PactMember.objects.filter(pk=member.pk).update(committed=committed, committed_at=member.committed_at)
-        step = 1 if committed else -1
-        Pact.objects.filter(pk=pact.pk).update(
-            committed_count=F("committed_count") + step,
-            reported_at=timezone.now() if pact.is_local else F("reported_at"),
-        )
-        pact.refresh_from_db(fields=["committed_count", "reported_at"])
+        # The pact row is locked: the kept count moves by one. On a copy it is the pact server's count, which
+        # may not include this member's earlier commitment yet, so it never goes below zero.
+        pact.committed_count = max(0, pact.committed_count + (1 if committed else -1))
+        changed = {"committed_count": pact.committed_count}
+        if pact.is_local:
+            changed["reported_at"] = pact.reported_at = timezone.now()
+        Pact.objects.filter(pk=pact.pk).update(**changed)
         if not pact.is_local:
             if account.is_local:
                 events.emit("pact.commitment", pact=pact, member=member)
@@ -225,8 +225,8 @@ def _meet(pact: Pact) -> None:
 
 def _tell_everyone(pact: Pact, detail: str) -> None:
     """Notify the pact's local people and owner (and email those who gave an address)."""
-    members = PactMember.objects.filter(pact=pact, named_only=False).select_related("account")
-    recipients = [m.account for m in members if m.account.is_local]
+    members = PactMember.objects.filter(pact=pact, named_only=False, account__domain="")
+    recipients = [m.account for m in members.select_related("account", "account__user")]
     if pact.owner.is_local:
         recipients.append(pact.owner)
     for recipient in recipients:
