@@ -228,6 +228,8 @@ def handle_choice(activity: dict, signer: Account) -> str:
     if pact is None:
         return "ignored"
     committed = activity.get("type") == "Join"
+    if pact.state != PactState.OPEN and PactMember.objects.filter(pact=pact, account=signer).exists():
+        return "pact closed"  # met or ended before this arrived: the member's server hears it from the Update
     try:
         services.accept_remote_choice(signer, pact, committed)
     except DomainError as error:
