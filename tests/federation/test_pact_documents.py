@@ -223,3 +223,17 @@ def test_a_withdrawal_on_a_copy_never_counts_below_zero_and_goes_to_the_owner(ma
         ("Leave", carol.uri, copy.uri),
     ]
     assert Delivery.objects.filter(inbox_url=owner.inbox_url).count() == 2
+
+
+def test_news_that_a_remote_pact_ended_tells_our_members_how_far_it_got(make_remote, make_account):
+    owner, carol = make_remote("olga").account, make_account("carol")
+    process_activity(invite(owner, carol), owner)
+    later = (timezone.now() + timedelta(seconds=1)).isoformat()
+    process_activity(
+        update(owner, 6, **{"caravan:committed": 1, "caravan:state": "ended", "updated": later}), owner
+    )
+    copy = Pact.objects.get()
+    assert (copy.state, copy.committed_count, copy.threshold) == ("ended", 1, 2)
+    details = Notification.objects.filter(recipient=carol).order_by("id").values_list("detail", flat=True)
+    assert list(details) == ["counted", "ended"]
+    assert not PactMember.objects.filter(pact=copy, named_only=True).exists()  # an ended pact names no one
