@@ -87,6 +87,6 @@ def pact_for(viewer: Account, pact_id: int | None) -> PactView:
     raise DomainError(error_codes.RECORD_NOT_FOUND)
 
 
-def followable_lists(owner: Account):
+def lists_of(owner: Account):
     """The owner's lists, for choosing whose commitments count."""
     return List.objects.filter(owner=owner)

@@ -60,7 +60,7 @@ def people_of(owner: Account, people: str, list_id: int | None = None) -> list[A
     blocked = set(Block.objects.filter(account=owner).values_list("target_account_id", flat=True))
     blocked |= set(Block.objects.filter(target_account=owner).values_list("account_id", flat=True))
     members = (
-        Account.objects.filter(pk__in=list(ids)[: MAX_MEMBERS + 1000])
+        Account.objects.filter(pk__in=ids)
         .exclude(pk=owner.pk)
         .exclude(pk__in=blocked)
         .filter(suspended_at__isnull=True, deleted_at__isnull=True, moved_to__isnull=True)

@@ -58,7 +58,7 @@ def new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "caravan/pacts/new.html",
-        {"form": form, "errors": errors, "lists": selectors.followable_lists(viewer), "max": MAX_MEMBERS},
+        {"form": form, "errors": errors, "lists": selectors.lists_of(viewer), "max": MAX_MEMBERS},
         status=status,
     )
 
