@@ -661,6 +661,11 @@ PACT_CLOSED = ErrorKind("pact_closed", _("This pact is no longer open: it was me
 PACT_OWNER_CANNOT_COMMIT = ErrorKind(
     "pact_owner_cannot_commit", _("This is your own pact: your commitment is the pact itself."), 403
 )
+PACT_TOO_MANY_CHANGES = ErrorKind(
+    "pact_too_many_changes",
+    _("You have changed your choice %(limit)s times in this pact; it stays as it is."),
+    429,
+)
 PACT_NOT_MET = ErrorKind("pact_not_met", _("Everyone follows each other once the pact is met."), 409)
 PACT_NOT_COMMITTED = ErrorKind(
     "pact_not_committed", _("Only the people who committed follow each other when a pact is met."), 403

@@ -11,7 +11,7 @@ from caravan.errors import DomainError
 from caravan.moving.models import FollowCandidate
 from caravan.notifications.models import Notification
 from caravan.pacts import selectors, services
-from caravan.pacts.models import MAX_OPEN_PACTS, Pact, PactMember
+from caravan.pacts.models import MAX_CHANGES, MAX_OPEN_PACTS, Pact, PactMember
 from caravan.pagination import Page
 from caravan.relationships import block
 from caravan.social.models import Follow
@@ -218,3 +218,14 @@ def test_nobody_reads_anothers_choice_through_the_selectors(five, make_account):
     assert [v.pact.id for v in selectors.pacts_counting(people[2], Page())] == [pact.id]
     assert [v.pact.id for v in selectors.pacts_made_by(owner, Page())] == [pact.id]
     assert selectors.pacts_made_by(people[0], Page()) == []
+
+
+def test_one_person_cannot_flip_their_choice_without_end(five):
+    owner, people = five
+    pact = services.create_pact(owner, threshold=5)
+    for n in range(MAX_CHANGES):
+        (services.commit if n % 2 == 0 else services.withdraw)(people[0], pact)
+    with pytest.raises(DomainError) as caught:
+        services.commit(people[0], pact)
+    assert caught.value.kind is error_codes.PACT_TOO_MANY_CHANGES
+    assert Pact.objects.get(pk=pact.pk).committed_count == 0

@@ -12,6 +12,7 @@ from caravan.ids import new_id
 MAX_MEMBERS = 500  # people one pact may count
 MAX_OPEN_PACTS = 5  # open pacts one owner may have at once
 MAX_DAYS = 366  # the latest deadline, from now
+MAX_CHANGES = 20  # commitments and withdrawals one person may make in one pact (each one tells other servers)
 
 
 class PactState(models.TextChoices):
@@ -69,6 +70,7 @@ class PactMember(models.Model):
     committed = models.BooleanField(default=False)
     auto_follow = models.BooleanField(default=False)  # follow everyone without a click once the pact is met
     committed_at = models.DateTimeField(null=True, blank=True)
+    changes = models.PositiveSmallIntegerField(default=0)  # how often the choice changed, up to MAX_CHANGES
     followed_all_at = models.DateTimeField(null=True, blank=True)
     # A participant named by a remote pact's server once it was met (not one of the people it counts here).
     named_only = models.BooleanField(default=False)

@@ -19,6 +19,7 @@ from caravan.moving.models import FollowCandidate
 from caravan.notifications.services import notify_about
 from caravan.pacts import tasks
 from caravan.pacts.models import (
+    MAX_CHANGES,
     MAX_DAYS,
     MAX_MEMBERS,
     MAX_OPEN_PACTS,
@@ -182,9 +183,14 @@ def _choose(account: Account, pact: Pact, *, committed: bool, auto_follow: bool 
             raise DomainError(error_codes.PACT_CLOSED)
         if member.committed == committed:
             return member
+        if member.changes >= MAX_CHANGES:
+            raise DomainError(error_codes.PACT_TOO_MANY_CHANGES, limit=MAX_CHANGES)
         member.committed = committed
         member.committed_at = timezone.now() if committed else None
-        PactMember.objects.filter(pk=member.pk).update(committed=committed, committed_at=member.committed_at)
+        member.changes += 1
+        PactMember.objects.filter(pk=member.pk).update(
+            committed=committed, committed_at=member.committed_at, changes=member.changes
+        )
         # The pact row is locked: the kept count moves by one. On a copy it is the pact server's count, which
         # may not include this member's earlier commitment yet, so it never goes below zero.
         pact.committed_count = max(0, pact.committed_count + (1 if committed else -1))
