@@ -219,6 +219,13 @@ class Config:
     campaigns_need_approval: bool = setting("CARAVAN_CAMPAIGNS_NEED_APPROVAL", flag(), False)
     campaign_min_account_age_days: int = setting("CARAVAN_CAMPAIGN_MIN_ACCOUNT_AGE_DAYS", whole(0), 7)
     campaign_joins_per_hour: int = setting("CARAVAN_CAMPAIGN_JOINS_PER_HOUR", whole(0), 30)
+    # Email (caravan/mail.py; decision 0030): sent only when CARAVAN_SMTP_HOST is set.
+    smtp_host: str = setting("CARAVAN_SMTP_HOST", text(), "")
+    smtp_port: int = setting("CARAVAN_SMTP_PORT", whole(1, 65535), 587)
+    smtp_user: str = setting("CARAVAN_SMTP_USER", text(), "")
+    smtp_password: str = setting("CARAVAN_SMTP_PASSWORD", text(), "", secret=True)
+    smtp_tls: str = setting("CARAVAN_SMTP_TLS", choice("starttls", "ssl", "off"), "starttls")
+    email_from: str = setting("CARAVAN_EMAIL_FROM", text(), "")  # empty: caravan@ the server's host name
 
     # Moderation.
     moderation_log_shows_handles: bool = setting("CARAVAN_MODERATION_LOG_SHOWS_HANDLES", flag(), False)

@@ -690,6 +690,51 @@ CAMPAIGN_JOINS_TOO_FAST = ErrorKind(
     ),
     429,
 )
+# pacts
+PACT_THRESHOLD_INVALID = ErrorKind(
+    "pact_threshold_invalid",
+    _("Choose how many commitments you wait for: a whole number from 1 to %(limit)s."),
+)
+PACT_THRESHOLD_TOO_HIGH = ErrorKind(
+    "pact_threshold_too_high",
+    ngettext_lazy(
+        "Your pact counts %(members)s person; you cannot wait for more commitments than that.",
+        "Your pact counts %(members)s people; you cannot wait for more commitments than that.",
+        "count",
+    ),
+)
+PACT_DEADLINE_INVALID = ErrorKind(
+    "pact_deadline_invalid", _("The deadline must be in the future and at most %(days)s days away.")
+)
+PACT_PEOPLE_UNKNOWN = ErrorKind(
+    "pact_people_unknown", _("Choose whose commitments count: matched people or a list.")
+)
+PACT_LIST_MISSING = ErrorKind("pact_list_missing", _("Choose one of your lists."))
+PACT_NO_PEOPLE = ErrorKind(
+    "pact_no_people",
+    _("Nobody to count yet: import your X archive to find your people, or choose a list with people in it."),
+)
+PACT_TOO_MANY_PEOPLE = ErrorKind(
+    "pact_too_many_people", _("A pact counts at most %(limit)s people; choose a smaller list.")
+)
+PACT_TOO_MANY_OPEN = ErrorKind(
+    "pact_too_many_open",
+    _("There are already %(limit)s open pacts of this person; wait until one is met or ends."),
+    429,
+)
+PACT_CLOSED = ErrorKind("pact_closed", _("This pact is no longer open: it was met or it ended."), 409)
+PACT_OWNER_CANNOT_COMMIT = ErrorKind(
+    "pact_owner_cannot_commit", _("This is your own pact: your commitment is the pact itself."), 403
+)
+PACT_TOO_MANY_CHANGES = ErrorKind(
+    "pact_too_many_changes",
+    _("You have changed your choice %(limit)s times in this pact; it stays as it is."),
+    429,
+)
+PACT_NOT_MET = ErrorKind("pact_not_met", _("Everyone follows each other once the pact is met."), 409)
+PACT_NOT_COMMITTED = ErrorKind(
+    "pact_not_committed", _("Only the people who committed follow each other when a pact is met."), 403
+)
 
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {

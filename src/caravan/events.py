@@ -52,5 +52,8 @@ EVENT_NAMES = frozenset(
         "feed.inserted",
         "directory.withdrawn",  # a local X-id directory entry was withdrawn (entry=, inboxes= that received it)
         "campaign.remote_commitment",  # a local person joined, changed or left another server's campaign
+        "pact.invited",  # a pact of this server counts people on other servers (pact=, members=)
+        "pact.changed",  # a pact of this server changed its counts or state (pact=)
+        "pact.commitment",  # one of ours committed to or withdrew from another server's pact (pact=, member=)
     }
 )

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "caravan.moving",
     "caravan.moderation",
     "caravan.campaigns",
+    "caravan.pacts",
     "caravan.federation",
     "caravan.api",
     "caravan.web",
@@ -266,6 +267,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": conf.log_level},
 }
+
+# Email (caravan/mail.py names Django's SMTP backend itself; without a host nothing is sent).
+EMAIL_HOST = conf.smtp_host
+EMAIL_PORT = conf.smtp_port
+EMAIL_HOST_USER = conf.smtp_user
+EMAIL_HOST_PASSWORD = conf.smtp_password
+EMAIL_USE_TLS = conf.smtp_tls == "starttls"
+EMAIL_USE_SSL = conf.smtp_tls == "ssl"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = conf.email_from or f"caravan@{urlsplit(BASE_URL).hostname}"
 
 # Product limits. The instance admin can change registration mode and rules in the database; these are deploy-time.
 CARAVAN = {

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "events",
                 "bulk",
                 "worker",
+                "mail",
             }
         ),
     ),

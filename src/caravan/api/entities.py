@@ -19,6 +19,7 @@ from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
 from caravan.moderation.models import ActionKind, Appeal, ModerationAction
 from caravan.notifications.models import Notification
+from caravan.pacts.models import Pact
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, load_posts, viewer_state
@@ -46,6 +47,7 @@ MASTODON_NOTIFICATION_TYPES = STATUS_NOTIFICATION_TYPES | {
     "admin.report",
     "severed_relationships",
     "moderation_warning",
+    "caravan.pact",  # Caravan's own, with a `caravan_pact` object (docs/caravan-api/pacts.md)
 }
 
 
@@ -536,6 +538,8 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
         if warned
         else {}
     )
+    pact_ids = [n.subject_id for n in items if n.type == "caravan.pact"]
+    pacts = {p.id: p for p in Pact.objects.filter(pk__in=pact_ids)} if pact_ids else {}
     out = []
     for n in items:
         if n.type not in MASTODON_NOTIFICATION_TYPES and n.type != "caravan.campaign":
@@ -561,6 +565,12 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
             if action is None:
                 continue
             data["moderation_warning"] = account_warning(action, data["account"])
+        if n.type == "caravan.pact":
+            pact = pacts.get(n.subject_id)
+            if pact is None:
+                continue
+            data["caravan_pact"] = {"id": str(pact.id), "detail": n.detail, "state": pact.state}
+            data["caravan_pact"] |= {"committed_count": pact.committed_count, "threshold": pact.threshold}
         out.append(data)
     return out
 

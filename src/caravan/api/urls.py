@@ -16,6 +16,7 @@ from caravan.api.views import (
     lists,
     media,
     notifications,
+    pacts,
     search,
     social,
     statuses,
@@ -40,6 +41,7 @@ def r(pattern: str, view, **kwargs):
         "conversation_id",
         "name",
         "hashtag",
+        "pact_id",
     ):
         pattern = pattern.replace(f"<{name}>", ID.format(name))
     return re_path(rf"^{pattern}/?$", view, **kwargs)
@@ -192,6 +194,13 @@ urlpatterns = [
     r("api/v2/notifications", route(GET=notifications.grouped)),
     r("api/v2/notifications/unread_count", route(GET=notifications.unread_count_v2)),
     r("api/v1/markers", route(GET=notifications.get_markers, POST=notifications.save_markers)),
+    # pacts (Caravan's own; docs/caravan-api/pacts.md)
+    r("api/v1/caravan/pacts", route(GET=pacts.mine, POST=pacts.create)),
+    r("api/v1/caravan/pacts/counting", route(GET=pacts.counting)),
+    r("api/v1/caravan/pacts/<pact_id>", route(GET=pacts.get)),
+    r("api/v1/caravan/pacts/<pact_id>/commit", route(POST=pacts.commit)),
+    r("api/v1/caravan/pacts/<pact_id>/withdraw", route(POST=pacts.withdraw)),
+    r("api/v1/caravan/pacts/<pact_id>/follow_everyone", route(POST=pacts.follow_everyone)),
     # lists
     r("api/v1/lists", route(GET=lists.index, POST=lists.create)),
     r("api/v1/lists/<list_id>", route(GET=lists.get, PUT=lists.update, DELETE=lists.delete)),

@@ -14,7 +14,7 @@ from caravan import error_codes, leaving, publishing, relationships
 from caravan.accounts.models import Account
 from caravan.directory.services import forget_remote_entry
 from caravan.errors import DomainError
-from caravan.federation import actors
+from caravan.federation import actors, pacts
 from caravan.federation import campaigns as campaign_actors
 from caravan.federation.actors import as_list, is_local_uri, origin
 from caravan.federation.models import ReceivedActivity, Tombstone
@@ -285,6 +285,8 @@ def handle_update(activity: dict, signer: Account) -> str:
     obj = activity.get("object")
     if not isinstance(obj, dict):
         return "ignored"
+    if pacts.is_pact(obj):
+        return pacts.handle_update(activity, signer)
     if actors.type_of(obj) in actors.ACTOR_TYPES:
         if id_of(obj) != signer.uri:
             raise InboxError("one can only update oneself", 403)
@@ -453,6 +455,16 @@ def handle_remove(activity: dict, signer: Account) -> str:
     return "unpinned"
 
 
+def handle_join_or_leave(activity: dict, signer: Account) -> str:
+    """A Join or Leave names a pact or a campaign of this server; each handler ignores what is not its own."""
+    answer = pacts.handle_choice(activity, signer)
+    if answer != "ignored":
+        return answer
+    if activity.get("type") == "Join":
+        return campaign_actors.handle_join(activity, signer)
+    return campaign_actors.handle_leave(activity, signer)
+
+
 HANDLERS = {
     "Follow": handle_follow,
     "Accept": handle_accept,
@@ -468,8 +480,9 @@ HANDLERS = {
     "Move": handle_move,
     "Add": handle_add,
     "Remove": handle_remove,
-    "Join": campaign_actors.handle_join,
-    "Leave": campaign_actors.handle_leave,
+    "Invite": pacts.handle_invite,
+    "Join": handle_join_or_leave,
+    "Leave": handle_join_or_leave,
 }
 
 

@@ -11,7 +11,7 @@ import orjson
 from caravan import events
 from caravan.accounts.models import Account
 from caravan.accounts.services import ensure_keypair
-from caravan.federation import documents
+from caravan.federation import documents, pacts
 from caravan.federation.actors import domain_of, is_local_uri
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
 from caravan.ids import new_id
@@ -278,3 +278,4 @@ def connect() -> None:
         ("report.created", on_report_created),
     ):
         events.listen(name, listener)
+    pacts.connect()
