@@ -39,7 +39,8 @@ STATUS_NOTIFICATION_TYPES = {
     "quoted_update",
 }
 
-# The notification types Mastodon clients know; others (moderation_appeal) stay out of the API.
+# The notification types Mastodon clients know, and Caravan's own news of pacts and campaigns (with a
+# `caravan_pact` / `caravan_campaign` object, docs/caravan-api/); others (moderation_appeal) stay out of the API.
 MASTODON_NOTIFICATION_TYPES = STATUS_NOTIFICATION_TYPES | {
     "follow",
     "follow_request",
@@ -47,8 +48,8 @@ MASTODON_NOTIFICATION_TYPES = STATUS_NOTIFICATION_TYPES | {
     "admin.report",
     "severed_relationships",
     "moderation_warning",
-    "caravan.pact",  # Caravan's own, with a `caravan_pact` object (docs/caravan-api/pacts.md)
 }
+API_NOTIFICATION_TYPES = MASTODON_NOTIFICATION_TYPES | {"caravan.pact", "caravan.campaign"}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -542,7 +543,7 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
     pacts = {p.id: p for p in Pact.objects.filter(pk__in=pact_ids)} if pact_ids else {}
     out = []
     for n in items:
-        if n.type not in MASTODON_NOTIFICATION_TYPES and n.type != "caravan.campaign":
+        if n.type not in API_NOTIFICATION_TYPES:
             continue  # our own kinds (news of an appeal) would break clients: the web pages show them
         data = {
             "id": str(n.id),
