@@ -35,6 +35,16 @@ def test_invalid_usernames_are_refused(username):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("username", ["campaign_42", "Campaign_1", "campaign_"])
+def test_names_of_the_servers_own_actors_are_reserved(username):
+    """A campaign's actor is `campaign_<id>`: nobody may take a name of that shape and pose as a campaign."""
+    with pytest.raises(DomainError) as error:
+        sign_up(username)
+    assert error.value.kind is error_codes.USERNAME_RESERVED
+    sign_up("campaigner_42")  # only the prefix itself is reserved
+
+
+@pytest.mark.django_db
 def test_rules_must_be_accepted_and_password_strong():
     with pytest.raises(DomainError, match="rules"):
         sign_up("bob", agreement=False)

@@ -35,6 +35,18 @@ def _member_ids(report) -> set[int]:
     return {member.id for group in groups for member in group.members}
 
 
+def test_a_campaigns_actor_is_not_a_sign_up(db):
+    """Starting campaigns makes the server's own actors (`campaign_<id>`, no user): none is a new account."""
+    from caravan.campaigns.services import start_campaign
+
+    built = build_wave()
+    before = waves.waves_report(built.moderator).total_new
+    for n in range(3):
+        start_campaign(built.ordinary[0], title=f"Leave together {n}", target=100)
+    assert Account.objects.filter(domain="", username__startswith="campaign_").count() == 3
+    assert waves.waves_report(built.moderator).total_new == before
+
+
 def test_each_section_finds_the_wave_and_only_the_wave(db):
     built = build_wave()
     wave_ids = {account.id for account in built.wave}

@@ -229,3 +229,28 @@ def test_one_person_cannot_flip_their_choice_without_end(five):
         services.commit(people[0], pact)
     assert caught.value.kind is error_codes.PACT_TOO_MANY_CHANGES
     assert Pact.objects.get(pk=pact.pk).committed_count == 0
+
+
+def test_a_deleted_or_suspended_persons_commitment_stops_counting(five, make_user):
+    """Leaving and moderation announce their changes as events; open pacts of this server stop counting the
+    commitments of an account deleted or suspended, so a pact is never met by people who are gone."""
+    from caravan.accounts.services import set_role
+    from caravan.instance.services import add_rule
+    from caravan.leaving import erase_local_account
+    from caravan.moderation.services import lift_action, take_action
+
+    owner, people = five
+    pact = services.create_pact(owner, threshold=3)
+    for person in people[:2]:
+        services.commit(person, pact)
+    moderator = set_role(make_user("mod"), "moderator")
+    action = take_action(moderator, people[0], "suspend", rule_ids=[add_rule("No spam").id], reason="Spam.")
+    assert Pact.objects.get(pk=pact.pk).committed_count == 1
+    assert not PactMember.objects.get(pact=pact, account=people[0]).committed
+    lift_action(moderator, action, "A mistake.")  # lifting does not commit again: the person chooses anew
+    assert Pact.objects.get(pk=pact.pk).committed_count == 1
+    erase_local_account(people[1].user)
+    assert Pact.objects.get(pk=pact.pk).committed_count == 0
+    for person in people[2:]:
+        services.commit(person, pact)
+    assert Pact.objects.get(pk=pact.pk).state == "met"  # by three people who are still here

@@ -52,6 +52,11 @@ RESERVED_USERNAMES = frozenset(
 )
 
 
+# Names the server gives its own actors (a campaign is `campaign_<id>`): nobody may sign up as one, so a handle
+# of that shape on a Caravan server always leads to what it names.
+RESERVED_PREFIXES = ("campaign_",)
+
+
 def local_actor_uri(username: str) -> str:
     return f"{settings.BASE_URL}/users/{username}"
 
@@ -62,7 +67,9 @@ def validate_username(username: str, *, allow_reserved: bool = False) -> str:
         raise DomainError(error_codes.USERNAME_BLANK, field="username")
     if not USERNAME_RE.match(username):
         raise DomainError(error_codes.USERNAME_INVALID, field="username")
-    if not allow_reserved and username.lower() in RESERVED_USERNAMES:
+    if not allow_reserved and (
+        username.lower() in RESERVED_USERNAMES or username.lower().startswith(RESERVED_PREFIXES)
+    ):
         raise DomainError(error_codes.USERNAME_RESERVED, field="username")
     if Account.objects.filter(domain="", username__iexact=username).exists():
         raise DomainError(error_codes.USERNAME_TAKEN, field="username")

@@ -136,8 +136,11 @@ def waves_report(user: User, *, hours: int = DEFAULT_HOURS, now: datetime | None
 
 
 def _new_local_accounts(since: datetime):
-    # The id bound lets the primary key index find the window; created_at keeps the answer exact.
-    return Account.objects.filter(domain="", id__gte=lowest_id_at(since), created_at__gte=since)
+    # The id bound lets the primary key index find the window; created_at keeps the answer exact. Only people
+    # sign up: the server's own actors (a campaign's) have no user.
+    return Account.objects.filter(
+        domain="", id__gte=lowest_id_at(since), created_at__gte=since, user__isnull=False
+    )
 
 
 def new_accounts_per_hour(since: datetime, until: datetime) -> list[tuple[datetime, int]]:

@@ -209,6 +209,32 @@ def _choose(account: Account, pact: Pact, *, committed: bool, auto_follow: bool 
     return member
 
 
+def account_gone(account: Account, action: object = None, **_: object) -> None:
+    """Listener of `account.deleted` and `account.moderated`: a deleted or suspended account's commitments stop
+    counting in the open pacts of this server (each pact's kept count moves down by one; lifting a suspension
+    does not commit again: the person chooses anew)."""
+    if action is not None and (
+        getattr(action, "kind", "") != "suspend" or getattr(action, "lifted_at", None)
+    ):
+        return
+    committed = PactMember.objects.filter(
+        account=account, committed=True, pact__uri="", pact__state=PactState.OPEN
+    ).values_list("pact_id", flat=True)
+    for pact_id in list(committed):
+        with transaction.atomic():
+            pact = Pact.objects.select_for_update().get(pk=pact_id)
+            if not PactMember.objects.filter(pact=pact, account=account, committed=True).update(
+                committed=False, committed_at=None
+            ):
+                continue
+            pact.committed_count = max(0, pact.committed_count - 1)
+            pact.reported_at = timezone.now()
+            Pact.objects.filter(pk=pact.pk).update(
+                committed_count=pact.committed_count, reported_at=pact.reported_at
+            )
+            events.emit("pact.changed", pact=pact)
+
+
 def participants(pact: Pact) -> list[Account]:
     """Who follows whom once `pact` is met: its owner and the people who committed."""
     accounts = [pact.owner]
