@@ -16,9 +16,7 @@ import does). No other server is asked (no hook installed). Target: under 1 s.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -126,11 +124,7 @@ def main() -> int:
     parser.add_argument("--hits", type=int, default=500)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
-        shutil.rmtree(DATA_DIR, ignore_errors=True)
-        os.environ["CARAVAN_DATA_DIR"] = str(DATA_DIR)
-    seed.setup_django()
-    from django.core.management import call_command
+    seed.fresh_database(DATA_DIR)
     from django.db import connection
 
     from caravan.accounts.models import User
@@ -140,7 +134,6 @@ def main() -> int:
     from caravan.moving.people import find_in_directory
     from caravan.moving.progress import JobProgress
 
-    call_command("migrate", interactive=False, verbosity=0)
     if Entry.objects.exists():
         print(
             "this benchmark seeds its own data: point DATABASE_URL at a fresh, empty database",

@@ -16,9 +16,7 @@ Target: the queue page under 100 ms of server time.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -137,12 +135,8 @@ def main() -> int:
     parser.add_argument("--resolved", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
-        shutil.rmtree(DATA_DIR, ignore_errors=True)
-        os.environ["CARAVAN_DATA_DIR"] = str(DATA_DIR)
-    seed.setup_django()
+    seed.fresh_database(DATA_DIR)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -150,7 +144,6 @@ def main() -> int:
     from caravan.moderation.models import Report
     from caravan.moderation.selectors import QUEUE_SIZE
 
-    call_command("migrate", interactive=False, verbosity=0)
     started = time.monotonic()
     seed_reports(args.accounts, args.open, args.resolved)
     seed._log(f"seeded in {time.monotonic() - started:.0f} s")

@@ -15,9 +15,7 @@ Target: the page stays under a second however large the tables grow, since every
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -181,18 +179,13 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
-        shutil.rmtree(DATA_DIR, ignore_errors=True)
-        os.environ["CARAVAN_DATA_DIR"] = str(DATA_DIR)
-    seed.setup_django()
+    seed.fresh_database(DATA_DIR)
     from django.conf import settings
-    from django.core.management import call_command
     from django.test import Client
 
     from caravan.accounts.models import User
     from caravan.moderation.waves import waves_report
 
-    call_command("migrate", interactive=False, verbosity=0)
     started = time.monotonic()
     seed_waves(args.accounts, args.recent, args.wave, args.follows, args.posts)
     seed._log(f"seeded in {time.monotonic() - started:.0f} s")

@@ -13,8 +13,6 @@ calls the services in process and reads the page through Django's test client (n
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
 import time
@@ -65,12 +63,8 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    if "DATABASE_URL" not in os.environ:
-        shutil.rmtree(DATA_DIR, ignore_errors=True)
-        os.environ["CARAVAN_DATA_DIR"] = str(DATA_DIR)
-    seed.setup_django()
+    seed.fresh_database(DATA_DIR)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -78,7 +72,6 @@ def main() -> int:
     from caravan.pacts import services
     from caravan.pacts.models import Pact
 
-    call_command("migrate", interactive=False, verbosity=0)
     owner, people = seed_people(args.people)
 
     started = time.perf_counter()

@@ -26,6 +26,7 @@ import argparse
 import math
 import os
 import random
+import shutil
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,18 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def fresh_database(data_dir: Path) -> None:
+    """For a bench that seeds its own data: a new SQLite database in `data_dir` (or the PostgreSQL database
+    DATABASE_URL names, which must be empty), Django set up and migrated."""
+    if "DATABASE_URL" not in os.environ:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        os.environ["CARAVAN_DATA_DIR"] = str(data_dir)
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 def _log(message: str) -> None:
