@@ -63,7 +63,7 @@ def test_the_json_feed_has_counts_and_series(make_account):
     services.join(campaign, owner, "left")
     body = Client().get(f"{campaign.path}.json").json()
     assert body["title"] == "نترك" and body["target"] == 10
-    assert body["counts"]["left"] == {"verified": 0, "unverified": 1} and body["headline"] == 0
+    assert body["counts"]["left"] == {"verified": 0, "unverified": 1} and body["headline_count"] == 0
     assert body["series"][-1]["counts"]["left"]["unverified"] == 1
 
 

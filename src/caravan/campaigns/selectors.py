@@ -9,6 +9,7 @@ from django.utils import timezone
 from caravan.accounts.models import Account
 from caravan.campaigns.models import (
     COUNT_FIELDS,
+    LEVELS,
     Campaign,
     CampaignDay,
     Membership,
@@ -81,6 +82,22 @@ def series(campaign: Campaign, days: int = SERIES_DAYS) -> list[DayCounts]:
         result.append(DayCounts(day, dict(current)))
         day += timedelta(days=1)
     return result
+
+
+def by_level(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Kept counts (`will_move_verified`, ...) as the feeds and the API give them: level -> verified, unverified."""
+    return {
+        level: {"verified": counts[f"{level}_verified"], "unverified": counts[f"{level}_unverified"]}
+        for level in LEVELS
+    }
+
+
+def series_data(campaign: Campaign) -> list[dict]:
+    """The chart's numbers for others to draw (the JSON feed and the API): one entry a day."""
+    return [
+        {"date": d.day.isoformat(), "headline_count": d.headline, "counts": by_level(d.counts)}
+        for d in series(campaign)
+    ]
 
 
 def starters(campaign: Campaign) -> list[Account]:

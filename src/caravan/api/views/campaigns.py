@@ -9,7 +9,7 @@ from caravan.accounts.models import Account
 from caravan.api import entities
 from caravan.api.http import api, paginated, params, parse_id
 from caravan.campaigns import selectors, services
-from caravan.campaigns.models import LEVELS, Campaign
+from caravan.campaigns.models import Campaign
 from caravan.pagination import Page
 
 
@@ -21,13 +21,7 @@ def _campaign(request: HttpRequest, object_id: str) -> Campaign:
 
 
 def _counts(campaign: Campaign) -> dict:
-    return {
-        level: {
-            "verified": getattr(campaign, f"{level}_verified"),
-            "unverified": getattr(campaign, f"{level}_unverified"),
-        }
-        for level in LEVELS
-    }
+    return selectors.by_level(campaign.counts())
 
 
 def _entity(campaign: Campaign, viewer: Account | None, *, with_membership: bool = True) -> dict:
@@ -95,20 +89,7 @@ def counts(request: HttpRequest, object_id: str):
     return {
         "headline_count": campaign.headline,
         "counts": _counts(campaign),
-        "series": [
-            {
-                "date": d.day.isoformat(),
-                "headline_count": d.headline,
-                "counts": {
-                    level: {
-                        "verified": d.counts[f"{level}_verified"],
-                        "unverified": d.counts[f"{level}_unverified"],
-                    }
-                    for level in LEVELS
-                },
-            }
-            for d in selectors.series(campaign)
-        ],
+        "series": selectors.series_data(campaign),
     }
 
 

@@ -183,14 +183,8 @@ def _feed(campaign: Campaign) -> dict:
         "target": campaign.target,
         "deadline": campaign.deadline.isoformat() if campaign.deadline else None,
         "target_met_at": campaign.target_met_at.isoformat() if campaign.target_met_at else None,
-        "headline": campaign.headline,
-        "counts": {
-            level: {
-                "verified": getattr(campaign, f"{level}_verified"),
-                "unverified": getattr(campaign, f"{level}_unverified"),
-            }
-            for level in LEVELS
-        },
+        "headline_count": campaign.headline,
+        "counts": selectors.by_level(campaign.counts()),
     }
 
 
@@ -201,20 +195,7 @@ def campaign_json(request: HttpRequest, campaign_id: str) -> HttpResponse:
         return JsonResponse({"error": _("Record not found")}, status=404)
     services.settle_verifications(campaign)
     body = _feed(campaign)
-    body["series"] = [
-        {
-            "date": d.day.isoformat(),
-            "headline": d.headline,
-            "counts": {
-                level: {
-                    "verified": d.counts[f"{level}_verified"],
-                    "unverified": d.counts[f"{level}_unverified"],
-                }
-                for level in LEVELS
-            },
-        }
-        for d in selectors.series(campaign)
-    ]
+    body["series"] = selectors.series_data(campaign)
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
     response["Access-Control-Allow-Origin"] = "*"
     return response
