@@ -111,7 +111,7 @@ urlpatterns = [
     r("api/v1/featured_tags/suggestions", route(GET=instance.own_empty_list)),
     r("api/v1/scheduled_statuses", route(GET=scheduled.list_scheduled)),
     r(
-        "api/v1/scheduled_statuses/<scheduled_id>",
+        "api/v1/scheduled_statuses/<id>",
         route(
             GET=scheduled.get_scheduled,
             PUT=scheduled.update_scheduled,

@@ -49,17 +49,17 @@ def list_scheduled(request: HttpRequest):
 
 
 @api(scope="read:statuses")
-def get_scheduled(request: HttpRequest, scheduled_id: str):
-    return scheduled_status(scheduling.get_pending(request.viewer, parse_id(scheduled_id)))
+def get_scheduled(request: HttpRequest, object_id: str):
+    return scheduled_status(scheduling.get_pending(request.viewer, parse_id(object_id)))
 
 
 @api(scope="write:statuses")
-def update_scheduled(request: HttpRequest, scheduled_id: str):
+def update_scheduled(request: HttpRequest, object_id: str):
     moment = scheduling.parse_time(params(request).str("scheduled_at") or "")
-    return scheduled_status(scheduling.reschedule(request.viewer, parse_id(scheduled_id), moment))
+    return scheduled_status(scheduling.reschedule(request.viewer, parse_id(object_id), moment))
 
 
 @api(scope="write:statuses")
-def cancel_scheduled(request: HttpRequest, scheduled_id: str):
-    scheduling.cancel(request.viewer, parse_id(scheduled_id))
+def cancel_scheduled(request: HttpRequest, object_id: str):
+    scheduling.cancel(request.viewer, parse_id(object_id))
     return {}
