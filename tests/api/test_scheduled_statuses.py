@@ -133,6 +133,15 @@ def test_too_soon_a_bad_date_and_a_past_date(person, scheduling_server):
             timeout=10,
         )
         assert answer.status_code == 422 and "error" in answer.json()
+    # Apps that send `scheduled_at: null` (or empty) post now.
+    for nothing in (None, ""):
+        answer = requests.post(
+            f"{scheduling_server}/api/v1/statuses",
+            json={"status": f"now {nothing!r}", "scheduled_at": nothing},
+            headers=headers,
+            timeout=10,
+        )
+        assert answer.status_code == 200 and answer.json()["uri"]
     # Mastodon publishes at once a post scheduled for a time already past.
     now = alice.status_post("in the past", scheduled_at=ahead(-60))
     assert now["content"] == "<p>in the past</p>" and now["uri"] and not now["params"]  # a Status

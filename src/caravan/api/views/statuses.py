@@ -59,8 +59,8 @@ def create(request: HttpRequest):
         if existing is not None:
             return entities.status(load_posts([existing.id])[0], viewer)
     scheduled_at = None
-    if "scheduled_at" in p:  # a time already past publishes now, as Mastodon does
-        scheduled_at = scheduling.parse_time(p.str("scheduled_at") or "")
+    if p.str("scheduled_at"):  # empty or null: now; a time already past publishes now, as Mastodon does
+        scheduled_at = scheduling.parse_time(p.str("scheduled_at"))
         if scheduling.is_in_the_past(scheduled_at):
             scheduled_at = None
     in_reply_to = None
