@@ -208,3 +208,17 @@ def test_several_workers_publish_each_post_once(make_account, soon):
     assert texts == sorted(f"once {i}" for i in range(6))
     assert not ScheduledPost.objects.exists()
     assert errors == []
+
+
+def test_erasing_an_account_takes_its_scheduled_posts_and_their_uploads(make_user, run_tasks, soon):
+    from caravan.leaving import erase_local_account
+    from caravan.media.models import MediaAttachment
+
+    jane = make_user("jane")
+    image = upload_image(jane.account, io.BytesIO(crafted("png")))
+    scheduled = scheduling.schedule_post(jane.account, soon(), "never", media=[image])
+    erase_local_account(jane)
+    assert not ScheduledPost.objects.exists() and not MediaAttachment.objects.exists()
+    wait_until_due(scheduled)
+    run_tasks()
+    assert not Post.objects.filter(text="never").exists()
