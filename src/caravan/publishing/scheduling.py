@@ -168,7 +168,8 @@ def cancel(author: Account, scheduled_id: int | None) -> None:
 
 
 def media_of(scheduled: ScheduledPost) -> list[MediaAttachment]:
-    return [reserved.media for reserved in scheduled.media.select_related("media")]
+    """Its reserved uploads in order (from `prefetch_related("media__media")` when the caller made one)."""
+    return [reserved.media for reserved in scheduled.media.all()]
 
 
 def _poll_spec(data: dict | None) -> PollSpec | None:

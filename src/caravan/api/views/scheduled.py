@@ -44,7 +44,8 @@ def scheduled_status(scheduled: ScheduledPost) -> dict:
 
 @api(scope="read:statuses")
 def list_scheduled(request: HttpRequest):
-    rows = paginate(scheduling.pending_for(request.viewer), Page.from_params(params(request)))
+    waiting = scheduling.pending_for(request.viewer).prefetch_related("media__media")
+    rows = paginate(waiting, Page.from_params(params(request)))
     return paginated(request, [scheduled_status(row) for row in rows], [row.id for row in rows])
 
 

@@ -1,6 +1,7 @@
 """The scheduled posts page `/scheduled`: one's posts waiting for their time (change the time, cancel) and those
 that could not be published then, with the reason (clear them). Scheduling itself is on the compose form."""
 
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -17,18 +18,14 @@ FAILED_SHOWN = 50
 
 def _page(request: HttpRequest, *, error: DomainError | None = None, error_for: int | None = None):
     account = request.user.account
-    waiting = list(scheduling.pending_for(account).order_by("scheduled_at", "id"))
-    failed = list(
-        ScheduledPost.objects.filter(account=account)
-        .exclude(failed_code="")
-        .order_by("-scheduled_at")[:FAILED_SHOWN]
-    )
+    with_counts = ScheduledPost.objects.filter(account=account).annotate(media_count=Count("media"))
+    waiting = list(with_counts.filter(failed_code="").order_by("scheduled_at", "id"))
+    failed = list(with_counts.exclude(failed_code="").order_by("-scheduled_at")[:FAILED_SHOWN])
     for item in failed:
         kind = error_codes.BY_CODE.get(item.failed_code)
         item.reason = kind.message if kind is not None else item.failed_code
     labels = dict(VISIBILITY_CHOICES)
     for item in waiting + failed:
-        item.media_count = item.media.count()
         item.visibility_label = labels.get(item.visibility, item.visibility)
     return render(
         request,
