@@ -52,10 +52,9 @@ def serve(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     worker = None
     if settings.CARAVAN["EMBEDDED_WORKER"] and not args.no_worker:
-        from caravan.federation.tasks import resume_interrupted_work
         from caravan.worker import EmbeddedWorker
 
-        worker = EmbeddedWorker(resume_interrupted_work)
+        worker = EmbeddedWorker(_interrupted_work)
         worker.start()
     import uvicorn
 
@@ -90,13 +89,22 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupted_work() -> None:
+    """What a worker takes up again when it starts: federation's deliveries and inbox, and the run for the next
+    scheduled post (a killed process's task stays marked running for ever)."""
+    from caravan.federation.tasks import resume_interrupted_work
+    from caravan.publishing import scheduling
+
+    resume_interrupted_work()
+    scheduling.resume()
+
+
 def worker(args: argparse.Namespace) -> int:
     _setup()
-    from caravan.federation.tasks import resume_interrupted_work
     from caravan.worker import make_worker, resume
 
     queues = args.queue or None
-    resume(resume_interrupted_work)
+    resume(_interrupted_work)
     _freeze_startup_objects()
     make_worker(batch=args.batch, queues=queues).run()
     return 0

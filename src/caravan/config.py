@@ -187,6 +187,7 @@ class Config:
     max_image_bytes: int = setting("CARAVAN_MAX_IMAGE_BYTES", whole(1), 10 * 1024 * 1024)
     max_image_pixels: int = setting("CARAVAN_MAX_IMAGE_PIXELS", whole(1), 40_000_000)
     require_email: bool = setting("CARAVAN_REQUIRE_EMAIL", flag(), False)
+    scheduled_min_ahead: int = setting("CARAVAN_SCHEDULED_MIN_AHEAD", whole(0), 300)
 
     # Background work and request threads.
     embedded_worker: bool = setting("CARAVAN_EMBEDDED_WORKER", flag(), True)

@@ -736,6 +736,23 @@ PACT_NOT_COMMITTED = ErrorKind(
     "pact_not_committed", _("Only the people who committed follow each other when a pact is met."), 403
 )
 
+# scheduled posts
+SCHEDULED_AT_INVALID = ErrorKind(
+    "scheduled_at_invalid", _("Give the time to publish as a date and time, such as 2030-01-31T18:00:00Z.")
+)
+SCHEDULED_TOO_SOON = ErrorKind(
+    "scheduled_too_soon", _("The scheduled date must be at least %(minutes)s minutes in the future.")
+)
+SCHEDULED_TOTAL_LIMIT = ErrorKind(
+    "scheduled_total_limit", _("You have exceeded the limit of %(limit)s scheduled posts.")
+)
+SCHEDULED_DAILY_LIMIT = ErrorKind(
+    "scheduled_daily_limit", _("You have exceeded the limit of %(limit)s scheduled posts for that day.")
+)
+SCHEDULED_AUTHOR_UNAVAILABLE = ErrorKind(
+    "scheduled_author_unavailable", _("The account was suspended or closed when the post was due."), 403
+)
+
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {
     kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)

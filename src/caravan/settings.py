@@ -294,6 +294,7 @@ CARAVAN = {
     "REQUIRE_EMAIL": conf.require_email,
     "EMBEDDED_WORKER": conf.embedded_worker,
     "WORKER_INTERVAL": conf.worker_interval,
+    "SCHEDULED_MIN_AHEAD": conf.scheduled_min_ahead,
     # Client API requests per token (or per address without one) in five minutes; 0 turns the limit off.
     "API_RATE_LIMIT": conf.api_rate_limit,
     # Abuse limits (caravan/throttling.py); 0 turns one off. Failed sign-ins per account in an hour, failed

@@ -17,6 +17,7 @@ from caravan.api.views import (
     media,
     notifications,
     pacts,
+    scheduled,
     search,
     social,
     statuses,
@@ -119,7 +120,15 @@ urlpatterns = [
     r("api/v1/endorsements", route(GET=instance.own_empty_list)),
     r("api/v1/featured_tags", route(GET=instance.own_empty_list)),
     r("api/v1/featured_tags/suggestions", route(GET=instance.own_empty_list)),
-    r("api/v1/scheduled_statuses", route(GET=instance.scheduled_statuses)),
+    r("api/v1/scheduled_statuses", route(GET=scheduled.list_scheduled)),
+    r(
+        "api/v1/scheduled_statuses/<id>",
+        route(
+            GET=scheduled.get_scheduled,
+            PUT=scheduled.update_scheduled,
+            DELETE=scheduled.cancel_scheduled,
+        ),
+    ),
     # accounts
     r(A, route(POST=oauth.register, GET=accounts.get_accounts)),
     r(f"{A}/verify_credentials", route(GET=accounts.verify_credentials)),

@@ -194,3 +194,45 @@ class PollVote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("poll", "account", "choice", name="poll_vote_unique")]
+
+
+class ScheduledPost(models.Model):
+    """A post its author asked to publish later (Mastodon's ScheduledStatus): the parameters the pipeline takes,
+    kept until the worker publishes them at `scheduled_at` (`publishing.scheduling`). A post that could not be
+    published then (its reply target gone, the author suspended) stays with `failed_code` so its author sees why;
+    it is no longer a scheduled post for the API."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="scheduled_posts")
+    scheduled_at = models.DateTimeField()
+    text = models.TextField(blank=True, default="")
+    spoiler_text = models.CharField(max_length=1000, blank=True, default="")
+    sensitive = models.BooleanField(default=False)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    language = models.CharField(max_length=16, blank=True, default="")
+    in_reply_to = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    in_reply_to_id_given = models.BigIntegerField(null=True, blank=True)  # kept when the parent is deleted
+    poll = models.JSONField(null=True, blank=True)  # {"options", "expires_in", "multiple", "hide_totals"}
+    application_id = models.BigIntegerField(null=True, blank=True)
+    idempotency = models.CharField(max_length=200, blank=True, default="")
+    failed_code = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scheduled_at"], name="scheduled_post_due"),
+            models.Index(fields=["account", "-id"], name="scheduled_post_account"),
+        ]
+
+
+class ScheduledMedia(models.Model):
+    """An upload reserved for a scheduled post: it cannot go on another post and stays until it is published."""
+
+    scheduled_post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="media")
+    media = models.OneToOneField(
+        "media.MediaAttachment", on_delete=models.CASCADE, related_name="scheduled_for"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]

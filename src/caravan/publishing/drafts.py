@@ -21,7 +21,7 @@ from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.models import MediaAttachment
-from caravan.posts.models import Post, Visibility
+from caravan.posts.models import Post, ScheduledMedia, Visibility
 from caravan.posts.rendering import count_characters, render_text, sanitize_html
 from caravan.posts.visibility import can_read
 from caravan.untrusted import http_url
@@ -149,6 +149,9 @@ def check_media(
             raise DomainError(error_codes.MEDIA_NOT_YOURS, field="media_ids")
         if item.post_id is not None and (post is None or item.post_id != post.id):
             raise DomainError(error_codes.MEDIA_ALREADY_ATTACHED, field="media_ids")
+    # Uploads reserved for a scheduled post go on that post only (it frees them before publishing).
+    if media and ScheduledMedia.objects.filter(media_id__in=[item.id for item in media]).exists():
+        raise DomainError(error_codes.MEDIA_ALREADY_ATTACHED, field="media_ids")
     return media
 
 

@@ -9,13 +9,13 @@ from django.db.models.functions import Greatest
 from caravan.accounts.models import Account
 from caravan.media.models import MediaAttachment
 from caravan.media.services import delete_files
-from caravan.posts.models import Bookmark, Favourite, Pin, PollVote, Post, ThreadMute
+from caravan.posts.models import Bookmark, Favourite, Pin, PollVote, Post, ScheduledPost, ThreadMute
 from caravan.search import services as search_index
 
 
 def remove_all_posts_and_interactions(account: Account) -> None:
     """Erase everything an account did with posts (its posts and boosts, favourites, bookmarks, pins, poll
-    votes, thread mutes, media), keeping the counters on other people's posts right, in a few queries.
+    votes, thread mutes, media, scheduled posts), keeping the counters on other people's posts right, in a few queries.
 
     Nothing is announced per post: the caller has announced the account's deletion, which stands for all of it
     (a Delete of the actor tells other servers to drop the account's posts).
@@ -45,6 +45,7 @@ def remove_all_posts_and_interactions(account: Account) -> None:
         search_index.remove_posts(batch)
         # Their boosts by others, mentions, tags, favourites, feed rows and notifications go with them.
         Post.objects.filter(pk__in=batch).delete()
+    ScheduledPost.objects.filter(account=account).delete()  # before its media: their reservations go with it
     media.delete()
     Account.objects.filter(pk=account.pk).update(statuses_count=0, last_status_at=None)
     if files:

@@ -76,6 +76,7 @@ class ComposeForm(DomainForm):
         required=False, min_value=1, max_value=(1 << 63) - 1, widget=forms.HiddenInput
     )
     poll_multiple = forms.BooleanField(required=False)
+    scheduled_at = forms.CharField(required=False, max_length=64)  # checked by publishing.scheduling
     poll_expires_in = forms.TypedChoiceField(
         choices=POLL_DURATIONS, coerce=int, required=False, initial=86400
     )

@@ -191,11 +191,6 @@ def empty_object(request: HttpRequest, *args, **kwargs):
     return {}
 
 
-@api(scope="read:statuses")
-def scheduled_statuses(request: HttpRequest):
-    return []  # posts cannot be scheduled here
-
-
 @api(scope="read:accounts")
 def own_empty_list(request: HttpRequest):
     """Endorsements and featured tags: the viewer's own, which Caravan does not keep yet."""

@@ -9,6 +9,7 @@ from caravan.api import entities
 from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id, parse_ids
 from caravan.api.params import Params
+from caravan.api.views.scheduled import scheduled_status
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
 from caravan.media.services import update_media
@@ -23,7 +24,7 @@ from caravan.posts.selectors import (
     thread_context,
 )
 from caravan.posts.visibility import can_read, visible_posts
-from caravan.publishing import PollSpec
+from caravan.publishing import PollSpec, scheduling
 
 
 def _media(p: Params, viewer) -> list[MediaAttachment] | None:
@@ -57,12 +58,33 @@ def create(request: HttpRequest):
         existing = api_services.idempotent_post(viewer, key)
         if existing is not None:
             return entities.status(load_posts([existing.id])[0], viewer)
-    if p.get("scheduled_at"):
-        raise DomainError(error_codes.SCHEDULED_POSTS_UNSUPPORTED, field="scheduled_at")
+    scheduled_at = None
+    if p.str("scheduled_at"):  # empty or null: now; a time already past publishes now, as Mastodon does
+        scheduled_at = scheduling.parse_time(p.str("scheduled_at"))
+        if scheduling.is_in_the_past(scheduled_at):
+            scheduled_at = None
     in_reply_to = None
     if p.str("in_reply_to_id"):
         in_reply_to = get_readable_post(p.str("in_reply_to_id"), viewer)
     user = request.api_user
+    if scheduled_at is not None:
+        existing = scheduling.find_idempotent(viewer, key)
+        if existing is None:
+            existing = scheduling.schedule_post(
+                viewer,
+                scheduled_at,
+                p.str("status") or "",
+                spoiler_text=p.str("spoiler_text") or "",
+                sensitive=bool(p.bool("sensitive", user.default_sensitive)),
+                visibility=p.str("visibility") or user.default_visibility,
+                language=p.str("language") or user.default_language,
+                in_reply_to=in_reply_to,
+                media=_media(p, viewer),
+                poll=_poll(p),
+                application_id=request.token.application_id if request.token else None,
+                idempotency=key,
+            )
+        return scheduled_status(existing)
     with transaction.atomic():
         post = publishing.create_post(
             viewer,

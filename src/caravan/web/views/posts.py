@@ -13,8 +13,9 @@ from caravan.errors import DomainError
 from caravan.ids import parse_int64
 from caravan.media import services as media_services
 from caravan.negotiation import wants_activity_json
-from caravan.posts.models import Post
+from caravan.posts.models import Post, ScheduledPost
 from caravan.posts.selectors import edit_history, get_readable_post, thread_context
+from caravan.publishing import scheduling
 from caravan.web.cards import post_cards, post_path
 from caravan.web.forms import ComposeForm, EditForm
 from caravan.web.shortcuts import back, handles_domain_errors, member_view
@@ -45,10 +46,16 @@ def compose_form(user: User, reply_to: Post | None = None, data=None, files=None
     return ComposeForm(data, files, initial=initial)
 
 
-def _publish(user: User, form: ComposeForm) -> Post:
-    """Store the images, then the post, as one change: any error leaves no rows and no files behind."""
+def _publish(user: User, form: ComposeForm) -> Post | ScheduledPost:
+    """Store the images, then the post (or the scheduled post, when a time ahead is given), as one change: any
+    error leaves no rows and no files behind."""
     data = form.cleaned_data
     author = user.account
+    scheduled_at = None
+    if data.get("scheduled_at"):
+        scheduled_at = scheduling.parse_time(data["scheduled_at"])
+        if scheduling.is_in_the_past(scheduled_at):
+            scheduled_at = None  # as the API: a time already past publishes now
     reply_to = None
     if data.get("in_reply_to"):
         reply_to = get_readable_post(data["in_reply_to"], author)
@@ -65,6 +72,19 @@ def _publish(user: User, form: ComposeForm) -> Post:
         with transaction.atomic():
             for upload, description in form.uploads():
                 stored.append(media_services.upload_image(author, upload, description=description))
+            if scheduled_at is not None:
+                return scheduling.schedule_post(
+                    author,
+                    scheduled_at,
+                    data.get("text") or "",
+                    spoiler_text=data.get("spoiler_text") or "",
+                    sensitive=data.get("sensitive", False),
+                    visibility=data.get("visibility") or "public",
+                    language=data.get("language") or "",
+                    in_reply_to=reply_to,
+                    media=stored,
+                    poll=poll,
+                )
             return publishing.create_post(
                 author,
                 data.get("text") or "",
@@ -108,6 +128,8 @@ def compose(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(error)
             status = error.status
         else:
+            if isinstance(post, ScheduledPost):
+                return redirect(f"/scheduled#scheduled-{post.id}")
             return redirect(post_path(post))
     return render(
         request,
