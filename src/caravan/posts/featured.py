@@ -54,6 +54,7 @@ def unfeature_tag(account: Account, featured_id: int) -> None:
 
 
 def unfeature_tag_named(account: Account, name: str) -> None:
+    """Stop featuring a hashtag named (Mastodon 4.4's `/tags/:name/unfeature`); none featured is fine."""
     FeaturedTag.objects.filter(account=account, tag__name=normalize_tag(name.strip().removeprefix("#"))).delete()
 
 

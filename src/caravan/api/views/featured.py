@@ -1,12 +1,14 @@
 """Featured hashtags and endorsed accounts (Mastodon's /api/v1/featured_tags, /endorsements, pin / unpin)."""
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from caravan.accounts.models import Account
 from caravan.api import entities
 from caravan.api.http import account_or_404, api, paginated, params, parse_id
 from caravan.pagination import Page
 from caravan.posts import featured
+from caravan.posts.models import FeaturedTag, FollowedTag, Tag
+from caravan.posts.rendering import normalize_tag
 from caravan.social import selectors as social_selectors
 from caravan.social import services as social
 
@@ -72,3 +74,26 @@ def unpin(request: HttpRequest, account_id: str):
     target = account_or_404(account_id)
     social.unendorse(request.viewer, target)
     return _relationship(request.viewer, target)
+
+
+def _tag_entity(viewer: Account, name: str) -> dict:
+    found = Tag.objects.filter(name=normalize_tag(name)).first()
+    if found is None:
+        raise Http404
+    data = entities.tag(found, FollowedTag.objects.filter(account=viewer, tag=found).exists())
+    data["featuring"] = FeaturedTag.objects.filter(account=viewer, tag=found).exists()
+    return data
+
+
+@api(scope="write:accounts")
+def feature_named_tag(request: HttpRequest, name: str):
+    """Mastodon 4.4's `POST /api/v1/tags/:name/feature`: the same as creating a featured tag; again is the same."""
+    if not FeaturedTag.objects.filter(account=request.viewer, tag__name=normalize_tag(name)).exists():
+        featured.feature_tag(request.viewer, name)
+    return _tag_entity(request.viewer, name)
+
+
+@api(scope="write:accounts")
+def unfeature_named_tag(request: HttpRequest, name: str):
+    featured.unfeature_tag_named(request.viewer, name)
+    return _tag_entity(request.viewer, name)
