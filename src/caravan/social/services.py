@@ -150,7 +150,7 @@ def set_note(account: Account, target: Account, comment: str) -> AccountNote:
 
 
 def remove_all_relationships(account: Account) -> None:
-    """End every follow, follow request, block, mute and note of an account, both ways, quietly, with the
+    """End every follow, follow request, block, mute, endorsement and note of an account, both ways, quietly, with the
     other side's counters fixed (account deletion, local or announced by another server: that announcement stands
     for the unfollows, so none is sent). The account's rows in others' home feeds go with its posts, its place
     in others' lists with its timelines (`caravan.leaving`)."""
@@ -163,7 +163,7 @@ def remove_all_relationships(account: Account) -> None:
         Account.objects.filter(pk__in=followers[start : start + 500]).update(
             following_count=Greatest(F("following_count") - 1, 0)
         )
-    for model in (Follow, FollowRequest, Block, Mute, AccountNote):
+    for model in (Follow, FollowRequest, Block, Mute, Endorsement, AccountNote):
         model.objects.filter(Q(account=account) | Q(target_account=account)).delete()
     DomainBlock.objects.filter(account=account).delete()
     Account.objects.filter(pk=account.pk).update(followers_count=0, following_count=0)
