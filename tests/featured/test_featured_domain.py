@@ -123,3 +123,18 @@ def test_a_viewer_is_not_shown_endorsed_accounts_it_blocks(make_account):
     social.record_block(carol, bob)
     assert social_selectors.endorsed_by(alice, Page(), viewer=carol) == []
     assert len(social_selectors.endorsed_by(alice, Page(), viewer=alice)) == 1
+
+
+def test_an_erased_account_leaves_no_featured_tags_or_endorsements(make_user, make_account):
+    from caravan.leaving import erase_local_account
+
+    alice_user = make_user("alice")
+    alice, bob, carol = alice_user.account, make_account("bob"), make_account("carol")
+    relationships.follow(alice, bob)
+    relationships.follow(carol, alice)
+    social.endorse(alice, bob)
+    social.endorse(carol, alice)
+    featured.feature_tag(alice, "tea")
+    erase_local_account(alice_user)
+    assert not Endorsement.objects.exists()
+    assert not FeaturedTag.objects.exists()
