@@ -24,7 +24,9 @@ def test_the_actor_names_its_featured_tags_collection(client, make_account):
     assert actor["@context"][2]["featuredTags"] == {"@id": "toot:featuredTags", "@type": "@id"}
     for accept in (AP, LD):
         response = client.get("/users/alice/collections/tags", HTTP_ACCEPT=accept)
-        assert response.status_code == 200 and response["Content-Type"].startswith("application/activity+json")
+        assert response.status_code == 200 and response["Content-Type"].startswith(
+            "application/activity+json"
+        )
         document = orjson.loads(response.content)
         assert document["id"] == actor["featuredTags"] and document["type"] == "Collection"
         assert document["totalItems"] == 2
@@ -36,7 +38,9 @@ def test_the_actor_names_its_featured_tags_collection(client, make_account):
 
 def test_browsers_go_to_the_profile_and_unknown_accounts_are_not_found(client, make_account):
     alice = make_account("alice")
-    assert client.get("/users/alice/collections/tags", HTTP_ACCEPT="text/html")["Location"].endswith("/@alice")
+    assert client.get("/users/alice/collections/tags", HTTP_ACCEPT="text/html")["Location"].endswith(
+        "/@alice"
+    )
     assert client.get("/users/nobody/collections/tags", HTTP_ACCEPT=AP).status_code == 404
     alice.suspended_at = timezone.now()
     alice.save(update_fields=["suspended_at"])

@@ -55,7 +55,9 @@ def unfeature_tag(account: Account, featured_id: int) -> None:
 
 def unfeature_tag_named(account: Account, name: str) -> None:
     """Stop featuring a hashtag named (Mastodon 4.4's `/tags/:name/unfeature`); none featured is fine."""
-    FeaturedTag.objects.filter(account=account, tag__name=normalize_tag(name.strip().removeprefix("#"))).delete()
+    FeaturedTag.objects.filter(
+        account=account, tag__name=normalize_tag(name.strip().removeprefix("#"))
+    ).delete()
 
 
 def featured_tags(account: Account) -> list[FeaturedTag]:
@@ -81,9 +83,11 @@ def featured_tags(account: Account) -> list[FeaturedTag]:
 
 def suggested_tags(account: Account) -> list[Tag]:
     """The hashtags the account used most in its latest posts, not featured yet (Mastodon's suggestions)."""
-    recent = Post.objects.filter(account=account, reblog_of__isnull=True).order_by("-id").values("id")[
-        :RECENT_POSTS
-    ]
+    recent = (
+        Post.objects.filter(account=account, reblog_of__isnull=True)
+        .order_by("-id")
+        .values("id")[:RECENT_POSTS]
+    )
     featured = FeaturedTag.objects.filter(account=account).values("tag_id")
     return list(
         Tag.objects.filter(post_tags__post_id__in=recent)

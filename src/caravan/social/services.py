@@ -69,7 +69,9 @@ def record_follow(account: Account, target: Account, *, uri: str = "", **options
 def end_follow(follow: Follow) -> None:
     """The follow row goes, with both accounts' counters and the follower's endorsement of the followed."""
     follow.delete()
-    Endorsement.objects.filter(account_id=follow.account_id, target_account_id=follow.target_account_id).delete()
+    Endorsement.objects.filter(
+        account_id=follow.account_id, target_account_id=follow.target_account_id
+    ).delete()
     Account.objects.filter(pk=follow.account_id).update(following_count=Greatest(F("following_count") - 1, 0))
     Account.objects.filter(pk=follow.target_account_id).update(
         followers_count=Greatest(F("followers_count") - 1, 0)

@@ -45,7 +45,9 @@ def _endorsements(request: HttpRequest, account: Account):
     rows = social_selectors.endorsed_by(
         account, Page.from_params(params(request), default_limit=40), viewer=request.viewer
     )
-    return paginated(request, [entities.account(row.target_account) for row in rows], [row.id for row in rows])
+    return paginated(
+        request, [entities.account(row.target_account) for row in rows], [row.id for row in rows]
+    )
 
 
 @api(scope="read:accounts")
