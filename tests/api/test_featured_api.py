@@ -124,8 +124,8 @@ def test_scopes_are_mastodons(server, signup):
     assert requests.post(f"{server}/api/v1/featured_tags", json={"name": "x"}, timeout=30).status_code == 401
     from caravan.api.views import featured
 
-    assert (
-        featured.feature_tag.scope == "write:accounts" and featured.own_featured_tags.scope == "read:accounts"
-    )
-    assert featured.pin.scope == "write:accounts" and featured.own_endorsements.scope == "read:accounts"
+    assert featured.feature_tag.api_scope == "write:accounts"
+    assert featured.own_featured_tags.api_scope == "read:accounts"
+    assert featured.pin.api_scope == "write:accounts"
+    assert featured.own_endorsements.api_scope == "read:accounts"
     assert me.featured_tags() == []

@@ -121,7 +121,7 @@ urlpatterns = [
     r("api/v1/endorsements", route(GET=featured.own_endorsements)),
     r("api/v1/featured_tags", route(GET=featured.own_featured_tags, POST=featured.feature_tag)),
     r("api/v1/featured_tags/suggestions", route(GET=featured.suggestions)),
-    r("api/v1/featured_tags/<featured_id>", route(DELETE=featured.unfeature_tag)),
+    r("api/v1/featured_tags/<id>", route(DELETE=featured.unfeature_tag)),
     r("api/v1/scheduled_statuses", route(GET=scheduled.list_scheduled)),
     r(
         "api/v1/scheduled_statuses/<id>",

@@ -26,8 +26,8 @@ def feature_tag(request: HttpRequest):
 
 
 @api(scope="write:accounts")
-def unfeature_tag(request: HttpRequest, featured_id: str):
-    featured.unfeature_tag(request.viewer, parse_id(featured_id))
+def unfeature_tag(request: HttpRequest, object_id: str):
+    featured.unfeature_tag(request.viewer, parse_id(object_id))
     return {}
 
 
