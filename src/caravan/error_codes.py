@@ -753,6 +753,11 @@ SCHEDULED_AUTHOR_UNAVAILABLE = ErrorKind(
     "scheduled_author_unavailable", _("The account was suspended or closed when the post was due."), 403
 )
 
+# featured tags and endorsements
+FEATURED_TAGS_LIMIT = ErrorKind("featured_tags_limit", _("You can feature at most %(limit)s hashtags."))
+FEATURED_TAG_TAKEN = ErrorKind("featured_tag_taken", _("You already feature that hashtag."))
+ENDORSE_NEEDS_FOLLOW = ErrorKind("endorse_needs_follow", _("You can only feature accounts you follow."))
+
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {
     kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)

@@ -23,7 +23,7 @@ from caravan.pacts.models import Pact
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, load_posts, viewer_state
-from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
+from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
 
 DEFAULT_AVATAR = "/avatars/original/missing.png"
@@ -246,6 +246,19 @@ def tag(t: Tag, following: bool | None = None) -> dict:
     if following is not None:
         data["following"] = following
     return data
+
+
+def featured_tag(featured) -> dict:
+    """Mastodon's FeaturedTag (from `posts.featured.featured_tags`): the count as a string, the last use as a date;
+    the link is the tag's timeline here (Caravan has no per-account tag page)."""
+    last = featured.last_status_at
+    return {
+        "id": str(featured.id),
+        "name": featured.tag.display_name or featured.tag.name,
+        "url": f"{settings.BASE_URL}/tags/{featured.tag.name}",
+        "statuses_count": str(featured.statuses_count),
+        "last_status_at": last.date().isoformat() if last else None,
+    }
 
 
 class FilterSet:
@@ -610,6 +623,11 @@ def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
         )
     )
     domains = set(DomainBlock.objects.filter(account=viewer).values_list("domain", flat=True))
+    endorsed = set(
+        Endorsement.objects.filter(account=viewer, target_account_id__in=ids).values_list(
+            "target_account_id", flat=True
+        )
+    )
     out = []
     for t in targets:
         follow = following.get(t.id)
@@ -630,7 +648,7 @@ def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
                 "requested": t.id in requested,
                 "requested_by": t.id in requested_by,
                 "domain_blocking": bool(t.domain and t.domain in domains),
-                "endorsed": False,
+                "endorsed": t.id in endorsed,
                 "note": notes.get(t.id, ""),
             }
         )

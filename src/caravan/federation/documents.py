@@ -26,6 +26,7 @@ EXTENSIONS = {
     # Caravan's own terms (the X-id directory, pacts, campaigns) are `caravan:<term>` in documents that use them.
     "caravan": "https://github.com/caravan-social/caravan/ns#",
     "featured": {"@id": "toot:featured", "@type": "@id"},
+    "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "Emoji": "toot:Emoji",
@@ -48,6 +49,11 @@ def _media_url(field) -> str:
     return f"{settings.BASE_URL}{field.url}" if field else ""
 
 
+def featured_tags_url(account: Account) -> str:
+    """A local actor's featured hashtags (`federation/featured_tags.py`)."""
+    return f"{account.uri}/collections/tags"
+
+
 def actor_document(account: Account) -> dict:
     account = ensure_keypair(account)
     if account.suspended_at is not None:
@@ -65,6 +71,7 @@ def actor_document(account: Account) -> dict:
         "followers": account.followers_url,
         "following": account.following_url,
         "featured": account.featured_url,
+        "featuredTags": featured_tags_url(account),
         "endpoints": {"sharedInbox": account.shared_inbox_url},
         "manuallyApprovesFollowers": account.locked,
         "discoverable": account.discoverable,

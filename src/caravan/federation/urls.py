@@ -29,6 +29,7 @@ urlpatterns = [
     path("users/<str:username>/followers", views.followers, name="ap_followers"),
     path("users/<str:username>/following", views.following, name="ap_following"),
     path("users/<str:username>/collections/featured", views.featured, name="ap_featured"),
+    path("users/<str:username>/collections/tags", views.featured_tag_collection, name="ap_featured_tags"),
     path("users/<str:username>/statuses/<int:post_id>", views.status, name="ap_status"),
     path(
         "users/<str:username>/statuses/<int:post_id>/activity",

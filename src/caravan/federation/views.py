@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from caravan.accounts.models import Account, User
-from caravan.federation import actors, documents
+from caravan.federation import actors, documents, featured_tags
 from caravan.federation.applying import process_activity
 from caravan.federation.reading import InboxError
 from caravan.federation.signatures import IncomingRequest, SignatureError
@@ -392,6 +392,19 @@ def featured(request: HttpRequest, username: str) -> HttpResponse:
     ]
     items = [documents.note_object(post) for post in pinned]
     return _json(documents.collection(account.featured_url, total=len(items), first=None, items=items))
+
+
+@require_GET
+def featured_tag_collection(request: HttpRequest, username: str) -> HttpResponse:
+    account = _local_account_or_404(username)
+    if account is None:
+        return _error("not found", 404)
+    if not wants_activity_json(request.headers.get("Accept", "")):
+        return HttpResponseRedirect(account.url or f"/@{account.username}")
+    _signer, refusal = _fetch_guard(request)
+    if refusal is not None:
+        return refusal
+    return _json(featured_tags.collection_document(account))
 
 
 # Objects ----------------------------------------------------------------------------------------------------

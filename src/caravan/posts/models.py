@@ -132,6 +132,19 @@ class FollowedTag(models.Model):
         constraints = [models.UniqueConstraint("account", "tag", name="followed_tag_unique")]
 
 
+class FeaturedTag(models.Model):
+    """A hashtag an account shows on its profile (Mastodon's featured tags, at most `FEATURED_TAGS_LIMIT`).
+    Its post count and last use are read from the account's posts when shown (`posts/featured.py`)."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="featured_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "tag", name="featured_tag_unique")]
+
+
 class Favourite(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="favourites")

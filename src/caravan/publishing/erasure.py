@@ -9,13 +9,22 @@ from django.db.models.functions import Greatest
 from caravan.accounts.models import Account
 from caravan.media.models import MediaAttachment
 from caravan.media.services import delete_files
-from caravan.posts.models import Bookmark, Favourite, Pin, PollVote, Post, ScheduledPost, ThreadMute
+from caravan.posts.models import (
+    Bookmark,
+    Favourite,
+    FeaturedTag,
+    Pin,
+    PollVote,
+    Post,
+    ScheduledPost,
+    ThreadMute,
+)
 from caravan.search import services as search_index
 
 
 def remove_all_posts_and_interactions(account: Account) -> None:
     """Erase everything an account did with posts (its posts and boosts, favourites, bookmarks, pins, poll
-    votes, thread mutes, media, scheduled posts), keeping the counters on other people's posts right, in a few queries.
+    votes, thread mutes, featured hashtags, media, scheduled posts), keeping the counters on other people's posts right, in a few queries.
 
     Nothing is announced per post: the caller has announced the account's deletion, which stands for all of it
     (a Delete of the actor tells other servers to drop the account's posts).
@@ -36,6 +45,7 @@ def remove_all_posts_and_interactions(account: Account) -> None:
     Pin.objects.filter(account=account).delete()
     PollVote.objects.filter(account=account).delete()  # tallies stay: they are anonymous sums
     ThreadMute.objects.filter(account=account).delete()
+    FeaturedTag.objects.filter(account=account).delete()
 
     media = MediaAttachment.objects.filter(account=account)
     files = [name for pair in media.values_list("file", "thumbnail") for name in pair if name]

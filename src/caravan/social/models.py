@@ -68,6 +68,20 @@ class Mute(models.Model):
         constraints = [models.UniqueConstraint("account", "target_account", name="mute_unique")]
 
 
+class Endorsement(models.Model):
+    """An account pinned to another's profile (Mastodon's endorsements): only while it is followed."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="endorsements")
+    target_account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="endorsed_by_set"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("account", "target_account", name="endorsement_unique")]
+
+
 class DomainBlock(models.Model):
     """A user hiding a whole remote server from their own view."""
 

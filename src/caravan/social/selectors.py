@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from caravan.accounts.models import Account
 from caravan.pagination import Page, paginate
-from caravan.social.models import Block, Follow, FollowRequest, Mute
+from caravan.social.models import Block, Endorsement, Follow, FollowRequest, Mute
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Relationship:
     blocking: bool = False
     blocked_by: bool = False
     muting: bool = False
+    endorsed: bool = False
 
 
 def relationship(account: Account | None, target: Account) -> Relationship:
@@ -31,6 +32,7 @@ def relationship(account: Account | None, target: Account) -> Relationship:
         blocking=Block.objects.filter(account=account, target_account=target).exists(),
         blocked_by=Block.objects.filter(account=target, target_account=account).exists(),
         muting=Mute.objects.filter(account=account, target_account=target).exists(),
+        endorsed=Endorsement.objects.filter(account=account, target_account=target).exists(),
     )
 
 
@@ -48,3 +50,16 @@ def followers_of(account: Account, page: Page) -> list[Follow]:
 def following_of(account: Account, page: Page) -> list[Follow]:
     """Follows made by `account`, newest first, each with the followed account loaded."""
     return paginate(Follow.objects.filter(account=account).select_related("target_account"), page)
+
+
+def endorsed_by(account: Account, page: Page, *, viewer: Account | None = None) -> list[Endorsement]:
+    """The accounts `account` pins to its profile, newest first, each loaded; to a viewer, less those who
+    block the viewer or whom the viewer blocks, and suspended or deleted ones."""
+    queryset = Endorsement.objects.filter(
+        account=account, target_account__suspended_at__isnull=True, target_account__deleted_at__isnull=True
+    ).select_related("target_account")
+    if viewer is not None and viewer.id != account.id:
+        queryset = queryset.exclude(target_account__blocking_set__target_account=viewer).exclude(
+            target_account__blocked_by_set__account=viewer
+        )
+    return paginate(queryset, page)

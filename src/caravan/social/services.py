@@ -15,7 +15,7 @@ from django.utils import timezone
 from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
-from caravan.social.models import AccountNote, Block, DomainBlock, Follow, FollowRequest, Mute
+from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 
 
 def is_blocked_either_way(a: Account, b: Account) -> bool:
@@ -67,12 +67,27 @@ def record_follow(account: Account, target: Account, *, uri: str = "", **options
 
 
 def end_follow(follow: Follow) -> None:
-    """The follow row goes, with both accounts' counters."""
+    """The follow row goes, with both accounts' counters and the follower's endorsement of the followed."""
     follow.delete()
+    Endorsement.objects.filter(
+        account_id=follow.account_id, target_account_id=follow.target_account_id
+    ).delete()
     Account.objects.filter(pk=follow.account_id).update(following_count=Greatest(F("following_count") - 1, 0))
     Account.objects.filter(pk=follow.target_account_id).update(
         followers_count=Greatest(F("followers_count") - 1, 0)
     )
+
+
+def endorse(account: Account, target: Account) -> Endorsement:
+    """Pin a followed account to one's profile (Mastodon's endorsements); again is the same."""
+    if not Follow.objects.filter(account=account, target_account=target).exists():
+        raise DomainError(error_codes.ENDORSE_NEEDS_FOLLOW)
+    endorsement, _ = Endorsement.objects.get_or_create(account=account, target_account=target)
+    return endorsement
+
+
+def unendorse(account: Account, target: Account) -> None:
+    Endorsement.objects.filter(account=account, target_account=target).delete()
 
 
 def check_may_block(account: Account, target: Account) -> None:
@@ -137,7 +152,7 @@ def set_note(account: Account, target: Account, comment: str) -> AccountNote:
 
 
 def remove_all_relationships(account: Account) -> None:
-    """End every follow, follow request, block, mute and note of an account, both ways, quietly, with the
+    """End every follow, follow request, block, mute, endorsement and note of an account, both ways, quietly, with the
     other side's counters fixed (account deletion, local or announced by another server: that announcement stands
     for the unfollows, so none is sent). The account's rows in others' home feeds go with its posts, its place
     in others' lists with its timelines (`caravan.leaving`)."""
@@ -150,7 +165,7 @@ def remove_all_relationships(account: Account) -> None:
         Account.objects.filter(pk__in=followers[start : start + 500]).update(
             following_count=Greatest(F("following_count") - 1, 0)
         )
-    for model in (Follow, FollowRequest, Block, Mute, AccountNote):
+    for model in (Follow, FollowRequest, Block, Mute, Endorsement, AccountNote):
         model.objects.filter(Q(account=account) | Q(target_account=account)).delete()
     DomainBlock.objects.filter(account=account).delete()
     Account.objects.filter(pk=account.pk).update(followers_count=0, following_count=0)

@@ -235,12 +235,6 @@ def search(request: HttpRequest):
     return offset_paginated(request, [entities.account(a) for a in found], offset, limit)
 
 
-@api(auth="optional", scope="read:accounts")
-def featured_tags(request: HttpRequest, account_id: str):
-    account_or_404(account_id)
-    return []
-
-
 @api(scope="read:lists")
 def lists_of(request: HttpRequest, account_id: str):
     target = account_or_404(account_id)

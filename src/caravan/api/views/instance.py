@@ -15,6 +15,7 @@ from caravan.api.http import api
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.media.services import ACCEPTED_FORMATS
+from caravan.posts.featured import FEATURED_TAGS_LIMIT
 from caravan.posts.models import Post, Tag
 
 VERSION = f"4.3.0 (compatible; Caravan {__version__})"
@@ -36,7 +37,7 @@ def _configuration() -> dict:
             "terms_of_service": None,
         },
         "vapid": {"public_key": ""},
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 5},
+        "accounts": {"max_featured_tags": FEATURED_TAGS_LIMIT, "max_pinned_statuses": 5},
         "statuses": {
             "max_characters": limits["MAX_POST_CHARS"],
             "max_media_attachments": limits["MAX_MEDIA_PER_POST"],
@@ -189,12 +190,6 @@ def empty(request: HttpRequest, *args, **kwargs):
 @api(auth="none")
 def empty_object(request: HttpRequest, *args, **kwargs):
     return {}
-
-
-@api(scope="read:accounts")
-def own_empty_list(request: HttpRequest):
-    """Endorsements and featured tags: the viewer's own, which Caravan does not keep yet."""
-    return []
 
 
 @api(auth="app", scope="write:accounts")

@@ -10,6 +10,7 @@ from caravan.accounts.services import find_account
 from caravan.directory import services as directory
 from caravan.negotiation import wants_activity_json
 from caravan.pagination import Page
+from caravan.posts import featured
 from caravan.social import selectors as social_selectors
 from caravan.social import services as social
 from caravan.timelines.selectors import account_timeline
@@ -17,6 +18,7 @@ from caravan.web.cards import avatar_url, header_url, local_links, post_cards, p
 from caravan.web.shortcuts import back, handles_domain_errors, member_view, page_links
 
 TABS = ("posts", "with_replies", "media")
+ENDORSED_SHOWN = 12  # the profile shows the latest endorsed accounts; the API pages through all
 
 
 def _account_for(acct: str) -> Account:
@@ -67,6 +69,13 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
             "tab": tab,
             "cards": post_cards(posts, viewer),
             "pinned": post_cards(pinned, viewer),
+            "featured_tags": featured.featured_tags(account) if first_page else [],
+            "endorsed": [
+                (row.target_account, avatar_url(row.target_account))
+                for row in social_selectors.endorsed_by(account, Page(limit=ENDORSED_SHOWN), viewer=viewer)
+            ]
+            if first_page
+            else [],
             "pager": page_links(request, [p.id for p in posts], page),
         },
     )
@@ -74,6 +83,7 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
 
 @member_view
 @require_POST
+@handles_domain_errors
 def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
     viewer = request.user.account
     target = _account_by_id(account_id)
@@ -86,6 +96,8 @@ def act(request: HttpRequest, account_id: int, action: str) -> HttpResponse:
         "unblock": social.unblock,
         "mute": social.mute,
         "unmute": social.unmute,
+        "pin": social.endorse,
+        "unpin": social.unendorse,
     }
     if action not in actions:
         raise Http404
