@@ -6,7 +6,7 @@ account's entry in the search index in step.
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from caravan import error_codes, events, lookup
 from caravan.accounts.models import Account
@@ -93,12 +93,21 @@ def upsert_remote_account(uri: str, **attributes) -> Account:
     if "display_name" in attributes:
         attributes["display_name"] = without_bidi_controls(attributes["display_name"])
     attributes["fetched_at"] = datetime.now(UTC)
+    try:
+        return _store_remote_account(uri, attributes)
+    except IntegrityError:
+        # Another process stored the same actor at the same moment (a lookup here while the inbox fetched it):
+        # its row now exists, so this becomes a refresh of it.
+        return _store_remote_account(uri, attributes)
+
+
+def _store_remote_account(uri: str, attributes: dict) -> Account:
     with transaction.atomic():
         account = Account.objects.filter(uri=uri).first()
         if account is None:
             # A suspended or limited server's new accounts arrive marked, with its policy's stamps.
-            attributes.update(account_marks(attributes.get("domain") or ""))
-            account = Account.objects.create(uri=uri, **attributes)
+            marks = account_marks(attributes.get("domain") or "")
+            account = Account.objects.create(uri=uri, **{**attributes, **marks})
             index_account(account)
             events.emit("account.created", account=account)
         else:
