@@ -87,7 +87,9 @@ def test_lists_and_bookmarks_round_trip_without_leaking_private_posts(
     me = make_user("mover")
     alice, eve = make_account("alice"), make_account("eve")
     public = publishing.create_post(alice, "public words")
-    job = run_csv(me, tmp_path, "lists", f"Friends,alice@{settings.DOMAIN}\nFriends,ghost@gone.example\n")
+    job = run_csv(
+        me, tmp_path, "lists", f"Friends,alice@{settings.DOMAIN}\nFriends,ghost@{settings.DOMAIN}\n"
+    )
     assert job.done == 1 and job.skipped == 1
     friends = List.objects.get(owner=me.account, title="Friends")
     assert ListMember.objects.filter(list=friends, account=alice).exists()
@@ -122,7 +124,7 @@ def test_a_mastodon_lists_csv_creates_every_list_it_names(make_user, make_accoun
     text = (
         f"Friends,alice@{settings.DOMAIN}\n"
         f"Friends,locked@{settings.DOMAIN}\n"
-        '"أخبار, عربية",ghost@gone.example\n'
+        f'"أخبار, عربية",ghost@{settings.DOMAIN}\n'
         f"Reading,alice@{settings.DOMAIN}\n"
     )
     job = run_csv(me, tmp_path, "lists", text)
