@@ -15,6 +15,9 @@ class NotificationType(models.TextChoices):
     POLL = "poll"
     UPDATE = "update"
     ADMIN_SIGN_UP = "admin.sign_up"
+    ADMIN_REPORT = "admin.report"
+    QUOTE = "quote"  # someone quoted the recipient's post (Mastodon 4.5)
+    QUOTED_UPDATE = "quoted_update"  # a post the recipient quoted was edited (Mastodon 4.5)
     MODERATION_WARNING = "moderation_warning"  # the moderators acted on the recipient's account
     # Not a Mastodon type (the API leaves it out): a moderator wrote in, or decided, the recipient's appeal.
     MODERATION_APPEAL = "moderation_appeal"
