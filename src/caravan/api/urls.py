@@ -1,5 +1,7 @@
 """URLs of the Mastodon client API, OAuth and streaming; every route also answers with a trailing slash."""
 
+import re
+
 from django.urls import re_path
 
 from caravan.api import oauth
@@ -25,28 +27,18 @@ from caravan.api.views import (
 )
 from caravan.api.views import timelines as tl
 
-ID = r"(?P<{}>[^/]+)"
+PLACEHOLDER = re.compile(r"<(\w+)>")
 
 
 def r(pattern: str, view, **kwargs):
-    pattern = pattern.replace("<id>", ID.format("object_id"))
-    for name in (
-        "account_id",
-        "status_id",
-        "list_id",
-        "filter_id",
-        "keyword_id",
-        "status_filter_id",
-        "media_id",
-        "poll_id",
-        "notification_id",
-        "conversation_id",
-        "name",
-        "hashtag",
-        "pact_id",
-    ):
-        pattern = pattern.replace(f"<{name}>", ID.format(name))
-    return re_path(rf"^{pattern}/?$", view, **kwargs)
+    """A route whose `<name>` placeholders each match one path segment, passed to the view as `name`
+    (`<id>` as `object_id`)."""
+
+    def group(match: re.Match) -> str:
+        name = "object_id" if match[1] == "id" else match[1]
+        return rf"(?P<{name}>[^/]+)"
+
+    return re_path(rf"^{PLACEHOLDER.sub(group, pattern)}/?$", view, **kwargs)
 
 
 A = "api/v1/accounts"
