@@ -58,6 +58,10 @@ SIGN_UPS_PER_NETWORK = Limit(
 CAMPAIGN_CHANGES_PER_ACCOUNT = Limit(
     "campaign-account", "CAMPAIGN_JOINS_PER_HOUR", 3600, error_codes.CAMPAIGN_JOINS_TOO_FAST
 )
+# Lookups in the X-id directory per asking server per hour.
+DIRECTORY_LOOKUPS_PER_SERVER = Limit(
+    "directory-server", "DIRECTORY_LOOKUPS_PER_HOUR", 3600, error_codes.DIRECTORY_LOOKUPS_THROTTLED
+)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -100,32 +104,46 @@ def account_key(user_id: int | None, identifier: str) -> str:
     return "name" + hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
 
 
-def _window(limit: Limit) -> tuple[int, int]:
-    """(index of the current window, seconds until it ends)."""
-    now = time.time()
-    index = int(now // limit.seconds)
-    return index, max(1, math.ceil((index + 1) * limit.seconds - now))
-
-
 def _key(limit: Limit, who: str, index: int) -> str:
     return f"throttle:{limit.name}:{who}:{index}"
 
 
-def _count(limit: Limit, who: str) -> tuple[int, int]:
-    index, retry_after = _window(limit)
-    return int(cache.get(_key(limit, who, index), 0)), retry_after
-
-
-def _add(limit: Limit, who: str) -> tuple[int, int]:
-    index, retry_after = _window(limit)
+def _tally(limit: Limit, who: str, add: bool) -> tuple[float, int]:
+    """A sliding window over the last `limit.seconds`: (how many are counted now, seconds until one more would
+    be allowed). Counters are kept per fixed window and the previous window weighs by how much of it still lies
+    within the last `seconds`: fixed windows alone let twice the limit through around each boundary."""
+    seconds = limit.seconds
+    now = time.time()
+    index = int(now // seconds)
+    elapsed = now - index * seconds
     key = _key(limit, who, index)
-    if cache.add(key, 1, limit.seconds + 5):
-        return 1, retry_after
-    try:
-        return cache.incr(key), retry_after
-    except ValueError:  # expired between the two calls
-        cache.add(key, 1, limit.seconds + 5)
-        return 1, retry_after
+    if not add:
+        current = int(cache.get(key, 0))
+    elif cache.add(key, 1, 2 * seconds + 5):  # kept for two windows: the next one still weighs it
+        current = 1
+    else:
+        try:
+            current = cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.add(key, 1, 2 * seconds + 5)
+            current = 1
+    previous = int(cache.get(_key(limit, who, index - 1), 0))
+    counted = current + previous * (1 - elapsed / seconds)
+    room = limit.allowed - 1  # what may be counted for one more to pass
+    if current <= room:  # waiting for the previous window to weigh less
+        wait = seconds * (1 - (room - current) / previous) - elapsed if previous else 0
+    else:  # waiting for this window to end and then weigh less
+        wait = (seconds - elapsed) + seconds * (1 - room / current)
+    # Nothing counted now lies within the last `seconds` once they have passed (the estimate may disagree).
+    return counted, max(1, min(seconds, math.ceil(wait)))
+
+
+def _count(limit: Limit, who: str) -> tuple[float, int]:
+    return _tally(limit, who, add=False)
+
+
+def _add(limit: Limit, who: str) -> tuple[float, int]:
+    return _tally(limit, who, add=True)
 
 
 def _refuse(limit: Limit, retry_after: int) -> Throttled:
@@ -173,8 +191,13 @@ def check_sign_up(address: str) -> None:
     """Counts one sign-up attempt from `address` and from its network; raises Throttled past either limit."""
     network = network_key(address)
     for limit, who in ((SIGN_UPS_PER_ADDRESS, address_key(address)), (SIGN_UPS_PER_NETWORK, network)):
-        if not limit.allowed or not who:
-            continue
+        if who:
+            charge(limit, who)
+
+
+def charge(limit: Limit, who: str) -> None:
+    """Counts one more of `limit` for `who`; raises Throttled past the limit (a limit set to 0 is off)."""
+    if limit.allowed:
         count, retry_after = _add(limit, who)
         if count > limit.allowed:
             raise _refuse(limit, retry_after)
@@ -182,8 +205,4 @@ def check_sign_up(address: str) -> None:
 
 def check_campaign_change(account_id: int) -> None:
     """Counts one campaign join, level change or leave by this account; raises Throttled past the limit."""
-    limit = CAMPAIGN_CHANGES_PER_ACCOUNT
-    if limit.allowed:
-        count, retry_after = _add(limit, f"account{account_id}")
-        if count > limit.allowed:
-            raise _refuse(limit, retry_after)
+    charge(CAMPAIGN_CHANGES_PER_ACCOUNT, f"account{account_id}")

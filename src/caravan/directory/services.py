@@ -15,15 +15,14 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from caravan import error_codes, events, lookup
+from caravan import error_codes, events, lookup, throttling
 from caravan.accounts.models import Account
 from caravan.directory.models import Claim, DirectoryServer, Entry, EntryRecipient
-from caravan.errors import DomainError, Throttled
+from caravan.errors import DomainError
 from caravan.ids import id_from_text
 from caravan.instance.domains import is_suspended
 from caravan.social.models import Follow
@@ -379,23 +378,7 @@ def answer_lookup(values, asker_inbox: str, asker_domain: str) -> list[dict]:
 
 
 def _count_lookup(domain: str) -> None:
-    allowed = settings.CARAVAN["DIRECTORY_LOOKUPS_PER_HOUR"]
-    if not allowed:
-        return
-    window = int(time.time() // 3600)
-    key = f"directory:lookups:{domain}:{window}"
-    if cache.add(key, 1, 3700):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, 3700)
-            count = 1
-    if count > allowed:
-        raise Throttled(
-            error_codes.DIRECTORY_LOOKUPS_THROTTLED, retry_after=int((window + 1) * 3600 - time.time())
-        )
+    throttling.charge(throttling.DIRECTORY_LOOKUPS_PER_SERVER, domain)
 
 
 def forget_remote_entry(uri: str, actor: Account) -> bool:
