@@ -71,6 +71,7 @@ def _get(
         else:
             conn = http.client.HTTPConnection(address, port)
             conn.sock = sock
+        stream = conn.sock  # http.client lets go of it once the answer says the connection will close
         conn.request("GET", target, headers=headers)
         response = conn.getresponse()
         status = response.status
@@ -89,7 +90,7 @@ def _get(
         while True:
             # One read at a time with the time that is left: a server sending a byte now and then still ends
             # at the deadline.
-            conn.sock.settimeout(_remaining(deadline, url))
+            stream.settimeout(_remaining(deadline, url))
             chunk = response.read1(CHUNK)
             if not chunk:
                 break
