@@ -8,7 +8,7 @@ import struct
 import threading
 import time
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from PIL import Image
@@ -90,12 +90,12 @@ class Site:
             "/oembed.json": (
                 "application/json",
                 (
-                    '{"type": "video", "version": "1.0", "title": "Dunes at dusk", "author_name": "Omar",'
-                    ' "author_url": "https://video.example/omar", "provider_name": "Video Example",'
-                    ' "provider_url": "javascript:alert(1)", "width": 640, "height": 360,'
-                    ' "html": "<script>alert(1)</script><iframe src=\\"https://video.example/embed/1\\"'
-                    ' onload=\\"alert(2)\\" width=\\"640\\"></iframe>"}'
-                ).encode(),
+                    b'{"type": "video", "version": "1.0", "title": "Dunes at dusk", "author_name": "Omar",'
+                    b' "author_url": "https://video.example/omar", "provider_name": "Video Example",'
+                    b' "provider_url": "javascript:alert(1)", "width": 640, "height": 360,'
+                    b' "html": "<script>alert(1)</script><iframe src=\\"https://video.example/embed/1\\"'
+                    b' onload=\\"alert(2)\\" width=\\"640\\"></iframe>"}'
+                ),
             ),
             "/plain": ("text/html", _page(f"<title>{BIDI_TITLE}</title>")),
             "/redirect/2": ("redirect", f"{base}/redirect/1"),
@@ -177,10 +177,8 @@ def running_site(address: str = "127.0.0.1"):
                 else:
                     self.close_connection = True
                 self.end_headers()
-                try:
+                with suppress(OSError):
                     self.wfile.write(body)
-                except OSError:
-                    pass
 
         def log_message(self, *args) -> None:
             pass

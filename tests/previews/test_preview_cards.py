@@ -74,7 +74,7 @@ def test_a_title_only_page_gives_plain_text_without_bidi_controls(site, make_acc
     post = _post_and_fetch(make_account("alice"), f"{site.base}/plain", run_tasks)
     card = _card_of(post)
     assert card.title == "Plain title bold & more"
-    assert "\u202e" not in card.title and BIDI_TITLE != card.title
+    assert "\u202e" not in card.title and card.title != BIDI_TITLE
 
 
 def test_a_redirect_chain_is_followed_and_a_loop_is_not(site, make_account, run_tasks):
