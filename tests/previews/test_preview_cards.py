@@ -154,6 +154,11 @@ def test_mentions_hashtags_media_and_boosts_get_no_card(site, make_account, run_
         '<a href="https://NEWS.example:443/story?id=1#top">story</a></p>'
     )
     assert first_link(html) == "https://news.example/story?id=1"
+    quoting = (
+        '<p class="quote-inline">RE: <a href="https://x.example/@bob/1"><span>x.example/@bob/1</span></a></p>'
+        '<p>Agreed, and <a href="https://news.example/more">more</a></p>'
+    )
+    assert first_link(quoting) == "https://news.example/more"
     assert (
         normalize_url("ftp://example.org/") == ""
         and normalize_url("HTTP://Example.org") == "http://example.org/"

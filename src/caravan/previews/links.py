@@ -12,10 +12,19 @@ class _Anchors(HTMLParser):
         self.anchors: list[tuple[str, str, str]] = []  # (href, class, rel)
         self._text: list[str] | None = None
         self.texts: list[str] = []
+        # Inside Mastodon's `quote-inline` fallback ("RE: <link to the quoted post>"): links there are skipped.
+        self._quote_tag = ""
+        self._quote_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if self._quote_depth:
+            self._quote_depth += tag == self._quote_tag
+            return
+        if "quote-inline" in values.get("class", "").split():
+            self._quote_tag, self._quote_depth = tag, 1
+            return
         if tag == "a":
-            values = {name: value or "" for name, value in attrs}
             self.anchors.append((values.get("href", ""), values.get("class", ""), values.get("rel", "")))
             self._text = []
 
@@ -24,6 +33,9 @@ class _Anchors(HTMLParser):
             self._text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._quote_depth:
+            self._quote_depth -= tag == self._quote_tag
+            return
         if tag == "a" and self._text is not None:
             self.texts.append("".join(self._text))
             self._text = None
@@ -32,7 +44,8 @@ class _Anchors(HTMLParser):
 def first_link(content_html: str, media_urls: set[str] | frozenset[str] = frozenset()) -> str:
     """The first link of a post's HTML that deserves a card, normalized; "" when there is none. Mentions and
     hashtags are skipped (by class, rel=tag, or text starting with @ or #, as Mastodon's FetchLinkCardService),
-    and so are links to the post's own media and anything but http(s)."""
+    and so are the link to a quoted post (Mastodon's `quote-inline` paragraph), links to the post's own media and
+    anything but http(s)."""
     parser = _Anchors()
     try:
         parser.feed(content_html or "")
