@@ -5,50 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0007_account_deleted_and_remote_suspension'),
-        ('posts', '0005_featured_tag'),
+        ("accounts", "0007_account_deleted_and_remote_suspension"),
+        ("posts", "0005_featured_tag"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PreviewCard',
+            name="PreviewCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.CharField(max_length=2000, unique=True)),
-                ('title', models.CharField(blank=True, default='', max_length=300)),
-                ('description', models.CharField(blank=True, default='', max_length=1000)),
-                ('type', models.CharField(choices=[('link', 'link'), ('photo', 'photo'), ('video', 'video'), ('rich', 'rich')], default='link', max_length=8)),
-                ('author_name', models.CharField(blank=True, default='', max_length=200)),
-                ('author_url', models.CharField(blank=True, default='', max_length=2000)),
-                ('provider_name', models.CharField(blank=True, default='', max_length=200)),
-                ('provider_url', models.CharField(blank=True, default='', max_length=2000)),
-                ('html', models.TextField(blank=True, default='')),
-                ('embed_url', models.CharField(blank=True, default='', max_length=2000)),
-                ('width', models.PositiveIntegerField(default=0)),
-                ('height', models.PositiveIntegerField(default=0)),
-                ('image', models.ImageField(blank=True, default='', upload_to='cards/')),
-                ('image_description', models.CharField(blank=True, default='', max_length=1500)),
-                ('blurhash', models.CharField(blank=True, default='', max_length=100)),
-                ('language', models.CharField(blank=True, default='', max_length=16)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('fetched_at', models.DateTimeField()),
-                ('error', models.CharField(blank=True, default='', max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.CharField(max_length=2000, unique=True)),
+                ("title", models.CharField(blank=True, default="", max_length=300)),
+                ("description", models.CharField(blank=True, default="", max_length=1000)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[("link", "link"), ("photo", "photo"), ("video", "video"), ("rich", "rich")],
+                        default="link",
+                        max_length=8,
+                    ),
+                ),
+                ("author_name", models.CharField(blank=True, default="", max_length=200)),
+                ("author_url", models.CharField(blank=True, default="", max_length=2000)),
+                ("provider_name", models.CharField(blank=True, default="", max_length=200)),
+                ("provider_url", models.CharField(blank=True, default="", max_length=2000)),
+                ("html", models.TextField(blank=True, default="")),
+                ("embed_url", models.CharField(blank=True, default="", max_length=2000)),
+                ("width", models.PositiveIntegerField(default=0)),
+                ("height", models.PositiveIntegerField(default=0)),
+                ("image", models.ImageField(blank=True, default="", upload_to="cards/")),
+                ("image_description", models.CharField(blank=True, default="", max_length=1500)),
+                ("blurhash", models.CharField(blank=True, default="", max_length=100)),
+                ("language", models.CharField(blank=True, default="", max_length=16)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("fetched_at", models.DateTimeField()),
+                ("error", models.CharField(blank=True, default="", max_length=300)),
             ],
         ),
         migrations.CreateModel(
-            name='PostCard',
+            name="PostCard",
             fields=[
-                ('post', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='posts.post')),
-                ('created_at', models.DateTimeField()),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
-                ('card', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='post_links', to='previews.previewcard')),
+                (
+                    "post",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="posts.post",
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.account"
+                    ),
+                ),
+                (
+                    "card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="post_links",
+                        to="previews.previewcard",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['created_at'], name='postcard_recent'), models.Index(fields=['card', 'post'], name='postcard_card_post')],
+                "indexes": [
+                    models.Index(fields=["created_at"], name="postcard_recent"),
+                    models.Index(fields=["card", "post"], name="postcard_card_post"),
+                ],
             },
         ),
     ]
