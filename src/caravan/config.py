@@ -202,6 +202,11 @@ class Config:
     federation_resolve: tuple[tuple[str, str], ...] = setting(
         "CARAVAN_FEDERATION_RESOLVE", host_overrides(), ()
     )
+    # Link preview cards (caravan/previews): fetched pages and images, and what counts as a trending link.
+    preview_cards: bool = setting("CARAVAN_PREVIEW_CARDS", flag(), True)
+    preview_max_page_bytes: int = setting("CARAVAN_PREVIEW_MAX_PAGE_BYTES", whole(1024), 1024 * 1024)
+    preview_fetch_seconds: float = setting("CARAVAN_PREVIEW_FETCH_SECONDS", number(0, above=True), 10.0)
+    preview_trend_min_accounts: int = setting("CARAVAN_PREVIEW_TREND_MIN_ACCOUNTS", whole(1), 2)
     inbox_backlog_limit: int = setting("CARAVAN_INBOX_BACKLOG_LIMIT", whole(0), 100_000)
     delivery_claim_timeout: int = setting("CARAVAN_DELIVERY_CLAIM_TIMEOUT", whole(1), 120)
 

@@ -358,6 +358,7 @@ PARAM_NOT_STRING_LIST = ErrorKind("param_not_string_list", _("%(name)s must be a
 PARAM_NOT_HASH = ErrorKind("param_not_hash", _("%(name)s must be a hash"))
 PARAM_NOT_HASH_LIST = ErrorKind("param_not_hash_list", _("%(name)s must be a list of hashes"))
 QUERY_REQUIRED = ErrorKind("query_required", _("q is required"), 400)
+LINK_URL_REQUIRED = ErrorKind("link_url_required", _("url is required"), 400)
 FILE_REQUIRED = ErrorKind("file_required", _("file is required"))
 SEARCH_OFFSET_NEEDS_TOKEN = ErrorKind(
     "search_offset_needs_token", _("Search queries with offset require an access token"), 401

@@ -55,5 +55,6 @@ EVENT_NAMES = frozenset(
         "pact.invited",  # a pact of this server counts people on other servers (pact=, members=)
         "pact.changed",  # a pact of this server changed its counts or state (pact=)
         "pact.commitment",  # one of ours committed to or withdrew from another server's pact (pact=, member=)
+        "preview_card.attached",  # a post's link card was attached, changed or removed (post=)
     }
 )

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "caravan.timelines",
     "caravan.notifications",
     "caravan.search",
+    "caravan.previews",
     "caravan.directory",
     "caravan.moving",
     "caravan.moderation",
@@ -330,6 +331,10 @@ CARAVAN = {
     # Federation switches, read at run time so tests can change them with override_settings.
     "AUTHORIZED_FETCH": conf.authorized_fetch,
     "FEDERATION_ALLOW_PRIVATE": conf.federation_allow_private,
+    "PREVIEW_CARDS": conf.preview_cards,
+    "PREVIEW_MAX_PAGE_BYTES": conf.preview_max_page_bytes,
+    "PREVIEW_FETCH_SECONDS": conf.preview_fetch_seconds,
+    "PREVIEW_TREND_MIN_ACCOUNTS": conf.preview_trend_min_accounts,
     "FEDERATION_RESOLVE": conf.federation_resolve,
     "FEDERATION_RETRY_SCALE": conf.federation_retry_scale,
     "FEDERATION_UNAVAILABLE_DAYS": conf.federation_unavailable_days,

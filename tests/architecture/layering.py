@@ -40,6 +40,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "timelines, notifications, search, lookup",
         frozenset({"timelines", "notifications", "search", "lookup"}),
     ),
+    # Link previews read posts, store card images through media and count trends with the timelines' rules.
+    ("link previews", frozenset({"previews"})),
     # Changes that span the apps below: the post pipeline, following and blocking, signing up, profiles.
     ("changes that span apps", frozenset({"publishing", "relationships", "signup", "profiles"})),
     # Leaving erases import jobs too, so it sits beside moving; the X-id directory is what moving matches against.

@@ -23,6 +23,8 @@ from caravan.pacts.models import Pact
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, load_posts, viewer_state
+from caravan.previews.models import PreviewCard
+from caravan.previews.selectors import cards_for_posts
 from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
 
@@ -383,6 +385,55 @@ def _has_poll(post: Post) -> bool:
     return True
 
 
+def preview_card(card: PreviewCard) -> dict:
+    """Mastodon's PreviewCard. Every text is plain text from elsewhere; `html` is only ever an iframe that
+    Caravan wrote itself (previews.parsing.read_oembed)."""
+    author_url = http_url(card.author_url)
+    return {
+        "url": http_url(card.url),
+        "title": card.title,
+        "description": card.description,
+        "language": card.language or None,
+        "type": card.type,
+        "author_name": card.author_name,
+        "author_url": author_url,
+        "authors": [{"name": card.author_name, "url": author_url, "account": None}]
+        if card.author_name or author_url
+        else [],
+        "provider_name": card.provider_name,
+        "provider_url": http_url(card.provider_url),
+        "html": card.html,
+        "width": card.width,
+        "height": card.height,
+        "image": absolute(card.image.url) if card.image else None,
+        "image_description": card.image_description,
+        "embed_url": http_url(card.embed_url),
+        "blurhash": card.blurhash or None,
+        "published_at": iso(card.published_at),
+    }
+
+
+_NOT_LOADED = object()
+
+
+def attach_cards(posts: Iterable[Post]) -> None:
+    """Read the link cards of these posts (and of the posts they boost) in one query, for `status_base`."""
+    originals = [p.reblog_of if p.reblog_of_id else p for p in posts]
+    cards = cards_for_posts(
+        [p.id for p in originals if getattr(p, "_preview_card", _NOT_LOADED) is _NOT_LOADED]
+    )
+    for post in originals:
+        if getattr(post, "_preview_card", _NOT_LOADED) is _NOT_LOADED:
+            post._preview_card = cards.get(post.id)
+
+
+def _card_of(post: Post) -> dict | None:
+    card = getattr(post, "_preview_card", _NOT_LOADED)
+    if card is _NOT_LOADED:
+        card = cards_for_posts([post.id]).get(post.id)
+    return preview_card(card) if card is not None else None
+
+
 def status_base(post: Post, account_entity=account) -> dict:
     """A status as anyone may see it: everything but the viewer's own state (favourited, filtered...)."""
     data = {
@@ -436,6 +487,7 @@ def status_base(post: Post, account_entity=account) -> dict:
             for pt in post.post_tags.all()
         ],
         poll=poll(post.poll) if _has_poll(post) else None,
+        card=_card_of(post),
         emojis=[
             {"shortcode": e["shortcode"], "url": url, "static_url": url, "visible_in_picker": False}
             for e in post.emojis or ()
@@ -481,6 +533,7 @@ class StatusRenderer:
 
     def __init__(self, viewer: Account | None, posts: Iterable[Post], context: str | None = None) -> None:
         posts = list(posts)
+        attach_cards(posts)
         self.viewer = viewer
         self.state = viewer_state(viewer, posts)
         self.filters = FilterSet(viewer, context)

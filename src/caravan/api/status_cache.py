@@ -2,7 +2,7 @@
 
 Timelines are read far more often than posts change, and loading a page of posts with their authors, media,
 mentions and tags through the ORM is most of a request's cost. A cached status is dropped at once when this
-process sees it change (edit, delete, favourite, boost, reply, vote, profile change, moderation); changes made
+process sees it change (edit, delete, favourite, boost, reply, vote, link card, profile change, moderation); changes made
 in another process show within TTL_SECONDS. Who may read a post is never cached: the ids come from the viewer's
 own feed, and a post by a suspended or limited author is asked of the visibility rule again.
 """
@@ -48,6 +48,7 @@ def _store(posts: list) -> dict[int, tuple[dict, entities.StatusFacts]]:
             data = accounts[a.id] = entities.account(a)
         return data
 
+    entities.attach_cards(posts)
     stored = {}
     until = time.monotonic() + TTL_SECONDS
     with _lock:
@@ -132,5 +133,6 @@ def connect_events() -> None:
     events.listen("favourite.created", lambda favourite, **_: forget(favourite.post_id))
     events.listen("favourite.deleted", lambda favourite, **_: forget(favourite.post_id))
     events.listen("poll.voted", lambda poll, **_: forget(poll.post_id))
+    events.listen("preview_card.attached", _post_changed)
     events.listen("account.updated", lambda **_: forget_all())
     events.listen("account.moderated", lambda **_: forget_all())

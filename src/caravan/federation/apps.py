@@ -23,3 +23,8 @@ class FederationConfig(AppConfig):
         # Unknown @user@domain handles (in posts, imports, moves, search) are looked up through WebFinger, and
         # pasted links are fetched from their origin.
         lookup.install(resolve_mention, resolve_url, lambda account: resolve_actor(account.uri, refresh=True))
+        # Link preview cards are fetched under the same address rule as federation.
+        from caravan.federation import link_fetching
+        from caravan.previews import services as previews
+
+        previews.install_fetcher(link_fetching.fetch)

@@ -4,6 +4,7 @@ state (favourited, boosted, bookmarked, voted) and poll results, gathered in a f
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.templatetags.static import static
@@ -15,6 +16,8 @@ from caravan.accounts.models import Account
 from caravan.posts.models import Post
 from caravan.posts.rendering import profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, viewer_state
+from caravan.previews.models import PreviewCard
+from caravan.previews.selectors import cards_for_posts
 from caravan.untrusted import http_url, without_bidi_controls
 
 
@@ -51,6 +54,35 @@ class MediaView:
     description: str
     width: int | None
     height: int | None
+
+
+@dataclass
+class LinkView:
+    """A post's link card as a page shows it: plain text (escaped and isolated by the template), http(s) URLs
+    only; `image` is Caravan's own re-encoded copy."""
+
+    url: str
+    title: str
+    description: str
+    provider: str
+    image: str
+    image_description: str
+    language: str
+
+
+def link_view(card: PreviewCard | None) -> LinkView | None:
+    url = http_url(card.url) if card is not None else ""
+    if not url:
+        return None
+    return LinkView(
+        url=url,
+        title=card.title,
+        description=card.description,
+        provider=card.provider_name or (urlsplit(url).hostname or ""),
+        image=card.image.url if card.image else "",
+        image_description=card.image_description,
+        language=card.language,
+    )
 
 
 def media_view(item) -> MediaView:
@@ -127,6 +159,7 @@ class PostCard:
     pinned: bool
     own: bool
     can_boost: bool
+    link: LinkView | None = None
 
     @property
     def id(self) -> int:
@@ -165,6 +198,7 @@ def _poll_card(post: Post, state: ViewerState, viewer: Account | None) -> PollCa
 def post_cards(posts: list[Post], viewer: Account | None) -> list[PostCard]:
     """Cards for posts already filtered by visibility (selectors do that); never widens what is shown."""
     state = viewer_state(viewer, posts)
+    links = cards_for_posts([(item.reblog_of_id or item.id) for item in posts])
     cards = []
     for item in posts:
         original = item.reblog_of if item.reblog_of_id else item
@@ -185,6 +219,7 @@ def post_cards(posts: list[Post], viewer: Account | None) -> list[PostCard]:
                 pinned=original.id in state.pinned,
                 own=own,
                 can_boost=original.visibility in ("public", "unlisted"),
+                link=link_view(links.get(original.id)),
             )
         )
     return cards
