@@ -55,7 +55,9 @@ def test_defaults_are_mastodons_and_a_strangers_private_mention_is_held(signup):
     from_friend = friend.status_post(f"@{acct} a private word between friends", visibility="direct")
     # A stranger's answer to my own private mention is solicited: it comes through.
     mine = me.status_post(f"@{stranger.me()['acct']} a question for you", visibility="direct")
-    answer = stranger.status_post(f"@{acct} here is the answer", visibility="direct", in_reply_to_id=mine["id"])
+    answer = stranger.status_post(
+        f"@{acct} here is the answer", visibility="direct", in_reply_to_id=mine["id"]
+    )
 
     shown = [n["status"]["id"] for n in listed(me)]
     assert shown == [answer["id"], from_friend["id"], public["id"]]
@@ -69,7 +71,10 @@ def test_defaults_are_mastodons_and_a_strangers_private_mention_is_held(signup):
     assert request["notifications_count"] == "1"
     assert request["last_status"]["id"] == held["id"]
     assert me.notification_request(request["id"])["id"] == request["id"]
-    assert me.notifications_policy()["summary"] == {"pending_requests_count": 1, "pending_notifications_count": 1}
+    assert me.notifications_policy()["summary"] == {
+        "pending_requests_count": 1,
+        "pending_notifications_count": 1,
+    }
     # Nobody else sees, or can act on, my requests.
     with pytest.raises(MastodonNotFoundError):
         stranger.notification_request(request["id"])
@@ -189,7 +194,9 @@ def test_bad_policy_values_are_refused_and_nothing_changes(signup):
     with pytest.raises(MastodonAPIError) as refused:
         me.update_notifications_policy(for_not_following="sometimes")
     assert "for_not_following" in str(refused.value)
-    response = raw(me, "PATCH", "/api/v2/notifications/policy", json={"for_new_accounts": "drop", "for_x": "y"})
+    response = raw(
+        me, "PATCH", "/api/v2/notifications/policy", json={"for_new_accounts": "drop", "for_x": "y"}
+    )
     assert response.status_code == 200 and response.json()["for_new_accounts"] == "drop"
     response = raw(me, "PATCH", "/api/v2/notifications/policy", json={"for_new_accounts": ["accept"]})
     assert response.status_code == 422 and "error" in response.json()
