@@ -147,8 +147,8 @@ def policy_for(account: Account) -> NotificationPolicy:
 def _policy_verdicts(items: list[tuple[Account, str, Account, Post | None]]) -> list[str]:
     """accept, filter or drop for each item, as Mastodon's NotifyService decides (DropCondition, then
     FilterCondition), asked with a fixed number of queries for the whole batch."""
-    if not items:
-        return []
+    if not any(type in FILTERABLE_TYPES for _, type, _, _ in items):
+        return [PolicyChoice.ACCEPT] * len(items)  # polls ending, edits...: no policy applies, nothing to ask
     recipient_ids = {recipient.id for recipient, _, _, _ in items}
     sender_ids = {sender.id for _, _, sender, _ in items}
     policies = {p.account_id: p for p in NotificationPolicy.objects.filter(account_id__in=recipient_ids)}
@@ -240,7 +240,7 @@ def _hold_in_requests(filtered: list[Notification]) -> None:
 
 def update_policy(account: Account, **choices: str | None) -> NotificationPolicy:
     """Change some of the account's policy choices (None leaves one as it is); each is accept, filter or drop."""
-    policy = policy_for(account)
+    changes = {}
     for field, value in choices.items():
         if field not in NotificationPolicy.FIELDS:
             raise ValueError(field)
@@ -248,8 +248,13 @@ def update_policy(account: Account, **choices: str | None) -> NotificationPolicy
             continue
         if value not in PolicyChoice.values:
             raise DomainError(error_codes.NOTIFICATION_POLICY_INVALID, field=field, name=field)
+        changes[field] = value
+    # Checked before anything is written; get_or_create, so two changes at once both land on the one row.
+    policy, _ = NotificationPolicy.objects.get_or_create(account=account)
+    for field, value in changes.items():
         setattr(policy, field, value)
-    policy.save()
+    if changes:
+        policy.save(update_fields=list(changes))
     return policy
 
 
