@@ -759,6 +759,15 @@ FEATURED_TAGS_LIMIT = ErrorKind("featured_tags_limit", _("You can feature at mos
 FEATURED_TAG_TAKEN = ErrorKind("featured_tag_taken", _("You already feature that hashtag."))
 ENDORSE_NEEDS_FOLLOW = ErrorKind("endorse_needs_follow", _("You can only feature accounts you follow."))
 
+# notification policies, media
+NOTIFICATION_POLICY_INVALID = ErrorKind(
+    "notification_policy_invalid", _("%(name)s must be one of: accept, filter, drop.")
+)
+FILTER_V1_SHARED = ErrorKind(
+    "filter_v1_shared", _("This filter has several keywords: change it with the v2 filters API.")
+)
+MEDIA_IN_USE = ErrorKind("media_in_use", _("Media attachment is currently used by a status"))
+
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {
     kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)

@@ -18,13 +18,14 @@ from caravan.api.app_links import website_link
 from caravan.api.models import Filter
 from caravan.media.models import MediaAttachment
 from caravan.moderation.models import ActionKind, Appeal, ModerationAction
-from caravan.notifications.models import Notification
+from caravan.notifications.models import Notification, NotificationPolicy, NotificationRequest
 from caravan.pacts.models import Pact
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, load_posts, viewer_state
 from caravan.previews.models import PreviewCard
 from caravan.previews.selectors import cards_for_posts
+from caravan.posts.visibility import can_read
 from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
 
@@ -614,9 +615,7 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
         data = {
             "id": str(n.id),
             "type": n.type,
-            "group_key": f"{n.type}-{n.post_id}"
-            if n.type in ("favourite", "reblog") and n.post_id
-            else f"ungrouped-{n.id}",
+            "group_key": n.group_key or f"ungrouped-{n.id}",
             "created_at": iso(n.created_at),
             "account": renderer.account(n.from_account),
         }
@@ -640,6 +639,62 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
             data["caravan_pact"] |= {"committed_count": pact.committed_count, "threshold": pact.threshold}
         out.append(data)
     return out
+
+
+def accounts_by_id(ids: Iterable[int]) -> list[Account]:
+    """The accounts a notification page names, in one query (order not kept)."""
+    return list(Account.objects.filter(pk__in=list(ids)).select_related("moved_to"))
+
+
+def partial_account(a: Account) -> dict:
+    """Mastodon's PartialAccountWithAvatar: what a grouped notification needs to draw an avatar."""
+    avatar = _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR)
+    return {
+        "id": str(a.id),
+        "acct": a.acct,
+        "locked": a.locked,
+        "bot": a.bot,
+        "url": http_url(a.url) or a.uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "avatar_description": "",
+    }
+
+
+def notification_policy(policy: NotificationPolicy, summary: dict[str, int]) -> dict:
+    return {name: getattr(policy, name) for name in NotificationPolicy.FIELDS} | {"summary": summary}
+
+
+def notification_requests(found: list[NotificationRequest], viewer: Account) -> list[dict]:
+    """NotificationRequest entities; `last_status` is null when the viewer can no longer read that post."""
+    posts = {p.id: p for p in load_posts([r.last_post_id for r in found if r.last_post_id])}
+    renderer = StatusRenderer(viewer, posts.values(), "notifications")
+    out = []
+    for r in found:
+        post = posts.get(r.last_post_id)
+        out.append(
+            {
+                "id": str(r.id),
+                "created_at": iso(r.created_at),
+                "updated_at": iso(r.updated_at),
+                "notifications_count": str(r.notifications_count),
+                "account": renderer.account(r.from_account),
+                "last_status": renderer.render(post) if post is not None and can_read(post, viewer) else None,
+            }
+        )
+    return out
+
+
+def v1_filter(f: Filter, keyword) -> dict:
+    """A v1 filter: one keyword of a v2 filter, as Mastodon shows v2 filters to v1 clients."""
+    return {
+        "id": str(keyword.id),
+        "phrase": keyword.keyword,
+        "context": f.context,
+        "whole_word": keyword.whole_word,
+        "expires_at": iso(f.expires_at),
+        "irreversible": f.filter_action == "hide",
+    }
 
 
 def relationships(viewer: Account, targets: list[Account]) -> list[dict]:

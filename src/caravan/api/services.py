@@ -130,6 +130,33 @@ def add_filter_status(f: Filter, post: Post, viewer: Account) -> FilterStatus:
         raise DomainError(error_codes.FILTER_STATUS_DUPLICATE, field="status_id") from None
 
 
+def update_v1_filter(
+    keyword: FilterKeyword,
+    *,
+    phrase: str | None,
+    whole_word: bool | None,
+    context: list | None,
+    irreversible: bool | None,
+    expires_in: int | None,
+) -> FilterKeyword:
+    """`PUT /api/v1/filters/:id`: a v1 filter is one keyword of a v2 filter. The keyword always changes; the
+    filter's own fields (title from the phrase, context, hide or warn, expiry) only when it has no other
+    keyword, else a 422, as Mastodon refuses to change a filter other keywords share."""
+    f = keyword.filter
+    fields = _filter_fields(
+        phrase, context, None if irreversible is None else ("hide" if irreversible else "warn"), expires_in
+    )
+    changed = {name: value for name, value in fields.items() if getattr(f, name) != value}
+    with transaction.atomic():
+        if changed and f.keywords.exclude(pk=keyword.pk).exists():
+            raise DomainError(error_codes.FILTER_V1_SHARED, field="phrase")
+        update_filter_keyword(keyword, phrase, whole_word)
+        for name, value in changed.items():
+            setattr(f, name, value)
+        f.save()
+    return keyword
+
+
 def remove_filter(f: Filter) -> None:
     f.delete()
 

@@ -182,7 +182,7 @@ urlpatterns = [
     # media
     r("api/v1/media", route(POST=media.upload)),
     r("api/v2/media", route(POST=media.upload)),
-    r("api/v1/media/<media_id>", route(GET=media.get, PUT=media.update)),
+    r("api/v1/media/<media_id>", route(GET=media.get, PUT=media.update, DELETE=media.delete)),
     # timelines
     r("api/v1/timelines/home", route(GET=tl.home)),
     r("api/v1/timelines/public", route(GET=tl.public)),
@@ -191,6 +191,7 @@ urlpatterns = [
     r("api/v1/timelines/link", route(GET=links.link_timeline)),
     r("api/v1/bookmarks", route(GET=tl.bookmarks)),
     r("api/v1/favourites", route(GET=tl.favourites)),
+    r("api/v1/timelines/direct", route(GET=tl.direct)),
     r("api/v1/conversations", route(GET=tl.conversations)),
     r("api/v1/conversations/<conversation_id>", route(DELETE=tl.delete_conversation)),
     r("api/v1/conversations/<conversation_id>/read", route(POST=tl.read_conversation)),
@@ -198,10 +199,21 @@ urlpatterns = [
     r("api/v1/notifications", route(GET=notifications.list_)),
     r("api/v1/notifications/clear", route(POST=notifications.clear)),
     r("api/v1/notifications/unread_count", route(GET=notifications.count_unread)),
+    r("api/v1/notifications/requests", route(GET=notifications.requests)),
+    r("api/v1/notifications/requests/accept", route(POST=notifications.accept_requests)),
+    r("api/v1/notifications/requests/dismiss", route(POST=notifications.dismiss_requests)),
+    r("api/v1/notifications/requests/merged", route(GET=notifications.requests_merged)),
+    r("api/v1/notifications/requests/<request_id>", route(GET=notifications.get_request)),
+    r("api/v1/notifications/requests/<request_id>/accept", route(POST=notifications.accept_request)),
+    r("api/v1/notifications/requests/<request_id>/dismiss", route(POST=notifications.dismiss_request)),
     r("api/v1/notifications/<notification_id>", route(GET=notifications.get)),
     r("api/v1/notifications/<notification_id>/dismiss", route(POST=notifications.dismiss)),
     r("api/v2/notifications", route(GET=notifications.grouped)),
     r("api/v2/notifications/unread_count", route(GET=notifications.unread_count_v2)),
+    r("api/v2/notifications/policy", route(GET=notifications.get_policy, PATCH=notifications.update_policy)),
+    r("api/v2/notifications/<group_key>", route(GET=notifications.get_group)),
+    r("api/v2/notifications/<group_key>/accounts", route(GET=notifications.group_accounts)),
+    r("api/v2/notifications/<group_key>/dismiss", route(POST=notifications.dismiss_group)),
     r("api/v1/markers", route(GET=notifications.get_markers, POST=notifications.save_markers)),
     # pacts (Caravan's own; docs/caravan-api/pacts.md)
     r("api/v1/caravan/pacts", route(GET=pacts.mine, POST=pacts.create)),
@@ -218,7 +230,11 @@ urlpatterns = [
         route(GET=lists.members, POST=lists.add_members, DELETE=lists.remove_members),
     ),
     # filters
-    r("api/v1/filters", route(GET=filters.v1_index)),
+    r("api/v1/filters", route(GET=filters.v1_index, POST=filters.v1_create)),
+    r(
+        "api/v1/filters/<filter_id>",
+        route(GET=filters.v1_get, PUT=filters.v1_update, DELETE=filters.v1_delete),
+    ),
     r("api/v2/filters", route(GET=filters.index, POST=filters.create)),
     r(
         "api/v2/filters/keywords/<keyword_id>",

@@ -41,9 +41,79 @@ class Notification(models.Model):
     subject_id = models.BigIntegerField(null=True, blank=True)
     detail = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Held back by the recipient's NotificationPolicy: kept out of the list (and never pushed or streamed) until
+    # the recipient accepts the sender's NotificationRequest. See docs/decisions/0035.
+    filtered = models.BooleanField(default=False)
+    # Mastodon's grouping key, set when made: "favourite-<post>-<bucket>", "reblog-<post>-<bucket>",
+    # "follow-<bucket>" (a bucket is 12 hours); empty for the types that stand alone ("ungrouped-<id>").
+    group_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["recipient", "-id"], name="notification_recipient_id")]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="notification_recipient_id"),
+            models.Index(fields=["recipient", "group_key", "-id"], name="notification_group"),
+        ]
+
+
+class PolicyChoice(models.TextChoices):
+    ACCEPT = "accept"
+    FILTER = "filter"
+    DROP = "drop"
+
+
+class NotificationPolicy(models.Model):
+    """What a local account does with notifications from people it may not want to hear from (Mastodon 4.3):
+    each kind of sender is accepted, filtered (held in a NotificationRequest) or dropped (never made). An
+    account without a row has Mastodon's defaults."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    for_not_following = models.CharField(max_length=8, choices=PolicyChoice.choices, default="accept")
+    for_not_followers = models.CharField(max_length=8, choices=PolicyChoice.choices, default="accept")
+    for_new_accounts = models.CharField(max_length=8, choices=PolicyChoice.choices, default="accept")
+    for_private_mentions = models.CharField(max_length=8, choices=PolicyChoice.choices, default="filter")
+    for_limited_accounts = models.CharField(max_length=8, choices=PolicyChoice.choices, default="filter")
+
+    FIELDS = (
+        "for_not_following",
+        "for_not_followers",
+        "for_new_accounts",
+        "for_private_mentions",
+        "for_limited_accounts",
+    )
+
+
+class NotificationRequest(models.Model):
+    """The notifications one sender's doings made for a recipient while its policy filtered them: one row per
+    (recipient, sender), counting them and naming the latest post, until the recipient accepts or dismisses."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    recipient = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    from_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    last_post = models.ForeignKey(
+        "posts.Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notifications_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("recipient", "from_account", name="notification_request_unique")
+        ]
+        indexes = [models.Index(fields=["recipient", "-id"], name="notification_request_recipient")]
+
+
+class NotificationPermission(models.Model):
+    """The recipient accepted this sender's request: its notifications pass the policy from now on."""
+
+    recipient = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    from_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("recipient", "from_account", name="notification_permission_unique")
+        ]
 
 
 class Marker(models.Model):

@@ -1,10 +1,40 @@
-"""Reading notifications."""
+"""Reading notifications, the requests a notification policy holds, and the v2 groups."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+
+from django.db.models import Count, QuerySet, Sum
 
 from caravan.accounts.models import Account
-from caravan.notifications.models import Marker, Notification
+from caravan.ids import id_from_text
+from caravan.notifications.models import Marker, Notification, NotificationRequest
 from caravan.pagination import Page, paginate
+
+# How many notifications one v2 page may read while it gathers its groups (a burst of favourites on one post
+# fills one group; the page stops here rather than read without end).
+GROUP_SCAN_LIMIT = 2000
+SAMPLE_ACCOUNTS = 8  # Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE
+
+
+def _listed(
+    recipient: Account,
+    *,
+    types: list[str] | None = None,
+    exclude_types: list[str] | None = None,
+    from_account_id: int | None = None,
+    include_filtered: bool = False,
+) -> QuerySet[Notification]:
+    queryset: QuerySet[Notification] = Notification.objects.filter(recipient=recipient).select_related(
+        "from_account", "post"
+    )
+    if not include_filtered:
+        queryset = queryset.filter(filtered=False)
+    if types:
+        queryset = queryset.filter(type__in=types)
+    if exclude_types:
+        queryset = queryset.exclude(type__in=exclude_types)
+    if from_account_id:
+        queryset = queryset.filter(from_account_id=from_account_id)
+    return queryset
 
 
 def notifications_for(
@@ -14,20 +44,123 @@ def notifications_for(
     types: list[str] | None = None,
     exclude_types: list[str] | None = None,
     from_account_id: int | None = None,
+    include_filtered: bool = False,
 ) -> list[Notification]:
-    queryset: QuerySet[Notification] = Notification.objects.filter(recipient=recipient).select_related(
-        "from_account", "post"
+    """The recipient's notifications, newest first; those its policy filtered only with `include_filtered`."""
+    queryset = _listed(
+        recipient,
+        types=types,
+        exclude_types=exclude_types,
+        from_account_id=from_account_id,
+        include_filtered=include_filtered,
     )
-    if types:
-        queryset = queryset.filter(type__in=types)
-    if exclude_types:
-        queryset = queryset.exclude(type__in=exclude_types)
-    if from_account_id:
-        queryset = queryset.filter(from_account_id=from_account_id)
     return paginate(queryset, page, key="id")
 
 
 def unread_count(recipient: Account) -> int:
     marker = Marker.objects.filter(account=recipient, timeline="notifications").first()
     last_read = marker.last_read_id if marker else 0
-    return Notification.objects.filter(recipient=recipient, id__gt=last_read).count()
+    return Notification.objects.filter(recipient=recipient, filtered=False, id__gt=last_read).count()
+
+
+@dataclass
+class Group:
+    """One v2 notification group as a page shows it: its newest notification in the page, the count and the
+    sample of accounts up to the page's newest, and the oldest of its notifications the page covers."""
+
+    key: str
+    latest: Notification
+    count: int = 1
+    sample_account_ids: list[int] = field(default_factory=list)
+    page_min_id: int = 0
+    page_max_id: int = 0
+
+
+def group_key_of(n: Notification, grouped_types: list[str] | None = None) -> str:
+    if n.group_key and (not grouped_types or n.type in grouped_types):
+        return n.group_key
+    return f"ungrouped-{n.id}"
+
+
+def grouped_notifications(
+    recipient: Account,
+    page: Page,
+    *,
+    grouped_types: list[str] | None = None,
+    **filters,
+) -> tuple[list[Group], list[int]]:
+    """A page of v2 groups, newest first, and the ids of the notifications the page covered (for its Link).
+
+    As Mastodon's `paginate_groups_by_max_id`: notifications are read newest first (oldest first with
+    `min_id`) until `page.limit` distinct groups are seen; each group then reports its count and sample
+    accounts over all its notifications up to the page's newest id."""
+    queryset = _listed(recipient, **filters)
+    ascending = page.min_id is not None
+    if page.max_id is not None:
+        queryset = queryset.filter(id__lt=page.max_id)
+    if page.min_id is not None:
+        queryset = queryset.filter(id__gt=page.min_id)
+    elif page.since_id is not None:
+        queryset = queryset.filter(id__gt=page.since_id)
+    groups: dict[str, Group] = {}
+    covered: list[int] = []
+    for n in queryset.order_by("id" if ascending else "-id")[:GROUP_SCAN_LIMIT]:
+        key = group_key_of(n, grouped_types)
+        if key not in groups and len(groups) >= page.limit:
+            break
+        covered.append(n.id)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = Group(key=key, latest=n, page_min_id=n.id, page_max_id=n.id)
+        else:
+            if n.id > group.latest.id:
+                group.latest = n
+            group.page_min_id = min(group.page_min_id, n.id)
+            group.page_max_id = max(group.page_max_id, n.id)
+    if not covered:
+        return [], []
+    newest = max(covered)
+    real_keys = [key for key in groups if not key.startswith("ungrouped-")]
+    if real_keys:
+        in_groups = Notification.objects.filter(
+            recipient=recipient, group_key__in=real_keys, filtered=False, id__lte=newest
+        )
+        for key, count in (
+            in_groups.values_list("group_key").annotate(n=Count("id")).values_list("group_key", "n")
+        ):
+            groups[key].count = count
+        for key in real_keys:
+            senders = (
+                in_groups.filter(group_key=key).order_by("-id").values_list("from_account_id", flat=True)[:40]
+            )
+            groups[key].sample_account_ids = list(dict.fromkeys(senders))[:SAMPLE_ACCOUNTS]
+    for group in groups.values():
+        if not group.sample_account_ids:
+            group.sample_account_ids = [group.latest.from_account_id]
+    ordered = sorted(groups.values(), key=lambda g: g.latest.id, reverse=True)
+    return ordered, sorted(covered, reverse=True)
+
+
+def group_notifications(recipient: Account, group_key: str) -> QuerySet[Notification]:
+    """The notifications of one group, newest first (none if the key names no group of the recipient)."""
+    queryset = Notification.objects.filter(recipient=recipient, filtered=False).select_related("from_account")
+    if group_key.startswith("ungrouped-"):
+        return queryset.filter(pk=id_from_text(group_key.removeprefix("ungrouped-")) or 0)
+    return queryset.filter(group_key=group_key).order_by("-id")
+
+
+def requests_for(recipient: Account, page: Page) -> list[NotificationRequest]:
+    """The recipient's pending requests, newest first; suspended senders' are left out, as on Mastodon."""
+    queryset = NotificationRequest.objects.filter(
+        recipient=recipient, from_account__suspended_at__isnull=True
+    ).select_related("from_account", "last_post")
+    return paginate(queryset, page, key="id")
+
+
+def policy_summary(recipient: Account) -> dict[str, int]:
+    """Mastodon's policy summary: senders with pending requests (capped at 100) and the notifications held."""
+    pending = NotificationRequest.objects.filter(recipient=recipient, from_account__suspended_at__isnull=True)
+    return {
+        "pending_requests_count": min(pending.count(), 100),
+        "pending_notifications_count": pending.aggregate(n=Sum("notifications_count"))["n"] or 0,
+    }

@@ -13,7 +13,7 @@ from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
 from caravan.media.services import delete_files
 from caravan.notifications.services import notify_many
-from caravan.posts.models import Mention, Poll, Post, PostEdit, PostTag, Tag
+from caravan.posts.models import Mention, Poll, Post, PostEdit, PostTag, ScheduledMedia, Tag
 from caravan.posts.rendering import normalize_tag
 from caravan.publishing import drafts
 from caravan.publishing.drafts import (
@@ -178,3 +178,19 @@ def delete_post(post: Post, actor: Account, *, by_moderator: bool = False) -> No
         post.delete()
         if media_files:
             transaction.on_commit(lambda: delete_files(media_files))
+
+
+def delete_upload(account: Account, media_id: int) -> None:
+    """`DELETE /api/v1/media/:id`: remove an upload of `account` that no post uses, its files with it. Media on a
+    post, or reserved by a scheduled post (posts.ScheduledMedia), is in use: Mastodon's 422. Someone else's
+    upload, or none, is RECORD_NOT_FOUND."""
+    with transaction.atomic():
+        # Locked so that a post being made with this upload at the same moment waits, then finds it gone.
+        media = MediaAttachment.objects.select_for_update().filter(pk=media_id, account=account).first()
+        if media is None:
+            raise DomainError(error_codes.RECORD_NOT_FOUND)
+        if media.post_id is not None or ScheduledMedia.objects.filter(media=media).exists():
+            raise DomainError(error_codes.MEDIA_IN_USE)
+        files = [f.name for f in (media.file, media.thumbnail) if f]
+        media.delete()
+        transaction.on_commit(lambda: delete_files(files))

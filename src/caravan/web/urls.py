@@ -12,6 +12,7 @@ from caravan.web.views import (
     directory,
     domain_policies,
     featured,
+    filtered_notifications,
     me,
     moderation,
     pacts,
@@ -59,6 +60,11 @@ urlpatterns = [
     path("tags/<str:name>/<str:action>", timelines.follow_tag, name="follow_tag"),
     path("search", search.search_page, name="search"),
     path("notifications", me.notifications, name="notifications"),
+    path("notifications/requests/<str:request_id>/accept", filtered_notifications.accept_request),
+    path("notifications/requests/<str:request_id>/dismiss", filtered_notifications.dismiss_request),
+    path(
+        "settings/notifications", filtered_notifications.notification_settings, name="settings_notifications"
+    ),
     path("pacts", pacts.index, name="pacts"),
     path("pacts/new", pacts.new, name="pact_new"),
     path("pacts/<str:pact_id>", pacts.detail, name="pact"),

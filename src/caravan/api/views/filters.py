@@ -2,12 +2,14 @@
 
 from django.http import Http404, HttpRequest
 
+from caravan import error_codes
 from caravan.api import entities
 from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id
 from caravan.api.models import Filter, FilterKeyword, FilterStatus
 from caravan.api.params import Params
 from caravan.api.streaming.publishing import publish_filters_changed
+from caravan.errors import DomainError
 from caravan.posts.selectors import get_readable_post
 
 
@@ -159,17 +161,68 @@ def delete_status(request: HttpRequest, status_filter_id: str):
 @api(scope="read:filters")
 def v1_index(request: HttpRequest):
     """v1 filters: each v2 keyword shown as a v1 filter, as Mastodon does."""
-    out = []
-    for f in Filter.objects.filter(account=request.viewer).prefetch_related("keywords"):
-        for k in f.keywords.all():
-            out.append(
-                {
-                    "id": str(k.id),
-                    "phrase": k.keyword,
-                    "context": f.context,
-                    "whole_word": k.whole_word,
-                    "expires_at": entities.iso(f.expires_at),
-                    "irreversible": f.filter_action == "hide",
-                }
-            )
-    return out
+    return [
+        entities.v1_filter(f, k)
+        for f in Filter.objects.filter(account=request.viewer).prefetch_related("keywords").order_by("id")
+        for k in f.keywords.all()
+    ]
+
+
+def _own_v1(request: HttpRequest, filter_id: str) -> FilterKeyword:
+    found = (
+        FilterKeyword.objects.filter(pk=parse_id(filter_id), filter__account=request.viewer)
+        .select_related("filter")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@api(scope="write:filters")
+def v1_create(request: HttpRequest):
+    """A v1 filter becomes a v2 filter titled by its phrase, holding that one keyword; `irreversible` is the
+    v2 `hide` action, as in Mastodon's compatibility layer. `whole_word` defaults to true, as Mastodon's does."""
+    p = params(request)
+    phrase = (p.str("phrase") or "").strip()
+    if not phrase:
+        raise DomainError(error_codes.FILTER_KEYWORD_EMPTY, field="phrase")
+    created = api_services.create_filter(
+        request.viewer,
+        title=phrase,
+        context=p.strs("context"),
+        filter_action="hide" if p.bool("irreversible", False) else "warn",
+        expires_in=p.seconds("expires_in"),
+        keywords=[{"keyword": phrase, "whole_word": bool(p.bool("whole_word", True))}],
+    )
+    publish_filters_changed(request.viewer.id)
+    return entities.v1_filter(created, created.keywords.get())
+
+
+@api(scope="read:filters")
+def v1_get(request: HttpRequest, filter_id: str):
+    keyword = _own_v1(request, filter_id)
+    return entities.v1_filter(keyword.filter, keyword)
+
+
+@api(scope="write:filters")
+def v1_update(request: HttpRequest, filter_id: str):
+    p = params(request)
+    keyword = api_services.update_v1_filter(
+        _own_v1(request, filter_id),
+        phrase=p.str("phrase"),
+        whole_word=p.bool("whole_word"),
+        context=p.strs("context") if "context" in p else None,
+        irreversible=p.bool("irreversible"),
+        expires_in=p.seconds("expires_in"),
+    )
+    publish_filters_changed(request.viewer.id)
+    return entities.v1_filter(keyword.filter, keyword)
+
+
+@api(scope="write:filters")
+def v1_delete(request: HttpRequest, filter_id: str):
+    """Deletes the keyword (Mastodon's v1 destroy); its v2 filter stays, as on Mastodon."""
+    api_services.remove_filter_keyword(_own_v1(request, filter_id))
+    publish_filters_changed(request.viewer.id)
+    return {}

@@ -1,5 +1,5 @@
-"""Media uploads (v1 and v2, both processed at once), reading one back, and changing its description
-or focus."""
+"""Media uploads (v1 and v2, both processed at once), reading one back, changing its description or focus,
+and deleting one no post uses."""
 
 from django.http import Http404, HttpRequest
 
@@ -9,6 +9,7 @@ from caravan.api.http import api, params, parse_id
 from caravan.errors import DomainError
 from caravan.media import services as media
 from caravan.media.models import MediaAttachment
+from caravan.publishing.posting import delete_upload
 
 
 @api(scope="write:media")
@@ -47,3 +48,10 @@ def update(request: HttpRequest, media_id: str):
         attachment, description=p.str("description", "") if "description" in p else None, focus=p.str("focus")
     )
     return entities.media_attachment(attachment)
+
+
+@api(scope="write:media")
+def delete(request: HttpRequest, media_id: str):
+    """Delete an unattached upload; media a post or a scheduled post uses is a 422, as on Mastodon."""
+    delete_upload(request.viewer, parse_id(media_id))
+    return {}

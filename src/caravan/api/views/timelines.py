@@ -7,7 +7,7 @@ from caravan.api import entities, status_cache
 from caravan.api import services as api_services
 from caravan.api.http import api, paginated, params, parse_id
 from caravan.api.models import ConversationState
-from caravan.pagination import Page
+from caravan.pagination import Page, paginate
 from caravan.posts.models import Post, Visibility
 from caravan.posts.selectors import load_posts
 from caravan.posts.visibility import visible_posts
@@ -91,6 +91,15 @@ def _direct_posts(viewer):
     return visible_posts(
         viewer, Post.objects.filter(visibility=Visibility.DIRECT, reblog_of__isnull=True).filter(mine)
     ).distinct()
+
+
+@api(scope="read:statuses")
+def direct(request: HttpRequest):
+    """`GET /api/v1/timelines/direct` (deprecated by Mastodon, still routed): the viewer's direct posts and those
+    addressed to them, newest first; `visible_posts` keeps out any the viewer may not read."""
+    page = Page.from_params(params(request), max_limit=40)
+    found = paginate(_direct_posts(request.viewer), page, key="id")
+    return _timeline(request, load_posts([post.id for post in found]), None)
 
 
 def _conversation(viewer, root_id: int, last: Post, state: ConversationState | None) -> dict:

@@ -11,7 +11,7 @@ from caravan import throttling
 from caravan.accounts.services import update_preferences
 from caravan.errors import DomainError, Throttled
 from caravan.leaving import delete_account
-from caravan.notifications.selectors import notifications_for
+from caravan.notifications.selectors import notifications_for, requests_for
 from caravan.notifications.services import save_marker
 from caravan.pagination import Page
 from caravan.posts.models import Post
@@ -36,12 +36,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
     cards = {card.post.id: card for card in post_cards(readable, viewer)}
     rows = [(n, cards.get(n.post_id), avatar_url(n.from_account)) for n in items]
-    if items and page.max_id is None and page.min_id is None:
+    first_page = page.max_id is None and page.min_id is None
+    if items and first_page:
         save_marker(viewer, "notifications", items[0].id)
+    # The senders the notification policy held back, shown above the first page to accept or dismiss.
+    held = requests_for(viewer, Page(limit=40)) if first_page else []
     return render(
         request,
         "caravan/notifications.html",
         {
+            "held": [(r, avatar_url(r.from_account)) for r in held],
             "rows": rows,
             "pager": page_links(request, [n.id for n in items], page),
         },
