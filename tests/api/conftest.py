@@ -105,7 +105,7 @@ def running_server(
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a loaded machine takes a minute to migrate and start
         while True:
             try:
                 if requests.get(f"{base}/api/v1/streaming/health", timeout=2).status_code == 200:

@@ -96,7 +96,7 @@ class Server:
         ):
             conn.execute(f'DROP DATABASE IF EXISTS "{self._db_name}" WITH (FORCE)')
 
-    def start(self, timeout: float = 90.0) -> None:
+    def start(self, timeout: float = 240.0) -> None:  # a loaded machine takes a minute to migrate and start
         self.process = subprocess.Popen(
             [CARAVAN, "serve", "--host", self.host, "--port", str(self.port)],
             env=self.env,
