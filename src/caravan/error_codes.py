@@ -758,6 +758,12 @@ FEATURED_TAGS_LIMIT = ErrorKind("featured_tags_limit", _("You can feature at mos
 FEATURED_TAG_TAKEN = ErrorKind("featured_tag_taken", _("You already feature that hashtag."))
 ENDORSE_NEEDS_FOLLOW = ErrorKind("endorse_needs_follow", _("You can only feature accounts you follow."))
 
+# discovery: trends, suggestions, the profile directory, published texts, oEmbed, switched-off features
+PUBLISHED_TEXT_TOO_LONG = ErrorKind(
+    "published_text_too_long", _("A privacy policy or terms of service is at most %(limit)s characters.")
+)
+TERMS_DATE_INVALID = ErrorKind("terms_date_invalid", _("Give the date the terms take effect as YYYY-MM-DD."))
+
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {
     kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)

@@ -38,6 +38,10 @@ PUBLIC = {
     ("GET", "api/v1/trends/links"),
     ("GET", "api/v1/directory"),
     ("GET", "api/v1/apps/verify_credentials"),  # any token: it describes the app, not a person
+    ("GET", "api/v1/instance/privacy_policy"),
+    ("GET", "api/v1/instance/terms_of_service"),
+    ("GET", "api/v1/instance/terms_of_service/<date>"),
+    ("GET", "api/oembed"),
 }
 # Reads that Mastodon puts behind a write scope (unattached media belongs to the app uploading it).
 WRITE_SCOPED_READS = {("GET", "api/v1/media/<media_id>")}

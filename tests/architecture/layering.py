@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # lookup needs only accounts and stored posts, and search asks it to resolve handles and links.
     (
         "timelines, notifications, search, lookup",
-        frozenset({"timelines", "notifications", "search", "lookup"}),
+        frozenset({"timelines", "notifications", "search", "lookup", "discovery"}),
     ),
     # Changes that span the apps below: the post pipeline, following and blocking, signing up, profiles.
     ("changes that span apps", frozenset({"publishing", "relationships", "signup", "profiles"})),
