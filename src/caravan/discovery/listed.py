@@ -25,8 +25,7 @@ def hidden_from(viewer: Account | None, accounts: QuerySet[Account]) -> QuerySet
     if viewer is None:
         return accounts
     return (
-        accounts.exclude(pk=viewer.id)
-        .exclude(pk__in=Block.objects.filter(account=viewer).values("target_account_id"))
+        accounts.exclude(pk__in=Block.objects.filter(account=viewer).values("target_account_id"))
         .exclude(pk__in=Block.objects.filter(target_account=viewer).values("account_id"))
         .exclude(pk__in=Mute.objects.filter(account=viewer).values("target_account_id"))
         .exclude(domain__in=DomainBlock.objects.filter(account=viewer).values("domain"))
