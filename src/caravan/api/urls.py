@@ -279,7 +279,10 @@ urlpatterns = [
     r("api/v1/announcements/<id>/dismiss", route(POST=switched_off.announcement_not_found)),
     r(
         "api/v1/announcements/<id>/reactions/<name>",
-        route(PUT=switched_off.announcement_not_found, DELETE=switched_off.announcement_not_found),
+        route(
+            PUT=switched_off.announcement_reaction_not_found,
+            DELETE=switched_off.announcement_reaction_not_found,
+        ),
     ),
     r("api/v1/annual_reports", route(GET=switched_off.annual_reports)),
     r("api/v1/annual_reports/<year>", route(GET=switched_off.annual_report)),

@@ -18,6 +18,11 @@ def announcement_not_found(request: HttpRequest, *args, **kwargs):
     raise Http404
 
 
+@api(scope="write:favourites")
+def announcement_reaction_not_found(request: HttpRequest, *args, **kwargs):
+    raise Http404
+
+
 @api(scope="read:accounts")
 def annual_reports(request: HttpRequest):
     return {"annual_reports": [], "accounts": [], "statuses": []}
@@ -53,6 +58,6 @@ def translate(request: HttpRequest, status_id: str):
     raise Http404
 
 
-@api(scope="read")
+@api(scope="read:accounts")  # Mastodon documents `read`, which grants this
 def async_refresh(request: HttpRequest, refresh_id: str):
     raise Http404
