@@ -233,6 +233,9 @@ class Config:
     smtp_tls: str = setting("CARAVAN_SMTP_TLS", choice("starttls", "ssl", "off"), "starttls")
     email_from: str = setting("CARAVAN_EMAIL_FROM", text(), "")  # empty: caravan@ the server's host name
 
+    # Discovery (caravan/trends): trending hashtags and posts; off, the trends API answers [] as Mastodon's does.
+    trends: bool = setting("CARAVAN_TRENDS", flag(), True)
+
     # Moderation.
     moderation_log_shows_handles: bool = setting("CARAVAN_MODERATION_LOG_SHOWS_HANDLES", flag(), False)
 

@@ -767,6 +767,11 @@ FILTER_V1_SHARED = ErrorKind(
     "filter_v1_shared", _("This filter has several keywords: change it with the v2 filters API.")
 )
 MEDIA_IN_USE = ErrorKind("media_in_use", _("Media attachment is currently used by a status"))
+# discovery: trends, suggestions, the profile directory, published texts, oEmbed, switched-off features
+PUBLISHED_TEXT_TOO_LONG = ErrorKind(
+    "published_text_too_long", _("A privacy policy or terms of service is at most %(limit)s characters.")
+)
+TERMS_DATE_INVALID = ErrorKind("terms_date_invalid", _("Give the date the terms take effect as YYYY-MM-DD."))
 
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {

@@ -12,7 +12,7 @@ from caravan import error_codes, events, lookup
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.instance.domains import account_marks
-from caravan.media.services import store_profile_image
+from caravan.media.services import delete_files, store_profile_image
 from caravan.posts.rendering import render_text
 from caravan.search.services import index_account
 from caravan.untrusted import valid_remote_handle, without_bidi_controls
@@ -76,6 +76,20 @@ def update_profile(
         account.save(update_fields=changed)
         index_account(account)
         events.emit("account.updated", account=account)
+    return account
+
+
+def remove_profile_image(account: Account, which: str) -> Account:
+    """Take a local profile's avatar or header away (the default image shows again); its file goes after commit."""
+    if which not in ("avatar", "header"):
+        raise ValueError(which)  # a caller's mistake, not a person's
+    old = getattr(account, which).name if getattr(account, which) else ""
+    with transaction.atomic():
+        setattr(account, which, None)
+        account.save(update_fields=[which, "updated_at"])
+        events.emit("account.updated", account=account)
+        if old:
+            transaction.on_commit(lambda: delete_files([old]))
     return account
 
 

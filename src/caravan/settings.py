@@ -198,6 +198,7 @@ _READ_SCOPES = [
     "accounts",
     "blocks",
     "bookmarks",
+    "collections",  # Mastodon 4.6's; Caravan answers its collection routes as switched off
     "favourites",
     "filters",
     "follows",
@@ -211,6 +212,7 @@ _WRITE_SCOPES = [
     "accounts",
     "blocks",
     "bookmarks",
+    "collections",
     "conversations",
     "favourites",
     "filters",
@@ -310,6 +312,8 @@ CARAVAN = {
     "HOLD_SIGN_UPS_PER_NETWORK": conf.hold_sign_ups_per_network,
     "HOLD_SIGN_UPS_PER_EMAIL_DOMAIN": conf.hold_sign_ups_per_email_domain,
     "HOLD_AFTER_SUSPENSIONS": conf.hold_after_suspensions,
+    # Trending hashtags and posts (caravan/trends); off, the trends API answers [] as Mastodon's does.
+    "TRENDS": conf.trends,
     # The public moderation log (/about/moderation) names the accounts acted on; off, it withholds them.
     "MODERATION_LOG_SHOWS_HANDLES": conf.moderation_log_shows_handles,
     # The X-id directory: lookups per asking server per hour (0: no limit); servers asked and the seconds

@@ -239,12 +239,16 @@ def poll(p: Poll) -> dict:
     return data
 
 
-def tag(t: Tag, following: bool | None = None) -> dict:
+def tag(t: Tag, following: bool | None = None, history: list | None = None) -> dict:
+    """Mastodon's Tag; `history` is a list of `discovery.trends.DayUse` (newest day first) when known."""
     data = {
         "id": str(t.id),
         "name": t.display_name or t.name,
         "url": f"{settings.BASE_URL}/tags/{t.name}",
-        "history": [],
+        "history": [
+            {"day": str(int(d.day.timestamp())), "uses": str(d.uses), "accounts": str(d.accounts)}
+            for d in history or []
+        ],
     }
     if following is not None:
         data["following"] = following

@@ -274,6 +274,7 @@ def server_metadata(request: HttpRequest) -> HttpResponse:
             "authorization_endpoint": f"{base}/oauth/authorize",
             "token_endpoint": f"{base}/oauth/token",
             "revocation_endpoint": f"{base}/oauth/revoke",
+            "userinfo_endpoint": f"{base}/oauth/userinfo",
             "app_registration_endpoint": f"{base}/api/v1/apps",
             "scopes_supported": sorted(all_scopes()),
             "response_types_supported": ["code"],

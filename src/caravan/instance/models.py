@@ -23,6 +23,13 @@ class InstanceSettings(models.Model):
         max_length=16, choices=RegistrationMode.choices, default=RegistrationMode.OPEN
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The server's published texts (plain text, paragraphs split by blank lines; `instance.texts` renders them).
+    # Each keeps when it last changed, which Mastodon's PrivacyPolicy and TermsOfService report.
+    privacy_policy = models.TextField(blank=True, default="")
+    privacy_policy_updated_at = models.DateTimeField(null=True, blank=True)
+    terms_of_service = models.TextField(blank=True, default="")
+    terms_effective_date = models.DateField(null=True, blank=True)
+    terms_updated_at = models.DateTimeField(null=True, blank=True)
 
 
 class Rule(models.Model):

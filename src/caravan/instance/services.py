@@ -1,6 +1,9 @@
 """Reading and changing the server's run-time settings."""
 
+from datetime import date
+
 from django.conf import settings
+from django.utils import timezone
 
 from caravan import error_codes
 from caravan.errors import DomainError
@@ -55,6 +58,41 @@ def update_instance_settings(
         if registration_mode not in RegistrationMode.values:
             raise DomainError(error_codes.REGISTRATION_MODE_UNKNOWN, field="registration_mode")
         instance.registration_mode = registration_mode
+    instance.save()
+    return instance
+
+
+PUBLISHED_TEXT_LIMIT = 100_000
+
+
+def update_published_texts(
+    *,
+    privacy_policy: str | None = None,
+    terms_of_service: str | None = None,
+    terms_effective_date: str | None = None,
+) -> InstanceSettings:
+    """An admin changing the privacy policy or the terms of service (plain text). A text that changes gets
+    its `updated_at`; empty terms mean the server publishes none (the API answers 404, as Mastodon's)."""
+    instance = get_instance_settings()
+    now = timezone.now()
+    for text in (privacy_policy, terms_of_service):
+        if text is not None and len(text) > PUBLISHED_TEXT_LIMIT:
+            raise DomainError(error_codes.PUBLISHED_TEXT_TOO_LONG, limit=PUBLISHED_TEXT_LIMIT)
+    if privacy_policy is not None and privacy_policy.strip() != instance.privacy_policy:
+        instance.privacy_policy = privacy_policy.strip()
+        instance.privacy_policy_updated_at = now
+    if terms_of_service is not None and terms_of_service.strip() != instance.terms_of_service:
+        instance.terms_of_service = terms_of_service.strip()
+        instance.terms_updated_at = now
+    if terms_effective_date is not None:
+        written = terms_effective_date.strip()
+        try:
+            effective = date.fromisoformat(written) if written else None
+        except ValueError:
+            raise DomainError(error_codes.TERMS_DATE_INVALID, field="terms_effective_date") from None
+        instance.terms_effective_date = effective
+    if instance.terms_of_service and instance.terms_effective_date is None:
+        instance.terms_effective_date = now.date()
     instance.save()
     return instance
 

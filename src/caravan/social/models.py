@@ -82,6 +82,19 @@ class Endorsement(models.Model):
         constraints = [models.UniqueConstraint("account", "target_account", name="endorsement_unique")]
 
 
+class DismissedSuggestion(models.Model):
+    """An account someone asked not to be suggested again (`DELETE /api/v1/suggestions/:id`): kept for good."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    target_account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("account", "target_account", name="dismissed_suggestion_unique")
+        ]
+
+
 class DomainBlock(models.Model):
     """A user hiding a whole remote server from their own view."""
 

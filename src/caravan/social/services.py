@@ -15,7 +15,16 @@ from django.utils import timezone
 from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
-from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
+from caravan.social.models import (
+    AccountNote,
+    Block,
+    DismissedSuggestion,
+    DomainBlock,
+    Endorsement,
+    Follow,
+    FollowRequest,
+    Mute,
+)
 
 
 def is_blocked_either_way(a: Account, b: Account) -> bool:
@@ -88,6 +97,11 @@ def endorse(account: Account, target: Account) -> Endorsement:
 
 def unendorse(account: Account, target: Account) -> None:
     Endorsement.objects.filter(account=account, target_account=target).delete()
+
+
+def dismiss_suggestion(account: Account, target: Account) -> None:
+    """Never suggest `target` to `account` again (Mastodon's `DELETE /api/v1/suggestions/:id`); again is the same."""
+    DismissedSuggestion.objects.get_or_create(account=account, target_account=target)
 
 
 def check_may_block(account: Account, target: Account) -> None:

@@ -127,6 +127,7 @@ class ProfileForm(DomainForm):
     avatar = forms.FileField(required=False)
     header = forms.FileField(required=False)
     locked = forms.BooleanField(required=False)
+    discoverable = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from caravan.web.views import (
     moderation,
     pacts,
     posts,
+    published,
     reports,
     scheduled,
     search,
@@ -30,6 +31,8 @@ ACCT = r"@(?P<acct>[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)"
 urlpatterns = [
     path("", timelines.index, name="index"),
     path("about", timelines.about, name="about"),
+    path("privacy-policy", published.privacy_policy, name="privacy_policy"),
+    path("terms", published.terms, name="terms"),
     path("about/moderation", transparency.moderation_log, name="moderation_log"),
     path("about/moderation.json", transparency.moderation_log_json, name="moderation_log_json"),
     path("about/moderation.atom", transparency.moderation_log_atom, name="moderation_log_atom"),
@@ -119,6 +122,7 @@ urlpatterns = [
     re_path(rf"^{ACCT}/(?P<direction>followers|following)$", accounts.follow_list, name="follow_list"),
     re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)$", posts.thread, name="thread"),
     re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)/history$", posts.history, name="history"),
+    re_path(r"^@(?P<acct>[A-Za-z0-9_]+)/(?P<post_id>[0-9]+)/embed$", posts.embed, name="embed"),
     re_path(rf"^{ACCT}/(?P<post_id>[0-9]+)/edit$", posts.edit, name="edit"),
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
 ]

@@ -1,10 +1,9 @@
-"""What the server says about itself (instance v1 and v2, rules, peers, activity), and the endpoints Caravan
-answers with an honest empty list (custom emojis, trends, announcements)."""
+"""What the server says about itself (instance v1 and v2, rules, peers, activity, its published texts), and the
+endpoints Caravan answers with an honest empty list (custom emojis, announcements)."""
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -12,11 +11,12 @@ from caravan import __version__
 from caravan.accounts.models import Account, User
 from caravan.api import entities
 from caravan.api.http import api
+from caravan.instance import texts
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.media.services import ACCEPTED_FORMATS
 from caravan.posts.featured import FEATURED_TAGS_LIMIT
-from caravan.posts.models import Post, Tag
+from caravan.posts.models import Post
 
 VERSION = f"4.3.0 (compatible; Caravan {__version__})"
 SOURCE_URL = "https://github.com/caravan-social/caravan"
@@ -33,8 +33,10 @@ def _configuration() -> dict:
             "streaming": _streaming_url(),
             "status": None,
             "about": f"{settings.BASE_URL}/about",
-            "privacy_policy": None,
-            "terms_of_service": None,
+            "privacy_policy": f"{settings.BASE_URL}/privacy-policy",
+            "terms_of_service": f"{settings.BASE_URL}/terms"
+            if get_instance_settings().terms_of_service
+            else None,
         },
         "vapid": {"public_key": ""},
         "accounts": {"max_featured_tags": FEATURED_TAGS_LIMIT, "max_pinned_statuses": 5},
@@ -178,8 +180,34 @@ def rules(request: HttpRequest):
 
 @api(auth="none")
 def extended_description(request: HttpRequest):
-    instance = get_instance_settings()
-    return {"updated_at": entities.iso(instance.updated_at), "content": instance.description}
+    published = texts.extended_description(get_instance_settings())
+    return {"updated_at": entities.iso(published.updated_at), "content": published.html}
+
+
+@api(auth="none")
+def privacy_policy(request: HttpRequest):
+    """The admin's privacy policy, or the short default one (Mastodon also ships a default)."""
+    published = texts.privacy_policy(get_instance_settings())
+    return {"updated_at": entities.iso(published.updated_at), "content": published.html}
+
+
+def _terms(published: texts.PublishedText) -> dict:
+    effective = published.effective_date
+    return {
+        "effective_date": effective.isoformat(),
+        "effective": effective <= timezone.now().date(),
+        "content": published.html,
+        "succeeded_by": None,
+    }
+
+
+@api(auth="none")
+def terms_of_service(request: HttpRequest, date: str | None = None):
+    """The terms of service (one version is kept: `date` must be its effective date); 404 when none are set."""
+    published = texts.terms_of_service(get_instance_settings())
+    if published is None or (date is not None and date != published.effective_date.isoformat()):
+        raise Http404
+    return _terms(published)
 
 
 @api(auth="none")
@@ -195,18 +223,6 @@ def empty_object(request: HttpRequest, *args, **kwargs):
 @api(auth="app", scope="write:accounts")
 def resend_confirmation(request: HttpRequest):
     return {}  # addresses are not confirmed by email here
-
-
-@api(auth="optional")
-def trending_tags(request: HttpRequest):
-    """Tags used most in the last week on this server; an empty list is a valid answer too."""
-    week_ago = timezone.now() - timedelta(days=7)
-    tags = (
-        Tag.objects.filter(post_tags__post__created_at__gte=week_ago, post_tags__post__visibility="public")
-        .annotate(uses=Count("post_tags"))
-        .order_by("-uses")[:10]
-    )
-    return [entities.tag(t) for t in tags]
 
 
 @api(scope="read:accounts")

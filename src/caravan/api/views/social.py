@@ -1,9 +1,8 @@
-"""Follow requests, blocks, mutes, domain blocks, followed hashtags, reports and follow suggestions."""
+"""Follow requests, blocks, mutes, domain blocks, followed hashtags and reports (suggestions: `discovery.py`)."""
 
 from django.http import Http404, HttpRequest
 
 from caravan import relationships
-from caravan.accounts.models import Account
 from caravan.api import entities
 from caravan.api.http import account_or_404, api, paginated, params
 from caravan.moderation import services as moderation
@@ -11,7 +10,7 @@ from caravan.pagination import Page, paginate
 from caravan.posts.models import FollowedTag, Tag
 from caravan.posts.rendering import normalize_tag
 from caravan.social import services as social
-from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
+from caravan.social.models import Block, DomainBlock, FollowRequest, Mute
 from caravan.timelines import services as feeds
 
 
@@ -123,27 +122,3 @@ def report(request: HttpRequest):
         forward=bool(p.bool("forward", False)),
     )
     return entities.report(created, target)
-
-
-@api(scope="read:accounts")
-def suggestions(request: HttpRequest):
-    """Popular local accounts the viewer does not follow yet (v2 wraps each with a source)."""
-    viewer = request.viewer
-    limit = max(1, min(params(request).int("limit", 40) or 40, 80))
-    followed = Follow.objects.filter(account=viewer).values("target_account_id")
-    blocked = Block.objects.filter(account=viewer).values("target_account_id")
-    found = (
-        Account.objects.filter(domain="", suspended_at__isnull=True, discoverable=True)
-        .exclude(pk=viewer.id)
-        .exclude(pk__in=followed)
-        .exclude(pk__in=blocked)
-        .order_by("-followers_count", "-id")[:limit]
-    )
-    if request.path.startswith("/api/v2/"):
-        return [{"source": "global", "sources": ["featured"], "account": entities.account(a)} for a in found]
-    return [entities.account(a) for a in found]
-
-
-@api(scope="write:accounts")
-def remove_suggestion(request: HttpRequest, account_id: str):
-    return {}

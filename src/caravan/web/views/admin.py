@@ -22,6 +22,7 @@ from caravan.instance.services import (
     get_instance_settings,
     remove_rule,
     update_instance_settings,
+    update_published_texts,
 )
 from caravan.signup import describe_hold
 from caravan.web.shortcuts import member_view
@@ -85,6 +86,13 @@ def act(request: HttpRequest, action: str) -> HttpResponse:
                 registration_mode=form.get("registration_mode", ""),
             )
             messages.success(request, _("The server settings have been saved."))
+        elif action == "texts":
+            update_published_texts(
+                privacy_policy=form.get("privacy_policy", ""),
+                terms_of_service=form.get("terms_of_service", ""),
+                terms_effective_date=form.get("terms_effective_date", ""),
+            )
+            messages.success(request, _("The privacy policy and terms have been saved."))
         elif action == "add_rule":
             add_rule(form.get("text", ""), form.get("hint", ""))
         elif action == "remove_rule":

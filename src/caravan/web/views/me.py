@@ -94,6 +94,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
                     note=data["note"],
                     fields=form.profile_fields(),
                     locked=data["locked"],
+                    discoverable=data["discoverable"],
                     avatar=data["avatar"] or None,
                     header=data["header"] or None,
                 )
@@ -105,7 +106,12 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your profile has been saved."))
                 return redirect("/settings/profile")
     else:
-        initial = {"display_name": account.display_name, "note": account.note, "locked": account.locked}
+        initial = {
+            "display_name": account.display_name,
+            "note": account.note,
+            "locked": account.locked,
+            "discoverable": account.discoverable,
+        }
         for slot, item in zip(FIELD_SLOTS, account.fields or [], strict=False):
             initial[f"field_name_{slot}"] = item.get("name", "")
             initial[f"field_value_{slot}"] = item.get("value", "")

@@ -2,9 +2,13 @@
 thread view, edit with history, delete, boost, favourite, bookmark and poll votes.
 """
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan import error_codes, publishing
@@ -15,6 +19,7 @@ from caravan.media import services as media_services
 from caravan.negotiation import wants_activity_json
 from caravan.posts.models import Post, ScheduledPost
 from caravan.posts.selectors import edit_history, get_readable_post, thread_context
+from caravan.posts.visibility import PUBLIC_VISIBILITIES
 from caravan.publishing import scheduling
 from caravan.web.cards import post_cards, post_path
 from caravan.web.forms import ComposeForm, EditForm
@@ -170,8 +175,43 @@ def thread(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
             "focus": cards[focus],
             "descendants": cards[focus + 1 :],
             "compose": compose_form(request.user, post) if viewer else None,
+            "oembed_url": (
+                f"{settings.BASE_URL}/api/oembed?{urlencode({'url': post.url})}"
+                if post.local and post.visibility in PUBLIC_VISIBILITIES
+                else None
+            ),
         },
     )
+
+
+# The embed page runs no script at all, whatever a post holds (a second guard behind the sanitizer).
+EMBED_POLICY = "default-src 'none'; img-src * data:; style-src 'self'; base-uri 'none'; form-action 'none'"
+
+
+@xframe_options_exempt
+def embed(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
+    """`/@user/<id>/embed`: one public or unlisted post of this server as a small page other sites may frame
+    (oEmbed's iframe). Anything else is 404, signed in or not: an embed never shows a private post."""
+    post = get_readable_post_or_none(post_id)
+    if (
+        post is None
+        or not post.local
+        or post.reblog_of_id
+        or post.visibility not in PUBLIC_VISIBILITIES
+        or post.account.username.lower() != acct.lower()
+    ):
+        raise Http404
+    response = render(request, "caravan/embed.html", {"card": post_cards([post], None)[0]})
+    response["Content-Security-Policy"] = EMBED_POLICY
+    return response
+
+
+def get_readable_post_or_none(post_id: int) -> Post | None:
+    """The post if an anonymous reader may read it."""
+    try:
+        return get_readable_post(post_id, None)
+    except DomainError:
+        return None
 
 
 @handles_domain_errors
