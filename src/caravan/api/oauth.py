@@ -292,6 +292,7 @@ def server_metadata(request: HttpRequest) -> HttpResponse:
             "grant_types_supported": ["authorization_code", "client_credentials"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
+            "userinfo_endpoint": f"{base}/oauth/userinfo",
         }
     )
 
