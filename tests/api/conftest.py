@@ -105,7 +105,7 @@ def running_server(
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded CI machine can take a minute to start it
         while True:
             try:
                 if requests.get(f"{base}/api/v1/streaming/health", timeout=2).status_code == 200:

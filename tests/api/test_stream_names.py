@@ -116,7 +116,9 @@ def test_frames_name_their_stream_and_edits_and_deletions_reach_every_stream_tha
     asyncio.run(scenario())
 
 
-def test_deletions_and_edits_reach_a_followers_user_stream_over_sse_and_no_stranger(signup, server):
+def test_deletions_edits_and_undone_boosts_reach_a_followers_user_stream_over_sse_and_no_stranger(
+    signup, server
+):
     tag = uuid.uuid4().hex[:6]
     alice, bob, carol = signup(f"sa{tag}"), signup(f"sb{tag}"), signup(f"sc{tag}")
     bob.account_follow(alice.account_verify_credentials()["id"])
@@ -159,6 +161,12 @@ def test_deletions_and_edits_reach_a_followers_user_stream_over_sse_and_no_stran
             "status.update",
             "delete",
         ]
+        # An undone boost leaves the follower's home stream as a deleted post does.
+        shared = carol.status_post("worth a boost")
+        boost = alice.status_reblog(shared["id"])
+        drain(readers["bob"], "update", boost["id"])
+        alice.status_unreblog(shared["id"])
+        drain(readers["bob"], "delete", boost["id"])
         marker = alice.status_post("public marker")
         carol_events = drain(readers["carol"], "update", marker["id"])
         assert [e for e in carol_events if private["id"] in e[1]] == [], carol_events

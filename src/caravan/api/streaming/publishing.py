@@ -193,6 +193,11 @@ def _on_post_deleted(post, **_: Any) -> None:
         transaction.on_commit(lambda: [_publish_many(keys, "delete", post_id) for keys, post_id in deletes])
 
 
+def _on_reblog_deleted(reblog, **_: Any) -> None:
+    """An undone boost leaves the home streams that showed it, as a deleted post does."""
+    _on_post_deleted(reblog)
+
+
 def end_streams(keys: list[str]) -> None:
     """Every connection listening on these `access:` keys closes, in any process, once the change commits: a
     revoked token (`access:token:<id>`), or an account that may no longer read (`access:<account id>`)."""
@@ -222,3 +227,4 @@ def connect_events() -> None:
     events.listen("post.created", _on_post_created)
     events.listen("post.updated", _on_post_updated)
     events.listen("post.deleted", _on_post_deleted)
+    events.listen("reblog.deleted", _on_reblog_deleted)
