@@ -58,7 +58,7 @@ def test_listener_gets_a_reference_and_renders_it_as_its_own_account(
         frames = rendering.render_messages(bob.id, inbox.messages)
     finally:
         asyncio.run(hub.remove(inbox, "public:local"))
-    assert [(stream, event) for stream, event, _ in frames] == [(["public:local"], "update")]
+    assert [(stream, event) for stream, event, _ in frames] == [("public:local", "update")]
     status = orjson.loads(frames[0][2])
     assert status["id"] == str(post.id) and status["favourited"] is True
 

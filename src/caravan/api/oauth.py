@@ -136,7 +136,18 @@ def _authorize_context(request: HttpRequest) -> dict:
 
 
 def authorize(request: HttpRequest) -> HttpResponse:
-    """Sign in (when needed), then show what the app asks for; approving redirects back with a code."""
+    """Sign in (when needed), then show what the app asks for; approving redirects back with a code.
+
+    Every answer here (sign-in page, consent page, the redirects between them and back to the app) keeps the
+    window's opener: web apps (Phanpy, Elk) open this page in a popup and wait for the code from it through
+    `window.opener`, which Django's default `Cross-Origin-Opener-Policy: same-origin` would sever
+    (docs/decisions/0037)."""
+    response = _authorize(request)
+    response["Cross-Origin-Opener-Policy"] = "unsafe-none"
+    return response
+
+
+def _authorize(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("intent") == "login":
         return _login(request)
     if request.GET.get("force_login") not in (None, "", "false", "0") and request.method == "GET":

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from caravan.accounts.models import User
 from caravan.api.http import _lookup_token, bearer_token, error_response, parse_id
-from caravan.api.streaming.hubs import Subscriber, hub
+from caravan.api.streaming.hubs import Subscriber, hub, stream_name
 from caravan.api.streaming.rendering import AccessEnded, next_frames
 from caravan.posts.rendering import normalize_tag
 from caravan.timelines.models import List
@@ -41,28 +41,28 @@ def keys_for(stream: str, query: dict[str, str], account_id: int, scopes: frozen
         raise StreamError(401, "Error: Access token does not have the required scopes")
     media = query.get("only_media", "").lower() in ("1", "true", "t", "on")
     if stream == "user":
-        return [f"user:{account_id}", "*"]
+        return [f"user:{account_id}"]
     if stream == "user:notification":
         return [f"user:notification:{account_id}"]
     if stream in ("public", "public:local", "public:remote"):
-        return [f"{stream}:media" if media else stream, "*"]
+        return [f"{stream}:media" if media else stream]
     if stream.endswith(":media") and stream.removesuffix(":media") in (
         "public",
         "public:local",
         "public:remote",
     ):
-        return [stream, "*"]
+        return [stream]
     if stream in ("hashtag", "hashtag:local"):
         tag = normalize_tag(query.get("tag", "").lstrip("#"))
         if not tag:
             raise StreamError(400, "No tag for stream provided")
-        return [f"hashtag:{'local' if stream == 'hashtag:local' else 'all'}:{tag}", "*"]
+        return [f"hashtag:{'local' if stream == 'hashtag:local' else 'all'}:{tag}"]
     if stream == "list":
         list_id = query.get("list", "")
         number = parse_id(list_id)
         if not List.objects.filter(pk=number, owner_id=account_id).exists():
             raise StreamError(404, "Record not found")
-        return [f"list:{number}", "*"]  # the key publishers use, however the client wrote the id
+        return [f"list:{number}"]  # the key publishers use, however the client wrote the id
     if stream == "direct":
         return [f"direct:{account_id}"]
     raise StreamError(400, "Unknown stream type")
@@ -106,6 +106,9 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
     local = hub()
     subscriber = Subscriber()
     subscriber.notifications = "read:notifications" in scopes
+    name = stream_name(stream, query)
+    for key in keys:
+        subscriber.name(key, name)
     for key in keys + access_keys:
         await local.add(subscriber, key)
 
@@ -164,7 +167,7 @@ def _make_consumer():
             self.hub = hub()
             self.subscriber = Subscriber()
             self.subscriber.notifications = "read:notifications" in self.scopes
-            self.streams: dict[tuple, list[str]] = {}
+            self.streams: dict[tuple, tuple[list[str], list[str]]] = {}  # subscription -> (name, keys)
             await self.accept(subprotocol=protocol)
             self.sender = asyncio.ensure_future(self._forward())
             self.pump = asyncio.ensure_future(self.hub.pump(self.subscriber))
@@ -195,9 +198,11 @@ def _make_consumer():
                     text_data=orjson.dumps({"error": error.message, "status": error.status}).decode()
                 )
                 return
+            name = stream_name(stream, query)
             for key in keys:
+                self.subscriber.name(key, name)
                 await self.hub.add(self.subscriber, key)
-            self.streams[(stream, query.get("tag", ""), query.get("list", ""))] = keys
+            self.streams[(stream, query.get("tag", ""), query.get("list", ""))] = (name, keys)
 
         async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
             try:
@@ -210,10 +215,9 @@ def _make_consumer():
                 await self._subscribe(message["stream"], message)
             elif message.get("type") == "unsubscribe":
                 identity = (message["stream"], str(message.get("tag", "")), str(message.get("list", "")))
-                removed = self.streams.pop(identity, [])
-                still = {key for keys in self.streams.values() for key in keys}
+                name, removed = self.streams.pop(identity, (None, []))
                 for key in removed:
-                    if key not in still:
+                    if not self.subscriber.unname(key, name):
                         await self.hub.remove(self.subscriber, key)
 
         async def disconnect(self, code: int) -> None:

@@ -16,9 +16,9 @@ QUEUE_LIMIT = 500
 # What a connection renders for its own account: ("status", post id, filter context), ("notification", id, "")
 # or ("conversation", post id, ""). Lists, not tuples: that is what comes back through the Redis layer.
 Ref = list
-# (stream as Mastodon names it, event, payload or what to render)
-Message = tuple[list[str], str, "str | Ref"]
-Frame = tuple[list[str], str, str]  # a message ready to send
+# (hub key it was published on, event, payload or what to render)
+Message = tuple[str, str, "str | Ref"]
+Frame = tuple[list[str], str, str]  # (stream as the client subscribed to it, event, payload): ready to send
 
 
 class Subscriber:
@@ -28,6 +28,10 @@ class Subscriber:
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[Message] = asyncio.Queue(QUEUE_LIMIT)
         self.keys: set[str] = set()
+        # Hub key -> the streams the client subscribed to that listen on it, each named as the client named it
+        # (`["user"]`, `["hashtag", "foo"]`, `["list", "12"]`): a frame carries the name of the stream that
+        # showed it, once per such stream, as on Mastodon.
+        self.streams: dict[str, list[list[str]]] = {}
         self.channel: str | None = None
         # Whether the token may read notifications: without it the user stream carries no notification
         # events (as on Mastodon), so a `read:statuses` token never sees them.
@@ -42,6 +46,30 @@ class Subscriber:
 
     async def get(self) -> Message:
         return await self.queue.get()
+
+    def name(self, key: str, stream: list[str]) -> None:
+        """Frames from this hub key are sent as (also) coming from this stream."""
+        names = self.streams.setdefault(key, [])
+        if stream not in names:
+            names.append(stream)
+
+    def unname(self, key: str, stream: list[str]) -> bool:
+        """This stream no longer listens on the key; whether any stream still does."""
+        names = self.streams.get(key, [])
+        if stream in names:
+            names.remove(stream)
+        if not names:
+            self.streams.pop(key, None)
+        return bool(names)
+
+    def framed(self, messages: list[Message]) -> list[Frame]:
+        """Each message once per stream that listens on its key; a key no stream names (the connection's
+        `access:` keys) gives none."""
+        return [
+            (stream, event, payload)
+            for key, event, payload in messages
+            for stream in self.streams.get(key, ())
+        ]
 
 
 def _kind(key: str) -> str:
@@ -93,7 +121,7 @@ class LocalHub:
 
     def publish_many(self, keys: list[str], event: str, payload: "str | Ref") -> None:
         for key in keys:
-            self.publish(key, (stream_for(key), event, payload))
+            self.publish(key, (key, event, payload))
 
     async def pump(self, subscriber: Subscriber) -> None:
         """Nothing to do: publishers fill the queue directly."""
@@ -136,12 +164,12 @@ class LayerHub:
         self.publish_many_messages([(key, message)])
 
     def publish_many(self, keys: list[str], event: str, payload: "str | Ref") -> None:
-        self.publish_many_messages([(key, (stream_for(key), event, payload)) for key in keys])
+        self.publish_many_messages([(key, (key, event, payload)) for key in keys])
 
     def publish_many_messages(self, messages: list[tuple[str, Message]]) -> None:
         async def send_all() -> None:
-            for key, (stream, event, payload) in messages:
-                body = {"type": "stream.message", "stream": stream, "event": event, "payload": payload}
+            for key, (_, event, payload) in messages:
+                body = {"type": "stream.message", "key": key, "event": event, "payload": payload}
                 await self.layer.group_send(_group(key), body)
 
         async_to_sync(send_all)()
@@ -152,7 +180,7 @@ class LayerHub:
                 await asyncio.sleep(0.2)
                 continue
             message = await self.layer.receive(subscriber.channel)
-            subscriber.queue.put_nowait((message["stream"], message["event"], message["payload"]))
+            subscriber.queue.put_nowait((message["key"], message["event"], message["payload"]))
 
 
 _hub: LocalHub | LayerHub | None = None
@@ -166,15 +194,11 @@ def hub() -> LocalHub | LayerHub:
     return _hub
 
 
-def stream_for(key: str) -> list[str]:
-    """The `stream` array of a WebSocket frame for a hub key."""
-    parts = key.split(":")
-    if parts[0] == "user":
-        return ["user:notification"] if parts[1] == "notification" else ["user"]
-    if parts[0] == "hashtag":
-        return ["hashtag:local", parts[2]] if parts[1] == "local" else ["hashtag", parts[2]]
-    if parts[0] == "list":
-        return ["list", parts[1]]
-    if parts[0] == "direct":
-        return ["direct"]
-    return [key]
+def stream_name(stream: str, query: dict[str, str]) -> list[str]:
+    """The `stream` array of frames for a stream a client subscribed to, as Mastodon names it: the stream as
+    the client wrote it, with the tag or list it gave."""
+    if stream in ("hashtag", "hashtag:local"):
+        return [stream, query.get("tag", "")]
+    if stream == "list":
+        return [stream, query.get("list", "")]
+    return [stream]

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from caravan import events
 from caravan.api.streaming.hubs import Ref, hub
-from caravan.posts.models import Mention, PostTag, Visibility
-from caravan.timelines.models import ListMember
+from caravan.posts.models import Mention, Post, PostTag, Visibility
+from caravan.timelines.models import FeedEntry, ListMember
 
 logger = logging.getLogger(__name__)
 
@@ -121,20 +121,81 @@ def _push_new_post(
         )
 
 
+def _showing_keys(post, local) -> tuple[list[str], list[str]]:
+    """The keys of the streams that showed this post, as (home-like, public-like) keys: the `user` streams of
+    the accounts whose home feed holds it, their lists that hold its author, the public and hashtag streams
+    for a public original, the `direct` streams of a direct post's participants. Only streams that could read
+    it: feed rows exist only for readers, lists are taken from those readers. Runs while the post's rows are
+    there (a deletion asks before they go)."""
+    home: list[str] = []
+    public: list[str] = []
+    owners: set[int] = set()
+    if local.listening_to_any("user") or local.listening_to_any("list"):
+        owners = set(FeedEntry.objects.filter(post_id=post.id).values_list("owner_id", flat=True))
+        home += [key for key in (f"user:{owner}" for owner in owners) if local.listening(key)]
+    if owners and local.listening_to_any("list"):
+        lists = ListMember.objects.filter(account_id=post.account_id, list__owner_id__in=owners)
+        home += [
+            key
+            for key in (f"list:{i}" for i in lists.values_list("list_id", flat=True))
+            if local.listening(key)
+        ]
+    if _is_public_original(post):
+        public += [key for key in _public_keys(post) if local.listening(key)]
+        if local.listening_to_any("hashtag"):
+            for name in PostTag.objects.filter(post_id=post.id).values_list("tag__name", flat=True):
+                public.append(f"hashtag:all:{name}")
+                if post.local:
+                    public.append(f"hashtag:local:{name}")
+            public = [key for key in public if local.listening(key)]
+    if post.visibility == Visibility.DIRECT and local.listening_to_any("direct"):
+        mentioned = Mention.objects.filter(post_id=post.id).values_list("account_id", flat=True)
+        home += [
+            key for key in (f"direct:{i}" for i in {post.account_id, *mentioned}) if local.listening(key)
+        ]
+    return home, public
+
+
 def _on_post_updated(post, **_: Any) -> None:
-    if not _is_public_original(post):
+    """An edit (or a poll's new counts) reaches every stream that showed the post, each reader rendering it
+    as they may see it."""
+    if post.reblog_of_id is not None:
         return
-    local = hub()
-    keys = [key for key in _public_keys(post) if local.listening(key)]
-    if keys:
-        ref = ["status", post.id, "public"]
-        transaction.on_commit(lambda: _publish_many(keys, "status.update", ref))
+
+    def push() -> None:
+        home, public = _showing_keys(post, hub())
+        _publish_many(home, "status.update", ["status", post.id, "home"])
+        _publish_many(public, "status.update", ["status", post.id, "public"])
+
+    transaction.on_commit(push)
+
+
+BOOSTS_TOLD = 1000  # a deleted post's boosts whose readers are told too (each boost is its own delete)
 
 
 def _on_post_deleted(post, **_: Any) -> None:
-    if hub().listening("*"):
-        post_id = str(post.id)
-        transaction.on_commit(lambda: _publish("*", "delete", post_id))
+    """A deletion reaches every stream that showed the post, and the home streams that showed one of its
+    boosts (they go with it); the keys are found now, while the rows are there, and used after commit."""
+    local = hub()
+    home, public = _showing_keys(post, local)
+    deletes = [(home + public, str(post.id))]
+    if post.reblog_of_id is None and local.listening_to_any("user"):
+        boosts = Post.objects.filter(reblog_of_id=post.id).values_list("id", flat=True)[:BOOSTS_TOLD]
+        owners: dict[int, list[str]] = {}
+        for boost_id, owner in FeedEntry.objects.filter(post_id__in=list(boosts)).values_list(
+            "post_id", "owner_id"
+        ):
+            if local.listening(f"user:{owner}"):
+                owners.setdefault(boost_id, []).append(f"user:{owner}")
+        deletes += [(keys, str(boost_id)) for boost_id, keys in owners.items()]
+    deletes = [(keys, post_id) for keys, post_id in deletes if keys]
+    if deletes:
+        transaction.on_commit(lambda: [_publish_many(keys, "delete", post_id) for keys, post_id in deletes])
+
+
+def _on_reblog_deleted(reblog, **_: Any) -> None:
+    """An undone boost leaves the home streams that showed it, as a deleted post does."""
+    _on_post_deleted(reblog)
 
 
 def end_streams(keys: list[str]) -> None:
@@ -166,3 +227,4 @@ def connect_events() -> None:
     events.listen("post.created", _on_post_created)
     events.listen("post.updated", _on_post_updated)
     events.listen("post.deleted", _on_post_deleted)
+    events.listen("reblog.deleted", _on_reblog_deleted)

@@ -10,7 +10,7 @@ from django.db import close_old_connections, connection
 
 from caravan.accounts.models import Account
 from caravan.api import entities, status_cache
-from caravan.api.streaming.hubs import Frame, Message, Subscriber
+from caravan.api.streaming.hubs import Frame, Message, Ref, Subscriber
 from caravan.notifications.models import Notification
 from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 BATCH_LIMIT = 100  # messages rendered together, in one thread hop
 
 
-def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
-    """The frames a connection sends for these messages, rendered as its own account sees them.
+def render_messages(account_id: int, messages: list[tuple[list[str], str, "str | Ref"]]) -> list[Frame]:
+    """The frames a connection sends for these messages (each already named for its stream), rendered as
+    its own account sees them.
 
     A message whose object is gone, or that this account may not read, is dropped. Runs in a thread (it
     queries); a batch shares one viewer lookup, and a post referenced twice (two streams) is rendered once.
@@ -56,7 +57,7 @@ def render_messages(account_id: int, messages: list[Message]) -> list[Frame]:
     return frames
 
 
-def _readable_posts(viewer, messages: list[Message]) -> set[int]:
+def _readable_posts(viewer, messages: list) -> set[int]:
     """Which posts referenced in this batch the viewer may read: one query for the batch, with the visibility
     rule itself, whatever stream a reference came through (a follow may have ended, a block begun, since the
     publisher chose the stream)."""
@@ -116,8 +117,7 @@ async def next_frames(subscriber: Subscriber, account_id: int, first: Message | 
         raise AccessEnded
     if not subscriber.notifications:
         messages = [message for message in messages if message[1] != "notification"]
-        if not messages:
-            return []
-    if all(isinstance(payload, str) for _, _, payload in messages):
-        return messages  # type: ignore[return-value]
-    return await sync_to_async(render_messages)(account_id, messages)
+    named = subscriber.framed(messages)
+    if all(isinstance(payload, str) for _, _, payload in named):
+        return named  # type: ignore[return-value]
+    return await sync_to_async(render_messages)(account_id, named)
