@@ -52,7 +52,10 @@ PROFILE_SCOPED = {("GET", "oauth/userinfo"), ("POST", "oauth/userinfo")}
 # Where the spec and Mastodon's own controllers differ, the controllers win.
 SPEC_IS_WRONG = {
     ("DELETE", "api/v1/suggestions/<>"),  # SuggestionsController#destroy: write:accounts
-    ("GET", "api/v2/notifications/<>/accounts"),  # Api::V2::Notifications::AccountsController: read:notifications
+    (
+        "GET",
+        "api/v2/notifications/<>/accounts",
+    ),  # Api::V2::Notifications::AccountsController: read:notifications
 }
 
 

@@ -23,9 +23,9 @@ from caravan.pacts.models import Pact
 from caravan.posts.models import Poll, Post, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, load_posts, viewer_state
+from caravan.posts.visibility import can_read
 from caravan.previews.models import PreviewCard
 from caravan.previews.selectors import cards_for_posts
-from caravan.posts.visibility import can_read
 from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
 
