@@ -758,6 +758,21 @@ FEATURED_TAGS_LIMIT = ErrorKind("featured_tags_limit", _("You can feature at mos
 FEATURED_TAG_TAKEN = ErrorKind("featured_tag_taken", _("You already feature that hashtag."))
 ENDORSE_NEEDS_FOLLOW = ErrorKind("endorse_needs_follow", _("You can only feature accounts you follow."))
 
+# Web Push subscriptions
+PUSH_ENDPOINT_INVALID = ErrorKind(
+    "push_endpoint_invalid",
+    _("The push endpoint must be an http or https address on the public internet, at most 2048 characters."),
+)
+PUSH_KEYS_INVALID = ErrorKind(
+    "push_keys_invalid",
+    _(
+        "The subscription keys are not valid: p256dh must be a P-256 public key and auth 16 bytes, in base64url."
+    ),
+)
+PUSH_POLICY_UNKNOWN = ErrorKind(
+    "push_policy_unknown", _("Unknown policy; choose one of all, followed, follower or none.")
+)
+
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {
     kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)

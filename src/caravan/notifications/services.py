@@ -76,6 +76,7 @@ def notify_many(
             continue
         rows.append(Notification(recipient=recipient, type=type, from_account=sender, post=post))
     Notification.objects.bulk_create(rows)
+    events.emit("notifications.recorded", notifications=rows)
     for notification in rows:
         transaction.on_commit(lambda n=notification: events.emit("notification.created", notification=n))
     return rows
@@ -89,6 +90,7 @@ def notify_moderation_warning(recipient: Account, action_id: int) -> Notificatio
     notification = Notification.objects.create(
         recipient=recipient, type="moderation_warning", from_account=recipient, moderation_action_id=action_id
     )
+    events.emit("notifications.recorded", notifications=[notification])
     transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
     return notification
 
@@ -101,6 +103,7 @@ def notify_moderation_appeal(recipient: Account, action_id: int) -> Notification
     notification = Notification.objects.create(
         recipient=recipient, type="moderation_appeal", from_account=recipient, moderation_action_id=action_id
     )
+    events.emit("notifications.recorded", notifications=[notification])
     transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
     return notification
 
@@ -119,6 +122,7 @@ def notify_about(
         subject_id=subject_id,
         detail=detail[:32],
     )
+    events.emit("notifications.recorded", notifications=[notification])
     transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
     return notification
 
