@@ -34,7 +34,7 @@ from caravan.instance.services import get_instance_settings
 from caravan.instance.vapid import key_pair
 from caravan.notifications.models import Notification
 from caravan.posts.rendering import html_to_text
-from caravan.posts.visibility import can_read
+from caravan.posts.visibility import readers_among
 from caravan.push.models import Policy, PushSubscription
 from caravan.social.models import Follow
 from caravan.untrusted import http_url, without_bidi_controls
@@ -102,11 +102,11 @@ def _icon(account: Account) -> str:
     return http_url(account.avatar_remote_url) or f"{settings.BASE_URL}{DEFAULT_AVATAR}"
 
 
-def payload_for(notification: Notification, token: str, locale: str) -> dict:
-    """What Mastodon pushes for a notification (its `Web::NotificationSerializer`), in the subscriber's
-    language. The caller has checked that the subscriber may read the post."""
+def _shown(notification: Notification, locale: str) -> dict:
+    """What Mastodon pushes for a notification (its `Web::NotificationSerializer`) but the access token: the
+    same for every subscriber reading in `locale`. The caller has checked that they may read the post."""
     sender = notification.from_account
-    with translation.override(locale or settings.LANGUAGE_CODE):
+    with translation.override(locale):
         title = str(TITLES[notification.type]) % {"name": sender.name}
     post = notification.post
     if post is not None:
@@ -114,8 +114,7 @@ def payload_for(notification: Notification, token: str, locale: str) -> dict:
     else:
         text = html_to_text(sender.note) if sender.domain else sender.note
     return {
-        "access_token": token,
-        "preferred_locale": locale or settings.LANGUAGE_CODE,
+        "preferred_locale": locale,
         "notification_id": notification.id,
         "notification_type": notification.type,
         "icon": _icon(sender),
@@ -172,15 +171,25 @@ def messages_for(notification_ids: list[int], only: set[tuple[int, int]] | None 
                 "account_id", "target_account_id"
             )
         )
+    # Asked when sending, not when the notification was made: a post that has become unreadable to someone
+    # since (an edit, a block, a suspension) sends nothing of itself. One question per post, for all its readers.
+    readers: dict[int, set[int]] = {}
+    for notification in notifications:
+        if notification.post is not None and notification.post_id not in readers:
+            readers[notification.post_id] = readers_among(
+                notification.post,
+                {n.recipient_id for n in notifications if n.post_id == notification.post_id},
+            )
     now = timezone.now()
+    shown: dict[tuple[int, str], dict] = {}
     messages = []
     for notification in notifications:
         recipient = notification.recipient
         locale, active = users.get(recipient.id, ("", False))
         if not active or recipient.suspended_at is not None:
             continue
-        if notification.post is not None and not can_read(notification.post, recipient):
-            continue  # the post has become unreadable to them since (an edit, a block): nothing of it goes out
+        if notification.post is not None and recipient.id not in readers[notification.post_id]:
+            continue
         for subscription in subscriptions.get(recipient.id, ()):
             if only is not None and (subscription.id, notification.id) not in only:
                 continue
@@ -191,7 +200,10 @@ def messages_for(notification_ids: list[int], only: set[tuple[int, int]] | None 
                 continue
             if not _policy_allows(subscription, notification.from_account_id, follows):
                 continue
-            payload = payload_for(notification, token.token, locale if locale in languages else "")
+            language = locale if locale in languages else settings.LANGUAGE_CODE
+            if (notification.id, language) not in shown:
+                shown[notification.id, language] = _shown(notification, language)
+            payload = {"access_token": token.token, **shown[notification.id, language]}
             messages.append(Message(subscription, notification.id, orjson.dumps(payload)))
     return messages
 
