@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
+import base64
+import json
 import os
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -27,27 +30,47 @@ ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))  # tests.push.receiver: the same decryption and VAPID check the tests use
 
 
-def push_service(port_out, count, sample, ready) -> None:
-    """The loopback push service: counts POSTs, keeps the first few for checking."""
+def push_service() -> None:
+    """The loopback push service (run as `push_fanout.py --serve`): answers every POST with 201, counts them,
+    keeps the first 20; `GET /count` and `GET /sample` report. Prints its port on the first line."""
+    import base64
+    import json
+
     from aiohttp import web
 
+    count = 0
+    sample: list[dict] = []
+
     async def receive(request: web.Request) -> web.Response:
+        nonlocal count
         body = await request.read()
-        with count.get_lock():
-            count.value += 1
-            if len(sample) < 20:
-                sample.append((request.path, dict(request.headers), body))
+        count += 1
+        if len(sample) < 20:
+            sample.append(
+                {
+                    "path": request.path,
+                    "headers": dict(request.headers),
+                    "body": base64.b64encode(body).decode(),
+                }
+            )
         return web.Response(status=201)
+
+    async def report_count(request: web.Request) -> web.Response:
+        return web.Response(text=str(count))
+
+    async def report_sample(request: web.Request) -> web.Response:
+        return web.Response(text=json.dumps(sample))
 
     async def main() -> None:
         app = web.Application()
+        app.router.add_get("/count", report_count)
+        app.router.add_get("/sample", report_sample)
         app.router.add_post("/{tail:.*}", receive)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
         await site.start()
-        port_out.value = site._server.sockets[0].getsockname()[1]
-        ready.set()
+        print(site._server.sockets[0].getsockname()[1], flush=True)
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -111,7 +134,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--subscriptions", type=int, default=10_000)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        push_service()
+        return
 
     data_dir = BENCH_DIR / "out" / f"push-{int(time.time())}"
     data_dir.mkdir(parents=True)
@@ -119,13 +146,11 @@ def main() -> None:
     os.environ["CARAVAN_FEDERATION_ALLOW_PRIVATE"] = "1"  # the push service is on loopback
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caravan.settings")
 
-    port, count, ready = multiprocessing.Value("i", 0), multiprocessing.Value("i", 0), multiprocessing.Event()
-    manager = multiprocessing.Manager()
-    sample = manager.list()
-    service = multiprocessing.Process(target=push_service, args=(port, count, sample, ready), daemon=True)
-    service.start()
-    ready.wait(30)
-    origin = f"http://127.0.0.1:{port.value}"
+    service = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
+    origin = f"http://127.0.0.1:{service.stdout.readline().strip()}"
+
+    def delivered() -> int:
+        return int(urllib.request.urlopen(f"{origin}/count", timeout=30).read())  # noqa: S310 - loopback
 
     import django
 
@@ -156,15 +181,16 @@ def main() -> None:
         made = notify_many([(recipient, "status", author, post) for recipient in recipients])
     committed = time.perf_counter()
     run_pending_tasks()
-    while count.value < len(made) and time.perf_counter() - committed < 120:
-        time.sleep(0.01)
+    while (done := delivered()) < len(made) and time.perf_counter() - committed < 120:
+        time.sleep(0.05)
     total = time.perf_counter() - committed
-    print(f"{count.value:,} of {len(made):,} pushes delivered {total:.2f} s after the commit (target: 10 s)")
+    print(f"{done:,} of {len(made):,} pushes delivered {total:.2f} s after the commit (target: 10 s)")
 
     checked = 0
     by_endpoint = {f"/push/{i}": account for i, account in enumerate(recipients)}
-    for path, headers, body in list(sample):
-        received = Received(path, headers, body, 201)
+    for item in json.loads(urllib.request.urlopen(f"{origin}/sample", timeout=30).read()):  # noqa: S310
+        path = item["path"]
+        received = Received(path, item["headers"], base64.b64decode(item["body"]), 201)
         verify_vapid(received, server_key, origin)
         payload = keys[by_endpoint[path].id].decrypt(received)
         assert payload["notification_type"] == "status" and payload["body"].startswith("The caravan")
@@ -191,6 +217,7 @@ def main() -> None:
         f"send {t3 - t2:.2f} s ({ok:,} answered 201; {len(messages) / (t3 - t2):,.0f} requests/s)"
     )
     service.terminate()
+    service.wait()
 
 
 if __name__ == "__main__":

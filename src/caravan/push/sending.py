@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -33,6 +33,7 @@ from caravan.federation.sender import PolicyResolver
 from caravan.instance.services import get_instance_settings
 from caravan.instance.vapid import key_pair
 from caravan.notifications.models import Notification
+from caravan.posts.models import Post
 from caravan.posts.rendering import html_to_text
 from caravan.posts.visibility import readers_among
 from caravan.push.models import Policy, PushSubscription
@@ -79,7 +80,7 @@ def backoff(attempt: int) -> timedelta:
 
 @dataclass
 class Message:
-    subscription: PushSubscription
+    subscription: "Subscriber"
     notification_id: int
     payload: bytes
     body: bytes = b""
@@ -102,28 +103,26 @@ def _icon(account: Account) -> str:
     return http_url(account.avatar_remote_url) or f"{settings.BASE_URL}{DEFAULT_AVATAR}"
 
 
-def _shown(notification: Notification, locale: str) -> dict:
+def _shown(notification_id: int, kind: str, sender: Account, post: Post | None, locale: str) -> dict:
     """What Mastodon pushes for a notification (its `Web::NotificationSerializer`) but the access token: the
     same for every subscriber reading in `locale`. The caller has checked that they may read the post."""
-    sender = notification.from_account
     with translation.override(locale):
-        title = str(TITLES[notification.type]) % {"name": sender.name}
-    post = notification.post
+        title = str(TITLES[kind]) % {"name": sender.name}
     if post is not None:
         text = post.spoiler_text or html_to_text(post.content) or post.text
     else:
         text = html_to_text(sender.note) if sender.domain else sender.note
     return {
         "preferred_locale": locale,
-        "notification_id": notification.id,
-        "notification_type": notification.type,
+        "notification_id": notification_id,
+        "notification_type": kind,
         "icon": _icon(sender),
         "title": title,
         "body": _truncate(text),
     }
 
 
-def _policy_allows(subscription: PushSubscription, sender_id: int, follows: set[tuple[int, int]]) -> bool:
+def _policy_allows(subscription: "Subscriber", sender_id: int, follows: set[tuple[int, int]]) -> bool:
     if subscription.policy == Policy.ALL:
         return True
     if subscription.policy == Policy.FOLLOWED:
@@ -133,33 +132,72 @@ def _policy_allows(subscription: PushSubscription, sender_id: int, follows: set[
     return False
 
 
+@dataclass(frozen=True)
+class Subscriber:
+    """What sending needs of a subscription, read as plain values (thousands at a time)."""
+
+    id: int
+    account_id: int
+    endpoint: str
+    key_p256dh: str
+    key_auth: str
+    standard: bool
+    alerts: dict
+    policy: str
+    token: str
+    expires: datetime | None
+
+    def wants(self, notification_type: str) -> bool:
+        return bool(self.alerts.get(notification_type)) and self.policy != Policy.NONE
+
+
+SUBSCRIBER_FIELDS = (
+    "id",
+    "account_id",
+    "endpoint",
+    "key_p256dh",
+    "key_auth",
+    "standard",
+    "alerts",
+    "policy",
+    "access_token__token",
+    "access_token__expires",
+)
+
+
 def messages_for(notification_ids: list[int], only: set[tuple[int, int]] | None = None) -> list[Message]:
     """The messages a batch of notifications calls for: each recipient's subscriptions that want the type,
     whose policy lets the sender through, for a post the recipient may still read, while the recipient may
-    still sign in. `only` limits it to (subscription id, notification id) pairs (a retry)."""
-    notifications = list(
-        Notification.objects.filter(pk__in=notification_ids).select_related(
-            "recipient", "from_account", "post", "post__account", "post__reblog_of"
+    still sign in. `only` limits it to (subscription id, notification id) pairs (a retry). Reads plain values
+    and loads as models only the few senders and posts, so ten thousand notifications cost little."""
+    rows = list(
+        Notification.objects.filter(pk__in=notification_ids).values_list(
+            "id", "type", "recipient_id", "from_account_id", "post_id"
         )
     )
-    if not notifications:
+    if not rows:
         return []
-    recipients = {n.recipient_id for n in notifications}
-    subscriptions: dict[int, list[PushSubscription]] = {}
-    for subscription in (
+    recipients = {row[2] for row in rows}
+    subscriptions: dict[int, list[Subscriber]] = {}
+    for values in (
         PushSubscription.objects.filter(account_id__in=recipients)
         .exclude(policy=Policy.NONE)
-        .select_related("access_token")
+        .values_list(*SUBSCRIBER_FIELDS)
     ):
-        subscriptions.setdefault(subscription.account_id, []).append(subscription)
-    users = {
-        account_id: (locale, active)
-        for account_id, locale, active in User.objects.filter(account_id__in=subscriptions).values_list(
-            "account_id", "locale", "is_active"
+        subscriber = Subscriber(*values)
+        subscriptions.setdefault(subscriber.account_id, []).append(subscriber)
+    # Who may still be told anything: signed-in access not disabled, account not suspended.
+    active = User.objects.filter(
+        account_id__in=subscriptions, is_active=True, account__suspended_at__isnull=True
+    )
+    users = dict(active.values_list("account_id", "locale"))
+    senders = {a.id: a for a in Account.objects.filter(pk__in={row[3] for row in rows})}
+    posts = {
+        p.id: p
+        for p in Post.objects.filter(pk__in={row[4] for row in rows if row[4]}).select_related(
+            "account", "reblog_of", "reblog_of__account"
         )
     }
-    languages = {code for code, _ in settings.LANGUAGES}
-    senders = {n.from_account_id for n in notifications}
     follows: set[tuple[int, int]] = set()
     if any(s.policy in (Policy.FOLLOWED, Policy.FOLLOWER) for subs in subscriptions.values() for s in subs):
         follows = set(
@@ -174,37 +212,36 @@ def messages_for(notification_ids: list[int], only: set[tuple[int, int]] | None 
     # Asked when sending, not when the notification was made: a post that has become unreadable to someone
     # since (an edit, a block, a suspension) sends nothing of itself. One question per post, for all its readers.
     readers: dict[int, set[int]] = {}
-    for notification in notifications:
-        if notification.post is not None and notification.post_id not in readers:
-            readers[notification.post_id] = readers_among(
-                notification.post,
-                {n.recipient_id for n in notifications if n.post_id == notification.post_id},
-            )
+    for post_id, post in posts.items():
+        readers[post_id] = readers_among(
+            post, {row[2] for row in rows if row[4] == post_id and row[2] in users}
+        )
+    languages = {code for code, _ in settings.LANGUAGES}
     now = timezone.now()
-    shown: dict[tuple[int, str], dict] = {}
+    shown: dict[tuple[int, str], bytes] = {}
     messages = []
-    for notification in notifications:
-        recipient = notification.recipient
-        locale, active = users.get(recipient.id, ("", False))
-        if not active or recipient.suspended_at is not None:
+    for notification_id, kind, recipient_id, sender_id, post_id in rows:
+        if recipient_id not in users or kind not in TITLES:
             continue
-        if notification.post is not None and recipient.id not in readers[notification.post_id]:
+        if post_id is not None and (post_id not in posts or recipient_id not in readers[post_id]):
             continue
-        for subscription in subscriptions.get(recipient.id, ()):
-            if only is not None and (subscription.id, notification.id) not in only:
+        language = users[recipient_id] if users[recipient_id] in languages else settings.LANGUAGE_CODE
+        for subscriber in subscriptions.get(recipient_id, ()):
+            if only is not None and (subscriber.id, notification_id) not in only:
                 continue
-            token = subscription.access_token
-            if token.expires is not None and token.expires <= now:
+            if subscriber.expires is not None and subscriber.expires <= now:
                 continue
-            if not subscription.wants(notification.type):
+            if not subscriber.wants(kind) or not _policy_allows(subscriber, sender_id, follows):
                 continue
-            if not _policy_allows(subscription, notification.from_account_id, follows):
-                continue
-            language = locale if locale in languages else settings.LANGUAGE_CODE
-            if (notification.id, language) not in shown:
-                shown[notification.id, language] = _shown(notification, language)
-            payload = {"access_token": token.token, **shown[notification.id, language]}
-            messages.append(Message(subscription, notification.id, orjson.dumps(payload)))
+            if (notification_id, language) not in shown:
+                # The shared part serialised once; the token goes in front ({"access_token": ..., ...}).
+                shown[notification_id, language] = orjson.dumps(
+                    _shown(notification_id, kind, senders[sender_id], posts.get(post_id), language)
+                )[1:]
+            token = orjson.dumps({"access_token": subscriber.token})[:-1]
+            messages.append(
+                Message(subscriber, notification_id, token + b"," + shown[notification_id, language])
+            )
     return messages
 
 
@@ -310,30 +347,40 @@ async def _post_all(messages: list[Message]) -> list[Result]:
         ttl_dns_cache=300,
     )
     timeout = aiohttp.ClientTimeout(total=30, connect=5, sock_read=10)
+    # A request waits for its push service's turn here, not inside aiohttp: its timeouts then measure the request
+    # itself, never the queue of ten thousand behind it.
+    turns: dict[str, asyncio.Semaphore] = {}
+    everyone = asyncio.Semaphore(TOTAL_CONNECTIONS)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False) as session:
 
         async def post(message: Message) -> Result:
+            endpoint = message.subscription.endpoint
             try:
-                check_url(
-                    message.subscription.endpoint
-                )  # an address literal is judged before aiohttp parses it
+                check_url(endpoint)  # an address literal is judged before aiohttp parses it
             except FetchError as error:
                 return None, f"refused: {error}"[:500], True
-            try:
-                async with session.post(
-                    message.subscription.endpoint,
-                    data=message.body,
-                    headers=message.headers,
-                    allow_redirects=False,
-                ) as response:
-                    await response.content.read(MAX_RESPONSE_BYTES)
-                    return response.status, response.reason or "", False
-            except (TimeoutError, aiohttp.ClientError, OSError) as error:
-                if _refused(error):
-                    return None, f"refused: {error}"[:500], True
-                return None, f"{type(error).__name__}: {error}"[:500], False
+            turn = turns.setdefault(urlsplit(endpoint).netloc.lower(), asyncio.Semaphore(PER_HOST))
+            async with turn, everyone:
+                return await send_one(session, message)
 
         return await asyncio.gather(*(post(message) for message in messages))
+
+
+async def send_one(session: aiohttp.ClientSession, message: Message) -> Result:
+    """POST one encrypted message; its answer read up to MAX_RESPONSE_BYTES."""
+    try:
+        async with session.post(
+            message.subscription.endpoint,
+            data=message.body,
+            headers=message.headers,
+            allow_redirects=False,
+        ) as response:
+            await response.content.read(MAX_RESPONSE_BYTES)
+            return response.status, response.reason or "", False
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        if _refused(error):
+            return None, f"refused: {error}"[:500], True
+        return None, f"{type(error).__name__}: {error}"[:500], False
 
 
 @dataclass
