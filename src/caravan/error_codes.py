@@ -772,6 +772,20 @@ PUBLISHED_TEXT_TOO_LONG = ErrorKind(
     "published_text_too_long", _("A privacy policy or terms of service is at most %(limit)s characters.")
 )
 TERMS_DATE_INVALID = ErrorKind("terms_date_invalid", _("Give the date the terms take effect as YYYY-MM-DD."))
+# Web Push subscriptions
+PUSH_ENDPOINT_INVALID = ErrorKind(
+    "push_endpoint_invalid",
+    _("The push endpoint must be an http or https address on the public internet, at most 2048 characters."),
+)
+PUSH_KEYS_INVALID = ErrorKind(
+    "push_keys_invalid",
+    _(
+        "The subscription keys are not valid: p256dh must be a P-256 public key and auth 16 bytes, in base64url."
+    ),
+)
+PUSH_POLICY_UNKNOWN = ErrorKind(
+    "push_policy_unknown", _("Unknown policy; choose one of all, followed, follower or none.")
+)
 
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {

@@ -49,6 +49,8 @@ EVENT_NAMES = frozenset(
         "block.created",
         "block.deleted",
         "notification.created",
+        # notifications were written, inside their transaction (notifications=): durable work follows them
+        "notifications.recorded",
         "feed.inserted",
         "directory.withdrawn",  # a local X-id directory entry was withdrawn (entry=, inboxes= that received it)
         "campaign.remote_commitment",  # a local person joined, changed or left another server's campaign

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "caravan.pacts",
     "caravan.federation",
     "caravan.api",
+    "caravan.push",
     "caravan.web",
 ]
 
@@ -258,6 +259,7 @@ OAUTH2_PROVIDER = {
 }
 # Named explicitly so migrations that point at the Application model resolve it.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name; push subscriptions point at it
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

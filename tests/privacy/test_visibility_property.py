@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from caravan import publishing
 from caravan.errors import DomainError
 from caravan.posts.models import Favourite, Post
-from caravan.posts.visibility import can_read, visible_posts
+from caravan.posts.visibility import can_read, readers_among, visible_posts
 
 AP = "application/activity+json"
 LOCAL, REMOTE = 3, 2
@@ -386,6 +386,9 @@ def _check(posts: list[Post], people: list, reader: int, readers: dict, remotes:
     ids = [p.id for p in posts]
     by_id = {p.id: p for p in posts}
     locals_ = people[:LOCAL]
+    everyone = {person.id for person in people}
+    for p in posts:  # the batch form, many readers of one post, agrees with the rule for each of them
+        assert readers_among(p, everyone) == {person.id for person in people if can_read(p, person)}
     for viewer in [None, *people]:
         readable = {p.id for p in posts if can_read(p, viewer)}
         # The two forms of the rule agree.

@@ -16,6 +16,7 @@ from django.utils import timezone
 from caravan.accounts.models import Account, Role
 from caravan.api.app_links import website_link
 from caravan.api.models import Filter
+from caravan.instance import vapid
 from caravan.media.models import MediaAttachment
 from caravan.moderation.models import ActionKind, Appeal, ModerationAction
 from caravan.notifications.models import Notification, NotificationPolicy, NotificationRequest
@@ -26,6 +27,7 @@ from caravan.posts.selectors import ViewerState, load_posts, viewer_state
 from caravan.posts.visibility import can_read
 from caravan.previews.models import PreviewCard
 from caravan.previews.selectors import cards_for_posts
+from caravan.push.models import ALERT_TYPES, PushSubscription
 from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
 
@@ -808,5 +810,17 @@ def application(app, website: str = "", scopes: str = "read") -> dict:
         "scopes": scopes.split(),
         "redirect_uri": "\n".join(redirect_uris),
         "redirect_uris": redirect_uris,
-        "vapid_key": "",
+        "vapid_key": vapid.public_key(),
+    }
+
+
+def push_subscription(s: PushSubscription) -> dict:
+    """Mastodon's WebPushSubscription (with its `policy`, which Mastodon shows though its schema omits it)."""
+    return {
+        "id": str(s.id),
+        "endpoint": s.endpoint,
+        "standard": s.standard,
+        "alerts": {kind: bool(s.alerts.get(kind, False)) for kind in ALERT_TYPES},
+        "policy": s.policy,
+        "server_key": vapid.public_key(),
     }

@@ -23,6 +23,7 @@ from caravan.api.views import (
     notifications,
     pacts,
     profile,
+    push,
     scheduled,
     search,
     social,
@@ -118,6 +119,15 @@ urlpatterns = [
     r("api/v1/featured_tags", route(GET=featured.own_featured_tags, POST=featured.feature_tag)),
     r("api/v1/featured_tags/suggestions", route(GET=featured.suggestions)),
     r("api/v1/featured_tags/<id>", route(DELETE=featured.unfeature_tag)),
+    r(
+        "api/v1/push/subscription",
+        route(
+            GET=push.get_subscription,
+            POST=push.subscribe,
+            PUT=push.update_subscription,
+            DELETE=push.unsubscribe,
+        ),
+    ),
     r("api/v1/scheduled_statuses", route(GET=scheduled.list_scheduled)),
     r(
         "api/v1/scheduled_statuses/<id>",

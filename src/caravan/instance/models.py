@@ -22,6 +22,12 @@ class InstanceSettings(models.Model):
     registration_mode = models.CharField(
         max_length=16, choices=RegistrationMode.choices, default=RegistrationMode.OPEN
     )
+    # The server's VAPID key pair (RFC 8292) for Web Push, made once by `instance.vapid.key_pair`: apps bind
+    # their push subscriptions to the public key, so it lives in the database that every process shares.
+    vapid_private_key = models.TextField(blank=True, default="")  # PKCS#8 PEM
+    vapid_public_key = models.CharField(
+        max_length=100, blank=True, default=""
+    )  # uncompressed point, base64url
     updated_at = models.DateTimeField(auto_now=True)
     # The server's published texts (plain text, paragraphs split by blank lines; `instance.texts` renders them).
     # Each keeps when it last changed, which Mastodon's PrivacyPolicy and TermsOfService report.

@@ -121,8 +121,10 @@ def notify_many(
     with transaction.atomic():
         Notification.objects.bulk_create(rows)
         _hold_in_requests([n for n in rows if n.filtered])
-    # Only notifications the recipient is shown are announced: Web Push and streaming listen to this event, and
-    # a filtered one must reach neither (the recipient sees it only by opening the sender's request).
+        # Only notifications the recipient is shown are announced (Web Push queues its deliveries in this
+        # transaction, streaming sends after commit): a filtered one must reach neither, the recipient sees it
+        # only by opening the sender's request.
+        events.emit("notifications.recorded", notifications=[n for n in rows if not n.filtered])
     for notification in rows:
         if not notification.filtered:
             transaction.on_commit(lambda n=notification: events.emit("notification.created", notification=n))
@@ -302,6 +304,7 @@ def notify_moderation_warning(recipient: Account, action_id: int) -> Notificatio
     notification = Notification.objects.create(
         recipient=recipient, type="moderation_warning", from_account=recipient, moderation_action_id=action_id
     )
+    events.emit("notifications.recorded", notifications=[notification])
     transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
     return notification
 
@@ -314,6 +317,7 @@ def notify_moderation_appeal(recipient: Account, action_id: int) -> Notification
     notification = Notification.objects.create(
         recipient=recipient, type="moderation_appeal", from_account=recipient, moderation_action_id=action_id
     )
+    events.emit("notifications.recorded", notifications=[notification])
     transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
     return notification
 
@@ -332,6 +336,7 @@ def notify_about(
         subject_id=subject_id,
         detail=detail[:32],
     )
+    events.emit("notifications.recorded", notifications=[notification])
     transaction.on_commit(lambda: events.emit("notification.created", notification=notification))
     return notification
 

@@ -10,10 +10,13 @@
 A boost is readable when both the boost itself (its booster, its own visibility) and its original are: a boost
 never shows a post its reader could not open directly, and a booster who blocks you hides their boosts too.
 
-`visible_to` (a queryset filter) and `can_read` (one post in hand) are the two forms of this rule and must
+`visible_to` (a queryset filter) and `can_read` (one post in hand) are the two forms of this rule, with
+`readers_among` (many readers of one post, for pushes and other fan-outs) as the batch of `can_read`; they must
 agree on every case; tests/privacy/test_visibility_property.py checks that they do, on random graphs.
 Mutes are not part of it: they filter timelines (`timelines.selectors.hidden_for`), never what a link opens.
 """
+
+from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -78,3 +81,44 @@ def _can_read_one(post: Post, viewer: Account | None) -> bool:
     if post.visibility == Visibility.DIRECT:
         return mentioned
     return mentioned or Follow.objects.filter(account=viewer, target_account_id=post.account_id).exists()
+
+
+def readers_among(post: Post, viewer_ids: Iterable[int]) -> set[int]:
+    """Which of these (non-anonymous) accounts may read `post`: `can_read` for many viewers at once, in a few
+    queries whatever their number."""
+    readers = _readers_of_one(post, set(viewer_ids))
+    if post.reblog_of_id is not None and readers:
+        readers &= _readers_of_one(post.reblog_of, readers)
+    return readers
+
+
+def _chunks(ids: set[int], size: int = 5000) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def _readers_of_one(post: Post, ids: set[int]) -> set[int]:
+    if not ids or post.account.suspended_at is not None:
+        return set()
+    own = ids & {post.account_id}
+    others = ids - own
+    for chunk in _chunks(others):
+        others -= set(
+            Block.objects.filter(account_id=post.account_id, target_account_id__in=chunk).values_list(
+                "target_account_id", flat=True
+            )
+        )
+    if post.visibility in PUBLIC_VISIBILITIES and post.account.limited_at is None:
+        return own | others
+    allowed = set()
+    for chunk in _chunks(others):
+        allowed |= set(
+            Mention.objects.filter(post=post, account_id__in=chunk).values_list("account_id", flat=True)
+        )
+        if post.visibility != Visibility.DIRECT:
+            allowed |= set(
+                Follow.objects.filter(account_id__in=chunk, target_account_id=post.account_id).values_list(
+                    "account_id", flat=True
+                )
+            )
+    return own | allowed

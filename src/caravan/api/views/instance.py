@@ -11,7 +11,7 @@ from caravan import __version__
 from caravan.accounts.models import Account, User
 from caravan.api import entities
 from caravan.api.http import api
-from caravan.instance import texts
+from caravan.instance import texts, vapid
 from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.media.services import ACCEPTED_FORMATS
@@ -38,7 +38,7 @@ def _configuration() -> dict:
             if get_instance_settings().terms_of_service
             else None,
         },
-        "vapid": {"public_key": ""},
+        "vapid": {"public_key": vapid.public_key()},
         "accounts": {"max_featured_tags": FEATURED_TAGS_LIMIT, "max_pinned_statuses": 5},
         "statuses": {
             "max_characters": limits["MAX_POST_CHARS"],
@@ -114,6 +114,12 @@ def instance_v2(request: HttpRequest):
     }
 
 
+def _configuration_v1() -> dict:
+    configuration = _configuration()
+    del configuration["vapid"]  # Mastodon gives the key in v2 and in the application entity only
+    return configuration
+
+
 @api(auth="none")
 def instance_v1(request: HttpRequest):
     instance = get_instance_settings()
@@ -137,7 +143,7 @@ def instance_v1(request: HttpRequest):
         "registrations": mode != RegistrationMode.CLOSED,
         "approval_required": mode == RegistrationMode.APPROVAL,
         "invites_enabled": mode == RegistrationMode.INVITE,
-        "configuration": _configuration(),
+        "configuration": _configuration_v1(),
         "contact_account": entities.account(contact) if contact else None,
         "rules": _rules(),
     }
