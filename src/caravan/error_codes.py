@@ -758,6 +758,24 @@ FEATURED_TAGS_LIMIT = ErrorKind("featured_tags_limit", _("You can feature at mos
 FEATURED_TAG_TAKEN = ErrorKind("featured_tag_taken", _("You already feature that hashtag."))
 ENDORSE_NEEDS_FOLLOW = ErrorKind("endorse_needs_follow", _("You can only feature accounts you follow."))
 
+# quote posts (publishing/quoting.py)
+QUOTE_TARGET_UNAVAILABLE = ErrorKind(
+    "quote_target_unavailable", _("The post you are quoting is not available."), 404
+)
+QUOTE_NOT_ALLOWED = ErrorKind(
+    "quote_not_allowed", _("The author of this post does not allow you to quote it.")
+)
+QUOTE_PRIVATE_POST = ErrorKind(
+    "quote_private_post", _("Followers-only and direct posts can only be quoted by their author.")
+)
+QUOTE_POLICY_INVALID = ErrorKind(
+    "quote_policy_invalid", _("Choose who may quote: public, followers or nobody.")
+)
+QUOTE_POLICY_NEEDS_PUBLIC = ErrorKind(
+    "quote_policy_needs_public", _("Only public and unlisted posts can let others quote them.")
+)
+QUOTE_NOT_YOURS = ErrorKind("quote_not_yours", _("Only the author of the quoted post can do this."), 403)
+
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {
     kind.code: kind for kind in list(globals().values()) if isinstance(kind, ErrorKind)

@@ -54,6 +54,9 @@ EVENT_NAMES = frozenset(
         "campaign.remote_commitment",  # a local person joined, changed or left another server's campaign
         "pact.invited",  # a pact of this server counts people on other servers (pact=, members=)
         "pact.changed",  # a pact of this server changed its counts or state (pact=)
-        "pact.commitment",  # one of ours committed to or withdrew from another server's pact (pact=, member=)
+        "pact.commitment",
+        "quote.created",  # a post quoting another was stored (quote=); federation asks the quoted author's server
+        "quote.changed",  # a quote was accepted, rejected or revoked here (quote=)
+        "quote.revoked",  # a local author took their post back from a quote (quote=)  # one of ours committed to or withdrew from another server's pact (pact=, member=)
     }
 )
