@@ -13,7 +13,8 @@ from caravan.api.views.scheduled import scheduled_status
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
 from caravan.media.services import update_media
-from caravan.posts.models import Poll, Post
+from caravan.pagination import Page, paginate
+from caravan.posts.models import Poll, Post, Quote, QuoteState
 from caravan.posts.rendering import sanitize_html
 from caravan.posts.selectors import (
     accounts_who_favourited,
@@ -24,8 +25,6 @@ from caravan.posts.selectors import (
     thread_context,
 )
 from caravan.posts.visibility import can_read, visible_posts
-from caravan.pagination import Page, paginate
-from caravan.posts.models import Quote, QuoteState
 from caravan.publishing import PollSpec, quoting, scheduling
 
 
