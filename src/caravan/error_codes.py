@@ -771,9 +771,6 @@ QUOTE_PRIVATE_POST = ErrorKind(
 QUOTE_POLICY_INVALID = ErrorKind(
     "quote_policy_invalid", _("Choose who may quote: public, followers or nobody.")
 )
-QUOTE_POLICY_NEEDS_PUBLIC = ErrorKind(
-    "quote_policy_needs_public", _("Only public and unlisted posts can let others quote them.")
-)
 QUOTE_NOT_YOURS = ErrorKind("quote_not_yours", _("Only the author of the quoted post can do this."), 403)
 
 # Every kind by its code: stored reports name kinds by code.

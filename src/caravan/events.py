@@ -56,7 +56,6 @@ EVENT_NAMES = frozenset(
         "pact.changed",  # a pact of this server changed its counts or state (pact=)
         "pact.commitment",
         "quote.created",  # a post quoting another was stored (quote=); federation asks the quoted author's server
-        "quote.changed",  # a quote was accepted, rejected or revoked here (quote=)
         "quote.revoked",  # a local author took their post back from a quote (quote=)  # one of ours committed to or withdrew from another server's pact (pact=, member=)
     }
 )

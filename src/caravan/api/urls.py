@@ -44,6 +44,7 @@ def r(pattern: str, view, **kwargs):
         "name",
         "hashtag",
         "pact_id",
+        "quoting_status_id",
     ):
         pattern = pattern.replace(f"<{name}>", ID.format(name))
     return re_path(rf"^{pattern}/?$", view, **kwargs)

@@ -414,7 +414,8 @@ def collection(url: str, *, total: int, first: str | None, items: list | None = 
 
 def update_activity(post: Post) -> dict:
     note = note_object(post)
-    stamp = int((post.edited_at or post.updated_at).timestamp())
+    # Milliseconds: a quote accepted and then revoked within a second are two Updates, never one id twice.
+    stamp = int((post.edited_at or post.updated_at).timestamp() * 1000)
     return with_context(
         {
             "id": f"{post.uri}#updates/{stamp}",

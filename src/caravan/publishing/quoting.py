@@ -7,6 +7,7 @@ A quote is written through the one post pipeline (`drafts.local(..., quote=)`, `
 """
 
 from django.db import transaction
+from django.utils import timezone
 
 from caravan import error_codes, events
 from caravan.accounts.models import Account
@@ -100,8 +101,7 @@ def set_state(quote: QuoteRow, state: str, *, approval_uri: str = "") -> QuoteRo
         quote.save(update_fields=["state", "approval_uri"])
         if state == QuoteState.ACCEPTED and was != QuoteState.ACCEPTED:
             notify_quoted([quote])
-        events.emit("quote.changed", quote=quote)
-        events.emit("post.updated", post=quote.post)
+        _changed(quote.post)
     return quote
 
 
@@ -121,17 +121,24 @@ def revoke(quote: QuoteRow, actor: Account) -> QuoteRow:
 
 def set_policy(post: Post, actor: Account, policy: str) -> Post:
     """Change who may quote `post` (Mastodon's PUT /api/v1/statuses/:id/interaction_policy). Quotes made
-    already stay; the change reaches other servers as an Update of the post."""
+    already stay (revoke those); the change reaches other servers as an Update of the post."""
     if post.account_id != actor.id:
         raise DomainError(error_codes.ONLY_AUTHOR_CAN_EDIT)
-    check_policy(policy)
-    if policy != QuotePolicy.NOBODY and post.visibility not in PUBLIC_VISIBILITIES:
-        raise DomainError(error_codes.QUOTE_POLICY_NEEDS_PUBLIC, field="quote_approval_policy")
+    # As Mastodon: a followers-only or direct post stays quotable by its author alone, whatever was asked.
+    policy = default_policy(post.visibility, check_policy(policy))
     with transaction.atomic():
         post.quote_policy = policy
         Post.objects.filter(pk=post.pk).update(quote_policy=policy)
-        events.emit("post.updated", post=post)
+        _changed(post)
     return post
+
+
+def _changed(post: Post) -> None:
+    """The post changed without an edit (its quote's state, its policy): a new `updated_at` makes its Update a
+    new activity for other servers, and `post.updated` reaches every face."""
+    post.updated_at = timezone.now()
+    Post.objects.filter(pk=post.pk).update(updated_at=post.updated_at)
+    events.emit("post.updated", post=post)
 
 
 def quotes_of(post: Post) -> "list[QuoteRow]":
