@@ -12,7 +12,7 @@ pytestmark = pytest.mark.federation
 
 @pytest.fixture(scope="module")
 def fed():
-    with Federation(3) as federation:
+    with Federation(3, start_timeout=400) as federation:
         a, b, c = federation.servers
         mutual_follow(a, "alice", b, "bob")
         c.call("create_user", username="carol")
@@ -28,9 +28,15 @@ def _state(server, uri, viewer=None):
     return server.call("quote_state", uri=uri, viewer=viewer)
 
 
+def _arrived(server, uri):
+    """Wait for a post delivered to `server` (a follower's): quoting it then finds it stored."""
+    wait_until(lambda: _state(server, uri) is not None, what=f"{uri} on {server.base_url}")
+
+
 def test_quote_approved_then_revoked_across_servers(fed):
     a, b, c = fed.servers
     original = b.call("quote_post", username="bob", text="bob's thought", quote_policy="public")
+    _arrived(a, original["uri"])
     quoting = a.call("quote_post", username="alice", text="alice adds to it", quoted=original["uri"])
     assert "uri" in quoting, quoting
     # B answers the QuoteRequest: the quote is accepted on A with B's stamp, and B knows it too.
@@ -63,7 +69,7 @@ def test_nobody_policy_is_rejected(fed):
     a, b, _ = fed.servers
     original = b.call("quote_post", username="bob", text="not for quoting", quote_policy="nobody")
     # A knows the policy from the Note's canQuote and refuses before asking.
-    wait_until(lambda: _state(a, original["uri"]) is not None, what="bob's post on A")
+    _arrived(a, original["uri"])
     assert _state(a, original["uri"])["policy"] == "nobody"
     assert a.call("quote_post", username="alice", text="trying", quoted=original["uri"]) == {
         "error": "quote_not_allowed"
@@ -102,6 +108,7 @@ def test_nobody_policy_request_gets_a_reject(fed):
 def test_hostile_stamps_are_refused(fed, kind):
     a, b, c = fed.servers
     original = b.call("quote_post", username="bob", text=f"genuine {kind}", quote_policy="public")
+    _arrived(a, original["uri"])
     honest = a.call("quote_post", username="alice", text="honest quote", quoted=original["uri"])
     genuine = wait_until(
         lambda: (s := _state(a, honest["uri"])) and s["stored"] == "accepted" and s,
