@@ -99,6 +99,7 @@ def test_quotes_list_paging_revoke_and_edit_notice(server, signup):
     author, quoters = fresh(signup), [fresh(signup) for _ in range(3)]
     original = author.status_post("much quoted")
     quoting = [q.status_post(f"quote {i}", quoted_status_id=original["id"]) for i, q in enumerate(quoters)]
+    assert author.status(original["id"])["quotes_count"] == 3
     first = author.status_quotes(original["id"], limit=2)
     assert [s["id"] for s in first] == [quoting[2]["id"], quoting[1]["id"]]
     rest = author.fetch_next(first)
@@ -115,6 +116,7 @@ def test_quotes_list_paging_revoke_and_edit_notice(server, signup):
     anonymous = requests.get(f"{server}/api/v1/statuses/{quoting[0]['id']}", timeout=30).json()
     assert anonymous["quote"] == {"state": "revoked", "quoted_status": None}
     assert [s["id"] for s in author.status_quotes(original["id"])] == [quoting[2]["id"], quoting[1]["id"]]
+    assert author.status(original["id"])["quotes_count"] == 2
     # Someone else cannot revoke.
     response = raw(quoters[1], "POST", f"/api/v1/statuses/{original['id']}/quotes/{quoting[1]['id']}/revoke")
     assert response.status_code == 403

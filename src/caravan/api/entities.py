@@ -22,7 +22,14 @@ from caravan.notifications.models import Notification
 from caravan.pacts.models import Pact
 from caravan.posts.models import Poll, Post, QuotePolicy, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
-from caravan.posts.selectors import QuoteView, ViewerState, load_posts, quote_views, viewer_state
+from caravan.posts.selectors import (
+    QuoteView,
+    ViewerState,
+    load_posts,
+    quote_counts,
+    quote_views,
+    viewer_state,
+)
 from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
 
@@ -468,11 +475,12 @@ def _current_user(approval: dict, own: bool, follows: bool, is_public: bool) -> 
 
 def add_quotes(items: list[tuple[dict, "StatusFacts"]], viewer: Account | None, filters: "FilterSet") -> None:
     """Fill each rendered status's `quote` (as `viewer` sees it, read fresh: the status cache keeps no quote
-    state) and `quote_approval.current_user`. The quoted status comes nested, its own quote one level deeper
-    as a ShallowQuote. Changes the dicts in place; cached dicts they share are copied first."""
+    state), `quotes_count` and `quote_approval.current_user`. The quoted status comes nested, its own quote one
+    level deeper as a ShallowQuote. Changes the dicts in place; cached dicts they share are copied first."""
     if not items:
         return
     views = quote_views(viewer, [facts.original_id for _, facts in items])
+    counts = quote_counts([facts.original_id for _, facts in items])
     shown = [view.quoted for view in views.values() if view.quoted is not None]
     nested_views = quote_views(viewer, [p.id for p in shown], load=False) if shown else {}
     nested_state = viewer_state(viewer, shown) if shown else ViewerState()
@@ -504,6 +512,8 @@ def add_quotes(items: list[tuple[dict, "StatusFacts"]], viewer: Account | None, 
                 target["visibility"] in ("public", "unlisted"),
             )
             target["quote_approval"] = approval
+        if counts.get(facts.original_id):
+            target["quotes_count"] = counts[facts.original_id]
         view = views.get(facts.original_id)
         if view is None:
             continue
@@ -561,6 +571,8 @@ class StatusRenderer:
     def __init__(self, viewer: Account | None, posts: Iterable[Post], context: str | None = None) -> None:
         posts = list(posts)
         self.viewer = viewer
+        self._posts = posts
+        self._rendered: dict[int, dict] | None = None
         self.state = viewer_state(viewer, posts)
         self.filters = FilterSet(viewer, context)
         self._accounts: dict[int, dict] = {}
@@ -572,13 +584,16 @@ class StatusRenderer:
         return data
 
     def render(self, post: Post) -> dict:
-        facts = status_facts(post)
-        data = with_viewer(status_base(post, self.account), facts, self.viewer, self.state, self.filters)
-        add_quotes([(data, facts)], self.viewer, self.filters)
-        return data
+        """One of the renderer's posts (all of them are rendered together on the first call, so their quotes
+        cost a fixed number of queries), or another post on its own."""
+        if self._rendered is None:
+            self._rendered = dict(
+                zip((p.id for p in self._posts), self._render_batch(self._posts), strict=True)
+            )
+        data = self._rendered.get(post.id)
+        return dict(data) if data is not None else self._render_batch([post])[0]
 
-    def render_all(self, posts: Iterable[Post]) -> list[dict]:
-        """Render, dropping posts that a `hide` filter matches."""
+    def _render_batch(self, posts: list[Post]) -> list[dict]:
         items = []
         for post in posts:
             facts = status_facts(post)
@@ -591,7 +606,11 @@ class StatusRenderer:
                 )
             )
         add_quotes(items, self.viewer, self.filters)
-        return [data for data, _ in items if not is_hidden_by_filter(data)]
+        return [data for data, _ in items]
+
+    def render_all(self, posts: Iterable[Post]) -> list[dict]:
+        """Render, dropping posts that a `hide` filter matches."""
+        return [data for data in self._render_batch(list(posts)) if not is_hidden_by_filter(data)]
 
 
 def status(post: Post, viewer: Account | None, context: str | None = None) -> dict:

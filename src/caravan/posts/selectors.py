@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Count
 
 from caravan import error_codes
 from caravan.accounts.models import Account
@@ -272,3 +273,17 @@ def quote_views(viewer: Account | None, post_ids: list[int], *, load: bool = Tru
         quoted_id = q.quoted_post_id if state == QuoteState.ACCEPTED else None
         views[q.post_id] = QuoteView(state, quoted, quoted_id)
     return views
+
+
+def quote_counts(post_ids: list[int]) -> dict[int, int]:
+    """{post id: how many accepted quotes it has} for those of these posts that have any (one grouped query on
+    the (quoted_post, state) index)."""
+    if not post_ids:
+        return {}
+    rows = (
+        Quote.objects.filter(quoted_post_id__in=post_ids, state=QuoteState.ACCEPTED)
+        .values("quoted_post_id")
+        .annotate(total=Count("id"))
+        .values_list("quoted_post_id", "total")
+    )
+    return dict(rows)
