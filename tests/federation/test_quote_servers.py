@@ -41,11 +41,15 @@ def test_quote_approved_then_revoked_across_servers(fed):
     assert "uri" in quoting, quoting
     # B answers the QuoteRequest: the quote is accepted on A with B's stamp, and B knows it too.
     accepted = wait_until(
-        lambda: (s := _state(a, quoting["uri"], "alice")) and s["stored"] == "accepted" and s,
+        # Both readings: the row and the reader's view are two queries, and the Accept may land between them.
+        lambda: (s := _state(a, quoting["uri"], "alice")) and s["stored"] == s["state"] == "accepted" and s,
         what="the quote accepted on A",
     )
     assert accepted["approval_uri"].startswith(b.base_url) and accepted["shown"] == original["uri"]
-    on_b = wait_until(lambda: _state(b, quoting["uri"], "bob"), what="the quoting post on B")
+    on_b = wait_until(
+        lambda: (s := _state(b, quoting["uri"], "bob")) and s["state"] == "accepted" and s,
+        what="the accepted quote on B",
+    )
     assert on_b["state"] == "accepted" and on_b["shown"] == original["uri"]
     assert "quote" in b.call("notifications", username="bob")
     # carol on C follows alice: her server checks B's stamp when the Update with it arrives.
