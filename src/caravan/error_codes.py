@@ -786,6 +786,20 @@ PUSH_KEYS_INVALID = ErrorKind(
 PUSH_POLICY_UNKNOWN = ErrorKind(
     "push_policy_unknown", _("Unknown policy; choose one of all, followed, follower or none.")
 )
+# quote posts (publishing/quoting.py)
+QUOTE_TARGET_UNAVAILABLE = ErrorKind(
+    "quote_target_unavailable", _("The post you are quoting is not available."), 404
+)
+QUOTE_NOT_ALLOWED = ErrorKind(
+    "quote_not_allowed", _("The author of this post does not allow you to quote it.")
+)
+QUOTE_PRIVATE_POST = ErrorKind(
+    "quote_private_post", _("Followers-only and direct posts can only be quoted by their author.")
+)
+QUOTE_POLICY_INVALID = ErrorKind(
+    "quote_policy_invalid", _("Choose who may quote: public, followers or nobody.")
+)
+QUOTE_NOT_YOURS = ErrorKind("quote_not_yours", _("Only the author of the quoted post can do this."), 403)
 
 # Every kind by its code: stored reports name kinds by code.
 BY_CODE: dict[str, ErrorKind] = {

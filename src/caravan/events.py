@@ -58,5 +58,7 @@ EVENT_NAMES = frozenset(
         "pact.changed",  # a pact of this server changed its counts or state (pact=)
         "pact.commitment",  # one of ours committed to or withdrew from another server's pact (pact=, member=)
         "preview_card.attached",  # a post's link card was attached, changed or removed (post=)
+        "quote.created",  # a post quoting another was stored (quote=); federation asks the quoted author's server
+        "quote.revoked",  # a local author took their post back from a quote (quote=)
     }
 )

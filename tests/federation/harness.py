@@ -206,9 +206,12 @@ def mutual_follow(a: Server, a_user: str, b: Server, b_user: str) -> None:
 class Federation:
     """N servers started together; use as a context manager."""
 
-    def __init__(self, count: int = 3, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, count: int = 3, extra_env: dict[str, str] | None = None, start_timeout: float = 120
+    ) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="caravan-fed-"))
         self.servers = [Server(i, self.root, extra_env) for i in range(count)]
+        self.start_timeout = start_timeout  # three servers migrating at once on a loaded machine take minutes
 
     def __enter__(self) -> "Federation":
         try:
@@ -220,7 +223,12 @@ class Federation:
                     stderr=subprocess.STDOUT,
                 )
             for server in self.servers:
-                wait_until(server._answers, timeout=120, interval=0.2, what=f"{server.base_url} to start")
+                wait_until(
+                    server._answers,
+                    timeout=self.start_timeout,
+                    interval=0.2,
+                    what=f"{server.base_url} to start",
+                )
         except BaseException:
             self.__exit__(None, None, None)
             raise

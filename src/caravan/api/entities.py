@@ -21,9 +21,16 @@ from caravan.media.models import MediaAttachment
 from caravan.moderation.models import ActionKind, Appeal, ModerationAction
 from caravan.notifications.models import Notification, NotificationPolicy, NotificationRequest
 from caravan.pacts.models import Pact
-from caravan.posts.models import Poll, Post, Tag
+from caravan.posts.models import Poll, Post, QuotePolicy, Tag
 from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
-from caravan.posts.selectors import ViewerState, load_posts, viewer_state
+from caravan.posts.selectors import (
+    QuoteView,
+    ViewerState,
+    load_posts,
+    quote_counts,
+    quote_views,
+    viewer_state,
+)
 from caravan.posts.visibility import can_read
 from caravan.previews.models import PreviewCard
 from caravan.previews.selectors import cards_for_posts
@@ -469,6 +476,7 @@ def status_base(post: Post, account_entity=account) -> dict:
         "card": None,
         "poll": None,
         "quote": None,
+        "quote_approval": quote_approval(post),
         "text": None,
     }
     if post.reblog_of_id is not None:
@@ -502,6 +510,87 @@ def status_base(post: Post, account_entity=account) -> dict:
         ],
     )
     return data
+
+
+def quote_approval(post: Post) -> dict:
+    """Mastodon 4.5's `quote_approval`, less `current_user` (the viewer's, added by `add_quotes`)."""
+    policy = post.quote_policy if post.is_public else QuotePolicy.NOBODY
+    automatic = {QuotePolicy.PUBLIC: ["public"], QuotePolicy.FOLLOWERS: ["followers"]}.get(policy, [])
+    manual = ["public"] if policy == QuotePolicy.MANUAL else []
+    if policy == QuotePolicy.FOLLOWERS and not post.account.is_local:
+        manual = ["public"]  # their server may still approve others by hand
+    return {"automatic": automatic, "manual": manual, "current_user": "unknown"}
+
+
+def _current_user(approval: dict, own: bool, follows: bool, is_public: bool) -> str:
+    if own:
+        return "automatic"
+    if not is_public:
+        return "denied"
+    if "public" in approval["automatic"] or ("followers" in approval["automatic"] and follows):
+        return "automatic"
+    return "manual" if approval["manual"] else "denied"
+
+
+def add_quotes(items: list[tuple[dict, "StatusFacts"]], viewer: Account | None, filters: "FilterSet") -> None:
+    """Fill each rendered status's `quote` (as `viewer` sees it, read fresh: the status cache keeps no quote
+    state), `quotes_count` and `quote_approval.current_user`. The quoted status comes nested, its own quote one
+    level deeper as a ShallowQuote. Changes the dicts in place; cached dicts they share are copied first."""
+    if not items:
+        return
+    views = quote_views(viewer, [facts.original_id for _, facts in items])
+    counts = quote_counts([facts.original_id for _, facts in items])
+    shown = [view.quoted for view in views.values() if view.quoted is not None]
+    nested_views = quote_views(viewer, [p.id for p in shown], load=False) if shown else {}
+    nested_state = viewer_state(viewer, shown) if shown else ViewerState()
+    follows: set[int] = set()
+    # Only posts open to followers need to know whether the viewer follows their author.
+    authors = {
+        facts.original_account_id
+        for data, facts in items
+        if "followers"
+        in ((data["reblog"] if facts.reblog_of_id else data).get("quote_approval") or {}).get("automatic", ())
+    }
+    if viewer is not None and authors:
+        follows = set(
+            Follow.objects.filter(account=viewer, target_account_id__in=authors).values_list(
+                "target_account_id", flat=True
+            )
+        )
+    nested_cache: dict[int, dict] = {}
+    for data, facts in items:
+        target = data
+        if facts.reblog_of_id is not None:
+            target = data["reblog"] = dict(data["reblog"])
+        if viewer is not None and target.get("quote_approval"):
+            approval = dict(target["quote_approval"])
+            approval["current_user"] = _current_user(
+                approval,
+                facts.original_account_id == viewer.id,
+                facts.original_account_id in follows,
+                target["visibility"] in ("public", "unlisted"),
+            )
+            target["quote_approval"] = approval
+        if counts.get(facts.original_id):
+            target["quotes_count"] = counts[facts.original_id]
+        view = views.get(facts.original_id)
+        if view is None:
+            continue
+        quoted = None
+        if view.quoted is not None:
+            quoted = nested_cache.get(view.quoted.id)
+            if quoted is None:
+                q = view.quoted
+                quoted = with_viewer(status_base(q), status_facts(q), viewer, nested_state, filters)
+                quoted["quote"] = shallow_quote(nested_views.get(q.id))
+                nested_cache[q.id] = quoted
+        target["quote"] = {"state": view.state, "quoted_status": quoted}
+
+
+def shallow_quote(view: QuoteView | None) -> dict | None:
+    if view is None:
+        return None
+    return {"state": view.state, "quoted_status_id": str(view.quoted_id) if view.quoted_id else None}
 
 
 def with_viewer(
@@ -542,6 +631,8 @@ class StatusRenderer:
         posts = list(posts)
         attach_cards(posts)
         self.viewer = viewer
+        self._posts = posts
+        self._rendered: dict[int, dict] | None = None
         self.state = viewer_state(viewer, posts)
         self.filters = FilterSet(viewer, context)
         self._accounts: dict[int, dict] = {}
@@ -553,13 +644,33 @@ class StatusRenderer:
         return data
 
     def render(self, post: Post) -> dict:
-        return with_viewer(
-            status_base(post, self.account), status_facts(post), self.viewer, self.state, self.filters
-        )
+        """One of the renderer's posts (all of them are rendered together on the first call, so their quotes
+        cost a fixed number of queries), or another post on its own."""
+        if self._rendered is None:
+            self._rendered = dict(
+                zip((p.id for p in self._posts), self._render_batch(self._posts), strict=True)
+            )
+        data = self._rendered.get(post.id)
+        return dict(data) if data is not None else self._render_batch([post])[0]
+
+    def _render_batch(self, posts: list[Post]) -> list[dict]:
+        items = []
+        for post in posts:
+            facts = status_facts(post)
+            items.append(
+                (
+                    with_viewer(
+                        status_base(post, self.account), facts, self.viewer, self.state, self.filters
+                    ),
+                    facts,
+                )
+            )
+        add_quotes(items, self.viewer, self.filters)
+        return [data for data, _ in items]
 
     def render_all(self, posts: Iterable[Post]) -> list[dict]:
         """Render, dropping posts that a `hide` filter matches."""
-        return [data for data in (self.render(post) for post in posts) if not is_hidden_by_filter(data)]
+        return [data for data in self._render_batch(list(posts)) if not is_hidden_by_filter(data)]
 
 
 def status(post: Post, viewer: Account | None, context: str | None = None) -> dict:

@@ -107,12 +107,9 @@ def render_page(
         page = [item for item in page if not item[1].moderated or item[1].id in readable]
     state = viewer_state(viewer, [facts for _, facts in page])
     filters = entities.FilterSet(viewer, context)
-    out = []
-    for base, facts in page:
-        data = entities.with_viewer(base, facts, viewer, state, filters)
-        if not entities.is_hidden_by_filter(data):
-            out.append(data)
-    return out
+    items = [(entities.with_viewer(base, facts, viewer, state, filters), facts) for base, facts in page]
+    entities.add_quotes(items, viewer, filters)  # read fresh: a quote's state is never cached
+    return [data for data, _ in items if not entities.is_hidden_by_filter(data)]
 
 
 def _post_changed(post: Any = None, **_: Any) -> None:

@@ -190,6 +190,10 @@ urlpatterns = [
     r(f"{S}/<status_id>/unpin", route(POST=statuses.unpin)),
     r(f"{S}/<status_id>/reblogged_by", route(GET=statuses.reblogged_by)),
     r(f"{S}/<status_id>/favourited_by", route(GET=statuses.favourited_by)),
+    # quote posts (Mastodon 4.5)
+    r(f"{S}/<status_id>/interaction_policy", route(PUT=statuses.interaction_policy)),
+    r(f"{S}/<status_id>/quotes", route(GET=statuses.quotes)),
+    r(f"{S}/<status_id>/quotes/<quoting_status_id>/revoke", route(POST=statuses.revoke_quote)),
     r("api/v1/polls/<poll_id>", route(GET=statuses.get_poll)),
     r("api/v1/polls/<poll_id>/votes", route(POST=statuses.vote)),
     # media

@@ -14,7 +14,7 @@ from caravan import error_codes, leaving, publishing, relationships
 from caravan.accounts.models import Account
 from caravan.directory.services import forget_remote_entry
 from caravan.errors import DomainError
-from caravan.federation import actors, pacts
+from caravan.federation import actors, pacts, quotes
 from caravan.federation import campaigns as campaign_actors
 from caravan.federation.actors import as_list, is_local_uri, origin
 from caravan.federation.models import ReceivedActivity, Tombstone
@@ -74,7 +74,10 @@ def process_activity(activity: dict, signer: Account) -> str:
         raise InboxError(error.english, 422 if error.status >= 500 else error.status) from None
 
 
-def post_for(uri: str, signer: Account | None) -> Post | None:
+MAX_QUOTE_DEPTH = 2  # a quote of a quote of a quote is fetched no further (each fetch may bring another)
+
+
+def post_for(uri: str, signer: Account | None, *, depth: int = 0) -> Post | None:
     """A post we have, or a remote one fetched from its own origin (never trusting an embedded copy)."""
     post = local_post(uri)
     if post is not None or not uri or is_local_uri(uri):
@@ -89,7 +92,24 @@ def post_for(uri: str, signer: Account | None) -> Post | None:
     author = actors.resolve_actor(id_of(document.get("attributedTo")))
     if author is None or origin(author.uri) != origin(document.get("id", "")):
         return None
-    return store_note(document, author, relevant_only=False)
+    return store_note(document, author, relevant_only=False, depth=depth)
+
+
+def _quoted_finder(depth: int):
+    """Finds a quoted post here or fetches it from its origin, to a bounded depth."""
+
+    def find(uri: str) -> Post | None:
+        if depth >= MAX_QUOTE_DEPTH:
+            return local_post(uri)
+        return post_for(uri, None, depth=depth + 1)
+
+    return find
+
+
+def _quote_reader(depth: int):
+    """What `note_draft` asks to read a Note's quote (federation/quotes.py checks its stamp)."""
+    find = _quoted_finder(depth)
+    return lambda obj, author: quotes.quote_spec(obj, author, find)
 
 
 def resolve_url(url: str) -> Account | Post | None:
@@ -114,13 +134,20 @@ def resolve_url(url: str) -> Account | Post | None:
 
 
 def store_note(
-    obj: dict, author: Account, *, relevant_only: bool = True, announced: bool = False
+    obj: dict, author: Account, *, relevant_only: bool = True, announced: bool = False, depth: int = 0
 ) -> Post | None:
     """Store a Note-like object by `author` through the post pipeline (or find it stored already)."""
     existing = local_post(id_of(obj))
     if existing is not None:
         return existing
-    draft = note_draft(obj, author, relevant_only=relevant_only, announced=announced)
+    draft = note_draft(
+        obj,
+        author,
+        relevant_only=relevant_only,
+        announced=announced,
+        quote_of=_quote_reader(depth),
+        quote_policy=quotes.policy_of(obj, author),
+    )
     if draft is None:
         return None
     try:
@@ -174,6 +201,8 @@ def _our_follow_request(activity_object, signer: Account) -> FollowRequest | Fol
 
 
 def handle_accept(activity: dict, signer: Account) -> str:
+    if quotes.is_quote_answer(activity):
+        return quotes.handle_accept(activity, signer)
     obj = activity.get("object")
     if isinstance(obj, dict) and obj.get("type") not in (None, "Follow"):
         return "ignored"
@@ -185,6 +214,8 @@ def handle_accept(activity: dict, signer: Account) -> str:
 
 
 def handle_reject(activity: dict, signer: Account) -> str:
+    if quotes.is_quote_answer(activity):
+        return quotes.handle_reject(activity, signer)
     request = _our_follow_request(activity.get("object"), signer)
     if request is None:
         return "ignored"
@@ -302,6 +333,7 @@ def handle_update(activity: dict, signer: Account) -> str:
         return "ignored"
     if post.account_id != signer.id:
         raise InboxError("only the author can update a post", 403)
+    quotes.apply_update(post, obj, _quoted_finder(0))
     results = poll_spec(obj)
     if (
         results is not None
@@ -340,6 +372,9 @@ def handle_delete(activity: dict, signer: Account) -> str:
         raise InboxError("one can only delete one's own objects", 403)
     if forget_remote_entry(object_id, signer):
         return "directory entry withdrawn"
+    revoked = quotes.handle_stamp_delete(object_id, signer)
+    if revoked is not None:
+        return revoked
     Tombstone.objects.get_or_create(uri=object_id)
     post = local_post(object_id)
     if post is None:
@@ -455,6 +490,15 @@ def handle_remove(activity: dict, signer: Account) -> str:
     return "unpinned"
 
 
+def handle_quote_request(activity: dict, signer: Account) -> str:
+    def store_instrument(instrument) -> Post | None:
+        if isinstance(instrument, dict):
+            return store_note(instrument, signer, relevant_only=False)
+        return post_for(id_of(instrument), signer)
+
+    return quotes.handle_quote_request(activity, signer, store_instrument)
+
+
 def handle_join_or_leave(activity: dict, signer: Account) -> str:
     """A Join or Leave names a pact or a campaign of this server; each handler ignores what is not its own."""
     answer = pacts.handle_choice(activity, signer)
@@ -483,6 +527,7 @@ HANDLERS = {
     "Invite": pacts.handle_invite,
     "Join": handle_join_or_leave,
     "Leave": handle_join_or_leave,
+    "QuoteRequest": handle_quote_request,
 }
 
 
@@ -534,7 +579,13 @@ def store_creates(pending: list[tuple[str, dict, Account]]) -> None:
         try:
             with transaction.atomic():
                 draft = note_draft(
-                    obj, signer, known=known, followed=followed, accounts_by_uri=accounts_by_uri
+                    obj,
+                    signer,
+                    known=known,
+                    followed=followed,
+                    accounts_by_uri=accounts_by_uri,
+                    quote_of=_quote_reader(0),
+                    quote_policy=quotes.policy_of(obj, signer),
                 )
         except (InboxError, DomainError) as error:
             logger.info("inbox activity %s refused: %s", activity_id, error)

@@ -10,7 +10,7 @@ from django.conf import settings
 from caravan.accounts.models import Account
 from caravan.accounts.services import ensure_keypair
 from caravan.federation.actors import AS_PUBLIC, instance_actor_keys, instance_actor_uri
-from caravan.posts.models import Post, Visibility
+from caravan.posts.models import Post, Quote, QuotePolicy, QuoteState, Visibility
 from caravan.posts.rendering import markup_free, profile_field_html, sanitize_html
 from caravan.untrusted import without_bidi_controls
 
@@ -34,6 +34,20 @@ EXTENSIONS = {
     "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     "votersCount": "toot:votersCount",
     "suspended": "toot:suspended",
+    # Quote posts: FEP-044f, with the older spellings other servers still read (Fedibird, Misskey).
+    "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+    "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+    "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+    "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+    "quoteUri": "http://fedibird.com/ns#quoteUri",
+    "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
+    "gts": "https://gotosocial.org/ns#",
+    "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+    "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+    "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+    "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+    "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+    "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
@@ -214,6 +228,10 @@ def note_object(post: Post) -> dict:
     }
     if post.edited_at:
         document["updated"] = _iso(post.edited_at)
+    document["interactionPolicy"] = {"canQuote": quote_policy_document(post)}
+    quote = Quote.objects.filter(post=post).select_related("quoted_post__account").first()
+    if quote is not None:
+        document.update(quote_fields(quote))
     poll = getattr(post, "poll", None) if hasattr(post, "poll") else None
     if poll is not None:
         document["type"] = "Question"
@@ -231,6 +249,94 @@ def note_object(post: Post) -> dict:
         if poll.expires_at and poll.expires_at <= _now():
             document["closed"] = _iso(poll.expires_at)
     return {k: v for k, v in document.items() if v is not None}
+
+
+def quote_policy_document(post: Post) -> dict:
+    """FEP-044f `canQuote`: who is approved automatically (everyone, the author's followers, or the author)."""
+    policy = post.quote_policy if post.is_public else QuotePolicy.NOBODY
+    automatic = {
+        QuotePolicy.PUBLIC: [AS_PUBLIC],
+        QuotePolicy.FOLLOWERS: [post.account.followers_url],
+    }.get(policy, [post.account.uri])
+    return {"automaticApproval": automatic, "manualApproval": []}
+
+
+def quote_fields(quote: Quote) -> dict:
+    """The quote of a local post: `quote` and the spellings older servers read, and the quoted author's stamp
+    once the quote is accepted (a revoked or rejected quote carries none, so readers stop showing it)."""
+    quoted = quote.quoted_post.uri if quote.quoted_post_id else quote.quoted_uri
+    if not quoted:
+        return {}
+    fields = {"quote": quoted, "quoteUri": quoted, "_misskey_quote": quoted, "quoteUrl": quoted}
+    if quote.state == QuoteState.ACCEPTED:
+        local_quoted = quote.quoted_post_id is not None and quote.quoted_post.local
+        stamp = quote.approval_uri or (stamp_uri(quote) if local_quoted else "")
+        if stamp:
+            fields["quoteAuthorization"] = stamp
+    return fields
+
+
+def stamp_uri(quote: Quote) -> str:
+    """Where a local author's QuoteAuthorization for `quote` is served."""
+    return f"{quote.quoted_post.account.uri}/quote_authorizations/{quote.id}"
+
+
+def quote_authorization(quote: Quote) -> dict:
+    """The stamp a local author gives a quote of their post (FEP-044f QuoteAuthorization)."""
+    return with_context(
+        {
+            "id": stamp_uri(quote),
+            "type": "QuoteAuthorization",
+            "attributedTo": quote.quoted_post.account.uri,
+            "interactingObject": quote.post.uri,
+            "interactionTarget": quote.quoted_post.uri,
+        }
+    )
+
+
+def quote_request_activity(quote: Quote) -> dict:
+    """Asking the quoted author's server to approve a local post's quote; the post rides along."""
+    return with_context(
+        {
+            "id": quote.activity_uri or f"{quote.post.uri}/quote_request",
+            "type": "QuoteRequest",
+            "actor": quote.post.account.uri,
+            "object": quote.quoted_post.uri if quote.quoted_post_id else quote.quoted_uri,
+            "instrument": note_object(quote.post),
+        }
+    )
+
+
+def quote_answer(quote: Quote, request: dict, accepted: bool) -> dict:
+    """A local author's Accept (with the stamp as `result`) or Reject of a QuoteRequest."""
+    author = quote.quoted_post.account
+    kind = "Accept" if accepted else "Reject"
+    inner = {k: request.get(k) for k in ("id", "type", "actor", "object") if request.get(k)}
+    inner["instrument"] = quote.post.uri
+    answer = {
+        "id": f"{author.uri}#{kind.lower()}s/quote_requests/{quote.id}",
+        "type": kind,
+        "actor": author.uri,
+        "to": [request.get("actor")],
+        "object": inner,
+    }
+    if accepted:
+        answer["result"] = stamp_uri(quote)
+    return with_context(answer)
+
+
+def stamp_delete_activity(quote: Quote) -> dict:
+    """A local author revoking a quote: the stamp is deleted."""
+    stamp = quote.approval_uri or stamp_uri(quote)
+    return with_context(
+        {
+            "id": f"{stamp}#delete",
+            "type": "Delete",
+            "actor": quote.quoted_post.account.uri,
+            "to": [AS_PUBLIC],
+            "object": {"id": stamp, "type": "QuoteAuthorization"},
+        }
+    )
 
 
 def _now():
@@ -308,7 +414,8 @@ def collection(url: str, *, total: int, first: str | None, items: list | None = 
 
 def update_activity(post: Post) -> dict:
     note = note_object(post)
-    stamp = int((post.edited_at or post.updated_at).timestamp())
+    # Milliseconds: a quote accepted and then revoked within a second are two Updates, never one id twice.
+    stamp = int((post.edited_at or post.updated_at).timestamp() * 1000)
     return with_context(
         {
             "id": f"{post.uri}#updates/{stamp}",

@@ -4,6 +4,7 @@ and the post draft (`publishing.drafts.remote`) a Note-like object becomes. Noth
 
 import html as html_lib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from caravan import publishing
@@ -250,12 +251,16 @@ def note_draft(
     known: set[str] | None = None,
     followed: set[int] | None = None,
     accounts_by_uri: dict[str, Account] | None = None,
+    quote_of: "Callable[[dict, Account], drafts.QuoteSpec | None] | None" = None,
+    quote_policy: str = "nobody",
 ) -> publishing.Draft | None:
     """The post draft for one Note-like object by `author`, or None when it should not be stored (stored
     already, deleted, or touching nobody here). Its attachments are recorded as remote media.
 
     `known` (addresses stored or deleted), `followed` (authors someone here follows) and `accounts_by_uri` let a
-    batch answer those questions for all its objects with one query each.
+    batch answer those questions for all its objects with one query each. `quote_of` reads what the object
+    quotes (federation/quotes.py checks its stamp), asked only once the object is worth storing;
+    `quote_policy` is who may quote it, as its `interactionPolicy` says.
     """
     uri = id_of(obj)
     if not uri:
@@ -295,6 +300,8 @@ def note_draft(
         media=media_of(obj, author),
         poll=poll_spec(obj),
         created_at=parse_time(obj.get("published")),
+        quote=quote_of(obj, author) if quote_of is not None else None,
+        quote_policy=quote_policy,
     )
 
 

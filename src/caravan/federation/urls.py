@@ -3,7 +3,7 @@ of the inbox queue."""
 
 from django.urls import path
 
-from caravan.federation import campaigns, directory, queue_pages, views
+from caravan.federation import campaigns, directory, queue_pages, quotes, views
 
 urlpatterns = [
     # The admin's page of set-aside inbox items (before the web face's /admin/<action> routes).
@@ -31,6 +31,11 @@ urlpatterns = [
     path("users/<str:username>/collections/featured", views.featured, name="ap_featured"),
     path("users/<str:username>/collections/tags", views.featured_tag_collection, name="ap_featured_tags"),
     path("users/<str:username>/statuses/<int:post_id>", views.status, name="ap_status"),
+    path(
+        "users/<str:username>/quote_authorizations/<int:quote_id>",
+        quotes.authorization,
+        name="ap_quote_authorization",
+    ),
     path(
         "users/<str:username>/statuses/<int:post_id>/activity",
         views.status_activity,

@@ -12,6 +12,16 @@ class Visibility(models.TextChoices):
     DIRECT = "direct", "Mentioned people only"
 
 
+class QuotePolicy(models.TextChoices):
+    """Who may quote a post without asking (Mastodon 4.5's `quote_approval_policy`). MANUAL only describes
+    remote posts whose server decides each request by hand."""
+
+    PUBLIC = "public", "Anyone"
+    FOLLOWERS = "followers", "Followers only"
+    NOBODY = "nobody", "Just me"
+    MANUAL = "manual", "Asked each time"
+
+
 class Post(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="posts")
@@ -47,6 +57,8 @@ class Post(models.Model):
     has_media = models.BooleanField(default=False)
     # Custom emoji a remote post uses: [{"shortcode": "blobcat", "url": "https://..."}]
     emojis = models.JSONField(default=list, blank=True)
+    # Who may quote this post (FEP-044f `interactionPolicy.canQuote`); a remote post's as its server says.
+    quote_policy = models.CharField(max_length=10, choices=QuotePolicy.choices, default=QuotePolicy.NOBODY)
 
     class Meta:
         indexes = [
@@ -77,6 +89,39 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+class QuoteState(models.TextChoices):
+    PENDING = "pending"  # asked of the quoted author's server, no answer yet (or a legacy quote)
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REVOKED = "revoked"  # the quoted author took their post back from the quote
+
+
+class Quote(models.Model):
+    """One post quoting another (Mastodon 4.5, FEP-044f). `quoted_post` is null while the quoted post is not
+    stored here (its address in `quoted_uri`) or once it is deleted. `approval_uri` is the quoted author's
+    QuoteAuthorization stamp: served by us for our authors' posts, fetched and checked for remote ones.
+    `activity_uri` is the QuoteRequest that asked. A `legacy` quote (`_misskey_quote`, `quoteUrl` without a
+    stamp) is never accepted: it is shown as a link."""
+
+    id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="quote")
+    quoted_post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    quoted_uri = models.CharField(max_length=2000, blank=True, default="")
+    quoted_account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=QuoteState.choices, default=QuoteState.PENDING)
+    approval_uri = models.CharField(max_length=2000, blank=True, default="", db_index=True)
+    activity_uri = models.CharField(max_length=2000, blank=True, default="")
+    legacy = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["quoted_post", "state", "-id"], name="quote_quoted_state")]
 
 
 class PostEdit(models.Model):

@@ -3,14 +3,28 @@
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Count
 
 from caravan import error_codes
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.ids import id_from_text
 from caravan.media.models import MediaAttachment
-from caravan.posts.models import Bookmark, Favourite, Mention, Pin, Poll, PollVote, Post, PostTag, ThreadMute
+from caravan.posts.models import (
+    Bookmark,
+    Favourite,
+    Mention,
+    Pin,
+    Poll,
+    PollVote,
+    Post,
+    PostTag,
+    Quote,
+    QuoteState,
+    ThreadMute,
+)
 from caravan.posts.visibility import can_read, visible_posts
+from caravan.social.models import Block, DomainBlock, Mute
 
 
 def _with_relations(queryset):
@@ -185,3 +199,91 @@ def accounts_who_reblogged(post: Post) -> list[Account]:
 
 def accounts_who_favourited(post: Post) -> list[Account]:
     return list(Account.objects.filter(favourites__post=post).order_by("-favourites__id")[:80])
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteView:
+    """A post's quote as one viewer sees it (Mastodon's Quote entity): the state, with the extra states a
+    viewer may see (`deleted`, `unauthorized`, `blocked_account`, `blocked_domain`, `muted_account`), and the
+    quoted post only when the quote is accepted and the viewer may read it."""
+
+    state: str
+    quoted: Post | None
+    quoted_id: int | None  # what ShallowQuote names: only when `quoted` would be shown
+
+
+def quote_views(viewer: Account | None, post_ids: list[int], *, load: bool = True) -> dict[int, QuoteView]:
+    """{quoting post id: QuoteView} for those of these posts that quote something, read fresh (the status cache
+    never keeps a quote's state, so a revocation shows at once in every process). The quoted posts are read
+    through the visibility rule: a quote of a post the viewer cannot read shows nothing of it. With `load`, the
+    shown quoted posts are loaded for display (`load_posts`)."""
+    if not post_ids:
+        return {}
+    rows = list(
+        Quote.objects.filter(post_id__in=post_ids).only(
+            "post_id", "quoted_post_id", "quoted_account_id", "state", "quoted_uri"
+        )
+    )
+    if not rows:
+        return {}
+    quoted_ids = {q.quoted_post_id for q in rows if q.quoted_post_id and q.state == QuoteState.ACCEPTED}
+    readable = (
+        set(visible_posts(viewer, Post.objects.filter(pk__in=quoted_ids)).values_list("id", flat=True))
+        if quoted_ids
+        else set()
+    )
+    authors = dict(Post.objects.filter(pk__in=readable).values_list("id", "account_id")) if readable else {}
+    blocked, muted, domains = set(), set(), {}
+    if viewer is not None and authors:
+        targets = set(authors.values())
+        blocked = set(
+            Block.objects.filter(account=viewer, target_account_id__in=targets).values_list(
+                "target_account_id", flat=True
+            )
+        )
+        muted = set(
+            Mute.objects.filter(account=viewer, target_account_id__in=targets).values_list(
+                "target_account_id", flat=True
+            )
+        )
+        blocked_domains = set(DomainBlock.objects.filter(account=viewer).values_list("domain", flat=True))
+        if blocked_domains:
+            domains = dict(
+                Account.objects.filter(pk__in=targets, domain__in=blocked_domains).values_list("id", "domain")
+            )
+    shown = load_posts(sorted(readable)) if load and readable else []
+    shown_by_id = {p.id: p for p in shown}
+    views = {}
+    for q in rows:
+        state, quoted = q.state, None
+        if state == QuoteState.ACCEPTED:
+            author = authors.get(q.quoted_post_id)
+            if q.quoted_post_id is None:
+                state = "deleted"
+            elif q.quoted_post_id not in readable:
+                state = "unauthorized"
+            elif author in blocked:
+                state = "blocked_account"
+            elif author in domains:
+                state = "blocked_domain"
+            elif author in muted:
+                state = "muted_account"
+            else:
+                quoted = shown_by_id.get(q.quoted_post_id)
+        quoted_id = q.quoted_post_id if state == QuoteState.ACCEPTED else None
+        views[q.post_id] = QuoteView(state, quoted, quoted_id)
+    return views
+
+
+def quote_counts(post_ids: list[int]) -> dict[int, int]:
+    """{post id: how many accepted quotes it has} for those of these posts that have any (one grouped query on
+    the (quoted_post, state) index)."""
+    if not post_ids:
+        return {}
+    rows = (
+        Quote.objects.filter(quoted_post_id__in=post_ids, state=QuoteState.ACCEPTED)
+        .values("quoted_post_id")
+        .annotate(total=Count("id"))
+        .values_list("quoted_post_id", "total")
+    )
+    return dict(rows)

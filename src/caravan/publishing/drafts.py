@@ -21,9 +21,11 @@ from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.ids import id_from_time
 from caravan.media.models import MediaAttachment
-from caravan.posts.models import Post, ScheduledMedia, Visibility
+from caravan.posts.models import Post, QuotePolicy, QuoteState, ScheduledMedia, Visibility
+from caravan.posts.models import Quote as QuoteRow
 from caravan.posts.rendering import count_characters, render_text, sanitize_html
 from caravan.posts.visibility import can_read
+from caravan.publishing.quoting import check_quotable, default_policy
 from caravan.untrusted import http_url
 
 HARD_MAX_CHARS = 100_000  # what any post may hold, imported or remote, whatever the server's limit
@@ -97,6 +99,18 @@ class ImportedPost:
 
 
 @dataclass
+class QuoteSpec:
+    """What a post quotes: the quoted post if stored here (else its address), and the state the quote starts in
+    (`check_quotable` decides for local posts, the inbox's stamp check for remote ones)."""
+
+    quoted: Post | None
+    state: str = QuoteState.PENDING
+    quoted_uri: str = ""
+    approval_uri: str = ""
+    legacy: bool = False
+
+
+@dataclass
 class Draft:
     """A post ready to store: the unsaved row, and what goes with it."""
 
@@ -106,6 +120,21 @@ class Draft:
     tags: list[str] = field(default_factory=list)
     media: list[MediaAttachment] = field(default_factory=list)
     poll: PollSpec | None = None
+    quote: QuoteSpec | None = None
+
+    def quote_row(self) -> QuoteRow | None:
+        spec = self.quote
+        if spec is None:
+            return None
+        return QuoteRow(
+            post=self.post,
+            quoted_post=spec.quoted,
+            quoted_uri=(spec.quoted.uri if spec.quoted is not None else spec.quoted_uri)[:2000],
+            quoted_account_id=spec.quoted.account_id if spec.quoted is not None else None,
+            state=spec.state,
+            approval_uri=spec.approval_uri[:2000],
+            legacy=spec.legacy,
+        )
 
     @property
     def live(self) -> bool:
@@ -272,8 +301,11 @@ def local(
     media: list[MediaAttachment] | None = None,
     poll: PollSpec | None = None,
     created_at: datetime | None = None,
+    quote: Post | None = None,
+    quote_policy: str | None = None,
 ) -> Draft:
-    """A post a local person writes now: the server's limits, a readable parent, the parent's author mentioned."""
+    """A post a local person writes now: the server's limits, a readable parent, the parent's author mentioned;
+    a quoted post the author may quote (`quoting.check_quotable`), and who may quote this one."""
     if not author.is_local:
         raise ValueError("drafts.local is for local authors")  # a caller's mistake, not a person's
     media = list(media or [])
@@ -289,6 +321,11 @@ def local(
         check_poll(poll, enforce_limits=True)
     if in_reply_to is not None and not can_read(in_reply_to, author):
         raise DomainError(error_codes.REPLY_TARGET_UNAVAILABLE, field="in_reply_to_id")
+    policy = default_policy(visibility, quote_policy)
+    quote_spec = None
+    if quote is not None:
+        quoted, state = check_quotable(quote, author)
+        quote_spec = QuoteSpec(quoted, state)
     parent = _original(in_reply_to)
     content, mentions, tags = render_content(text, None)
     # Replying mentions the person replied to, so they are notified and (for direct) can read it.
@@ -311,7 +348,8 @@ def local(
         parent=parent,
         media=media,
     )
-    return Draft(post, Origin.LOCAL, mentions, tags, media, poll)
+    post.quote_policy = policy
+    return Draft(post, Origin.LOCAL, mentions, tags, media, poll, quote_spec)
 
 
 def remote(
@@ -329,6 +367,8 @@ def remote(
     media: list[MediaAttachment] | None = None,
     poll: PollSpec | None = None,
     created_at: datetime | None = None,
+    quote: QuoteSpec | None = None,
+    quote_policy: str = QuotePolicy.NOBODY,
 ) -> Draft:
     """A post from another server: sanitized, within the hard caps; a parent its author cannot read is dropped
     (its address kept), so a reply never reveals what it answers."""
@@ -359,7 +399,11 @@ def remote(
         url=url,
         media=media,
     )
-    return Draft(post, Origin.REMOTE, list(dict.fromkeys(mentions)), tags, media, poll)
+    post.quote_policy = quote_policy if quote_policy in QuotePolicy.values else QuotePolicy.NOBODY
+    if quote is not None and quote.quoted is not None and not can_read(quote.quoted, author):
+        # As with a parent: a quote never shows what its author could not read; the address stays.
+        quote = QuoteSpec(None, QuoteState.PENDING, quote.quoted.uri, quote.approval_uri, quote.legacy)
+    return Draft(post, Origin.REMOTE, list(dict.fromkeys(mentions)), tags, media, poll, quote)
 
 
 def imported(

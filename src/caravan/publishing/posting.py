@@ -26,6 +26,7 @@ from caravan.publishing.drafts import (
     clean_emojis,
     render_content,
 )
+from caravan.publishing.quoting import quotes_of
 from caravan.publishing.store import create_poll, store_posts
 from caravan.search import services as search_index
 
@@ -134,6 +135,7 @@ def edit_post(
         notify_many(
             [(account, "mention", editor, post) for account in newly_mentioned]
             + [(booster, "update", editor, post) for booster in boosters]
+            + [(quote.post.account, "quoted_update", editor, quote.post) for quote in quotes_of(post)]
         )
         events.emit("post.updated", post=post)
     return post

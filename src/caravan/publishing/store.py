@@ -18,9 +18,10 @@ from caravan.accounts.models import Account
 from caravan.bulk import insert_rows
 from caravan.media.models import MediaAttachment
 from caravan.notifications.services import notify_many
-from caravan.posts.models import Mention, Poll, Post, PostTag, Tag
+from caravan.posts.models import Mention, Poll, Post, PostTag, Quote, Tag
 from caravan.posts.rendering import normalize_tag
 from caravan.publishing.drafts import Draft, PollSpec
+from caravan.publishing.quoting import notify_quoted
 from caravan.publishing.tasks import close_poll
 from caravan.search import services as search_index
 from caravan.search.models import SearchDocument
@@ -44,6 +45,8 @@ def store_posts(drafts: list[Draft]) -> list[Post]:
             ignore_conflicts=True,
         )
         _store_tags(drafts)
+        quotes = [row for row in (draft.quote_row() for draft in drafts) if row is not None]
+        insert_rows(Quote, quotes)
         _attach_media(drafts)
         for draft in drafts:
             if draft.poll is not None:
@@ -60,8 +63,12 @@ def store_posts(drafts: list[Draft]) -> list[Post]:
             notify_many(
                 [(account, "mention", d.post.account, d.post) for d in live for account in d.mentions]
             )
+            live_quotes = [quote for quote in quotes if not quote.post.imported]
+            notify_quoted(live_quotes)
             for draft in live:
                 events.emit("post.created", post=draft.post)
+            for quote in live_quotes:
+                events.emit("quote.created", quote=quote)
     return posts
 
 

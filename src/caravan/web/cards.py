@@ -13,11 +13,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from caravan.accounts.models import Account
-from caravan.posts.models import Post
+from caravan.posts.models import Post, Quote
 from caravan.posts.rendering import profile_field_html, sanitize_html
-from caravan.posts.selectors import ViewerState, viewer_state
+from caravan.posts.selectors import ViewerState, quote_views, viewer_state
 from caravan.previews.models import PreviewCard
 from caravan.previews.selectors import cards_for_posts
+from caravan.publishing import quoting
 from caravan.untrusted import http_url, without_bidi_controls
 
 
@@ -144,6 +145,17 @@ class PollCard:
 
 
 @dataclass
+class QuoteCard:
+    """What a post quotes, as the viewer may see it: the quoted post's card only when the quote is accepted and
+    the viewer may read it; otherwise the state alone (and a legacy quote's address, as a link)."""
+
+    state: str
+    card: "PostCard | None"
+    link: str
+    revocable: bool  # the viewer wrote the quoted post and may take it back
+
+
+@dataclass
 class PostCard:
     post: Post  # the original, when `boosted_by` is set
     boosted_by: Account | None
@@ -160,6 +172,8 @@ class PostCard:
     own: bool
     can_boost: bool
     link: LinkView | None = None
+    can_quote: bool = False
+    quote: QuoteCard | None = None
 
     @property
     def id(self) -> int:
@@ -195,10 +209,48 @@ def _poll_card(post: Post, state: ViewerState, viewer: Account | None) -> PollCa
     )
 
 
-def post_cards(posts: list[Post], viewer: Account | None) -> list[PostCard]:
+def _quote_cards(originals: list[Post], viewer: Account | None) -> dict[int, QuoteCard]:
+    """The quotes of these posts, read through the visibility rule (`posts.selectors.quote_views`); a quoted
+    post is shown one level deep, never its own quote."""
+    views = quote_views(viewer, [p.id for p in originals])
+    if not views:
+        return {}
+    rows = {
+        q.post_id: q
+        for q in Quote.objects.filter(post_id__in=list(views)).only(
+            "post_id", "quoted_uri", "legacy", "quoted_account_id"
+        )
+    }
+    shown = [view.quoted for view in views.values() if view.quoted is not None]
+    nested = {card.post.id: card for card in post_cards(shown, viewer, with_quotes=False)}
+    quotes = {}
+    for post_id, view in views.items():
+        row = rows[post_id]
+        quotes[post_id] = QuoteCard(
+            state=view.state,
+            card=nested.get(view.quoted.id) if view.quoted is not None else None,
+            link=http_url(row.quoted_uri) if row.legacy else "",
+            revocable=viewer is not None
+            and row.quoted_account_id == viewer.id
+            and view.state in ("accepted", "pending"),
+        )
+    return quotes
+
+
+def _can_quote(post: Post, viewer: Account | None) -> bool:
+    if viewer is None:
+        return False
+    if post.account_id == viewer.id:
+        return True
+    return post.visibility in ("public", "unlisted") and quoting.decide(post, viewer) != quoting.REJECT
+
+
+def post_cards(posts: list[Post], viewer: Account | None, *, with_quotes: bool = True) -> list[PostCard]:
     """Cards for posts already filtered by visibility (selectors do that); never widens what is shown."""
     state = viewer_state(viewer, posts)
     links = cards_for_posts([(item.reblog_of_id or item.id) for item in posts])
+    originals = [item.reblog_of if item.reblog_of_id else item for item in posts]
+    quotes = _quote_cards(originals, viewer) if with_quotes else {}
     cards = []
     for item in posts:
         original = item.reblog_of if item.reblog_of_id else item
@@ -220,6 +272,8 @@ def post_cards(posts: list[Post], viewer: Account | None) -> list[PostCard]:
                 own=own,
                 can_boost=original.visibility in ("public", "unlisted"),
                 link=link_view(links.get(original.id)),
+                can_quote=with_quotes and _can_quote(original, viewer),
+                quote=quotes.get(original.id),
             )
         )
     return cards

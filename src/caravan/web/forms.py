@@ -15,6 +15,11 @@ VISIBILITY_CHOICES = [
     (Visibility.PRIVATE, _("Followers only")),
     (Visibility.DIRECT, _("Mentioned people only")),
 ]
+QUOTE_POLICY_CHOICES = [
+    ("public", _("Anyone")),
+    ("followers", _("Your followers")),
+    ("nobody", _("Just you")),
+]
 LANGUAGE_CHOICES = [("", _("Not set")), ("en", "English"), ("ar", "العربية")]
 POLL_DURATIONS = [
     (300, _("5 minutes")),
@@ -65,6 +70,8 @@ class ComposeForm(DomainForm):
         "description": "media_1",
         "in_reply_to_id": "in_reply_to",
         "poll": "poll_option_1",
+        "quoted_status_id": "text",
+        "quote_approval_policy": "quote_policy",
     }
 
     text = forms.CharField(required=False, widget=forms.Textarea, strip=False, max_length=200_000)
@@ -75,6 +82,8 @@ class ComposeForm(DomainForm):
     in_reply_to = forms.IntegerField(
         required=False, min_value=1, max_value=(1 << 63) - 1, widget=forms.HiddenInput
     )
+    quote = forms.IntegerField(required=False, min_value=1, max_value=(1 << 63) - 1, widget=forms.HiddenInput)
+    quote_policy = forms.ChoiceField(choices=QUOTE_POLICY_CHOICES, required=False)
     poll_multiple = forms.BooleanField(required=False)
     scheduled_at = forms.CharField(required=False, max_length=64)  # checked by publishing.scheduling
     poll_expires_in = forms.TypedChoiceField(

@@ -7,13 +7,14 @@ from django.http import Http404, HttpRequest
 from caravan import error_codes, publishing
 from caravan.api import entities
 from caravan.api import services as api_services
-from caravan.api.http import api, params, parse_id, parse_ids
+from caravan.api.http import api, paginated, params, parse_id, parse_ids
 from caravan.api.params import Params
 from caravan.api.views.scheduled import scheduled_status
 from caravan.errors import DomainError
 from caravan.media.models import MediaAttachment
 from caravan.media.services import update_media
-from caravan.posts.models import Poll, Post
+from caravan.pagination import Page, paginate
+from caravan.posts.models import Poll, Post, Quote, QuoteState
 from caravan.posts.rendering import sanitize_html
 from caravan.posts.selectors import (
     accounts_who_favourited,
@@ -24,7 +25,7 @@ from caravan.posts.selectors import (
     thread_context,
 )
 from caravan.posts.visibility import can_read, visible_posts
-from caravan.publishing import PollSpec, scheduling
+from caravan.publishing import PollSpec, quoting, scheduling
 
 
 def _media(p: Params, viewer) -> list[MediaAttachment] | None:
@@ -66,6 +67,12 @@ def create(request: HttpRequest):
     in_reply_to = None
     if p.str("in_reply_to_id"):
         in_reply_to = get_readable_post(p.str("in_reply_to_id"), viewer)
+    quoted = None
+    if p.str("quoted_status_id"):
+        try:
+            quoted = get_readable_post(p.str("quoted_status_id"), viewer)
+        except DomainError as error:
+            raise DomainError(error_codes.QUOTE_TARGET_UNAVAILABLE, field="quoted_status_id") from error
     user = request.api_user
     if scheduled_at is not None:
         existing = scheduling.find_idempotent(viewer, key)
@@ -96,6 +103,8 @@ def create(request: HttpRequest):
             in_reply_to=in_reply_to,
             media=_media(p, viewer),
             poll=_poll(p),
+            quote=quoted,
+            quote_policy=p.str("quote_approval_policy") or None,
         )
         if key:
             api_services.remember_idempotent_post(viewer, key, post)
@@ -301,3 +310,51 @@ def vote(request: HttpRequest, poll_id: str):
     choices = params(request).ints("choices", minimum=0)
     publishing.vote(request.viewer, poll, choices)
     return _poll_entity(poll, request.viewer)
+
+
+@api(scope="write:statuses")
+def interaction_policy(request: HttpRequest, status_id: str):
+    """Mastodon 4.5: change who may quote one's post (`quote_approval_policy`)."""
+    post = get_readable_post(status_id, request.viewer)
+    quoting.set_policy(post, request.viewer, params(request).str("quote_approval_policy") or "")
+    return entities.status(load_posts([post.id])[0], request.viewer)
+
+
+@api(scope="read:statuses")
+def quotes(request: HttpRequest, status_id: str):
+    """The accepted quotes of one's own post that the viewer may read, newest first, paged by the quote's id
+    (Mastodon 4.5: only the quoted post's author may list them)."""
+    post = get_readable_post(status_id, request.viewer)
+    if post.account_id != request.viewer.id:
+        raise DomainError(error_codes.QUOTE_NOT_YOURS)
+    readable = visible_posts(request.viewer)
+    rows = paginate(
+        Quote.objects.filter(quoted_post=post, state=QuoteState.ACCEPTED)
+        .filter(post__in=readable)
+        .order_by("-id"),
+        Page.from_params(params(request), max_limit=40),
+    )
+    found = {p.id: p for p in load_posts([row.post_id for row in rows])}
+    data = entities.statuses([found[row.post_id] for row in rows if row.post_id in found], request.viewer)
+    return paginated(request, data, [row.id for row in rows])
+
+
+@api(scope="write:statuses")
+def revoke_quote(request: HttpRequest, status_id: str, quoting_status_id: str):
+    """Mastodon 4.5: the quoted author takes their post back from a quote; answers the quoting status."""
+    post = get_readable_post(status_id, request.viewer)
+    quoting_id = parse_id(quoting_status_id)
+    if not quoting_id:
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
+    quote = (
+        Quote.objects.filter(post_id=quoting_id, quoted_post=post)
+        .select_related("post", "post__account", "quoted_post", "quoted_post__account")
+        .first()
+    )
+    if quote is None:
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
+    quoting.revoke(quote, request.viewer)
+    quoting_posts = [p for p in load_posts([quoting_id]) if can_read(p, request.viewer)]
+    if not quoting_posts:
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
+    return entities.status(quoting_posts[0], request.viewer)

@@ -17,10 +17,10 @@ from caravan.errors import DomainError
 from caravan.ids import parse_int64
 from caravan.media import services as media_services
 from caravan.negotiation import wants_activity_json
-from caravan.posts.models import Post, ScheduledPost
+from caravan.posts.models import Post, Quote, ScheduledPost
 from caravan.posts.selectors import edit_history, get_readable_post, thread_context
 from caravan.posts.visibility import PUBLIC_VISIBILITIES
-from caravan.publishing import scheduling
+from caravan.publishing import quoting, scheduling
 from caravan.web.cards import post_cards, post_path
 from caravan.web.forms import ComposeForm, EditForm
 from caravan.web.shortcuts import back, handles_domain_errors, member_view
@@ -29,14 +29,19 @@ from caravan.web.shortcuts import back, handles_domain_errors, member_view
 _NARROWEST = {"public": 0, "unlisted": 1, "private": 2, "direct": 3}
 
 
-def compose_form(user: User, reply_to: Post | None = None, data=None, files=None) -> ComposeForm:
+def compose_form(
+    user: User, reply_to: Post | None = None, data=None, files=None, quote: Post | None = None
+) -> ComposeForm:
     visibility = user.default_visibility or "public"
     initial = {
         "visibility": visibility,
         "language": user.default_language,
         "sensitive": user.default_sensitive,
         "poll_expires_in": 86400,
+        "quote_policy": "public",
     }
+    if quote is not None:
+        initial["quote"] = quote.id
     if reply_to is not None:
         if _NARROWEST.get(reply_to.visibility, 0) > _NARROWEST.get(visibility, 0):
             initial["visibility"] = reply_to.visibility
@@ -64,6 +69,7 @@ def _publish(user: User, form: ComposeForm) -> Post | ScheduledPost:
     reply_to = None
     if data.get("in_reply_to"):
         reply_to = get_readable_post(data["in_reply_to"], author)
+    quote = _quoted(data.get("quote"), author)
     poll = None
     options = form.poll_options()
     if options:
@@ -100,6 +106,8 @@ def _publish(user: User, form: ComposeForm) -> Post | ScheduledPost:
                 in_reply_to=reply_to,
                 media=stored,
                 poll=poll,
+                quote=quote,
+                quote_policy=data.get("quote_policy") or None,
             )
     except Exception:
         media_services.delete_files(
@@ -108,23 +116,45 @@ def _publish(user: User, form: ComposeForm) -> Post | ScheduledPost:
         raise
 
 
+def _quoted(quote_id, viewer) -> Post | None:
+    """The post being quoted, if the viewer may read it (the pipeline checks the author's consent)."""
+    if not quote_id:
+        return None
+    try:
+        return get_readable_post(quote_id, viewer)
+    except DomainError:
+        raise DomainError(error_codes.QUOTE_TARGET_UNAVAILABLE, field="quoted_status_id") from None
+
+
+def _compose_page(request, form, reply_to, quote, status=200) -> HttpResponse:
+    viewer = request.user.account
+    return render(
+        request,
+        "caravan/compose.html",
+        {
+            "compose": form,
+            "reply_to": post_cards([reply_to], viewer)[0] if reply_to else None,
+            "quoting": post_cards([quote], viewer, with_quotes=False)[0] if quote else None,
+        },
+        status=status,
+    )
+
+
 @member_view
 @require_http_methods(["GET", "POST"])
+@handles_domain_errors
 def compose(request: HttpRequest) -> HttpResponse:
-    """GET shows the form (optionally replying); POST publishes and opens the post, or shows errors."""
+    """GET shows the form (optionally replying or quoting); POST publishes and opens the post, or shows
+    errors."""
     viewer = request.user.account
     reply_to = None
     reply_id = request.POST.get("in_reply_to") or request.GET.get("in_reply_to")
     if reply_id:
         reply_to = get_readable_post(reply_id, viewer)
+    quote = _quoted(parse_int64(request.POST.get("quote") or request.GET.get("quote") or ""), viewer)
     if request.method == "GET":
-        form = compose_form(request.user, reply_to)
-        return render(
-            request,
-            "caravan/compose.html",
-            {"compose": form, "reply_to": post_cards([reply_to], viewer)[0] if reply_to else None},
-        )
-    form = compose_form(request.user, reply_to, request.POST, request.FILES)
+        return _compose_page(request, compose_form(request.user, reply_to, quote=quote), reply_to, quote)
+    form = compose_form(request.user, reply_to, request.POST, request.FILES, quote=quote)
     status = 400
     if form.is_valid():
         try:
@@ -136,12 +166,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             if isinstance(post, ScheduledPost):
                 return redirect(f"/scheduled#scheduled-{post.id}")
             return redirect(post_path(post))
-    return render(
-        request,
-        "caravan/compose.html",
-        {"compose": form, "reply_to": post_cards([reply_to], viewer)[0] if reply_to else None},
-        status=status,
-    )
+    return _compose_page(request, form, reply_to, quote, status)
 
 
 def _post_for_path(request: HttpRequest, acct: str, post_id: int) -> Post:
@@ -296,6 +321,11 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
             if request.POST.get("next") != post_path(post)
             else redirect(viewer.profile_path)
         )
+    elif action == "revoke_quote":  # the quoted author takes their post back from this quote
+        quote = Quote.objects.select_related("post", "quoted_post__account").filter(post=post).first()
+        if quote is None:
+            raise Http404
+        quoting.revoke(quote, viewer)
     elif action == "vote":
         poll = getattr(post.reblog_of or post, "poll", None)
         if poll is None:
