@@ -19,6 +19,7 @@ STEPS = [
     "ok home and public timelines with Link paging",
     "ok notifications",
     "ok streaming of new, edited and deleted posts (masto, megalodon)",
+    "ok push subscription (masto, megalodon)",
 ]
 
 
@@ -30,7 +31,9 @@ def test_masto_and_megalodon_run_the_end_to_end_script(tmp_path):
     ).is_dir(), (
         "the npm clients are not installed: run `npm ci --prefix tests/clients/npm` (bash scripts/test does)"
     )
-    with running_server(tmp_path) as base:
+    # The script's push endpoint is on loopback (nothing listens there): the server must accept a loopback
+    # address for it, as the federation tests do; tests/api/test_push.py checks that production refuses them.
+    with running_server(tmp_path, {"CARAVAN_FEDERATION_ALLOW_PRIVATE": "1"}) as base:
         try:
             run = subprocess.run(
                 [node, "e2e.mjs", base],
@@ -47,7 +50,4 @@ def test_masto_and_megalodon_run_the_end_to_end_script(tmp_path):
     lines = run.stdout.splitlines()
     for step in STEPS:
         assert step in lines, f"step missing from the script's output: {step}\n{output}"
-    assert "ok push subscription (masto, megalodon)" in lines or (
-        "skip push subscription: the instance publishes no VAPID key" in lines
-    ), output
     assert lines[-1] == "ALL OK", output

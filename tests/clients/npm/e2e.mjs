@@ -208,11 +208,10 @@ async function main() {
   socket.stop();
   ok("streaming of new, edited and deleted posts (masto, megalodon)");
 
-  // --- push subscription, where the server publishes a VAPID key ---
+  // --- push subscription ---
   const vapid = instance.configuration.vapid && instance.configuration.vapid.publicKey;
-  if (!vapid) {
-    console.log("skip push subscription: the instance publishes no VAPID key");
-  } else {
+  check(vapid, `the instance publishes no VAPID key: ${JSON.stringify(instance.configuration.vapid)}`);
+  {
     const ecdh = crypto.createECDH("prime256v1");
     ecdh.generateKeys();
     const keys = { p256dh: ecdh.getPublicKey("base64url"), auth: crypto.randomBytes(16).toString("base64url") };
