@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
+from caravan.notifications.services import notify_many
 from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.visibility import visible_posts
@@ -195,7 +196,40 @@ def fan_out(posts: list[Post]) -> int:
         if group not in recipients_by_group:
             recipients_by_group[group] = feed_recipients(post)
         recipients[post.id] = recipients_by_group[group]
-    return insert_posts_into_feeds([(post, recipients[post.id]) for post in posts])
+    deliveries = [(post, recipients[post.id]) for post in posts]
+    with transaction.atomic():
+        inserted = insert_posts_into_feeds(deliveries)
+        _ring_bells(deliveries)
+    return inserted
+
+
+def _ring_bells(deliveries: list[tuple[Post, list[int]]]) -> None:
+    """Followers who asked to be told when an account posts (`Follow.notify`, the bell) get a `status`
+    notification for each of its new posts that reaches their home feed: as Mastodon, not for boosts nor for
+    replies to others."""
+    posts = [
+        (post, owners)
+        for post, owners in deliveries
+        if owners and not post.reblog_of_id and post.in_reply_to_account_id in (None, post.account_id)
+    ]
+    if not posts:
+        return
+    bells: dict[int, set[int]] = {}
+    for follower_id, author_id in Follow.objects.filter(
+        notify=True, target_account_id__in={post.account_id for post, _ in posts}
+    ).values_list("account_id", "target_account_id"):
+        bells.setdefault(author_id, set()).add(follower_id)
+    rung = [
+        (post, bells[post.account_id] & set(owners)) for post, owners in posts if post.account_id in bells
+    ]
+    followers = Account.objects.in_bulk({follower for _, ids in rung for follower in ids})
+    notify_many(
+        [
+            (followers[follower], "status", post.account, post)
+            for post, ids in rung
+            for follower in sorted(ids)
+        ]
+    )
 
 
 def backfill_from(owner: Account, author: Account) -> None:
