@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from oauth2_provider.models import AccessToken, Application
 
+from caravan import relationships
 from caravan.accounts.models import Account
 from caravan.accounts.services import set_role
 from caravan.instance import vapid
@@ -16,6 +17,7 @@ from caravan.instance.models import InstanceSettings
 from caravan.instance.services import add_rule
 from caravan.moderation import access
 from caravan.moderation import services as moderation
+from caravan.notifications.models import Notification
 from caravan.publishing.posting import create_post
 from caravan.push import services as push
 from caravan.push.models import PushSubscription
@@ -50,6 +52,7 @@ def test_nothing_of_a_post_goes_out_once_the_subscriber_may_no_longer_read_it(
     make_account, run_tasks, receiver
 ):
     alice, bob = make_account("alice"), make_account("bob")
+    relationships.follow(alice, bob)  # a private mention from a stranger would be held back (as Mastodon)
     keys = BrowserKeys()
     _subscribe(alice, receiver.url("/alice"), keys, mention=True)
     create_post(bob, "@alice first", visibility="direct")
@@ -59,6 +62,21 @@ def test_nothing_of_a_post_goes_out_once_the_subscriber_may_no_longer_read_it(
 
     create_post(bob, "@alice the second, never to be seen", visibility="direct")
     Account.objects.filter(pk=bob.pk).update(suspended_at=timezone.now())  # before the worker gets to it
+    run_tasks()
+    assert len(receiver.to("/alice")) == 1
+
+
+def test_a_notification_held_back_by_the_policy_is_never_pushed(make_account, run_tasks, receiver):
+    alice, stranger, friend = make_account("alice"), make_account("stranger"), make_account("friend")
+    relationships.follow(alice, friend)
+    keys = BrowserKeys()
+    _subscribe(alice, receiver.url("/alice"), keys, mention=True)
+    create_post(stranger, "@alice a private word from a stranger", visibility="direct")
+    create_post(friend, "@alice a private word from a friend", visibility="direct")
+    run_tasks()
+    [pushed] = receiver.wait("/alice")
+    assert keys.decrypt(pushed)["body"] == "@alice a private word from a friend"
+    assert Notification.objects.filter(recipient=alice, from_account=stranger, filtered=True).exists()
     run_tasks()
     assert len(receiver.to("/alice")) == 1
 
