@@ -407,11 +407,12 @@ def remote(
 
 
 def imported(
-    author: Account, spec: ImportedPost, *, parent_ids: set[int], resolver: MentionResolver | None = None
+    author: Account, spec: ImportedPost, *, parents: dict[int, int], resolver: MentionResolver | None = None
 ) -> Draft:
     """A quiet, backdated copy of one of `author`'s own posts from an archive.
 
-    `parent_ids` are the ids of the author's posts this batch may answer (stored earlier, or in the batch); a
+    `parents` are the author's posts this batch may answer (stored earlier, or in the batch), each with the
+    root of its thread; a
     reply to anything else is stored unlinked (`link_imported_replies` joins it later). `resolver(username, domain)` returns an Account (a Mention), an ExternalProfile (a link only)
     or None (plain text); by default mentions stay plain text, so an imported "@jack" never points at whoever
     holds that name here.
@@ -434,7 +435,7 @@ def imported(
         text = (spec.text or "").strip()
         check_storable(text=text)
         content, mentions, tags = render_content(text, None, resolver or (lambda username, domain: None))
-    parent_id = spec.in_reply_to_id if spec.in_reply_to_id in parent_ids else None
+    parent_id = spec.in_reply_to_id if spec.in_reply_to_id in parents else None
     post = _row(
         author,
         Origin.IMPORTED,
@@ -452,5 +453,5 @@ def imported(
     )
     if parent_id:
         post.in_reply_to_id, post.in_reply_to_account_id = parent_id, author.id
-        post.thread_root_id = spec.thread_root_id or parent_id
+        post.thread_root_id = spec.thread_root_id or parents[parent_id]
     return Draft(post, Origin.IMPORTED, mentions, tags, media, spec.poll)

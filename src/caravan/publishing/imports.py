@@ -17,13 +17,27 @@ def import_posts_quietly(
     storable; nothing of the batch is then stored.
     """
     wanted = {spec.in_reply_to_id for spec in specs if spec.in_reply_to_id}
-    in_batch = {spec.id for spec in specs if spec.id}
-    parent_ids = in_batch | set(
-        Post.objects.filter(account=author, pk__in=wanted - in_batch).values_list("pk", flat=True)
+    in_batch = {spec.id: spec for spec in specs if spec.id}
+    # The thread root of each post a reply here may answer: a stored one's own root (a live post's thread may
+    # begin above it), one of this batch's that of the chain it answers.
+    stored = dict(
+        Post.objects.filter(account=author, pk__in=wanted - set(in_batch)).values_list("pk", "thread_root_id")
     )
-    batch = [
-        drafts.imported(author, spec, parent_ids=parent_ids, resolver=mention_resolver) for spec in specs
-    ]
+
+    def root_of(post_id: int) -> int:
+        seen = set()
+        while post_id in in_batch and post_id not in seen:
+            seen.add(post_id)
+            spec = in_batch[post_id]
+            if spec.thread_root_id:
+                return spec.thread_root_id
+            if spec.in_reply_to_id not in in_batch and spec.in_reply_to_id not in stored:
+                return post_id
+            post_id = spec.in_reply_to_id
+        return stored.get(post_id) or post_id
+
+    parents = {post_id: root_of(post_id) for post_id in [*in_batch, *stored]}
+    batch = [drafts.imported(author, spec, parents=parents, resolver=mention_resolver) for spec in specs]
     return store_posts(batch)
 
 
@@ -53,12 +67,16 @@ def link_imported_replies(author: Account, links: dict[int, int]) -> int:
         pending = Post.objects.filter(account=author, pk__in=chunk).only(
             "id", "in_reply_to_id", "thread_root_id"
         )
+        # The top of each chain may itself answer a live thread: the chain joins that thread's root.
+        tops = {root_of(child) for child in chunk}
+        top_roots = dict(Post.objects.filter(account=author, pk__in=tops).values_list("pk", "thread_root_id"))
         changed = []
         for post in pending:
             parent = links[post.id]
             if parent not in stored_parents or parent == post.id:
                 continue
-            root = root_of(post.id)
+            top = root_of(post.id)
+            root = top_roots.get(top) or top
             if post.in_reply_to_id != parent or post.thread_root_id != root:
                 post.in_reply_to_id, post.thread_root_id = parent, root
                 post.in_reply_to_account_id = author.id
