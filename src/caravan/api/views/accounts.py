@@ -18,19 +18,19 @@ from caravan.timelines.models import List
 from caravan.timelines.selectors import account_timeline
 
 
-def _fresh(request: HttpRequest) -> Account:
+def own_account(request: HttpRequest) -> Account:
+    """The signed-in account, read afresh with what its entity shows."""
     return Account.objects.select_related("user", "moved_to").get(pk=request.viewer.id)
 
 
 @api(scope=("read:accounts", "profile"))  # `profile`: apps that only sign people in
 def verify_credentials(request: HttpRequest):
-    return entities.credential_account(_fresh(request))
+    return entities.credential_account(own_account(request))
 
 
-@api(scope="write:accounts")
-def update_credentials(request: HttpRequest):
-    p = params(request)
-    account = _fresh(request)
+def change_profile(account: Account, p) -> None:
+    """The profile changes a request names (`update_credentials`, `PATCH /api/v1/profile`), made through
+    `profiles.update_profile`: what a request leaves out stays as it was."""
     fields = None
     if "fields_attributes" in p:
         fields = [
@@ -47,6 +47,13 @@ def update_credentials(request: HttpRequest):
         avatar=p.files.get("avatar"),
         header=p.files.get("header"),
     )
+
+
+@api(scope="write:accounts")
+def update_credentials(request: HttpRequest):
+    p = params(request)
+    account = own_account(request)
+    change_profile(account, p)
     source = p.dict("source")
     if source:
         accounts.update_preferences(
@@ -56,7 +63,7 @@ def update_credentials(request: HttpRequest):
             default_language=source.str("language") if "language" in source else None,
         )
     forget_user(request.api_user.id)
-    return entities.credential_account(_fresh(request))
+    return entities.credential_account(own_account(request))
 
 
 @api(auth="optional", scope="read:accounts")

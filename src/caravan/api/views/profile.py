@@ -8,10 +8,7 @@ from caravan import profiles
 from caravan.accounts.models import Account
 from caravan.api import entities
 from caravan.api.http import api, params
-
-
-def _own(request: HttpRequest) -> Account:
-    return Account.objects.select_related("user", "moved_to").get(pk=request.viewer.id)
+from caravan.api.views.accounts import change_profile, own_account
 
 
 def _profile(a: Account) -> dict:
@@ -42,47 +39,30 @@ def _profile(a: Account) -> dict:
 
 @api(scope=("read:accounts", "profile"))
 def get_profile(request: HttpRequest):
-    return _profile(_own(request))
+    return _profile(own_account(request))
 
 
 @api(scope="write:accounts")
 def update_profile(request: HttpRequest):
-    """`PATCH /api/v1/profile`: the same changes as `update_credentials`, through `profiles.update_profile`."""
-    p = params(request)
-    account = _own(request)
-    fields = None
-    if "fields_attributes" in p:
-        fields = [
-            {"name": f.str("name", ""), "value": f.str("value", "")} for f in p.dicts("fields_attributes")
-        ]
-    profiles.update_profile(
-        account,
-        display_name=p.str("display_name") if "display_name" in p else None,
-        note=p.str("note", "") if "note" in p else None,
-        fields=fields,
-        locked=p.bool("locked"),
-        bot=p.bool("bot"),
-        discoverable=p.bool("discoverable"),
-        avatar=p.files.get("avatar"),
-        header=p.files.get("header"),
-    )
-    return _profile(_own(request))
+    """`PATCH /api/v1/profile`: the same changes as `update_credentials`."""
+    change_profile(own_account(request), params(request))
+    return _profile(own_account(request))
 
 
 @api(scope="write:accounts")
 def delete_avatar(request: HttpRequest):
-    return entities.credential_account(profiles.remove_profile_image(_own(request), "avatar"))
+    return entities.credential_account(profiles.remove_profile_image(own_account(request), "avatar"))
 
 
 @api(scope="write:accounts")
 def delete_header(request: HttpRequest):
-    return entities.credential_account(profiles.remove_profile_image(_own(request), "header"))
+    return entities.credential_account(profiles.remove_profile_image(own_account(request), "header"))
 
 
 @api(scope="profile")
 def userinfo(request: HttpRequest):
     """OpenID Connect claims about the signed-in person, as Mastodon 4.4 answers them."""
-    a = _own(request)
+    a = own_account(request)
     shown = entities.account(a)
     return {
         "iss": f"{settings.BASE_URL}/",
