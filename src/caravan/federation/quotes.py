@@ -127,10 +127,7 @@ def quote_spec(
 
 def apply_update(post: Post, obj: dict, find_post: Callable[[str], Post | None]) -> None:
     """A remote post was updated: its quote policy, and its quote's state (a stamp that came or went)."""
-    policy = policy_of(obj, post.account)
-    if policy != post.quote_policy:
-        Post.objects.filter(pk=post.pk).update(quote_policy=policy)
-        post.quote_policy = policy
+    quoting.record_remote_policy(post, policy_of(obj, post.account))
     quote = Quote.objects.filter(post=post).select_related("post", "quoted_post").first()
     if quote is None:
         return
@@ -138,11 +135,7 @@ def apply_update(post: Post, obj: dict, find_post: Callable[[str], Post | None])
     if spec is None or (spec.state == QuoteState.PENDING and quote.state == QuoteState.ACCEPTED):
         quoting.set_state(quote, QuoteState.REVOKED)  # the author's server no longer shows a stamp
     elif spec.state == QuoteState.ACCEPTED and quote.state != QuoteState.ACCEPTED:
-        if quote.quoted_post_id is None and spec.quoted is not None:
-            Quote.objects.filter(pk=quote.pk).update(
-                quoted_post=spec.quoted, quoted_account=spec.quoted.account
-            )
-            quote.quoted_post = spec.quoted
+        quoting.link_quote(quote, quoted=spec.quoted)
         quoting.set_state(quote, QuoteState.ACCEPTED, approval_uri=spec.approval_uri)
 
 
@@ -167,10 +160,7 @@ def handle_quote_request(
     quote = Quote.objects.filter(post=quoting_post).select_related("post", "quoted_post__account").first()
     if quote is None or (quote.quoted_post_id and quote.quoted_post_id != quoted.id):
         raise InboxError("the post does not quote this post", 422)
-    if quote.quoted_post_id is None:
-        Quote.objects.filter(pk=quote.pk).update(quoted_post=quoted, quoted_account=quoted.account)
-        quote.quoted_post, quote.quoted_account = quoted, quoted.account
-    Quote.objects.filter(pk=quote.pk).update(activity_uri=id_of(activity)[:2000])
+    quoting.link_quote(quote, quoted=quoted, activity_uri=id_of(activity)[:2000])
     decision = (
         quoting.decide(quoted, signer) if quoted.is_public or quoted.account_id == signer.id else "reject"
     )
@@ -251,8 +241,7 @@ def on_quote_created(quote: Quote, **_) -> None:
     post, quoted = quote.post, quote.quoted_post
     if not post.local or post.imported or quoted is None or quoted.local or quote.state != QuoteState.PENDING:
         return
-    quote.activity_uri = f"{post.uri}/quote_request"
-    Quote.objects.filter(pk=quote.pk).update(activity_uri=quote.activity_uri)
+    quoting.link_quote(quote, activity_uri=f"{post.uri}/quote_request")
     author = quoted.account
     delivery.record(
         post.account, documents.quote_request_activity(quote), {author.inbox_url or author.shared_inbox_url}

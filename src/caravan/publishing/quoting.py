@@ -133,6 +133,26 @@ def set_policy(post: Post, actor: Account, policy: str) -> Post:
     return post
 
 
+def record_remote_policy(post: Post, policy: str) -> None:
+    """A remote post's quote policy as its server now states it (an Update): stored as said, nothing sent."""
+    if policy != post.quote_policy:
+        post.quote_policy = policy
+        Post.objects.filter(pk=post.pk).update(quote_policy=policy)
+
+
+def link_quote(quote: QuoteRow, *, quoted: Post | None = None, activity_uri: str = "") -> None:
+    """What a quote learns after it was stored: the quoted post once it is stored here (kept if it already has
+    one), the id of the QuoteRequest that asked for it."""
+    changed = {}
+    if quoted is not None and quote.quoted_post_id is None:
+        quote.quoted_post, quote.quoted_account = quoted, quoted.account
+        changed.update(quoted_post=quoted, quoted_account=quoted.account)
+    if activity_uri:
+        quote.activity_uri = changed["activity_uri"] = activity_uri
+    if changed:
+        QuoteRow.objects.filter(pk=quote.pk).update(**changed)
+
+
 def _changed(post: Post) -> None:
     """The post changed without an edit (its quote's state, its policy): a new `updated_at` makes its Update a
     new activity for other servers, and `post.updated` reaches every face."""
