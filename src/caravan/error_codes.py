@@ -140,6 +140,10 @@ REMOTE_HANDLE_REJECTED = ErrorKind(
     _("That account's name or server address has characters Caravan does not accept."),
 )
 LOCALE_UNAVAILABLE = ErrorKind("locale_unavailable", _("That interface language is not available."))
+DIGITS_UNKNOWN = ErrorKind("digits_unknown", _("Choose Western (0-9) or Eastern Arabic (٠-٩) digits."))
+TIME_ZONE_UNKNOWN = ErrorKind(
+    "time_zone_unknown", _("Unknown time zone; write a name such as Asia/Riyadh or Europe/London.")
+)
 VISIBILITY_INVALID = ErrorKind(
     "visibility_invalid", _("Visibility must be one of public, unlisted, private or direct.")
 )

@@ -105,6 +105,11 @@ class Role(models.TextChoices):
     ADMIN = "admin"  # everything, server settings included
 
 
+class Digits(models.TextChoices):
+    WESTERN = "western", "0123456789"
+    EASTERN = "eastern", "٠١٢٣٤٥٦٧٨٩"
+
+
 class User(AbstractUser):
     """A person who signs in. Username uniqueness is enforced on the Account, case-insensitively."""
 
@@ -128,6 +133,11 @@ class User(AbstractUser):
     sign_up_holds = models.JSONField(default=list, blank=True)
     # An admin is also `is_staff` (the admin pages ask that); `accounts.services.set_role` keeps them in step.
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+    # How the web pages show numbers and times to this person (visitors get the defaults): Western or Eastern
+    # Arabic digits, the Hijri date beside the Gregorian one, and an IANA time zone ("" is UTC).
+    digits = models.CharField(max_length=8, choices=Digits.choices, default=Digits.WESTERN)
+    hijri_dates = models.BooleanField(default=False)
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     # The one answer to "may this person moderate / administer": every face asks these two.
     @property

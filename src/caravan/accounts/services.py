@@ -2,7 +2,9 @@
 handle, preferences. What also touches other apps (signing up, profiles, leaving) is in `caravan.signup`,
 `caravan.profiles` and `caravan.leaving`, above them."""
 
+import functools
 import re
+import zoneinfo
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -11,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from caravan import error_codes
-from caravan.accounts.models import Account, Role, User
+from caravan.accounts.models import Account, Digits, Role, User
 from caravan.errors import DomainError
 from caravan.instance.models import Invite
 
@@ -165,6 +167,13 @@ def find_account(username: str, domain: str = "") -> Account | None:
 PREFERRED_VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """The IANA zone names this machine knows ("Asia/Riyadh"); read once, as a set, so a name from a form is
+    only ever compared, never opened as a path."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def update_preferences(
     user: User,
     *,
@@ -172,8 +181,12 @@ def update_preferences(
     default_visibility: str | None = None,
     default_language: str | None = None,
     default_sensitive: bool | None = None,
+    digits: str | None = None,
+    hijri_dates: bool | None = None,
+    time_zone: str | None = None,
 ) -> User:
-    """Change a user's own settings: interface language ("" follows the browser) and posting defaults."""
+    """Change a user's own settings: interface language ("" follows the browser), posting defaults, and how
+    pages show numbers and times (digits, the Hijri date beside the Gregorian one, the time zone: "" is UTC)."""
     if locale is not None:
         if locale and locale not in {code for code, _ in settings.LANGUAGES}:
             raise DomainError(error_codes.LOCALE_UNAVAILABLE, field="locale")
@@ -188,7 +201,28 @@ def update_preferences(
         user.default_language = default_language
     if default_sensitive is not None:
         user.default_sensitive = bool(default_sensitive)
-    user.save(update_fields=["locale", "default_visibility", "default_language", "default_sensitive"])
+    if digits is not None:
+        if digits not in Digits.values:
+            raise DomainError(error_codes.DIGITS_UNKNOWN, field="digits")
+        user.digits = digits
+    if hijri_dates is not None:
+        user.hijri_dates = bool(hijri_dates)
+    if time_zone is not None:
+        time_zone = time_zone.strip()
+        if time_zone and time_zone not in known_time_zones():
+            raise DomainError(error_codes.TIME_ZONE_UNKNOWN, field="time_zone")
+        user.time_zone = time_zone
+    user.save(
+        update_fields=[
+            "locale",
+            "default_visibility",
+            "default_language",
+            "default_sensitive",
+            "digits",
+            "hijri_dates",
+            "time_zone",
+        ]
+    )
     return user
 
 

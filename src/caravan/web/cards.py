@@ -99,13 +99,26 @@ def post_path(post: Post) -> str:
 
 
 EMOJI_CODE = re.compile(r":[A-Za-z0-9_]{1,64}:")
+# Opening tags that get their own direction. Cleaned HTML never carries `dir` (the cleaner drops it) and escapes
+# `<` and `>` inside attribute values, so a tag's end is its first `>`.
+OWN_DIRECTION_TAG = re.compile(r"<(p|li|blockquote|h[1-6]|a)(?=[\s>])")
+
+
+def with_own_directions(html: str) -> str:
+    """Cleaned post HTML laid out as its author wrote it, whatever the page's language: each paragraph (list
+    item, quote, heading) takes the direction of its own first strong letter (`dir="auto"`), and each link,
+    mention and hashtag is isolated with its own direction. The `dir=auto` rule skips elements that have `dir`,
+    so an Arabic reply that starts with "@omar" is right to left, an English one left to right, and "@omar"
+    reads "@omar" in both. For the web pages only: the HTML stored and sent to clients stays as it was."""
+    return OWN_DIRECTION_TAG.sub(r'<\1 dir="auto"', html)
 
 
 def local_links(html: str, emojis: list[dict] | None = None) -> SafeString:
     """Stored HTML, cleaned again (rows stored under older rules are safe too), with mentions and tags linked by
-    BASE_URL made relative so they work on whatever host serves us. A remote post's custom emoji (:shortcode:)
+    BASE_URL made relative so they work on whatever host serves us, and each paragraph and link given its own
+    direction (`with_own_directions`). A remote post's custom emoji (:shortcode:)
     become small images, their http(s) URLs escaped."""
-    html = sanitize_html(html).replace(f'href="{settings.BASE_URL}/', 'href="/')
+    html = with_own_directions(sanitize_html(html).replace(f'href="{settings.BASE_URL}/', 'href="/'))
     if emojis:
         images = {
             f":{e['shortcode']}:": (

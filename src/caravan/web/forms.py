@@ -163,6 +163,12 @@ class PreferencesForm(DomainForm):
     )
     default_visibility = forms.ChoiceField(choices=VISIBILITY_CHOICES)
     default_language = forms.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
+    digits = forms.ChoiceField(
+        choices=[("western", _("Western (0123456789)")), ("eastern", _("Eastern Arabic (٠١٢٣٤٥٦٧٨٩)"))],
+        required=False,
+    )
+    hijri_dates = forms.BooleanField(required=False)
+    time_zone = forms.CharField(required=False, max_length=64)
 
 
 class DeleteAccountForm(DomainForm):

@@ -1,11 +1,15 @@
-"""Template filters for text from elsewhere: names isolated from the sentence around them, links only to
-http(s) addresses."""
+"""Template filters for text from elsewhere (names isolated from the sentence around them, links only to http(s)
+addresses) and for what the interface writes itself (numbers in the reader's digits, times as people read them:
+see `web.display`)."""
+
+from datetime import datetime
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from caravan.untrusted import http_url, without_bidi_controls
+from caravan.web import display
 
 register = template.Library()
 
@@ -29,3 +33,31 @@ def clean_html(html: object) -> SafeString:
 def http_url_filter(url: object) -> str:
     """The URL if it is absolute http(s), else "" (pair it with `default:`)."""
     return http_url(url)
+
+
+@register.filter
+def digits(value: object) -> object:
+    """A number or date the interface shows, in the reader's digits (Western or Eastern Arabic). A count stays
+    a number, so `blocktranslate count counter=n|digits` still picks the right plural. Never for user text."""
+    return display.shown_digits(value)
+
+
+@register.simple_tag
+def when(moment: datetime | None) -> SafeString:
+    """A time as people read it: "3 min", "2 h", "5 d", then the date, in the reader's zone and digits, with
+    the exact local time (and the Hijri date, when chosen) on hover as the title. Empty for no time."""
+    if moment is None:
+        return mark_safe("")  # noqa: S308 - empty
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(),
+        display.exact_text(moment),
+        display.relative_text(moment),
+    )
+
+
+@register.simple_tag
+def day(moment: datetime | None) -> str:
+    """A day as pages show it ("11 Mar 2024", with the Hijri date when chosen), in the reader's zone and digits;
+    for times where "how long ago" says less than the date (a decision lifted on, a deadline)."""
+    return "" if moment is None else display.date_text(moment)

@@ -140,6 +140,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
                     locale=data["locale"],
                     default_visibility=data["default_visibility"],
                     default_language=data["default_language"],
+                    digits=data["digits"] or "western",
+                    hijri_dates=data["hijri_dates"],
+                    time_zone=data["time_zone"],
                 )
             except DomainError as error:
                 form.add_domain_error(error)
@@ -152,6 +155,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 "locale": user.locale,
                 "default_visibility": user.default_visibility,
                 "default_language": user.default_language,
+                "digits": user.digits,
+                "hijri_dates": user.hijri_dates,
+                "time_zone": user.time_zone,
             }
         )
     return render(
