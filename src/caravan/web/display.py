@@ -76,7 +76,7 @@ class ShownNumber(int):
     `blocktranslate count counter=...|digits` and the sentence keeps its msgid and its Arabic plural."""
 
     def __str__(self) -> str:
-        return int.__str__(self).translate(EASTERN_DIGITS)
+        return int.__repr__(self).translate(EASTERN_DIGITS)
 
     __repr__ = __str__
 
@@ -114,7 +114,11 @@ def local(moment: datetime) -> datetime:
 def exact_text(moment: datetime) -> str:
     """The full local date and time, with the zone's name and, when chosen, the Hijri date: a time's title."""
     shown = local(moment)
-    text = f"{formats.date_format(shown, 'j F Y, H:i')} ({shown.tzname()})"
+    text = _("%(date)s, %(time)s (%(zone)s)") % {
+        "date": formats.date_format(shown, "j F Y"),
+        "time": formats.time_format(shown, "H:i"),
+        "zone": getattr(current().zone, "key", None) or shown.tzname(),
+    }
     if current().hijri:
         text = f"{text} · {hijri_text(shown)}"
     return shown_digits(text)
