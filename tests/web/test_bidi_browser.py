@@ -105,6 +105,7 @@ def mixed(site):
         "url": omar.api.status_post("اقرأ الرابط https://example.com/page ثم أخبريني"),
         "hashtag": omar.api.status_post("أحب #القهوة كثيرا"),
         "numbers": omar.api.status_post("وصل 2024 شخصا"),
+        "phone": omar.api.status_post("اتصلي على +966 55 123 4567 اليوم"),
     }
     omar.api.status_reblog(greeting["id"])
     return {
@@ -173,6 +174,14 @@ def test_mixed_posts_are_laid_out_by_their_own_text(site, chromium, mixed, local
     number_left, number_right = measured.span(paragraph, "2024")
     assert measured.span(paragraph, "وصل")[0] >= number_right - SLACK
     assert measured.span(paragraph, "شخصا")[1] <= number_left + SLACK
+
+    # A phone number in Arabic text stays one left-to-right piece: "+966" first, its groups in order.
+    paragraph = f"#post-{ids['phone']} .content p"
+    number = measured.chars(paragraph, "+966 55 123 4567")
+    assert reads_left_to_right(number) and one_line(number)
+    number_left, number_right = measured.span(paragraph, "+966 55 123 4567")
+    assert measured.span(paragraph, "على")[0] >= number_right - SLACK
+    assert measured.span(paragraph, "اليوم")[1] <= number_left + SLACK
 
     # "عمر boosted": the Arabic name is one isolated piece at the start of the page's sentence (left in English,
     # right in Arabic), its letters right to left.

@@ -106,6 +106,15 @@ def test_post_paragraphs_and_links_get_their_own_direction_on_the_page_only():
     assert "dir=" not in stored
 
 
+def test_phone_like_numbers_are_isolated_left_to_right_but_not_inside_links_or_attributes():
+    html = local_links(
+        '<p>اتصل +966 55 123 4567 أو 2024 <a href="https://x.example/+1 2">+1 2</a></p>'
+    )
+    assert '<span class="number" dir="ltr">+966 55 123 4567</span>' in html
+    assert '<span class="number" dir="ltr">2024' not in html
+    assert html.count('class="number"') == 1
+
+
 def test_a_remote_post_cannot_bring_its_own_dir_or_break_out_of_an_attribute():
     html = local_links('<p dir="rtl" title="<a x>">a</p><a href="https://x.example/?q=<p>">b</a>')
     assert 'dir="rtl"' not in html

@@ -104,13 +104,33 @@ EMOJI_CODE = re.compile(r":[A-Za-z0-9_]{1,64}:")
 OWN_DIRECTION_TAG = re.compile(r"<(p|li|blockquote|h[1-6]|a)(?=[\s>])")
 
 
+# Numbers the bidi algorithm would break up in right-to-left text: a leading "+" ("+966" would show "966+") and
+# digit groups joined by spaces (a phone number's groups would show in reverse order).
+SPACED_NUMBER = re.compile(r"\+\d+(?:[ \u00a0]\d+)*|\d+(?:[ \u00a0]\d+)+")
+
+
+def _isolate_numbers(html: str) -> str:
+    parts = re.split(r"(<[^>]*>)", html)
+    in_link = 0
+    for index, part in enumerate(parts):
+        if part.startswith("<"):
+            if re.match(r"<a[\s>]", part):
+                in_link += 1
+            elif part.startswith("</a"):
+                in_link = max(0, in_link - 1)
+        elif part and not in_link:
+            parts[index] = SPACED_NUMBER.sub(r'<span class="number" dir="ltr">\g<0></span>', part)
+    return "".join(parts)
+
+
 def with_own_directions(html: str) -> str:
     """Cleaned post HTML laid out as its author wrote it, whatever the page's language: each paragraph (list
     item, quote, heading) takes the direction of its own first strong letter (`dir="auto"`), and each link,
     mention and hashtag is isolated with its own direction. The `dir=auto` rule skips elements that have `dir`,
     so an Arabic reply that starts with "@omar" is right to left, an English one left to right, and "@omar"
-    reads "@omar" in both. For the web pages only: the HTML stored and sent to clients stays as it was."""
-    return OWN_DIRECTION_TAG.sub(r'<\1 dir="auto"', html)
+    reads "@omar" in both. Phone-like numbers ("+966 55 123 4567") are kept left to right in one piece.
+    For the web pages only: the HTML stored and sent to clients stays as it was."""
+    return _isolate_numbers(OWN_DIRECTION_TAG.sub(r'<\1 dir="auto"', html))
 
 
 def local_links(html: str, emojis: list[dict] | None = None) -> SafeString:
