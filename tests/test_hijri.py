@@ -34,7 +34,10 @@ def test_every_day_of_a_thirty_year_cycle_goes_there_and_back_with_months_of_29_
         assert from_hijri(hijri.year, hijri.month, hijri.day) == day
         if hijri.day == 1:
             assert previous.day in (29, 30)
-            assert (hijri.month, hijri.year) == ((previous.month % 12) + 1, previous.year + (previous.month == 12))
+            assert (hijri.month, hijri.year) == (
+                (previous.month % 12) + 1,
+                previous.year + (previous.month == 12),
+            )
         else:
             assert hijri.day == previous.day + 1
         previous, day = hijri, day + timedelta(days=1)

@@ -100,8 +100,12 @@ def mixed(site):
     omar.api.account_update_credentials(display_name="عمر")
     greeting = layla.api.status_post("Good morning, friends")
     posts = {
-        "arabic_reply": omar.api.status_post(f"@{layla.username} مرحبا يا صديقتي", in_reply_to_id=greeting["id"]),
-        "english_reply": omar.api.status_post(f"@{layla.username} hello there", in_reply_to_id=greeting["id"]),
+        "arabic_reply": omar.api.status_post(
+            f"@{layla.username} مرحبا يا صديقتي", in_reply_to_id=greeting["id"]
+        ),
+        "english_reply": omar.api.status_post(
+            f"@{layla.username} hello there", in_reply_to_id=greeting["id"]
+        ),
         "url": omar.api.status_post("اقرأ الرابط https://example.com/page ثم أخبريني"),
         "hashtag": omar.api.status_post("أحب #القهوة كثيرا"),
         "numbers": omar.api.status_post("وصل 2024 شخصا"),
@@ -205,7 +209,9 @@ def test_digits_hijri_and_time_zone_follow_the_preferences(site, chromium, mixed
     page = site.page(chromium, viewer, locale=locale, viewport=viewport)
     page.goto(f"{site.base}/settings/preferences")
     # The empty zone field is filled from the browser's own zone.
-    assert page.input_value("#id_time_zone") == page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    assert page.input_value("#id_time_zone") == page.evaluate(
+        "Intl.DateTimeFormat().resolvedOptions().timeZone"
+    )
     page.select_option("#id_digits", "eastern")
     page.check("#id_hijri_dates")
     page.fill("#id_time_zone", "Nowhere/Land")

@@ -94,7 +94,7 @@ def test_digits_in_what_people_wrote_stay_as_written(shown):
 def test_post_paragraphs_and_links_get_their_own_direction_on_the_page_only():
     stored = (
         '<p><span class="h-card" translate="no"><a href="https://x.example/@omar" class="u-url mention">'
-        "@<span>omar</span></a></span> مرحبا</p><p>hello <a href=\"https://x.example/tags/x\" "
+        '@<span>omar</span></a></span> مرحبا</p><p>hello <a href="https://x.example/tags/x" '
         'class="mention hashtag" rel="tag">#<span>x</span></a></p><ul><li>one</li></ul>'
     )
     html = local_links(stored)
@@ -107,9 +107,7 @@ def test_post_paragraphs_and_links_get_their_own_direction_on_the_page_only():
 
 
 def test_phone_like_numbers_are_isolated_left_to_right_but_not_inside_links_or_attributes():
-    html = local_links(
-        '<p>اتصل +966 55 123 4567 أو 2024 <a href="https://x.example/+1 2">+1 2</a></p>'
-    )
+    html = local_links('<p>اتصل +966 55 123 4567 أو 2024 <a href="https://x.example/+1 2">+1 2</a></p>')
     assert '<span class="number" dir="ltr">+966 55 123 4567</span>' in html
     assert '<span class="number" dir="ltr">2024' not in html
     assert html.count('class="number"') == 1
@@ -142,7 +140,8 @@ def test_preferences_are_checked_and_stored(make_user):
 def test_the_preferences_page_refuses_an_unknown_zone_with_a_message(signed_in):
     client, user = signed_in("samir")
     answer = client.post(
-        "/settings/preferences", {"default_visibility": "public", "digits": "eastern", "time_zone": "Nowhere/Land"}
+        "/settings/preferences",
+        {"default_visibility": "public", "digits": "eastern", "time_zone": "Nowhere/Land"},
     )
     assert answer.status_code == 422
     assert "Unknown time zone" in answer.content.decode()
@@ -150,7 +149,12 @@ def test_the_preferences_page_refuses_an_unknown_zone_with_a_message(signed_in):
     assert (user.digits, user.time_zone) == ("western", "")
     answer = client.post(
         "/settings/preferences",
-        {"default_visibility": "public", "digits": "eastern", "hijri_dates": "on", "time_zone": "Europe/London"},
+        {
+            "default_visibility": "public",
+            "digits": "eastern",
+            "hijri_dates": "on",
+            "time_zone": "Europe/London",
+        },
     )
     assert answer.status_code == 302
     user.refresh_from_db()

@@ -38,7 +38,9 @@ def test_profile_fields_and_bio_typed_with_markup_show_as_text(signed_in):
     assert unsafe_markup(page, allow_relative=True, allowed_tags=PAGE) == []
     fields = content_of(page, "profile-fields")
     assert "&lt;img src=x onerror=alert(1)&gt;" in fields  # what was typed, shown as text
-    assert '<a dir="auto" href="https://example.org/a"' in fields  # a typed URL still becomes a link (isolated)
+    assert (
+        '<a dir="auto" href="https://example.org/a"' in fields
+    )  # a typed URL still becomes a link (isolated)
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in content_of(page, "content")
     # The form still shows exactly what was typed, to edit.
     form = client.get("/settings/profile").content.decode()

@@ -11,8 +11,7 @@ from datetime import UTC, datetime, tzinfo
 from asgiref.local import Local
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from caravan.accounts.models import Digits
 from caravan.hijri import to_hijri
@@ -95,7 +94,7 @@ def shown_digits(value: object) -> object:
 
 
 def hijri_text(moment: datetime) -> str:
-    """"1 Ramadan 1445 AH" in the page's language (the tabular calendar: see `caravan.hijri`)."""
+    """ "1 Ramadan 1445 AH" in the page's language (the tabular calendar: see `caravan.hijri`)."""
     day = to_hijri(moment.date())
     return _("%(day)s %(month)s %(year)s AH") % {
         "day": day.day,

@@ -54,10 +54,3 @@ def when(moment: datetime | None) -> SafeString:
         display.exact_text(moment),
         display.relative_text(moment),
     )
-
-
-@register.simple_tag
-def day(moment: datetime | None) -> str:
-    """A day as pages show it ("11 Mar 2024", with the Hijri date when chosen), in the reader's zone and digits;
-    for times where "how long ago" says less than the date (a decision lifted on, a deadline)."""
-    return "" if moment is None else display.date_text(moment)
