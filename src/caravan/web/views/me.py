@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from caravan import throttling
-from caravan.accounts.services import update_preferences
+from caravan.accounts.services import known_time_zones, update_preferences
 from caravan.errors import DomainError, Throttled
 from caravan.leaving import delete_account
 from caravan.notifications.selectors import notifications_for, requests_for
@@ -163,7 +163,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "caravan/settings/preferences.html",
-        {"form": form, "saved": request.GET.get("saved") == "1"},
+        {"form": form, "saved": request.GET.get("saved") == "1", "time_zones": sorted(known_time_zones())},
         status=status,
     )
 
