@@ -11,6 +11,7 @@ from caravan.web.views import (
     campaigns,
     directory,
     domain_policies,
+    explore,
     featured,
     filtered_notifications,
     me,
@@ -56,6 +57,10 @@ urlpatterns = [
         campaigns.answer_starter,
         name="campaign_starter_answer",
     ),
+    # explore: the profile directory, trends, the language switch
+    path("directory", explore.directory, name="profile_directory"),
+    path("explore", explore.explore, name="explore"),
+    path("explore/<str:tab>", explore.explore, name="explore_tab"),
     path("home", timelines.home, name="home"),
     path("public", timelines.public, name="public"),
     path("public/local", timelines.public, {"local": True}, name="public_local"),
