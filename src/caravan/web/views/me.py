@@ -118,6 +118,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
             ],
             "current_tab": current,
             "pager": pager,
+            "live_streams": [{"stream": "user:notification"}],
+            "live_types": [t for t in types if t not in exclude_types]
+            or [t for t in NOTIFICATION_TYPES if t not in exclude_types],
         },
     )
 

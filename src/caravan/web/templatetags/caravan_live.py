@@ -1,0 +1,38 @@
+"""What `live.js` needs from the page: the streams it shows and its few words, in the reader's language with
+every plural form (Arabic has six), so the script picks a form with `Intl.PluralRules` and inserts only text."""
+
+import json
+
+from django import template
+from django.utils.html import json_script
+from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+# A number in each CLDR plural category; gettext's forms for en and ar fall on the same numbers.
+CATEGORY_SAMPLES = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100}
+
+
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """{CLDR category: the translated form with "%(count)s" left in} for one message."""
+    return {category: ngettext(singular, plural, n) for category, n in CATEGORY_SAMPLES.items()}
+
+
+def live_words() -> dict[str, dict[str, str]]:
+    return {
+        "posts": plural_forms("Show %(count)s new post", "Show %(count)s new posts"),
+        "notifications": plural_forms("Show %(count)s new notification", "Show %(count)s new notifications"),
+        "unread": plural_forms("%(count)s unread", "%(count)s unread"),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def live_config(context) -> SafeString:
+    """A JSON script element for `live.js`: `streams` (what this page shows, [] for none) and `words`."""
+    config = {
+        "streams": json.loads(json.dumps(context.get("live_streams") or [])),
+        "types": list(context.get("live_types") or []),  # the notifications a filtered page shows
+        "words": live_words(),
+    }
+    return json_script(config, "caravan-live")
