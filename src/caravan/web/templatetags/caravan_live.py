@@ -14,16 +14,19 @@ register = template.Library()
 CATEGORY_SAMPLES = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100}
 
 
-def plural_forms(singular: str, plural: str) -> dict[str, str]:
-    """{CLDR category: the translated form with "%(count)s" left in} for one message."""
-    return {category: ngettext(singular, plural, n) for category, n in CATEGORY_SAMPLES.items()}
-
-
 def live_words() -> dict[str, dict[str, str]]:
+    """{kind: {CLDR category: the translated form with "%(count)s" left in}}; literal ngettext calls, so that
+    makemessages finds them."""
+    samples = CATEGORY_SAMPLES.items()
     return {
-        "posts": plural_forms("Show %(count)s new post", "Show %(count)s new posts"),
-        "notifications": plural_forms("Show %(count)s new notification", "Show %(count)s new notifications"),
-        "unread": plural_forms("%(count)s unread", "%(count)s unread"),
+        "posts": {c: ngettext("Show %(count)s new post", "Show %(count)s new posts", n) for c, n in samples},
+        "notifications": {
+            c: ngettext("Show %(count)s new notification", "Show %(count)s new notifications", n)
+            for c, n in samples
+        },
+        "unread": {
+            c: ngettext("%(count)s unread notification", "%(count)s unread notifications", n) for c, n in samples
+        },
     }
 
 

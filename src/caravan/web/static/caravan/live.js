@@ -41,6 +41,7 @@
       main.insertBefore(button, main.firstChild);
     }
     button.textContent = words(onNotificationsPage ? "notifications" : "posts", newCount);
+    button.setAttribute("data-count", String(newCount));
   }
 
   function bumpBadge() {
