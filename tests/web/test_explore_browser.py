@@ -35,10 +35,12 @@ def trending(site):
     others[3].api.status_reblog(post["id"])
     # Trends are cached for ten seconds in the server; wait until the ranking names both.
     wait_until(
-        lambda: any(t["name"] == tag for t in requests.get(f"{site.base}/api/v1/trends/tags", timeout=10).json())
-        and any(
-            s["id"] == post["id"]
-            for s in requests.get(f"{site.base}/api/v1/trends/statuses?limit=40", timeout=10).json()
+        lambda: (
+            any(t["name"] == tag for t in requests.get(f"{site.base}/api/v1/trends/tags", timeout=10).json())
+            and any(
+                s["id"] == post["id"]
+                for s in requests.get(f"{site.base}/api/v1/trends/statuses?limit=40", timeout=10).json()
+            )
         ),
         timeout=30,
     )
@@ -61,9 +63,11 @@ def test_directory_lists_discoverable_people_and_follows_from_the_list(site, chr
     entry.locator("form[action$='/follow'] button").click()
     page.wait_for_load_state()
     assert "/directory" in page.url
-    assert page.locator(".directory-entry", has_text=f"@{listed.username}").locator(
-        "form[action$='/unfollow']"
-    ).is_visible()
+    assert (
+        page.locator(".directory-entry", has_text=f"@{listed.username}")
+        .locator("form[action$='/unfollow']")
+        .is_visible()
+    )
     assert any(a["acct"] == listed.username for a in viewer.api.account_following(_account_id(viewer)))
     page.context.close()
 
@@ -109,7 +113,9 @@ def test_notifications_group_favourites_and_filter_mentions(site, chromium, loca
     assert rows.count() == 1
     assert rows.first.get_attribute("data-type") == "mention"
     assert "a mention for you" in rows.first.inner_text()
-    assert page.locator("nav.notification-tabs a[aria-current=page]").get_attribute("href").endswith("mention")
+    assert (
+        page.locator("nav.notification-tabs a[aria-current=page]").get_attribute("href").endswith("mention")
+    )
     _fits(page, viewport)
     page.context.close()
 

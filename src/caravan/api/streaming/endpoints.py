@@ -209,7 +209,9 @@ def _make_consumer():
                 if token:
                     self.account_id, self.scopes, access_keys = await sync_to_async(account_for_token)(token)
                 else:  # a page of this server, signed in: its session cookie, from its own origin only
-                    self.account_id, self.scopes, access_keys = await sync_to_async(account_for_session)(headers)
+                    self.account_id, self.scopes, access_keys = await sync_to_async(account_for_session)(
+                        headers
+                    )
             except StreamError:
                 await self.close(code=4001)
                 return

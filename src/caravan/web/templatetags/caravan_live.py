@@ -25,7 +25,8 @@ def live_words() -> dict[str, dict[str, str]]:
             for c, n in samples
         },
         "unread": {
-            c: ngettext("%(count)s unread notification", "%(count)s unread notifications", n) for c, n in samples
+            c: ngettext("%(count)s unread notification", "%(count)s unread notifications", n)
+            for c, n in samples
         },
     }
 

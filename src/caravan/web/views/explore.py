@@ -48,7 +48,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     local = request.GET.get("scope", "local") != "all"
     order = request.GET.get("order") if request.GET.get("order") in profile_directory.ORDERS else "active"
     offset = _offset(request)
-    found = profile_directory.directory(viewer, offset=offset, limit=DIRECTORY_PAGE + 1, order=order, local=local)
+    found = profile_directory.directory(
+        viewer, offset=offset, limit=DIRECTORY_PAGE + 1, order=order, local=local
+    )
     more, found = len(found) > DIRECTORY_PAGE, found[:DIRECTORY_PAGE]
     states = follow_states(viewer, [a.id for a in found])
     people = [
@@ -70,7 +72,9 @@ def directory(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "order": order,
             "older": f"?scope={scope}&order={order}&offset={offset + DIRECTORY_PAGE}" if more else "",
-            "newer": f"?scope={scope}&order={order}&offset={max(0, offset - DIRECTORY_PAGE)}" if offset else "",
+            "newer": f"?scope={scope}&order={order}&offset={max(0, offset - DIRECTORY_PAGE)}"
+            if offset
+            else "",
         },
     )
 

@@ -28,7 +28,6 @@ from caravan.web.cards import avatar_url, post_cards
 from caravan.web.forms import FIELD_SLOTS, DeleteAccountForm, PreferencesForm, ProfileForm
 from caravan.web.shortcuts import member_view, page_links
 
-
 # The filter tabs of the notifications page, as Mastodon's web offers them: (key, label, types).
 NOTIFICATION_TABS = (
     ("all", gettext_lazy("All"), ()),
@@ -48,7 +47,10 @@ def _notification_types(request: HttpRequest, name: str) -> list[str]:
     unknown = [t for t in chosen if t not in NOTIFICATION_TYPES]
     if unknown:
         raise DomainError(
-            error_codes.ADMIN_FILTER_INVALID, field=name, name=f"{name}[]", choices=", ".join(NOTIFICATION_TYPES)
+            error_codes.ADMIN_FILTER_INVALID,
+            field=name,
+            name=f"{name}[]",
+            choices=", ".join(NOTIFICATION_TYPES),
         )
     return list(dict.fromkeys(chosen))[: len(NOTIFICATION_TYPES)]
 
@@ -98,7 +100,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
     # The senders the notification policy held back, shown above the first page to accept or dismiss.
     held = requests_for(viewer, Page(limit=40)) if first_page and unfiltered else []
     current = next(
-        (key for key, _label, tab_types in NOTIFICATION_TABS if not exclude_types and set(tab_types) == set(types)),
+        (
+            key
+            for key, _label, tab_types in NOTIFICATION_TABS
+            if not exclude_types and set(tab_types) == set(types)
+        ),
         "",
     )
     pager = {"older": "", "newer": ""}
@@ -113,7 +119,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
             "held": [(r, avatar_url(r.from_account)) for r in held],
             "rows": rows,
             "tabs": [
-                (key, label, "?" + urlencode([("types[]", t) for t in tab_types]) if tab_types else "/notifications")
+                (
+                    key,
+                    label,
+                    "?" + urlencode([("types[]", t) for t in tab_types]) if tab_types else "/notifications",
+                )
                 for key, label, tab_types in NOTIFICATION_TABS
             ],
             "current_tab": current,
