@@ -4,9 +4,9 @@
 // Nothing received is inserted as HTML: only counts, as text, in words the page rendered for us.
 (function () {
   "use strict";
-  var config = document.getElementById("caravan-live");
-  if (!config || !("WebSocket" in window)) return;
-  config = JSON.parse(config.textContent);
+  var element = document.querySelector("script[data-live]");
+  if (!element || !("WebSocket" in window)) return;
+  var config = JSON.parse(element.getAttribute("data-live"));
   var lang = document.documentElement.lang || "en";
   var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
 
