@@ -6,7 +6,8 @@ from django.test import Client
 
 from caravan.api.streaming.endpoints import StreamError, account_for_session, own_origin
 
-pytestmark = pytest.mark.django_db
+# The check closes stale connections as the async handshake does; inside a test transaction that would close it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _session_cookie(user) -> str:
