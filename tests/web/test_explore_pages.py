@@ -83,3 +83,18 @@ def test_language_switch_stores_a_signed_in_persons_choice(signed_in):
     other = Client()
     other.force_login(user)
     assert other.get("/home").headers["Content-Language"] == "ar"
+
+
+def test_explore_links_show_the_cards_many_people_share(caravan_settings, make_account, run_tasks):
+    from tests.previews.site import running_site
+
+    caravan_settings(FEDERATION_ALLOW_PRIVATE=True, PREVIEW_TREND_MIN_ACCOUNTS=2)
+    with running_site() as site:
+        for name in ("ann", "ben"):
+            create_post(make_account(name), f"Read this {site.base}/article")
+        create_post(make_account("cat"), f"Only me {site.base}/plain")
+        run_tasks()
+    page = Client().get("/explore/links").content.decode()
+    assert "A caravan crosses the desert" in page
+    assert f'href="{site.base}/article"' in page
+    assert "/plain" not in page  # one account is not a trend
