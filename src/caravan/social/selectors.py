@@ -70,7 +70,12 @@ def follow_states(account: Account | None, target_ids: list[int]) -> dict[int, s
     queries for a whole page of accounts (the directory's follow buttons)."""
     if account is None or not target_ids:
         return {}
-    states = dict.fromkeys(FollowRequest.objects.filter(account=account, target_account_id__in=target_ids).values_list("target_account_id", flat=True), "requested")
+    states = dict.fromkeys(
+        FollowRequest.objects.filter(account=account, target_account_id__in=target_ids).values_list(
+            "target_account_id", flat=True
+        ),
+        "requested",
+    )
     for target in Follow.objects.filter(account=account, target_account_id__in=target_ids).values_list(
         "target_account_id", flat=True
     ):
