@@ -63,3 +63,21 @@ def endorsed_by(account: Account, page: Page, *, viewer: Account | None = None) 
             target_account__blocked_by_set__account=viewer
         )
     return paginate(queryset, page)
+
+
+def follow_states(account: Account | None, target_ids: list[int]) -> dict[int, str]:
+    """{target id: "following" or "requested"} for the targets `account` follows or asked to follow; two
+    queries for a whole page of accounts (the directory's follow buttons)."""
+    if account is None or not target_ids:
+        return {}
+    states = dict.fromkeys(
+        FollowRequest.objects.filter(account=account, target_account_id__in=target_ids).values_list(
+            "target_account_id", flat=True
+        ),
+        "requested",
+    )
+    for target in Follow.objects.filter(account=account, target_account_id__in=target_ids).values_list(
+        "target_account_id", flat=True
+    ):
+        states[target] = "following"
+    return states

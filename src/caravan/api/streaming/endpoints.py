@@ -4,10 +4,15 @@ listens on that stream's hub keys.
 """
 
 import asyncio
-from urllib.parse import parse_qs
+from http.cookies import CookieError, SimpleCookie
+from importlib import import_module
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
@@ -88,6 +93,47 @@ def account_for_token(token: str) -> tuple[int, frozenset[str], list[str]]:
     return account_id, info.scopes, [f"access:{account_id}", f"access:token:{info.token_id}"]
 
 
+# The web pages' own streams: a signed-in page reads with its session, as it reads the page itself. A browser
+# sends the session cookie with a WebSocket handshake from any site (WebSockets have no same-origin rule), so the
+# cookie counts only when the handshake's Origin is this server's own: a page elsewhere cannot listen as the
+# person (cross-site WebSocket hijacking). The session reads what its pages read, and nothing is written here.
+SESSION_SCOPES = frozenset({"read", "read:statuses", "read:notifications"})
+
+
+def own_origin() -> str:
+    parts = urlsplit(settings.BASE_URL)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def account_for_session(headers: dict[str, str]) -> tuple[int, frozenset[str], list[str]]:
+    """The signed-in web session's account, its read scopes and access keys; StreamError 401 unless the
+    handshake came from one of this server's pages (Origin) with a live session of a usable account."""
+    close_old_connections()
+    if headers.get("origin", "").strip().lower() != own_origin():
+        raise StreamError(401, "Error: Missing access token")
+    cookies = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie", ""))
+    except CookieError:
+        raise StreamError(401, "Error: Missing access token") from None
+    morsel = cookies.get(settings.SESSION_COOKIE_NAME)
+    if morsel is None or not morsel.value:
+        raise StreamError(401, "Error: Missing access token")
+    session = import_module(settings.SESSION_ENGINE).SessionStore(morsel.value)
+    # Django's own check: the session's user, its backend, and the password hash it was made with.
+    user = get_user(SimpleNamespace(session=session))
+    if not user.is_authenticated:
+        raise StreamError(401, "Error: Invalid access token")
+    account_id = (
+        User.objects.filter(pk=user.pk, is_active=True, account__suspended_at__isnull=True)
+        .values_list("account_id", flat=True)
+        .first()
+    )
+    if account_id is None:
+        raise StreamError(401, "Error: Invalid access token")
+    return account_id, SESSION_SCOPES, [f"access:{account_id}"]
+
+
 # --- server-sent events ------------------------------------------------------------------------------------
 
 
@@ -160,7 +206,12 @@ def _make_consumer():
             elif protocols:
                 token = protocol = protocols[0]
             try:
-                self.account_id, self.scopes, access_keys = await sync_to_async(account_for_token)(token)
+                if token:
+                    self.account_id, self.scopes, access_keys = await sync_to_async(account_for_token)(token)
+                else:  # a page of this server, signed in: its session cookie, from its own origin only
+                    self.account_id, self.scopes, access_keys = await sync_to_async(account_for_session)(
+                        headers
+                    )
             except StreamError:
                 await self.close(code=4001)
                 return

@@ -1,17 +1,22 @@
 """The signed-in person's own pages: notifications, bookmarks, favourites and settings."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from caravan import throttling
+from caravan import error_codes, throttling
+from caravan.accounts.models import Account
 from caravan.accounts.services import known_time_zones, update_preferences
 from caravan.errors import DomainError, Throttled
 from caravan.leaving import delete_account
-from caravan.notifications.selectors import notifications_for, requests_for
+from caravan.notifications.models import NotificationType
+from caravan.notifications.selectors import grouped_notifications, requests_for
 from caravan.notifications.services import save_marker
 from caravan.pagination import Page
 from caravan.posts.models import Post
@@ -23,31 +28,109 @@ from caravan.web.cards import avatar_url, post_cards
 from caravan.web.forms import FIELD_SLOTS, DeleteAccountForm, PreferencesForm, ProfileForm
 from caravan.web.shortcuts import member_view, page_links
 
+# The filter tabs of the notifications page, as Mastodon's web offers them: (key, label, types).
+NOTIFICATION_TABS = (
+    ("all", gettext_lazy("All"), ()),
+    ("mentions", gettext_lazy("Mentions"), ("mention",)),
+    ("favourites", gettext_lazy("Favourites"), ("favourite",)),
+    ("boosts", gettext_lazy("Boosts"), ("reblog",)),
+    ("polls", gettext_lazy("Polls"), ("poll",)),
+    ("updates", gettext_lazy("Edits"), ("update",)),
+    ("follows", gettext_lazy("Follows"), ("follow", "follow_request")),
+)
+NOTIFICATION_TYPES = tuple(NotificationType.values)
+
+
+def _notification_types(request: HttpRequest, name: str) -> list[str]:
+    """`name[]` (or `name`) from the query, each a known notification type; anything else is a clear 4xx."""
+    chosen = [t for t in request.GET.getlist(f"{name}[]") + request.GET.getlist(name) if t]
+    unknown = [t for t in chosen if t not in NOTIFICATION_TYPES]
+    if unknown:
+        raise DomainError(
+            error_codes.ADMIN_FILTER_INVALID,
+            field=name,
+            name=f"{name}[]",
+            choices=", ".join(NOTIFICATION_TYPES),
+        )
+    return list(dict.fromkeys(chosen))[: len(NOTIFICATION_TYPES)]
+
+
+def _with_query(request: HttpRequest, **changes) -> str:
+    """This page's query string (filters kept, `types[]` lists included) with the paging parameters changed."""
+    query = request.GET.copy()
+    for name in ("max_id", "min_id", "since_id", "lang"):
+        query.pop(name, None)
+    for name, value in changes.items():
+        query[name] = str(value)
+    return "?" + query.urlencode()
+
 
 @member_view
 def notifications(request: HttpRequest) -> HttpResponse:
+    """Notifications in groups ("Layla and 3 others favourited your post"), filtered by the tabs' `types[]` or
+    any `types[]` / `exclude_types[]` the URL names."""
     viewer = request.user.account
     page = Page.from_params(request.GET)
-    items = notifications_for(viewer, page)
+    types = _notification_types(request, "types")
+    exclude_types = _notification_types(request, "exclude_types")
+    groups, covered = grouped_notifications(viewer, page, types=types, exclude_types=exclude_types)
     # A notification's post is shown only while the reader may still read it (it may have turned private).
-    post_ids = [n.post_id for n in items if n.post_id]
+    post_ids = [g.latest.post_id for g in groups if g.latest.post_id]
     readable = load_posts(
         list(visible_posts(viewer, Post.objects.filter(pk__in=post_ids)).values_list("id", flat=True))
     )
     cards = {card.post.id: card for card in post_cards(readable, viewer)}
-    rows = [(n, cards.get(n.post_id), avatar_url(n.from_account)) for n in items]
+    senders = Account.objects.in_bulk({i for g in groups for i in g.sample_account_ids})
+    rows = []
+    for group in groups:
+        sample = [senders[i] for i in group.sample_account_ids if i in senders]
+        rows.append(
+            {
+                "notification": group.latest,
+                "card": cards.get(group.latest.post_id),
+                "avatar": avatar_url(group.latest.from_account),
+                "others": max(0, group.count - 1),
+                "sample": [(a, avatar_url(a)) for a in sample if a.id != group.latest.from_account_id][:7],
+            }
+        )
     first_page = page.max_id is None and page.min_id is None
-    if items and first_page:
-        save_marker(viewer, "notifications", items[0].id)
+    unfiltered = not types and not exclude_types
+    if covered and first_page and unfiltered:
+        save_marker(viewer, "notifications", covered[0])
     # The senders the notification policy held back, shown above the first page to accept or dismiss.
-    held = requests_for(viewer, Page(limit=40)) if first_page else []
+    held = requests_for(viewer, Page(limit=40)) if first_page and unfiltered else []
+    current = next(
+        (
+            key
+            for key, _label, tab_types in NOTIFICATION_TABS
+            if not exclude_types and set(tab_types) == set(types)
+        ),
+        "",
+    )
+    pager = {"older": "", "newer": ""}
+    if covered and len(groups) >= page.limit:
+        pager["older"] = _with_query(request, max_id=covered[-1])
+    if covered and not first_page:
+        pager["newer"] = _with_query(request, min_id=covered[0])
     return render(
         request,
         "caravan/notifications.html",
         {
             "held": [(r, avatar_url(r.from_account)) for r in held],
             "rows": rows,
-            "pager": page_links(request, [n.id for n in items], page),
+            "tabs": [
+                (
+                    key,
+                    label,
+                    "?" + urlencode([("types[]", t) for t in tab_types]) if tab_types else "/notifications",
+                )
+                for key, label, tab_types in NOTIFICATION_TABS
+            ],
+            "current_tab": current,
+            "pager": pager,
+            "live_streams": [{"stream": "user:notification"}],
+            "live_types": [t for t in types if t not in exclude_types]
+            or [t for t in NOTIFICATION_TYPES if t not in exclude_types],
         },
     )
 

@@ -47,7 +47,13 @@ def home(request: HttpRequest) -> HttpResponse:
     viewer = request.user.account
     posts = timelines.home_timeline(viewer, page)
     return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="home", compose=compose_form(request.user)
+        request,
+        "caravan/timeline.html",
+        posts,
+        page,
+        heading="home",
+        compose=compose_form(request.user),
+        live_streams=[{"stream": "user"}],
     )
 
 
@@ -57,7 +63,12 @@ def public(request: HttpRequest, local: bool = False) -> HttpResponse:
     viewer = request.user.account if request.user.is_authenticated else None
     posts = timelines.public_timeline(viewer, page, local=local)
     return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="local" if local else "federated"
+        request,
+        "caravan/timeline.html",
+        posts,
+        page,
+        heading="local" if local else "federated",
+        live_streams=[{"stream": "public:local" if local else "public"}],
     )
 
 
@@ -68,7 +79,14 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     posts = timelines.tag_timeline(viewer, name, page)
     following = timelines.follows_tag(viewer, timelines.find_tag(name)) if viewer else False
     return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="tag", tag=name, following_tag=following
+        request,
+        "caravan/timeline.html",
+        posts,
+        page,
+        heading="tag",
+        tag=name,
+        following_tag=following,
+        live_streams=[{"stream": "hashtag", "tag": name}],
     )
 
 
