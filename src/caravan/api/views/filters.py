@@ -4,12 +4,12 @@ from django.http import Http404, HttpRequest
 
 from caravan import error_codes
 from caravan.api import entities
-from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id
-from caravan.api.models import Filter, FilterKeyword, FilterStatus
 from caravan.api.params import Params
 from caravan.api.streaming.publishing import publish_filters_changed
 from caravan.errors import DomainError
+from caravan.filters import services as filter_services
+from caravan.filters.models import Filter, FilterKeyword, FilterStatus
 from caravan.posts.selectors import get_readable_post
 
 
@@ -47,7 +47,7 @@ def index(request: HttpRequest):
 @api(scope="write:filters")
 def create(request: HttpRequest):
     p = params(request)
-    created = api_services.create_filter(
+    created = filter_services.create_filter(
         request.viewer,
         title=p.str("title") or "",
         context=p.strs("context"),
@@ -67,7 +67,7 @@ def get(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def update(request: HttpRequest, filter_id: str):
     p = params(request)
-    f = api_services.update_filter(
+    f = filter_services.update_filter(
         _own(request, filter_id),
         title=p.str("title"),
         context=p.strs("context") if "context" in p else None,
@@ -81,7 +81,7 @@ def update(request: HttpRequest, filter_id: str):
 
 @api(scope="write:filters")
 def delete(request: HttpRequest, filter_id: str):
-    api_services.remove_filter(_own(request, filter_id))
+    filter_services.remove_filter(_own(request, filter_id))
     publish_filters_changed(request.viewer.id)
     return {}
 
@@ -94,7 +94,7 @@ def keywords(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def add_keyword(request: HttpRequest, filter_id: str):
     p = params(request)
-    k = api_services.add_filter_keyword(
+    k = filter_services.add_filter_keyword(
         _own(request, filter_id), p.str("keyword") or "", bool(p.bool("whole_word", True))
     )
     return entities.filter_keyword(k)
@@ -115,7 +115,7 @@ def get_keyword(request: HttpRequest, keyword_id: str):
 @api(scope="write:filters")
 def update_keyword(request: HttpRequest, keyword_id: str):
     p = params(request)
-    k = api_services.update_filter_keyword(
+    k = filter_services.update_filter_keyword(
         _own_keyword(request, keyword_id), p.str("keyword"), p.bool("whole_word")
     )
     return entities.filter_keyword(k)
@@ -123,7 +123,7 @@ def update_keyword(request: HttpRequest, keyword_id: str):
 
 @api(scope="write:filters")
 def delete_keyword(request: HttpRequest, keyword_id: str):
-    api_services.remove_filter_keyword(_own_keyword(request, keyword_id))
+    filter_services.remove_filter_keyword(_own_keyword(request, keyword_id))
     return {}
 
 
@@ -136,7 +136,7 @@ def statuses(request: HttpRequest, filter_id: str):
 def add_status(request: HttpRequest, filter_id: str):
     post = get_readable_post(params(request).str("status_id") or "", request.viewer)
     return entities.filter_status(
-        api_services.add_filter_status(_own(request, filter_id), post, request.viewer)
+        filter_services.add_filter_status(_own(request, filter_id), post, request.viewer)
     )
 
 
@@ -154,7 +154,7 @@ def get_status(request: HttpRequest, status_filter_id: str):
 
 @api(scope="write:filters")
 def delete_status(request: HttpRequest, status_filter_id: str):
-    api_services.remove_filter_status(_own_status(request, status_filter_id))
+    filter_services.remove_filter_status(_own_status(request, status_filter_id))
     return {}
 
 
@@ -187,7 +187,7 @@ def v1_create(request: HttpRequest):
     phrase = (p.str("phrase") or "").strip()
     if not phrase:
         raise DomainError(error_codes.FILTER_KEYWORD_EMPTY, field="phrase")
-    created = api_services.create_filter(
+    created = filter_services.create_filter(
         request.viewer,
         title=phrase,
         context=p.strs("context"),
@@ -208,7 +208,7 @@ def v1_get(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def v1_update(request: HttpRequest, filter_id: str):
     p = params(request)
-    keyword = api_services.update_v1_filter(
+    keyword = filter_services.update_v1_filter(
         _own_v1(request, filter_id),
         phrase=p.str("phrase"),
         whole_word=p.bool("whole_word"),
@@ -223,6 +223,6 @@ def v1_update(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def v1_delete(request: HttpRequest, filter_id: str):
     """Deletes the keyword (Mastodon's v1 destroy); its v2 filter stays, as on Mastodon."""
-    api_services.remove_filter_keyword(_own_v1(request, filter_id))
+    filter_services.remove_filter_keyword(_own_v1(request, filter_id))
     publish_filters_changed(request.viewer.id)
     return {}
