@@ -34,8 +34,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
     readable = load_posts(
         list(visible_posts(viewer, Post.objects.filter(pk__in=post_ids)).values_list("id", flat=True))
     )
-    cards = {card.post.id: card for card in post_cards(readable, viewer)}
-    rows = [(n, cards.get(n.post_id), avatar_url(n.from_account)) for n in items]
+    cards = {card.post.id: card for card in post_cards(readable, viewer, context="notifications")}
+    hidden = {post.id for post in readable} - set(cards)  # a "hide" filter leaves the notification out
+    rows = [(n, cards.get(n.post_id), avatar_url(n.from_account)) for n in items if n.post_id not in hidden]
     first_page = page.max_id is None and page.min_id is None
     if items and first_page:
         save_marker(viewer, "notifications", items[0].id)

@@ -15,13 +15,17 @@ from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
 from caravan.web.views.posts import compose_form
 
 
-def timeline_page(request: HttpRequest, template: str, posts: list, page: Page, **context) -> HttpResponse:
+def timeline_page(
+    request: HttpRequest, template: str, posts: list, page: Page, filter_context: str | None = None, **context
+) -> HttpResponse:
+    """A page of posts; the viewer's filters for `filter_context` warn about or leave out posts (the pager
+    still pages by every post read, so hidden posts never stop paging)."""
     viewer = request.user.account if request.user.is_authenticated else None
     return render(
         request,
         template,
         {
-            "cards": post_cards(posts, viewer),
+            "cards": post_cards(posts, viewer, context=filter_context),
             "pager": page_links(request, [p.id for p in posts], page),
             **context,
         },
@@ -47,7 +51,13 @@ def home(request: HttpRequest) -> HttpResponse:
     viewer = request.user.account
     posts = timelines.home_timeline(viewer, page)
     return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="home", compose=compose_form(request.user)
+        request,
+        "caravan/timeline.html",
+        posts,
+        page,
+        "home",
+        heading="home",
+        compose=compose_form(request.user),
     )
 
 
@@ -57,7 +67,7 @@ def public(request: HttpRequest, local: bool = False) -> HttpResponse:
     viewer = request.user.account if request.user.is_authenticated else None
     posts = timelines.public_timeline(viewer, page, local=local)
     return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="local" if local else "federated"
+        request, "caravan/timeline.html", posts, page, "public", heading="local" if local else "federated"
     )
 
 
@@ -68,7 +78,14 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     posts = timelines.tag_timeline(viewer, name, page)
     following = timelines.follows_tag(viewer, timelines.find_tag(name)) if viewer else False
     return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="tag", tag=name, following_tag=following
+        request,
+        "caravan/timeline.html",
+        posts,
+        page,
+        "public",
+        heading="tag",
+        tag=name,
+        following_tag=following,
     )
 
 
