@@ -119,3 +119,26 @@ def test_migrating_from_the_api_owned_models_keeps_filters_and_conversation_mark
         ("kept", False)
     ]
     assert ConversationState.objects.get(account=reader, thread_root_id=42).last_read_id == 41
+
+
+def test_every_change_tells_the_owners_streaming_clients(make_account):
+    """Filters change through the API or the web pages alike; either way `filters.changed` reaches streaming."""
+    from caravan import events
+
+    reader, author = make_account("reader"), make_account("author")
+    heard: list[int] = []
+
+    def collect(account_id, **_):
+        heard.append(account_id)
+
+    events.listen("filters.changed", collect)
+    try:
+        f = filtering.create_filter(reader, title="t", context=["home"], keywords=[{"keyword": "a"}])
+        filtering.update_filter(f, title="u")
+        keyword = filtering.add_filter_keyword(f, "b")
+        filtering.remove_filter_keyword(keyword)
+        filtering.add_filter_status(f, publishing.create_post(author, "x"), reader)
+        filtering.remove_filter(f)
+    finally:
+        events._listeners["filters.changed"].remove(collect)
+    assert heard == [reader.id] * 6

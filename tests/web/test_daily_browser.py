@@ -107,9 +107,15 @@ def test_a_direct_conversation_shows_unread_then_is_read(site, chromium, locale,
 
 
 @pytest.mark.parametrize(("locale", "viewport"), LOOKS, ids=LOOK_IDS)
-def test_mutes_blocks_and_followed_hashtags_are_undone_and_requests_answered(site, chromium, locale, viewport):
+def test_mutes_blocks_and_followed_hashtags_are_undone_and_requests_answered(
+    site, chromium, locale, viewport
+):
     me = site.person(unique("rana"))
-    muted, blocked, asker = site.person(unique("muted")), site.person(unique("blocked")), site.person(unique("asker"))
+    muted, blocked, asker = (
+        site.person(unique("muted")),
+        site.person(unique("blocked")),
+        site.person(unique("asker")),
+    )
     me.api.account_mute(account_id(muted))
     me.api.account_block(account_id(blocked))
     tag = unique("tea")

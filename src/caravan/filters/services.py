@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from caravan import error_codes
+from caravan import error_codes, events
 from caravan.accounts.models import Account
 from caravan.errors import DomainError
 from caravan.filters.models import Filter, FilterKeyword, FilterStatus
@@ -110,6 +110,10 @@ def _filter_fields(
     return fields
 
 
+def _changed(account_id: int) -> None:
+    events.emit("filters.changed", account_id=account_id)
+
+
 def _check_keyword(keyword: str) -> str:
     keyword = (keyword or "").strip()
     if not keyword or len(keyword) > 200:
@@ -135,6 +139,7 @@ def create_filter(
                 keyword=_check_keyword(item.get("keyword", "")),
                 whole_word=bool(item.get("whole_word", True)),
             )
+        _changed(account.id)
     return created
 
 
@@ -168,14 +173,17 @@ def update_filter(
                     keyword=_check_keyword(item["keyword"]),
                     whole_word=item.get("whole_word", True) not in (False, "0", "false"),
                 )
+        _changed(f.account_id)
     return f
 
 
 def add_filter_keyword(f: Filter, keyword: str, whole_word: bool = True) -> FilterKeyword:
-    return FilterKeyword.objects.create(filter=f, keyword=_check_keyword(keyword), whole_word=whole_word)
+    created = FilterKeyword.objects.create(filter=f, keyword=_check_keyword(keyword), whole_word=whole_word)
+    _changed(f.account_id)
+    return created
 
 
-def update_filter_keyword(k: FilterKeyword, keyword: str | None, whole_word: bool | None) -> FilterKeyword:
+def _update_keyword(k: FilterKeyword, keyword: str | None, whole_word: bool | None) -> FilterKeyword:
     if keyword is not None:
         k.keyword = _check_keyword(keyword)
     if whole_word is not None:
@@ -184,14 +192,22 @@ def update_filter_keyword(k: FilterKeyword, keyword: str | None, whole_word: boo
     return k
 
 
+def update_filter_keyword(k: FilterKeyword, keyword: str | None, whole_word: bool | None) -> FilterKeyword:
+    _update_keyword(k, keyword, whole_word)
+    _changed(k.filter.account_id)
+    return k
+
+
 def add_filter_status(f: Filter, post: Post, viewer: Account) -> FilterStatus:
     if not can_read(post, viewer):
         raise DomainError(error_codes.RECORD_NOT_FOUND)
     try:
         with transaction.atomic():
-            return FilterStatus.objects.create(filter=f, post=post)
+            created = FilterStatus.objects.create(filter=f, post=post)
     except IntegrityError:
         raise DomainError(error_codes.FILTER_STATUS_DUPLICATE, field="status_id") from None
+    _changed(f.account_id)
+    return created
 
 
 def update_v1_filter(
@@ -214,23 +230,27 @@ def update_v1_filter(
     with transaction.atomic():
         if changed and f.keywords.exclude(pk=keyword.pk).exists():
             raise DomainError(error_codes.FILTER_V1_SHARED, field="phrase")
-        update_filter_keyword(keyword, phrase, whole_word)
+        _update_keyword(keyword, phrase, whole_word)
         for name, value in changed.items():
             setattr(f, name, value)
         f.save()
+        _changed(f.account_id)
     return keyword
 
 
 def remove_filter(f: Filter) -> None:
     f.delete()
+    _changed(f.account_id)
 
 
 def remove_filter_keyword(keyword: FilterKeyword) -> None:
     keyword.delete()
+    _changed(keyword.filter.account_id)
 
 
 def remove_filter_status(status: FilterStatus) -> None:
     status.delete()
+    _changed(status.filter.account_id)
 
 
 def forget_deleted_account(account: Account, **_) -> None:

@@ -6,7 +6,6 @@ from caravan import error_codes
 from caravan.api import entities
 from caravan.api.http import api, params, parse_id
 from caravan.api.params import Params
-from caravan.api.streaming.publishing import publish_filters_changed
 from caravan.errors import DomainError
 from caravan.filters import services as filter_services
 from caravan.filters.models import Filter, FilterKeyword, FilterStatus
@@ -55,7 +54,6 @@ def create(request: HttpRequest):
         expires_in=p.seconds("expires_in"),
         keywords=_keywords(p),
     )
-    publish_filters_changed(request.viewer.id)
     return entities.filter_entity(created)
 
 
@@ -75,14 +73,12 @@ def update(request: HttpRequest, filter_id: str):
         expires_in=p.seconds("expires_in"),
         keywords=_keywords(p),
     )
-    publish_filters_changed(request.viewer.id)
     return entities.filter_entity(f)
 
 
 @api(scope="write:filters")
 def delete(request: HttpRequest, filter_id: str):
     filter_services.remove_filter(_own(request, filter_id))
-    publish_filters_changed(request.viewer.id)
     return {}
 
 
@@ -195,7 +191,6 @@ def v1_create(request: HttpRequest):
         expires_in=p.seconds("expires_in"),
         keywords=[{"keyword": phrase, "whole_word": bool(p.bool("whole_word", True))}],
     )
-    publish_filters_changed(request.viewer.id)
     return entities.v1_filter(created, created.keywords.get())
 
 
@@ -216,7 +211,6 @@ def v1_update(request: HttpRequest, filter_id: str):
         irreversible=p.bool("irreversible"),
         expires_in=p.seconds("expires_in"),
     )
-    publish_filters_changed(request.viewer.id)
     return entities.v1_filter(keyword.filter, keyword)
 
 
@@ -224,5 +218,4 @@ def v1_update(request: HttpRequest, filter_id: str):
 def v1_delete(request: HttpRequest, filter_id: str):
     """Deletes the keyword (Mastodon's v1 destroy); its v2 filter stays, as on Mastodon."""
     filter_services.remove_filter_keyword(_own_v1(request, filter_id))
-    publish_filters_changed(request.viewer.id)
     return {}
