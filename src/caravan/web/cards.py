@@ -175,7 +175,7 @@ class PostCard:
     link: LinkView | None = None
     can_quote: bool = False
     quote: QuoteCard | None = None
-    filtered: list[str] = field(default_factory=list)  # titles of the viewer's matching warn (or blur) filters
+    filtered: list[str] = field(default_factory=list)  # titles of matching warn (or blur) filters
 
     @property
     def id(self) -> int:
