@@ -34,6 +34,7 @@ EVENT_NAMES = frozenset(
         "account.moderated",  # a moderation action was taken or lifted (account=, action=)
         "account.signed_out",  # a person may no longer sign in: open connections end (account_id=)
         "report.created",  # a report was filed, locally or by a remote Flag (report=)
+        "filters.changed",  # a person's filters changed; streaming tells their clients (account_id=)
         "post.created",
         "post.updated",
         "post.deleted",

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "caravan.posts",
     "caravan.media",
     "caravan.timelines",
+    "caravan.filters",
     "caravan.notifications",
     "caravan.search",
     "caravan.previews",

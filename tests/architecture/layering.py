@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # lookup needs only accounts and stored posts, and search asks it to resolve handles and links.
     (
         "timelines, notifications, search, lookup",
-        frozenset({"timelines", "notifications", "search", "lookup", "discovery"}),
+        frozenset({"timelines", "filters", "notifications", "search", "lookup", "discovery"}),
     ),
     # Link previews read posts, store card images through media and count trends with the timelines' rules.
     ("link previews", frozenset({"previews"})),

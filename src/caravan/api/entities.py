@@ -5,7 +5,6 @@ boosted...) and v2 filters once for a whole page and shares each author's Accoun
 that need it.
 """
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,14 +14,15 @@ from django.utils import timezone
 
 from caravan.accounts.models import Account, Role
 from caravan.api.app_links import website_link
-from caravan.api.models import Filter
+from caravan.filters.models import Filter
+from caravan.filters.services import ActiveFilters, filterable_text
 from caravan.instance import vapid
 from caravan.media.models import MediaAttachment
 from caravan.moderation.models import ActionKind, Appeal, ModerationAction
 from caravan.notifications.models import Notification, NotificationPolicy, NotificationRequest
 from caravan.pacts.models import Pact
 from caravan.posts.models import Poll, Post, QuotePolicy, Tag
-from caravan.posts.rendering import html_to_text, profile_field_html, sanitize_html
+from caravan.posts.rendering import profile_field_html, sanitize_html
 from caravan.posts.selectors import (
     QuoteView,
     ViewerState,
@@ -278,41 +278,23 @@ def featured_tag(featured) -> dict:
 
 
 class FilterSet:
-    """The viewer's active v2 filters for one context, matched against statuses."""
+    """The viewer's active v2 filters for one context (the rule is `filters.services.ActiveFilters`), as
+    Mastodon's FilterResult lists."""
 
     def __init__(self, viewer: Account | None, context: str | None) -> None:
-        self.filters: list[tuple[Filter, list[tuple[str, re.Pattern]], set[int]]] = []
-        if viewer is None or context is None:
-            return
-        now = timezone.now()
-        for f in Filter.objects.filter(account=viewer).prefetch_related("keywords", "statuses"):
-            if context not in (f.context or []) or (f.expires_at and f.expires_at <= now):
-                continue
-            keywords = [(k.keyword, _keyword_pattern(k.keyword, k.whole_word)) for k in f.keywords.all()]
-            self.filters.append((f, keywords, {s.post_id for s in f.statuses.all()}))
+        self.active = ActiveFilters(viewer, context)
+        self.filters = self.active.filters
 
     def results(self, post_id: int, text: str) -> list[dict]:
         """The FilterResult list for an original post with this filterable text."""
-        results = []
-        for f, keywords, post_ids in self.filters:
-            keyword_matches = [word for word, pattern in keywords if pattern.search(text)]
-            status_matches = [str(post_id)] if post_id in post_ids else []
-            if keyword_matches or status_matches:
-                results.append(
-                    {
-                        "filter": filter_entity(f),
-                        "keyword_matches": keyword_matches or None,
-                        "status_matches": status_matches or None,
-                    }
-                )
-        return results
-
-
-def _keyword_pattern(keyword: str, whole_word: bool) -> re.Pattern:
-    escaped = re.escape(keyword)
-    if whole_word:
-        escaped = rf"(?<!\w){escaped}(?!\w)"
-    return re.compile(escaped, re.IGNORECASE)
+        return [
+            {
+                "filter": filter_entity(m.filter),
+                "keyword_matches": list(m.keyword_matches) or None,
+                "status_matches": [str(post_id)] if m.status_matched else None,
+            }
+            for m in self.active.matches(post_id, text)
+        ]
 
 
 def filter_entity(f: Filter) -> dict:
@@ -375,9 +357,7 @@ def status_facts(post: Post) -> StatusFacts:
     moderated = any(
         a.suspended_at is not None or a.limited_at is not None for a in {post.account, original.account}
     )
-    text = f"{original.spoiler_text}\n{html_to_text(original.content)}\n" + "\n".join(
-        m.description for m in original.media_attachments.all()
-    )
+    text = filterable_text(original)
     return StatusFacts(
         post.id,
         post.reblog_of_id,

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from caravan.accounts.models import Account
 from caravan.pagination import Page, paginate
-from caravan.social.models import Block, Endorsement, Follow, FollowRequest, Mute
+from caravan.social.models import Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,39 @@ def follow_states(account: Account | None, target_ids: list[int]) -> dict[int, s
     ):
         states[target] = "following"
     return states
+def mutes_of(account: Account, page: Page) -> list[Mute]:
+    """Whom `account` mutes, newest first, each with the muted account loaded."""
+    return paginate(Mute.objects.filter(account=account).select_related("target_account"), page)
+
+
+def blocks_of(account: Account, page: Page) -> list[Block]:
+    """Whom `account` blocks, newest first, each with the blocked account loaded."""
+    return paginate(Block.objects.filter(account=account).select_related("target_account"), page)
+
+
+def domain_blocks_of(account: Account, page: Page) -> list[DomainBlock]:
+    """The servers `account` hides from its own view, newest first."""
+    return paginate(DomainBlock.objects.filter(account=account), page)
+
+
+def followed_among(account: Account, query: str, limit: int = 20) -> list[Account]:
+    """Accounts `account` follows whose name or handle contains `query` (all of them, by name, when it is
+    empty), to choose list members from."""
+    followed = Account.objects.filter(
+        followers_set__account=account, suspended_at__isnull=True, deleted_at__isnull=True
+    )
+    query = (query or "").strip().lstrip("@")
+    if query:
+        username, _, domain = query.partition("@")
+        matches = Q(display_name__icontains=query) | Q(username__icontains=username)
+        if domain:
+            matches = Q(display_name__icontains=query) | (
+                Q(username__iexact=username) & Q(domain__icontains=domain)
+            )
+        followed = followed.filter(matches)
+    return list(followed.order_by("username", "domain", "id")[:limit])
+
+
+def pending_request_count(account: Account) -> int:
+    """How many follow requests wait for `account` to answer."""
+    return FollowRequest.objects.filter(target_account=account).count()

@@ -33,3 +33,21 @@ class ListMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint("list", "account", name="list_member_unique")]
+
+
+class ConversationState(models.Model):
+    """A viewer's read mark on a direct conversation (a thread of direct posts), or that they removed it.
+
+    The table kept the name it had when the client API owned this model."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    thread_root_id = models.BigIntegerField()
+    last_read_id = models.BigIntegerField(default=0)
+    hidden_until_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "api_conversationstate"
+        constraints = [models.UniqueConstraint("account", "thread_root_id", name="conversation_state_unique")]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.thread_root_id} of {self.account_id}"

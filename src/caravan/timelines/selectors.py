@@ -220,3 +220,27 @@ def follows_tag(account: Account | None, tag: Tag | None) -> bool:
     if account is None or tag is None:
         return False
     return FollowedTag.objects.filter(account=account, tag=tag).exists()
+
+
+def followed_tags_of(account: Account, page: Page) -> list[FollowedTag]:
+    """The hashtags `account` follows, newest first, each with its tag loaded."""
+    return paginate(FollowedTag.objects.filter(account=account).select_related("tag"), page)
+
+
+def lists_of(owner: Account) -> list[List]:
+    """The owner's lists by title."""
+    return list(List.objects.filter(owner=owner).order_by("title", "id"))
+
+
+def own_list(owner: Account, list_id: int) -> List | None:
+    return List.objects.filter(pk=list_id, owner=owner).first()
+
+
+def list_members(list_obj: List, limit: int = 500) -> list[Account]:
+    """A list's members by handle."""
+    return [
+        row.account
+        for row in list_obj.members.select_related("account").order_by(
+            "account__username", "account__domain"
+        )[:limit]
+    ]

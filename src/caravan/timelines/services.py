@@ -102,6 +102,12 @@ def feed_recipients(post: Post) -> list[int]:
     excluded = set(Block.objects.filter(target_account_id__in=authors).values_list("account_id", flat=True))
     excluded |= set(Mute.objects.filter(target_account_id__in=authors).values_list("account_id", flat=True))
     excluded |= set(Block.objects.filter(account_id=author_id).values_list("target_account_id", flat=True))
+    # Whoever put the author in an exclusive list reads the author there, not at home (as on Mastodon).
+    excluded |= set(
+        ListMember.objects.filter(account_id=author_id, list__exclusive=True).values_list(
+            "list__owner_id", flat=True
+        )
+    )
     author_domain = post.account.domain
     if author_domain:
         excluded |= set(DomainBlock.objects.filter(domain=author_domain).values_list("account_id", flat=True))
@@ -110,7 +116,7 @@ def feed_recipients(post: Post) -> list[int]:
 
 def feed_recipients_many(posts: list[Post], tags: dict[int, set[int]]) -> dict[int, list[int]]:
     """`feed_recipients` for a burst of plain posts (no boost, not direct, no mentions, not a reply to someone
-    else), with six queries for the whole burst instead of about eight per author. `tags`: post id -> tag ids.
+    else), with seven queries for the whole burst instead of about nine per author. `tags`: post id -> tag ids.
     """
     authors = {post.account_id for post in posts}
     if not authors:
@@ -137,6 +143,10 @@ def feed_recipients_many(posts: list[Post], tags: dict[int, set[int]]) -> dict[i
         "account_id", "target_account_id"
     ):
         excluded.setdefault(author_id, set()).add(target_id)
+    for author_id, owner_id in ListMember.objects.filter(
+        account_id__in=authors, list__exclusive=True
+    ).values_list("account_id", "list__owner_id"):
+        excluded.setdefault(author_id, set()).add(owner_id)
     domains = {post.account.domain for post in posts if post.account.domain}
     domain_blockers: dict[str, set[int]] = {}
     if domains:

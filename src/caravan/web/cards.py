@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from caravan.accounts.models import Account
+from caravan.filters.services import ActiveFilters, filterable_text
 from caravan.posts.models import Post, Quote
 from caravan.posts.rendering import profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, quote_views, viewer_state
@@ -207,10 +208,15 @@ class PostCard:
     link: LinkView | None = None
     can_quote: bool = False
     quote: QuoteCard | None = None
+    filtered: list[str] = field(default_factory=list)  # titles of matching warn (or blur) filters
 
     @property
     def id(self) -> int:
         return self.post.id
+
+    @property
+    def filtered_title(self) -> str:
+        return ", ".join(self.filtered)
 
 
 def _poll_card(post: Post, state: ViewerState, viewer: Account | None) -> PollCard | None:
@@ -278,8 +284,20 @@ def _can_quote(post: Post, viewer: Account | None) -> bool:
     return post.visibility in ("public", "unlisted") and quoting.decide(post, viewer) != quoting.REJECT
 
 
-def post_cards(posts: list[Post], viewer: Account | None, *, with_quotes: bool = True) -> list[PostCard]:
-    """Cards for posts already filtered by visibility (selectors do that); never widens what is shown."""
+def post_cards(
+    posts: list[Post], viewer: Account | None, *, with_quotes: bool = True, context: str | None = None
+) -> list[PostCard]:
+    """Cards for posts already filtered by visibility (selectors do that); never widens what is shown.
+
+    With a filter `context` (home, public, thread, account, notifications), the viewer's filters apply as in
+    the API: a post a "hide" filter matches is left out, one a "warn" filter matches carries its titles."""
+    filters = ActiveFilters(viewer, context)
+    verdicts: dict[int, list] = {}
+    if filters:
+        for item in posts:
+            original = item.reblog_of if item.reblog_of_id else item
+            verdicts[item.id] = filters.matches(original.id, filterable_text(original))
+        posts = [item for item in posts if not any(m.hides for m in verdicts[item.id])]
     state = viewer_state(viewer, posts)
     links = cards_for_posts([(item.reblog_of_id or item.id) for item in posts])
     originals = [item.reblog_of if item.reblog_of_id else item for item in posts]
@@ -307,6 +325,7 @@ def post_cards(posts: list[Post], viewer: Account | None, *, with_quotes: bool =
                 link=link_view(links.get(original.id)),
                 can_quote=with_quotes and _can_quote(original, viewer),
                 quote=quotes.get(original.id),
+                filtered=[m.filter.title for m in verdicts.get(item.id, ())],
             )
         )
     return cards

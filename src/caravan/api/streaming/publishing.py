@@ -31,7 +31,8 @@ def _publish_many(keys: list[str], event: str, payload: "str | Ref") -> None:
         logger.exception("could not publish to streams %s", keys[:5])
 
 
-def publish_filters_changed(account_id: int) -> None:
+def publish_filters_changed(account_id: int, **_: Any) -> None:
+    """A person's filters changed (through the API or the web pages): their clients fetch them again."""
     transaction.on_commit(lambda: _publish(f"user:{account_id}", "filters_changed", ""))
 
 
@@ -220,6 +221,7 @@ def _on_account_deleted(account, **_: Any) -> None:
 
 def connect_events() -> None:
     events.listen("account.signed_out", _on_signed_out)
+    events.listen("filters.changed", publish_filters_changed)
     events.listen("account.moderated", _on_account_moderated)
     events.listen("account.deleted", _on_account_deleted)
     events.listen("feed.inserted", _on_feed_inserted)

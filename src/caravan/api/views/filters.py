@@ -4,12 +4,11 @@ from django.http import Http404, HttpRequest
 
 from caravan import error_codes
 from caravan.api import entities
-from caravan.api import services as api_services
 from caravan.api.http import api, params, parse_id
-from caravan.api.models import Filter, FilterKeyword, FilterStatus
 from caravan.api.params import Params
-from caravan.api.streaming.publishing import publish_filters_changed
 from caravan.errors import DomainError
+from caravan.filters import services as filter_services
+from caravan.filters.models import Filter, FilterKeyword, FilterStatus
 from caravan.posts.selectors import get_readable_post
 
 
@@ -47,7 +46,7 @@ def index(request: HttpRequest):
 @api(scope="write:filters")
 def create(request: HttpRequest):
     p = params(request)
-    created = api_services.create_filter(
+    created = filter_services.create_filter(
         request.viewer,
         title=p.str("title") or "",
         context=p.strs("context"),
@@ -55,7 +54,6 @@ def create(request: HttpRequest):
         expires_in=p.seconds("expires_in"),
         keywords=_keywords(p),
     )
-    publish_filters_changed(request.viewer.id)
     return entities.filter_entity(created)
 
 
@@ -67,7 +65,7 @@ def get(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def update(request: HttpRequest, filter_id: str):
     p = params(request)
-    f = api_services.update_filter(
+    f = filter_services.update_filter(
         _own(request, filter_id),
         title=p.str("title"),
         context=p.strs("context") if "context" in p else None,
@@ -75,14 +73,12 @@ def update(request: HttpRequest, filter_id: str):
         expires_in=p.seconds("expires_in"),
         keywords=_keywords(p),
     )
-    publish_filters_changed(request.viewer.id)
     return entities.filter_entity(f)
 
 
 @api(scope="write:filters")
 def delete(request: HttpRequest, filter_id: str):
-    api_services.remove_filter(_own(request, filter_id))
-    publish_filters_changed(request.viewer.id)
+    filter_services.remove_filter(_own(request, filter_id))
     return {}
 
 
@@ -94,7 +90,7 @@ def keywords(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def add_keyword(request: HttpRequest, filter_id: str):
     p = params(request)
-    k = api_services.add_filter_keyword(
+    k = filter_services.add_filter_keyword(
         _own(request, filter_id), p.str("keyword") or "", bool(p.bool("whole_word", True))
     )
     return entities.filter_keyword(k)
@@ -115,7 +111,7 @@ def get_keyword(request: HttpRequest, keyword_id: str):
 @api(scope="write:filters")
 def update_keyword(request: HttpRequest, keyword_id: str):
     p = params(request)
-    k = api_services.update_filter_keyword(
+    k = filter_services.update_filter_keyword(
         _own_keyword(request, keyword_id), p.str("keyword"), p.bool("whole_word")
     )
     return entities.filter_keyword(k)
@@ -123,7 +119,7 @@ def update_keyword(request: HttpRequest, keyword_id: str):
 
 @api(scope="write:filters")
 def delete_keyword(request: HttpRequest, keyword_id: str):
-    api_services.remove_filter_keyword(_own_keyword(request, keyword_id))
+    filter_services.remove_filter_keyword(_own_keyword(request, keyword_id))
     return {}
 
 
@@ -136,7 +132,7 @@ def statuses(request: HttpRequest, filter_id: str):
 def add_status(request: HttpRequest, filter_id: str):
     post = get_readable_post(params(request).str("status_id") or "", request.viewer)
     return entities.filter_status(
-        api_services.add_filter_status(_own(request, filter_id), post, request.viewer)
+        filter_services.add_filter_status(_own(request, filter_id), post, request.viewer)
     )
 
 
@@ -154,7 +150,7 @@ def get_status(request: HttpRequest, status_filter_id: str):
 
 @api(scope="write:filters")
 def delete_status(request: HttpRequest, status_filter_id: str):
-    api_services.remove_filter_status(_own_status(request, status_filter_id))
+    filter_services.remove_filter_status(_own_status(request, status_filter_id))
     return {}
 
 
@@ -187,7 +183,7 @@ def v1_create(request: HttpRequest):
     phrase = (p.str("phrase") or "").strip()
     if not phrase:
         raise DomainError(error_codes.FILTER_KEYWORD_EMPTY, field="phrase")
-    created = api_services.create_filter(
+    created = filter_services.create_filter(
         request.viewer,
         title=phrase,
         context=p.strs("context"),
@@ -195,7 +191,6 @@ def v1_create(request: HttpRequest):
         expires_in=p.seconds("expires_in"),
         keywords=[{"keyword": phrase, "whole_word": bool(p.bool("whole_word", True))}],
     )
-    publish_filters_changed(request.viewer.id)
     return entities.v1_filter(created, created.keywords.get())
 
 
@@ -208,7 +203,7 @@ def v1_get(request: HttpRequest, filter_id: str):
 @api(scope="write:filters")
 def v1_update(request: HttpRequest, filter_id: str):
     p = params(request)
-    keyword = api_services.update_v1_filter(
+    keyword = filter_services.update_v1_filter(
         _own_v1(request, filter_id),
         phrase=p.str("phrase"),
         whole_word=p.bool("whole_word"),
@@ -216,13 +211,11 @@ def v1_update(request: HttpRequest, filter_id: str):
         irreversible=p.bool("irreversible"),
         expires_in=p.seconds("expires_in"),
     )
-    publish_filters_changed(request.viewer.id)
     return entities.v1_filter(keyword.filter, keyword)
 
 
 @api(scope="write:filters")
 def v1_delete(request: HttpRequest, filter_id: str):
     """Deletes the keyword (Mastodon's v1 destroy); its v2 filter stays, as on Mastodon."""
-    api_services.remove_filter_keyword(_own_v1(request, filter_id))
-    publish_filters_changed(request.viewer.id)
+    filter_services.remove_filter_keyword(_own_v1(request, filter_id))
     return {}

@@ -1,16 +1,20 @@
 """Timelines (home, public, hashtag, list), bookmarks, favourites and direct conversations."""
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 
 from caravan.api import entities, status_cache
-from caravan.api import services as api_services
 from caravan.api.http import api, paginated, params, parse_id
-from caravan.api.models import ConversationState
 from caravan.pagination import Page, paginate
-from caravan.posts.models import Post, Visibility
+from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
-from caravan.posts.visibility import visible_posts
+from caravan.timelines.conversations import (
+    Conversation,
+    conversation,
+    direct_posts,
+    last_in_conversation,
+    mark_conversation,
+)
+from caravan.timelines.conversations import conversations as direct_conversations
 from caravan.timelines.models import List
 from caravan.timelines.selectors import (
     bookmarked_posts,
@@ -86,72 +90,34 @@ def favourites(request: HttpRequest):
     return _timeline(request, posts, None, ids)
 
 
-def _direct_posts(viewer):
-    mine = Q(account=viewer) | Q(mentions__account=viewer)
-    return visible_posts(
-        viewer, Post.objects.filter(visibility=Visibility.DIRECT, reblog_of__isnull=True).filter(mine)
-    ).distinct()
-
-
 @api(scope="read:statuses")
 def direct(request: HttpRequest):
     """`GET /api/v1/timelines/direct` (deprecated by Mastodon, still routed): the viewer's direct posts and those
     addressed to them, newest first; `visible_posts` keeps out any the viewer may not read."""
     page = Page.from_params(params(request), max_limit=40)
-    found = paginate(_direct_posts(request.viewer), page, key="id")
+    found = paginate(direct_posts(request.viewer), page, key="id")
     return _timeline(request, load_posts([post.id for post in found]), None)
 
 
-def _conversation(viewer, root_id: int, last: Post, state: ConversationState | None) -> dict:
-    participants = {last.account_id: last.account}
-    for mention in last.shown_mentions:
-        participants[mention.account_id] = mention.account
-    participants.pop(viewer.id, None)
-    unread = last.account_id != viewer.id and (state is None or last.id > state.last_read_id)
+def _conversation(viewer, found: Conversation) -> dict:
     return {
-        "id": str(root_id),
-        "unread": unread,
-        "accounts": [entities.account(a) for a in participants.values()] or [entities.account(viewer)],
-        "last_status": entities.status(last, viewer),
+        "id": str(found.root_id),
+        "unread": found.unread,
+        "accounts": [entities.account(a) for a in found.participants] or [entities.account(viewer)],
+        "last_status": entities.status(found.last, viewer),
     }
 
 
 @api(scope="read:statuses")
 def conversations(request: HttpRequest):
     """Direct conversations, one per thread, newest activity first."""
-    page = Page.from_params(params(request))
-    viewer = request.viewer
-    queryset = _direct_posts(viewer)
-    if page.max_id is not None:
-        queryset = queryset.filter(id__lt=page.max_id)
-    if page.min_id is not None or page.since_id is not None:
-        queryset = queryset.filter(id__gt=page.min_id or page.since_id)
-    states = {s.thread_root_id: s for s in ConversationState.objects.filter(account=viewer)}
-    latest: dict[int, int] = {}
-    for post_id, root_id in queryset.order_by("-id").values_list("id", "thread_root_id")[:2000]:
-        root = root_id or post_id
-        if root in latest:
-            continue
-        state = states.get(root)
-        if state is not None and post_id <= state.hidden_until_id:
-            latest[root] = 0
-            continue
-        latest[root] = post_id
-        if sum(1 for v in latest.values() if v) >= page.limit:
-            break
-    chosen = [(root, post_id) for root, post_id in latest.items() if post_id]
-    posts = {post.id: post for post in load_posts([post_id for _, post_id in chosen])}
-    data = [
-        _conversation(viewer, root, posts[post_id], states.get(root))
-        for root, post_id in chosen
-        if post_id in posts
-    ]
-    return paginated(request, data, [post_id for _, post_id in chosen])
+    found, ids = direct_conversations(request.viewer, Page.from_params(params(request)))
+    return paginated(request, [_conversation(request.viewer, c) for c in found], ids)
 
 
 def _conversation_root(viewer, conversation_id: str) -> tuple[int, Post]:
     root = parse_id(conversation_id)
-    last = _direct_posts(viewer).filter(Q(thread_root_id=root) | Q(pk=root)).order_by("-id").first()
+    last = last_in_conversation(viewer, root)
     if last is None:
         raise Http404
     return root, last
@@ -160,12 +126,12 @@ def _conversation_root(viewer, conversation_id: str) -> tuple[int, Post]:
 @api(scope="write:conversations")
 def read_conversation(request: HttpRequest, conversation_id: str):
     root, last = _conversation_root(request.viewer, conversation_id)
-    state = api_services.mark_conversation(request.viewer, root, read_up_to=last.id)
-    return _conversation(request.viewer, root, load_posts([last.id])[0], state)
+    mark_conversation(request.viewer, root, read_up_to=last.id)
+    return _conversation(request.viewer, conversation(request.viewer, root))
 
 
 @api(scope="write:conversations")
 def delete_conversation(request: HttpRequest, conversation_id: str):
     root, last = _conversation_root(request.viewer, conversation_id)
-    api_services.mark_conversation(request.viewer, root, hide_up_to=last.id)
+    mark_conversation(request.viewer, root, hide_up_to=last.id)
     return {}

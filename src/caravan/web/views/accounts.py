@@ -67,8 +67,8 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
             "relationship": social_selectors.relationship(viewer, account),
             "is_self": viewer is not None and viewer.id == account.id,
             "tab": tab,
-            "cards": post_cards(posts, viewer),
-            "pinned": post_cards(pinned, viewer),
+            "cards": post_cards(posts, viewer, context="account"),
+            "pinned": post_cards(pinned, viewer, context="account"),
             "featured_tags": featured.featured_tags(account) if first_page else [],
             "endorsed": [
                 (row.target_account, avatar_url(row.target_account))

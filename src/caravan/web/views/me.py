@@ -79,10 +79,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
     readable = load_posts(
         list(visible_posts(viewer, Post.objects.filter(pk__in=post_ids)).values_list("id", flat=True))
     )
-    cards = {card.post.id: card for card in post_cards(readable, viewer)}
+    cards = {card.post.id: card for card in post_cards(readable, viewer, context="notifications")}
+    hidden = {post.id for post in readable} - set(cards)  # a "hide" filter leaves the notification out
     senders = Account.objects.in_bulk({i for g in groups for i in g.sample_account_ids})
     rows = []
     for group in groups:
+        if group.latest.post_id in hidden:
+            continue
         sample = [senders[i] for i in group.sample_account_ids if i in senders]
         rows.append(
             {

@@ -190,15 +190,16 @@ def thread(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
         return redirect(post_path(post.reblog_of))
     viewer = request.user.account if request.user.is_authenticated else None
     ancestors, descendants = thread_context(post, viewer)
-    cards = post_cards(ancestors + [post] + descendants, viewer)
-    focus = len(ancestors)
+    # The viewer's "thread" filters warn about or leave out the posts around; the one opened is always shown.
+    cards = {card.id: card for card in post_cards(ancestors + [post] + descendants, viewer, context="thread")}
+    focus = cards.get(post.id) or post_cards([post], viewer)[0]
     return render(
         request,
         "caravan/thread.html",
         {
-            "ancestors": cards[:focus],
-            "focus": cards[focus],
-            "descendants": cards[focus + 1 :],
+            "ancestors": [cards[p.id] for p in ancestors if p.id in cards],
+            "focus": focus,
+            "descendants": [cards[p.id] for p in descendants if p.id in cards],
             "compose": compose_form(request.user, post) if viewer else None,
             "oembed_url": (
                 f"{settings.BASE_URL}/api/oembed?{urlencode({'url': post.url})}"

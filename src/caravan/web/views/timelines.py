@@ -15,13 +15,17 @@ from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
 from caravan.web.views.posts import compose_form
 
 
-def timeline_page(request: HttpRequest, template: str, posts: list, page: Page, **context) -> HttpResponse:
+def timeline_page(
+    request: HttpRequest, template: str, posts: list, page: Page, filter_context: str | None = None, **context
+) -> HttpResponse:
+    """A page of posts; the viewer's filters for `filter_context` warn about or leave out posts (the pager
+    still pages by every post read, so hidden posts never stop paging)."""
     viewer = request.user.account if request.user.is_authenticated else None
     return render(
         request,
         template,
         {
-            "cards": post_cards(posts, viewer),
+            "cards": post_cards(posts, viewer, context=filter_context),
             "pager": page_links(request, [p.id for p in posts], page),
             **context,
         },
@@ -51,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "caravan/timeline.html",
         posts,
         page,
+        "home",
         heading="home",
         compose=compose_form(request.user),
         live_streams=[{"stream": "user"}],
@@ -67,6 +72,7 @@ def public(request: HttpRequest, local: bool = False) -> HttpResponse:
         "caravan/timeline.html",
         posts,
         page,
+        "public",
         heading="local" if local else "federated",
         live_streams=[{"stream": "public:local" if local else "public"}],
     )
@@ -83,6 +89,7 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
         "caravan/timeline.html",
         posts,
         page,
+        "public",
         heading="tag",
         tag=name,
         following_tag=following,
