@@ -74,12 +74,12 @@ def each_error(error: DomainError) -> list[DomainError]:
 class Collected:
     """Gathers the DomainErrors of several independent checks, then raises them together:
 
-        problems = Collected()
-        with problems:
-            check_this()
-        with problems:
-            check_that()
-        problems.raise_any()
+    problems = Collected()
+    with problems:
+        check_this()
+    with problems:
+        check_that()
+    problems.raise_any()
     """
 
     def __init__(self) -> None:

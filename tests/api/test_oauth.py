@@ -291,7 +291,9 @@ def test_registration_errors_carry_details(server, app_credentials, signup):
     assert response.status_code == 422
     details = response.json()["details"]  # every field's problem at once, as Mastodon answers
     assert details["username"][0]["error"] == "ERR_TAKEN"
-    assert details["password"][0]["error"] == "ERR_INVALID" and "short" in details["password"][0]["description"]
+    assert (
+        details["password"][0]["error"] == "ERR_INVALID" and "short" in details["password"][0]["description"]
+    )
     no_token = requests.post(f"{server}/api/v1/accounts", data={"username": "zz"}, timeout=10)
     assert no_token.status_code == 401
 

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "bulk",
                 "worker",
                 "mail",
+                "django_words",
             }
         ),
     ),

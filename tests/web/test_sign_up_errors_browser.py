@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 EXPECTED = {  # a phrase of each error, in each language
     "en": {"username": "taken", "password": "too short", "agreement": "rules"},
-    "ar": {"username": "مأخوذ", "password": "قصيرة", "agreement": "القواعد"},
+    "ar": {"username": "مأخوذ", "password": "قصيرة", "agreement": "قواعد الخادم"},
 }
 
 

@@ -144,11 +144,14 @@ def test_the_template_check_finds_untranslated_words():
     assert untranslated_in_template("<p>Hello <b>{{ name }}</b></p>") == ["Hello"]
     assert untranslated_in_template('<input placeholder="Search" value="{{ q }}">') == ["Search"]
     assert untranslated_in_template('<img alt="A cat" src="/x.png">') == ["cat"]
-    assert untranslated_in_template(
-        '{% load i18n %}<p>{% translate "Hello" %} {{ x }} Mastodon · @someone https://a.example/</p>'
-        "{% blocktranslate %}Hi {{ x }}{% endblocktranslate %}<script>let word = 1;</script>"
-        '<input type="hidden" name="action" value="move"><a href="/about" class="nav link">1</a>'
-    ) == []
+    assert (
+        untranslated_in_template(
+            '{% load i18n %}<p>{% translate "Hello" %} {{ x }} Mastodon · @someone https://a.example/</p>'
+            "{% blocktranslate %}Hi {{ x }}{% endblocktranslate %}<script>let word = 1;</script>"
+            '<input type="hidden" name="action" value="move"><a href="/about" class="nav link">1</a>'
+        )
+        == []
+    )
 
 
 def _literal_text(node: ast.AST | None) -> bool:
@@ -166,7 +169,13 @@ def _call_name(node: ast.Call) -> str:
     function = node.func
     if isinstance(function, ast.Attribute):
         owner = function.value
-        prefix = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+        prefix = (
+            owner.id
+            if isinstance(owner, ast.Name)
+            else owner.attr
+            if isinstance(owner, ast.Attribute)
+            else ""
+        )
         return f"{prefix}.{function.attr}"
     return function.id if isinstance(function, ast.Name) else ""
 
@@ -200,14 +209,20 @@ def untranslated_in_python(source: str) -> list[tuple[int, str]]:
             if position is not None and len(node.args) > position and _literal_text(node.args[position]):
                 problems.append((node.lineno, name))
             for keyword in node.keywords:
-                if (keyword.arg in keywords or keyword.arg in SHOWN_KEYWORDS) and _literal_text(keyword.value):
+                if (keyword.arg in keywords or keyword.arg in SHOWN_KEYWORDS) and _literal_text(
+                    keyword.value
+                ):
                     problems.append((node.lineno, f"{name}({keyword.arg}=)"))
-                if keyword.arg == "error_messages" and isinstance(keyword.value, ast.Dict):
-                    if any(_literal_text(value) for value in keyword.value.values):
-                        problems.append((node.lineno, f"{name}(error_messages=)"))
+                if (
+                    keyword.arg == "error_messages"
+                    and isinstance(keyword.value, ast.Dict)
+                    and any(_literal_text(value) for value in keyword.value.values)
+                ):
+                    problems.append((node.lineno, f"{name}(error_messages=)"))
         elif isinstance(node, ast.ClassDef) and any(
             isinstance(base, (ast.Attribute, ast.Name))
-            and (base.attr if isinstance(base, ast.Attribute) else base.id) in ("TextChoices", "IntegerChoices")
+            and (base.attr if isinstance(base, ast.Attribute) else base.id)
+            in ("TextChoices", "IntegerChoices")
             for base in node.bases
         ):
             # A choice's label is what get_FOO_display() and forms show.
@@ -253,3 +268,50 @@ def test_every_error_kind_message_is_translated():
         kind.code for kind in kinds if not isinstance(kind.message, Promise) and _latin_words(kind.message)
     ]
     assert not bare, f"error kinds whose message is not marked for translation: {bare}"
+
+
+def test_djangos_own_messages_that_people_read_are_in_arabic():
+    """Password rules and form field errors come from Django; those its Arabic catalogue lacks are in ours
+    (caravan/django_words.py), and each is still Django's wording."""
+    from django import forms
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    class Form(forms.Form):
+        name = forms.CharField(max_length=3)
+        site = forms.URLField(assume_scheme="https")
+        count = forms.IntegerField(min_value=1)
+
+    with translation.override("ar"):
+        messages = []
+        for password in ("short", "password", "12345678901"):
+            try:
+                validate_password(password)
+            except ValidationError as error:
+                messages.extend(error.messages)
+        form = Form({"name": "long", "site": "not a url", "count": "0"})
+        messages.extend(message for errors in form.errors.values() for message in errors)
+        messages.extend(Form({}).errors["name"])
+    assert len(messages) >= 6
+    assert [message for message in messages if _latin_words(message)] == []
+
+    import polib
+    from django.conf import locale
+
+    django_msgids = {
+        entry.msgid for entry in polib.pofile(str(Path(locale.__file__).parent / "en/LC_MESSAGES/django.po"))
+    }
+    django_msgids |= {
+        entry.msgid
+        for entry in polib.pofile(
+            str(Path(validate_password.__code__.co_filename).parent / "locale/en/LC_MESSAGES/django.po")
+        )
+    }
+    ours = ast.parse((ROOT / "django_words.py").read_text(encoding="utf-8"))
+    marked = [
+        node.args[0].value
+        for node in ast.walk(ours)
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+    ]
+    assert marked and set(marked) <= django_msgids
