@@ -51,6 +51,10 @@ ALLOWED_WORDS = {
     "English",
     "X",
     "UTC",
+    "GIF",
+    "JPEG",
+    "PNG",
+    "WebP",
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # Attributes whose values a person reads or hears.

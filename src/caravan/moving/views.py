@@ -20,6 +20,7 @@ from caravan.moving import services
 from caravan.moving.csv_io import EXPORT_FILE_NAMES, export_csv, parse_handle
 from caravan.moving.models import FollowCandidate, ImportJob, ImportKind
 from caravan.posts.models import Visibility
+from caravan.untrusted import without_bidi_controls
 
 MAX_UPLOAD = 4 * 1024**3
 
@@ -78,9 +79,18 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
 @login_required
 def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
-    # The report keeps each problem's code and parameters: shown here in the reader's language.
-    report = [{"item": problem["item"], "reason": shown(problem)} for problem in job.report[:200]]
+    # The report keeps each problem's code and parameters: shown here in the reader's language, with what came
+    # from the file (a handle, a line) isolated so that it reads whole inside an Arabic sentence.
+    report = [{"item": problem["item"], "reason": shown(_isolated(problem))} for problem in job.report[:200]]
     return render(request, "moving/import_job.html", {"job": job, "report": report})
+
+
+def _isolated(problem: dict) -> dict:
+    params = {
+        name: f"\u2068{without_bidi_controls(value)}\u2069" if isinstance(value, str) else value
+        for name, value in (problem.get("params") or {}).items()
+    }
+    return {**problem, "params": params}
 
 
 @login_required
