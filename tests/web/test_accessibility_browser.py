@@ -55,11 +55,9 @@ def _problems(page, base: str, path: str) -> list[str]:
     return found
 
 
-@pytest.mark.skipif(
-    not AXE.exists(), reason="axe-core is not installed: run scripts/test (npm ci in tests/web/axe)"
-)
 @pytest.mark.parametrize(("locale", "viewport"), LOOKS, ids=LOOK_IDS)
 def test_main_pages_have_no_serious_accessibility_problems(site, chromium, people, locale, viewport):
+    assert AXE.exists(), "axe-core is not installed: npm ci --prefix tests/web/axe (scripts/test does it)"
     layla, karim, post = people
     problems = []
     visitor = site.page(chromium, locale=locale, viewport=viewport)
