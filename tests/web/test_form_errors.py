@@ -25,6 +25,13 @@ def test_profile_and_account_deletion_errors_point_at_their_fields(signed_in):
     assert "Still here" in html and 'id="id_note"' in html
     assert "aria-invalid" not in re.search(r'<textarea[^>]*id="id_note"[^>]*>', html).group(0)
 
+    # Both problems at once, and nothing changed.
+    page = client.post("/settings/profile", {"display_name": "n" * 31, "note": "b" * 501})
+    html = page.content.decode()
+    assert "at most 30 characters" in _described_error(html, "id_display_name")
+    assert "500" in _described_error(html, "id_note")
+    assert client.get("/settings/profile").content.decode().count("b" * 501) == 0
+
     page = client.post("/settings/delete?lang=ar", {"password": "not the password"})
     html = page.content.decode()
     assert page.status_code in (400, 403, 422)
