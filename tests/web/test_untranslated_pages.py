@@ -114,6 +114,7 @@ def test_every_page_reads_in_arabic(site, chromium):
     visited: set[str] = set()
     queue = ["/home", "/settings/profile", f"/@{nadia.username}/{post['id']}", job, "/compose", "/about"]
     queue += ["/settings/import/people", f"/@{omar.username}", "/tags/moving", "/search?q=hello"]
+    queue += ["/about/moderation", "/privacy-policy", "/terms", "/bookmarks", "/favourites"]
     while queue:
         path = queue.pop(0)
         if path in visited:
