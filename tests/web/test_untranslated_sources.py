@@ -19,8 +19,8 @@ import caravan
 from caravan import error_codes
 
 ROOT = Path(caravan.__file__).resolve().parent
-# Pages a person reads: the web face's, the moving pages, the OAuth pages of the client API.
-TEMPLATE_FOLDERS = [ROOT / "web" / "templates", ROOT / "moving" / "templates", ROOT / "api" / "templates"]
+# Pages a person reads: every app's templates (the web face's, the moving pages, the client API's OAuth pages).
+TEMPLATE_FOLDERS = sorted(folder for folder in ROOT.rglob("templates") if folder.is_dir())
 # Operators' tools speak English (the CLI, management commands, migrations): not read in the web pages.
 NOT_SHOWN_IN_PAGES = ("migrations", "management", "cli.py", "config.py", "settings.py")
 
@@ -133,6 +133,7 @@ def untranslated_in_template(source: str) -> list[str]:
 
 
 def test_template_text_is_all_translated():
+    assert {ROOT / "web" / "templates", ROOT / "moving" / "templates"} <= set(TEMPLATE_FOLDERS)
     problems = []
     for folder in TEMPLATE_FOLDERS:
         for path in sorted(folder.rglob("*.html")):
