@@ -459,6 +459,7 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                 0,
                 False,
                 "[]",
+                "nobody",  # quote_policy: the model's default
             )
 
     with transaction.atomic():
@@ -496,6 +497,7 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                 "favourites_count",
                 "has_media",
                 "emojis",
+                "quote_policy",
             ],
             post_rows(),
         )

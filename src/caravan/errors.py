@@ -56,6 +56,51 @@ class DomainError(ValueError):
         return stored(self.kind, **self.params)
 
 
+class DomainErrors(DomainError):
+    """Several things wrong with one request at once (a form's fields), so a person fixes them all in one go:
+    `errors` lists each. The first speaks for all where only one message is shown."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        first = errors[0]
+        super().__init__(first.kind, field=first.field, status=first.status, **first.params)
+        self.errors = list(errors)
+
+
+def each_error(error: DomainError) -> list[DomainError]:
+    """The errors one raised DomainError stands for: itself, or each of a DomainErrors."""
+    return list(getattr(error, "errors", [error]))
+
+
+class Collected:
+    """Gathers the DomainErrors of several independent checks, then raises them together:
+
+    problems = Collected()
+    with problems:
+        check_this()
+    with problems:
+        check_that()
+    problems.raise_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def __enter__(self) -> "Collected":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, DomainError):
+            self.errors.extend(each_error(error))
+            return True
+        return False
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise DomainErrors(self.errors)
+
+
 class Throttled(DomainError):
     """Too many attempts lately; `retry_after` is how many seconds until the next one may succeed (the faces
     send it as Retry-After, the message says it in minutes)."""

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from caravan import error_codes, events, lookup
 from caravan.accounts.models import Account
-from caravan.errors import DomainError
+from caravan.errors import Collected, DomainError
 from caravan.instance.domains import account_marks
 from caravan.media.services import delete_files, store_profile_image
 from caravan.posts.rendering import render_text
@@ -32,34 +32,29 @@ def update_profile(
 ) -> Account:
     """Change a local profile. Images go through the media service (metadata stripped, resized). Only the fields
     changed are written: `account` may be an object loaded long ago (an import's), whose counters are stale."""
-    changed = ["updated_at"]
+    # Every part is checked before any is changed, and every problem told at once (errors.DomainErrors).
+    problems = Collected()
     if display_name is not None:
         display_name = without_bidi_controls(display_name).strip()
-        if len(display_name) > 30:
-            raise DomainError(error_codes.DISPLAY_NAME_TOO_LONG, field="display_name")
+        with problems:
+            if len(display_name) > 30:
+                raise DomainError(error_codes.DISPLAY_NAME_TOO_LONG, field="display_name")
+    with problems:
+        if note is not None and len(note) > 500:
+            raise DomainError(error_codes.BIO_TOO_LONG, field="note")
+    cleaned = None
+    with problems:
+        cleaned = None if fields is None else _profile_fields(fields)
+    problems.raise_any()
+    changed = ["updated_at"]
+    if display_name is not None:
         account.display_name = display_name
         changed.append("display_name")
     if note is not None:
-        if len(note) > 500:
-            raise DomainError(error_codes.BIO_TOO_LONG, field="note")
         account.note = note
         account.note_html = render_text(note, lookup.account).html
         changed += ["note", "note_html"]
-    if fields is not None:
-        cleaned = []
-        for item in fields:
-            name, value = str(item.get("name", "")).strip(), str(item.get("value", "")).strip()
-            if not name and not value:
-                continue
-            if len(name) > 255 or len(value) > 255:
-                raise DomainError(error_codes.PROFILE_FIELD_TOO_LONG, field="fields")
-            cleaned.append({"name": name, "value": value, "verified_at": None})
-        if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
-            raise DomainError(
-                error_codes.TOO_MANY_PROFILE_FIELDS,
-                field="fields",
-                limit=settings.CARAVAN["MAX_PROFILE_FIELDS"],
-            )
+    if cleaned is not None:
         account.fields = cleaned
         changed.append("fields")
     for name, value in (("locked", locked), ("bot", bot), ("discoverable", discoverable)):
@@ -77,6 +72,24 @@ def update_profile(
         index_account(account)
         events.emit("account.updated", account=account)
     return account
+
+
+def _profile_fields(fields: list[dict]) -> list[dict]:
+    cleaned = []
+    for item in fields:
+        name, value = str(item.get("name", "")).strip(), str(item.get("value", "")).strip()
+        if not name and not value:
+            continue
+        if len(name) > 255 or len(value) > 255:
+            raise DomainError(error_codes.PROFILE_FIELD_TOO_LONG, field="fields")
+        cleaned.append({"name": name, "value": value, "verified_at": None})
+    if len(cleaned) > settings.CARAVAN["MAX_PROFILE_FIELDS"]:
+        raise DomainError(
+            error_codes.TOO_MANY_PROFILE_FIELDS,
+            field="fields",
+            limit=settings.CARAVAN["MAX_PROFILE_FIELDS"],
+        )
+    return cleaned
 
 
 def remove_profile_image(account: Account, which: str) -> Account:

@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 from caravan import error_codes, events
 from caravan.accounts.models import Account, Role, User
 from caravan.accounts.services import create_local_account, usable_invite, validate_username
-from caravan.errors import DomainError
+from caravan.errors import Collected, DomainError
 from caravan.ids import lowest_id_at
 from caravan.instance.models import Invite, RegistrationMode
 from caravan.instance.services import get_instance_settings
@@ -54,37 +54,47 @@ def register_user(
     locale: str = "",
     address: str = "",
 ) -> User:
-    """Sign a person up in one step, as the server's registration mode allows. Raises DomainError on bad input.
+    """Sign a person up in one step, as the server's registration mode allows. Raises DomainError on bad input
+    (DomainErrors when several fields are wrong).
     `address` is where the request came from (`throttling.client_address`), kept as `User.sign_up_ip`."""
     instance = get_instance_settings()
     mode = instance.registration_mode
     if mode == RegistrationMode.CLOSED:
         raise DomainError(error_codes.REGISTRATIONS_CLOSED)
-    if not agreement:
-        raise DomainError(error_codes.RULES_NOT_ACCEPTED, field="agreement")
-    username = validate_username(username)
+    # Every field is checked, so the person sees all that is wrong at once (errors.DomainErrors).
+    problems = Collected()
+    with problems:
+        if not agreement:
+            raise DomainError(error_codes.RULES_NOT_ACCEPTED, field="agreement")
+    with problems:
+        username = validate_username(username)
     email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise DomainError(error_codes.EMAIL_INVALID, field="email") from None
-    elif settings.CARAVAN["REQUIRE_EMAIL"]:
-        raise DomainError(error_codes.EMAIL_REQUIRED, field="email")
-    _check_password(password)
+    with problems:
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise DomainError(error_codes.EMAIL_INVALID, field="email") from None
+        elif settings.CARAVAN["REQUIRE_EMAIL"]:
+            raise DomainError(error_codes.EMAIL_REQUIRED, field="email")
+    with problems:
+        _check_password(password)
     invite = None
-    if mode == RegistrationMode.INVITE:
-        invite = usable_invite(invite_code)
-    elif (invite_code or "").strip():
-        # Not needed in this mode, but kept when it is good: a staff invite still vouches (no hold), and the
-        # waves page still groups sign-ups by invite. One that is not usable is simply not needed.
-        try:
+    with problems:
+        if mode == RegistrationMode.INVITE:
             invite = usable_invite(invite_code)
-        except DomainError:
-            invite = None
+        elif (invite_code or "").strip():
+            # Not needed in this mode, but kept when it is good: a staff invite still vouches (no hold), and
+            # the waves page still groups sign-ups by invite. One that is not usable is simply not needed.
+            try:
+                invite = usable_invite(invite_code)
+            except DomainError:
+                invite = None
     reason = (reason or "").strip()
-    if mode == RegistrationMode.APPROVAL and not reason:
-        raise DomainError(error_codes.JOIN_REASON_REQUIRED, field="reason")
+    with problems:
+        if mode == RegistrationMode.APPROVAL and not reason:
+            raise DomainError(error_codes.JOIN_REASON_REQUIRED, field="reason")
+    problems.raise_any()
     ip = _ip_or_none(address)
     vouched = invite is not None and invite.created_by.may_moderate
     holds = [] if vouched else hold_reasons(ip or "", email)

@@ -285,11 +285,15 @@ def test_registration_errors_carry_details(server, app_credentials, signup):
     response = requests.post(
         f"{server}/api/v1/accounts",
         headers={"Authorization": f"Bearer {token}"},
-        data={"username": taken, "email": "x@example.org", "password": PASSWORD, "agreement": "true"},
+        data={"username": taken, "email": "x@example.org", "password": "short", "agreement": "true"},
         timeout=10,
     )
     assert response.status_code == 422
-    assert response.json()["details"]["username"][0]["error"] == "ERR_TAKEN"
+    details = response.json()["details"]  # every field's problem at once, as Mastodon answers
+    assert details["username"][0]["error"] == "ERR_TAKEN"
+    assert (
+        details["password"][0]["error"] == "ERR_INVALID" and "short" in details["password"][0]["description"]
+    )
     no_token = requests.post(f"{server}/api/v1/accounts", data={"username": "zz"}, timeout=10)
     assert no_token.status_code == 401
 

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "worker",
                 "mail",
                 "hijri",
+                "django_words",
             }
         ),
     ),

@@ -4,7 +4,7 @@ import pytest
 
 from caravan import error_codes
 from caravan.accounts.models import Account, User
-from caravan.errors import DomainError
+from caravan.errors import DomainError, DomainErrors
 from caravan.instance.models import Invite, RegistrationMode
 from caravan.instance.services import set_registration_mode
 from caravan.profiles import update_profile
@@ -52,6 +52,24 @@ def test_rules_must_be_accepted_and_password_strong():
         sign_up("bob", password="short")
     assert error.value.field == "password"
     assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_every_problem_of_a_sign_up_is_told_at_once():
+    sign_up("dina")
+    set_registration_mode(RegistrationMode.APPROVAL)
+    with pytest.raises(DomainErrors) as raised:
+        sign_up("Dina", password="short", agreement=False, email="not an address")
+    problems = {error.field: error.kind for error in raised.value.errors}
+    assert problems == {
+        "agreement": error_codes.RULES_NOT_ACCEPTED,
+        "username": error_codes.USERNAME_TAKEN,
+        "email": error_codes.EMAIL_INVALID,
+        "password": error_codes.PASSWORD_REJECTED,
+        "reason": error_codes.JOIN_REASON_REQUIRED,
+    }
+    assert raised.value.kind is error_codes.RULES_NOT_ACCEPTED  # the first speaks for all where one is shown
+    assert User.objects.count() == 1
 
 
 @pytest.mark.django_db

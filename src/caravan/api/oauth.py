@@ -39,7 +39,7 @@ from caravan.api.params import read_params
 from caravan.api.scopes import all_scopes, expand
 from caravan.api.scopes import parse as parse_scopes
 from caravan.api.streaming.publishing import end_streams
-from caravan.errors import DomainError, Throttled
+from caravan.errors import DomainError, Throttled, each_error
 from caravan.signup import register_user
 
 
@@ -341,10 +341,12 @@ def register(request: HttpRequest):
     except DomainError as error:
         if error.status != 422:
             raise
-        detail = {"error": MASTODON_DETAIL_CODES.get(error.kind, "ERR_INVALID"), "description": error.message}
-        raise ApiError(
-            error_codes.VALIDATION_FAILED, reason=error, details={error.field or "base": [detail]}
-        ) from None
+        details: dict[str, list] = {}
+        for each in each_error(error):  # every field's problem at once, as Mastodon answers
+            details.setdefault(each.field or "base", []).append(
+                {"error": MASTODON_DETAIL_CODES.get(each.kind, "ERR_INVALID"), "description": each.message}
+            )
+        raise ApiError(error_codes.VALIDATION_FAILED, reason=error, details=details) from None
     app = Application.objects.select_related("profile").get(pk=request.token.application_id)
     issued = issue_token(user, app.pk, _app_scopes(app))
     return {

@@ -6,21 +6,22 @@ Nothing is counted per request (decision 0029).
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from caravan.accounts.models import Account
 from caravan.ids import new_id
 
 
 class Level(models.TextChoices):
-    WILL_MOVE = "will_move", "will move when the target is met"
-    MOVED = "moved", "has moved"
-    LEFT = "left", "has left the old platform"
+    WILL_MOVE = "will_move", _("will move when the target is met")
+    MOVED = "moved", _("has moved")
+    LEFT = "left", _("has left the old platform")
 
 
 class Status(models.TextChoices):
-    PENDING = "pending", "awaiting approval"
-    OPEN = "open", "open"
-    REJECTED = "rejected", "rejected"
+    PENDING = "pending", _("awaiting approval")
+    OPEN = "open", _("open")
+    REJECTED = "rejected", _("rejected")
 
 
 LEVELS = tuple(Level.values)

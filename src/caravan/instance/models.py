@@ -3,13 +3,14 @@
 import secrets
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistrationMode(models.TextChoices):
-    OPEN = "open", "Open"
-    APPROVAL = "approval", "Approval required"
-    INVITE = "invite", "Invite only"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    APPROVAL = "approval", _("Approval required")
+    INVITE = "invite", _("Invite only")
+    CLOSED = "closed", _("Closed")
 
 
 class InstanceSettings(models.Model):

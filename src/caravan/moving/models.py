@@ -7,26 +7,27 @@ nothing twice.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from caravan.errors import shown
 
 
 class ImportKind(models.TextChoices):
-    X_ARCHIVE = "x_archive", "X / Twitter archive"
-    MASTODON_ARCHIVE = "mastodon_archive", "Mastodon archive"
-    FOLLOWING = "following", "Follows (CSV)"
-    BLOCKS = "blocks", "Blocks (CSV)"
-    MUTES = "mutes", "Mutes (CSV)"
-    DOMAIN_BLOCKS = "domain_blocks", "Blocked domains (CSV)"
-    BOOKMARKS = "bookmarks", "Bookmarks (CSV)"
-    LISTS = "lists", "Lists (CSV)"
+    X_ARCHIVE = "x_archive", _("X / Twitter archive")
+    MASTODON_ARCHIVE = "mastodon_archive", _("Mastodon archive")
+    FOLLOWING = "following", _("Follows (CSV)")
+    BLOCKS = "blocks", _("Blocks (CSV)")
+    MUTES = "mutes", _("Mutes (CSV)")
+    DOMAIN_BLOCKS = "domain_blocks", _("Blocked domains (CSV)")
+    BOOKMARKS = "bookmarks", _("Bookmarks (CSV)")
+    LISTS = "lists", _("Lists (CSV)")
 
 
 class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Finished"
-    FAILED = "failed", "Stopped"
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Stopped")
 
 
 class ImportJob(models.Model):

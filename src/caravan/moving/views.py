@@ -3,6 +3,7 @@
 Thin: each view parses the form and calls `moving.services`; a person's mistakes become a message and a 4xx.
 """
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from caravan import error_codes
@@ -20,6 +22,7 @@ from caravan.moving import services
 from caravan.moving.csv_io import EXPORT_FILE_NAMES, export_csv, parse_handle
 from caravan.moving.models import FollowCandidate, ImportJob, ImportKind
 from caravan.posts.models import Visibility
+from caravan.untrusted import without_bidi_controls
 
 MAX_UPLOAD = 4 * 1024**3
 
@@ -78,9 +81,41 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
 @login_required
 def import_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _own_job(request, job_id)
-    # The report keeps each problem's code and parameters: shown here in the reader's language.
-    report = [{"item": problem["item"], "reason": shown(problem)} for problem in job.report[:200]]
+    # The report keeps each problem's code and parameters: shown here in the reader's language, with what came
+    # from the file (a handle, a line) isolated so that it reads whole inside an Arabic sentence.
+    report = [
+        {"item": item_label(problem["item"]), "reason": shown(_isolated(problem))}
+        for problem in job.report[:200]
+    ]
     return render(request, "moving/import_job.html", {"job": job, "report": report})
+
+
+# The report's items are identifiers the importers write (`progress.note`): a file's name, an address, or one
+# of these, which are shown in the reader's language. Other items are shown as they are.
+ITEM_LABELS = {
+    "archive": gettext_lazy("the archive"),
+    "profile": gettext_lazy("the profile"),
+    "following": gettext_lazy("the accounts you followed"),
+}
+TWEET_ITEM = re.compile(r"tweet (\d+)")
+
+
+def item_label(item: str) -> str:
+    """What a report line is about, in the reader's language where it is one of the importers' identifiers."""
+    if item in ITEM_LABELS:
+        return str(ITEM_LABELS[item])
+    tweet = TWEET_ITEM.fullmatch(item)
+    if tweet:
+        return _("tweet %(id)s") % {"id": tweet.group(1)}
+    return item
+
+
+def _isolated(problem: dict) -> dict:
+    params = {
+        name: f"\u2068{without_bidi_controls(value)}\u2069" if isinstance(value, str) else value
+        for name, value in (problem.get("params") or {}).items()
+    }
+    return {**problem, "params": params}
 
 
 @login_required

@@ -1,25 +1,26 @@
 """Posts and everything hanging off them. A boost is a Post whose `reblog_of` is the boosted post."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from caravan.ids import new_id
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    UNLISTED = "unlisted", "Unlisted"
-    PRIVATE = "private", "Followers only"
-    DIRECT = "direct", "Mentioned people only"
+    PUBLIC = "public", _("Public")
+    UNLISTED = "unlisted", _("Unlisted")
+    PRIVATE = "private", _("Followers only")
+    DIRECT = "direct", _("Mentioned people only")
 
 
 class QuotePolicy(models.TextChoices):
     """Who may quote a post without asking (Mastodon 4.5's `quote_approval_policy`). MANUAL only describes
     remote posts whose server decides each request by hand."""
 
-    PUBLIC = "public", "Anyone"
-    FOLLOWERS = "followers", "Followers only"
-    NOBODY = "nobody", "Just me"
-    MANUAL = "manual", "Asked each time"
+    PUBLIC = "public", _("Anyone")
+    FOLLOWERS = "followers", _("Followers only")
+    NOBODY = "nobody", _("Just me")
+    MANUAL = "manual", _("Asked each time")
 
 
 class Post(models.Model):

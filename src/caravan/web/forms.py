@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from caravan.errors import DomainError
+from caravan.errors import DomainError, each_error
 from caravan.posts.models import Visibility
 
 VISIBILITY_CHOICES = [
@@ -41,9 +41,11 @@ class DomainForm(forms.Form):
     field_aliases: dict[str, str] = {}
 
     def add_domain_error(self, error: DomainError) -> None:
-        """The error's message, in the page's language, on the field it names (or on the whole form)."""
-        name = self.field_aliases.get(error.field, error.field)
-        self.add_error(name if name in self.fields else None, error.message)
+        """Each message, in the page's language, on the field it names (or on the whole form): a DomainErrors
+        puts all of its errors on the page at once."""
+        for each in each_error(error):
+            name = self.field_aliases.get(each.field, each.field)
+            self.add_error(name if name in self.fields else None, each.message)
 
 
 class SignUpForm(DomainForm):
