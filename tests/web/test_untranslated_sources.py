@@ -89,6 +89,8 @@ class _Shown(HTMLParser):
                 continue  # <meta http-equiv content=...> and the like are not read
             if name == "label" and tag != "option":
                 continue
+            if name == "placeholder" and attributes.get("dir") == "ltr":
+                continue  # an example of what a left-to-right field takes (a domain, a zone name), not a sentence
             self.found.append(value)
         if tag == "input" and attributes.get("type") in ("submit", "button") and attributes.get("value"):
             self.found.append(attributes["value"])
