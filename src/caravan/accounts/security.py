@@ -250,7 +250,9 @@ def provisioning_uri(user: User, factor: TwoFactor) -> str:
     """The otpauth:// address an authenticator app reads from the QR code."""
     label = quote(f"{settings.DOMAIN}:{user.username}")
     issuer = quote(settings.DOMAIN)
-    return f"otpauth://totp/{label}?secret={factor.secret}&issuer={issuer}&digits={DIGITS}&period={STEP_SECONDS}"
+    return (
+        f"otpauth://totp/{label}?secret={factor.secret}&issuer={issuer}&digits={DIGITS}&period={STEP_SECONDS}"
+    )
 
 
 @transaction.atomic
@@ -318,17 +320,18 @@ def check_second_factor(user: User, code: str, *, at: float | None = None) -> bo
     digits = "".join((code or "").split())
     if len(digits) == DIGITS and digits.isdigit():
         with transaction.atomic():
-            factor = (
-                TwoFactor.objects.select_for_update().filter(user=user, enabled_at__isnull=False).first()
-            )
+            factor = TwoFactor.objects.select_for_update().filter(user=user, enabled_at__isnull=False).first()
             if factor is None:
                 return False
-            step = matching_step(factor.secret, digits, time.time() if at is None else at, factor.last_time_step)
+            step = matching_step(
+                factor.secret, digits, time.time() if at is None else at, factor.last_time_step
+            )
             if step is None:
                 return False
             # Conditional, so two requests racing with the same code cannot both pass.
             return (
-                TwoFactor.objects.filter(pk=factor.pk, last_time_step__lt=step).update(last_time_step=step) == 1
+                TwoFactor.objects.filter(pk=factor.pk, last_time_step__lt=step).update(last_time_step=step)
+                == 1
             )
     return two_factor_enabled(user) and use_recovery_code(user, code)
 

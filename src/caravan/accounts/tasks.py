@@ -50,8 +50,10 @@ def email_password_changed(user_id: int) -> bool:
     def render():
         return _("Your password on %(server)s was changed") % {"server": settings.DOMAIN}, "\n\n".join(
             [
-                _("The password of your account %(username)s was just changed, and every other session was "
-                  "signed out.")
+                _(
+                    "The password of your account %(username)s was just changed, and every other session was "
+                    "signed out."
+                )
                 % {"username": "@" + user.username},
                 _("If this was not you, reset your password at once:"),
                 f"{settings.BASE_URL}/auth/password/reset",

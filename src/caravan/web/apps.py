@@ -7,3 +7,8 @@ class WebConfig(AppConfig):
     name = "caravan.web"
     label = "web"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from caravan.web import middleware
+
+        middleware.connect_session_signals()

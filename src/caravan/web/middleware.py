@@ -3,7 +3,13 @@
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.core.cache import cache
+from django.shortcuts import redirect
 from django.utils import translation
+
+from caravan.accounts import security
+from caravan.throttling import client_address
 
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 COOKIE = "caravan_language"
@@ -69,3 +75,90 @@ class LanguageMiddleware:
         if request.GET.get("lang") in SUPPORTED:
             response.set_cookie(COOKIE, request.GET["lang"], max_age=365 * 86400, samesite="Lax")
         return response
+
+
+# --- Account security: the sessions a person sees on /settings/security, and staff who must use two-factor ---
+
+TWO_FACTOR_SETUP = "/settings/security/two_factor"
+# What staff without two-factor may still open under CARAVAN_REQUIRE_TWO_FACTOR_FOR_STAFF: the set-up page,
+# signing out, the client API and OAuth (tokens, not this session), static files and federation's documents.
+OPEN_TO_STAFF_WITHOUT_TWO_FACTOR = (
+    TWO_FACTOR_SETUP,  # and its QR code
+    "/auth/sign_out",
+    "/static/",
+    "/api/",
+    "/oauth/",
+    "/.well-known/",
+    "/nodeinfo",
+    "/users/",
+    "/inbox",
+)
+
+
+def _user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:300]
+
+
+def _on_logged_in(sender, request, user, **_) -> None:
+    if request is not None and getattr(request, "session", None) is not None:
+        if request.session.session_key is None:
+            request.session.save()
+        security.record_session(
+            user, request.session.session_key, client_address(request), _user_agent(request)
+        )
+
+
+def _on_logged_out(sender, request, user, **_) -> None:
+    if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
+        security.forget_session(request.session.session_key)
+
+
+def connect_session_signals() -> None:
+    user_logged_in.connect(_on_logged_in, dispatch_uid="caravan.web.sessions.in")
+    user_logged_out.connect(_on_logged_out, dispatch_uid="caravan.web.sessions.out")
+
+
+def _check_session(request):
+    """A signed-in request: note when its session was last seen (at most once a minute, counted in the
+    cache), and send staff without two-factor to set it up when the server requires it."""
+    user = _user(request)
+    if user is None or not user.is_authenticated:
+        return None
+    key = request.session.session_key
+    if key and cache.add(f"websession-seen:{key}", 1, security.SEEN_EVERY):
+        security.touch_session(user, key, client_address(request), _user_agent(request))
+    if (
+        settings.CARAVAN["REQUIRE_TWO_FACTOR_FOR_STAFF"]
+        and user.may_moderate
+        and not request.path.startswith(OPEN_TO_STAFF_WITHOUT_TWO_FACTOR)
+        and not security.two_factor_enabled(user)
+    ):
+        return redirect(f"{TWO_FACTOR_SETUP}?required=1")
+    return None
+
+
+class AccountSecurityMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self._acall(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            refused = _check_session(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    async def _acall(self, request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:  # API clients: no session, nothing to do
+            refused = await sync_to_async(_check_session)(request)
+            if refused is not None:
+                return refused
+        return await self.get_response(request)
