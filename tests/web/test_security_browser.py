@@ -80,7 +80,9 @@ def test_two_factor_sign_in_with_the_app_and_a_recovery_code(site, chromium, loc
     page = site.page(chromium, person, locale=locale, viewport=viewport)
     page.goto(f"{site.base}/settings/security")
     page.click("main a[href='/settings/security/two_factor']")
-    assert page.locator("main img[src='/settings/security/two_factor.svg']").evaluate("i => i.naturalWidth") > 0
+    assert (
+        page.locator("main img[src='/settings/security/two_factor.svg']").evaluate("i => i.naturalWidth") > 0
+    )
     _fits(page, viewport)
     secret = page.locator(".totp-secret").inner_text().replace(" ", "")
     key = secret_key(secret)
