@@ -190,3 +190,45 @@ def test_revoking_an_app_from_the_page_ends_its_push_subscription(make_user):
     answer = Client().get("/api/v1/accounts/verify_credentials", HTTP_AUTHORIZATION=f"Bearer {token.token}")
     assert answer.status_code == 401
     assert client.post(f"/settings/security/apps/{app.pk}/revoke").status_code == 404
+
+
+@pytest.mark.django_db
+def test_email_change_and_turning_two_factor_off_from_the_tab(make_user, caravan_settings):
+    user, key = _two_factor_user(make_user)
+    client = Client()
+    client.force_login(user)
+    wrong = client.post("/settings/security/email", {"email": "new@example.org", "password": "nope"})
+    assert wrong.status_code == 403
+    assert (
+        client.post("/settings/security/email", {"email": "not an address", "password": PASSWORD}).status_code
+        == 422
+    )
+    changed = client.post("/settings/security/email", {"email": "new@example.org", "password": PASSWORD})
+    assert changed["Location"] == "/settings/security?done=email"
+    caravan_settings(CONFIRM_EMAIL=True)
+    waiting = client.post("/settings/security/email", {"email": "newer@example.org", "password": PASSWORD})
+    assert waiting["Location"] == "/settings/security?done=email_sent"
+    user.refresh_from_db()
+    assert (user.email, user.unconfirmed_email) == ("new@example.org", "newer@example.org")
+    assert "newer@example.org" in client.get("/settings/security").content.decode()
+
+    kept = client.post("/settings/security/two_factor", {"password": PASSWORD, "code": "000000"})
+    assert kept.status_code == 403 and security.two_factor_enabled(user)
+    off = client.post(
+        "/settings/security/two_factor", {"password": PASSWORD, "code": security.totp(key, time.time() + 30)}
+    )
+    assert off["Location"] == "/settings/security?done=two_factor_off"
+    assert not security.two_factor_enabled(user)
+
+
+@pytest.mark.django_db
+def test_hostile_links_and_ids_get_a_clear_4xx(make_user):
+    client = Client()
+    assert client.get("/auth/password/reset/%00%ff/not-a-token").status_code == 400
+    assert client.get("/auth/password/reset/MQ/1-2").status_code == 400
+    assert client.get("/auth/confirm/garbage").status_code == 400
+    assert client.post("/auth/two_factor", {"code": "123456"}).status_code == 400  # no password step first
+    assert client.post("/auth/password/reset", {"identifier": ""}).status_code == 400
+    client.force_login(make_user("ayla"))
+    assert client.post("/settings/security/sessions/99999/end").status_code == 404
+    assert client.post("/settings/security/apps/99999/revoke").status_code == 404

@@ -12,6 +12,7 @@ from mastodon import MastodonUnauthorizedError
 from playwright.sync_api import expect
 
 from caravan.accounts.security import secret_key, totp
+from tests.api.test_stream_access import _OpenStream
 from tests.web.served import LOOK_IDS, LOOKS, body, unique
 
 pytestmark = pytest.mark.browser
@@ -141,8 +142,13 @@ def test_sign_out_another_session_and_revoke_an_app(site, chromium, locale, view
 
     app = page.locator("[data-app]")
     assert app.count() == 1 and "Web tests" in app.inner_text()
-    app.locator("button").click()
-    expect(page.locator("[data-app]")).to_have_count(0)
-    with pytest.raises(MastodonUnauthorizedError):
-        person.api.account_verify_credentials()
+    stream = _OpenStream(site, person.token)
+    try:
+        app.locator("button").click()
+        expect(page.locator("[data-app]")).to_have_count(0)
+        with pytest.raises(MastodonUnauthorizedError):
+            person.api.account_verify_credentials()
+        assert stream.ended.wait(10), "the revoked app's stream stayed open"
+    finally:
+        stream.close()
     page.context.close()
