@@ -225,7 +225,7 @@ def _login(request: HttpRequest) -> HttpResponse:
         # code from their app (or a recovery code) is given on the next step.
         security.begin_second_step(request.session, user)
         return render(request, "api/two_factor.html", context)
-    login(request, user)
+    _start_session(request, user)
     return _redirect(_authorize_context(request)["action"])
 
 
@@ -248,8 +248,19 @@ def _second_step(request: HttpRequest) -> HttpResponse:
         error = DomainError(error_codes.TWO_FACTOR_CODE_WRONG).message
         return render(request, "api/two_factor.html", {**context, "error": error}, status=403)
     security.end_second_step(request.session)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    _start_session(request, user)
     return _redirect(context["action"])
+
+
+def _start_session(request: HttpRequest, user: User) -> None:
+    """A web session like the web pages' own, listed on the person's security tab."""
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    security.record_session(
+        user,
+        request.session.session_key,
+        throttling.client_address(request),
+        request.META.get("HTTP_USER_AGENT", ""),
+    )
 
 
 def _unreadable(request: HttpRequest) -> HttpResponse | None:

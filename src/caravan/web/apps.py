@@ -7,8 +7,3 @@ class WebConfig(AppConfig):
     name = "caravan.web"
     label = "web"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from caravan.web import middleware
-
-        middleware.connect_session_signals()

@@ -3,7 +3,6 @@
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
-from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core.cache import cache
 from django.shortcuts import redirect
 from django.utils import translation
@@ -81,13 +80,15 @@ class LanguageMiddleware:
 
 TWO_FACTOR_SETUP = "/settings/security/two_factor"
 # What staff without two-factor may still open under CARAVAN_REQUIRE_TWO_FACTOR_FOR_STAFF: the set-up page,
-# signing out, the client API and OAuth (tokens, not this session), static files and federation's documents.
+# signing out, the client API and OAuth's token endpoints (tokens, not this session: authorizing an app is not
+# open, or a token would stand in for the missing second factor), static files and federation's documents.
 OPEN_TO_STAFF_WITHOUT_TWO_FACTOR = (
     TWO_FACTOR_SETUP,  # and its QR code
     "/auth/sign_out",
     "/static/",
     "/api/",
-    "/oauth/",
+    "/oauth/token",
+    "/oauth/revoke",
     "/.well-known/",
     "/nodeinfo",
     "/users/",
@@ -99,28 +100,10 @@ def _user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
-def _on_logged_in(sender, request, user, **_) -> None:
-    if request is not None and getattr(request, "session", None) is not None:
-        if request.session.session_key is None:
-            request.session.save()
-        security.record_session(
-            user, request.session.session_key, client_address(request), _user_agent(request)
-        )
-
-
-def _on_logged_out(sender, request, user, **_) -> None:
-    if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
-        security.forget_session(request.session.session_key)
-
-
-def connect_session_signals() -> None:
-    user_logged_in.connect(_on_logged_in, dispatch_uid="caravan.web.sessions.in")
-    user_logged_out.connect(_on_logged_out, dispatch_uid="caravan.web.sessions.out")
-
-
 def _check_session(request):
     """A signed-in request: note when its session was last seen (at most once a minute, counted in the
-    cache), and send staff without two-factor to set it up when the server requires it."""
+    cache; the first request after signing in records it), and send staff without two-factor to set it up when
+    the server requires it."""
     user = _user(request)
     if user is None or not user.is_authenticated:
         return None

@@ -43,7 +43,11 @@ urlpatterns = [
     # Account security (sign-in's second step, password reset, email confirmation, the settings tab)
     path("auth/two_factor", auth.two_factor, name="two_factor"),
     path("auth/password/reset", auth.password_reset, name="password_reset"),
-    path("auth/password/reset/<str:uid>/<str:token>", auth.password_reset_confirm, name="password_reset_confirm"),
+    path(
+        "auth/password/reset/<str:uid>/<str:token>",
+        auth.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("auth/confirm/again", auth.confirm_again, name="confirm_again"),
     path("auth/confirm/<str:value>", auth.confirm_email, name="confirm_email"),
     path("settings/security", security.overview, name="settings_security"),
@@ -52,8 +56,12 @@ urlpatterns = [
     path("settings/security/two_factor", security.two_factor, name="settings_two_factor"),
     path("settings/security/two_factor.svg", security.two_factor_qr, name="settings_two_factor_qr"),
     path("settings/security/sessions/end_others", security.end_other_sessions, name="settings_end_sessions"),
-    path("settings/security/sessions/<int:session_id>/end", security.end_session, name="settings_end_session"),
-    path("settings/security/apps/<int:application_id>/revoke", security.revoke_app, name="settings_revoke_app"),
+    path(
+        "settings/security/sessions/<int:session_id>/end", security.end_session, name="settings_end_session"
+    ),
+    path(
+        "settings/security/apps/<int:application_id>/revoke", security.revoke_app, name="settings_revoke_app"
+    ),
     path("campaigns", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new", campaigns.start, name="campaign_start"),
     path("campaigns/remote", campaigns.remote_campaign, name="campaign_remote"),

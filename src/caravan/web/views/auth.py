@@ -63,7 +63,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 return render(request, "caravan/auth/awaiting_approval.html", {"new_user": user})
             if not security.email_confirmed(user):  # CARAVAN_CONFIRM_EMAIL: the mailed link comes first
                 return render(request, "caravan/auth/confirm_again.html", {"sent": True, "new_user": user})
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            _start_session(request, user)
             return redirect(campaign.path if campaign is not None else safe_next(request, "/home"))
     elif request.method == "POST":
         status = 400
@@ -169,13 +169,25 @@ def _signed_in(request: HttpRequest, user, next_url: str) -> HttpResponse | None
         suspension = latest_suspension(user.account)
         if suspension is None:
             return None
-        login(request, user, backend=BACKEND)
+        _start_session(request, user)
         return redirect(f"/notices/{suspension.id}")
-    login(request, user, backend=BACKEND)
+    _start_session(request, user)
     return redirect(next_url)
 
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _start_session(request: HttpRequest, user) -> None:
+    """Sign in, and list the session on the person's security tab at once (so "sign out all other sessions"
+    reaches it even if it never makes another request)."""
+    login(request, user, backend=BACKEND)
+    security.record_session(
+        user,
+        request.session.session_key,
+        throttling.client_address(request),
+        request.META.get("HTTP_USER_AGENT", ""),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -322,5 +334,7 @@ def confirm_again(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.session.session_key:
+        security.forget_session(request.session.session_key)  # gone from the person's sessions list too
     logout(request)
     return redirect("/")
