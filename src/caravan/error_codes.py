@@ -167,9 +167,9 @@ EMAIL_NOT_CONFIRMED = ErrorKind(
     _("Confirm your email address first: follow the link we sent you, or ask for it again."),
     403,
 )
-# Mastodon's own words for a token whose account has not confirmed its address (apps look for them).
+# Mastodon's own words (in English) for a token whose account has not confirmed its address.
 EMAIL_NOT_CONFIRMED_API = ErrorKind(
-    "email_not_confirmed_api", "Your login is missing a confirmed e-mail address", 403
+    "email_not_confirmed_api", _("Your login is missing a confirmed e-mail address"), 403
 )
 TWO_FACTOR_CODE_WRONG = ErrorKind(
     "two_factor_code_wrong", _("That code is not right, or was already used. Enter the current code."), 403
