@@ -285,6 +285,14 @@ def disable_two_factor(user: User, password: str, code: str, *, at: float | None
     RecoveryCode.objects.filter(user=user).delete()
 
 
+def remove_two_factor(user: User) -> bool:
+    """The operator's way out (`caravan two-factor-off`) for someone who lost the app and every recovery code;
+    False when the person had none."""
+    removed, _ = TwoFactor.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    return removed > 0
+
+
 RECOVERY_CODES = 10
 
 
