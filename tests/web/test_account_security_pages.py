@@ -226,9 +226,13 @@ def test_hostile_links_and_ids_get_a_clear_4xx(make_user):
     client = Client()
     assert client.get("/auth/password/reset/%00%ff/not-a-token").status_code == 400
     assert client.get("/auth/password/reset/MQ/1-2").status_code == 400
+    too_big = "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5"  # 24 nines: no database holds such an id
+    assert client.get(f"/auth/password/reset/{too_big}/1-2").status_code == 400
     assert client.get("/auth/confirm/garbage").status_code == 400
     assert client.post("/auth/two_factor", {"code": "123456"}).status_code == 400  # no password step first
     assert client.post("/auth/password/reset", {"identifier": ""}).status_code == 400
     client.force_login(make_user("ayla"))
     assert client.post("/settings/security/sessions/99999/end").status_code == 404
     assert client.post("/settings/security/apps/99999/revoke").status_code == 404
+    assert client.post(f"/settings/security/sessions/{10**20}/end").status_code == 404
+    assert client.post(f"/settings/security/apps/{10**20}/revoke").status_code == 404

@@ -18,6 +18,9 @@ from tests.web.served import LOOK_IDS, LOOKS, body, unique
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "a brand new passphrase 42"
+# An image's width once it has loaded (0 when it fails).
+LOADED_WIDTH = """i => i.complete ? i.naturalWidth : new Promise(done => {
+    i.onload = () => done(i.naturalWidth); i.onerror = () => done(0); })"""
 
 
 def _fits(page, viewport) -> None:
@@ -81,9 +84,8 @@ def test_two_factor_sign_in_with_the_app_and_a_recovery_code(site, chromium, loc
     page = site.page(chromium, person, locale=locale, viewport=viewport)
     page.goto(f"{site.base}/settings/security")
     page.click("main a[href='/settings/security/two_factor']")
-    assert (
-        page.locator("main img[src='/settings/security/two_factor.svg']").evaluate("i => i.naturalWidth") > 0
-    )
+    qr = page.locator("main img[src='/settings/security/two_factor.svg']")
+    assert qr.evaluate(LOADED_WIDTH) > 0  # the QR code is an image the browser could read
     _fits(page, viewport)
     secret = page.locator(".totp-secret").inner_text().replace(" ", "")
     key = secret_key(secret)

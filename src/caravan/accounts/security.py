@@ -32,6 +32,7 @@ from caravan import error_codes, events
 from caravan.accounts import tasks
 from caravan.accounts.models import RecoveryCode, TwoFactor, User, WebSession
 from caravan.errors import DomainError
+from caravan.ids import id_from_text
 
 # --- Passwords ---------------------------------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ def user_for_reset_link(uid: str, token: str) -> User:
         user_id = int(urlsafe_base64_decode(uid).decode())
     except (ValueError, TypeError, UnicodeDecodeError, OverflowError):
         user_id = None
-    user = User.objects.filter(pk=user_id).first() if user_id else None
+    user = User.objects.filter(pk=user_id).first() if id_from_text(user_id) else None
     if user is None or not reset_tokens.check_token(user, token):
         raise DomainError(error_codes.RESET_LINK_INVALID)
     return user
@@ -421,7 +422,7 @@ def active_sessions(user: User) -> list[WebSession]:
 
 
 def end_session(user: User, session_id: int) -> None:
-    row = WebSession.objects.filter(user=user, pk=session_id).first()
+    row = WebSession.objects.filter(user=user, pk=session_id).first() if id_from_text(session_id) else None
     if row is None:
         raise DomainError(error_codes.SESSION_NOT_FOUND)
     _session_store()(session_key=row.session_key).delete()
@@ -521,6 +522,8 @@ def authorised_apps(user: User) -> list[AuthorisedApp]:
 def revoke_app(user: User, application_id: int) -> int:
     """Revoke every token the app holds for the person (and its refresh tokens and pending grants): its API
     calls answer 401, its streams close and its push subscriptions go (the `tokens.revoked` event)."""
+    if id_from_text(application_id) is None:
+        raise DomainError(error_codes.RECORD_NOT_FOUND)
     tokens = list(
         AccessToken.objects.filter(user=user, application_id=application_id).values_list(
             "id", "token_checksum"
