@@ -236,3 +236,17 @@ def test_hostile_links_and_ids_get_a_clear_4xx(make_user):
     assert client.post("/settings/security/apps/99999/revoke").status_code == 404
     assert client.post(f"/settings/security/sessions/{10**20}/end").status_code == 404
     assert client.post(f"/settings/security/apps/{10**20}/revoke").status_code == 404
+
+
+@pytest.mark.django_db
+def test_codes_are_throttled_like_passwords(make_user, caravan_settings):
+    caravan_settings(SIGN_IN_FAILURES_PER_ACCOUNT=3)
+    user, key = _two_factor_user(make_user)
+    client = Client()
+    assert client.post("/auth/sign_in", {"username": user.username, "password": PASSWORD}).status_code == 302
+    for wrong in ("000001", "000002", "000003"):
+        assert client.post("/auth/two_factor", {"code": wrong}).status_code == 403
+    # Past the limit even the right code waits: guessing cannot go faster than the limit.
+    refused = client.post("/auth/two_factor", {"code": security.totp(key, time.time() + 30)})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert client.get("/home").status_code == 302

@@ -56,9 +56,12 @@ def _overview(request: HttpRequest, status: int = 200, **forms) -> HttpResponse:
         "sessions": sessions,
         "apps": security.authorised_apps(user),
         "done": request.GET.get("done", ""),
-        "confirm_email": security.email_confirmed(user),
     }
-    response = render(request, TEMPLATE, context, status=status)
+    return _told_when_to_retry(request, render(request, TEMPLATE, context, status=status))
+
+
+def _told_when_to_retry(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A 429 from the sign-in limits carries Retry-After, as on the sign-in page."""
     if getattr(request, "retry_after", None):
         response["Retry-After"] = str(request.retry_after)
     return response
@@ -175,7 +178,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             "form": form,
             "recovery_left": security.recovery_codes_left(user),
         }
-        return render(request, "caravan/settings/two_factor.html", context, status=status)
+        return _told_when_to_retry(
+            request, render(request, "caravan/settings/two_factor.html", context, status=status)
+        )
     factor = security.start_two_factor(user)
     if request.method == "POST":
         form.is_valid()
@@ -198,6 +203,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "secret": " ".join(factor.secret[i : i + 4] for i in range(0, len(factor.secret), 4)),
         "required": request.GET.get("required") == "1",
     }
-    response = render(request, "caravan/settings/two_factor.html", context, status=status)
+    response = _told_when_to_retry(
+        request, render(request, "caravan/settings/two_factor.html", context, status=status)
+    )
     response["Cache-Control"] = "no-store"
     return response
