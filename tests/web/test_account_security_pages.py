@@ -93,7 +93,13 @@ def test_email_confirmation_gates_sign_in_and_tokens(make_user, caravan_settings
     assert queued.count() == 1
     refused = client.post("/auth/sign_in", {"username": "noor", "password": PASSWORD})
     assert refused.status_code == 403 and "/auth/confirm/again" in refused.content.decode()
-    token = issue_token(user, _app().pk, "read").token
+    app = _app()
+    authorize = "/oauth/authorize?" + urlencode(
+        {"response_type": "code", "client_id": app.client_id, "redirect_uri": REDIRECT, "scope": "read"}
+    )
+    oauth = Client().post(authorize, {"intent": "login", "username": "noor", "password": PASSWORD})
+    assert oauth.status_code == 403  # nor through an app's sign-in page
+    token = issue_token(user, app.pk, "read").token
     api = Client().get("/api/v1/accounts/verify_credentials", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api.status_code == 403
     assert api.json() == {"error": "Your login is missing a confirmed e-mail address"}
