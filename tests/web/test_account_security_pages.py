@@ -18,6 +18,7 @@ from caravan.accounts.services import set_role
 from caravan.api.http import forget_all_users
 from caravan.api.models import AppProfile
 from caravan.api.oauth import issue_token
+from tests.html_checks import BIDI_CONTROLS, unsafe_markup
 
 PASSWORD = "correct horse battery"
 REDIRECT = "https://app.example/callback"
@@ -188,8 +189,11 @@ def test_revoking_an_app_from_the_page_ends_its_push_subscription(make_user):
     )
     client = Client()
     client.force_login(user)
+    Application.objects.filter(pk=app.pk).update(name="Phanpy<script>alert(1)</script>\u202e")
     page = client.get("/settings/security").content.decode()
-    assert "Phanpy" in page
+    assert "<bdi>Phanpy&lt;script&gt;alert(1)&lt;/script&gt;</bdi>" in page  # an app names itself
+    assert not unsafe_markup(page, allow_relative=True, allowed_tags=frozenset({"link"}))
+    assert not set(page) & set(BIDI_CONTROLS)
     assert client.post(f"/settings/security/apps/{app.pk}/revoke").status_code == 302
     assert not AccessToken.objects.filter(user=user).exists()
     assert not PushSubscription.objects.exists()
