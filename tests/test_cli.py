@@ -120,3 +120,27 @@ def test_role_makes_a_moderator_then_an_admin_then_a_user_again(tmp_path):
     assert unknown.returncode == 1 and unknown.stderr == "There is no local account named nobody.\n"
     wrong = caravan("role", "sam", "king", data_dir=tmp_path)
     assert wrong.returncode == 2 and "invalid choice: 'king'" in wrong.stderr
+
+
+def test_two_factor_off_lets_the_password_alone_sign_in_again(tmp_path):
+    code = (
+        "import time; from caravan.signup import register_user as r; from caravan.accounts import security as s; "
+        "u = r(username='lina', password='a long user pass 42', agreement=True); f = s.start_two_factor(u); "
+        "s.enable_two_factor(u, s.totp(s.secret_key(f.secret), time.time())); print(s.two_factor_enabled(u))"
+    )
+    assert caravan("migrate", data_dir=tmp_path).returncode == 0
+    made = caravan("manage", "shell", "-c", code, data_dir=tmp_path)
+    assert made.stdout.strip().splitlines()[-1] == "True", made.stderr
+    off = caravan("two-factor-off", "@Lina", data_dir=tmp_path)
+    assert (off.returncode, off.stdout) == (
+        0,
+        "Two-factor sign-in is off for @lina; their password alone signs in again.\n",
+    )
+    check = (
+        "from caravan.accounts.models import User; from caravan.accounts import security as s; "
+        "print(s.two_factor_enabled(User.objects.get(username='lina')))"
+    )
+    assert (
+        caravan("manage", "shell", "-c", check, data_dir=tmp_path).stdout.strip().splitlines()[-1] == "False"
+    )
+    assert caravan("two-factor-off", "nobody", data_dir=tmp_path).returncode == 1

@@ -148,6 +148,27 @@ def role(args: argparse.Namespace) -> int:
     return 0
 
 
+def two_factor_off(args: argparse.Namespace) -> int:
+    """For someone who lost both their phone and their recovery codes: the operator, having checked who they
+    are, turns two-factor sign-in off; the password alone signs in again."""
+    _setup()
+    from django.core.management import call_command
+
+    from caravan.accounts import security
+    from caravan.accounts.models import User
+
+    call_command("migrate", interactive=False, verbosity=0)
+    user = User.objects.filter(username__iexact=args.username.lstrip("@"), account__domain="").first()
+    if user is None:
+        print(f"There is no local account named {args.username}.", file=sys.stderr)
+        return 1
+    if not security.remove_two_factor(user):
+        print(f"@{user.username} does not use two-factor sign-in.")
+        return 0
+    print(f"Two-factor sign-in is off for @{user.username}; their password alone signs in again.")
+    return 0
+
+
 # Django management commands a person running Caravan uses, listed in `caravan --help` and passed to Django as
 # they are (their own --help is Django's).
 DJANGO_COMMANDS = {
@@ -208,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_role.add_argument("role", choices=list(ROLE_WORDS))
     p_role.set_defaults(func=role)
 
+    p_two_factor = sub.add_parser(
+        "two-factor-off", help="turn off someone's two-factor sign-in (lost phone and recovery codes)"
+    )
+    p_two_factor.add_argument("username")
+    p_two_factor.set_defaults(func=two_factor_off)
+
     for name, summary in DJANGO_COMMANDS.items():
         sub.add_parser(name, help=summary, add_help=False)
     sub.add_parser(
@@ -228,7 +255,13 @@ def run(argv: list[str]) -> int:
     if command == "manage":
         config.load()
         return django_command(argv[1:] or ["help"], prog="caravan manage")
-    if not command.startswith("-") and command not in ("serve", "worker", "createadmin", "role"):
+    if not command.startswith("-") and command not in (
+        "serve",
+        "worker",
+        "createadmin",
+        "role",
+        "two-factor-off",
+    ):
         print(
             f"caravan: there is no command {command!r} (`caravan --help` lists them; Django's developer "
             f"commands run as `caravan manage {command}`)",

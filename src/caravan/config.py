@@ -187,6 +187,10 @@ class Config:
     max_image_bytes: int = setting("CARAVAN_MAX_IMAGE_BYTES", whole(1), 10 * 1024 * 1024)
     max_image_pixels: int = setting("CARAVAN_MAX_IMAGE_PIXELS", whole(1), 40_000_000)
     require_email: bool = setting("CARAVAN_REQUIRE_EMAIL", flag(), False)
+    # Account security (caravan/accounts/security.py): new accounts confirm their address by a mailed link
+    # before signing in; moderators and admins must turn on two-factor sign-in before opening any other page.
+    confirm_email: bool = setting("CARAVAN_CONFIRM_EMAIL", flag(), False)
+    require_two_factor_for_staff: bool = setting("CARAVAN_REQUIRE_TWO_FACTOR_FOR_STAFF", flag(), False)
     scheduled_min_ahead: int = setting("CARAVAN_SCHEDULED_MIN_AHEAD", whole(0), 300)
 
     # Background work and request threads.
@@ -216,6 +220,8 @@ class Config:
     sign_in_failures_per_address: int = setting("CARAVAN_SIGN_IN_FAILURES_PER_ADDRESS", whole(0), 25)
     sign_ups_per_address: int = setting("CARAVAN_SIGN_UPS_PER_ADDRESS", whole(0), 25)
     sign_ups_per_network: int = setting("CARAVAN_SIGN_UPS_PER_NETWORK", whole(0), 100)
+    password_resets_per_account: int = setting("CARAVAN_PASSWORD_RESETS_PER_ACCOUNT", whole(0), 3)
+    password_resets_per_address: int = setting("CARAVAN_PASSWORD_RESETS_PER_ADDRESS", whole(0), 10)
     # Suspicious sign-ups wait for approval even when registration is open (caravan/signup.py); 0 turns one off.
     hold_sign_ups_per_network: int = setting("CARAVAN_HOLD_SIGN_UPS_PER_NETWORK", whole(0), 10)
     hold_sign_ups_per_email_domain: int = setting("CARAVAN_HOLD_SIGN_UPS_PER_EMAIL_DOMAIN", whole(0), 10)

@@ -155,6 +155,54 @@ LAST_ADMIN = ErrorKind(
     403,
 )
 
+# Account security (caravan/accounts/security.py)
+PASSWORD_CURRENT_WRONG = ErrorKind("password_current_wrong", _("Your current password is not right."), 403)
+PASSWORDS_DIFFER = ErrorKind("passwords_differ", _("The two new passwords are not the same."))
+RESET_LINK_INVALID = ErrorKind(
+    "reset_link_invalid",
+    _("This link has expired or was already used. Ask for a new one."),
+    400,
+)
+CONFIRMATION_LINK_INVALID = ErrorKind(
+    "confirmation_link_invalid", _("This confirmation link has expired or is no longer valid."), 400
+)
+EMAIL_NOT_CONFIRMED = ErrorKind(
+    "email_not_confirmed",
+    _("Confirm your email address first: follow the link we sent you, or ask for it again."),
+    403,
+)
+# Mastodon's own words (in English) for a token whose account has not confirmed its address.
+EMAIL_NOT_CONFIRMED_API = ErrorKind(
+    "email_not_confirmed_api", _("Your login is missing a confirmed e-mail address"), 403
+)
+TWO_FACTOR_CODE_WRONG = ErrorKind(
+    "two_factor_code_wrong", _("That code is not right, or was already used. Enter the current code."), 403
+)
+TWO_FACTOR_ALREADY_ON = ErrorKind("two_factor_already_on", _("Two-factor sign-in is already on."))
+TWO_FACTOR_NOT_ON = ErrorKind("two_factor_not_on", _("Two-factor sign-in is not on."))
+TWO_FACTOR_STEP_EXPIRED = ErrorKind(
+    "two_factor_step_expired", _("Too much time passed since you entered your password. Sign in again."), 400
+)
+PASSWORD_RESETS_FROM_NETWORK = ErrorKind(
+    "password_resets_from_network",
+    ngettext_lazy(
+        "Too many password reset requests from your network. Try again in %(minutes)s minute.",
+        "Too many password reset requests from your network. Try again in %(minutes)s minutes.",
+        "minutes",
+    ),
+    429,
+)
+PASSWORD_RESETS_FOR_ACCOUNT = ErrorKind(
+    "password_resets_for_account",
+    ngettext_lazy(
+        "Too many password reset requests for this account. Try again in %(minutes)s minute.",
+        "Too many password reset requests for this account. Try again in %(minutes)s minutes.",
+        "minutes",
+    ),
+    429,
+)
+SESSION_NOT_FOUND = ErrorKind("session_not_found", _("That session has already ended."), 404)
+
 # Sign-in and sign-up limits (caravan/throttling.py); the minutes are rounded up.
 FAILED_SIGN_INS_TO_ACCOUNT = ErrorKind(
     "failed_sign_ins_to_account",

@@ -33,6 +33,8 @@ EVENT_NAMES = frozenset(
         "account.moved",
         "account.moderated",  # a moderation action was taken or lifted (account=, action=)
         "account.signed_out",  # a person may no longer sign in: open connections end (account_id=)
+        # a person revoked an app's tokens (account_id=, token_ids=, checksums=): its streams end at once
+        "tokens.revoked",
         "report.created",  # a report was filed, locally or by a remote Flag (report=)
         "filters.changed",  # a person's filters changed; streaming tells their clients (account_id=)
         "post.created",

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "caravan.web.middleware.AccountSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -264,6 +265,8 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name; push subscriptions point at it
 
 SESSION_COOKIE_HTTPONLY = True
+# Password reset links (caravan/accounts/security.py) work for three hours, and once.
+PASSWORD_RESET_TIMEOUT = 3 * 3600
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = BASE_SCHEME == "https"
 CSRF_COOKIE_SECURE = BASE_SCHEME == "https"
@@ -299,6 +302,8 @@ CARAVAN = {
     "MAX_POLL_EXPIRATION": 2_629_746,
     "MAX_PROFILE_FIELDS": 4,
     "REQUIRE_EMAIL": conf.require_email,
+    "CONFIRM_EMAIL": conf.confirm_email,
+    "REQUIRE_TWO_FACTOR_FOR_STAFF": conf.require_two_factor_for_staff,
     "EMBEDDED_WORKER": conf.embedded_worker,
     "WORKER_INTERVAL": conf.worker_interval,
     "SCHEDULED_MIN_AHEAD": conf.scheduled_min_ahead,
@@ -311,6 +316,10 @@ CARAVAN = {
     "SIGN_UPS_PER_ADDRESS": conf.sign_ups_per_address,
     # Sign-up attempts per network (IPv4 /24, IPv6 /48) in an hour.
     "SIGN_UPS_PER_NETWORK": conf.sign_ups_per_network,
+    # Password reset emails asked for per account and per address in an hour (past the account's limit the
+    # page answers as usual and sends nothing, so it never tells whether an account exists).
+    "PASSWORD_RESETS_PER_ACCOUNT": conf.password_resets_per_account,
+    "PASSWORD_RESETS_PER_ADDRESS": conf.password_resets_per_address,
     # Sign-ups held for approval (caravan/signup.py `hold_reasons`): the network already made this many in
     # 24 hours; the email domain this many in an hour; the address or email domain is a suspended wave's.
     "HOLD_SIGN_UPS_PER_NETWORK": conf.hold_sign_ups_per_network,

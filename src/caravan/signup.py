@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from caravan import error_codes, events
+from caravan.accounts import security
 from caravan.accounts.models import Account, Role, User
 from caravan.accounts.services import create_local_account, usable_invite, validate_username
 from caravan.errors import Collected, DomainError
@@ -116,6 +117,7 @@ def register_user(
             )
             user.set_password(password)
             user.save()
+            security.on_sign_up(user)  # confirmed now, or a confirmation link mailed (CARAVAN_CONFIRM_EMAIL)
             if invite is not None:
                 Invite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
             index_account(account)
@@ -251,6 +253,7 @@ def create_admin(username: str, password: str, email: str = "") -> User:
             is_superuser=True,
             role=Role.ADMIN,
             rules_accepted_at=timezone.now(),
+            email_confirmed_at=timezone.now(),  # the operator made it
         )
         user.set_password(password)
         user.save()

@@ -54,6 +54,13 @@ SIGN_UPS_PER_ADDRESS = Limit(
 SIGN_UPS_PER_NETWORK = Limit(
     "sign-up-network", "SIGN_UPS_PER_NETWORK", 3600, error_codes.SIGN_UPS_FROM_NETWORK
 )
+# Password reset emails asked for, per account (whatever name it is asked by) and per address, per hour.
+PASSWORD_RESETS_PER_ACCOUNT = Limit(
+    "reset-account", "PASSWORD_RESETS_PER_ACCOUNT", 3600, error_codes.PASSWORD_RESETS_FOR_ACCOUNT
+)
+PASSWORD_RESETS_PER_ADDRESS = Limit(
+    "reset-address", "PASSWORD_RESETS_PER_ADDRESS", 3600, error_codes.PASSWORD_RESETS_FROM_NETWORK
+)
 # Campaign joins, level changes and leaves per account per hour: one account cannot flap a count or flood a chart.
 CAMPAIGN_CHANGES_PER_ACCOUNT = Limit(
     "campaign-account", "CAMPAIGN_JOINS_PER_HOUR", 3600, error_codes.CAMPAIGN_JOINS_TOO_FAST
@@ -206,3 +213,18 @@ def charge(limit: Limit, who: str) -> None:
 def check_campaign_change(account_id: int) -> None:
     """Counts one campaign join, level change or leave by this account; raises Throttled past the limit."""
     charge(CAMPAIGN_CHANGES_PER_ACCOUNT, f"account{account_id}")
+
+
+def check_password_reset_address(address: str) -> None:
+    """Counts one password reset request from this address; raises Throttled past the limit (shown as 429)."""
+    charge(PASSWORD_RESETS_PER_ADDRESS, address_key(address))
+
+
+def may_send_password_reset(user_id: int) -> bool:
+    """Counts one reset email for this account; False past the limit. The page answers the same either way,
+    so that it never tells whether an account exists."""
+    try:
+        charge(PASSWORD_RESETS_PER_ACCOUNT, account_key(user_id, ""))
+    except Throttled:
+        return False
+    return True

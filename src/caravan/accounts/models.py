@@ -138,6 +138,12 @@ class User(AbstractUser):
     digits = models.CharField(max_length=8, choices=Digits.choices, default=Digits.WESTERN)
     hijri_dates = models.BooleanField(default=False)
     time_zone = models.CharField(max_length=64, blank=True, default="")
+    # When the person followed the link mailed to their address (CARAVAN_CONFIRM_EMAIL): with that setting on,
+    # an account whose address is unconfirmed cannot sign in or use its tokens. Accounts made before the
+    # setting existed, or while it was off, count as confirmed (accounts.security.email_confirmed).
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A new address waiting for its confirmation link to be followed (the old one stays until then).
+    unconfirmed_email = models.EmailField(blank=True, default="")
 
     # The one answer to "may this person moderate / administer": every face asks these two.
     @property
@@ -153,3 +159,34 @@ class User(AbstractUser):
         """The interface language this user chose, when the server offers it; "" follows the request
         (Accept-Language). The web pages and the client API both start from it."""
         return self.locale if self.locale in {code for code, _ in settings.LANGUAGES} else ""
+
+
+class TwoFactor(models.Model):
+    """A person's authenticator app (TOTP, RFC 6238) (caravan.accounts.security). The row exists from the
+    moment set-up starts (the secret shown); sign-in asks for a code only once `enabled_at` is set."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)  # base32, as the app is given it
+    enabled_at = models.DateTimeField(null=True, blank=True)
+    # The last 30-second step whose code was accepted: a code is never accepted twice, nor an older one.
+    last_time_step = models.BigIntegerField(default=0)
+
+
+class RecoveryCode(models.Model):
+    """One of ten one-time codes for when the app is lost; only a hash is kept (shown once, at enabling)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class WebSession(models.Model):
+    """A signed-in web session as the person sees it on their security page (device, address, last seen);
+    Django's session row is the authority, this one describes it and goes when it ends."""
+
+    session_key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="web_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    address = models.CharField(max_length=64, blank=True, default="")
+    user_agent = models.CharField(max_length=300, blank=True, default="")

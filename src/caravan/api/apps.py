@@ -20,3 +20,4 @@ class ApiConfig(AppConfig):
         events.listen("account.updated", lambda **_: http.forget_all_users())
         events.listen("account.moderated", lambda **_: http.forget_all_users())
         events.listen("account.deleted", services.forget_deleted_account)
+        events.listen("tokens.revoked", lambda checksums, **_: http.forget_checksums(checksums))

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from caravan import error_codes
 from caravan.accounts.models import Account, User
+from caravan.accounts.security import email_confirmed
 from caravan.api.params import Params, read_params
 from caravan.api.scopes import expand
 from caravan.error_codes import ErrorKind
@@ -91,6 +92,12 @@ def forget_token(token: str) -> None:
     _tokens.pop(token_checksum(token), None)
 
 
+def forget_checksums(checksums: list[str]) -> None:
+    """Revoked tokens (`tokens.revoked`) stop working in this process at once, not after the cache's TTL."""
+    for checksum in checksums:
+        _tokens.pop(checksum, None)
+
+
 def _lookup_token(token: str) -> TokenInfo | None:
     from oauth2_provider.models import AccessToken
 
@@ -141,6 +148,8 @@ def authenticate(request: HttpRequest) -> None:
             raise ApiError(error_codes.TOKEN_INVALID)
         if user.account.suspended_at is not None:  # the moderators suspended it: the account is unusable
             raise ApiError(error_codes.ACCOUNT_SUSPENDED)
+        if not email_confirmed(user):  # CARAVAN_CONFIRM_EMAIL: Mastodon's 403 until the link is followed
+            raise ApiError(error_codes.EMAIL_NOT_CONFIRMED_API)
         request.api_user, request.viewer = user, user.account
         # As on the web pages: the user's interface language first, else what the middleware chose from
         # the request (Accept-Language). Error messages and validators speak it.

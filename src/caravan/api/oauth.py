@@ -21,6 +21,7 @@ from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauthlib.common import generate_token
 
 from caravan import error_codes, throttling
+from caravan.accounts import security
 from caravan.accounts.models import User
 from caravan.api import entities
 from caravan.api.app_links import OOB, is_allowed_redirect_uri, website_link
@@ -150,6 +151,8 @@ def authorize(request: HttpRequest) -> HttpResponse:
 def _authorize(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("intent") == "login":
         return _login(request)
+    if request.method == "POST" and request.POST.get("intent") == "code":
+        return _second_step(request)
     if request.GET.get("force_login") not in (None, "", "false", "0") and request.method == "GET":
         return render(request, "api/login.html", _authorize_context(request))
     if not request.user.is_authenticated:
@@ -214,8 +217,50 @@ def _login(request: HttpRequest) -> HttpResponse:
         return response
     if user is None:
         return render(request, "api/login.html", {**context, "failed": True}, status=401)
-    login(request, user)
+    if not security.email_confirmed(user):
+        error = DomainError(error_codes.EMAIL_NOT_CONFIRMED).message
+        return render(request, "api/login.html", {**context, "error": error}, status=403)
+    if security.two_factor_enabled(user):
+        # The password alone signs nobody in: the session only remembers who, for five minutes, until the
+        # code from their app (or a recovery code) is given on the next step.
+        security.begin_second_step(request.session, user)
+        return render(request, "api/two_factor.html", context)
+    _start_session(request, user)
     return _redirect(_authorize_context(request)["action"])
+
+
+def _second_step(request: HttpRequest) -> HttpResponse:
+    context = _authorize_context(request)
+    pending = security.pending_second_step(request.session)
+    if pending is None:
+        error = DomainError(error_codes.TWO_FACTOR_STEP_EXPIRED).message
+        return render(request, "api/login.html", {**context, "error": error}, status=400)
+    user, _next = pending
+    address = throttling.client_address(request)
+    try:
+        throttling.check_sign_in(user.pk, user.username, address)
+    except Throttled as throttled:
+        response = render(request, "api/two_factor.html", {**context, "error": throttled.message}, status=429)
+        response["Retry-After"] = str(throttled.retry_after)
+        return response
+    if not security.check_second_factor(user, request.POST.get("code") or ""):
+        throttling.note_failed_sign_in(user.pk, user.username, address)
+        error = DomainError(error_codes.TWO_FACTOR_CODE_WRONG).message
+        return render(request, "api/two_factor.html", {**context, "error": error}, status=403)
+    security.end_second_step(request.session)
+    _start_session(request, user)
+    return _redirect(context["action"])
+
+
+def _start_session(request: HttpRequest, user: User) -> None:
+    """A web session like the web pages' own, listed on the person's security tab."""
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    security.record_session(
+        user,
+        request.session.session_key,
+        throttling.client_address(request),
+        request.META.get("HTTP_USER_AGENT", ""),
+    )
 
 
 def _unreadable(request: HttpRequest) -> HttpResponse | None:

@@ -62,6 +62,25 @@ class SignInForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, max_length=256)
 
 
+class SetPasswordForm(DomainForm):
+    new_password = forms.CharField(required=False, widget=forms.PasswordInput, max_length=256)
+    new_password2 = forms.CharField(required=False, widget=forms.PasswordInput, max_length=256)
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = forms.CharField(required=False, widget=forms.PasswordInput, max_length=256)
+
+
+class ChangeEmailForm(DomainForm):
+    email = forms.CharField(required=False, max_length=254)
+    password = forms.CharField(required=False, widget=forms.PasswordInput, max_length=256)
+
+
+class TwoFactorForm(DomainForm):
+    code = forms.CharField(required=False, max_length=64)
+    password = forms.CharField(required=False, widget=forms.PasswordInput, max_length=256)
+
+
 class ComposeForm(DomainForm):
     """Text, content warning, visibility, language, up to four images with descriptions, or a poll."""
 

@@ -27,6 +27,7 @@ from caravan.web.views import (
     reports,
     scheduled,
     search,
+    security,
     timelines,
     transparency,
     waves,
@@ -45,6 +46,28 @@ urlpatterns = [
     path("auth/sign_up", auth.sign_up, name="sign_up"),
     path("auth/sign_in", auth.sign_in, name="sign_in"),
     path("auth/sign_out", auth.sign_out, name="sign_out"),
+    # Account security (sign-in's second step, password reset, email confirmation, the settings tab)
+    path("auth/two_factor", auth.two_factor, name="two_factor"),
+    path("auth/password/reset", auth.password_reset, name="password_reset"),
+    path(
+        "auth/password/reset/<str:uid>/<str:token>",
+        auth.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("auth/confirm/again", auth.confirm_again, name="confirm_again"),
+    path("auth/confirm/<str:value>", auth.confirm_email, name="confirm_email"),
+    path("settings/security", security.overview, name="settings_security"),
+    path("settings/security/password", security.change_password, name="settings_security_password"),
+    path("settings/security/email", security.change_email, name="settings_security_email"),
+    path("settings/security/two_factor", security.two_factor, name="settings_two_factor"),
+    path("settings/security/two_factor.svg", security.two_factor_qr, name="settings_two_factor_qr"),
+    path("settings/security/sessions/end_others", security.end_other_sessions, name="settings_end_sessions"),
+    path(
+        "settings/security/sessions/<int:session_id>/end", security.end_session, name="settings_end_session"
+    ),
+    path(
+        "settings/security/apps/<int:application_id>/revoke", security.revoke_app, name="settings_revoke_app"
+    ),
     path("campaigns", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new", campaigns.start, name="campaign_start"),
     path("campaigns/remote", campaigns.remote_campaign, name="campaign_remote"),

@@ -14,6 +14,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.db import close_old_connections
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from caravan.accounts.models import User
@@ -83,11 +84,10 @@ def account_for_token(token: str) -> tuple[int, frozenset[str], list[str]]:
         raise StreamError(401, "Error: Missing access token")
     if not ({"read", "read:statuses", "read:notifications"} & info.scopes):
         raise StreamError(401, "Error: Access token does not have the required scopes")
-    account_id = (
-        User.objects.filter(pk=info.user_id, is_active=True, account__suspended_at__isnull=True)
-        .values_list("account_id", flat=True)
-        .first()
-    )
+    users = User.objects.filter(pk=info.user_id, is_active=True, account__suspended_at__isnull=True)
+    if settings.CARAVAN["CONFIRM_EMAIL"]:  # as the REST API: no stream before the address is confirmed
+        users = users.filter(Q(email_confirmed_at__isnull=False) | Q(email=""))
+    account_id = users.values_list("account_id", flat=True).first()
     if account_id is None:
         raise StreamError(401, "Error: Invalid access token")
     return account_id, info.scopes, [f"access:{account_id}", f"access:token:{info.token_id}"]

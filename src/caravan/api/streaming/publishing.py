@@ -209,6 +209,10 @@ def _on_signed_out(account_id: int, **_: Any) -> None:
     end_streams([f"access:{account_id}"])
 
 
+def _on_tokens_revoked(token_ids: list[int], **_: Any) -> None:
+    end_streams([f"access:token:{token_id}" for token_id in token_ids])
+
+
 def _on_account_moderated(account, action, **_: Any) -> None:
     if action.kind == "suspend" and not action.lifted_at and account.is_local:
         end_streams([f"access:{account.id}"])
@@ -222,6 +226,7 @@ def _on_account_deleted(account, **_: Any) -> None:
 def connect_events() -> None:
     events.listen("account.signed_out", _on_signed_out)
     events.listen("filters.changed", publish_filters_changed)
+    events.listen("tokens.revoked", _on_tokens_revoked)
     events.listen("account.moderated", _on_account_moderated)
     events.listen("account.deleted", _on_account_deleted)
     events.listen("feed.inserted", _on_feed_inserted)

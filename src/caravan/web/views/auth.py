@@ -1,4 +1,6 @@
-"""Signing up (one step), signing in and out. Accounts awaiting a moderator's approval cannot sign in yet.
+"""Signing up (one step), signing in (a second step asks for a code when two-factor sign-in is on) and out,
+resetting a forgotten password by email, confirming an email address (CARAVAN_CONFIRM_EMAIL). Accounts awaiting
+a moderator's approval cannot sign in yet.
 Sign-ins and sign-ups are throttled (caravan/throttling.py): past the limit, a 429 page with Retry-After.
 """
 
@@ -6,12 +8,14 @@ import contextlib
 
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from caravan import throttling
+from caravan import error_codes, mail, throttling
+from caravan.accounts import security
 from caravan.campaigns import selectors as campaign_selectors
 from caravan.campaigns import services as campaign_services
 from caravan.errors import DomainError, Throttled
@@ -19,7 +23,7 @@ from caravan.instance.models import RegistrationMode, Rule
 from caravan.instance.services import get_instance_settings
 from caravan.moderation.selectors import latest_suspension
 from caravan.signup import register_user
-from caravan.web.forms import SignInForm, SignUpForm
+from caravan.web.forms import SetPasswordForm, SignInForm, SignUpForm
 from caravan.web.shortcuts import safe_next
 
 
@@ -57,7 +61,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 _join_campaign(campaign, user)
             if not user.approved:
                 return render(request, "caravan/auth/awaiting_approval.html", {"new_user": user})
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if not security.email_confirmed(user):  # CARAVAN_CONFIRM_EMAIL: the mailed link comes first
+                return render(request, "caravan/auth/confirm_again.html", {"sent": True, "new_user": user})
+            _start_session(request, user)
             return redirect(campaign.path if campaign is not None else safe_next(request, "/home"))
     elif request.method == "POST":
         status = 400
@@ -102,6 +108,7 @@ def _sign_up_throttle(request: HttpRequest) -> Throttled | None:
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     error = ""
+    unconfirmed = False
     status = 200
     retry_after = None
     if request.method == "POST":
@@ -121,25 +128,31 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                         "Your account is awaiting approval by the moderators. "
                         "You can sign in once it is approved."
                     )
-                elif user.account is not None and user.account.suspended_at is not None:
-                    # The moderators suspended it: the person may sign in only to read why (every other
-                    # signed-in page refuses a suspended account, web/shortcuts.member_view).
-                    suspension = latest_suspension(user.account)
-                    if suspension is None:
-                        error = _("This account has been suspended.")
-                    else:
-                        login(request, user)
-                        return redirect(f"/notices/{suspension.id}")
+                elif not security.email_confirmed(user):
+                    error, unconfirmed = DomainError(error_codes.EMAIL_NOT_CONFIRMED).message, True
+                elif security.two_factor_enabled(user):
+                    # The password was right; the code from the app comes next. Until then the session only
+                    # remembers who, for five minutes (accounts.security.PENDING_SECONDS).
+                    security.begin_second_step(request.session, user, safe_next(request, "/home"))
+                    return redirect("/auth/two_factor")
                 else:
-                    login(request, user)
-                    return redirect(safe_next(request, "/home"))
+                    response = _signed_in(request, user, safe_next(request, "/home"))
+                    if response is not None:
+                        return response
+                    error = _("This account has been suspended.")
         else:
             error = _("Enter your username and password.")
         status = 400 if not form.is_valid() else 429 if retry_after is not None else 403
     response = render(
         request,
         "caravan/auth/sign_in.html",
-        {"form": form, "error": error, "next": safe_next(request, "")},
+        {
+            "form": form,
+            "error": error,
+            "unconfirmed": unconfirmed,
+            "next": safe_next(request, ""),
+            "reset_done": request.GET.get("reset") == "done",
+        },
         status=status,
     )
     if retry_after is not None:
@@ -147,7 +160,181 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _signed_in(request: HttpRequest, user, next_url: str) -> HttpResponse | None:
+    """Sign the person in (both factors given) and send them on; None for a suspended account without a
+    notice to read."""
+    if user.account is not None and user.account.suspended_at is not None:
+        # The moderators suspended it: the person may sign in only to read why (every other signed-in page
+        # refuses a suspended account, web/shortcuts.member_view).
+        suspension = latest_suspension(user.account)
+        if suspension is None:
+            return None
+        _start_session(request, user)
+        return redirect(f"/notices/{suspension.id}")
+    _start_session(request, user)
+    return redirect(next_url)
+
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _start_session(request: HttpRequest, user) -> None:
+    """Sign in, and list the session on the person's security tab at once (so "sign out all other sessions"
+    reaches it even if it never makes another request)."""
+    login(request, user, backend=BACKEND)
+    security.record_session(
+        user,
+        request.session.session_key,
+        throttling.client_address(request),
+        request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Sign-in's second step: a code from the authenticator app, or a recovery code (each works once)."""
+    pending = security.pending_second_step(request.session)
+    if pending is None:
+        return render(
+            request,
+            "caravan/auth/two_factor.html",
+            {"expired": DomainError(error_codes.TWO_FACTOR_STEP_EXPIRED).message},
+            status=400 if request.method == "POST" else 200,
+        )
+    user, next_url = pending
+    error, status, retry_after = "", 200, None
+    if request.method == "POST":
+        address = throttling.client_address(request)
+        try:
+            # Codes are guessed like passwords: the same counters as failed sign-ins to this account.
+            throttling.check_sign_in(user.pk, user.username, address)
+        except Throttled as throttled:
+            error, status, retry_after = throttled.message, throttled.status, throttled.retry_after
+        else:
+            if security.check_second_factor(user, request.POST.get("code", "")[:64]):
+                security.end_second_step(request.session)
+                response = _signed_in(request, user, next_url or "/home")
+                if response is not None:
+                    return response
+                error, status = _("This account has been suspended."), 403
+            else:
+                throttling.note_failed_sign_in(user.pk, user.username, address)
+                error, status = DomainError(error_codes.TWO_FACTOR_CODE_WRONG).message, 403
+    response = render(request, "caravan/auth/two_factor.html", {"error": error}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link by username or email. The answer is the same whether or not such an account
+    exists (and whether or not its own limit was reached); only the address's limit is told (429)."""
+    identifier = (request.POST.get("identifier") or "")[:254]
+    if request.method == "POST":
+        try:
+            throttling.check_password_reset_address(throttling.client_address(request))
+        except Throttled as throttled:
+            response = render(
+                request,
+                "caravan/auth/password_reset.html",
+                {"error": throttled.message, "identifier": identifier},
+                status=throttled.status,
+            )
+            response["Retry-After"] = str(throttled.retry_after)
+            return response
+        if not identifier.strip():
+            return render(
+                request,
+                "caravan/auth/password_reset.html",
+                {"error": _("Enter your username or email address.")},
+                status=400,
+            )
+        user = security.find_for_reset(identifier)
+        if user is not None and throttling.may_send_password_reset(user.pk):
+            with transaction.atomic():
+                security.request_password_reset(user)
+        return render(request, "caravan/auth/password_reset.html", {"sent": True})
+    return render(request, "caravan/auth/password_reset.html", {"mail": mail.configured()})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    """The mailed link: choose the new password. The link works once and expires (Django's reset tokens)."""
+    form = SetPasswordForm(request.POST or None)
+    try:
+        user = security.user_for_reset_link(uid, token)
+    except DomainError as error:
+        response = render(
+            request, "caravan/auth/password_reset_confirm.html", {"invalid": error.message}, status=400
+        )
+        response["Referrer-Policy"] = "same-origin"
+        return response
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                security.reset_password(
+                    uid, token, form.cleaned_data["new_password"], form.cleaned_data["new_password2"]
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status
+            else:
+                return redirect("/auth/sign_in?reset=done")
+    response = render(
+        request,
+        "caravan/auth/password_reset_confirm.html",
+        {"form": form, "reset_user": user},
+        status=status,
+    )
+    response["Referrer-Policy"] = "same-origin"  # the token never leaves this site in a Referer
+    return response
+
+
+@require_safe
+def confirm_email(request: HttpRequest, value: str) -> HttpResponse:
+    """The link mailed to confirm an address (CARAVAN_CONFIRM_EMAIL)."""
+    try:
+        user = security.confirm_email(value)
+    except DomainError as error:
+        return render(
+            request, "caravan/auth/confirm_email.html", {"error": error.message}, status=error.status
+        )
+    return render(request, "caravan/auth/confirm_email.html", {"confirmed": user.email})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_again(request: HttpRequest) -> HttpResponse:
+    """Send the confirmation link again: the same answer whatever is typed, as for password resets."""
+    if request.method == "POST":
+        try:
+            throttling.check_password_reset_address(throttling.client_address(request))
+        except Throttled as throttled:
+            response = render(
+                request,
+                "caravan/auth/confirm_again.html",
+                {"error": throttled.message},
+                status=throttled.status,
+            )
+            response["Retry-After"] = str(throttled.retry_after)
+            return response
+        user = security.find_for_reset(request.POST.get("identifier", "")[:254])
+        if (
+            user is not None
+            and not security.email_confirmed(user)
+            and throttling.may_send_password_reset(user.pk)
+        ):
+            with transaction.atomic():
+                security.send_confirmation(user)
+        return render(request, "caravan/auth/confirm_again.html", {"sent": True})
+    return render(request, "caravan/auth/confirm_again.html", {})
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.session.session_key:
+        security.forget_session(request.session.session_key)  # gone from the person's sessions list too
     logout(request)
     return redirect("/")
