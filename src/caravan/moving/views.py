@@ -46,7 +46,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
             path = services.save_upload(request.user, upload)
             job = services.start_import(request.user, kind, path, options)
         except DomainError as error:
-            messages.error(request, error.message)
+            if action == "move":
+                move_error = error  # shown beside the move form's field it concerns
+            else:
+                messages.error(request, error.message)
             status = error.status
         else:
             return redirect(f"/settings/import/{job.pk}")
@@ -139,6 +142,7 @@ def people_page(request: HttpRequest) -> HttpResponse:
 def migration_page(request: HttpRequest) -> HttpResponse:
     account = request.user.account
     status = 200
+    move_error = None
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -149,6 +153,9 @@ def migration_page(request: HttpRequest) -> HttpResponse:
                 services.remove_alias(account, request.POST.get("uri", ""))
                 messages.success(request, _("Alias removed."))
             elif action == "move":
+                # Moving takes the followers away: only the person who knows the password may start it.
+                if not request.user.check_password(request.POST.get("password", "")):
+                    raise DomainError(error_codes.PASSWORD_WRONG, field="password")
                 username, domain = parse_handle(request.POST.get("target", ""))
                 target = services.resolve_account(username, domain)
                 if target is None:
@@ -164,4 +171,9 @@ def migration_page(request: HttpRequest) -> HttpResponse:
             status = error.status
         else:
             return redirect("/settings/migration")
-    return render(request, "moving/migration.html", {"account": account}, status=status)
+    return render(
+        request,
+        "moving/migration.html",
+        {"account": account, "move_error": move_error, "move_target": request.POST.get("target", "")},
+        status=status,
+    )

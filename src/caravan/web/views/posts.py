@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan import error_codes, publishing
@@ -22,6 +23,7 @@ from caravan.posts.selectors import edit_history, get_readable_post, thread_cont
 from caravan.posts.visibility import PUBLIC_VISIBILITIES
 from caravan.publishing import quoting, scheduling
 from caravan.web.cards import post_cards, post_path
+from caravan.web.confirm import ask_first
 from caravan.web.forms import ComposeForm, EditForm
 from caravan.web.shortcuts import back, handles_domain_errors, member_view
 
@@ -197,7 +199,7 @@ def thread(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
         "caravan/thread.html",
         {
             "ancestors": cards[:focus],
-            "focus": cards[focus],
+            "focused": cards[focus],
             "descendants": cards[focus + 1 :],
             "compose": compose_form(request.user, post) if viewer else None,
             "oembed_url": (
@@ -290,6 +292,29 @@ def edit(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
             }
         )
     return render(request, "caravan/edit.html", {"form": form, "post": post}, status=status)
+
+
+@member_view
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, post_id: int) -> HttpResponse:
+    """GET asks first (the post shown, one button); POST deletes. Only the author's own posts."""
+    viewer = request.user.account
+    post = get_readable_post(post_id, viewer)
+    if post.account_id != viewer.id or post.reblog_of_id:
+        raise Http404
+    if request.method == "POST":
+        return act(request, post_id, "delete")
+    return ask_first(
+        request,
+        title=_("Delete this post?"),
+        question=_(
+            "The post, its images and its poll are deleted here and on the servers it reached. Boosts and "
+            "replies lose it. This cannot be undone."
+        ),
+        button=_("Delete the post"),
+        cancel=post_path(post),
+        card=post_cards([post], viewer, with_quotes=False)[0],
+    )
 
 
 @member_view

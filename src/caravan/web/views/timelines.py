@@ -12,7 +12,6 @@ from caravan.timelines import selectors as timelines
 from caravan.timelines import services as feeds
 from caravan.web.cards import post_cards
 from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
-from caravan.web.views.posts import compose_form
 
 
 def timeline_page(request: HttpRequest, template: str, posts: list, page: Page, **context) -> HttpResponse:
@@ -47,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
     viewer = request.user.account
     posts = timelines.home_timeline(viewer, page)
     return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="home", compose=compose_form(request.user)
+        request, "caravan/timeline.html", posts, page, heading="home"
     )
 
 
