@@ -46,10 +46,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             path = services.save_upload(request.user, upload)
             job = services.start_import(request.user, kind, path, options)
         except DomainError as error:
-            if action == "move":
-                move_error = error  # shown beside the move form's field it concerns
-            else:
-                messages.error(request, error.message)
+            messages.error(request, error.message)
             status = error.status
         else:
             return redirect(f"/settings/import/{job.pk}")
@@ -167,7 +164,10 @@ def migration_page(request: HttpRequest) -> HttpResponse:
             else:
                 raise DomainError(error_codes.UNKNOWN_ACTION)
         except DomainError as error:
-            messages.error(request, error.message)
+            if action == "move":
+                move_error = error  # shown beside the move form's field it concerns
+            else:
+                messages.error(request, error.message)
             status = error.status
         else:
             return redirect("/settings/migration")

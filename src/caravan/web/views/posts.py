@@ -340,10 +340,11 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     elif action == "unpin":
         publishing.unpin(viewer, post)
     elif action == "delete":
+        deleted_path = post_path(post)  # read first: deleting clears the instance's id
         publishing.delete_post(post, viewer)
         return (
             back(request, viewer.profile_path)
-            if request.POST.get("next") != post_path(post)
+            if request.POST.get("next") != deleted_path
             else redirect(viewer.profile_path)
         )
     elif action == "revoke_quote":  # the quoted author takes their post back from this quote
