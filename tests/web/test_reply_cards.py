@@ -48,3 +48,22 @@ def test_the_parents_of_a_page_are_read_in_one_query(make_user):
     assert with_parents == without + 1  # five parents, one query
     assert {card.reply_to.path for card in cards} == {f"/@author/{p.id}" for p in parents}
     assert {card.reply_to.handle for card in cards} == {author.handle}
+
+
+def test_deleting_a_post_asks_first_and_only_its_author_may(signed_in):
+    client, user = signed_in("writer")
+    other, _ = signed_in("other")
+    post = create_post(user.account, "to be deleted")
+    asked = client.get(f"/posts/{post.id}/delete?next=/home")
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "Delete this post?" in page and "to be deleted" in page
+    assert 'name="next" value="/home"' in page and Post.objects.filter(pk=post.pk).exists()
+    assert other.get(f"/posts/{post.id}/delete").status_code == 404
+    assert other.post(f"/posts/{post.id}/delete").status_code == 404
+    # A `next` leading elsewhere is not kept: Cancel and the button's return go back to the post.
+    page = client.get(f"/posts/{post.id}/delete?next=https://evil.example/").content.decode()
+    form = page[page.index('class="confirm-form"') :]
+    form = form[: form.index("</form>")]
+    assert "evil.example" not in form and f'name="next" value="/@writer/{post.id}"' in form
+    assert client.post(f"/posts/{post.id}/delete", {"next": "/home"})["Location"] == "/home"
+    assert not Post.objects.filter(pk=post.pk).exists()
