@@ -143,7 +143,9 @@ def test_replies_name_their_parent_delete_asks_first_and_moving_needs_the_passwo
     javascript = viewport == DESKTOP  # the dialog on desktops, the confirm page with scripts off on phones
     author, other = site.person(unique("ann")), site.person(unique("bo"))
     post = author.api.status_post(
-        "a poll to delete", spoiler_text="a question", poll=author.api.make_poll(["yes", "no"], expires_in=3600)
+        "a poll to delete",
+        spoiler_text="a question",
+        poll=author.api.make_poll(["yes", "no"], expires_in=3600),
     )
     other.api.status_post(f"@{author.username} a reply", in_reply_to_id=post["id"])
     page = site.page(chromium, author, locale=locale, viewport=viewport, javascript=javascript)

@@ -183,7 +183,8 @@ class PostCard:
     link: LinkView | None = None
     can_quote: bool = False
     quote: QuoteCard | None = None
-    reply_to: ReplyView | None = None  # None when the post answers nothing or the viewer may not read the parent
+    # What a reply answers; None when it answers nothing or the viewer may not read the parent.
+    reply_to: ReplyView | None = None
 
     @property
     def id(self) -> int:

@@ -45,9 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Page.from_params(request.GET)
     viewer = request.user.account
     posts = timelines.home_timeline(viewer, page)
-    return timeline_page(
-        request, "caravan/timeline.html", posts, page, heading="home"
-    )
+    return timeline_page(request, "caravan/timeline.html", posts, page, heading="home")
 
 
 @handles_domain_errors
