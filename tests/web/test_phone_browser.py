@@ -152,6 +152,8 @@ def test_replies_name_their_parent_delete_asks_first_and_moving_needs_the_passwo
     path = f"/@{author.username}/{post['id']}"
     page.goto(f"{site.base}{path}")
 
+    # The reply's mention is news: the navigation's Notifications entry shows the unread count.
+    assert page.locator("nav.nav a[href='/notifications'] .badge").is_visible()
     # Only the opened post is marked; the reply below it says what it answers, linking there.
     assert page.locator("article.post.focus").count() == 1
     focused = page.locator("article.post.focus")
