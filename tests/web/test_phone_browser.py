@@ -92,6 +92,7 @@ def test_writing_through_the_new_post_button_and_viewing_the_post(site, chromium
     page.fill("input[name=spoiler_text]", "spoilers")
     page.fill("textarea[name=text]", "the finale, in pictures")
     page.click("form.compose details:has(input[type=file]) > summary")
+    assert page.locator("fieldset.image-slot img.preview:visible").count() == 0
     page.set_input_files("input[name=media_1]", png("red"))
     page.set_input_files("input[name=media_2]", png("blue"))
     page.fill("input[name=description_1]", "a red square")
