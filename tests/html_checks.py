@@ -21,7 +21,14 @@ class _Collector(HTMLParser):
         own_script = (
             tag == "script" and self.allow_relative and (dict(attrs).get("src") or "").startswith("/static/")
         )
-        if tag in DANGEROUS_TAGS and tag not in self.allowed_tags and not own_script:
+        # Our templates' own icons: inline SVG marked as decoration (anything inside one is still checked).
+        own_icon = (
+            tag == "svg"
+            and self.allow_relative
+            and dict(attrs).get("class") == "icon"
+            and dict(attrs).get("aria-hidden") == "true"
+        )
+        if tag in DANGEROUS_TAGS and tag not in self.allowed_tags and not own_script and not own_icon:
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
             value = (value or "").strip()

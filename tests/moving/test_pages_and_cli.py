@@ -68,12 +68,26 @@ def test_migration_and_people_pages(client, signed_in, make_account):
     signed_in.account.refresh_from_db()
     assert signed_in.account.also_known_as == ["https://old.example/users/me"]
     target = make_account("nexthome")
-    refused = client.post("/settings/migration", {"action": "move", "target": "nexthome"})
+    password = "correct horse battery"
+    refused = client.post(
+        "/settings/migration", {"action": "move", "target": "nexthome", "password": password}
+    )
     assert refused.status_code == 422 and "alias" in refused.content.decode()
     from caravan.moving.services import add_alias
 
     add_alias(target, signed_in.account.uri)
-    assert client.post("/settings/migration", {"action": "move", "target": "@nexthome"}).status_code == 302
+    # Moving takes the followers away, so it needs the current password, said beside the form.
+    for wrong in ("", "not my password"):
+        refused = client.post(
+            "/settings/migration", {"action": "move", "target": "@nexthome", "password": wrong}
+        )
+        assert refused.status_code == 403 and "That password is not right." in refused.content.decode()
+        signed_in.account.refresh_from_db()
+        assert signed_in.account.moved_to_id is None
+    moved = client.post(
+        "/settings/migration", {"action": "move", "target": "@nexthome", "password": password}
+    )
+    assert moved.status_code == 302
     page = client.get("/settings/migration").content.decode()
     assert "has moved to" in page and "nexthome" in page
     assert client.get("/settings/import/people").status_code == 200

@@ -46,6 +46,9 @@ def test_a_pact_is_made_committed_to_and_met_through_the_pages(people, run_tasks
     assert "0 of 2: you would make it 1" in first.get(f"/pacts/{pact.id}").content.decode()
     assert first.post(f"/pacts/{pact.id}/commit", {"auto_follow": "on"}).status_code == 302
     assert "1 of 2: you would make it 2" in second.get(f"/pacts/{pact.id}").content.decode()
+    asked = first.get(f"/pacts/{pact.id}/withdraw").content.decode()  # withdrawing asks first
+    assert "Withdraw your commitment?" in asked and f'action="/pacts/{pact.id}/withdraw"' in asked
+    assert "1 of 2: you would make it 2" in second.get(f"/pacts/{pact.id}").content.decode()
     first.post(f"/pacts/{pact.id}/withdraw")
     assert "0 of 2: you would make it 1" in second.get(f"/pacts/{pact.id}").content.decode()
     first.post(f"/pacts/{pact.id}/commit", {"auto_follow": "on"})

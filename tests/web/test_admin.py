@@ -66,7 +66,12 @@ def test_invite_link_lets_one_person_in(admin_client):
 def test_rules_are_published(admin_client):
     admin_client.post("/admin/add_rule", {"text": "Be kind", "hint": "No harassment"})
     assert "Be kind" in Client().get("/about").content.decode()
-    admin_client.post("/admin/remove_rule", {"rule_id": Rule.objects.get().pk})
+    rule = Rule.objects.get()
+    asked = admin_client.get(f"/admin/remove_rule?rule_id={rule.pk}")  # removing asks first, naming the rule
+    assert asked.status_code == 200 and "Remove this rule?" in asked.content.decode()
+    assert "Be kind" in asked.content.decode() and Rule.objects.count() == 1
+    assert admin_client.get("/admin/remove_rule?rule_id=nope").status_code == 422
+    admin_client.post("/admin/remove_rule", {"rule_id": rule.pk})
     assert Rule.objects.count() == 0
 
 

@@ -66,7 +66,10 @@ def test_joining_in_arabic_on_a_phone_changes_the_count_and_the_chart(browser, l
     page.wait_for_url(f"{live_server.url}{campaign.path}")
     assert page.locator("#count-left").get_attribute("data-verified") == "1"
     assert page.locator("#headline-count").inner_text() == "2"
-    page.click("#leave-button")
+    page.click("#leave-button")  # leaving asks first: a page that says what happens, with one button
+    page.wait_for_url(f"{live_server.url}{campaign.path}/leave")
+    assert page.locator("#headline-count").count() == 0
+    page.click(".confirm-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}{campaign.path}")
     assert page.locator("#headline-count").inner_text() == "1"
     page.context.close()

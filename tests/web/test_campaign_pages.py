@@ -41,6 +41,12 @@ def test_start_join_change_and_leave_through_the_forms(signed_in):
     client.post(f"{campaign.path}/commit", {"level": "moved"})
     campaign.refresh_from_db()
     assert (campaign.will_move_verified, campaign.moved_verified) == (0, 1)
+    # Leaving asks first: the page's button is a link to a page that says what happens, with the one POST button.
+    assert f'href="{campaign.path}/leave"' in page
+    asked = client.get(f"{campaign.path}/leave").content.decode()
+    assert "Leave this campaign?" in asked and f'action="{campaign.path}/leave"' in asked
+    campaign.refresh_from_db()
+    assert campaign.moved_verified == 1
     client.post(f"{campaign.path}/leave")
     campaign.refresh_from_db()
     assert campaign.headline == 0

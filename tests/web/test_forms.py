@@ -262,7 +262,7 @@ def test_preferences_switch_the_interface_to_arabic(signed_in):
     client.post("/settings/preferences", {"locale": "ar", "default_visibility": "private"})
     body = client.get("/home").content.decode()
     assert 'lang="ar" dir="rtl"' in body
-    assert '<option value="private" selected>' in body
+    assert '<option value="private" selected>' in client.get("/compose").content.decode()
 
 
 def test_forged_post_without_csrf_token_is_refused_and_changes_nothing(make_user):

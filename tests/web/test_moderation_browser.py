@@ -25,6 +25,7 @@ def test_a_moderator_limits_an_account_and_the_person_reads_why_in_arabic(browse
     report.save()
 
     page = sign_in(browser, base, "mod", locale="en", extra_http_headers={"Accept-Language": "en"})
+    page.click("nav details.nav-more summary")  # Moderation sits in the navigation's More menu
     page.click("nav >> text=Moderation")
     page.wait_for_url(f"{base}/moderation/reports")
     page.click(f"#report-{report.id} a")

@@ -43,6 +43,7 @@ def test_report_suspend_appeal_decide_and_the_public_log(browser, live_server, m
     # The reporter presses Report on the post.
     reporter = sign_in(browser, base, "reporter", **options)
     reporter.goto(f"{base}/@mallory/{spam.id}")
+    reporter.click("article.post.focus details.post-more summary")  # Report sits in the post's More menu
     reporter.click("article.post.focus a.report")
     reporter.wait_for_url(f"{base}/report/{mallory.id}?post={spam.id}")
     fits(reporter)

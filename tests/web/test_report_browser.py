@@ -20,6 +20,7 @@ def test_a_person_reports_a_post_from_its_page(browser, live_server, make_accoun
     page.set_default_timeout(15_000)
     sign_up(page, base, "reporter")
     page.goto(f"{base}/@mallory/{post.id}")
+    page.click("article.post.focus details.post-more summary")  # Report sits in the post's More menu
     page.click("article.post.focus a.report")
     page.wait_for_url(f"{base}/report/{mallory.id}?post={post.id}")
     assert page.is_checked(f"input[name=post_ids][value='{post.id}']")

@@ -37,7 +37,7 @@ def test_a_moderator_reads_the_waves_page_in_arabic_on_a_phone(browser, live_ser
     assert first["x"] > last["x"]  # time runs from the right, as the page reads
     tallest = max(bars.nth(i).bounding_box()["height"] for i in range(48))
     assert tallest > 40
-    page.click("details summary")
+    page.click("main details summary")  # the navigation has a <details> menu too
     assert page.locator("table.wave-table caption").is_visible()
     wave = built.wave[0]
     page.locator(f"section[aria-labelledby=rings-heading] a[href='/@{wave.username}']").click()

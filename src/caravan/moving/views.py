@@ -174,6 +174,7 @@ def people_page(request: HttpRequest) -> HttpResponse:
 def migration_page(request: HttpRequest) -> HttpResponse:
     account = request.user.account
     status = 200
+    move_error = None
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -184,6 +185,9 @@ def migration_page(request: HttpRequest) -> HttpResponse:
                 services.remove_alias(account, request.POST.get("uri", ""))
                 messages.success(request, _("Alias removed."))
             elif action == "move":
+                # Moving takes the followers away: only the person who knows the password may start it.
+                if not request.user.check_password(request.POST.get("password", "")):
+                    raise DomainError(error_codes.PASSWORD_WRONG, field="password")
                 username, domain = parse_handle(request.POST.get("target", ""))
                 target = services.resolve_account(username, domain)
                 if target is None:
@@ -195,8 +199,16 @@ def migration_page(request: HttpRequest) -> HttpResponse:
             else:
                 raise DomainError(error_codes.UNKNOWN_ACTION)
         except DomainError as error:
-            messages.error(request, error.message)
+            if action == "move":
+                move_error = error  # shown beside the move form's field it concerns
+            else:
+                messages.error(request, error.message)
             status = error.status
         else:
             return redirect("/settings/migration")
-    return render(request, "moving/migration.html", {"account": account}, status=status)
+    return render(
+        request,
+        "moving/migration.html",
+        {"account": account, "move_error": move_error, "move_target": request.POST.get("target", "")},
+        status=status,
+    )

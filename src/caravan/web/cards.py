@@ -17,6 +17,7 @@ from caravan.filters.services import ActiveFilters, filterable_text
 from caravan.posts.models import Post, Quote
 from caravan.posts.rendering import profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, quote_views, viewer_state
+from caravan.posts.visibility import visible_posts
 from caravan.previews.models import PreviewCard
 from caravan.previews.selectors import cards_for_posts
 from caravan.publishing import quoting
@@ -56,6 +57,14 @@ class MediaView:
     description: str
     width: int | None
     height: int | None
+
+
+@dataclass
+class ReplyView:
+    """The post a reply answers, as far as the viewer may read it: its author's handle and its page."""
+
+    handle: str
+    path: str
 
 
 @dataclass
@@ -209,6 +218,8 @@ class PostCard:
     can_quote: bool = False
     quote: QuoteCard | None = None
     filtered: list[str] = field(default_factory=list)  # titles of matching warn (or blur) filters
+    # What a reply answers; None when it answers nothing or the viewer may not read the parent.
+    reply_to: ReplyView | None = None
 
     @property
     def id(self) -> int:
@@ -284,6 +295,19 @@ def _can_quote(post: Post, viewer: Account | None) -> bool:
     return post.visibility in ("public", "unlisted") and quoting.decide(post, viewer) != quoting.REJECT
 
 
+def _reply_views(originals: list[Post], viewer: Account | None) -> dict[int, ReplyView]:
+    """What each reply answers, keyed by the parent's id: one query for the whole page, through the visibility
+    rule, so a reply to a post the viewer may not read names nobody."""
+    parent_ids = {item.in_reply_to_id for item in originals if item.in_reply_to_id}
+    if not parent_ids:
+        return {}
+    parents = visible_posts(viewer, Post.objects.filter(id__in=parent_ids)).select_related("account")
+    return {
+        parent.id: ReplyView(handle=parent.account.handle, path=post_path(parent))
+        for parent in parents.only("id", "account__username", "account__domain")
+    }
+
+
 def post_cards(
     posts: list[Post], viewer: Account | None, *, with_quotes: bool = True, context: str | None = None
 ) -> list[PostCard]:
@@ -302,6 +326,7 @@ def post_cards(
     links = cards_for_posts([(item.reblog_of_id or item.id) for item in posts])
     originals = [item.reblog_of if item.reblog_of_id else item for item in posts]
     quotes = _quote_cards(originals, viewer) if with_quotes else {}
+    replies = _reply_views(originals, viewer)
     cards = []
     for item in posts:
         original = item.reblog_of if item.reblog_of_id else item
@@ -326,6 +351,7 @@ def post_cards(
                 can_quote=with_quotes and _can_quote(original, viewer),
                 quote=quotes.get(original.id),
                 filtered=[m.filter.title for m in verdicts.get(item.id, ())],
+                reply_to=replies.get(original.in_reply_to_id) if original.in_reply_to_id else None,
             )
         )
     return cards

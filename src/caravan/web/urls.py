@@ -148,6 +148,9 @@ urlpatterns = [
     path("admin/domains/<int:policy_id>", domain_policies.edit, name="admin_domain"),
     path("admin/domains/<int:policy_id>/remove", domain_policies.remove, name="admin_domain_remove"),
     path("admin/campaigns", campaigns.approvals, name="admin_campaigns"),
+    # phone: asking before deleting a post or removing a rule
+    path("admin/remove_rule", admin.remove_rule_page, name="admin_remove_rule"),
+    path("posts/<int:post_id>/delete", posts.delete, name="post_delete"),
     path("admin/<str:action>", admin.act, name="admin_action"),
     path("notices/<int:action_id>", moderation.notice, name="notice"),
     path("notices/<int:action_id>/appeal", appeals.appeal, name="appeal"),

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan import error_codes
 from caravan.accounts.models import User
@@ -25,6 +25,7 @@ from caravan.instance.services import (
     update_published_texts,
 )
 from caravan.signup import describe_hold
+from caravan.web.confirm import ask_first
 from caravan.web.shortcuts import member_view
 
 MODE_LABELS = {
@@ -68,6 +69,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "invites": Invite.objects.filter(created_by=request.user).order_by("-created_at")[:50],
             "base_url": request.build_absolute_uri("/auth/sign_up"),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def remove_rule_page(request: HttpRequest) -> HttpResponse:
+    """GET asks first, naming the rule; POST removes it (through `act`)."""
+    _staff_only(request)
+    if request.method == "POST":
+        return act(request, "remove_rule")
+    rule = get_object_or_404(Rule, pk=_optional_int(request.GET.get("rule_id", "")) or 0)
+    return ask_first(
+        request,
+        title=_("Remove this rule?"),
+        question=_(
+            "“%(rule)s” is removed from the server's rules. Reports and decisions that cited it keep their text."
+        )
+        % {"rule": rule.text},
+        button=_("Remove the rule"),
+        cancel="/admin",
+        hidden={"rule_id": str(rule.pk)},
     )
 
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from caravan import error_codes
 from caravan.accounts.services import find_account
@@ -23,6 +23,7 @@ from caravan.campaigns import selectors, services
 from caravan.campaigns.models import LEVELS, Campaign, Level, Status
 from caravan.errors import DomainError
 from caravan.pagination import Page
+from caravan.web.confirm import ask_first
 from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
 
 LEVEL_LABELS = {
@@ -215,9 +216,21 @@ def join(request: HttpRequest, campaign_id: str) -> HttpResponse:
 
 
 @member_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def leave(request: HttpRequest, campaign_id: str) -> HttpResponse:
+    """GET asks first; POST leaves."""
     campaign = _campaign(request, campaign_id)
+    if request.method == "GET":
+        return ask_first(
+            request,
+            title=_("Leave this campaign?"),
+            question=_(
+                "Your commitment is taken out of the campaign's counts. You can join again later, but the "
+                "campaign will not count you until you do."
+            ),
+            button=_("Leave the campaign"),
+            cancel=campaign.path,
+        )
     try:
         services.leave(campaign, request.user.account)
     except DomainError as error:

@@ -6,13 +6,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from caravan.errors import DomainError
 from caravan.ids import id_from_text, parse_int64
 from caravan.pacts import selectors, services
 from caravan.pacts.models import MAX_MEMBERS, PactPeople
 from caravan.pagination import Page
+from caravan.web.confirm import ask_first
 from caravan.web.shortcuts import member_view
 
 
@@ -91,9 +92,22 @@ def commit(request: HttpRequest, pact_id: str) -> HttpResponse:
     return _act(request, pact_id, act)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @member_view
 def withdraw(request: HttpRequest, pact_id: str) -> HttpResponse:
+    """GET asks first; POST withdraws."""
+    if request.method == "GET":
+        view = selectors.pact_for(request.user.account, id_from_text(pact_id))
+        return ask_first(
+            request,
+            title=_("Withdraw your commitment?"),
+            question=_(
+                "You will no longer count towards this pact, and you will not follow its people when it is met."
+            ),
+            button=_("Withdraw my commitment"),
+            cancel=f"/pacts/{view.pact.id}",
+        )
+
     def act(view):
         services.withdraw(view.viewer, view.pact)
         return _("You withdrew your commitment.")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,6 +23,7 @@ from caravan.posts.selectors import edit_history, get_readable_post, thread_cont
 from caravan.posts.visibility import PUBLIC_VISIBILITIES
 from caravan.publishing import quoting, scheduling
 from caravan.web.cards import post_cards, post_path
+from caravan.web.confirm import ask_first
 from caravan.web.forms import ComposeForm, EditForm
 from caravan.web.shortcuts import back, handles_domain_errors, member_view
 
@@ -198,7 +200,7 @@ def thread(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
         "caravan/thread.html",
         {
             "ancestors": [cards[p.id] for p in ancestors if p.id in cards],
-            "focus": focus,
+            "focused": focus,
             "descendants": [cards[p.id] for p in descendants if p.id in cards],
             "compose": compose_form(request.user, post) if viewer else None,
             "oembed_url": (
@@ -294,6 +296,29 @@ def edit(request: HttpRequest, acct: str, post_id: int) -> HttpResponse:
 
 
 @member_view
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, post_id: int) -> HttpResponse:
+    """GET asks first (the post shown, one button); POST deletes. Only the author's own posts."""
+    viewer = request.user.account
+    post = get_readable_post(post_id, viewer)
+    if post.account_id != viewer.id or post.reblog_of_id:
+        raise Http404
+    if request.method == "POST":
+        return act(request, post_id, "delete")
+    return ask_first(
+        request,
+        title=_("Delete this post?"),
+        question=_(
+            "The post, its images and its poll are deleted here and on the servers it reached. Boosts and "
+            "replies lose it. This cannot be undone."
+        ),
+        button=_("Delete the post"),
+        cancel=post_path(post),
+        card=post_cards([post], viewer, with_quotes=False)[0],
+    )
+
+
+@member_view
 @require_POST
 def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     """The buttons under a post. Each is a small form, so they work without JavaScript."""
@@ -316,10 +341,11 @@ def act(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     elif action == "unpin":
         publishing.unpin(viewer, post)
     elif action == "delete":
+        deleted_path = post_path(post)  # read first: deleting clears the instance's id
         publishing.delete_post(post, viewer)
         return (
             back(request, viewer.profile_path)
-            if request.POST.get("next") != post_path(post)
+            if request.POST.get("next") != deleted_path
             else redirect(viewer.profile_path)
         )
     elif action == "revoke_quote":  # the quoted author takes their post back from this quote

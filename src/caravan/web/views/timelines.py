@@ -12,7 +12,6 @@ from caravan.timelines import selectors as timelines
 from caravan.timelines import services as feeds
 from caravan.web.cards import post_cards
 from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
-from caravan.web.views.posts import compose_form
 
 
 def timeline_page(
@@ -57,7 +56,6 @@ def home(request: HttpRequest) -> HttpResponse:
         page,
         "home",
         heading="home",
-        compose=compose_form(request.user),
         live_streams=[{"stream": "user"}],
     )
 
