@@ -321,6 +321,10 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                 "role",
                 "sign_up_network",
                 "sign_up_holds",
+                "digits",
+                "hijri_dates",
+                "time_zone",
+                "unconfirmed_email",
             ],
             (
                 (
@@ -343,6 +347,10 @@ def _seed(n_accounts: int, n_posts: int, feed_depth: int) -> None:
                     "user",
                     "",
                     "[]",
+                    "western",
+                    False,
+                    "",
+                    "",
                 )
                 for aid, name in zip(account_ids, names, strict=True)
             ),

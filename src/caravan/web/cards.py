@@ -298,14 +298,19 @@ def _can_quote(post: Post, viewer: Account | None) -> bool:
 def _reply_views(originals: list[Post], viewer: Account | None) -> dict[int, ReplyView]:
     """What each reply answers, keyed by the parent's id: one query for the whole page, through the visibility
     rule, so a reply to a post the viewer may not read names nobody."""
-    parent_ids = {item.in_reply_to_id for item in originals if item.in_reply_to_id}
-    if not parent_ids:
-        return {}
-    parents = visible_posts(viewer, Post.objects.filter(id__in=parent_ids)).select_related("account")
-    return {
-        parent.id: ReplyView(handle=parent.account.handle, path=post_path(parent))
-        for parent in parents.only("id", "account__username", "account__domain")
+    on_page = {item.id: item for item in originals}  # read through the rule already (the callers' contract)
+    views = {
+        item.in_reply_to_id: ReplyView(handle=parent.account.handle, path=post_path(parent))
+        for item in originals
+        if (parent := on_page.get(item.in_reply_to_id)) is not None
     }
+    # A thread page holds every parent it shows; a timeline asks the rule once for the parents it does not hold.
+    missing = {item.in_reply_to_id for item in originals if item.in_reply_to_id} - set(views)
+    if missing:
+        parents = visible_posts(viewer, Post.objects.filter(id__in=missing)).select_related("account")
+        for parent in parents.only("id", "account__username", "account__domain"):
+            views[parent.id] = ReplyView(handle=parent.account.handle, path=post_path(parent))
+    return views
 
 
 def post_cards(

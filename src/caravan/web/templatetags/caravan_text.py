@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from caravan.untrusted import http_url, without_bidi_controls
-from caravan.web import display
+from caravan.web import display, icons
 
 register = template.Library()
 
@@ -54,3 +54,9 @@ def when(moment: datetime | None) -> SafeString:
         display.exact_text(moment),
         display.relative_text(moment),
     )
+
+
+@register.simple_tag(name="icon")
+def icon_tag(name: str) -> SafeString:
+    """`{% icon "boost" %}`: one of the interface's icons (`web/icons.py`), ready made."""
+    return icons.icon(name)
