@@ -168,6 +168,7 @@ def test_language_switch_persists_across_sign_out_and_in(site, chromium, locale,
     assert page.locator("html").get_attribute("lang") == other
     assert page.url.endswith("/home")
     _fits(page, viewport)
+    page.locator("details.nav-more > summary").click()  # signing out sits in the More menu
     page.locator("form[action='/auth/sign_out'] button").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == other  # the visitor's cookie

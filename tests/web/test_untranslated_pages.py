@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 SHOWN_TEXT = """() => {
   const userContent = (element) => {
     if (!element) return false;
-    if (element.closest('.content, bdi, code, pre, script, style, noscript, textarea, .handle, [translate=no]')) return true;
+    if (element.closest('.content, .media, bdi, code, pre, script, style, noscript, textarea, datalist, .handle, [translate=no]')) return true;
     const tagged = element.closest('[lang]');
     return tagged !== null && !tagged.getAttribute('lang').toLowerCase().startsWith('ar');
   };
@@ -37,6 +37,8 @@ SHOWN_TEXT = """() => {
   for (const element of document.querySelectorAll('[aria-label], [title], [placeholder], img[alt], input[type=submit][value]')) {
     if (userContent(element)) continue;
     for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
+      // A left-to-right field's placeholder shows the format it takes (a domain, a zone name), not a sentence.
+      if (name === 'placeholder' && element.getAttribute('dir') === 'ltr') continue;
       if (element.getAttribute(name)) found.push(element.getAttribute(name));
     }
     if (element.matches('input[type=submit]')) found.push(element.value);

@@ -26,6 +26,7 @@ NOT_SHOWN_IN_PAGES = ("migrations", "management", "cli.py", "config.py", "settin
 
 # Words that stay as they are in every language: names of things, and the formats people type.
 ALLOWED_WORDS = {
+    "ALT",  # the badge on described images, as every Mastodon client shows it (lang="en", hidden from readers)
     "Caravan",
     "Mastodon",
     "ActivityPub",
