@@ -83,6 +83,8 @@ def follow_states(account: Account | None, target_ids: list[int]) -> dict[int, s
     ):
         states[target] = "following"
     return states
+
+
 def mutes_of(account: Account, page: Page) -> list[Mute]:
     """Whom `account` mutes, newest first, each with the muted account loaded."""
     return paginate(Mute.objects.filter(account=account).select_related("target_account"), page)
