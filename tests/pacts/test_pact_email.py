@@ -3,9 +3,6 @@ when a pact is met, everyone in it who gave an address gets one message, in thei
 when no SMTP server is configured."""
 
 import mailbox
-import socket
-import subprocess
-import sys
 import time
 from email.header import decode_header, make_header
 
@@ -13,49 +10,17 @@ import pytest
 
 from caravan.moving.models import FollowCandidate
 from caravan.pacts import services
+from tests.web.served import smtp_server as running_smtp_server
 
 pytestmark = pytest.mark.django_db
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def smtp_server(tmp_path):
     """A real SMTP server process writing what it receives into a Maildir."""
-    port = free_port()
     folder = tmp_path / "mail"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("aiosmtpd did not start")
-    yield port, folder
-    process.terminate()
-    process.wait(timeout=10)
+    with running_smtp_server(folder) as port:
+        yield port, folder
 
 
 def received(folder) -> list:

@@ -29,22 +29,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the session; each test opens its own contexts (`site.page`)."""
-    import os
+    from tests.web.served import launched_chromium
 
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.served import CHROMIUM_ARGS
-
-    # Playwright's sync API keeps an event loop in this thread; tests that also use the ORM stay synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with launched_chromium() as browser:
+        yield browser

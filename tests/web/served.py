@@ -9,6 +9,7 @@ makes people with names of its own (`site.person(unique("omar"))`), so tests nev
 from __future__ import annotations
 
 import mailbox
+import os
 import socket
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from tests.api.conftest import LIMITS_OFF, PASSWORD, client_credentials_token, running_server
+from tests.api.conftest import LIMITS_OFF, PASSWORD, client_credentials_token, running_server, wait_until
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -38,21 +39,32 @@ CHROMIUM_ARGS = [
 ]
 
 
+@contextmanager
+def launched_chromium():
+    """Debian's headless Chromium under Playwright's sync API, for as long as the block runs."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls a test makes in between are still
+    # plain synchronous calls, so Django's async-safety guard must not refuse them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
 def unique(name: str) -> str:
     """A username no other test of the session uses (usernames: letters, digits, underscore; at most 30)."""
     return f"{name[:20]}_{uuid.uuid4().hex[:6]}"
-
-
-def wait_until(check, timeout: float = 20.0, interval: float = 0.1):
-    """Poll `check()` until it returns something truthy (the embedded worker runs tasks in the background)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {check}")
-        time.sleep(interval)
 
 
 @dataclass

@@ -1,41 +1,19 @@
 """Real headless Chromium against a live Caravan: two people sign up, one follows the other and sees the
 other's post, in English and in Arabic (right to left)."""
 
-import os
-
 import pytest
+
+from tests.web.served import launched_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = "/tmp/caravan-arabic-phone.png"  # noqa: S108 - looked at by a person, not read back
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test makes in between are
-    # still plain synchronous calls, so Django's async-safety guard must not refuse them.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def sign_in(browser, base: str, username: str, landing: str = "/home", **options):  # noqa: F811 - the fixture's name

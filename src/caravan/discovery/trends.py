@@ -21,6 +21,9 @@ from django.db.models import Q
 
 from caravan.ids import lowest_id_at
 from caravan.posts.models import Favourite, Post, PostTag, Tag, Visibility
+from caravan.posts.selectors import load_posts
+from caravan.posts.visibility import visible_posts
+from caravan.timelines.selectors import hidden_for
 
 TAG_WINDOW_DAYS = 7
 POST_WINDOW = timedelta(days=2)  # interactions counted for posts
@@ -190,4 +193,17 @@ def tag_history(tag: Tag, now: datetime | None = None) -> list[DayUse]:
             accounts[age].add(account_id)
     return [
         DayUse(today - timedelta(days=age), uses[age], len(accounts[age])) for age in range(TAG_WINDOW_DAYS)
+    ]
+
+
+def trending_posts_for(viewer, offset: int, limit: int) -> list[Post]:
+    """The trending posts this reader may read, best first, loaded for display: the ranking's ids through the
+    visibility rule, less the authors and domains the reader blocks or mutes (the API and the explore page)."""
+    ids = trending_post_ids(offset, limit)
+    readable = set(visible_posts(viewer, Post.objects.filter(pk__in=ids)).values_list("id", flat=True))
+    authors, domains = hidden_for(viewer)
+    return [
+        post
+        for post in load_posts([i for i in ids if i in readable])
+        if post.account_id not in authors and post.account.domain not in domains
     ]

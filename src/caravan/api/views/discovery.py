@@ -14,10 +14,8 @@ from caravan.api.http import account_or_404, api, offset_paginated, params
 from caravan.discovery import profile_directory, trends
 from caravan.discovery.suggestions import follow_suggestions
 from caravan.posts.models import Post
-from caravan.posts.selectors import load_posts
-from caravan.posts.visibility import PUBLIC_VISIBILITIES, can_read, visible_posts
+from caravan.posts.visibility import PUBLIC_VISIBILITIES, can_read
 from caravan.social import services as social
-from caravan.timelines.selectors import hidden_for
 
 MAX_OFFSET = 1_000_000  # further than any list here reaches; keeps the database's OFFSET small
 
@@ -43,15 +41,8 @@ def trending_tags(request: HttpRequest):
 def trending_statuses(request: HttpRequest):
     """`GET /api/v1/trends/statuses`: posts people boost and favourite now, as this reader may see them."""
     offset, limit = _page(request, 20, 40)
-    ids = trends.trending_post_ids(offset, limit)
     viewer = request.viewer
-    readable = set(visible_posts(viewer, Post.objects.filter(pk__in=ids)).values_list("id", flat=True))
-    authors, domains = hidden_for(viewer)
-    posts = [
-        post
-        for post in load_posts([i for i in ids if i in readable])
-        if post.account_id not in authors and post.account.domain not in domains
-    ]
+    posts = trends.trending_posts_for(viewer, offset, limit)
     return offset_paginated(request, entities.statuses(posts, viewer), offset, limit)
 
 

@@ -10,11 +10,8 @@ from django.utils.text import Truncator
 from caravan.accounts.models import Account
 from caravan.discovery import profile_directory, trends
 from caravan.posts.models import Post
-from caravan.posts.selectors import load_posts
-from caravan.posts.visibility import visible_posts
 from caravan.previews.selectors import trending_links
 from caravan.social.selectors import follow_states
-from caravan.timelines.selectors import hidden_for
 from caravan.web.cards import avatar_url, link_view, post_cards
 from caravan.web.shortcuts import handles_domain_errors
 
@@ -82,15 +79,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 def _trending_posts(viewer: Account | None, offset: int) -> tuple[list[Post], bool]:
     """The trending posts this reader may read, best first: the ranking's ids through the visibility rule, less
     the authors and domains the reader blocks or mutes."""
-    ids = trends.trending_post_ids(offset, TRENDS_PAGE + 1)
-    more, ids = len(ids) > TRENDS_PAGE, ids[:TRENDS_PAGE]
-    readable = set(visible_posts(viewer, Post.objects.filter(pk__in=ids)).values_list("id", flat=True))
-    authors, domains = hidden_for(viewer)
-    posts = [
-        post
-        for post in load_posts([i for i in ids if i in readable])
-        if post.account_id not in authors and post.account.domain not in domains
-    ]
+    posts = trends.trending_posts_for(viewer, offset, TRENDS_PAGE + 1)
+    more = len(posts) > TRENDS_PAGE
+    posts = posts[:TRENDS_PAGE]
     return posts, more
 
 
