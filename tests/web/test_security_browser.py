@@ -41,6 +41,7 @@ def test_reset_a_forgotten_password_by_email(site, chromium, locale, viewport):
     page = site.page(chromium, locale=locale, viewport=viewport)
     page.goto(f"{site.base}/auth/sign_in")
     page.click("a[href='/auth/password/reset']")
+    page.wait_for_url(f"{site.base}/auth/password/reset")  # the click navigates: measure the new page
     _fits(page, viewport)
     page.fill("input[name=identifier]", person.username.upper())  # any case, as at sign-in
     page.click("main button[type=submit]")
