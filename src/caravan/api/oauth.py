@@ -354,6 +354,8 @@ def issue_token(user: User, application_id: int, scopes: str) -> AccessToken:
 
 # Mastodon names the kind of each registration problem with an ERR_* word (clients show their own text for
 # some); every other problem is ERR_INVALID.
+# Mastodon's `details` codes for the sign-up errors that have their own; every other one (a username or email in
+# the wrong form, a rejected password, an unknown invite) is a value Mastodon calls ERR_INVALID.
 MASTODON_DETAIL_CODES = {
     error_codes.USERNAME_BLANK: "ERR_BLANK",
     error_codes.EMAIL_REQUIRED: "ERR_BLANK",

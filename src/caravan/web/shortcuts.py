@@ -85,3 +85,11 @@ def moderators_only(request: HttpRequest) -> None:
     """Moderators' pages answer 403 to anyone else (`User.may_moderate`); the services check it again."""
     if not getattr(request.user, "may_moderate", False):
         raise PermissionDenied
+
+
+def told_when_to_retry(response: HttpResponse, retry_after: int | None) -> HttpResponse:
+    """The answer, with Retry-After when a limit refused the request: every 429 of the pages says when to come
+    back, as the API's do."""
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response

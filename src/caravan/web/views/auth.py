@@ -24,7 +24,7 @@ from caravan.instance.services import get_instance_settings
 from caravan.moderation.selectors import latest_suspension
 from caravan.signup import register_user
 from caravan.web.forms import SetPasswordForm, SignInForm, SignUpForm
-from caravan.web.shortcuts import safe_next
+from caravan.web.shortcuts import safe_next, told_when_to_retry
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,9 +83,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
-    if throttled is not None:
-        response["Retry-After"] = str(throttled.retry_after)
-    return response
+    return told_when_to_retry(response, throttled.retry_after if throttled is not None else None)
 
 
 def _join_campaign(campaign, user) -> None:
@@ -155,9 +153,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+    return told_when_to_retry(response, retry_after)
 
 
 def _signed_in(request: HttpRequest, user, next_url: str) -> HttpResponse | None:
@@ -221,9 +217,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 throttling.note_failed_sign_in(user.pk, user.username, address)
                 error, status = DomainError(error_codes.TWO_FACTOR_CODE_WRONG).message, 403
     response = render(request, "caravan/auth/two_factor.html", {"error": error}, status=status)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+    return told_when_to_retry(response, retry_after)
 
 
 @require_http_methods(["GET", "POST"])
@@ -235,14 +229,15 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         try:
             throttling.check_password_reset_address(throttling.client_address(request))
         except Throttled as throttled:
-            response = render(
-                request,
-                "caravan/auth/password_reset.html",
-                {"error": throttled.message, "identifier": identifier},
-                status=throttled.status,
+            return told_when_to_retry(
+                render(
+                    request,
+                    "caravan/auth/password_reset.html",
+                    {"error": throttled.message, "identifier": identifier},
+                    status=throttled.status,
+                ),
+                throttled.retry_after,
             )
-            response["Retry-After"] = str(throttled.retry_after)
-            return response
         if not identifier.strip():
             return render(
                 request,
@@ -312,14 +307,15 @@ def confirm_again(request: HttpRequest) -> HttpResponse:
         try:
             throttling.check_password_reset_address(throttling.client_address(request))
         except Throttled as throttled:
-            response = render(
-                request,
-                "caravan/auth/confirm_again.html",
-                {"error": throttled.message},
-                status=throttled.status,
+            return told_when_to_retry(
+                render(
+                    request,
+                    "caravan/auth/confirm_again.html",
+                    {"error": throttled.message},
+                    status=throttled.status,
+                ),
+                throttled.retry_after,
             )
-            response["Retry-After"] = str(throttled.retry_after)
-            return response
         user = security.find_for_reset(request.POST.get("identifier", "")[:254])
         if (
             user is not None

@@ -26,7 +26,7 @@ from caravan.profiles import update_profile
 from caravan.timelines.selectors import bookmarked_posts, favourited_posts
 from caravan.web.cards import avatar_url, post_cards
 from caravan.web.forms import FIELD_SLOTS, DeleteAccountForm, PreferencesForm, ProfileForm
-from caravan.web.shortcuts import member_view, page_links
+from caravan.web.shortcuts import member_view, page_links, told_when_to_retry
 
 # The filter tabs of the notifications page, as Mastodon's web offers them: (key, label, types).
 NOTIFICATION_TABS = (
@@ -274,9 +274,10 @@ def delete_account_page(request: HttpRequest) -> HttpResponse:
                 form.add_domain_error(error)
                 status = error.status
                 if isinstance(error, Throttled):
-                    response = render(request, "caravan/settings/delete.html", {"form": form}, status=status)
-                    response["Retry-After"] = str(error.retry_after)
-                    return response
+                    return told_when_to_retry(
+                        render(request, "caravan/settings/delete.html", {"form": form}, status=status),
+                        error.retry_after,
+                    )
             else:
                 logout(request)
                 return render(request, "caravan/settings/deleted.html")

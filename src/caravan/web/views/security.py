@@ -11,11 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from caravan import throttling
+from caravan import error_codes, throttling
 from caravan.accounts import security
 from caravan.errors import DomainError, Throttled
 from caravan.web.forms import ChangeEmailForm, ChangePasswordForm, TwoFactorForm
-from caravan.web.shortcuts import member_view
+from caravan.web.shortcuts import member_view, told_when_to_retry
 
 TEMPLATE = "caravan/settings/security.html"
 
@@ -28,7 +28,7 @@ def _guarded(request: HttpRequest, form, change) -> int | HttpResponse:
         throttling.check_sign_in(user.pk, user.username, address)
         change()
     except DomainError as error:
-        if error.kind.code in {"password_current_wrong", "two_factor_code_wrong"}:
+        if error.kind in (error_codes.PASSWORD_CURRENT_WRONG, error_codes.TWO_FACTOR_CODE_WRONG):
             throttling.note_failed_sign_in(user.pk, user.username, address)
         form.add_domain_error(error)
         if isinstance(error, Throttled):
@@ -57,14 +57,9 @@ def _overview(request: HttpRequest, status: int = 200, **forms) -> HttpResponse:
         "apps": security.authorised_apps(user),
         "done": request.GET.get("done", ""),
     }
-    return _told_when_to_retry(request, render(request, TEMPLATE, context, status=status))
-
-
-def _told_when_to_retry(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """A 429 from the sign-in limits carries Retry-After, as on the sign-in page."""
-    if getattr(request, "retry_after", None):
-        response["Retry-After"] = str(request.retry_after)
-    return response
+    return told_when_to_retry(
+        render(request, TEMPLATE, context, status=status), getattr(request, "retry_after", None)
+    )
 
 
 @member_view
@@ -178,8 +173,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             "form": form,
             "recovery_left": security.recovery_codes_left(user),
         }
-        return _told_when_to_retry(
-            request, render(request, "caravan/settings/two_factor.html", context, status=status)
+        return told_when_to_retry(
+            render(request, "caravan/settings/two_factor.html", context, status=status),
+            getattr(request, "retry_after", None),
         )
     factor = security.start_two_factor(user)
     if request.method == "POST":
@@ -203,8 +199,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "secret": " ".join(factor.secret[i : i + 4] for i in range(0, len(factor.secret), 4)),
         "required": request.GET.get("required") == "1",
     }
-    response = _told_when_to_retry(
-        request, render(request, "caravan/settings/two_factor.html", context, status=status)
+    response = told_when_to_retry(
+        render(request, "caravan/settings/two_factor.html", context, status=status),
+        getattr(request, "retry_after", None),
     )
     response["Cache-Control"] = "no-store"
     return response
