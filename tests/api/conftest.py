@@ -250,7 +250,8 @@ def token_by_authorization_code(
     session = session or requests.Session()
 
     def form(html: str) -> tuple[str, str]:
-        action = re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
+        main = html[html.index("<main") :]  # the page's own form, not the navigation's
+        action = re.search(r'<form method="post" action="([^"]+)"', main).group(1).replace("&amp;", "&")
         return base + action, re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
     query = {

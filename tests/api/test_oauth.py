@@ -22,7 +22,9 @@ def _csrf(html: str) -> str:
 
 
 def _form_action(html: str) -> str:
-    return re.search(r'<form method="post" action="([^"]+)"', html).group(1).replace("&amp;", "&")
+    """The page's own form: the first one in <main> (the navigation before it has forms of its own)."""
+    main = html[html.index("<main") :]
+    return re.search(r'<form method="post" action="([^"]+)"', main).group(1).replace("&amp;", "&")
 
 
 def authorize(
