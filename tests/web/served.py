@@ -230,6 +230,8 @@ def running_site(data_dir: Path, extra_env: dict[str, str] | None = None):
             "CARAVAN_SMTP_PORT": str(port),
             "CARAVAN_SMTP_TLS": "off",
             "CARAVAN_EMAIL_FROM": "caravan@example.org",
+            # Posts in these tests may hold links to made-up sites: never fetch them (tests stay on loopback).
+            "CARAVAN_PREVIEW_CARDS": "0",
             **(extra_env or {}),
         }
         with running_server(data_dir, settings, server_env=env) as base:
