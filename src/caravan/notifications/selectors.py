@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from caravan.accounts.models import Account
 from caravan.ids import id_from_text
@@ -13,6 +14,7 @@ from caravan.pagination import Page, paginate
 # fills one group; the page stops here rather than read without end).
 GROUP_SCAN_LIMIT = 2000
 SAMPLE_ACCOUNTS = 8  # Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE
+SAMPLE_SCAN = 40  # a group's newest notifications read for its sample (one sender may have several)
 
 
 def _listed(
@@ -129,11 +131,17 @@ def grouped_notifications(
             in_groups.values_list("group_key").annotate(n=Count("id")).values_list("group_key", "n")
         ):
             groups[key].count = count
+        # Each group's newest senders, for every group in one query (a window per group, not a query each).
+        newest_first = in_groups.annotate(
+            rank=Window(RowNumber(), partition_by=F("group_key"), order_by=F("id").desc())
+        ).filter(rank__lte=SAMPLE_SCAN)
+        senders: dict[str, list[int]] = {key: [] for key in real_keys}
+        for key, sender, _rank in newest_first.values_list("group_key", "from_account_id", "rank").order_by(
+            "group_key", "rank"
+        ):
+            senders[key].append(sender)
         for key in real_keys:
-            senders = (
-                in_groups.filter(group_key=key).order_by("-id").values_list("from_account_id", flat=True)[:40]
-            )
-            groups[key].sample_account_ids = list(dict.fromkeys(senders))[:SAMPLE_ACCOUNTS]
+            groups[key].sample_account_ids = list(dict.fromkeys(senders[key]))[:SAMPLE_ACCOUNTS]
     for group in groups.values():
         if not group.sample_account_ids:
             group.sample_account_ids = [group.latest.from_account_id]

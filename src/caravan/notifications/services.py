@@ -362,6 +362,8 @@ def remove_all_for(account: Account) -> None:
 
 def save_marker(account: Account, timeline: str, last_read_id: int) -> Marker:
     marker, _ = Marker.objects.get_or_create(account=account, timeline=timeline)
+    if marker.last_read_id == last_read_id and marker.version:
+        return marker  # already there: no write (the notifications page saves it on every visit)
     marker.last_read_id = last_read_id
     marker.version += 1
     marker.save()
