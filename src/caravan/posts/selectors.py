@@ -157,36 +157,50 @@ def viewer_state(viewer: Account | None, posts: list[Post]) -> ViewerState:
     return state
 
 
+THREAD_LIMIT = 2000  # the posts of one thread a context reads at most
+
+
 def thread_context(post: Post, viewer: Account | None) -> tuple[list[Post], list[Post]]:
-    """Ancestors (oldest first) and descendants (in reply order, depth first) the viewer may read."""
-    ancestors: list[Post] = []
-    current = post
-    seen = {post.id}
-    while current.in_reply_to_id and current.in_reply_to_id not in seen and len(ancestors) < 100:
-        parent = Post.objects.select_related("account").filter(pk=current.in_reply_to_id).first()
-        if parent is None:
-            break
-        seen.add(parent.id)
-        if can_read(parent, viewer):
-            ancestors.append(parent)
-        current = parent
-    ancestors.reverse()
+    """Ancestors (oldest first) and descendants (in reply order, depth first) the viewer may read.
+
+    The thread's shape (ids and parents) comes from one plain query, the rule is asked once for all of it, and
+    the posts are loaded together: a fixed number of queries, however deep the ancestors go. A reply whose
+    parent the viewer may not read is not shown under it (nor are its own replies)."""
     root = post.thread_root_id or post.id
-    thread = list(
-        visible_posts(viewer, Post.objects.filter(thread_root_id=root, reblog_of__isnull=True))
-        .exclude(pk=post.id)
-        .values_list("id", "in_reply_to_id")[:2000]
+    shape = dict(
+        Post.objects.filter(thread_root_id=root, reblog_of__isnull=True).values_list("id", "in_reply_to_id")[
+            :THREAD_LIMIT
+        ]
+    )
+    chain: list[int] = []
+    current, seen = post.in_reply_to_id, {post.id}
+    while current and current not in seen and len(chain) < 100:
+        seen.add(current)
+        if current in shape:
+            parent = shape[current]
+        else:  # outside the thread's rows (stored before its root was known): read it alone
+            row = Post.objects.filter(pk=current).values_list("in_reply_to_id").first()
+            if row is None:
+                break
+            parent = row[0]
+        chain.append(current)
+        current = parent
+    readable = set(
+        visible_posts(viewer, Post.objects.filter(pk__in=[*chain, *shape])).values_list("id", flat=True)
     )
     children: dict[int, list[int]] = {}
-    for post_id, parent_id in thread:
-        children.setdefault(parent_id, []).append(post_id)
+    for post_id, parent_id in shape.items():
+        if post_id in readable and post_id != post.id:
+            children.setdefault(parent_id, []).append(post_id)
     ordered: list[int] = []
     stack = sorted(children.get(post.id, []), reverse=True)
     while stack:
         post_id = stack.pop()
         ordered.append(post_id)
         stack.extend(sorted(children.get(post_id, []), reverse=True))
-    return load_posts([a.id for a in ancestors]), load_posts(ordered)
+    ancestors = [post_id for post_id in reversed(chain) if post_id in readable]
+    loaded = {item.id: item for item in load_posts(ancestors + ordered)}
+    return [loaded[i] for i in ancestors if i in loaded], [loaded[i] for i in ordered if i in loaded]
 
 
 def edit_history(post: Post) -> list:
