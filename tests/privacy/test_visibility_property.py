@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from caravan import publishing
 from caravan.errors import DomainError
 from caravan.posts.models import Favourite, Post
-from caravan.posts.visibility import can_read, readers_among, visible_posts
+from caravan.posts.visibility import can_read, readable_among, readers_among, visible_posts
 
 AP = "application/activity+json"
 LOCAL, REMOTE = 3, 2
@@ -391,6 +391,8 @@ def _check(posts: list[Post], people: list, reader: int, readers: dict, remotes:
         assert readers_among(p, everyone) == {person.id for person in people if can_read(p, person)}
     for viewer in [None, *people]:
         readable = {p.id for p in posts if can_read(p, viewer)}
+        originals = [p for p in posts if not p.reblog_of_id]
+        assert readable_among(originals, viewer) == {p.id for p in originals if p.id in readable}
         # The two forms of the rule agree.
         assert (
             set(visible_posts(viewer, Post.objects.filter(pk__in=ids)).values_list("id", flat=True))

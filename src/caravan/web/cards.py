@@ -17,7 +17,7 @@ from caravan.filters.services import ActiveFilters, filterable_text
 from caravan.posts.models import Post, Quote
 from caravan.posts.rendering import profile_field_html, sanitize_html
 from caravan.posts.selectors import ViewerState, quote_views, viewer_state
-from caravan.posts.visibility import visible_posts
+from caravan.posts.visibility import readable_among
 from caravan.previews.models import PreviewCard
 from caravan.previews.selectors import cards_for_posts
 from caravan.publishing import quoting
@@ -304,12 +304,27 @@ def _reply_views(originals: list[Post], viewer: Account | None) -> dict[int, Rep
         for item in originals
         if (parent := on_page.get(item.in_reply_to_id)) is not None
     }
-    # A thread page holds every parent it shows; a timeline asks the rule once for the parents it does not hold.
+    # A thread page holds every parent it shows; a timeline reads the parents it does not hold in one plain query
+    # and asks the rule in its batch form (public parents cost one query for blocks, not the whole rule).
     missing = {item.in_reply_to_id for item in originals if item.in_reply_to_id} - set(views)
     if missing:
-        parents = visible_posts(viewer, Post.objects.filter(id__in=missing)).select_related("account")
-        for parent in parents.only("id", "account__username", "account__domain"):
-            views[parent.id] = ReplyView(handle=parent.account.handle, path=post_path(parent))
+        parents = list(
+            Post.objects.filter(id__in=missing, reblog_of__isnull=True)
+            .select_related("account")
+            .only(
+                "id",
+                "visibility",
+                "reblog_of_id",
+                "account__username",
+                "account__domain",
+                "account__suspended_at",
+                "account__limited_at",
+            )
+        )
+        readable = readable_among(parents, viewer)
+        for parent in parents:
+            if parent.id in readable:
+                views[parent.id] = ReplyView(handle=parent.account.handle, path=post_path(parent))
     return views
 
 
