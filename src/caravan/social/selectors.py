@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q
 
 from caravan.accounts.models import Account
@@ -23,19 +24,35 @@ class Relationship:
     endorsed: bool = False
 
 
+# Each side of a Relationship: the field, the table's model, and whether the row goes from `account` to `target`
+# (True) or back. Every one of these tables holds one row at most per (account, target) pair.
+_RELATIONSHIP_ROWS = (
+    ("following", Follow, True),
+    ("requested", FollowRequest, True),
+    ("followed_by", Follow, False),
+    ("requested_by", FollowRequest, False),
+    ("blocking", Block, True),
+    ("blocked_by", Block, False),
+    ("muting", Mute, True),
+    ("endorsed", Endorsement, True),
+)
+
+
 def relationship(account: Account | None, target: Account) -> Relationship:
     if account is None or account.id == target.id:
         return Relationship()
-    return Relationship(
-        following=Follow.objects.filter(account=account, target_account=target).exists(),
-        requested=FollowRequest.objects.filter(account=account, target_account=target).exists(),
-        followed_by=Follow.objects.filter(account=target, target_account=account).exists(),
-        requested_by=FollowRequest.objects.filter(account=target, target_account=account).exists(),
-        blocking=Block.objects.filter(account=account, target_account=target).exists(),
-        blocked_by=Block.objects.filter(account=target, target_account=account).exists(),
-        muting=Mute.objects.filter(account=account, target_account=target).exists(),
-        endorsed=Endorsement.objects.filter(account=account, target_account=target).exists(),
-    )
+    # One query for the eight questions (a profile page asked them one by one).
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for name, model, outgoing in _RELATIONSHIP_ROWS:
+        table = quote(model._meta.db_table)
+        # Names and tables from the constant above; the ids go as parameters.
+        parts.append(f"SELECT '{name}' FROM {table} WHERE account_id = %s AND target_account_id = %s")  # noqa: S608
+        params += [account.id, target.id] if outgoing else [target.id, account.id]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        found = {row[0] for row in cursor.fetchall()}
+    return Relationship(**{name: name in found for name, _model, _outgoing in _RELATIONSHIP_ROWS})
 
 
 def follow_requests_for(account: Account, page: Page) -> list[FollowRequest]:

@@ -53,6 +53,9 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
     # Pinned posts head the first page of the main tab, as on Mastodon.
     first_page = tab == "posts" and page.max_id is None and page.min_id is None
     pinned = account_timeline(account, viewer, Page(limit=5), pinned=True) if first_page else []
+    # One set of cards for both lists (the viewer's state, filters and links read once), keyed as each list
+    # names its items (a boost by its own id).
+    cards = {card.boost_id or card.id: card for card in post_cards(pinned + posts, viewer, context="account")}
     return render(
         request,
         "caravan/profile.html",
@@ -67,8 +70,8 @@ def profile(request: HttpRequest, acct: str, tab: str = "posts") -> HttpResponse
             "relationship": social_selectors.relationship(viewer, account),
             "is_self": viewer is not None and viewer.id == account.id,
             "tab": tab,
-            "cards": post_cards(posts, viewer, context="account"),
-            "pinned": post_cards(pinned, viewer, context="account"),
+            "cards": [cards[p.id] for p in posts if p.id in cards],
+            "pinned": [cards[p.id] for p in pinned if p.id in cards],
             "featured_tags": featured.featured_tags(account) if first_page else [],
             "endorsed": [
                 (row.target_account, avatar_url(row.target_account))
