@@ -85,17 +85,16 @@ def _can_read_one(post: Post, viewer: Account | None) -> bool:
 
 
 def readable_among(posts: Iterable[Post], viewer: Account | None) -> set[int]:
-    """The ids of these posts (originals in hand, with their accounts) that `viewer` may read: `can_read` for
-    many posts at once. Public posts of present, unlimited authors are decided here with one query for the
-    authors who block the viewer (their compile is a fraction of the whole rule's); the others, few on a
-    page, go through `visible_posts`."""
+    """The ids of these posts (in hand, with their accounts) that `viewer` may read: `can_read` for many posts
+    at once. The viewer's own originals and public originals of present, unlimited authors are decided here,
+    with one query for the authors who block the viewer (a fraction of the whole rule's cost); the others
+    (boosts, followers-only, direct, limited authors), few on a page, go through `visible_posts`."""
     posts = [post for post in posts if post.account.suspended_at is None]
-    if any(post.reblog_of_id for post in posts):
-        raise ValueError("readable_among takes originals, not boosts")
-    mine = {post.id for post in posts if viewer is not None and post.account_id == viewer.id}
+    originals = [post for post in posts if post.reblog_of_id is None]
+    mine = {post.id for post in originals if viewer is not None and post.account_id == viewer.id}
     plain = [
         post
-        for post in posts
+        for post in originals
         if post.id not in mine and post.visibility in PUBLIC_VISIBILITIES and post.account.limited_at is None
     ]
     decided = mine | {post.id for post in plain}

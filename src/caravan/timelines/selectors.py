@@ -181,7 +181,9 @@ def account_timeline(
         return []
     queryset = Post.objects.filter(account=account).filter(visible_to(viewer))
     if pinned:
-        pinned_ids = Pin.objects.filter(account=account).values("post_id")
+        pinned_ids = list(Pin.objects.filter(account=account).values_list("post_id", flat=True))
+        if not pinned_ids:
+            return []  # most accounts pin nothing: no need to ask the rule
         queryset = queryset.filter(pk__in=pinned_ids)
     if exclude_replies:
         queryset = queryset.filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=account))

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from asgiref.local import Local
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -110,12 +111,18 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(current().zone)
 
 
+def _day(shown: datetime, month: object, *, with_year: bool) -> str:
+    """Django's "j F Y" / "j M Y" (the month's name from Django's own catalogue), written out: a page formats
+    two dates a post, and `formats.date_format` parsed the format string each time."""
+    return f"{shown.day} {month} {shown.year:04d}" if with_year else f"{shown.day} {month}"
+
+
 def exact_text(moment: datetime) -> str:
     """The full local date and time, with the zone's name and, when chosen, the Hijri date: a time's title."""
     shown = local(moment)
     text = _("%(date)s, %(time)s (%(zone)s)") % {
-        "date": formats.date_format(shown, "j F Y"),
-        "time": formats.time_format(shown, "H:i"),
+        "date": _day(shown, MONTHS[shown.month], with_year=True),
+        "time": f"{shown.hour:02d}:{shown.minute:02d}",
         "zone": getattr(current().zone, "key", None) or shown.tzname(),
     }
     if current().hijri:
@@ -126,7 +133,7 @@ def exact_text(moment: datetime) -> str:
 def date_text(moment: datetime, *, with_year: bool = True) -> str:
     """A day as pages show it ("11 Mar 2024"), with the Hijri date beside it when chosen."""
     shown = local(moment)
-    text = formats.date_format(shown, "j M Y" if with_year else "j M")
+    text = _day(shown, str(MONTHS_3[shown.month]).title(), with_year=with_year)
     if current().hijri:
         text = f"{text} ({hijri_text(shown)})"
     return shown_digits(text)

@@ -19,9 +19,8 @@ from caravan.notifications.models import NotificationType
 from caravan.notifications.selectors import grouped_notifications, requests_for
 from caravan.notifications.services import save_marker
 from caravan.pagination import Page
-from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
-from caravan.posts.visibility import visible_posts
+from caravan.posts.visibility import readable_among
 from caravan.profiles import update_profile
 from caravan.timelines.selectors import bookmarked_posts, favourited_posts
 from caravan.web.cards import avatar_url, post_cards
@@ -76,9 +75,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
     groups, covered = grouped_notifications(viewer, page, types=types, exclude_types=exclude_types)
     # A notification's post is shown only while the reader may still read it (it may have turned private).
     post_ids = [g.latest.post_id for g in groups if g.latest.post_id]
-    readable = load_posts(
-        list(visible_posts(viewer, Post.objects.filter(pk__in=post_ids)).values_list("id", flat=True))
-    )
+    loaded = load_posts(post_ids)
+    readable_ids = readable_among(loaded, viewer)
+    readable = [post for post in loaded if post.id in readable_ids]
     cards = {card.post.id: card for card in post_cards(readable, viewer, context="notifications")}
     hidden = {post.id for post in readable} - set(cards)  # a "hide" filter leaves the notification out
     senders = Account.objects.in_bulk({i for g in groups for i in g.sample_account_ids})
