@@ -36,7 +36,13 @@ from hypothesis import strategies as st
 from caravan import publishing
 from caravan.errors import DomainError
 from caravan.posts.models import Favourite, Post
-from caravan.posts.visibility import can_read, readable_among, readers_among, visible_posts
+from caravan.posts.visibility import (
+    can_read,
+    readable_among,
+    readers_among,
+    visible_by_author,
+    visible_posts,
+)
 
 AP = "application/activity+json"
 LOCAL, REMOTE = 3, 2
@@ -382,6 +388,7 @@ def _streamed(viewer, posts: list[Post]) -> tuple[set[int], set[int]]:
 
 def _check(posts: list[Post], people: list, reader: int, readers: dict, remotes: list, tmp_path) -> None:
     from caravan.search.selectors import find_exact
+    from caravan.social.models import Block
 
     ids = [p.id for p in posts]
     by_id = {p.id: p for p in posts}
@@ -392,6 +399,17 @@ def _check(posts: list[Post], people: list, reader: int, readers: dict, remotes:
     for viewer in [None, *people]:
         readable = {p.id for p in posts if can_read(p, viewer)}
         assert readable_among(posts, viewer) == readable
+        for author in {
+            p.account for p in posts
+        }:  # the narrowing to one author's originals (an account's page)
+            if viewer is not None and Block.objects.filter(account=author, target_account=viewer).exists():
+                continue  # its callers check the author's block first
+            rule = visible_by_author(author, viewer)
+            originals = Post.objects.filter(account=author, pk__in=ids, reblog_of__isnull=True)
+            shown = set() if rule is None else set(originals.filter(rule).values_list("id", flat=True))
+            assert (
+                shown == {p.id for p in posts if p.account_id == author.id and not p.reblog_of_id} & readable
+            )
         # The two forms of the rule agree.
         assert (
             set(visible_posts(viewer, Post.objects.filter(pk__in=ids)).values_list("id", flat=True))

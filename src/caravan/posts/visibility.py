@@ -12,7 +12,8 @@ never shows a post its reader could not open directly, and a booster who blocks 
 
 `visible_to` (a queryset filter) and `can_read` (one post in hand) are the two forms of this rule, with
 `readers_among` (many readers of one post, for pushes and other fan-outs) and `readable_among` (many posts in
-hand, one reader: the parents a page names) as the batches of `can_read`; they must
+hand, one reader: the parents a page names) as the batches of `can_read`, and `visible_by_author` (the rule
+for one author's rows, an account's page) as its narrowing; they must
 agree on every case; tests/privacy/test_visibility_property.py checks that they do, on random graphs.
 Mutes are not part of it: they filter timelines (`timelines.selectors.hidden_for`), never what a link opens.
 """
@@ -51,6 +52,25 @@ def _readable(viewer: Account | None, prefix: str) -> Q:
 def visible_to(viewer: Account | None) -> Q:
     """A filter on Post: the posts `viewer` (None for an anonymous reader) may read."""
     return _readable(viewer, "") & (Q(reblog_of__isnull=True) | _readable(viewer, "reblog_of__"))
+
+
+def visible_by_author(author: Account, viewer: Account | None) -> Q | None:
+    """The rule for the rows of one author in hand (an account's own page), ignoring boosts' originals: what
+    depends on the author and the viewer alone is decided here (one query: does the viewer follow them?), and
+    the database is left only the mention check. None when none of the author's posts is readable. Callers
+    check a boost's original themselves (`readable_among`), and whether the author blocks the viewer."""
+    if author.suspended_at is not None:
+        return None
+    if viewer is not None and viewer.id == author.id:
+        return Q()
+    unlimited = author.limited_at is None
+    if viewer is None:
+        return Q(visibility__in=PUBLIC_VISIBILITIES) if unlimited else None
+    follows = Follow.objects.filter(account=viewer, target_account=author).exists()
+    allowed = [*PUBLIC_VISIBILITIES] if unlimited or follows else []
+    if follows:
+        allowed.append(Visibility.PRIVATE)
+    return Q(visibility__in=allowed) | Exists(Mention.objects.filter(post=OuterRef("pk"), account=viewer))
 
 
 def visible_posts(viewer: Account | None, queryset: QuerySet[Post] | None = None) -> QuerySet[Post]:

@@ -9,7 +9,7 @@ from caravan.pagination import Page, paginate
 from caravan.posts.models import Bookmark, Favourite, FollowedTag, Pin, Post, PostTag, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.selectors import load_posts
-from caravan.posts.visibility import visible_posts, visible_to
+from caravan.posts.visibility import readable_among, visible_by_author, visible_posts, visible_to
 from caravan.social.models import Block, DomainBlock, Mute
 from caravan.timelines.models import FeedEntry, List, ListMember
 
@@ -176,14 +176,22 @@ def account_timeline(
     pinned: bool = False,
     tagged: str = "",
 ) -> list[Post]:
-    """An account's posts as `viewer` may see them, imported ones in their place by date."""
-    if viewer is not None and Block.objects.filter(account=account, target_account=viewer).exists():
-        return []
-    queryset = Post.objects.filter(account=account).filter(visible_to(viewer))
+    """An account's posts as `viewer` may see them, imported ones in their place by date.
+
+    The rule is asked in its form for one author (`visible_by_author`); a boost's original is checked on the
+    loaded page (`readable_among`), so a page may hold fewer posts than asked when boosts are hidden."""
+    pinned_ids: list[int] = []
     if pinned:
         pinned_ids = list(Pin.objects.filter(account=account).values_list("post_id", flat=True))
         if not pinned_ids:
             return []  # most accounts pin nothing: no need to ask the rule
+    if viewer is not None and Block.objects.filter(account=account, target_account=viewer).exists():
+        return []
+    rule = visible_by_author(account, viewer)
+    if rule is None:
+        return []
+    queryset = Post.objects.filter(account=account).filter(rule)
+    if pinned:
         queryset = queryset.filter(pk__in=pinned_ids)
     if exclude_replies:
         queryset = queryset.filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account=account))
@@ -193,8 +201,12 @@ def account_timeline(
         queryset = queryset.filter(has_media=True, reblog_of__isnull=True)
     if tagged:
         queryset = queryset.filter(post_tags__tag__name=normalize_tag(tagged))
-    ids = [p.id for p in paginate(queryset.only("id"), page)]
-    return load_posts(ids)
+    posts = load_posts([p.id for p in paginate(queryset.only("id"), page)])
+    originals = [p.reblog_of for p in posts if p.reblog_of_id]
+    if not originals:
+        return posts
+    readable = readable_among(originals, viewer)
+    return [p for p in posts if not p.reblog_of_id or p.reblog_of_id in readable]
 
 
 def _saved_posts(viewer: Account, marks: list) -> tuple[list[Post], list[int]]:
