@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, QuerySet, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from caravan.accounts.models import Account
 from caravan.ids import id_from_text
@@ -60,9 +60,11 @@ def notifications_for(
 
 
 def unread_count(recipient: Account) -> int:
-    marker = Marker.objects.filter(account=recipient, timeline="notifications").first()
-    last_read = marker.last_read_id if marker else 0
-    return Notification.objects.filter(recipient=recipient, filtered=False, id__gt=last_read).count()
+    # One query (every page's badge asks): the marker is a subquery, no marker counts everything.
+    last_read = Marker.objects.filter(account=recipient, timeline="notifications").values("last_read_id")[:1]
+    return Notification.objects.filter(
+        recipient=recipient, filtered=False, id__gt=Coalesce(Subquery(last_read), Value(0))
+    ).count()
 
 
 @dataclass
@@ -79,9 +81,13 @@ class Group:
 
 
 def group_key_of(n: Notification, grouped_types: list[str] | None = None) -> str:
-    if n.group_key and (not grouped_types or n.type in grouped_types):
-        return n.group_key
-    return f"ungrouped-{n.id}"
+    return _group_key(n.id, n.group_key, n.type, grouped_types)
+
+
+def _group_key(n_id: int, group_key: str, n_type: str, grouped_types: list[str] | None) -> str:
+    if group_key and (not grouped_types or n_type in grouped_types):
+        return group_key
+    return f"ungrouped-{n_id}"
 
 
 def grouped_notifications(
@@ -104,21 +110,28 @@ def grouped_notifications(
         queryset = queryset.filter(id__gt=page.min_id)
     elif page.since_id is not None:
         queryset = queryset.filter(id__gt=page.since_id)
-    groups: dict[str, Group] = {}
+    # The scan reads ids, keys and types only (a page may pass over hundreds of favourites of one post); the
+    # newest notification of each group is loaded afterwards, with its sender and post, in one query.
+    latest: dict[str, int] = {}
+    bounds: dict[str, list[int]] = {}
     covered: list[int] = []
-    for n in queryset.order_by("id" if ascending else "-id")[:GROUP_SCAN_LIMIT]:
-        key = group_key_of(n, grouped_types)
-        if key not in groups and len(groups) >= page.limit:
+    scanned = queryset.order_by("id" if ascending else "-id").values_list("id", "group_key", "type")
+    for n_id, n_group_key, n_type in scanned[:GROUP_SCAN_LIMIT].iterator(chunk_size=max(page.limit * 4, 100)):
+        key = _group_key(n_id, n_group_key, n_type, grouped_types)
+        if key not in latest and len(latest) >= page.limit:
             break
-        covered.append(n.id)
-        group = groups.get(key)
-        if group is None:
-            groups[key] = Group(key=key, latest=n, page_min_id=n.id, page_max_id=n.id)
+        covered.append(n_id)
+        if key not in latest:
+            latest[key], bounds[key] = n_id, [n_id, n_id]
         else:
-            if n.id > group.latest.id:
-                group.latest = n
-            group.page_min_id = min(group.page_min_id, n.id)
-            group.page_max_id = max(group.page_max_id, n.id)
+            latest[key] = max(latest[key], n_id)
+            bounds[key] = [min(bounds[key][0], n_id), max(bounds[key][1], n_id)]
+    loaded = queryset.in_bulk(list(latest.values()))
+    groups = {
+        key: Group(key=key, latest=loaded[n_id], page_min_id=bounds[key][0], page_max_id=bounds[key][1])
+        for key, n_id in latest.items()
+        if n_id in loaded
+    }
     if not covered:
         return [], []
     newest = max(covered)
