@@ -87,7 +87,9 @@ def _pressed(on: bool) -> str:
     return "true" if on else "false"
 
 
-def post_card_html(card: PostCard, page: Page, *, focus: bool = False) -> SafeString:
+def post_card_html(card: PostCard, page: Page, *, focus: bool = False, compact: bool = False) -> SafeString:
+    """The card; `compact` leaves out the actions (a notification about one's own post shows what it was,
+    as Mastodon's grouped notifications do: the post's own page has the buttons)."""
     post = card.post
     author = post.account
     lang = escape(page.language)
@@ -99,7 +101,8 @@ def post_card_html(card: PostCard, page: Page, *, focus: bool = False) -> SafeSt
             f'<details class="filtered-post" lang="{lang}"><summary>{title} '
             f'<span class="show-filtered">{anyway}</span></summary>'
         )
-    out.append(f'<article class="post{" focus" if focus else ""}" id="post-{post.id}"{_lang(post.language)}>')
+    kind = " focus" if focus else " compact" if compact else ""
+    out.append(f'<article class="post{kind}" id="post-{post.id}"{_lang(post.language)}>')
     if card.boosted_by is not None:
         name = mark_safe(isolated(card.boosted_by.name))  # noqa: S308 - escaped by isolated
         boosted = say(gettext("%(name)s boosted"), name=name)
@@ -138,7 +141,8 @@ def post_card_html(card: PostCard, page: Page, *, focus: bool = False) -> SafeSt
         out.append(_poll(card, page))
     if post.spoiler_text:
         out.append("</details>")
-    out.append(_actions(card, page, lang, path))
+    if not compact:
+        out.append(_actions(card, page, lang, path))
     out.append("</article>")
     if card.filtered:
         out.append("</details>")

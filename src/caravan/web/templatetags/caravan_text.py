@@ -87,10 +87,10 @@ def post_actions_form(context) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def post_card(context, card, focus: bool = False) -> SafeString:
-    """`{% post_card card %}` (`{% post_card card focus=True %}` for a thread's opened post): the card's HTML,
-    made in Python by `web.post_html` (one post's markup, for every page)."""
+def post_card(context, card, focus: bool = False, compact: bool = False) -> SafeString:
+    """`{% post_card card %}` (`focus=True` for a thread's opened post, `compact=True` without the actions): the
+    card's HTML, made in Python by `web.post_html` (one post's markup, for every page)."""
     from caravan.web.post_html import Page, post_card_html
 
     page = Page(getattr(context, "request", None), context.get("viewer"), context.get("language") or "")
-    return post_card_html(card, page, focus=focus)
+    return post_card_html(card, page, focus=focus, compact=compact)

@@ -80,7 +80,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
     readable = [post for post in loaded if post.id in readable_ids]
     cards = {card.post.id: card for card in post_cards(readable, viewer, context="notifications")}
     hidden = {post.id for post in readable} - set(cards)  # a "hide" filter leaves the notification out
-    senders = Account.objects.in_bulk({i for g in groups for i in g.sample_account_ids})
+    # The other people of each group (its newest sender is loaded with it): none to read when no group has any.
+    others = {i for g in groups for i in g.sample_account_ids if i != g.latest.from_account_id}
+    senders = Account.objects.in_bulk(others) if others else {}
     rows = []
     for group in groups:
         if group.latest.post_id in hidden:
