@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet, Subquery, Sum, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from caravan.accounts.models import Account
 from caravan.ids import id_from_text
@@ -60,11 +60,9 @@ def notifications_for(
 
 
 def unread_count(recipient: Account) -> int:
-    # One query (every page's badge asks): the marker is a subquery, no marker counts everything.
-    last_read = Marker.objects.filter(account=recipient, timeline="notifications").values("last_read_id")[:1]
-    return Notification.objects.filter(
-        recipient=recipient, filtered=False, id__gt=Coalesce(Subquery(last_read), Value(0))
-    ).count()
+    marker = Marker.objects.filter(account=recipient, timeline="notifications").first()
+    last_read = marker.last_read_id if marker else 0
+    return Notification.objects.filter(recipient=recipient, filtered=False, id__gt=last_read).count()
 
 
 @dataclass
