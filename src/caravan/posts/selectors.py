@@ -23,7 +23,7 @@ from caravan.posts.models import (
     QuoteState,
     ThreadMute,
 )
-from caravan.posts.visibility import can_read, visible_posts
+from caravan.posts.visibility import can_read, readable_among, visible_posts
 from caravan.social.models import Block, DomainBlock, Mute
 
 
@@ -163,8 +163,8 @@ THREAD_LIMIT = 2000  # the posts of one thread a context reads at most
 def thread_context(post: Post, viewer: Account | None) -> tuple[list[Post], list[Post]]:
     """Ancestors (oldest first) and descendants (in reply order, depth first) the viewer may read.
 
-    The thread's shape (ids and parents) comes from one plain query, the rule is asked once for all of it, and
-    the posts are loaded together: a fixed number of queries, however deep the ancestors go. A reply whose
+    The thread's shape (ids and parents) comes from one plain query, its posts are loaded together and the
+    rule is asked once for all of them: a fixed number of queries, however deep the ancestors go. A reply whose
     parent the viewer may not read is not shown under it (nor are its own replies)."""
     root = post.thread_root_id or post.id
     shape = dict(
@@ -185,9 +185,10 @@ def thread_context(post: Post, viewer: Account | None) -> tuple[list[Post], list
             parent = row[0]
         chain.append(current)
         current = parent
-    readable = set(
-        visible_posts(viewer, Post.objects.filter(pk__in=[*chain, *shape])).values_list("id", flat=True)
-    )
+    # Load every candidate once and ask the rule in its batch form (public posts cost one query for blocks); a
+    # thread is read whole anyway, so the few the viewer may not read are the only extra rows.
+    loaded = {item.id: item for item in load_posts([*chain, *(i for i in shape if i != post.id)])}
+    readable = readable_among(loaded.values(), viewer)
     children: dict[int, list[int]] = {}
     for post_id, parent_id in shape.items():
         if post_id in readable and post_id != post.id:
@@ -198,9 +199,8 @@ def thread_context(post: Post, viewer: Account | None) -> tuple[list[Post], list
         post_id = stack.pop()
         ordered.append(post_id)
         stack.extend(sorted(children.get(post_id, []), reverse=True))
-    ancestors = [post_id for post_id in reversed(chain) if post_id in readable]
-    loaded = {item.id: item for item in load_posts(ancestors + ordered)}
-    return [loaded[i] for i in ancestors if i in loaded], [loaded[i] for i in ordered if i in loaded]
+    ancestors = [loaded[post_id] for post_id in reversed(chain) if post_id in readable]
+    return ancestors, [loaded[post_id] for post_id in ordered]
 
 
 def edit_history(post: Post) -> list:
