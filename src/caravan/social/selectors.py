@@ -74,13 +74,17 @@ def following_of(account: Account, page: Page) -> list[Follow]:
 def endorsed_by(account: Account, page: Page, *, viewer: Account | None = None) -> list[Endorsement]:
     """The accounts `account` pins to its profile, newest first, each loaded; to a viewer, less those who
     block the viewer or whom the viewer blocks, and suspended or deleted ones."""
+    if not Endorsement.objects.filter(account=account).exists():
+        return []  # most accounts pin nobody: a plain check costs a fraction of building the query below
     queryset = Endorsement.objects.filter(
         account=account, target_account__suspended_at__isnull=True, target_account__deleted_at__isnull=True
     ).select_related("target_account")
     if viewer is not None and viewer.id != account.id:
-        queryset = queryset.exclude(target_account__blocking_set__target_account=viewer).exclude(
-            target_account__blocked_by_set__account=viewer
-        )
+        # As plain subqueries on the ids: excluding across the reverse relations made Django build (and the
+        # page pay for) a join pushed into a subquery for each.
+        queryset = queryset.exclude(
+            target_account_id__in=Block.objects.filter(target_account=viewer).values("account_id")
+        ).exclude(target_account_id__in=Block.objects.filter(account=viewer).values("target_account_id"))
     return paginate(queryset, page)
 
 
