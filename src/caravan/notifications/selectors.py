@@ -138,19 +138,18 @@ def grouped_notifications(
         in_groups = Notification.objects.filter(
             recipient=recipient, group_key__in=real_keys, filtered=False, id__lte=newest
         )
-        for key, count in (
-            in_groups.values_list("group_key").annotate(n=Count("id")).values_list("group_key", "n")
-        ):
-            groups[key].count = count
-        # Each group's newest senders, for every group in one query (a window per group, not a query each).
-        newest_first = in_groups.annotate(
-            rank=Window(RowNumber(), partition_by=F("group_key"), order_by=F("id").desc())
+        # Each group's count and newest senders, for every group in one query: windows per group (a count
+        # and a rank), not a query each.
+        ranked = in_groups.annotate(
+            rank=Window(RowNumber(), partition_by=F("group_key"), order_by=F("id").desc()),
+            total=Window(Count("id"), partition_by=F("group_key")),
         ).filter(rank__lte=SAMPLE_SCAN)
         senders: dict[str, list[int]] = {key: [] for key in real_keys}
-        for key, sender, _rank in newest_first.values_list("group_key", "from_account_id", "rank").order_by(
-            "group_key", "rank"
-        ):
+        for key, sender, _rank, total in ranked.values_list(
+            "group_key", "from_account_id", "rank", "total"
+        ).order_by("group_key", "rank"):
             senders[key].append(sender)
+            groups[key].count = total
         for key in real_keys:
             groups[key].sample_account_ids = list(dict.fromkeys(senders[key]))[:SAMPLE_ACCOUNTS]
     for group in groups.values():
