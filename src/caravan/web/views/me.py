@@ -25,6 +25,7 @@ from caravan.profiles import update_profile
 from caravan.timelines.selectors import bookmarked_posts, favourited_posts
 from caravan.web.cards import avatar_url, post_cards
 from caravan.web.forms import FIELD_SLOTS, DeleteAccountForm, PreferencesForm, ProfileForm
+from caravan.web.notification_html import notification_line
 from caravan.web.shortcuts import member_view, page_links, told_when_to_retry
 
 # The filter tabs of the notifications page, as Mastodon's web offers them: (key, label, types).
@@ -94,6 +95,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
                 "card": cards.get(group.latest.post_id),
                 "avatar": avatar_url(group.latest.from_account),
                 "others": max(0, group.count - 1),
+                "line": notification_line(group.latest, max(0, group.count - 1)),
                 "sample": [(a, avatar_url(a)) for a in sample if a.id != group.latest.from_account_id][:7],
             }
         )
