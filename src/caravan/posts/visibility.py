@@ -54,11 +54,12 @@ def visible_to(viewer: Account | None) -> Q:
     return _readable(viewer, "") & (Q(reblog_of__isnull=True) | _readable(viewer, "reblog_of__"))
 
 
-def visible_by_author(author: Account, viewer: Account | None) -> Q | None:
+def visible_by_author(author: Account, viewer: Account | None, *, follows: bool | None = None) -> Q | None:
     """The rule for the rows of one author in hand (an account's own page), ignoring boosts' originals: what
     depends on the author and the viewer alone is decided here (one query: does the viewer follow them?), and
     the database is left only the mention check. None when none of the author's posts is readable. Callers
-    check a boost's original themselves (`readable_among`), and whether the author blocks the viewer."""
+    check a boost's original themselves (`readable_among`), and whether the author blocks the viewer; one who
+    read the relationship already passes `follows`."""
     if author.suspended_at is not None:
         return None
     if viewer is not None and viewer.id == author.id:
@@ -66,7 +67,8 @@ def visible_by_author(author: Account, viewer: Account | None) -> Q | None:
     unlimited = author.limited_at is None
     if viewer is None:
         return Q(visibility__in=PUBLIC_VISIBILITIES) if unlimited else None
-    follows = Follow.objects.filter(account=viewer, target_account=author).exists()
+    if follows is None:
+        follows = Follow.objects.filter(account=viewer, target_account=author).exists()
     allowed = [*PUBLIC_VISIBILITIES] if unlimited or follows else []
     if follows:
         allowed.append(Visibility.PRIVATE)

@@ -11,6 +11,7 @@ from caravan.posts.rendering import normalize_tag
 from caravan.posts.selectors import load_posts
 from caravan.posts.visibility import readable_among, visible_by_author, visible_posts, visible_to
 from caravan.social.models import Block, DomainBlock, Mute
+from caravan.social.selectors import relationship
 from caravan.timelines.models import FeedEntry, List, ListMember
 
 # Public and hashtag timelines show only accounts in good standing: a limited account's posts stay with its
@@ -185,9 +186,13 @@ def account_timeline(
         pinned_ids = list(Pin.objects.filter(account=account).values_list("post_id", flat=True))
         if not pinned_ids:
             return []  # most accounts pin nothing: no need to ask the rule
-    if viewer is not None and Block.objects.filter(account=account, target_account=viewer).exists():
-        return []
-    rule = visible_by_author(account, viewer)
+    follows = None
+    if viewer is not None and viewer.id != account.id:
+        standing = relationship(viewer, account)  # blocked? following? in one query
+        if standing.blocked_by:
+            return []
+        follows = standing.following
+    rule = visible_by_author(account, viewer, follows=follows)
     if rule is None:
         return []
     queryset = Post.objects.filter(account=account).filter(rule)
