@@ -4,9 +4,11 @@ from django.conf import settings
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from caravan.api.urls import PREFIX_LOOKAHEAD as API_PREFIXES
+
 urlpatterns = [
     path("", include("caravan.federation.urls")),
-    path("", include("caravan.api.urls")),
+    re_path(API_PREFIXES, include("caravan.api.urls")),
     path("", include("caravan.moving.urls")),
     path("", include("caravan.web.urls")),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -49,6 +49,12 @@ def r(pattern: str, view, **kwargs):
 A = "api/v1/accounts"
 S = "api/v1/statuses"
 
+# What every path below starts with. The root URLconf only tries this module for such paths: trying its two
+# hundred routes for every web page cost a millisecond (Django builds the list of routes it tried, for a debug
+# 404 page). tests/api/test_url_prefixes.py checks each route here is reached through the root.
+PREFIXES = ("api/", "oauth/", r"\.well-known/oauth-authorization-server", "avatars/", "headers/", "health")
+PREFIX_LOOKAHEAD = rf"^(?=(?:{'|'.join(PREFIXES)}))"
+
 urlpatterns = [
     # Caravan's own: campaigns (docs/caravan-api/campaigns.md)
     r("api/v1/caravan/campaigns", route(GET=campaigns.index, POST=campaigns.create)),
