@@ -124,7 +124,12 @@ def grouped_notifications(
         else:
             latest[key] = max(latest[key], n_id)
             bounds[key] = [min(bounds[key][0], n_id), max(bounds[key][1], n_id)]
-    loaded = queryset.in_bulk(list(latest.values()))
+    # Their senders come along; their posts do not (every face loads posts through `load_posts`, by id).
+    loaded = (
+        Notification.objects.filter(recipient=recipient)
+        .select_related("from_account")
+        .in_bulk(list(latest.values()))
+    )
     groups = {
         key: Group(key=key, latest=loaded[n_id], page_min_id=bounds[key][0], page_max_id=bounds[key][1])
         for key, n_id in latest.items()
@@ -165,6 +170,11 @@ def group_notifications(recipient: Account, group_key: str) -> QuerySet[Notifica
     if group_key.startswith("ungrouped-"):
         return queryset.filter(pk=id_from_text(group_key.removeprefix("ungrouped-")) or 0)
     return queryset.filter(group_key=group_key).order_by("-id")
+
+
+def has_requests(recipient: Account) -> bool:
+    """Whether the recipient's policy holds anyone back: a cheap check before reading them (most hold none)."""
+    return NotificationRequest.objects.filter(recipient=recipient).exists()
 
 
 def requests_for(recipient: Account, page: Page) -> list[NotificationRequest]:

@@ -16,7 +16,7 @@ from caravan.accounts.services import known_time_zones, update_preferences
 from caravan.errors import DomainError, Throttled
 from caravan.leaving import delete_account
 from caravan.notifications.models import NotificationType
-from caravan.notifications.selectors import grouped_notifications, requests_for
+from caravan.notifications.selectors import grouped_notifications, has_requests, requests_for
 from caravan.notifications.services import save_marker
 from caravan.pagination import Page
 from caravan.posts.selectors import load_posts
@@ -104,7 +104,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if covered and first_page and unfiltered:
         save_marker(viewer, "notifications", covered[0])
     # The senders the notification policy held back, shown above the first page to accept or dismiss.
-    held = requests_for(viewer, Page(limit=40)) if first_page and unfiltered else []
+    held = requests_for(viewer, Page(limit=40)) if first_page and unfiltered and has_requests(viewer) else []
     current = next(
         (
             key
