@@ -329,12 +329,19 @@ def _reply_views(originals: list[Post], viewer: Account | None) -> dict[int, Rep
 
 
 def post_cards(
-    posts: list[Post], viewer: Account | None, *, with_quotes: bool = True, context: str | None = None
+    posts: list[Post],
+    viewer: Account | None,
+    *,
+    with_quotes: bool = True,
+    context: str | None = None,
+    compact: frozenset[int] = frozenset(),
 ) -> list[PostCard]:
     """Cards for posts already filtered by visibility (selectors do that); never widens what is shown.
 
     With a filter `context` (home, public, thread, account, notifications), the viewer's filters apply as in
-    the API: a post a "hide" filter matches is left out, one a "warn" filter matches carries its titles."""
+    the API: a post a "hide" filter matches is left out, one a "warn" filter matches carries its titles.
+    Posts whose ids are in `compact` are shown without their link card, quote and reply line (a notification
+    about one's own post), so those are not read for them."""
     filters = ActiveFilters(viewer, context)
     verdicts: dict[int, list] = {}
     if filters:
@@ -343,10 +350,11 @@ def post_cards(
             verdicts[item.id] = filters.matches(original.id, filterable_text(original))
         posts = [item for item in posts if not any(m.hides for m in verdicts[item.id])]
     state = viewer_state(viewer, posts)
-    links = cards_for_posts([(item.reblog_of_id or item.id) for item in posts])
     originals = [item.reblog_of if item.reblog_of_id else item for item in posts]
-    quotes = _quote_cards(originals, viewer) if with_quotes else {}
-    replies = _reply_views(originals, viewer)
+    detailed = [item for item in originals if item.id not in compact]
+    links = cards_for_posts([item.id for item in detailed]) if detailed else {}
+    quotes = _quote_cards(detailed, viewer) if with_quotes and detailed else {}
+    replies = _reply_views(detailed, viewer) if detailed else {}
     cards = []
     for item in posts:
         original = item.reblog_of if item.reblog_of_id else item

@@ -88,8 +88,9 @@ def _pressed(on: bool) -> str:
 
 
 def post_card_html(card: PostCard, page: Page, *, focus: bool = False, compact: bool = False) -> SafeString:
-    """The card; `compact` leaves out the actions (a notification about one's own post shows what it was,
-    as Mastodon's grouped notifications do: the post's own page has the buttons)."""
+    """The card; `compact` leaves out the actions, the link card, the quote and the reply line (a favourite
+    or boost of one's own post shows what it was, as Mastodon's grouped notifications do: the post's own page
+    has the rest)."""
     post = card.post
     author = post.account
     lang = escape(page.language)
@@ -116,7 +117,7 @@ def post_card_html(card: PostCard, page: Page, *, focus: bool = False, compact: 
         f'<span class="handle"><bdi>{escape(author.handle)}</bdi></span> '
         f'<a class="when" href="{path}">{when(post.created_at)}</a></div></header>'
     )
-    if post.in_reply_to_account_id and not focus:
+    if post.in_reply_to_account_id and not focus and not compact:
         if card.reply_to is not None:
             handle = mark_safe(isolated(card.reply_to.handle))  # noqa: S308 - escaped by isolated
             replying = say(gettext("Replying to %(handle)s"), handle=handle)
@@ -133,9 +134,9 @@ def post_card_html(card: PostCard, page: Page, *, focus: bool = False, compact: 
     out.append(f'<div class="content" dir="auto">{card.content}</div>')
     if card.media:
         out.append(_media(card, lang))
-    if card.link is not None:
+    if card.link is not None and not compact:
         out.append(_link(card))
-    if card.quote is not None:
+    if card.quote is not None and not compact:
         out.append(_quote(card.quote, post.id, page))
     if card.poll is not None:
         out.append(_poll(card, page))

@@ -65,6 +65,9 @@ def _with_query(request: HttpRequest, **changes) -> str:
     return "?" + query.urlencode()
 
 
+COMPACT_TYPES = frozenset({NotificationType.FAVOURITE, NotificationType.REBLOG})
+
+
 @member_view
 def notifications(request: HttpRequest) -> HttpResponse:
     """Notifications in groups ("Layla and 3 others favourited your post"), filtered by the tabs' `types[]` or
@@ -79,7 +82,11 @@ def notifications(request: HttpRequest) -> HttpResponse:
     loaded = load_posts(post_ids)
     readable_ids = readable_among(loaded, viewer)
     readable = [post for post in loaded if post.id in readable_ids]
-    cards = {card.post.id: card for card in post_cards(readable, viewer, context="notifications")}
+    # About one's own post (a favourite, a boost), the post is shown compact (`post_card ... compact=True`).
+    compact = frozenset(g.latest.post_id for g in groups if g.latest.type in COMPACT_TYPES)
+    cards = {
+        card.post.id: card for card in post_cards(readable, viewer, context="notifications", compact=compact)
+    }
     hidden = {post.id for post in readable} - set(cards)  # a "hide" filter leaves the notification out
     # The other people of each group (its newest sender is loaded with it): none to read when no group has any.
     others = {i for g in groups for i in g.sample_account_ids if i != g.latest.from_account_id}
@@ -96,6 +103,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
                 "avatar": avatar_url(group.latest.from_account),
                 "others": max(0, group.count - 1),
                 "line": notification_line(group.latest, max(0, group.count - 1)),
+                "compact": group.latest.type in COMPACT_TYPES,
                 "sample": [(a, avatar_url(a)) for a in sample if a.id != group.latest.from_account_id][:7],
             }
         )
