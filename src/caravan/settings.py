@@ -81,16 +81,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "caravan.api.middleware.CorsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "caravan.middleware.SecurityMiddleware",
+    "caravan.middleware.SessionMiddleware",
     "caravan.web.middleware.LanguageMiddleware",
     "caravan.web.middleware.DisplayMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "caravan.middleware.CommonMiddleware",
+    "caravan.middleware.CsrfViewMiddleware",
+    "caravan.middleware.AuthenticationMiddleware",
     "caravan.web.middleware.AccountSecurityMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "caravan.middleware.MessageMiddleware",
+    "caravan.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "caravan.urls"
