@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
@@ -60,9 +61,16 @@ def notifications_for(
 
 
 def unread_count(recipient: Account) -> int:
-    marker = Marker.objects.filter(account=recipient, timeline="notifications").first()
-    last_read = marker.last_read_id if marker else 0
-    return Notification.objects.filter(recipient=recipient, filtered=False, id__gt=last_read).count()
+    # Every page's badge asks: one statement, written out (the ORM spent ten times the query's own time building
+    # a marker lookup and a count). No marker counts everything.
+    notifications, markers = Notification._meta.db_table, Marker._meta.db_table
+    sql = (
+        f"SELECT COUNT(*) FROM {notifications} WHERE recipient_id = %s AND NOT filtered AND id > "  # noqa: S608
+        f"COALESCE((SELECT last_read_id FROM {markers} WHERE account_id = %s AND timeline = %s), 0)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [recipient.id, recipient.id, "notifications"])
+        return cursor.fetchone()[0]
 
 
 @dataclass
