@@ -37,3 +37,26 @@ def test_profile_and_account_deletion_errors_point_at_their_fields(signed_in):
     assert page.status_code in (400, 403, 422)
     assert _described_error(html, "id_password").strip()
     assert 'value="not the password"' not in html
+
+
+def test_compose_shows_every_problem_at_once_and_keeps_the_text(signed_in, settings):
+    """A post too long with a poll whose options repeat: both problems, each by its field, nothing posted."""
+    client, user = signed_in("samir")
+    limit = settings.CARAVAN["MAX_POST_CHARS"]
+    text = "كلام " * (limit // 5 + 10)
+    page = client.post(
+        "/compose",
+        {
+            "text": text,
+            "visibility": "public",
+            "poll_option_1": "نعم",
+            "poll_option_2": "نعم",
+            "poll_expires_in": 86400,
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 422
+    assert str(limit) in _described_error(html, "id_text")
+    assert "different from each other" in _described_error(html, "id_poll_option_1")
+    assert text.strip() in html  # what was typed stays
+    assert user.account.posts.count() == 0

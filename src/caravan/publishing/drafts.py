@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from caravan import error_codes, lookup
 from caravan.accounts.models import Account
-from caravan.errors import DomainError
+from caravan.errors import Collected, DomainError
 from caravan.ids import id_from_time
 from caravan.media.models import MediaAttachment
 from caravan.posts.models import Post, QuotePolicy, QuoteState, ScheduledMedia, Visibility
@@ -309,23 +309,31 @@ def local(
     if not author.is_local:
         raise ValueError("drafts.local is for local authors")  # a caller's mistake, not a person's
     media = list(media or [])
-    visibility = check_visibility(visibility)
     text, spoiler_text = (text or "").strip(), (spoiler_text or "").strip()
-    check_local_length(text, spoiler_text)
+    # Every independent problem at once (a page shows each next to its field); the first, as before, speaks
+    # for all where one message is shown (the API's `error`).
+    problems = Collected()
+    with problems:
+        visibility = check_visibility(visibility)
+    with problems:
+        check_local_length(text, spoiler_text)
     if not text and not media and poll is None:
-        raise DomainError(error_codes.POST_EMPTY, field="status")
+        problems.errors.append(DomainError(error_codes.POST_EMPTY, field="status"))
     if media and poll is not None:
-        raise DomainError(error_codes.MEDIA_AND_POLL, field="poll")
-    check_media(author, media)
+        problems.errors.append(DomainError(error_codes.MEDIA_AND_POLL, field="poll"))
+    with problems:
+        check_media(author, media)
     if poll is not None:
-        check_poll(poll, enforce_limits=True)
+        with problems:
+            check_poll(poll, enforce_limits=True)
     if in_reply_to is not None and not can_read(in_reply_to, author):
-        raise DomainError(error_codes.REPLY_TARGET_UNAVAILABLE, field="in_reply_to_id")
-    policy = default_policy(visibility, quote_policy)
+        problems.errors.append(DomainError(error_codes.REPLY_TARGET_UNAVAILABLE, field="in_reply_to_id"))
     quote_spec = None
     if quote is not None:
-        quoted, state = check_quotable(quote, author)
-        quote_spec = QuoteSpec(quoted, state)
+        with problems:
+            quote_spec = QuoteSpec(*check_quotable(quote, author))
+    problems.raise_any()
+    policy = default_policy(visibility, quote_policy)
     parent = _original(in_reply_to)
     content, mentions, tags = render_content(text, None)
     # Replying mentions the person replied to, so they are notified and (for direct) can read it.
