@@ -94,6 +94,10 @@ class Collected:
             return True
         return False
 
+    def add(self, error: DomainError) -> None:
+        """A problem found without raising (an `if` rather than a check function)."""
+        self.errors.extend(each_error(error))
+
     def raise_any(self) -> None:
         if len(self.errors) == 1:
             raise self.errors[0]

@@ -60,3 +60,15 @@ def test_compose_shows_every_problem_at_once_and_keeps_the_text(signed_in, setti
     assert "different from each other" in _described_error(html, "id_poll_option_1")
     assert text.strip() in html  # what was typed stays
     assert user.account.posts.count() == 0
+
+
+def test_a_filter_form_shows_every_problem_at_once(signed_in):
+    from caravan.filters.models import Filter
+
+    client, user = signed_in("huda")
+    page = client.post("/filters/new", {"title": "", "new-keyword-0": "k" * 300})
+    html = page.content.decode()
+    assert page.status_code == 422
+    assert "needs a title" in html and "context must list" in html  # the title and the contexts together
+    assert "A keyword cannot be empty." in html  # and the keyword (too long), in the same answer
+    assert not Filter.objects.filter(account=user.account).exists()

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from caravan import error_codes, events
 from caravan.accounts.models import Account
-from caravan.errors import DomainError
+from caravan.errors import Collected, DomainError
 from caravan.filters.models import Filter, FilterKeyword, FilterStatus
 from caravan.ids import id_from_text
 from caravan.posts.models import Post
@@ -88,25 +88,29 @@ class ActiveFilters:
 def _filter_fields(
     title: str | None, context: list | None, action: str | None, expires_in: int | None
 ) -> dict:
+    """The fields to write, or every problem with them at once (DomainErrors)."""
     fields: dict = {}
+    problems = Collected()
     if title is not None:
         title = title.strip()
         if not title or len(title) > 200:
-            raise DomainError(error_codes.FILTER_TITLE, field="title")
+            problems.add(DomainError(error_codes.FILTER_TITLE, field="title"))
         fields["title"] = title
     if context is not None:
         context = [str(c) for c in context]
         if not context or any(c not in FILTER_CONTEXTS for c in context):
-            raise DomainError(error_codes.FILTER_CONTEXT, field="context")
+            problems.add(DomainError(error_codes.FILTER_CONTEXT, field="context"))
         fields["context"] = list(dict.fromkeys(context))
     if action is not None:
         if action not in FILTER_ACTIONS:
-            raise DomainError(error_codes.FILTER_ACTION, field="filter_action")
+            problems.add(DomainError(error_codes.FILTER_ACTION, field="filter_action"))
         fields["filter_action"] = action
     if expires_in is not None:
         if expires_in < 0:
-            raise DomainError(error_codes.FILTER_EXPIRES_IN, field="expires_in")
-        fields["expires_at"] = timezone.now() + timedelta(seconds=expires_in) if expires_in else None
+            problems.add(DomainError(error_codes.FILTER_EXPIRES_IN, field="expires_in"))
+        else:
+            fields["expires_at"] = timezone.now() + timedelta(seconds=expires_in) if expires_in else None
+    problems.raise_any()
     return fields
 
 
@@ -130,15 +134,19 @@ def create_filter(
     expires_in: int | None = None,
     keywords: list[dict] | None = None,
 ) -> Filter:
-    fields = _filter_fields(title or "", context or [], filter_action or "warn", expires_in)
+    problems = Collected()
+    fields: dict = {}
+    with problems:
+        fields = _filter_fields(title or "", context or [], filter_action or "warn", expires_in)
+    checked = []
+    for item in keywords or []:
+        with problems:
+            checked.append((_check_keyword(item.get("keyword", "")), bool(item.get("whole_word", True))))
+    problems.raise_any()
     with transaction.atomic():
         created = Filter.objects.create(account=account, **fields)
-        for item in keywords or []:
-            FilterKeyword.objects.create(
-                filter=created,
-                keyword=_check_keyword(item.get("keyword", "")),
-                whole_word=bool(item.get("whole_word", True)),
-            )
+        for keyword, whole_word in checked:
+            FilterKeyword.objects.create(filter=created, keyword=keyword, whole_word=whole_word)
         _changed(account.id)
     return created
 

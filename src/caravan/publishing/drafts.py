@@ -318,16 +318,16 @@ def local(
     with problems:
         check_local_length(text, spoiler_text)
     if not text and not media and poll is None:
-        problems.errors.append(DomainError(error_codes.POST_EMPTY, field="status"))
+        problems.add(DomainError(error_codes.POST_EMPTY, field="status"))
     if media and poll is not None:
-        problems.errors.append(DomainError(error_codes.MEDIA_AND_POLL, field="poll"))
+        problems.add(DomainError(error_codes.MEDIA_AND_POLL, field="poll"))
     with problems:
         check_media(author, media)
     if poll is not None:
         with problems:
             check_poll(poll, enforce_limits=True)
     if in_reply_to is not None and not can_read(in_reply_to, author):
-        problems.errors.append(DomainError(error_codes.REPLY_TARGET_UNAVAILABLE, field="in_reply_to_id"))
+        problems.add(DomainError(error_codes.REPLY_TARGET_UNAVAILABLE, field="in_reply_to_id"))
     quote_spec = None
     if quote is not None:
         with problems:

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
-from caravan.errors import DomainError
+from caravan.errors import DomainError, each_error
 from caravan.filters import services as filtering
 from caravan.filters.models import Filter
 from caravan.ids import id_from_text
@@ -102,7 +102,7 @@ def _form(request: HttpRequest, f: Filter | None, error: DomainError | None = No
             ],
             "expiries": EXPIRIES,
             "expiry": expiry,
-            "errors": [error.message] if error else [],
+            "errors": [each.message for each in each_error(error)] if error else [],
         },
         status=error.status if error else 200,
     )
