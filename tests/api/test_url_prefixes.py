@@ -11,7 +11,9 @@ from caravan.api import urls as api_urls
 def _sample_path(source: str) -> str:
     """A path the route's regex matches: each group replaced by a segment, the anchors and escapes removed."""
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "a", source)
-    path = path.replace("(?:api|oauth)/", "api/unknown").removeprefix("^").removesuffix("$").removesuffix("/?")
+    path = (
+        path.replace("(?:api|oauth)/", "api/unknown").removeprefix("^").removesuffix("$").removesuffix("/?")
+    )
     return "/" + path.replace("\\", "")
 
 

@@ -31,7 +31,11 @@ def test_ancestors_and_descendants_in_reading_order_for_each_reader(make_account
 
     ancestors, descendants = thread_context(Post.objects.get(pk=opened.pk), carol)
     assert _ids(ancestors) == [root.id, private.id]  # carol follows bob
-    assert _ids(descendants) == [first.id, under_first.id, second.id]  # the direct reply and its subtree hidden
+    assert _ids(descendants) == [
+        first.id,
+        under_first.id,
+        second.id,
+    ]  # the direct reply and its subtree hidden
 
     ancestors, descendants = thread_context(Post.objects.get(pk=opened.pk), None)
     assert _ids(ancestors) == [root.id]  # the walk goes past the followers-only post to the root

@@ -78,7 +78,17 @@ def test_the_catalogue_is_current_with_the_sources(tmp_path):
     copy = tmp_path / "caravan"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "static", "*.mo"))
     environment = {**os.environ, "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "caravan.settings"}
-    command = [sys.executable, "-m", "django", "makemessages", "-l", "ar", "--no-location", "--ignore", "locale/*"]
+    command = [
+        sys.executable,
+        "-m",
+        "django",
+        "makemessages",
+        "-l",
+        "ar",
+        "--no-location",
+        "--ignore",
+        "locale/*",
+    ]
     subprocess.run(command, cwd=copy, env=environment, check=True, timeout=600, capture_output=True)
     fresh = polib.pofile(str(copy / "locale" / "ar" / "LC_MESSAGES" / "django.po"))
     assert [entry.msgid for entry in fresh.obsolete_entries()] == []

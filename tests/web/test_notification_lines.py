@@ -1,7 +1,6 @@
 """What a notification row says, made in Python (`web.notification_html`): names escaped and isolated, the group's
 count in the reader's digits and plural forms, and a name shaped like a format string stays text."""
 
-import pytest
 from django.utils import translation
 
 from caravan.accounts.models import Account
@@ -9,7 +8,7 @@ from caravan.notifications.models import Notification
 from caravan.web import display
 from caravan.web.notification_html import notification_line
 
-HOSTILE = '<img src=x onerror=alert(1)> %(counter)s %s 100%'
+HOSTILE = "<img src=x onerror=alert(1)> %(counter)s %s 100%"
 
 
 def _line(kind: str, others: int = 0, name: str = HOSTILE) -> str:
