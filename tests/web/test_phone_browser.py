@@ -126,6 +126,16 @@ def test_writing_through_the_new_post_button_and_viewing_the_post(site, chromium
 
     # The actions are icon buttons whose names say the action and the count; pressing one says so.
     assert post.get_by_role("link", name=words["reply0"]).is_visible()
+    # Icons that point along the line (reply, quote) are drawn mirrored on a right-to-left page, others not.
+    mirrored = "matrix(-1, 0, 0, 1, 0, 0)"
+    transform = "el => getComputedStyle(el).transform"
+    for selector, turns in (
+        ("a.reply svg.icon", True),
+        ("a.quote-action svg.icon", True),
+        ("button.boost svg.icon", False),
+    ):
+        shown = post.locator(selector).evaluate(transform)
+        assert (shown == mirrored) == (turns and locale == "ar"), (selector, shown)
     assert post.get_by_role("button", name=words["boost0"]).get_attribute("aria-pressed") == "false"
     assert post.get_by_role("button", name=words["bookmark"]).get_attribute("aria-pressed") == "false"
     post.get_by_role("button", name=words["favourite0"]).click()

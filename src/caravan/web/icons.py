@@ -25,6 +25,10 @@ SHAPES = {
     "local": '<path d="M12 21s-7-6-7-11a7 7 0 0 1 14 0c0 5-7 11-7 11z"/><circle cx="12" cy="10" r="2.5"/>',
 }
 
+# Icons that point along the line of text (an arrow back to the post, into the door, the opening quote mark):
+# a right-to-left page draws them mirrored (`[dir=rtl] .icon.directional` in the stylesheet).
+DIRECTIONAL = frozenset({"reply", "sign-in", "quote"})
+
 SPRITE = "caravan/icons.svg"  # in web/static: every shape as a <symbol>, made from SHAPES by sprite()
 
 
@@ -44,8 +48,9 @@ def icon(name: str) -> SafeString:
     if name not in SHAPES:
         raise KeyError(name)
     return format_html(
-        '<svg class="icon" aria-hidden="true" focusable="false" width="22" height="22">'
+        '<svg class="{}" aria-hidden="true" focusable="false" width="22" height="22">'
         '<use href="{}#{}"></use></svg>',
+        "icon directional" if name in DIRECTIONAL else "icon",
         static(SPRITE),
         name,
     )
