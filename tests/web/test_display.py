@@ -159,3 +159,22 @@ def test_the_preferences_page_refuses_an_unknown_zone_with_a_message(signed_in):
     assert answer.status_code == 302
     user.refresh_from_db()
     assert (user.digits, user.hijri_dates, user.time_zone) == ("eastern", True, "Europe/London")
+
+
+@pytest.mark.django_db
+def test_the_unread_badge_is_in_the_readers_digits(signed_in, make_account):
+    from caravan.notifications.services import notify_many
+    from caravan.publishing import create_post
+
+    client, user = signed_in("nour")
+    fans = [make_account(f"fan{n}") for n in range(3)]
+    post = create_post(user.account, "hello")
+    notify_many([(user.account, "favourite", fan, post) for fan in fans])
+    update_preferences(user, digits="eastern")
+    page = client.get("/settings/preferences").content.decode()
+    assert '<span class="badge" aria-label="٣ unread">٣</span>' in page
+    update_preferences(user, digits="western")
+    assert (
+        '<span class="badge" aria-label="3 unread">3</span>'
+        in client.get("/settings/preferences").content.decode()
+    )
