@@ -54,8 +54,11 @@ def test_start_join_change_and_leave_through_the_forms(signed_in):
 
 def test_bad_input_gets_a_message_never_a_500(signed_in):
     client, _ = signed_in("organiser")
-    response = client.post("/campaigns/new", {"title": "x" * 500, "target": "many"})
+    response = client.post("/campaigns/new", {"title": "x" * 500, "target": "many", "deadline": "someday"})
     assert response.status_code == 422 and not Campaign.objects.exists()
+    page = response.content.decode()  # every problem at once
+    assert "at most 120 characters" in page and "whole number from 1" in page
+    assert "The deadline is a date (YYYY-MM-DD) in the future." in page
     campaign = services.start_campaign(Account.objects.get(username="organiser"), title="T", target=5)
     response = client.post(f"{campaign.path}/commit", {"level": "<script>"}, follow=True)
     assert response.status_code == 200 and b"Unknown level" in response.content

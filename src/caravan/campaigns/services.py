@@ -32,7 +32,7 @@ from caravan.campaigns.models import (
     Status,
     count_field,
 )
-from caravan.errors import DomainError
+from caravan.errors import Collected, DomainError
 from caravan.notifications.services import notify_about
 from caravan.untrusted import without_bidi_controls
 
@@ -54,29 +54,32 @@ def _clean_text(value: object, *, multiline: bool) -> str:
 
 
 def _check_fields(title: object, description: object, target: object, deadline: object) -> dict:
+    """The campaign's fields cleaned, or every problem with them at once (DomainErrors)."""
+    problems = Collected()
     title = _clean_text(title, multiline=False)
     if not title:
-        raise DomainError(error_codes.CAMPAIGN_TITLE_REQUIRED, field="title")
-    if len(title) > MAX_TITLE:
-        raise DomainError(error_codes.CAMPAIGN_TITLE_TOO_LONG, field="title")
+        problems.add(DomainError(error_codes.CAMPAIGN_TITLE_REQUIRED, field="title"))
+    elif len(title) > MAX_TITLE:
+        problems.add(DomainError(error_codes.CAMPAIGN_TITLE_TOO_LONG, field="title"))
     description = _clean_text(str(description or "").replace("\r\n", "\n"), multiline=True)
     if len(description) > MAX_DESCRIPTION:
-        raise DomainError(error_codes.CAMPAIGN_DESCRIPTION_TOO_LONG, field="description")
+        problems.add(DomainError(error_codes.CAMPAIGN_DESCRIPTION_TOO_LONG, field="description"))
     try:
         target = int(str(target).strip())
     except (TypeError, ValueError):
-        raise DomainError(error_codes.CAMPAIGN_TARGET_INVALID, field="target") from None
+        target = 0
     if not 1 <= target <= MAX_TARGET:
-        raise DomainError(error_codes.CAMPAIGN_TARGET_INVALID, field="target")
+        problems.add(DomainError(error_codes.CAMPAIGN_TARGET_INVALID, field="target"))
     if deadline in (None, ""):
         deadline = None
     elif not isinstance(deadline, date):
         try:
             deadline = date.fromisoformat(str(deadline).strip()[:10])
         except ValueError:
-            raise DomainError(error_codes.CAMPAIGN_DEADLINE_INVALID, field="deadline") from None
+            deadline = date.min  # unreadable: reported below as a deadline not in the future
     if deadline is not None and deadline <= timezone.localdate():
-        raise DomainError(error_codes.CAMPAIGN_DEADLINE_INVALID, field="deadline")
+        problems.add(DomainError(error_codes.CAMPAIGN_DEADLINE_INVALID, field="deadline"))
+    problems.raise_any()
     return {"title": title, "description": description, "target": target, "deadline": deadline}
 
 

@@ -21,7 +21,7 @@ from caravan import error_codes
 from caravan.accounts.services import find_account
 from caravan.campaigns import selectors, services
 from caravan.campaigns.models import LEVELS, Campaign, Level, Status
-from caravan.errors import DomainError
+from caravan.errors import DomainError, each_error
 from caravan.pagination import Page
 from caravan.web.confirm import ask_first
 from caravan.web.shortcuts import handles_domain_errors, member_view, page_links
@@ -122,7 +122,8 @@ def start(request: HttpRequest) -> HttpResponse:
         try:
             campaign = services.start_campaign(request.user.account, **form)
         except DomainError as error:
-            messages.error(request, error.message)
+            for each in each_error(error):  # every problem at once
+                messages.error(request, each.message)
             status = error.status
         else:
             if campaign.status == Status.PENDING:
