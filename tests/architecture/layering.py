@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "mail",
                 "hijri",
                 "django_words",
+                "middleware",
             }
         ),
     ),
