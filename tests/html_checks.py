@@ -25,7 +25,7 @@ class _Collector(HTMLParser):
         own_icon = (
             tag == "svg"
             and self.allow_relative
-            and dict(attrs).get("class") == "icon"
+            and "icon" in (dict(attrs).get("class") or "").split()
             and dict(attrs).get("aria-hidden") == "true"
         )
         if tag in DANGEROUS_TAGS and tag not in self.allowed_tags and not own_script and not own_icon:
