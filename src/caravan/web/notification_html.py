@@ -7,7 +7,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from caravan.web import display
-from caravan.web.post_html import isolated, say
+from caravan.web.post_html import say
+from caravan.web.templatetags.caravan_text import isolate
 
 
 def _campaign(notification) -> str:
@@ -59,7 +60,7 @@ def _grouped(kind: str, name: str, path: str, others: int) -> str | None:
         return None
     return text % {
         "path": escape(path),
-        "name": isolated(name),
+        "name": isolate(name),
         "counter": escape(display.shown_digits(others)),
     }
 

@@ -25,9 +25,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from caravan.untrusted import without_bidi_controls
 from caravan.web import display, icons
 from caravan.web.cards import PostCard, QuoteCard
+from caravan.web.templatetags.caravan_text import isolate, when
 
 
 @dataclass
@@ -66,19 +66,6 @@ def counted(text: str, count: int) -> str:
     return text % {"counter": display.shown_digits(count)}
 
 
-def isolated(name: object) -> str:
-    return f"<bdi>{escape(without_bidi_controls(str(name or '')))}</bdi>"
-
-
-def when(moment) -> str:
-    if moment is None:
-        return ""
-    return (
-        f'<time datetime="{moment.isoformat()}" title="{escape(display.exact_text(moment))}">'
-        f"{escape(display.relative_text(moment))}</time>"
-    )
-
-
 def _lang(language: str) -> str:
     return f' lang="{escape(language)}"' if language else ""
 
@@ -96,7 +83,7 @@ def post_card_html(card: PostCard, page: Page, *, focus: bool = False, compact: 
     lang = escape(page.language)
     out: list[str] = []
     if card.filtered:
-        title = say(gettext("Filtered: %(title)s"), title=mark_safe(isolated(card.filtered_title)))  # noqa: S308
+        title = say(gettext("Filtered: %(title)s"), title=isolate(card.filtered_title))
         anyway = escape(gettext("Show anyway"))
         out.append(
             f'<details class="filtered-post" lang="{lang}"><summary>{title} '
@@ -105,7 +92,7 @@ def post_card_html(card: PostCard, page: Page, *, focus: bool = False, compact: 
     kind = " focus" if focus else " compact" if compact else ""
     out.append(f'<article class="post{kind}" id="post-{post.id}"{_lang(post.language)}>')
     if card.boosted_by is not None:
-        name = mark_safe(isolated(card.boosted_by.name))  # noqa: S308 - escaped by isolated
+        name = isolate(card.boosted_by.name)
         boosted = say(gettext("%(name)s boosted"), name=name)
         out.append(f'<p class="boosted-by" lang="{lang}">{boosted}</p>')
     profile = escape(author.profile_path)
@@ -119,7 +106,7 @@ def post_card_html(card: PostCard, page: Page, *, focus: bool = False, compact: 
     )
     if post.in_reply_to_account_id and not focus and not compact:
         if card.reply_to is not None:
-            handle = mark_safe(isolated(card.reply_to.handle))  # noqa: S308 - escaped by isolated
+            handle = isolate(card.reply_to.handle)
             replying = say(gettext("Replying to %(handle)s"), handle=handle)
             said = f'<a href="{escape(card.reply_to.path)}">{replying}</a>'
         else:
@@ -211,8 +198,8 @@ def _quote(quote: QuoteCard, post_id: int, page: Page) -> str:
         path = escape(quote.card.path)
         head = say(
             gettext("%(name)s (%(handle)s) wrote:"),
-            name=mark_safe(isolated(quoted.account.name)),  # noqa: S308 - escaped by isolated
-            handle=mark_safe(isolated(quoted.account.handle)),  # noqa: S308 - escaped by isolated
+            name=isolate(quoted.account.name),
+            handle=isolate(quoted.account.handle),
         )
         out.append(f'<blockquote class="quoted-post" cite="{path}"{_lang(quoted.language)}>')
         out.append(f'<p class="quoted-head"><a href="{path}">{head}</a></p>')
