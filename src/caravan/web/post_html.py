@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.middleware.csrf import get_token
+from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import timeuntil_filter
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_noop, ngettext
@@ -44,9 +44,7 @@ class Page:
         return self.request.get_full_path() if self.request is not None else "/"
 
     def csrf_input(self) -> str:
-        return format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(self.request)
-        )
+        return csrf_input(self.request)
 
     def uses_post_actions(self) -> None:
         # The base template writes the one `#post-actions` form the buttons submit (`post_actions_form`).

@@ -5,7 +5,7 @@ see `web.display`)."""
 from datetime import datetime
 
 from django import template
-from django.middleware.csrf import get_token
+from django.template.backends.utils import csrf_input
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -64,24 +64,16 @@ def icon_tag(name: str) -> SafeString:
 
 
 # A page's post action buttons (boost, favourite, bookmark, pin) all submit one form through `form=` and
-# `formaction=`, so forty posts carry one CSRF token, not two hundred. A post card notes that the page needs it;
-# the base template writes it once, after the content, only then.
-@register.simple_tag(takes_context=True)
-def uses_post_actions(context) -> str:
-    context.request.caravan_post_actions = True
-    return ""
-
-
+# `formaction=`, so forty posts carry one CSRF token, not two hundred. A post card notes that the page needs it
+# (`post_html.Page.uses_post_actions`); the base template writes it once, after the content, only then.
 @register.simple_tag(takes_context=True)
 def post_actions_form(context) -> SafeString:
     request = context.request
     if not getattr(request, "caravan_post_actions", False):
         return mark_safe("")  # noqa: S308 - empty
     return format_html(
-        '<form id="post-actions" method="post" hidden>'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">'
-        "</form>",
-        get_token(request),
+        '<form id="post-actions" method="post" hidden>{}<input type="hidden" name="next" value="{}"></form>',
+        csrf_input(request),
         request.get_full_path(),
     )
 
