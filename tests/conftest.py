@@ -7,6 +7,8 @@ os.environ.setdefault("CARAVAN_DATA_DIR", os.path.join(os.path.dirname(__file__)
 
 import pytest  # noqa: E402
 
+from tests.s3 import media_in_bucket, s3_bucket, s3_server  # noqa: E402, F401  (a real S3 server on loopback)
+
 
 @pytest.fixture
 def make_user(db):

@@ -67,6 +67,9 @@ def test_values_are_parsed_into_their_types():
         ("CARAVAN_LOG_LEVEL", "loud", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
         ("CARAVAN_BASE_URL", "social.example", "an http:// or https:// URL with a host"),
         ("CARAVAN_FEDERATION_RESOLVE", "fed.test=not-an-ip", "suffix=ip pairs"),
+        ("CARAVAN_S3_BUCKET", "Media Bucket", "a bucket name"),
+        ("CARAVAN_S3_ENDPOINT", "s3.example.net", "an http:// or https:// URL with a host"),
+        ("CARAVAN_MEDIA_BASE_URL", "media.example.net", "an http:// or https:// URL with a host"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variable_and_what_it_accepts(variable, value, accepts):
@@ -87,6 +90,23 @@ def test_a_secret_that_does_not_parse_is_not_repeated_in_the_error():
     assert "hunter2" not in repr(config.load({"DATABASE_URL": "postgres://caravan:hunter2@db/caravan"}))
 
 
+def test_object_storage_settings_are_read_and_the_secret_key_never_shown():
+    loaded = config.load(
+        {
+            "CARAVAN_S3_BUCKET": "caravan-media",
+            "CARAVAN_S3_ENDPOINT": "https://s3.example.net/",
+            "CARAVAN_S3_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "CARAVAN_S3_SECRET_ACCESS_KEY": "hunter2",
+            "CARAVAN_S3_PUBLIC_ACL": "off",
+            "CARAVAN_MEDIA_BASE_URL": "https://media.example.net/",
+        }
+    )
+    assert loaded.s3_bucket == "caravan-media" and loaded.s3_endpoint == "https://s3.example.net"
+    assert loaded.media_base_url == "https://media.example.net" and loaded.s3_public_acl is False
+    assert "hunter2" not in repr(loaded) and "AKIDEXAMPLE" in repr(loaded)
+    assert config.load({}).s3_bucket == ""  # unset: media on the local disk
+
+
 def test_only_the_config_module_reads_the_environment():
     """Entry points may only name the Django settings module; every other value comes through caravan.config."""
     offenders = []
@@ -104,7 +124,7 @@ def _readme_rows() -> dict[str, tuple[str, str]]:
     rows = {}
     for line in (ROOT / "README.md").read_text().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        match = re.fullmatch(r"`((?:CARAVAN_)?[A-Z_]+)`", cells[0]) if len(cells) == 4 else None
+        match = re.fullmatch(r"`((?:CARAVAN_)?[A-Z0-9_]+)`", cells[0]) if len(cells) == 4 else None
         if match:
             rows[match.group(1)] = (cells[1], cells[2])
     return rows

@@ -8,6 +8,7 @@ A value that does not parse stops the process with a `ConfigError` naming the va
 import ipaddress
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -114,6 +115,15 @@ def database_url() -> Kind:
     return Kind("a database URL (postgres://user@host:5432/name)", parse)
 
 
+def bucket_name() -> Kind:
+    def parse(raw: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]", raw.strip()):
+            raise ValueError
+        return raw.strip()
+
+    return Kind("a bucket name (3-63 lower-case letters, digits, dots, hyphens, underscores)", parse)
+
+
 def path() -> Kind:
     return Kind("a folder path", lambda raw: Path(raw.strip()).expanduser())
 
@@ -181,6 +191,14 @@ class Config:
     )
     media_root: Path | None = setting("CARAVAN_MEDIA_ROOT", path(), None)  # None: data_dir/media
     secret_key: str = setting("CARAVAN_SECRET_KEY", text(), "", secret=True)  # empty: generated into data_dir
+    # Media in an S3-compatible bucket (django-storages with boto3; decision 0042). No bucket: media_root.
+    s3_bucket: str = setting("CARAVAN_S3_BUCKET", bucket_name(), "")
+    s3_endpoint: str = setting("CARAVAN_S3_ENDPOINT", http_url(), "")  # empty: Amazon S3 itself
+    s3_region: str = setting("CARAVAN_S3_REGION", text(), "")
+    s3_access_key_id: str = setting("CARAVAN_S3_ACCESS_KEY_ID", text(), "")  # empty: boto3's own search
+    s3_secret_access_key: str = setting("CARAVAN_S3_SECRET_ACCESS_KEY", text(), "", secret=True)
+    s3_public_acl: bool = setting("CARAVAN_S3_PUBLIC_ACL", flag(), True)
+    media_base_url: str = setting("CARAVAN_MEDIA_BASE_URL", http_url(), "")  # empty: the bucket's or /media/
 
     # Product limits.
     max_post_chars: int = setting("CARAVAN_MAX_POST_CHARS", whole(1), 500)

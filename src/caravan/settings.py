@@ -2,7 +2,7 @@
 variables, each with an embedded-default value).
 
 The embedded default is one box: SQLite in WAL mode, the task worker inside `caravan serve`, media on the local
-disk. Setting DATABASE_URL (PostgreSQL), CARAVAN_REDIS_URL and CARAVAN_MEDIA_* moves each part out.
+disk. Setting DATABASE_URL (PostgreSQL), CARAVAN_REDIS_URL and CARAVAN_S3_BUCKET (media) moves each part out.
 """
 
 from pathlib import Path
@@ -171,10 +171,45 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-MEDIA_URL = "/media/"
+# Media: the local disk (served at /media/) unless CARAVAN_S3_BUCKET names an S3-compatible bucket (decision 0042).
+MEDIA_URL = f"{conf.media_base_url}/" if conf.media_base_url else "/media/"
 MEDIA_ROOT = conf.media_root
+MEDIA_IN_BUCKET = bool(conf.s3_bucket)
+
+
+def media_bucket_options(given: config.Config) -> dict:
+    """django-storages' S3Storage options for the bucket `given` names (tests build theirs here too)."""
+    base = urlsplit(
+        given.media_base_url
+        # Without a CDN, URLs are the endpoint's path-style ones, or the bucket's own host on Amazon S3.
+        or (given.s3_endpoint and f"{given.s3_endpoint}/{given.s3_bucket}")
+        or f"https://{given.s3_bucket}.s3.{given.s3_region + '.' if given.s3_region else ''}amazonaws.com"
+    )
+    return {
+        "bucket_name": given.s3_bucket,
+        "endpoint_url": given.s3_endpoint or None,
+        "region_name": given.s3_region or None,
+        "access_key": given.s3_access_key_id or None,
+        "secret_key": given.s3_secret_access_key or None,
+        "addressing_style": "path" if given.s3_endpoint else None,
+        # Media is public: plain URLs made without the client (no signing, no request), objects readable by all.
+        "custom_domain": base.netloc + base.path,
+        "url_protocol": f"{base.scheme}:",
+        "querystring_auth": False,
+        "default_acl": "public-read" if given.s3_public_acl else None,
+        # Names are random and never rewritten: caches may keep an object for a year, and a save need not ask
+        # whether the name is taken.
+        "file_overwrite": True,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": media_bucket_options(conf)}
+        if MEDIA_IN_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -307,6 +342,8 @@ CARAVAN = {
     "EMBEDDED_WORKER": conf.embedded_worker,
     "WORKER_INTERVAL": conf.worker_interval,
     "SCHEDULED_MIN_AHEAD": conf.scheduled_min_ahead,
+    # Home feed entries kept per person (timelines.services.trim_home_feeds); 0 keeps every entry.
+    "HOME_FEED_SIZE": conf.home_feed_size,
     # Client API requests per token (or per address without one) in five minutes; 0 turns the limit off.
     "API_RATE_LIMIT": conf.api_rate_limit,
     # Abuse limits (caravan/throttling.py); 0 turns one off. Failed sign-ins per account in an hour, failed

@@ -1,4 +1,4 @@
-"""Root URLs: the three faces, plus media and static files for the one-box default."""
+"""Root URLs: the three faces, plus media files for the one-box default (media on the local disk)."""
 
 from django.conf import settings
 from django.urls import include, path, re_path
@@ -11,5 +11,6 @@ urlpatterns = [
     re_path(API_PREFIXES, include("caravan.api.urls")),
     path("", include("caravan.moving.urls")),
     path("", include("caravan.web.urls")),
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+if not settings.MEDIA_IN_BUCKET:  # media in a bucket is served by the bucket (or its CDN), never from here
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

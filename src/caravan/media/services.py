@@ -240,11 +240,31 @@ def store_profile_image(account: Account, kind: str, upload) -> None:
 
 
 def delete_files(names: list[str]) -> None:
+    """Remove stored files (media, thumbnails, profile and card images) by name, after their rows are gone: a
+    failure is logged, never raised. A bucket removes a thousand objects per request (an account's media)."""
+    names = [name for name in names if name]
+    if getattr(default_storage, "bucket_name", None):  # django-storages' S3Storage
+        for start in range(0, len(names), 1000):
+            _delete_from_bucket(names[start : start + 1000])
+        return
     for name in names:
         try:
             default_storage.delete(name)
         except OSError:
             logger.warning("could not delete media file %s", name, exc_info=True)
+
+
+def _delete_from_bucket(names: list[str]) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError  # loaded only by servers with a bucket
+
+    keys = [{"Key": default_storage._normalize_name(name)} for name in names]
+    try:
+        answer = default_storage.bucket.delete_objects(Delete={"Objects": keys, "Quiet": True})
+    except (BotoCoreError, ClientError):
+        logger.warning("could not delete %d media objects from the bucket", len(keys), exc_info=True)
+        return
+    for error in answer.get("Errors", []):
+        logger.warning("could not delete media object %s: %s", error.get("Key"), error.get("Message"))
 
 
 def store_remote_media(
