@@ -1,5 +1,5 @@
 """The `caravan` command: what a person running Caravan uses (serve, worker, createadmin, role, import, migrate,
-check); Django's developer commands (makemessages, shell...) stay reachable as `caravan manage COMMAND`, out of
+check, media-to-s3); Django's developer commands (makemessages, shell...) stay reachable as `caravan manage COMMAND`, out of
 the help.
 
 `caravan serve` is the one-box default: it migrates the database, starts the embedded task worker and the web
@@ -169,6 +169,60 @@ def two_factor_off(args: argparse.Namespace) -> int:
     return 0
 
 
+def media_to_s3(args: argparse.Namespace) -> int:
+    """Copy the local media folder into the bucket CARAVAN_S3_BUCKET names, then say how to switch over; run
+    again, it copies only what is missing (decision 0042)."""
+    _setup()
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    from caravan.media import bucket
+
+    given: config.Config = args.config
+    if not settings.MEDIA_IN_BUCKET:
+        print(
+            "caravan media-to-s3 copies into the bucket that CARAVAN_S3_BUCKET names: set it for this command, "
+            "with CARAVAN_S3_ENDPOINT, CARAVAN_S3_REGION and the keys your store needs (README, Object storage).",
+            file=sys.stderr,
+        )
+        return 2
+    root = Path(settings.MEDIA_ROOT)
+    where = f"the bucket {given.s3_bucket} at {given.s3_endpoint or 'Amazon S3'}"
+    if not root.is_dir():
+        print(f"There is no media folder at {root} (CARAVAN_MEDIA_ROOT): nothing to copy.")
+        return 0
+    print(f"Copying the media in {root} to {where}...", flush=True)
+
+    def progress(report: bucket.CopyReport) -> None:
+        done = report.copied + len(report.failed)
+        if done % 500 == 0:
+            print(f"  {done} files copied or tried", flush=True)
+
+    try:
+        report = bucket.copy_local_media(root, default_storage, progress)
+    except bucket.BucketUnreadable as error:
+        print(f"Could not read {where}: {error}. Nothing was copied.", file=sys.stderr)
+        return 1
+    for name, problem in report.failed:
+        print(f"Could not copy {name}: {problem}", file=sys.stderr)
+    print(f"Copied {report.copied} files; {report.skipped} were in the bucket already.")
+    if report.failed:
+        print(
+            f"{len(report.failed)} files could not be copied (listed above). Run `caravan media-to-s3` again "
+            "to retry them before switching over.",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"To switch over, set CARAVAN_S3_BUCKET={given.s3_bucket} (and the other CARAVAN_S3_* variables) in "
+        "the server's environment and restart Caravan; then run `caravan media-to-s3` once more to copy what "
+        f"was uploaded in between. {root} can go once a run copies nothing."
+    )
+    return 0
+
+
 # Django management commands a person running Caravan uses, listed in `caravan --help` and passed to Django as
 # they are (their own --help is Django's).
 DJANGO_COMMANDS = {
@@ -235,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_two_factor.add_argument("username")
     p_two_factor.set_defaults(func=two_factor_off)
 
+    p_media = sub.add_parser(
+        "media-to-s3", help="copy the local media folder into the bucket CARAVAN_S3_BUCKET names"
+    )
+    p_media.set_defaults(func=media_to_s3)
+
     for name, summary in DJANGO_COMMANDS.items():
         sub.add_parser(name, help=summary, add_help=False)
     sub.add_parser(
@@ -261,6 +320,7 @@ def run(argv: list[str]) -> int:
         "createadmin",
         "role",
         "two-factor-off",
+        "media-to-s3",
     ):
         print(
             f"caravan: there is no command {command!r} (`caravan --help` lists them; Django's developer "
