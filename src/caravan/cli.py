@@ -1,6 +1,6 @@
 """The `caravan` command: what a person running Caravan uses (serve, worker, createadmin, role, import, migrate,
-check, media-to-s3); Django's developer commands (makemessages, shell...) stay reachable as `caravan manage COMMAND`, out of
-the help.
+check, media-to-s3); Django's developer commands (makemessages, shell...) stay reachable as
+`caravan manage COMMAND`, out of the help.
 
 `caravan serve` is the one-box default: it migrates the database, starts the embedded task worker and the web
 server, and prints where to open it. Every command first checks the configuration (caravan/config.py) and stops
