@@ -90,13 +90,15 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _interrupted_work() -> None:
-    """What a worker takes up again when it starts: federation's deliveries and inbox, and the run for the next
-    scheduled post (a killed process's task stays marked running for ever)."""
+    """What a worker takes up again when it starts: federation's deliveries and inbox, the run for the next
+    scheduled post and the home feeds' trim sweep (a killed process's task stays marked running for ever)."""
     from caravan.federation.tasks import resume_interrupted_work
     from caravan.publishing import scheduling
+    from caravan.timelines import tasks as feed_tasks
 
     resume_interrupted_work()
     scheduling.resume()
+    feed_tasks.resume()
 
 
 def worker(args: argparse.Namespace) -> int:

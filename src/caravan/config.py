@@ -210,6 +210,8 @@ class Config:
     confirm_email: bool = setting("CARAVAN_CONFIRM_EMAIL", flag(), False)
     require_two_factor_for_staff: bool = setting("CARAVAN_REQUIRE_TWO_FACTOR_FOR_STAFF", flag(), False)
     scheduled_min_ahead: int = setting("CARAVAN_SCHEDULED_MIN_AHEAD", whole(0), 300)
+    # Home feeds keep the newest entries per person; older pages are computed (decision 0043). 0: never trimmed.
+    home_feed_size: int = setting("CARAVAN_HOME_FEED_SIZE", whole(0), 800)
 
     # Background work and request threads.
     embedded_worker: bool = setting("CARAVAN_EMBEDDED_WORKER", flag(), True)

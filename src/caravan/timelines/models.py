@@ -16,6 +16,27 @@ class FeedEntry(models.Model):
         # the unique constraint's (owner, post) index serves "newest first" reads by owner
 
 
+class TrimmedFeed(models.Model):
+    """Where a trimmed home feed's stored part ends (decision 0043): the feed holds the newest
+    CARAVAN_HOME_FEED_SIZE entries, from `kept_from` up; pages older than that are computed from the follows.
+
+    Entries below `kept_from` (a follow's backfill of older posts) are never read: the computed pages cover
+    them, so a page crossing the edge has neither a gap nor a duplicate. The edge only moves up."""
+
+    owner = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    kept_from = models.BigIntegerField()  # the oldest post id whose entries are all stored
+
+
+class FeedTrimSweep(models.Model):
+    """How far the trim sweep (`timelines.services.trim_home_feeds`) has looked: feeds that got entries with a
+    higher id may have grown past their size. One row; entry ids grow with insertion order."""
+
+    scanned_through = models.BigIntegerField(default=0)  # every entry up to this id was looked at
+    owner_after = models.BigIntegerField(default=0)  # in the window being looked at, owners done so far
+
+
 class List(models.Model):
     id = models.BigIntegerField(primary_key=True, default=new_id, editable=False)
     owner = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="lists")

@@ -1,8 +1,11 @@
 """Reading timelines. Every read returns posts the viewer may read, newest first, paginated by id."""
 
+from dataclasses import replace
+
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from caravan.accounts.models import Account
 from caravan.pagination import Page, paginate
@@ -12,7 +15,8 @@ from caravan.posts.selectors import load_posts
 from caravan.posts.visibility import readable_among, visible_by_author, visible_posts, visible_to
 from caravan.social.models import Block, DomainBlock, Mute
 from caravan.social.selectors import relationship
-from caravan.timelines.models import FeedEntry, List, ListMember
+from caravan.timelines.models import FeedEntry, List, ListMember, TrimmedFeed
+from caravan.timelines.services import home_feed_rule
 
 # Public and hashtag timelines show only accounts in good standing: a limited account's posts stay with its
 # followers (Mastodon leaves silenced accounts out of these timelines for everyone).
@@ -91,14 +95,59 @@ AUTHOR_NOT_SUSPENDED = RawSQL(  # noqa: S611 - no value from outside: table name
 
 
 def home_feed_ids(viewer: Account, page: Page) -> list[int]:
-    """One page of the viewer's materialized feed as post ids: a range scan on (owner, post_id).
+    """One page of the viewer's home feed as post ids: a range scan on (owner, post_id) of the materialized
+    feed, which keeps the newest entries only (decision 0043). A page reaching below a trimmed feed's edge is
+    completed with the posts fan-out would have written there (`rebuilt_home_ids`), so pages follow each other
+    across the edge with neither gap nor duplicate.
 
     Hidden authors are not yet dropped; callers that load posts themselves drop them with `hidden_for`.
     """
     entries = (
         FeedEntry.objects.filter(owner=viewer).filter(AUTHOR_NOT_SUSPENDED).values_list("post_id", flat=True)
     )
-    return paginate(entries, page, key="post_id")
+    if page.min_id is None:
+        # Newest first: the stored part comes first; the edge is asked inside the same query.
+        edge_of = TrimmedFeed.objects.filter(owner=viewer).values("kept_from")
+        ids = paginate(entries.filter(post_id__gte=Coalesce(Subquery(edge_of), 0)), page, key="post_id")
+        if len(ids) == page.limit:
+            return ids
+        edge = _trimmed_edge(viewer)
+        if edge is None or (page.since_id is not None and page.since_id >= edge - 1):
+            return ids
+        older = Page(
+            max_id=edge if page.max_id is None else min(page.max_id, edge),
+            since_id=page.since_id,
+            limit=page.limit - len(ids),
+        )
+        return ids + rebuilt_home_ids(viewer, older)
+    # Oldest first above min_id: the rebuilt part (below the edge) comes first.
+    edge = _trimmed_edge(viewer)
+    if edge is None:
+        return paginate(entries, page, key="post_id")
+    older: list[int] = []
+    if page.min_id < edge - 1:
+        below = replace(page, max_id=edge if page.max_id is None else min(page.max_id, edge))
+        older = rebuilt_home_ids(viewer, below)
+        if len(older) == page.limit:
+            return older
+    newer = paginate(
+        entries.filter(post_id__gte=edge), replace(page, limit=page.limit - len(older)), key="post_id"
+    )
+    return newer + older
+
+
+def _trimmed_edge(viewer: Account) -> int | None:
+    """The oldest post id from which the viewer's stored feed is whole; None when it was never trimmed."""
+    return TrimmedFeed.objects.filter(owner=viewer).values_list("kept_from", flat=True).first()
+
+
+def rebuilt_home_ids(viewer: Account, page: Page) -> list[int]:
+    """A page of the home feed computed from what the viewer follows, by the rule fan-out writes with
+    (`home_feed_rule`), and only posts the viewer may read (`visible_to`: it leaves out suspended authors as
+    the stored feed's read does): the pages older than a trimmed feed's edge. Read at request time rather than
+    written back (decision 0043)."""
+    posts = Post.objects.filter(home_feed_rule(viewer)).filter(visible_to(viewer))
+    return paginate(posts.values_list("id", flat=True), page)
 
 
 def home_timeline(viewer: Account, page: Page) -> list[Post]:

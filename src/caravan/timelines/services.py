@@ -7,8 +7,9 @@ the `fan_out_post` task, enqueued in the same transaction so it runs only if the
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from caravan import error_codes, events
 from caravan.accounts.models import Account
@@ -18,7 +19,7 @@ from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visib
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.visibility import visible_posts
 from caravan.social.models import Block, DomainBlock, Follow, FollowRequest, Mute
-from caravan.timelines.models import FeedEntry, List, ListMember
+from caravan.timelines.models import FeedEntry, FeedTrimSweep, List, ListMember, TrimmedFeed
 
 BATCH = 2000
 BACKFILL = 40
@@ -112,6 +113,50 @@ def feed_recipients(post: Post) -> list[int]:
     if author_domain:
         excluded |= set(DomainBlock.objects.filter(domain=author_domain).values_list("account_id", flat=True))
     return sorted(recipients - excluded)
+
+
+def home_feed_rule(reader: Account) -> Q:
+    """`feed_recipients` asked from the reader's side: a filter on Post for the posts that fan-out writes into
+    `reader`'s home feed (their own live posts too), with follows, mutes, blocks and lists as they stand now.
+    It rebuilds the pages past a trimmed feed's edge (decision 0043). Keep the two forms in step: the rule is
+    stated once per case in the same order, and tests/domain/test_bounded_home_feeds.py checks on random graphs
+    that fan-out writes exactly what this filter selects."""
+
+    def follows(ref: str, **extra) -> Exists:
+        return Exists(Follow.objects.filter(account=reader, target_account=OuterRef(ref), **extra))
+
+    def hides(model, ref: str) -> Exists:
+        return Exists(model.objects.filter(account=reader, target_account=OuterRef(ref)))
+
+    original, boost = Q(reblog_of__isnull=True), Q(reblog_of__isnull=False)
+    mentioned = Exists(Mention.objects.filter(post=OuterRef("pk"), account=reader))
+    reply_to_other = Q(in_reply_to_account__isnull=False) & ~Q(in_reply_to_account=F("account"))
+    from_followed = (
+        original
+        & ~Q(visibility=Visibility.DIRECT)
+        & follows("account")
+        # Replies to others only when the reader follows the one replied to as well.
+        & (~reply_to_other | follows("in_reply_to_account"))
+    ) | (boost & ~Q(reblog_of__visibility=Visibility.DIRECT) & follows("account", show_reblogs=True))
+    addressed = original & Q(visibility__in=(Visibility.PRIVATE, Visibility.DIRECT)) & mentioned
+    followed_tags = FollowedTag.objects.filter(account=reader).values("tag_id")
+    tagged = (
+        original
+        & Q(visibility=Visibility.PUBLIC)
+        & Exists(PostTag.objects.filter(post=OuterRef("pk"), tag_id__in=followed_tags))
+    )
+    excluded = (
+        hides(Block, "account")
+        | hides(Block, "reblog_of__account")
+        | hides(Mute, "account")
+        | hides(Mute, "reblog_of__account")
+        | Exists(Block.objects.filter(account=OuterRef("account"), target_account=reader))
+        | Exists(
+            ListMember.objects.filter(account=OuterRef("account"), list__owner=reader, list__exclusive=True)
+        )
+        | Exists(DomainBlock.objects.filter(account=reader, domain=OuterRef("account__domain")))
+    )
+    return Q(imported=False) & (Q(account=reader) | ((from_followed | addressed | tagged) & ~excluded))
 
 
 def feed_recipients_many(posts: list[Post], tags: dict[int, set[int]]) -> dict[int, list[int]]:
@@ -286,6 +331,74 @@ def remove_authors_from_all_feeds(
     return removed
 
 
+TRIM_SLACK = 0.1  # a feed is trimmed once it holds a tenth more than its size: one delete per ~80 entries
+TRIM_WINDOW = 50_000  # entries (by id) whose owners one run of the sweep looks at
+TRIM_OWNERS = 500  # feeds one run of the sweep checks, so the worker is back to fan-out within a second
+TRIM_DELETE = 1000  # entries deleted per transaction: the write lock is never held for long
+
+
+def home_feed_size() -> int:
+    """How many entries a home feed keeps (CARAVAN_HOME_FEED_SIZE); 0 when feeds are never trimmed."""
+    return settings.CARAVAN["HOME_FEED_SIZE"]
+
+
+def trim_home_feed(owner_id: int, size: int, *, slack: float = TRIM_SLACK) -> int:
+    """Keep the newest `size` entries of one home feed, once it holds more than `size` plus the slack; returns
+    the number of entries deleted. The edge is recorded before any row goes, so a read never finds the stored
+    feed ending early: it reads stored rows from the edge up and computes the rest (`home_feed_rule`)."""
+    over = max(1, int(size * slack))
+    newest = list(
+        FeedEntry.objects.filter(owner_id=owner_id)
+        .order_by("-post_id")
+        .values_list("post_id", flat=True)[size - 1 : size + over]
+    )
+    if len(newest) <= over:
+        return 0
+    edge = newest[0]
+    if not TrimmedFeed.objects.filter(owner_id=owner_id, kept_from__lt=edge).update(kept_from=edge):
+        TrimmedFeed.objects.get_or_create(owner_id=owner_id, defaults={"kept_from": edge})
+    edge = TrimmedFeed.objects.filter(owner_id=owner_id).values_list("kept_from", flat=True).get()
+    removed = 0
+    while True:
+        ids = list(
+            FeedEntry.objects.filter(owner_id=owner_id, post_id__lt=edge).values_list("id", flat=True)[
+                :TRIM_DELETE
+            ]
+        )
+        if ids:
+            removed += FeedEntry.objects.filter(pk__in=ids).delete()[0]
+        if len(ids) < TRIM_DELETE:
+            return removed
+
+
+def trim_home_feeds(size: int | None = None) -> tuple[int, bool]:
+    """One run of the trim sweep: check the feeds of up to TRIM_OWNERS owners who got entries since the last
+    run, and trim those grown past their size. Returns the entries deleted and whether the sweep has caught up
+    (False: run again now). Entries are looked at by id, a window at a time, so the backlog of a table that was
+    never trimmed is worked through in bounded steps, and afterwards only new entries are looked at."""
+    size = home_feed_size() if size is None else size
+    if size <= 0:
+        return 0, True
+    sweep = FeedTrimSweep.objects.first() or FeedTrimSweep.objects.create()
+    newest = FeedEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    if sweep.scanned_through >= newest:
+        return 0, True
+    upto = min(sweep.scanned_through + TRIM_WINDOW, newest)
+    owners = list(
+        FeedEntry.objects.filter(id__gt=sweep.scanned_through, id__lte=upto, owner_id__gt=sweep.owner_after)
+        .order_by("owner_id")
+        .values_list("owner_id", flat=True)
+        .distinct()[:TRIM_OWNERS]
+    )
+    removed = sum(trim_home_feed(owner_id, size) for owner_id in owners)
+    if len(owners) == TRIM_OWNERS:
+        sweep.owner_after = owners[-1]
+    else:
+        sweep.scanned_through, sweep.owner_after = upto, 0
+    sweep.save()
+    return removed, sweep.scanned_through >= newest
+
+
 def follow_tag(account: Account, name: str):
     """Follow a hashtag: its public posts come into the home feed from now on."""
     display = (name or "").strip().lstrip("#")
@@ -364,5 +477,6 @@ def remove_from_list(list_obj, accounts: list[Account]) -> None:
 def remove_all_for(account: Account) -> None:
     """An account is deleted: its home feed, its lists, and its place in other people's lists go."""
     FeedEntry.objects.filter(owner=account).delete()
+    TrimmedFeed.objects.filter(owner=account).delete()
     List.objects.filter(owner=account).delete()
     ListMember.objects.filter(account=account).delete()

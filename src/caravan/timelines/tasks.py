@@ -1,9 +1,18 @@
-"""Background work for feeds: fan-out of new posts, enqueued in the transaction that stored them."""
+"""Background work for feeds: fan-out of new posts, enqueued in the transaction that stored them, and the sweep
+that keeps home feeds to their size."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from django_tasks import task
 
 from caravan.posts.models import Post
-from caravan.timelines.services import fan_out
+from caravan.timelines.services import fan_out, home_feed_size, trim_home_feeds
+from caravan.worker import wake
+
+# How often the trim sweep looks for feeds that grew: a feed holds at most what reaches it in this time above
+# its size (and its slack). The sweep costs little when nothing happened.
+TRIM_EVERY = timedelta(minutes=10)
 
 
 @task(queue_name="default")
@@ -18,3 +27,19 @@ def fan_out_posts(post_ids: list[int]) -> int:
 def fan_out_post(post_id: int) -> int:
     """The batch of one (boosts)."""
     return fan_out_posts.call([post_id])
+
+
+@task(queue_name="default")
+def trim_feeds() -> int:
+    """The trim sweep (decision 0043): one bounded step, then the next one at once while there is a backlog,
+    or in TRIM_EVERY when it has caught up. Each step is a task of its own, so fan-out runs in between."""
+    if home_feed_size() == 0:
+        return 0  # feeds are not trimmed: no next run
+    removed, caught_up = trim_home_feeds()
+    wake(trim_feeds, timezone.now() + TRIM_EVERY if caught_up else None)
+    return removed
+
+
+def resume() -> None:
+    """At worker start: make sure the trim sweep runs (the first start after an upgrade trims every feed)."""
+    wake(trim_feeds)
