@@ -176,3 +176,15 @@ def test_a_link_preview_image_is_stored_in_the_bucket(make_account, media_in_buc
     card = PostCard.objects.select_related("card").get(post_id=post.id).card
     assert card.image.name in media_in_bucket.objects()
     assert Image.open(io.BytesIO(_served(card.image.url).content)).format == "JPEG"
+
+
+def test_other_servers_are_given_the_bucket_urls(make_account, media_in_bucket):
+    from caravan.federation.documents import actor_document, note_object
+
+    alice = make_account("alice")
+    update_profile(alice, avatar=_png((64, 64)))
+    picture = upload_image(alice, _png())
+    post = publishing.create_post(alice, "for everyone", media=[picture])
+    prefix = f"{media_in_bucket.server.endpoint}/{media_in_bucket.name}/"
+    assert actor_document(alice)["icon"]["url"] == prefix + alice.avatar.name
+    assert [item["url"] for item in note_object(post)["attachment"]] == [prefix + picture.file.name]

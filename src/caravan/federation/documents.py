@@ -60,7 +60,12 @@ def _iso(moment) -> str:
 
 
 def _media_url(field) -> str:
-    return f"{settings.BASE_URL}{field.url}" if field else ""
+    """A stored file's absolute address: the storage gives a path on this server (local disk) or a whole URL (a
+    bucket, a CDN; decision 0042)."""
+    if not field:
+        return ""
+    url = field.url
+    return url if url.startswith(("http://", "https://")) else f"{settings.BASE_URL}{url}"
 
 
 def featured_tags_url(account: Account) -> str:
