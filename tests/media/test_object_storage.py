@@ -15,6 +15,7 @@ from caravan import publishing
 from caravan.api.entities import absolute
 from caravan.leaving import delete_account
 from caravan.media.services import upload_image
+from caravan.moving import services as moving
 from caravan.moving.export import export_archive
 from caravan.posts.models import Post
 from caravan.previews.models import PostCard
@@ -161,6 +162,13 @@ def test_the_export_holds_the_media_read_back_from_the_bucket(make_user, media_i
         assert len(stored) == 1 and len(archive.read(stored[0])) == picture.size
         actor = json.loads(archive.read("actor.json"))
         assert archive.read(actor["icon"]["url"]) == _served(user.account.avatar.url).content
+
+    newcomer = make_user("newcomer")  # imported media goes into the bucket too
+    job = moving.start_import(newcomer, "mastodon_archive", path, {}, enqueue=False)
+    moving.run_import_job(job.pk)
+    imported = Post.objects.get(account=newcomer.account).media_attachments.get()
+    assert imported.description == "green" and imported.file.name in media_in_bucket.objects()
+    assert imported.file.name != picture.file.name and imported.thumbnail.name in media_in_bucket.objects()
 
 
 @pytest.fixture
