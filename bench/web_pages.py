@@ -91,8 +91,11 @@ def session_cookie(reader) -> str:
 class AsgiClient:
     """Requests through the ASGI application, as uvicorn would hand them over (one at a time)."""
 
-    def __init__(self, app, host: str, cookie: str) -> None:
-        self.app, self.host, self.cookie = app, host, cookie
+    def __init__(
+        self, app, host: str, cookie: str = "", headers: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
+        self.app, self.host = app, host
+        self.headers = headers or [(b"accept", b"text/html"), (b"cookie", f"sessionid={cookie}".encode())]
         self.loop = asyncio.new_event_loop()
 
     def get(self, path: str) -> tuple[int, bytes, float]:
@@ -116,12 +119,7 @@ class AsgiClient:
             "raw_path": path.encode(),
             "query_string": query.encode(),
             "root_path": "",
-            "headers": [
-                (b"host", self.host.encode()),
-                (b"accept", b"text/html"),
-                (b"accept-language", b"en"),
-                (b"cookie", f"sessionid={self.cookie}".encode()),
-            ],
+            "headers": [(b"host", self.host.encode()), (b"accept-language", b"en"), *self.headers],
             "client": ("127.0.0.1", 40000),
             "server": ("127.0.0.1", 443),
         }

@@ -1,8 +1,14 @@
-"""Plain multi-row INSERTs for the few bulk paths (imports): the SQL is compiled once, not per object.
+"""Plain multi-row INSERTs for the few bulk paths (imports), and plain reads of rows by key for the hot read
+paths: the SQL is built once per model, not per call.
 
-Django's bulk_create spends most of a 100,000-post import building SQL; this is the same insert, made cheaply.
-Objects must already carry their primary keys (or have an auto-increment one left unset).
+Django's bulk_create spends most of a 100,000-post import building SQL; `insert_rows` is the same insert, made
+cheaply. Objects must already carry their primary keys (or have an auto-increment one left unset).
+Django compiles a queryset's SQL on every call: for a page of 40 posts with their authors that compiling was
+about a third of loading them (bench/api_reads.py). `select_rows` is the same SELECT, with the same converters,
+giving the same model instances.
 """
+
+from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import models as m
@@ -55,3 +61,49 @@ def insert_rows(model: type[m.Model], objects: list[m.Model], *, ignore_conflict
         # Every row exists now: a later save() of one of these objects updates it, as after bulk_create.
         for obj in objects:
             obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+
+
+@cache
+def _select(
+    model: type[m.Model], key: str, vendor: str
+) -> tuple[str, list[str], list[tuple[int, list, m.Field]]]:
+    """The SELECT of every concrete column of `model`, its attribute names, and the converters Django's
+    compiler would apply to each column (dates and booleans on SQLite, JSON, decimals...)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    ops = connection.ops
+    fields = list(meta.concrete_fields)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    sql = f"SELECT {columns} FROM {ops.quote_name(meta.db_table)} WHERE {ops.quote_name(meta.get_field(key).column)} IN "  # noqa: S608 - names from the model
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(meta.db_table)
+        found = ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((index, found, column))
+    return sql, [f.attname for f in fields], converters
+
+
+def select_rows(model: type[m.Model], values, *, key: str = "pk") -> list[m.Model]:
+    """The rows of `model` whose `key` is among `values`, as model instances (in no particular order)."""
+    values = list(values)
+    if not values:
+        return []
+    key = model._meta.pk.name if key == "pk" else key
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, names, converters = _select(model, key, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql}({', '.join(['%s'] * len(values))})", values)
+        rows = cursor.fetchall()
+    objects = []
+    from_db = model.from_db
+    for row in rows:
+        if converters:
+            row = list(row)
+            for index, functions, column in converters:
+                value = row[index]
+                for function in functions:
+                    value = function(value, column, connection)
+                row[index] = value
+        objects.append(from_db(DEFAULT_DB_ALIAS, names, row))
+    return objects
