@@ -29,7 +29,17 @@ def test_help_lists_the_commands_a_person_uses_and_not_djangos(tmp_path):
     result = caravan("--help", data_dir=tmp_path)
     assert result.returncode == 0
     listed = result.stdout
-    for command in ("serve", "worker", "createadmin", "role", "import", "migrate", "check", "manage"):
+    for command in (
+        "serve",
+        "worker",
+        "createadmin",
+        "role",
+        "import",
+        "migrate",
+        "check",
+        "media-to-s3",
+        "manage",
+    ):
         assert f"\n    {command}" in listed, command
     for developer_command in (
         "makemessages",
