@@ -344,8 +344,6 @@ CARAVAN = {
     "SCHEDULED_MIN_AHEAD": conf.scheduled_min_ahead,
     # Home feed entries kept per person (timelines.services.trim_home_feeds); 0 keeps every entry.
     "HOME_FEED_SIZE": conf.home_feed_size,
-    # Home feed entries kept per person (timelines.services.trim_home_feeds); 0 keeps every entry.
-    "HOME_FEED_SIZE": conf.home_feed_size,
     # Client API requests per token (or per address without one) in five minutes; 0 turns the limit off.
     "API_RATE_LIMIT": conf.api_rate_limit,
     # Abuse limits (caravan/throttling.py); 0 turns one off. Failed sign-ins per account in an hour, failed

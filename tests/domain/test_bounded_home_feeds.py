@@ -55,7 +55,8 @@ def _api_pages(auth: dict, *, limit: int, rel: str = "next") -> list[list[int]]:
             return pages
         pages.append(ids)
         links = {
-            part.split(";")[1].strip(): part.split(";")[0].strip(" <>") for part in response["Link"].split(",")
+            part.split(";")[1].strip(): part.split(";")[0].strip(" <>")
+            for part in response["Link"].split(",")
         }
         query = dict(parse_qsl(urlsplit(links[f'rel="{rel}"']).query))
         assert len(pages) < 100
@@ -209,3 +210,26 @@ def test_the_sweep_trims_only_feeds_grown_past_their_size_and_slack(make_user, r
         assert len(newest) == 20 and min_kept(user) == newest[-1]
     assert FeedEntry.objects.filter(owner=quiet.account).count() <= 1
     assert feeds.trim_home_feeds(20) == (0, True)  # caught up: the next run looks at new entries only
+
+
+def test_an_exclusive_list_keeps_its_members_off_the_rebuilt_pages_too(make_user, run_tasks, api):
+    """Whoever put someone in an exclusive list reads them there, not at home: on the rebuilt pages too, where
+    the list as it stands now decides (rows written before the list was made stay on the stored pages)."""
+    reader, twin, people = _busy_graph(make_user, run_tasks)
+    for user in (reader, twin):
+        owned = feeds.create_list(user.account, "carol only", exclusive=True)
+        feeds.add_to_list(owned, [people["carol"]])
+    for round_ in range(3):
+        publishing.create_post(people["carol"], f"carol again {round_}")
+        publishing.create_post(people["alice"], f"alice again {round_}")
+    run_tasks()
+    feeds.trim_home_feed(reader.account.id, 4)
+    carol = set(Post.objects.filter(account=people["carol"]).values_list("id", flat=True))
+
+    def seen(user) -> set[int]:
+        own = set(user.account.posts.values_list("id", flat=True))
+        return {i for page in _api_pages(api(user), limit=5) for i in page} - own
+
+    assert not seen(reader) & carol
+    assert seen(reader) == seen(twin) - carol
+    assert seen(twin) & carol  # the twin's stored rows from before the list
