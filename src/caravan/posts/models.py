@@ -1,6 +1,7 @@
 """Posts and everything hanging off them. A boost is a Post whose `reblog_of` is the boosted post."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from caravan.ids import new_id
@@ -21,6 +22,10 @@ class QuotePolicy(models.TextChoices):
     FOLLOWERS = "followers", _("Followers only")
     NOBODY = "nobody", _("Just me")
     MANUAL = "manual", _("Asked each time")
+
+
+# The posts the federated timeline shows (before the authors' standing): public originals, not imported.
+FEDERATED_TIMELINE = Q(visibility="public", reblog_of__isnull=True, imported=False)
 
 
 class Post(models.Model):
@@ -65,6 +70,13 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["account", "-id"], name="post_account_id"),
             models.Index(fields=["visibility", "local", "-id"], name="post_public_timeline"),
+            # The public timelines, newest first: the rows they show, in id order, whatever `local` is (the
+            # index above gives id order only for one value of `local`, so the federated timeline walked the
+            # whole table's primary key looking for public originals).
+            models.Index(fields=["-id"], name="post_federated_timeline", condition=FEDERATED_TIMELINE),
+            models.Index(
+                fields=["-id"], name="post_local_timeline", condition=FEDERATED_TIMELINE & Q(local=True)
+            ),
             models.Index(fields=["reblog_of", "account"], name="post_reblog_of_account"),
         ]
 

@@ -9,7 +9,17 @@ from django.db.models.functions import Coalesce
 
 from caravan.accounts.models import Account
 from caravan.pagination import Page, paginate
-from caravan.posts.models import Bookmark, Favourite, FollowedTag, Pin, Post, PostTag, Tag, Visibility
+from caravan.posts.models import (
+    FEDERATED_TIMELINE,
+    Bookmark,
+    Favourite,
+    FollowedTag,
+    Pin,
+    Post,
+    PostTag,
+    Tag,
+    Visibility,
+)
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.selectors import load_posts
 from caravan.posts.visibility import readable_among, visible_by_author, visible_posts, visible_to
@@ -19,8 +29,16 @@ from caravan.timelines.models import FeedEntry, List, ListMember, TrimmedFeed
 from caravan.timelines.services import home_feed_rule
 
 # Public and hashtag timelines show only accounts in good standing: a limited account's posts stay with its
-# followers (Mastodon leaves silenced accounts out of these timelines for everyone).
-IN_GOOD_STANDING = Q(account__suspended_at__isnull=True, account__limited_at__isnull=True)
+# followers (Mastodon leaves silenced accounts out of these timelines for everyone). A primary-key look-up per
+# post read rather than a join: SQLite planned the join with a Bloom filter built from every account, 17 ms
+# per page of the benchmark seed against 0.04 ms (`OFFSET 0` keeps PostgreSQL's plan the same, see below).
+IN_GOOD_STANDING = RawSQL(  # noqa: S611 - no value from outside: table names only
+    f"NOT EXISTS (SELECT 1 FROM {Account._meta.db_table} moderated "  # noqa: S608 - names from models
+    f"WHERE moderated.id = {Post._meta.db_table}.account_id "
+    "AND (moderated.suspended_at IS NOT NULL OR moderated.limited_at IS NOT NULL) LIMIT 1 OFFSET 0)",
+    [],
+    output_field=BooleanField(),
+)
 
 
 def _drop_moderated(posts: list[Post], viewer: Account | None) -> list[Post]:
@@ -158,13 +176,12 @@ def home_timeline(viewer: Account, page: Page) -> list[Post]:
 def public_timeline(
     viewer: Account | None, page: Page, *, local: bool = False, remote: bool = False, only_media: bool = False
 ) -> list[Post]:
-    queryset = Post.objects.filter(IN_GOOD_STANDING, visibility=Visibility.PUBLIC, reblog_of__isnull=True)
+    # FEDERATED_TIMELINE, and local=True, are the conditions of the partial indexes these walk newest first.
+    queryset = Post.objects.filter(FEDERATED_TIMELINE, IN_GOOD_STANDING)
     if local:
-        queryset = queryset.filter(local=True, imported=False)
+        queryset = queryset.filter(local=True)
     elif remote:
         queryset = queryset.filter(local=False)
-    else:
-        queryset = queryset.filter(imported=False)
     if only_media:
         queryset = queryset.filter(has_media=True)
     ids = [p.id for p in paginate(queryset.only("id"), page)]
