@@ -200,20 +200,33 @@ def tag_timeline(
     none_tags: list[str] | None = None,
 ) -> list[Post]:
     names = [normalize_tag(name)] + [normalize_tag(t) for t in any_tags or []]
-    queryset = Post.objects.filter(
-        IN_GOOD_STANDING, visibility=Visibility.PUBLIC, reblog_of__isnull=True, post_tags__tag__name__in=names
+    # Read from the tag's side, newest post first, on the (tag, post) index: asked from the posts' side, SQLite
+    # read every post with the tag and sorted them (38 ms for a common tag of the benchmark seed).
+    tag_ids = list(Tag.objects.filter(name__in=names).values_list("id", flat=True))
+    if not tag_ids:
+        return []
+    rows = PostTag.objects.filter(
+        IN_GOOD_STANDING, post__visibility=Visibility.PUBLIC, post__reblog_of__isnull=True
     )
     for extra in all_tags or []:
-        queryset = queryset.filter(
-            Exists(PostTag.objects.filter(post=OuterRef("pk"), tag__name=normalize_tag(extra)))
+        rows = rows.filter(
+            Exists(PostTag.objects.filter(post_id=OuterRef("post_id"), tag__name=normalize_tag(extra)))
         )
     if none_tags:
-        queryset = queryset.exclude(post_tags__tag__name__in=[normalize_tag(t) for t in none_tags])
+        names_out = [normalize_tag(t) for t in none_tags]
+        rows = rows.exclude(
+            Exists(PostTag.objects.filter(post_id=OuterRef("post_id"), tag__name__in=names_out))
+        )
     if local:
-        queryset = queryset.filter(local=True)
+        rows = rows.filter(post__local=True)
     if only_media:
-        queryset = queryset.filter(has_media=True)
-    ids = [p.id for p in paginate(queryset.distinct().only("id"), page)]
+        rows = rows.filter(post__has_media=True)
+    rows = rows.values_list("post_id", flat=True)
+    # Each tag's page on its own ordered index range, then merged: one query over all the tags had to read and
+    # sort every post with any of them (119 ms for two common tags).
+    found = set().union(*(paginate(rows.filter(tag_id=tag_id), page, key="post_id") for tag_id in tag_ids))
+    ids = sorted(found, reverse=True)
+    ids = ids[-page.limit :] if page.min_id is not None else ids[: page.limit]
     return _drop_hidden(load_posts(ids), viewer)
 
 
