@@ -25,7 +25,8 @@ def api(db):
     from caravan.api.http import forget_all_users
     from caravan.api.oauth import issue_token
 
-    # Users are cached per process by id, and a rolled-back test's ids come again in the next test.
+    # Users are cached per process by id, and a rolled-back test's ids come again in the next test: start
+    # without another test's users...
     forget_all_users()
 
     app = Application.objects.create(
@@ -38,7 +39,8 @@ def api(db):
     def headers(user) -> dict:
         return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, app.pk, 'read').token}"}
 
-    return headers
+    yield headers
+    forget_all_users()  # nor leave ours to the next test
 
 
 def _api_pages(auth: dict, *, limit: int, rel: str = "next") -> list[list[int]]:

@@ -124,13 +124,21 @@ def home_feed_ids(viewer: Account, page: Page) -> list[int]:
         FeedEntry.objects.filter(owner=viewer).filter(AUTHOR_NOT_SUSPENDED).values_list("post_id", flat=True)
     )
     if page.min_id is None:
-        # Newest first: the stored part comes first; the edge is asked inside the same query.
+        # Newest first: the stored part comes first. The edge (0: never trimmed) is asked in the same statement
+        # and comes back with each row, so a short page of an untrimmed feed costs no second query.
         edge_of = TrimmedFeed.objects.filter(owner=viewer).values("kept_from")
-        ids = paginate(entries.filter(post_id__gte=Coalesce(Subquery(edge_of), 0)), page, key="post_id")
+        rows = paginate(
+            entries.annotate(edge=Coalesce(Subquery(edge_of), 0))
+            .filter(post_id__gte=F("edge"))
+            .values_list("post_id", "edge"),
+            page,
+            key="post_id",
+        )
+        ids = [post_id for post_id, _ in rows]
         if len(ids) == page.limit:
             return ids
-        edge = _trimmed_edge(viewer)
-        if edge is None or (page.since_id is not None and page.since_id >= edge - 1):
+        edge = rows[0][1] if rows else _trimmed_edge(viewer)
+        if not edge or (page.since_id is not None and page.since_id >= edge - 1):
             return ids
         older = Page(
             max_id=edge if page.max_id is None else min(page.max_id, edge),
