@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from caravan import error_codes, events
 from caravan.accounts.models import Account
+from caravan.bulk import select_rows
 from caravan.errors import Collected, DomainError
 from caravan.filters.models import Filter, FilterKeyword, FilterStatus
 from caravan.ids import id_from_text
@@ -64,13 +65,21 @@ class ActiveFilters:
         if viewer is None or context is None:
             return
         now = now or timezone.now()
-        for f in (
-            Filter.objects.filter(account=viewer).prefetch_related("keywords", "statuses").order_by("id")
-        ):
-            if context not in (f.context or []) or (f.expires_at and f.expires_at <= now):
-                continue
-            keywords = [(k.keyword, keyword_pattern(k.keyword, k.whole_word)) for k in f.keywords.all()]
-            self.filters.append((f, keywords, {s.post_id for s in f.statuses.all()}))
+        # Plain reads by key (every timeline page asks, and most people have no filters).
+        found = sorted(select_rows(Filter, [viewer.id], key="account"), key=lambda f: f.id)
+        found = [
+            f for f in found if context in (f.context or []) and not (f.expires_at and f.expires_at <= now)
+        ]
+        if not found:
+            return
+        ids = [f.id for f in found]
+        keywords = sorted(select_rows(FilterKeyword, ids, key="filter"), key=lambda k: k.id)
+        statuses = select_rows(FilterStatus, ids, key="filter")
+        for f in found:
+            patterns = [
+                (k.keyword, keyword_pattern(k.keyword, k.whole_word)) for k in keywords if k.filter_id == f.id
+            ]
+            self.filters.append((f, patterns, {s.post_id for s in statuses if s.filter_id == f.id}))
 
     def __bool__(self) -> bool:
         return bool(self.filters)

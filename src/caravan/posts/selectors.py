@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count
 
 from caravan import error_codes
 from caravan.accounts.models import Account
@@ -266,11 +265,7 @@ def quote_views(viewer: Account | None, post_ids: list[int], *, load: bool = Tru
     shown quoted posts are loaded for display (`load_posts`)."""
     if not post_ids:
         return {}
-    rows = list(
-        Quote.objects.filter(post_id__in=post_ids).only(
-            "post_id", "quoted_post_id", "quoted_account_id", "state", "quoted_uri"
-        )
-    )
+    rows = select_rows(Quote, post_ids, key="post")  # plain reads by key: every page of statuses asks
     if not rows:
         return {}
     quoted_ids = {q.quoted_post_id for q in rows if q.quoted_post_id and q.state == QuoteState.ACCEPTED}
@@ -324,13 +319,14 @@ def quote_views(viewer: Account | None, post_ids: list[int], *, load: bool = Tru
 
 def quote_counts(post_ids: list[int]) -> dict[int, int]:
     """{post id: how many accepted quotes it has} for those of these posts that have any (one grouped query on
-    the (quoted_post, state) index)."""
+    the (quoted_post, state) index, written out: every page of statuses asks)."""
     if not post_ids:
         return {}
-    rows = (
-        Quote.objects.filter(quoted_post_id__in=post_ids, state=QuoteState.ACCEPTED)
-        .values("quoted_post_id")
-        .annotate(total=Count("id"))
-        .values_list("quoted_post_id", "total")
-    )
-    return dict(rows)
+    marks = ", ".join(["%s"] * len(post_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT quoted_post_id, COUNT(*) FROM {Quote._meta.db_table} "  # noqa: S608 - names from the model
+            f"WHERE quoted_post_id IN ({marks}) AND state = %s GROUP BY quoted_post_id",
+            [*post_ids, QuoteState.ACCEPTED],
+        )
+        return dict(cursor.fetchall())

@@ -10,6 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from caravan.accounts.models import Account
+from caravan.bulk import select_rows
 from caravan.pagination import Page, paginate
 from caravan.posts.models import Post, Visibility
 from caravan.posts.selectors import load_posts
@@ -26,8 +27,11 @@ def cards_for_posts(post_ids: list[int]) -> dict[int, PreviewCard]:
     """{post id: card} for the posts among these that show a card; one query."""
     if not post_ids:
         return {}
-    links = PostCard.objects.filter(post_id__in=post_ids).select_related("card")
-    return {link.post_id: link.card for link in links if link.card.shown}
+    links = select_rows(PostCard, post_ids)  # plain reads by key: every page of statuses asks
+    if not links:
+        return {}
+    cards = {card.id: card for card in select_rows(PreviewCard, {link.card_id for link in links})}
+    return {link.post_id: cards[link.card_id] for link in links if cards[link.card_id].shown}
 
 
 def _trend_rows(since: datetime):
