@@ -109,10 +109,10 @@ def account(a: Account) -> dict:
         "note": sanitize_html(a.note_html),
         "url": http_url(a.url) or a.uri,
         "uri": a.uri,
-        "avatar": _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR),
-        "avatar_static": _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR),
-        "header": _image_url(a.header, a.header_remote_url, DEFAULT_HEADER),
-        "header_static": _image_url(a.header, a.header_remote_url, DEFAULT_HEADER),
+        "avatar": (avatar := _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR)),
+        "avatar_static": avatar,
+        "header": (header := _image_url(a.header, a.header_remote_url, DEFAULT_HEADER)),
+        "header_static": header,
         "followers_count": a.followers_count,
         "following_count": a.following_count,
         "statuses_count": a.statuses_count,
@@ -349,7 +349,8 @@ class StatusFacts:
         )
 
 
-def status_facts(post: Post) -> StatusFacts:
+def status_facts(post: Post, *, text: bool = True) -> StatusFacts:
+    """The facts of `post`; without `text` (a page for a viewer with no filters), no filterable text."""
     original = post.reblog_of if post.reblog_of_id else post
     authors = ((post.account_id, post.account.domain),)
     if post.reblog_of_id:
@@ -357,7 +358,7 @@ def status_facts(post: Post) -> StatusFacts:
     moderated = any(
         a.suspended_at is not None or a.limited_at is not None for a in {post.account, original.account}
     )
-    text = filterable_text(original)
+    text = filterable_text(original) if text else ""
     return StatusFacts(
         post.id,
         post.reblog_of_id,
@@ -467,7 +468,7 @@ def status_base(post: Post, account_entity=account) -> dict:
         spoiler_text=post.spoiler_text,
         sensitive=post.shown_sensitive,
         language=post.language or None,
-        media_attachments=[media_attachment(m) for m in post.media_attachments.all()],
+        media_attachments=[media_attachment(m) for m in post.attached("media_attachments")],
         mentions=[
             {
                 "id": str(m.account.id),
@@ -479,7 +480,7 @@ def status_base(post: Post, account_entity=account) -> dict:
         ],
         tags=[
             {"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}
-            for pt in post.post_tags.all()
+            for pt in post.attached("post_tags")
         ],
         poll=poll(post.poll) if _has_poll(post) else None,
         card=_card_of(post),
@@ -561,7 +562,8 @@ def add_quotes(items: list[tuple[dict, "StatusFacts"]], viewer: Account | None, 
             quoted = nested_cache.get(view.quoted.id)
             if quoted is None:
                 q = view.quoted
-                quoted = with_viewer(status_base(q), status_facts(q), viewer, nested_state, filters)
+                quoted_facts = status_facts(q, text=bool(filters.filters))
+                quoted = with_viewer(status_base(q), quoted_facts, viewer, nested_state, filters)
                 quoted["quote"] = shallow_quote(nested_views.get(q.id))
                 nested_cache[q.id] = quoted
         target["quote"] = {"state": view.state, "quoted_status": quoted}
@@ -636,7 +638,7 @@ class StatusRenderer:
     def _render_batch(self, posts: list[Post]) -> list[dict]:
         items = []
         for post in posts:
-            facts = status_facts(post)
+            facts = status_facts(post, text=bool(self.filters.filters))
             items.append(
                 (
                     with_viewer(

@@ -53,7 +53,7 @@ def filterable_text(post: Post) -> str:
     """What keywords are matched against: an original post's content warning, text and media descriptions
     (its media attachments are best prefetched)."""
     return f"{post.spoiler_text}\n{html_to_text(post.content)}\n" + "\n".join(
-        m.description for m in post.media_attachments.all()
+        m.description for m in post.attached("media_attachments")
     )
 
 

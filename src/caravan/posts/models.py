@@ -87,11 +87,19 @@ class Post(models.Model):
     def is_reblog(self) -> bool:
         return self.reblog_of_id is not None
 
+    def attached(self, name: str) -> list:
+        """The rows of one of the relations `posts.selectors.load_posts` attaches (media_attachments, mentions,
+        post_tags), read from what it attached without making a related manager per post; else queried."""
+        cached = getattr(self, "_prefetched_objects_cache", {}).get(name)
+        if cached is not None and cached._result_cache is not None:
+            return cached._result_cache
+        return list(getattr(self, name).all())
+
     @property
     def shown_mentions(self) -> list["Mention"]:
         """The mentions a reader sees (links, the API `mentions`, addressing); silent ones only keep access and
         delivery. Works from prefetched mentions without another query."""
-        return [mention for mention in self.mentions.all() if not mention.silent]
+        return [mention for mention in self.attached("mentions") if not mention.silent]
 
     @property
     def shown_sensitive(self) -> bool:

@@ -367,7 +367,7 @@ def post_cards(
                 path=post_path(original),
                 content=local_links(original.content, original.emojis),
                 avatar=avatar_url(original.account),
-                media=[media_view(m) for m in original.media_attachments.all()],
+                media=[media_view(m) for m in original.attached("media_attachments")],
                 poll=_poll_card(original, state, viewer),
                 favourited=original.id in state.favourited,
                 reblogged=original.id in state.reblogged,
