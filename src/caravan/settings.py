@@ -222,12 +222,25 @@ TASKS = {
     }
 }
 
+
+def redis_channel_layers(url: str) -> dict:
+    """Live streaming across processes through Redis at `url`.
+
+    redis-py 8 ends any read after 5 s by default, and channels_redis waits up to 5 s (its brpop_timeout) for
+    a channel's next message: every stream idle for 5 s ended with a TimeoutError. Its reads may wait longer.
+    """
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
+        }
+    }
+
+
 REDIS_URL = conf.redis_url
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
-    }
+    CHANNEL_LAYERS = redis_channel_layers(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
