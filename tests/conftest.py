@@ -47,10 +47,12 @@ def _fresh_cache():
     """Counters kept in the cache (API rate limits, sign-in and sign-up throttling) start at zero in each test."""
     from django.core.cache import cache
 
+    from caravan import invalidation
     from caravan.instance.domains import forget_cached_policies
 
     cache.clear()
     forget_cached_policies()
+    invalidation.forget_cursor()  # a rolled-back test's message ids are used again by the next
 
 
 @pytest.fixture

@@ -3,22 +3,15 @@ News of an appeal is a notification type Mastodon does not have, so the API leav
 type they cannot render."""
 
 import orjson
-import pytest
 from django.test import Client
 from oauth2_provider.models import Application
 
 from caravan.accounts.services import set_role
-from caravan.api import http
 from caravan.api.oauth import issue_token
 from caravan.instance.services import add_rule
 from caravan.moderation import appeals
 from caravan.moderation.services import take_action
 from caravan.notifications.models import Notification
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_users():
-    http.forget_all_users()
 
 
 def test_the_account_warning_carries_the_appeal_and_appeal_news_stay_out(make_user):

@@ -2,23 +2,14 @@
 AccountWarning entity (the action in Mastodon's words, the reason, the posts), never naming the moderator."""
 
 import orjson
-import pytest
 from django.test import Client
 from oauth2_provider.models import Application
 
 from caravan.accounts.services import set_role
-from caravan.api import http
 from caravan.api.oauth import issue_token
 from caravan.instance.services import add_rule
 from caravan.moderation.services import take_action
 from caravan.publishing import create_post
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_users():
-    """These tests run the API in this process, where each rolled-back test reuses user ids: the token cache
-    of signed-in users must not carry a user over from the test before."""
-    http.forget_all_users()
 
 
 def test_the_notification_carries_the_account_warning(make_user):

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "hijri",
                 "django_words",
                 "middleware",
+                "invalidation",
             }
         ),
     ),

@@ -22,12 +22,7 @@ def api(db):
     """A bearer token's headers for a user, issued as the OAuth flow issues it."""
     from oauth2_provider.models import Application
 
-    from caravan.api.http import forget_all_users
     from caravan.api.oauth import issue_token
-
-    # Users are cached per process by id, and a rolled-back test's ids come again in the next test: start
-    # without another test's users...
-    forget_all_users()
 
     app = Application.objects.create(
         name="bounded feeds",
@@ -39,8 +34,7 @@ def api(db):
     def headers(user) -> dict:
         return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user, app.pk, 'read').token}"}
 
-    yield headers
-    forget_all_users()  # nor leave ours to the next test
+    return headers
 
 
 def _api_pages(auth: dict, *, limit: int, rel: str = "next") -> list[list[int]]:

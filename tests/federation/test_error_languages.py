@@ -25,10 +25,7 @@ def ended_poll(make_account):
 def _token(user) -> str:
     from oauth2_provider.models import Application
 
-    from caravan.api.http import forget_all_users
     from caravan.api.oauth import issue_token
-
-    forget_all_users()  # the API keeps users for 10 s by id, and ids come again after each test's rollback
 
     app = Application.objects.create(
         name="Test app",

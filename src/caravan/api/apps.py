@@ -17,7 +17,5 @@ class ApiConfig(AppConfig):
         # so a connection never renders a stale cached copy.
         status_cache.connect_events()
         publishing.connect_events()
-        events.listen("account.updated", lambda **_: http.forget_all_users())
-        events.listen("account.moderated", lambda **_: http.forget_all_users())
         events.listen("account.deleted", services.forget_deleted_account)
         events.listen("tokens.revoked", lambda checksums, **_: http.forget_checksums(checksums))

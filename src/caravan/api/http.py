@@ -21,11 +21,12 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
-from caravan import error_codes
+from caravan import error_codes, invalidation
 from caravan.accounts.models import Account, User
 from caravan.accounts.security import email_confirmed
 from caravan.api.params import Params, read_params
 from caravan.api.scopes import expand
+from caravan.bulk import select_rows
 from caravan.error_codes import ErrorKind
 from caravan.errors import DomainError, Throttled
 from caravan.ids import id_from_text
@@ -46,9 +47,10 @@ class TokenInfo:
     checksum: str  # of the token itself: unique even across databases, unlike token_id
 
 
-# token checksum -> (valid until, TokenInfo | None). Revoking drops the entry here; other processes see the
-# revocation within TOKEN_CACHE_SECONDS.
+# token checksum -> (valid until, TokenInfo | None). Revoking drops the entry in every process before any later
+# request reads it (`caravan.invalidation`); where that cannot be told across processes nothing is kept.
 _tokens: dict[str, tuple[float, TokenInfo | None]] = {}
+TOKENS = "tokens"
 
 
 class ApiError(DomainError):
@@ -89,13 +91,13 @@ def token_checksum(token: str) -> str:
 
 
 def forget_token(token: str) -> None:
-    _tokens.pop(token_checksum(token), None)
+    invalidation.drop(TOKENS, token_checksum(token))
 
 
 def forget_checksums(checksums: list[str]) -> None:
-    """Revoked tokens (`tokens.revoked`) stop working in this process at once, not after the cache's TTL."""
-    for checksum in checksums:
-        _tokens.pop(checksum, None)
+    """Revoked tokens (`tokens.revoked`) stop working in every process at once, not after the cache's TTL."""
+    if checksums:
+        invalidation.drop(TOKENS, *checksums)
 
 
 def _lookup_token(token: str) -> TokenInfo | None:
@@ -103,9 +105,12 @@ def _lookup_token(token: str) -> TokenInfo | None:
 
     checksum = token_checksum(token)
     now = time.monotonic()
-    cached = _tokens.get(checksum)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    caching = invalidation.enabled()
+    if caching:
+        invalidation.catch_up()  # what other processes changed before this request
+        cached = _tokens.get(checksum)
+        if cached is not None and cached[0] > now:
+            return cached[1]
     row = (
         AccessToken.objects.filter(token_checksum=checksum)
         .values_list("id", "user_id", "application_id", "scope", "expires")
@@ -114,9 +119,10 @@ def _lookup_token(token: str) -> TokenInfo | None:
     info = None
     if row is not None and (row[4] is None or row[4] > datetime.now(UTC)):
         info = TokenInfo(row[0], row[1], row[2], frozenset(expand(row[3].split())), checksum)
-    if len(_tokens) > 50_000:
-        _tokens.clear()
-    _tokens[checksum] = (now + TOKEN_CACHE_SECONDS, info)
+    if caching:
+        if len(_tokens) > 50_000:
+            _tokens.clear()
+        _tokens[checksum] = (now + TOKEN_CACHE_SECONDS, info)
     return info
 
 
@@ -158,29 +164,25 @@ def authenticate(request: HttpRequest) -> None:
             request.LANGUAGE_CODE = user.interface_language
 
 
-# user id -> (valid until, User with its Account): saves a query on every request. Views that change the
-# user or the account read a fresh copy and call forget_user; other processes see changes within the TTL.
-_users: dict[int, tuple[float, User | None]] = {}
-
-
 def _load_user(user_id: int) -> User | None:
-    now = time.monotonic()
-    cached = _users.get(user_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    user = User.objects.select_related("account").filter(pk=user_id).first()
-    if len(_users) > 50_000:
-        _users.clear()
-    _users[user_id] = (now + TOKEN_CACHE_SECONDS, user)
+    """The token's user with its account, read fresh on every request (two plain reads by key): whatever
+    changed them (disabled, suspended, confirmed, deleted) holds at once in every process."""
+    found = select_rows(User, [user_id])
+    if not found:
+        return None
+    user = found[0]
+    if user.account_id is not None:
+        accounts = select_rows(Account, [user.account_id])
+        user._state.fields_cache["account"] = accounts[0] if accounts else None
     return user
 
 
-def forget_user(user_id: int) -> None:
-    _users.pop(user_id, None)
+def _forget_checksums_here(checksums: list[str]) -> None:
+    for checksum in checksums:
+        _tokens.pop(checksum, None)
 
 
-def forget_all_users() -> None:
-    _users.clear()
+invalidation.register(TOKENS, _forget_checksums_here, _tokens.clear)
 
 
 def _rate_limit_headers(request: HttpRequest) -> dict[str, str]:

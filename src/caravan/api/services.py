@@ -6,7 +6,6 @@ Every change to shared domain state still goes through the domain services; thes
 
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from caravan.accounts.models import Account
@@ -30,11 +29,7 @@ def remember_idempotent_post(account: Account, key: str, post: Post) -> None:
 
 
 def forget_deleted_account(account: Account, **_) -> None:
-    """A local account is being deleted: its replay records go with it, and
-    this process stops trusting its cached sign-in once the deletion commits."""
-    from caravan.api import http
-
+    """A local account is being deleted: its replay records go with it."""
     if not account.is_local:
         return
     IdempotentPost.objects.filter(account=account).delete()
-    transaction.on_commit(http.forget_all_users)

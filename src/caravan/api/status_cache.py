@@ -1,9 +1,10 @@
 """A short-lived, per-process cache of rendered statuses (all but the viewer's own state), for timelines.
 
 Timelines are read far more often than posts change, and loading a page of posts with their authors, media,
-mentions and tags through the ORM is most of a request's cost. A cached status is dropped at once when this
-process sees it change (edit, delete, favourite, boost, reply, vote, link card, profile change, moderation); changes made
-in another process show within TTL_SECONDS. Who may read a post is never cached: the ids come from the viewer's
+mentions and tags through the ORM is most of a request's cost. A cached status is dropped in every process when
+it changes (edit, delete, favourite, boost, reply, vote, link card, profile change, moderation) through
+`caravan.invalidation`, before any later request reads it; where that cannot be told across processes
+(PostgreSQL without Redis) nothing is kept. Who may read a post is never cached: the ids come from the viewer's
 own feed, and a post by a suspended or limited author is asked of the visibility rule again.
 """
 
@@ -11,9 +12,7 @@ import threading
 import time
 from typing import Any
 
-from django.db import transaction
-
-from caravan import events
+from caravan import events, invalidation
 from caravan.accounts.models import Account
 from caravan.api import entities
 from caravan.posts.models import Post
@@ -40,6 +39,20 @@ def _cached(ids: list[int]) -> dict[int, tuple[dict, entities.StatusFacts]]:
 
 
 def _store(posts: list) -> dict[int, tuple[dict, entities.StatusFacts]]:
+    rendered = _render(posts)
+    until = time.monotonic() + TTL_SECONDS
+    with _lock:
+        if len(_entries) > MAX_ENTRIES:
+            _entries.clear()
+            _boosts.clear()
+        for post_id, (base, facts) in rendered.items():
+            _entries[post_id] = (until, base, facts)
+            if facts.reblog_of_id is not None:
+                _boosts.setdefault(facts.reblog_of_id, set()).add(post_id)
+    return rendered
+
+
+def _render(posts: list) -> dict[int, tuple[dict, entities.StatusFacts]]:
     accounts: dict[int, dict] = {}
 
     def account_entity(a: Account) -> dict:
@@ -49,26 +62,15 @@ def _store(posts: list) -> dict[int, tuple[dict, entities.StatusFacts]]:
         return data
 
     entities.attach_cards(posts)
-    stored = {}
-    until = time.monotonic() + TTL_SECONDS
-    with _lock:
-        if len(_entries) > MAX_ENTRIES:
-            _entries.clear()
-            _boosts.clear()
-        for post in posts:
-            base, facts = entities.status_base(post, account_entity), entities.status_facts(post)
-            _entries[post.id] = (until, base, facts)
-            if facts.reblog_of_id is not None:
-                _boosts.setdefault(facts.reblog_of_id, set()).add(post.id)
-            stored[post.id] = (base, facts)
-    return stored
+    return {
+        post.id: (entities.status_base(post, account_entity), entities.status_facts(post)) for post in posts
+    }
 
 
 def forget(post_id: int) -> None:
-    """Drop a post (and boosts of it) now and again when the transaction commits, so no read in between
-    re-caches the old version."""
-    _forget(post_id)
-    transaction.on_commit(lambda: _forget(post_id))
+    """Drop a post (and boosts of it) in every process, now and again when the transaction commits, so no read
+    in between re-caches the old version."""
+    invalidation.drop(CACHE, post_id)
 
 
 def _forget(post_id: int) -> None:
@@ -79,19 +81,29 @@ def _forget(post_id: int) -> None:
 
 
 def forget_all() -> None:
+    """Empty this process's cache (benchmarks and tests; a change that concerns every status uses
+    `invalidation.drop(CACHE, invalidation.EVERYTHING)`)."""
     with _lock:
         _entries.clear()
         _boosts.clear()
+
+
+CACHE = "statuses"
+invalidation.register(CACHE, lambda keys: [_forget(int(key)) for key in keys], forget_all)
 
 
 def render_page(
     ids: list[int], viewer: Account | None, context: str | None, hidden: tuple[set[int], set[str]]
 ) -> list[dict]:
     """The statuses with these ids, in order, as `viewer` sees them, less hidden authors and hidden posts."""
-    found = _cached(ids)
-    missing = [post_id for post_id in ids if post_id not in found]
-    if missing:
-        found.update(_store(load_posts(missing)))
+    if invalidation.enabled():
+        invalidation.catch_up()
+        found = _cached(ids)
+        missing = [post_id for post_id in ids if post_id not in found]
+        if missing:
+            found.update(_store(load_posts(missing)))
+    else:
+        found = _render(load_posts(ids))
     authors, domains = hidden
     page = []
     for post_id in ids:
@@ -131,5 +143,5 @@ def connect_events() -> None:
     events.listen("favourite.deleted", lambda favourite, **_: forget(favourite.post_id))
     events.listen("poll.voted", lambda poll, **_: forget(poll.post_id))
     events.listen("preview_card.attached", _post_changed)
-    events.listen("account.updated", lambda **_: forget_all())
-    events.listen("account.moderated", lambda **_: forget_all())
+    events.listen("account.updated", lambda **_: invalidation.drop(CACHE, invalidation.EVERYTHING))
+    events.listen("account.moderated", lambda **_: invalidation.drop(CACHE, invalidation.EVERYTHING))

@@ -85,3 +85,18 @@ class DomainPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class CacheInvalidation(models.Model):
+    """A message to every process: drop `key` of its per-process cache `cache` (see `caravan.invalidation`,
+    which reads and writes this table by hand; used on SQLite, where commits come one at a time in id order)."""
+
+    cache = models.CharField(max_length=32)
+    key = models.CharField(max_length=100)
+    at = models.FloatField()  # Unix time, for pruning
+
+    class Meta:
+        db_table = "caravan_invalidation"
+
+    def __str__(self) -> str:
+        return f"{self.cache}:{self.key}"

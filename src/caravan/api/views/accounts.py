@@ -8,7 +8,7 @@ from caravan.accounts import services as accounts
 from caravan.accounts.models import Account
 from caravan.accounts.services import find_account
 from caravan.api import entities
-from caravan.api.http import account_or_404, api, forget_user, offset_paginated, paginated, params, parse_ids
+from caravan.api.http import account_or_404, api, offset_paginated, paginated, params, parse_ids
 from caravan.errors import DomainError
 from caravan.pagination import Page, paginate
 from caravan.search.selectors import search_accounts
@@ -62,7 +62,6 @@ def update_credentials(request: HttpRequest):
             default_sensitive=source.bool("sensitive"),
             default_language=source.str("language") if "language" in source else None,
         )
-    forget_user(request.api_user.id)
     return entities.credential_account(own_account(request))
 
 

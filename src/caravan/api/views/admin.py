@@ -23,7 +23,7 @@ from caravan import error_codes
 from caravan.accounts.models import Account, User
 from caravan.accounts.services import approve_user, reject_user
 from caravan.api.entities import ROLE_IDS, StatusRenderer, account, iso, role, rule
-from caravan.api.http import api, forget_user, paginated, params, parse_id
+from caravan.api.http import api, paginated, params, parse_id
 from caravan.api.params import Params
 from caravan.errors import DomainError
 from caravan.instance.models import Rule
@@ -316,10 +316,9 @@ def account_action(request: HttpRequest, object_id: str):
     text = values.str("text", "") or ""
     if kind == "disable":
         with transaction.atomic():
-            user = access.disable_sign_in(moderator, target)
+            access.disable_sign_in(moderator, target)
             if report is not None and report.resolved_at is None:
                 services.resolve_report(moderator, report)
-        forget_user(user.id)
         return {}
     rule_ids = rule_ids or (list(report.rule_ids) if report is not None else [])
     if not rule_ids:
@@ -376,8 +375,7 @@ def account_unsensitive(request: HttpRequest, object_id: str):
 @api(scope="admin:write:accounts")
 def account_enable(request: HttpRequest, object_id: str):
     target = _account(request, object_id)
-    user = access.enable_sign_in(request.api_user, target)
-    forget_user(user.id)
+    access.enable_sign_in(request.api_user, target)
     return _fresh(target)
 
 
@@ -393,7 +391,6 @@ def _pending_user(request: HttpRequest, object_id: str) -> tuple[Account, User]:
 def account_approve(request: HttpRequest, object_id: str):
     target, user = _pending_user(request, object_id)
     approve_user(user)
-    forget_user(user.id)
     return _fresh(target)
 
 
@@ -403,5 +400,4 @@ def account_reject(request: HttpRequest, object_id: str):
     target, user = _pending_user(request, object_id)
     shown = admin_account(target)
     reject_user(user)
-    forget_user(user.id)
     return shown
