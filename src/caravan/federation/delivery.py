@@ -6,6 +6,8 @@ Who receives what follows visibility: followers-only posts go to followers' serv
 direct posts only to the people mentioned; one request per shared inbox where a server offers one.
 """
 
+from collections.abc import Callable
+
 import orjson
 
 from caravan import events
@@ -36,9 +38,12 @@ def follower_inboxes(account: Account) -> set[str]:
     return {shared or personal for shared, personal in rows if shared or personal}
 
 
-def record(actor: Account | None, activity: dict, inboxes: set[str]) -> OutgoingActivity | None:
+def record(
+    actor: Account | None, activity: dict | Callable[[], dict], inboxes: set[str]
+) -> OutgoingActivity | None:
     """Store the activity and one pending Delivery per remote inbox, and enqueue the task that sends them.
-    `actor` None: the instance actor sends it (signed with its key)."""
+    `actor` None: the instance actor sends it (signed with its key). `activity` may be a function that makes
+    it, called only when some inbox is to receive it (most posts of a small server go to none)."""
     from caravan.federation.tasks import deliver_activity
 
     inboxes = {inbox for inbox in inboxes if inbox and not is_local_uri(inbox)}
@@ -49,6 +54,8 @@ def record(actor: Account | None, activity: dict, inboxes: set[str]) -> Outgoing
     rows = [(inbox, domain) for inbox, domain in rows if domain not in skipped and not is_suspended(domain)]
     if not rows:
         return None
+    if callable(activity):
+        activity = activity()
     outgoing = OutgoingActivity.objects.create(
         uri=str(activity.get("id", ""))[:2000],
         type=str(activity.get("type", ""))[:32],
@@ -92,12 +99,12 @@ def _post_is_ours(post: Post) -> bool:
 
 def on_post_created(post: Post, **_) -> None:
     if _post_is_ours(post) and not post.reblog_of_id:
-        record(post.account, documents.create_activity(post), post_inboxes(post))
+        record(post.account, lambda: documents.create_activity(post), post_inboxes(post))
 
 
 def on_post_updated(post: Post, **_) -> None:
     if _post_is_ours(post) and not post.reblog_of_id:
-        record(post.account, documents.update_activity(post), post_inboxes(post))
+        record(post.account, lambda: documents.update_activity(post), post_inboxes(post))
 
 
 def on_post_deleted(post: Post, **_) -> None:
@@ -106,12 +113,12 @@ def on_post_deleted(post: Post, **_) -> None:
     if post.reblog_of_id:
         on_reblog_deleted(post)
         return
-    record(post.account, documents.delete_activity(post), post_inboxes(post))
+    record(post.account, lambda: documents.delete_activity(post), post_inboxes(post))
 
 
 def on_reblog_created(reblog: Post, **_) -> None:
     if _post_is_ours(reblog):
-        record(reblog.account, documents.announce_activity(reblog), post_inboxes(reblog))
+        record(reblog.account, lambda: documents.announce_activity(reblog), post_inboxes(reblog))
 
 
 def on_reblog_deleted(reblog: Post, **_) -> None:
