@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from caravan.accounts.models import Account, Role
+from caravan.accounts.services import load_accounts
 from caravan.api.app_links import website_link
 from caravan.filters.models import Filter
 from caravan.filters.services import ActiveFilters, filterable_text
@@ -741,8 +742,8 @@ def notifications(items: list[Notification], viewer: Account) -> list[dict]:
 
 
 def accounts_by_id(ids: Iterable[int]) -> list[Account]:
-    """The accounts a notification page names, in one query (order not kept)."""
-    return list(Account.objects.filter(pk__in=list(ids)).select_related("moved_to"))
+    """The accounts a notification page names, by plain reads by key (order not kept)."""
+    return list(load_accounts(ids).values())
 
 
 def partial_account(a: Account) -> dict:
