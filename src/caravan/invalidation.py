@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 TABLE = "caravan_invalidation"  # the model is instance.models.CacheInvalidation (this layer has no models)
-STREAM = "caravan:invalidations"
+STREAM = "caravan:invalidations:"  # and the database's name: servers sharing a Redis keep apart
 STALE_SECONDS = 30.0  # longer than any cache here keeps an entry
 KEEP_SECONDS = 120.0  # messages older than this are pruned
 BATCH = 1000  # a reader that finds this many messages at once drops everything instead
@@ -98,10 +98,14 @@ def drop(name: str, *keys: object) -> None:
         transaction.on_commit(lambda: _publish(name, texts))
 
 
+def _stream() -> str:
+    return STREAM + str(settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"])
+
+
 def _publish(name: str, keys: list[str]) -> None:
     pipe = _client().pipeline(transaction=False)
     for key in keys:
-        pipe.xadd(STREAM, {"c": name, "k": key}, maxlen=100_000, approximate=True)
+        pipe.xadd(_stream(), {"c": name, "k": key}, maxlen=100_000, approximate=True)
     pipe.execute()
 
 
@@ -134,7 +138,7 @@ def _newest(mode: str):
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(f"SELECT MAX(id) FROM {TABLE}")  # noqa: S608
             return cursor.fetchone()[0] or 0
-    newest = _client().xrevrange(STREAM, count=1)
+    newest = _client().xrevrange(_stream(), count=1)
     return newest[0][0] if newest else b"0-0"
 
 
@@ -147,7 +151,7 @@ def _read(mode: str, cursor):
             )
             rows = db.fetchall()
         return [(name, key) for _, name, key in rows], (rows[-1][0] if rows else cursor)
-    found = _client().xread({STREAM: cursor}, count=BATCH)
+    found = _client().xread({_stream(): cursor}, count=BATCH)
     entries = found[0][1] if found else []
     messages = [(fields[b"c"].decode(), fields[b"k"].decode()) for _, fields in entries]
     return messages, (entries[-1][0] if entries else cursor)

@@ -2,8 +2,9 @@
 domain's, the most specific winning, as Mastodon's domain blocks do), which domains are suspended, and the
 marks a policy puts on its domain's accounts.
 
-The inbox asks on every POST, so the set of policies is kept in memory for a few seconds; a change made in
-this process clears it at once (`forget_cached_policies`), other processes see it within `CACHE_SECONDS`.
+The inbox asks on every POST, so the set of policies is kept in memory; a change empties it in every process
+before their next read (`forget_cached_policies`, through `caravan.invalidation`; kept no longer than
+`CACHE_SECONDS` in any case, and not at all where processes cannot be told).
 """
 
 import time
@@ -11,10 +12,11 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from caravan import invalidation
 from caravan.instance.models import DomainPolicy
 from caravan.untrusted import valid_domain
 
-CACHE_SECONDS = 3.0
+CACHE_SECONDS = 10.0
 _cache: dict[str, object] = {"at": 0.0, "policies": {}}
 
 
@@ -64,14 +66,26 @@ def domain_filter(domain: str, field: str = "domain") -> Q:
 
 def _policies() -> dict[str, DomainPolicy]:
     now = time.monotonic()
-    if now - float(_cache["at"]) > CACHE_SECONDS:
+    caching = invalidation.enabled()
+    if caching:
+        invalidation.catch_up()
+    if not caching or now - float(_cache["at"]) > CACHE_SECONDS:
         _cache["policies"] = {p.domain: p for p in DomainPolicy.objects.all()}
         _cache["at"] = now
     return _cache["policies"]  # type: ignore[return-value]
 
 
-def forget_cached_policies() -> None:
+def _forget_here(_keys=None) -> None:
     _cache["at"] = 0.0
+
+
+def forget_cached_policies() -> None:
+    """Every process reads the policies again (call inside the changing transaction)."""
+    invalidation.drop(POLICIES, invalidation.EVERYTHING)
+
+
+POLICIES = "domain_policies"
+invalidation.register(POLICIES, _forget_here, _forget_here)
 
 
 def policy_for(domain: str) -> DomainPolicy | None:

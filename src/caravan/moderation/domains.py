@@ -73,8 +73,7 @@ def set_domain_policy(
         policy.save()
         for change in changes:
             change.enqueue(policy.domain)
-        transaction.on_commit(forget_cached_policies)
-    forget_cached_policies()
+        forget_cached_policies()  # here and in every process, now and when this commits
     return policy
 
 
@@ -119,8 +118,7 @@ def remove_domain_policy(user: User, domain: str) -> None:
         for effect in EFFECTS:
             _change(policy, effect, False).enqueue(policy.domain)
         policy.delete()
-        transaction.on_commit(forget_cached_policies)
-    forget_cached_policies()
+        forget_cached_policies()  # here and in every process, now and when this commits
 
 
 # A policy's effect, the name of the stamp it writes ("suspend" writes `DomainPolicy.suspended_since` into
