@@ -348,7 +348,8 @@ def parse_ids(values: list) -> list[int]:
 
 
 def account_or_404(account_id: str) -> Account:
-    found = Account.objects.filter(pk=parse_id(account_id), suspended_at__isnull=True).first()
-    if found is None:
+    number = parse_id(account_id)
+    found = select_rows(Account, [number]) if number else []  # a plain read by key: every account page asks
+    if not found or found[0].suspended_at is not None:
         raise Http404
-    return found
+    return found[0]
