@@ -124,11 +124,12 @@ if conf.database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, its writers taking turns fairly (caravan/sqlite/base.py).
+            "ENGINE": "caravan.sqlite",
             "NAME": str(DATA_DIR / "caravan.sqlite3"),
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in ("caravan.sqlite", "django.db.backends.sqlite3"):
     # Requests run on a few long-lived threads (caravan.asgi.RequestThreads): keep their connections open.
     DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["OPTIONS"] = {

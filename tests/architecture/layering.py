@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "django_words",
                 "middleware",
                 "invalidation",
+                "sqlite",
             }
         ),
     ),
