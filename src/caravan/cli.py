@@ -91,14 +91,17 @@ def serve(args: argparse.Namespace) -> int:
 
 def _interrupted_work() -> None:
     """What a worker takes up again when it starts: federation's deliveries and inbox, the run for the next
-    scheduled post and the home feeds' trim sweep (a killed process's task stays marked running for ever)."""
+    scheduled post, the home feeds' trim sweep and the prune of finished tasks (a killed process's task stays
+    marked running for ever)."""
     from caravan.federation.tasks import resume_interrupted_work
     from caravan.publishing import scheduling
     from caravan.timelines import tasks as feed_tasks
+    from caravan.worker import prune_finished_tasks, wake
 
     resume_interrupted_work()
     scheduling.resume()
     feed_tasks.resume()
+    wake(prune_finished_tasks)
 
 
 def worker(args: argparse.Namespace) -> int:

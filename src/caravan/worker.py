@@ -9,11 +9,13 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 from django_tasks_db.management.commands.db_worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -99,3 +101,35 @@ class EmbeddedWorker(threading.Thread):
 
     def stop(self) -> None:
         self.worker.running = False
+
+
+# Finished tasks are kept a while (to see what ran), then deleted: one row is written per post fanned out and per
+# activity delivered, so the table would otherwise grow with everything the server ever did.
+KEEP_SUCCEEDED = timedelta(hours=1)
+KEEP_FAILED = timedelta(days=7)
+PRUNE_BATCH = 2000
+PRUNE_EVERY = timedelta(minutes=10)
+
+
+def prune_finished(now: datetime | None = None) -> tuple[int, bool]:
+    """Delete up to PRUNE_BATCH finished task rows past their keeping time, in one short transaction; returns
+    (deleted, whether none are left)."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    old = DBTaskResult.objects.filter(
+        Q(status="SUCCESSFUL", finished_at__lt=now - KEEP_SUCCEEDED)
+        | Q(status="FAILED", finished_at__lt=now - KEEP_FAILED)
+    )
+    ids = list(old.values_list("id", flat=True)[:PRUNE_BATCH])
+    with transaction.atomic():
+        deleted = DBTaskResult.objects.filter(pk__in=ids).delete()[0] if ids else 0
+    return deleted, len(ids) < PRUNE_BATCH
+
+
+@task(queue_name="default")
+def prune_finished_tasks() -> int:
+    """One bounded step of the prune, then the next at once while there is a backlog, else in PRUNE_EVERY."""
+    deleted, caught_up = prune_finished()
+    wake(prune_finished_tasks, timezone.now() + PRUNE_EVERY if caught_up else None)
+    return deleted
