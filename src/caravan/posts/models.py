@@ -48,8 +48,9 @@ class Post(models.Model):
     in_reply_to_uri = models.CharField(max_length=2000, blank=True, default="")
     # The id of the thread's first post, so a whole thread is one indexed query.
     thread_root_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Indexed by post_boosts below, for boosts only (most posts are none).
     reblog_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs"
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs", db_index=False
     )
     local = models.BooleanField(default=True)
     imported = models.BooleanField(default=False)  # quiet, backdated copy brought in by an import
@@ -77,7 +78,11 @@ class Post(models.Model):
             models.Index(
                 fields=["-id"], name="post_local_timeline", condition=FEDERATED_TIMELINE & Q(local=True)
             ),
-            models.Index(fields=["reblog_of", "account"], name="post_reblog_of_account"),
+            # Boosts only: over every post, mostly NULL, SQLite's statistics said "a million rows per value"
+            # and deleting a post scanned the table for its boosts (0.27 s on the benchmark seed).
+            models.Index(
+                fields=["reblog_of", "account"], name="post_boosts", condition=Q(reblog_of__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
