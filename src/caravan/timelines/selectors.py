@@ -226,9 +226,7 @@ def tag_timeline(
     tag_ids = list(Tag.objects.filter(name__in=names).values_list("id", flat=True))
     if not tag_ids:
         return []
-    rows = PostTag.objects.filter(
-        IN_GOOD_STANDING, post__visibility=Visibility.PUBLIC, post__reblog_of__isnull=True
-    )
+    rows = PostTag.objects.filter(IN_GOOD_STANDING, _public_original(), post__reblog_of__isnull=True)
     for extra in all_tags or []:
         rows = rows.filter(
             Exists(PostTag.objects.filter(post_id=OuterRef("post_id"), tag__name=normalize_tag(extra)))
@@ -249,6 +247,17 @@ def tag_timeline(
     ids = sorted(found, reverse=True)
     ids = ids[-page.limit :] if page.min_id is not None else ids[: page.limit]
     return _drop_hidden(load_posts(ids), viewer)
+
+
+def _public_original() -> RawSQL:
+    """The joined post is public, asked so that SQLite cannot start from the posts' visibility index: given
+    the choice, its planner sometimes read every public post and sorted them (1.5 s a page on the benchmark
+    seed) rather than walk the tag's own index newest first. `+column` keeps SQLite off an index; PostgreSQL
+    plans this well without it."""
+    column = f"{Post._meta.db_table}.visibility"
+    if connection.vendor == "sqlite":
+        column = "+" + column
+    return RawSQL(f"{column} = %s", [Visibility.PUBLIC], output_field=BooleanField())  # noqa: S611
 
 
 def list_timeline(viewer: Account, list_obj: List, page: Page) -> list[Post]:
