@@ -64,3 +64,72 @@ def caravan_settings(settings):
         settings.CARAVAN = {**settings.CARAVAN, **values}
 
     return change
+
+
+class _Gate:
+    """Counts the live server's requests in flight and, while shut, answers new ones with 503 without touching the
+    database. pytest-django hands the live server thread the test's own in-memory SQLite connection, so a request
+    Chromium sends late (its /favicon.ico after the page) must not run while the test's teardown flushes the tables."""
+
+    def __init__(self, app):
+        import threading
+
+        self.app = app
+        self.open = True
+        self.in_flight = 0
+        self.lock = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            if not self.open:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"the test is over"]
+            self.in_flight += 1
+        try:
+            result = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _Finishing(result, self._done)
+
+    def _done(self):
+        with self.lock:
+            self.in_flight -= 1
+            self.lock.notify_all()
+
+    def shut(self, seconds=10.0):
+        with self.lock:
+            self.open = False
+            self.lock.wait_for(lambda: self.in_flight == 0, timeout=seconds)
+
+
+class _Finishing:
+    """A response body that reports when the server has closed it (Django sends request_finished from close())."""
+
+    def __init__(self, result, done):
+        self.result, self.done = result, done
+
+    def __iter__(self):
+        return iter(self.result)
+
+    def close(self):
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.done()
+
+
+@pytest.fixture
+def live_server(live_server):
+    """pytest-django's live server, quiet before the test's data is flushed: see `_Gate`."""
+    httpd = live_server.thread.httpd
+    gate = httpd.get_app()
+    if not isinstance(gate, _Gate):
+        gate = _Gate(gate)
+        httpd.set_app(gate)
+    with gate.lock:
+        gate.open = True
+    yield live_server
+    gate.shut()
