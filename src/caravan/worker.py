@@ -49,6 +49,36 @@ def wake(task, at: datetime | None = None) -> None:
         (task if at is None else task.using(run_after=at)).enqueue()
 
 
+def waiting(task, limit: int) -> dict[str, list]:
+    """Up to `limit` runs of `task` waiting in the queue and due now: {task row id: its positional arguments}.
+    Read without a lock: a task that wants to take them on as well (a burst of small tasks worked as one batch,
+    its queries and the queue's bookkeeping paid once) claims them with `take` in the transaction that does
+    their work."""
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.ready().filter(task_path=task.module_path).values_list("id", "args_kwargs")
+    return {str(task_id): args_kwargs["args"] for task_id, args_kwargs in rows[:limit]}
+
+
+def take(task_ids: list[str]) -> set[str]:
+    """Inside the caller's transaction: mark these waiting runs (from `waiting`) done, as the caller does their
+    work in this transaction; returns those it got. Another worker may have claimed some meanwhile: they are not
+    returned and the caller leaves their work to it. If the transaction rolls back, they are waiting again."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not task_ids:
+        return set()
+    assert transaction.get_connection().in_atomic_block, "take() belongs in the transaction doing the work"
+    still = DBTaskResult.objects.ready().filter(pk__in=task_ids).select_for_update(skip_locked=True)
+    got = [str(task_id) for task_id in still.values_list("id", flat=True)]
+    if got:
+        now = timezone.now()
+        DBTaskResult.objects.filter(pk__in=got).update(
+            status="SUCCESSFUL", started_at=now, finished_at=now, return_value=None
+        )
+    return set(got)
+
+
 def resume(interrupted_work: Callable[[], None]) -> None:
     """Before a worker loop starts: make what a killed process left half-done due again. The entry point
     says what that is (federation's deliveries and inbox), so this module imports no app."""

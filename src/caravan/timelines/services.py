@@ -211,8 +211,9 @@ def feed_recipients_many(posts: list[Post], tags: dict[int, set[int]]) -> dict[i
     return out
 
 
-def fan_out(posts: list[Post]) -> int:
+def fan_out(posts: list[Post], *, ours: Callable[[], set[int]] | None = None) -> int:
     """Write these posts into their readers' feeds (each post's `feed_recipients`), in one transaction.
+    `ours`, called in that transaction, says which of the posts it may still write (a batching task's claim).
 
     Plain posts (mentions only add readers to followers-only and direct posts) have their recipients worked
     out together in a handful of queries; replies to others once per author, visibility, reply target and
@@ -253,6 +254,9 @@ def fan_out(posts: list[Post]) -> int:
         recipients[post.id] = recipients_by_group[group]
     deliveries = [(post, recipients[post.id]) for post in posts]
     with transaction.atomic():
+        if ours is not None:
+            kept = ours()
+            deliveries = [(post, owners) for post, owners in deliveries if post.id in kept]
         inserted = insert_posts_into_feeds(deliveries)
         _ring_bells(deliveries)
     return inserted

@@ -8,8 +8,10 @@ from django_tasks import task
 
 from caravan.posts.selectors import load_posts
 from caravan.timelines.services import fan_out, home_feed_size, trim_home_feeds
-from caravan.worker import wake
+from caravan.worker import take, waiting, wake
 
+# A fan-out task takes on at most this many other fan-outs waiting in the queue (decision 0045).
+FAN_OUT_BATCH = 50
 # How often the trim sweep looks for feeds that grew: a feed holds at most what reaches it in this time above
 # its size (and its slack). The sweep costs little when nothing happened.
 TRIM_EVERY = timedelta(minutes=10)
@@ -17,9 +19,18 @@ TRIM_EVERY = timedelta(minutes=10)
 
 @task(queue_name="default")
 def fan_out_posts(post_ids: list[int]) -> int:
-    """Fan-out for posts stored together (one post, or a burst of remote posts)."""
+    """Fan-out for posts stored together (one post, or a burst of remote posts), and for the posts of other
+    fan-outs waiting behind it (decision 0045): when posting outruns the worker, it catches up in batches."""
+    behind = waiting(fan_out_posts, FAN_OUT_BATCH)
+    own = set(post_ids)
+
+    def ours() -> set[int]:
+        taken = take(list(behind))
+        return own | {post_id for task_id in taken for post_id in behind[task_id][0]}
+
+    everything = own | {post_id for args in behind.values() for post_id in args[0]}
     # Plain reads by key (load_posts): the ORM's select_related was 40% of a fan-out of a post to a few people.
-    return fan_out(load_posts(sorted(set(post_ids))))
+    return fan_out(load_posts(sorted(everything)), ours=ours)
 
 
 @task(queue_name="default")
