@@ -9,6 +9,7 @@ direct posts only to the people mentioned; one request per shared inbox where a 
 from collections.abc import Callable
 
 import orjson
+from django.db import connection
 
 from caravan import events
 from caravan.accounts.models import Account
@@ -26,16 +27,28 @@ def _inbox_of(account: Account) -> str:
     return account.shared_inbox_url or account.inbox_url
 
 
+# Remote people a post mentions (silent mentions too: edits and the deletion reach them), unless suspended here.
+_MENTIONED_INBOXES = (
+    "SELECT DISTINCT COALESCE(NULLIF(a.shared_inbox_url, ''), a.inbox_url) FROM posts_mention m "
+    "JOIN accounts_account a ON a.id = m.account_id "
+    "WHERE m.post_id = %s AND a.domain <> '' AND a.suspended_at IS NULL"
+)
+
+
 def follower_inboxes(account: Account) -> set[str]:
     # A follower the moderators suspended here gets nothing more (as Mastodon, which rejects its follows);
     # their server still gets what its other followers are owed, through the same shared inbox.
-    rows = (
-        Follow.objects.filter(target_account=account, account__suspended_at__isnull=True)
-        .exclude(account__domain="")
-        .values_list("account__shared_inbox_url", "account__inbox_url")
-        .distinct()
-    )
-    return {shared or personal for shared, personal in rows if shared or personal}
+    # A plain statement: it runs in every local post's request, where the ORM's join cost 1 ms to build.
+    with connection.cursor() as cursor:
+        cursor.execute(_FOLLOWER_INBOXES, [account.id])
+        return {inbox for (inbox,) in cursor.fetchall() if inbox}
+
+
+_FOLLOWER_INBOXES = (
+    "SELECT DISTINCT COALESCE(NULLIF(a.shared_inbox_url, ''), a.inbox_url) FROM social_follow f "
+    "JOIN accounts_account a ON a.id = f.account_id "
+    "WHERE f.target_account_id = %s AND a.domain <> '' AND a.suspended_at IS NULL"
+)
 
 
 def record(
@@ -73,12 +86,9 @@ def record(
 
 def post_inboxes(post: Post) -> set[str]:
     original = post.reblog_of if post.reblog_of_id else post
-    mentioned = [
-        m.account
-        for m in original.mentions.select_related("account")
-        if not m.account.is_local and m.account.suspended_at is None
-    ]
-    inboxes = {_inbox_of(a) for a in mentioned}
+    with connection.cursor() as cursor:
+        cursor.execute(_MENTIONED_INBOXES, [original.id])
+        inboxes = {inbox for (inbox,) in cursor.fetchall()}
     if original.visibility != Visibility.DIRECT or post.reblog_of_id:
         inboxes |= follower_inboxes(post.account)
     if post.reblog_of_id and not original.account.is_local:

@@ -9,7 +9,7 @@ address is already stored is skipped, so a post delivered twice is stored once.
 from collections import Counter
 from datetime import datetime, timedelta
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -147,14 +147,22 @@ def create_poll(post: Post, spec: PollSpec, moment: datetime) -> Poll:
 
 
 def _count(posts: list[Post]) -> None:
-    """Authors' post counts and latest dates, and parents' reply counts, one update per group."""
+    """Authors' post counts and latest dates, and parents' reply counts: one plain statement per author and per
+    parent (the ORM's two updates per author were an eighth of a post's request)."""
     latest: dict[int, datetime] = {}
     for post in posts:
         latest[post.account_id] = max(latest.get(post.account_id, post.created_at), post.created_at)
-    for author_id, count in Counter(post.account_id for post in posts).items():
-        Account.objects.filter(pk=author_id).update(statuses_count=F("statuses_count") + count)
-        Account.objects.filter(pk=author_id).filter(
-            models.Q(last_status_at__isnull=True) | models.Q(last_status_at__lt=latest[author_id])
-        ).update(last_status_at=latest[author_id])
+    accounts = connection.ops.quote_name(Account._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {accounts} SET statuses_count = statuses_count + %s, "  # noqa: S608 - names, not input
+            "last_status_at = CASE WHEN last_status_at IS NULL OR last_status_at < %s THEN %s "
+            "ELSE last_status_at END WHERE id = %s",
+            [
+                (count, moment, moment, author_id)
+                for author_id, count in Counter(post.account_id for post in posts).items()
+                for moment in [connection.ops.adapt_datetimefield_value(latest[author_id])]
+            ],
+        )
     for parent_id, count in Counter(p.in_reply_to_id for p in posts if p.in_reply_to_id).items():
         Post.objects.filter(pk=parent_id).update(replies_count=F("replies_count") + count)
