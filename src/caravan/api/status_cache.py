@@ -124,6 +124,14 @@ def render_page(
     return [data for data, _ in items if not entities.is_hidden_by_filter(data)]
 
 
+def _post_created(post: Any = None, **_: Any) -> None:
+    # A new post is in no cache yet (its id is new); the posts it answers or boosts now count it.
+    if getattr(post, "in_reply_to_id", None):
+        forget(post.in_reply_to_id)
+    if getattr(post, "reblog_of_id", None):
+        forget(post.reblog_of_id)
+
+
 def _post_changed(post: Any = None, **_: Any) -> None:
     if post is not None:
         forget(post.id)
@@ -134,7 +142,7 @@ def _post_changed(post: Any = None, **_: Any) -> None:
 
 
 def connect_events() -> None:
-    events.listen("post.created", _post_changed)
+    events.listen("post.created", _post_created)
     events.listen("post.updated", _post_changed)
     events.listen("post.deleted", _post_changed)
     events.listen("reblog.created", lambda reblog, **_: forget(reblog.reblog_of_id))

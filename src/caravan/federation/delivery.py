@@ -86,11 +86,15 @@ def record(
 
 def post_inboxes(post: Post) -> set[str]:
     original = post.reblog_of if post.reblog_of_id else post
+    # One statement in the posting request (it holds the write lock): mentioned people, and followers unless
+    # the post is direct.
+    to_followers = original.visibility != Visibility.DIRECT or post.reblog_of_id
     with connection.cursor() as cursor:
-        cursor.execute(_MENTIONED_INBOXES, [original.id])
-        inboxes = {inbox for (inbox,) in cursor.fetchall()}
-    if original.visibility != Visibility.DIRECT or post.reblog_of_id:
-        inboxes |= follower_inboxes(post.account)
+        if to_followers:
+            cursor.execute(f"{_MENTIONED_INBOXES} UNION {_FOLLOWER_INBOXES}", [original.id, post.account_id])
+        else:
+            cursor.execute(_MENTIONED_INBOXES, [original.id])
+        inboxes = {inbox for (inbox,) in cursor.fetchall() if inbox}
     if post.reblog_of_id and not original.account.is_local:
         inboxes.add(_inbox_of(original.account))
     if original.in_reply_to_id and original.visibility != Visibility.DIRECT:

@@ -37,6 +37,9 @@ def store_posts(drafts: list[Draft]) -> list[Post]:
         return []
     posts = [draft.post for draft in drafts]
     live = [draft for draft in drafts if draft.live]
+    # Hashtags are looked up (and new ones made) before the transaction, which holds SQLite's write lock: a tag
+    # that ends up unused is harmless.
+    tag_rows = _tag_rows(drafts)
     with transaction.atomic():
         insert_rows(Post, posts)
         insert_rows(
@@ -44,7 +47,7 @@ def store_posts(drafts: list[Draft]) -> list[Post]:
             [Mention(post_id=d.post.id, account_id=a.id) for d in drafts for a in dict.fromkeys(d.mentions)],
             ignore_conflicts=True,
         )
-        _store_tags(drafts)
+        insert_rows(PostTag, tag_rows, ignore_conflicts=True)
         quotes = [row for row in (draft.quote_row() for draft in drafts) if row is not None]
         insert_rows(Quote, quotes)
         _attach_media(drafts)
@@ -85,20 +88,16 @@ def _not_stored_yet(drafts: list[Draft]) -> list[Draft]:
     return kept
 
 
-def _store_tags(drafts: list[Draft]) -> None:
+def _tag_rows(drafts: list[Draft]) -> list[PostTag]:
     names = {draft.post.id: list(dict.fromkeys(draft.tags)) for draft in drafts if draft.tags}
     if not names:
-        return
+        return []
     tag_ids = tag_ids_for({display for displays in names.values() for display in displays})
-    insert_rows(
-        PostTag,
-        [
-            PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(display)[:200]])
-            for post_id, displays in names.items()
-            for display in displays
-        ],
-        ignore_conflicts=True,
-    )
+    return [
+        PostTag(post_id=post_id, tag_id=tag_ids[normalize_tag(display)[:200]])
+        for post_id, displays in names.items()
+        for display in displays
+    ]
 
 
 def tag_ids_for(displays: set[str]) -> dict[str, int]:

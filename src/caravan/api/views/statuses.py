@@ -1,6 +1,8 @@
 """Statuses: posting (with media, polls, replies and Idempotency-Key), editing, deleting, threads, and the
 viewer's actions on a status (boost, favourite, bookmark, mute, pin) and polls."""
 
+from contextlib import nullcontext
+
 from django.db import transaction
 from django.http import Http404, HttpRequest
 
@@ -92,7 +94,9 @@ def create(request: HttpRequest):
                 idempotency=key,
             )
         return scheduled_status(existing)
-    with transaction.atomic():
+    # The post and its idempotency key commit together. Without a key, no transaction around the call: the
+    # draft (its rendering, its mentions looked up) is made before store_posts takes the write lock.
+    with transaction.atomic() if key else nullcontext():
         post = publishing.create_post(
             viewer,
             p.str("status") or "",
