@@ -73,7 +73,7 @@ def test_a_run_another_worker_claimed_is_left_to_it(author_and_followers):
 
     # A fan-out whose claim lost a run writes only the posts of the runs it got.
     loaded = load_posts([first.id, second.id])
-    fan_out(loaded, ours=lambda: {first.id})
+    fan_out(loaded, ours=lambda readers: {first.id})
     feed = set(FeedEntry.objects.filter(owner=followers[1]).values_list("post_id", flat=True))
     assert first.id in feed and second.id not in feed
 
@@ -85,3 +85,20 @@ def test_a_run_takes_on_the_others_whatever_their_posts(author_and_followers):
     assert _fan_outs("READY") == 0
     feed = set(FeedEntry.objects.filter(owner=followers[2]).values_list("post_id", flat=True))
     assert {post.id for post in posts} <= feed
+
+
+def test_a_batch_stops_before_too_many_feed_rows(author_and_followers, monkeypatch):
+    """Each post's fan-out writes 3 feed rows (its 3 followers; the author's own row was written at posting):
+    with room for 7 rows, a run takes on one other run, not two, and the last waits for its own turn."""
+    from caravan.timelines import tasks
+
+    author, followers = author_and_followers
+    posts = [publishing.create_post(author, f"post {i}") for i in range(3)]
+    monkeypatch.setattr(tasks, "FAN_OUT_ROWS", 7)
+    assert run_pending_tasks(limit=1) == 1
+    assert _fan_outs("READY") == 1
+    feed = set(FeedEntry.objects.filter(owner=followers[0]).values_list("post_id", flat=True))
+    assert {posts[0].id, posts[1].id} <= feed and posts[2].id not in feed
+    run_pending_tasks()
+    feed = set(FeedEntry.objects.filter(owner=followers[0]).values_list("post_id", flat=True))
+    assert posts[2].id in feed

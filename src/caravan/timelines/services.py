@@ -211,9 +211,10 @@ def feed_recipients_many(posts: list[Post], tags: dict[int, set[int]]) -> dict[i
     return out
 
 
-def fan_out(posts: list[Post], *, ours: Callable[[], set[int]] | None = None) -> int:
+def fan_out(posts: list[Post], *, ours: Callable[[dict[int, int]], set[int]] | None = None) -> int:
     """Write these posts into their readers' feeds (each post's `feed_recipients`), in one transaction.
-    `ours`, called in that transaction, says which of the posts it may still write (a batching task's claim).
+    `ours`, called in that transaction with each post's number of readers, says which of the posts it writes
+    (a batching task's claim).
 
     Plain posts (mentions only add readers to followers-only and direct posts) have their recipients worked
     out together in a handful of queries; replies to others once per author, visibility, reply target and
@@ -255,7 +256,7 @@ def fan_out(posts: list[Post], *, ours: Callable[[], set[int]] | None = None) ->
     deliveries = [(post, recipients[post.id]) for post in posts]
     with transaction.atomic():
         if ours is not None:
-            kept = ours()
+            kept = ours({post.id: len(owners) for post, owners in deliveries})
             deliveries = [(post, owners) for post, owners in deliveries if post.id in kept]
         inserted = insert_posts_into_feeds(deliveries)
         _ring_bells(deliveries)

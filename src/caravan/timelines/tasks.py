@@ -10,8 +10,11 @@ from caravan.posts.selectors import load_posts
 from caravan.timelines.services import fan_out, home_feed_size, trim_home_feeds
 from caravan.worker import take, waiting, wake
 
-# A fan-out task takes on at most this many other fan-outs waiting in the queue (decision 0045).
+# A fan-out task takes on at most this many other fan-outs waiting in the queue, and only while the feed rows of
+# the batch stay under FAN_OUT_ROWS: one transaction holds SQLite's write lock, and requests wait behind it
+# (decision 0045). A post of an account with more followers than that is fanned out by its own run.
 FAN_OUT_BATCH = 50
+FAN_OUT_ROWS = 5_000
 # How often the trim sweep looks for feeds that grew: a feed holds at most what reaches it in this time above
 # its size (and its slack). The sweep costs little when nothing happened.
 TRIM_EVERY = timedelta(minutes=10)
@@ -24,8 +27,16 @@ def fan_out_posts(post_ids: list[int]) -> int:
     behind = waiting(fan_out_posts, FAN_OUT_BATCH)
     own = set(post_ids)
 
-    def ours() -> set[int]:
-        taken = take(list(behind))
+    def ours(readers: dict[int, int]) -> set[int]:
+        rows = sum(readers.get(post_id, 0) for post_id in own)
+        chosen = []
+        for task_id, args in behind.items():
+            more = sum(readers.get(post_id, 0) for post_id in args[0] if post_id not in own)
+            if rows + more > FAN_OUT_ROWS:
+                break
+            rows += more
+            chosen.append(task_id)
+        taken = take(chosen)
         return own | {post_id for task_id in taken for post_id in behind[task_id][0]}
 
     everything = own | {post_id for args in behind.values() for post_id in args[0]}
