@@ -18,6 +18,7 @@ from django.db import models as m
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.constants import OnConflict
+from django.utils.dateparse import parse_datetime
 
 # Fields whose database value is the attribute itself (ints, strings, booleans, floats, foreign key ids):
 # both backends' drivers adapt these as they are. Others (dates, JSON, files) go through the field.
@@ -78,7 +79,17 @@ def _select(
     meta = model._meta
     ops = connection.ops
     fields = list(meta.concrete_fields)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    utc_sqlite = vendor == "sqlite" and connection.timezone_name == "UTC"
+
+    def column_sql(field: m.Field) -> str:
+        name = ops.quote_name(field.column)
+        if utc_sqlite and isinstance(field, m.DateTimeField):
+            # Read as text: the sqlite3 module would otherwise parse it through Django's Python converter
+            # (registered for the declared type) before _sqlite_utc_datetime looks at it again.
+            return f"CAST({name} AS TEXT)"
+        return name
+
+    columns = ", ".join(column_sql(f) for f in fields)
     sql = f"SELECT {columns} FROM {ops.quote_name(meta.db_table)} WHERE {ops.quote_name(meta.get_field(key).column)} IN "  # noqa: S608 - names from the model
     converters = []
     for index, field in enumerate(fields):
@@ -86,7 +97,7 @@ def _select(
         found = ops.get_db_converters(column) + column.get_db_converters(connection)
         if isinstance(field, m.JSONField) and field.decoder is None:
             found = [_json_value]  # what JSONField.from_db_value does, with orjson
-        elif vendor == "sqlite" and isinstance(field, m.DateTimeField) and connection.timezone_name == "UTC":
+        elif utc_sqlite and isinstance(field, m.DateTimeField):
             found = [_sqlite_utc_datetime]  # what the SQLite backend's converter does, in C
         if found:
             converters.append((index, found, column))
@@ -109,7 +120,12 @@ def _sqlite_utc_datetime(value, expression, connection):
     if value is None:
         return value
     if not isinstance(value, datetime):
-        value = datetime.fromisoformat(value)
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:  # not ISO 8601 as Python reads it: as Django's own converter would
+            value = parse_datetime(value)
+            if value is None:
+                return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 

@@ -69,17 +69,18 @@ def iso(moment: datetime | None) -> str | None:
     """RFC 3339 with milliseconds and an upper-case Z, as Mastodon writes it."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def absolute(url: str) -> str:
     return url if url.startswith(("http://", "https://")) else f"{settings.BASE_URL}{url}"
 
 
-def _image_url(field, remote_url: str, default: str) -> str:
-    if field:
-        return absolute(field.url)
+def _image_url(a: Account, name: str, remote_url: str, default: str) -> str:
+    if a.__dict__.get(name):  # a stored file (its name, or Django's file object once read): not made for none
+        return absolute(getattr(a, name).url)
     return http_url(remote_url) or absolute(default)
 
 
@@ -110,9 +111,9 @@ def account(a: Account) -> dict:
         "note": sanitize_html(a.note_html),
         "url": http_url(a.url) or a.uri,
         "uri": a.uri,
-        "avatar": (avatar := _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR)),
+        "avatar": (avatar := _image_url(a, "avatar", a.avatar_remote_url, DEFAULT_AVATAR)),
         "avatar_static": avatar,
-        "header": (header := _image_url(a.header, a.header_remote_url, DEFAULT_HEADER)),
+        "header": (header := _image_url(a, "header", a.header_remote_url, DEFAULT_HEADER)),
         "header_static": header,
         "followers_count": a.followers_count,
         "following_count": a.following_count,
@@ -356,8 +357,12 @@ def status_facts(post: Post, *, text: bool = True) -> StatusFacts:
     authors = ((post.account_id, post.account.domain),)
     if post.reblog_of_id:
         authors += ((original.account_id, original.account.domain),)
-    moderated = any(
-        a.suspended_at is not None or a.limited_at is not None for a in {post.account, original.account}
+    author, original_author = post.account, original.account
+    moderated = (
+        author.suspended_at is not None
+        or author.limited_at is not None
+        or original_author.suspended_at is not None
+        or original_author.limited_at is not None
     )
     text = filterable_text(original) if text else ""
     return StatusFacts(
@@ -464,6 +469,8 @@ def status_base(post: Post, account_entity=account) -> dict:
     if post.reblog_of_id is not None:
         data["reblog"] = status_base(post.reblog_of, account_entity)
         return data
+    post_tags = post.attached("post_tags")
+    tags_url = f"{settings.BASE_URL}/tags/" if post_tags else ""
     data.update(
         content=sanitize_html(post.content),
         spoiler_text=post.spoiler_text,
@@ -480,8 +487,8 @@ def status_base(post: Post, account_entity=account) -> dict:
             for m in post.shown_mentions
         ],
         tags=[
-            {"name": pt.tag.display_name or pt.tag.name, "url": f"{settings.BASE_URL}/tags/{pt.tag.name}"}
-            for pt in post.attached("post_tags")
+            {"name": pt.tag.display_name or pt.tag.name, "url": f"{tags_url}{pt.tag.name}"}
+            for pt in post_tags
         ],
         poll=poll(post.poll) if _has_poll(post) else None,
         card=_card_of(post),
@@ -497,10 +504,15 @@ def status_base(post: Post, account_entity=account) -> dict:
 def quote_approval(post: Post) -> dict:
     """Mastodon 4.5's `quote_approval`, less `current_user` (the viewer's, added by `add_quotes`)."""
     policy = post.quote_policy if post.is_public else QuotePolicy.NOBODY
-    automatic = {QuotePolicy.PUBLIC: ["public"], QuotePolicy.FOLLOWERS: ["followers"]}.get(policy, [])
-    manual = ["public"] if policy == QuotePolicy.MANUAL else []
-    if policy == QuotePolicy.FOLLOWERS and not post.account.is_local:
-        manual = ["public"]  # their server may still approve others by hand
+    automatic, manual = [], []
+    if policy == QuotePolicy.PUBLIC:
+        automatic = ["public"]
+    elif policy == QuotePolicy.FOLLOWERS:
+        automatic = ["followers"]
+        if not post.account.is_local:
+            manual = ["public"]  # their server may still approve others by hand
+    elif policy == QuotePolicy.MANUAL:
+        manual = ["public"]
     return {"automatic": automatic, "manual": manual, "current_user": "unknown"}
 
 
@@ -748,7 +760,7 @@ def accounts_by_id(ids: Iterable[int]) -> list[Account]:
 
 def partial_account(a: Account) -> dict:
     """Mastodon's PartialAccountWithAvatar: what a grouped notification needs to draw an avatar."""
-    avatar = _image_url(a.avatar, a.avatar_remote_url, DEFAULT_AVATAR)
+    avatar = _image_url(a, "avatar", a.avatar_remote_url, DEFAULT_AVATAR)
     return {
         "id": str(a.id),
         "acct": a.acct,
