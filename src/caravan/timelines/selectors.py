@@ -205,7 +205,7 @@ def public_timeline(
         queryset = queryset.filter(local=False)
     if only_media:
         queryset = queryset.filter(has_media=True)
-    ids = [p.id for p in paginate(queryset.only("id"), page)]
+    ids = paginate(queryset.values_list("id", flat=True), page)
     return _drop_hidden(load_posts(ids), viewer)
 
 
@@ -271,7 +271,7 @@ def list_timeline(viewer: Account, list_obj: List, page: Page) -> list[Post]:
             | Q(in_reply_to_account_id__in=member_ids)
             | Q(in_reply_to_account=F("account"))
         )
-    ids = [p.id for p in paginate(queryset.only("id"), page)]
+    ids = paginate(queryset.values_list("id", flat=True), page)
     return _drop_hidden(load_posts(ids), viewer)
 
 
@@ -315,7 +315,7 @@ def account_timeline(
         queryset = queryset.filter(has_media=True, reblog_of__isnull=True)
     if tagged:
         queryset = queryset.filter(post_tags__tag__name=normalize_tag(tagged))
-    posts = load_posts([p.id for p in paginate(queryset.only("id"), page)])
+    posts = load_posts(paginate(queryset.values_list("id", flat=True), page))
     originals = [p.reblog_of for p in posts if p.reblog_of_id]
     if not originals:
         return posts
