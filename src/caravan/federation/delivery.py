@@ -27,9 +27,13 @@ def _inbox_of(account: Account) -> str:
     return account.shared_inbox_url or account.inbox_url
 
 
+# The same rule as `_inbox_of`, for the statements below (account `a`): kept beside it so the two change together.
+_INBOX_OF_A = "COALESCE(NULLIF(a.shared_inbox_url, ''), a.inbox_url)"
+
+
 # Remote people a post mentions (silent mentions too: edits and the deletion reach them), unless suspended here.
 _MENTIONED_INBOXES = (
-    "SELECT DISTINCT COALESCE(NULLIF(a.shared_inbox_url, ''), a.inbox_url) FROM posts_mention m "
+    f"SELECT DISTINCT {_INBOX_OF_A} FROM posts_mention m "  # noqa: S608 - no value in the text
     "JOIN accounts_account a ON a.id = m.account_id "
     "WHERE m.post_id = %s AND a.domain <> '' AND a.suspended_at IS NULL"
 )
@@ -45,7 +49,7 @@ def follower_inboxes(account: Account) -> set[str]:
 
 
 _FOLLOWER_INBOXES = (
-    "SELECT DISTINCT COALESCE(NULLIF(a.shared_inbox_url, ''), a.inbox_url) FROM social_follow f "
+    f"SELECT DISTINCT {_INBOX_OF_A} FROM social_follow f "  # noqa: S608 - no value in the text
     "JOIN accounts_account a ON a.id = f.account_id "
     "WHERE f.target_account_id = %s AND a.domain <> '' AND a.suspended_at IS NULL"
 )
