@@ -151,6 +151,8 @@ def select_rows(model: type[m.Model], values, *, key: str = "pk") -> list[m.Mode
             row = list(row)
             for index, functions, column in converters:
                 value = row[index]
+                if value is None:  # every converter gives None back for NULL (most of an account's dates)
+                    continue
                 for function in functions:
                     value = function(value, column, connection)
                 row[index] = value
