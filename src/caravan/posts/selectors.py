@@ -111,7 +111,7 @@ class AttachedRows(dict):
         return dict.__contains__(self, name) or name in self._rows
 
     def get(self, name, default=None):
-        return self[name] if name in self else default
+        return self[name] if name in self else default  # noqa: SIM401 - dict.get would skip __missing__
 
     def __delitem__(self, name) -> None:
         if name in self._rows:
