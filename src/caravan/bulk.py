@@ -117,8 +117,7 @@ def _json_value(value, expression, connection):
 
 
 def _sqlite_utc_datetime(value, expression, connection):
-    if value is None:
-        return value
+    # Never given NULL: select_rows skips converters for it.
     if not isinstance(value, datetime):
         try:
             value = datetime.fromisoformat(value)

@@ -95,16 +95,14 @@ class Post(models.Model):
         """The rows of one of the relations `posts.selectors.load_posts` attaches (media_attachments, mentions,
         post_tags), read from what it attached without making a related manager per post; else queried."""
         cache = self.__dict__.get("_prefetched_objects_cache")
-        if cache is None:
-            cache = {}
-        elif hasattr(cache, "rows"):  # posts.selectors.AttachedRows (empty as a dict until a manager asks)
+        if hasattr(cache, "rows"):  # posts.selectors.AttachedRows (empty as a dict until a manager asks)
             found = cache.rows(name)
             if found is not None:
                 return found
-        else:
-            cached = cache.get(name)
-            if cached is not None and cached._result_cache is not None:
-                return cached._result_cache
+        elif (
+            cache is not None and (cached := cache.get(name)) is not None and cached._result_cache is not None
+        ):
+            return cached._result_cache  # Django's own prefetch_related
         return list(getattr(self, name).all())
 
     @property

@@ -68,9 +68,7 @@ def _attach_relations(posts: list[Post], accounts: dict[int, Account]) -> None:
             post_tag._state.fields_cache["tag"] = tags[post_tag.tag_id]
     for post in posts:
         attached = {name: found[name].get(post.id, []) for name, _, _ in _RELATIONS}
-        post._prefetched_objects_cache = AttachedRows(
-            post.id, attached, getattr(post, "_prefetched_objects_cache", None) or {}
-        )
+        post._prefetched_objects_cache = AttachedRows(post.id, attached)
 
 
 _MODELS = {name: model for name, model, _ in _RELATIONS}
@@ -83,10 +81,8 @@ class AttachedRows(dict):
     an uncached timeline page. Removing an entry (a manager's add or remove, `refresh_from_db`) forgets its
     rows too, so the next read queries the database, as with Django's own cache."""
 
-    def __init__(self, post_id: int, rows: dict[str, list], made: dict) -> None:
-        super().__init__(made)
-        for name in rows:
-            super().pop(name, None)
+    def __init__(self, post_id: int, rows: dict[str, list]) -> None:
+        super().__init__()
         self._post_id, self._rows = post_id, rows
 
     def rows(self, name: str) -> list | None:
