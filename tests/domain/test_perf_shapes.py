@@ -63,6 +63,21 @@ def test_home_page_costs_the_same_queries_for_one_post_or_forty(make_account, ru
     assert len(forty) == len(one) <= 9
 
 
+def test_a_relation_changed_through_its_manager_after_loading_is_read_again(make_account):
+    """As with Django's own prefetch cache: a manager's create (or add, remove) drops what load_posts attached, so
+    `attached` and the manager read the database again rather than the rows loaded before."""
+    alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
+    post = publishing.create_post(alice, "Hi @bob")
+    (loaded,) = load_posts([post.id])
+    assert [m.account_id for m in loaded.attached("mentions")] == [bob.id]
+    loaded.mentions.create(account=carol, silent=True)
+    assert sorted(m.account_id for m in loaded.attached("mentions")) == sorted([bob.id, carol.id])
+    assert loaded.mentions.count() == 2
+    assert [m.account_id for m in loaded.shown_mentions] == [bob.id]
+    loaded.refresh_from_db(fields=["post_tags"])  # dropping a relation that was never asked for
+    assert "post_tags" not in loaded._prefetched_objects_cache and loaded.attached("post_tags") == []
+
+
 def test_a_page_without_attachments_is_freed_without_the_garbage_collector(make_account):
     alice = make_account("alice")
     ids = [publishing.create_post(alice, f"plain {i}").id for i in range(5)]
