@@ -121,6 +121,9 @@ if conf.database_url:
     DATABASES = {
         "default": dj_database_url.parse(conf.database_url, conn_max_age=60, conn_health_checks=True)
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's PostgreSQL backend, reading timestamps with psycopg's C loader (caravan/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "caravan.postgresql"
 else:
     DATABASES = {
         "default": {
