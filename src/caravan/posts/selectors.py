@@ -6,7 +6,7 @@ from django.db import connection
 
 from caravan import error_codes
 from caravan.accounts.models import Account
-from caravan.bulk import select_rows
+from caravan.bulk import among, select_rows
 from caravan.errors import DomainError
 from caravan.ids import id_from_text
 from caravan.media.models import MediaAttachment
@@ -210,11 +210,11 @@ def viewer_state(viewer: Account | None, posts: list[Post]) -> ViewerState:
     parts, params = [], []
     for kind, column, extra, tables, owner, key, values in sources:
         if values:
-            marks = ", ".join(["%s"] * len(values))
+            condition, values_params = among(key, values, connection.vendor)
             # Table and column names come from the models; every value is a query parameter.
             select = f"SELECT '{kind}', {column}, {extra} FROM {tables}"  # noqa: S608
-            parts.append(f"{select} WHERE {owner} = %s AND {key} IN ({marks})")
-            params += [viewer.id, *values]
+            parts.append(f"{select} WHERE {owner} = %s AND {condition}")
+            params += [viewer.id, *values_params]
     targets = {
         "f": state.favourited,
         "r": state.reblogged,
