@@ -11,7 +11,8 @@ from PIL import Image
 
 from caravan import publishing, relationships
 from caravan.media.services import upload_image
-from caravan.pagination import Page
+from caravan.pagination import Page, paginate, paginate_compiled
+from caravan.posts.models import Post
 from caravan.posts.selectors import load_posts
 from caravan.timelines.selectors import home_timeline
 
@@ -89,3 +90,32 @@ def test_a_page_without_attachments_is_freed_without_the_garbage_collector(make_
         assert [r() for r in refs] == [None] * 5
     finally:
         gc.enable()
+
+
+def test_a_compiled_page_query_answers_every_page_as_the_orm_does(make_account):
+    """paginate_compiled keeps one SQL per shape and puts each page's bounds in: every page, asked after others
+    of the same shape, gives what paginate gives (caravan/pagination.py)."""
+    alice, bob = make_account("alice"), make_account("bob")
+    ids = [publishing.create_post(alice if n % 3 else bob, f"post {n}").id for n in range(12)]
+    ids.sort()
+
+    def build():
+        return Post.objects.filter(account=alice).values_list("id", flat=True)
+
+    alices = [i for i in ids if Post.objects.get(pk=i).account_id == alice.id]
+    pages = [
+        Page(limit=3),
+        Page(limit=3, max_id=alices[-2]),
+        Page(limit=3, max_id=alices[2]),
+        Page(limit=3, since_id=alices[4]),
+        Page(limit=3, min_id=alices[1]),
+        Page(limit=3, min_id=alices[4]),
+        Page(limit=5, max_id=alices[-1], since_id=alices[0]),
+        Page(limit=5, max_id=ids[-1], min_id=alices[2]),
+        Page(limit=40),
+    ]
+    for page in pages + pages:  # the second round reads every shape from the compiled SQL
+        compiled = paginate_compiled("a test's shape", build, page)
+        assert compiled == paginate(build(), page), page
+        assert compiled and all(isinstance(i, int) for i in compiled)
+    assert paginate_compiled("a test's shape", build, Page(limit=3, max_id=alices[0])) == []

@@ -7,7 +7,7 @@ from django.db.models import BooleanField, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from caravan.accounts.models import Account
-from caravan.pagination import Page, paginate
+from caravan.pagination import Page, paginate, paginate_compiled
 from caravan.posts.models import (
     FEDERATED_TIMELINE,
     Bookmark,
@@ -197,15 +197,19 @@ def home_timeline(viewer: Account, page: Page) -> list[Post]:
 def public_timeline(
     viewer: Account | None, page: Page, *, local: bool = False, remote: bool = False, only_media: bool = False
 ) -> list[Post]:
-    # FEDERATED_TIMELINE, and local=True, are the conditions of the partial indexes these walk newest first.
-    queryset = Post.objects.filter(FEDERATED_TIMELINE, IN_GOOD_STANDING)
-    if local:
-        queryset = queryset.filter(local=True)
-    elif remote:
-        queryset = queryset.filter(local=False)
-    if only_media:
-        queryset = queryset.filter(has_media=True)
-    ids = paginate(queryset.values_list("id", flat=True), page)
+
+    def build():
+        # FEDERATED_TIMELINE, and local=True, are the conditions of the partial indexes these walk newest first.
+        queryset = Post.objects.filter(FEDERATED_TIMELINE, IN_GOOD_STANDING)
+        if local:
+            queryset = queryset.filter(local=True)
+        elif remote:
+            queryset = queryset.filter(local=False)
+        if only_media:
+            queryset = queryset.filter(has_media=True)
+        return queryset.values_list("id", flat=True)
+
+    ids = paginate_compiled(("public", local, not local and remote, only_media), build, page)
     return _drop_hidden(load_posts(ids), viewer)
 
 
