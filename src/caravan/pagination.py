@@ -64,27 +64,48 @@ def _paged(queryset: QuerySet, page: Page, key: str) -> QuerySet:
     return queryset.order_by(f"-{key}")[: page.limit]
 
 
-# Stand-ins for a page's bounds while a shape's SQL is compiled: negative, so never a real id or constant here.
-_BOUNDS = {"max_id": -7_919_000_001, "since_id": -7_919_000_002, "min_id": -7_919_000_003}
+# Stand-ins for a page's bounds and a shape's ids while its SQL is compiled: negative, never a real id here.
+_STAND_IN = -7_919_000_000
+_BOUNDS = ("max_id", "since_id", "min_id")
 _COMPILED: dict[Hashable, tuple[str, list, bool]] = {}
+COMPILED_SHAPES = 512  # kept at most: shapes are named by request parameters (a notification type list...)
 
 
-def paginate_compiled(shape: Hashable, build: Callable[[], QuerySet], page: Page, *, key: str = "id") -> list:
-    """`paginate(build(), page, key=key)` for a queryset of ids (`values_list` of one integer column, read
-    without converters) whose SQL is compiled once per shape: the ORM spent about 0.35 ms building and compiling a timeline's page query, four times the query
-    itself on SQLite (bench/README.md). `build` must give the same SQL and parameters every time for the same
-    `shape`: the page's bounds are the only values that change."""
+def paginate_compiled(
+    shape: Hashable, build: Callable[..., QuerySet], page: Page, *, key: str = "id", **ids: int
+) -> list:
+    """`paginate(build(**ids), page, key=key)` for a queryset of ids (`values_list` of one integer column, read
+    without converters) whose SQL is compiled once per shape: the ORM spent about 0.35 ms building and
+    compiling a timeline's page query, four times the query itself on SQLite (bench/README.md).
+
+    `build` must make the same SQL for the same `shape` whatever the `ids` it is given, each of them used as a
+    plain parameter: `shape` names everything else that changes the query. Nothing the viewer may or may not
+    read belongs here: such rules are asked where they are written (posts.visibility)."""
     bounds = tuple(name for name in _BOUNDS if getattr(page, name) is not None)
-    cache_key = (shape, key, bounds, page.limit)
+    cache_key = (shape, key, bounds, page.limit, tuple(ids))
     compiled = _COMPILED.get(cache_key)
     if compiled is None:
-        stand_in = Page(limit=page.limit, **{name: _BOUNDS[name] for name in bounds})
-        queryset = _paged(build(), stand_in, key)
+        names = [*bounds, *ids]
+        stand_ins = {name: _STAND_IN - n for n, name in enumerate(names)}
+        stand_in_page = Page(limit=page.limit, **{name: stand_ins[name] for name in bounds})
+        queryset = _paged(build(**{name: stand_ins[name] for name in ids}), stand_in_page, key)
         sql, params = queryset.query.sql_with_params()
-        compiled = _COMPILED[cache_key] = (sql, list(params), page.min_id is not None)
-    sql, params, oldest_first = compiled
-    names = {value: name for name, value in _BOUNDS.items()}
-    values = [getattr(page, names[p]) if p in names else p for p in params]
+        by_value = {value: name for name, value in stand_ins.items()}
+        # Each parameter: (True, the name of a bound or id to put in) or (False, a constant of the shape).
+        slots = [
+            (True, by_value[p]) if type(p) is int and p in by_value else (False, p)  # not a bool: True == 1
+            for p in params
+        ]
+        missing = set(names) - {name for named, name in slots if named}
+        if missing:  # a value went into the SQL in another form: there would be nothing to put it back into
+            raise ValueError(
+                f"paginate_compiled: the SQL of {shape!r} has no parameter for {sorted(missing)}"
+            )
+        if len(_COMPILED) >= COMPILED_SHAPES:  # shapes named by request parameters: kept within bounds
+            _COMPILED.clear()
+        compiled = _COMPILED[cache_key] = (sql, slots, page.min_id is not None)
+    sql, slots, oldest_first = compiled
+    values = [(getattr(page, p) if p in _BOUNDS else ids[p]) if named else p for named, p in slots]
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, values)
         rows = [row[0] for row in cursor.fetchall()]

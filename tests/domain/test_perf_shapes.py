@@ -5,6 +5,7 @@ import gc
 import io
 import weakref
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
@@ -93,16 +94,17 @@ def test_a_page_without_attachments_is_freed_without_the_garbage_collector(make_
 
 
 def test_a_compiled_page_query_answers_every_page_as_the_orm_does(make_account):
-    """paginate_compiled keeps one SQL per shape and puts each page's bounds in: every page, asked after others
-    of the same shape, gives what paginate gives (caravan/pagination.py)."""
+    """paginate_compiled keeps one SQL per shape and puts each page's bounds and ids in: every page, asked after
+    others of the same shape, gives what paginate gives (caravan/pagination.py)."""
     alice, bob = make_account("alice"), make_account("bob")
-    ids = [publishing.create_post(alice if n % 3 else bob, f"post {n}").id for n in range(12)]
-    ids.sort()
+    for n in range(12):
+        publishing.create_post(alice if n % 3 else bob, f"post {n}")
 
-    def build():
-        return Post.objects.filter(account=alice).values_list("id", flat=True)
+    def build(author_id: int):
+        return Post.objects.filter(account_id=author_id).values_list("id", flat=True)
 
-    alices = [i for i in ids if Post.objects.get(pk=i).account_id == alice.id]
+    everyone = sorted(Post.objects.values_list("id", flat=True))
+    alices = sorted(Post.objects.filter(account=alice).values_list("id", flat=True))
     pages = [
         Page(limit=3),
         Page(limit=3, max_id=alices[-2]),
@@ -111,11 +113,41 @@ def test_a_compiled_page_query_answers_every_page_as_the_orm_does(make_account):
         Page(limit=3, min_id=alices[1]),
         Page(limit=3, min_id=alices[4]),
         Page(limit=5, max_id=alices[-1], since_id=alices[0]),
-        Page(limit=5, max_id=ids[-1], min_id=alices[2]),
+        Page(limit=5, max_id=everyone[-1], min_id=alices[2]),
         Page(limit=40),
     ]
-    for page in pages + pages:  # the second round reads every shape from the compiled SQL
-        compiled = paginate_compiled("a test's shape", build, page)
-        assert compiled == paginate(build(), page), page
-        assert compiled and all(isinstance(i, int) for i in compiled)
-    assert paginate_compiled("a test's shape", build, Page(limit=3, max_id=alices[0])) == []
+    for author in (alice, bob, alice):  # later rounds read every shape from the compiled SQL
+        for page in pages:
+            compiled = paginate_compiled("a test's shape", build, page, author_id=author.id)
+            assert compiled == paginate(build(author.id), page), (author.username, page)
+            assert all(isinstance(i, int) for i in compiled)
+            if author == alice:
+                assert compiled, page
+    assert (
+        paginate_compiled("a test's shape", build, Page(limit=3, max_id=alices[0]), author_id=alice.id) == []
+    )
+
+
+def test_a_shape_whose_sql_does_not_take_an_id_as_a_parameter_is_refused(make_account):
+    def build(author_id: int):
+        return Post.objects.filter(account_id=1).values_list("id", flat=True)  # the id left out
+
+    with pytest.raises(ValueError, match="author_id"):
+        paginate_compiled("a wrong shape", build, Page(limit=3), author_id=make_account("alice").id)
+
+
+def test_compiled_page_queries_are_kept_within_bounds(make_account, monkeypatch):
+    """Shapes can be named by request parameters (a list of notification types): however many are asked,
+    only COMPILED_SHAPES are kept."""
+    from caravan import pagination
+
+    monkeypatch.setattr(pagination, "COMPILED_SHAPES", 4)
+    alice = make_account("alice")
+    post = publishing.create_post(alice, "one")
+
+    def build(author_id: int):
+        return Post.objects.filter(account_id=author_id).values_list("id", flat=True)
+
+    for n in range(10):
+        assert paginate_compiled(("many", n), build, Page(limit=2), author_id=alice.id) == [post.id]
+        assert len(pagination._COMPILED) <= 4

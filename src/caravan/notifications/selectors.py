@@ -11,7 +11,7 @@ from caravan.accounts.services import load_accounts
 from caravan.bulk import select_rows
 from caravan.ids import id_from_text
 from caravan.notifications.models import Marker, Notification, NotificationRequest
-from caravan.pagination import Page, paginate
+from caravan.pagination import Page, paginate, paginate_compiled
 
 # How many notifications one v2 page may read while it gathers its groups (a burst of favourites on one post
 # fills one group; the page stops here rather than read without end).
@@ -21,7 +21,7 @@ SAMPLE_SCAN = 40  # a group's newest notifications read for its sample (one send
 
 
 def _listed(
-    recipient: Account,
+    recipient: Account | int,
     *,
     types: list[str] | None = None,
     exclude_types: list[str] | None = None,
@@ -52,14 +52,19 @@ def notifications_for(
     include_filtered: bool = False,
 ) -> list[Notification]:
     """The recipient's notifications, newest first; those its policy filtered only with `include_filtered`."""
-    queryset = _listed(
-        recipient,
-        types=types,
-        exclude_types=exclude_types,
-        from_account_id=from_account_id,
-        include_filtered=include_filtered,
-    )
-    ids = paginate(queryset.values_list("id", flat=True), page, key="id")
+
+    def build(recipient_id: int, **sender: int):
+        return _listed(
+            recipient_id,
+            types=types,
+            exclude_types=exclude_types,
+            from_account_id=sender.get("from_account_id"),
+            include_filtered=include_filtered,
+        ).values_list("id", flat=True)
+
+    shape = ("notifications", tuple(types or ()), tuple(exclude_types or ()), include_filtered)
+    sender = {"from_account_id": from_account_id} if from_account_id else {}
+    ids = paginate_compiled(shape, build, page, recipient_id=recipient.id, **sender)
     loaded = _load(ids, recipient)
     return [loaded[i] for i in ids if i in loaded]
 
