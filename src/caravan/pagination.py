@@ -91,12 +91,15 @@ def paginate_compiled(
         queryset = _paged(build(**{name: stand_ins[name] for name in ids}), stand_in_page, key)
         sql, params = queryset.query.sql_with_params()
         by_value = {value: name for name, value in stand_ins.items()}
-        # Each parameter: (True, the name of a bound or id to put in) or (False, a constant of the shape).
+        # Each parameter: the name of a bound or id to put in, with the type the ORM gave it (psycopg's Int8 for
+        # a foreign key on PostgreSQL), or None and a constant of the shape.
         slots = [
-            (True, by_value[p]) if type(p) is int and p in by_value else (False, p)  # not a bool: True == 1
+            (by_value[p], type(p))
+            if isinstance(p, int) and not isinstance(p, bool) and p in by_value
+            else (None, p)
             for p in params
         ]
-        missing = set(names) - {name for named, name in slots if named}
+        missing = set(names) - {name for name, _ in slots if name is not None}
         if missing:  # a value went into the SQL in another form: there would be nothing to put it back into
             raise ValueError(
                 f"paginate_compiled: the SQL of {shape!r} has no parameter for {sorted(missing)}"
@@ -105,7 +108,12 @@ def paginate_compiled(
             _COMPILED.clear()
         compiled = _COMPILED[cache_key] = (sql, slots, page.min_id is not None)
     sql, slots, oldest_first = compiled
-    values = [(getattr(page, p) if p in _BOUNDS else ids[p]) if named else p for named, p in slots]
+    values = []
+    for name, constant_or_type in slots:
+        if name is None:
+            values.append(constant_or_type)
+        else:
+            values.append(constant_or_type(getattr(page, name) if name in _BOUNDS else ids[name]))
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, values)
         rows = [row[0] for row in cursor.fetchall()]
