@@ -1,5 +1,8 @@
 """Search finds accounts by handle and posts by link, Arabic whatever its spelling, and nothing private."""
 
+import pytest
+from django.db import connection
+
 from caravan import relationships
 from caravan.posts.models import Visibility
 from caravan.publishing import create_post
@@ -32,3 +35,16 @@ def test_accounts_found_by_display_name_in_arabic(make_account):
     account = make_account("noor")
     update_profile(account, display_name="نُور الهُدى")
     assert search_accounts("نور") == [account]
+
+
+def test_new_posts_go_straight_into_the_postgresql_index_and_are_found(make_account):
+    """On PostgreSQL the GIN index keeps no pending list (search/migrations/0003): a search never reads an
+    unmerged list of every recent post."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's GIN index")
+    author = make_account("layla")
+    posts = [create_post(author, f"قافلة number {n}") for n in range(30)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'search_terms_gin'")
+        assert "fastupdate=off" in cursor.fetchone()[0]
+    assert [p.id for p in search_posts(None, "قافلة", limit=40)] == [p.id for p in reversed(posts)]

@@ -36,7 +36,11 @@ def _matching_ids(kind: str, query: str, limit: int) -> list[int]:
         params = [match, kind, limit]
     else:
         sql = (
-            "SELECT object_id FROM search_searchdocument WHERE kind = %s "
+            # `kind || ''`: never the (kind, object_id) index. With statistics older than the documents (a
+            # new server, a busy day before autovacuum's next ANALYZE) PostgreSQL took it, and then computed
+            # every document's tsvector to filter them: 17 ms for 5,743 documents; the match's GIN index first
+            # is the right plan whatever the statistics say.
+            "SELECT object_id FROM search_searchdocument WHERE (kind || '') = %s "
             "AND to_tsvector('simple', terms) @@ plainto_tsquery('simple', %s) ORDER BY object_id DESC LIMIT %s"
         )
         params = [kind, " ".join(words), limit]
