@@ -10,10 +10,11 @@ from django.db.models import Exists, OuterRef, Q
 
 from caravan import lookup
 from caravan.accounts.models import Account
+from caravan.bulk import select_rows
 from caravan.posts.models import Post, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.selectors import load_posts
-from caravan.posts.visibility import can_read, visible_to
+from caravan.posts.visibility import can_read, readable_among
 from caravan.search.models import SearchDocument
 from caravan.search.text import fold, terms
 from caravan.social.models import Follow
@@ -55,19 +56,24 @@ def search_posts(
     ids = _matching_ids(SearchDocument.POST, query, CANDIDATES)
     if not ids:
         return []
-    scope = Q(visibility=Visibility.PUBLIC)
-    if viewer is not None:
-        scope |= Q(account=viewer)
-    queryset = Post.objects.filter(scope).filter(visible_to(viewer))
-    if account_id:
-        queryset = queryset.filter(account_id=account_id)
-    # The candidates (newest first) are asked of the rule a slice at a time, until the page is full: one
-    # question about all 1,000 cost more to build than to answer.
+    # The candidates (newest first) are read a slice at a time, until the page is full, and the rule is asked
+    # of them in its batch form for posts in hand (`readable_among`): on PostgreSQL, planning the rule's SQL
+    # for a slice took 3 ms, ten times running it. Search covers public posts and the viewer's own.
     wanted, found = offset + limit, []
     size = max(2 * wanted, 40)
     for start in range(0, len(ids), size):
-        chunk = queryset.filter(pk__in=ids[start : start + size]).values_list("id", flat=True)
-        found += sorted(chunk, reverse=True)
+        rows = select_rows(Post, ids[start : start + size])
+        authors = {a.id: a for a in select_rows(Account, {post.account_id for post in rows})}
+        in_scope = []
+        for post in rows:
+            post._state.fields_cache["account"] = authors[post.account_id]
+            own = viewer is not None and post.account_id == viewer.id
+            if (post.visibility == Visibility.PUBLIC or own) and (
+                not account_id or post.account_id == account_id
+            ):
+                in_scope.append(post)
+        readable = readable_among(in_scope, viewer)
+        found += sorted((post.id for post in in_scope if post.id in readable), reverse=True)
         if len(found) >= wanted:
             break
     return load_posts(found[offset:wanted])

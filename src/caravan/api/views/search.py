@@ -50,7 +50,8 @@ def search_v2(request: HttpRequest):
         result["hashtags"] = [entities.tag(t, t.id in followed if viewer else None) for t in tags]
     if kind in (None, "statuses"):
         if query.startswith(("http://", "https://")):
-            found_posts = exact_posts
+            # A post found by its link, loaded for display here (search_posts' answers come loaded already).
+            found_posts = load_posts([post.id for post in exact_posts])
         else:
             found_posts = search_posts(
                 viewer,
@@ -59,5 +60,5 @@ def search_v2(request: HttpRequest):
                 offset=offset,
                 account_id=parse_id(account_id) or None,
             )
-        result["statuses"] = entities.statuses(load_posts([post.id for post in found_posts]), viewer)
+        result["statuses"] = entities.statuses(found_posts, viewer)
     return result
