@@ -61,8 +61,12 @@ def insert_rows(model: type[m.Model], objects: list[m.Model], *, ignore_conflict
         for obj in objects
     ]
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[start : start + 2000])
+        if len(rows) == 1:
+            # One post's rows: psycopg's executemany sets up a pipeline (110 against 80 µs of CPU).
+            cursor.execute(sql, rows[0])
+        else:
+            for start in range(0, len(rows), 2000):
+                cursor.executemany(sql, rows[start : start + 2000])
     if not ignore_conflicts:
         # Every row exists now: a later save() of one of these objects updates it, as after bulk_create.
         for obj in objects:
