@@ -79,7 +79,14 @@ def grouped(request: HttpRequest):
     rendered = {d["id"]: d for d in entities.notifications([g.latest for g in groups], request.viewer)}
     partial = p.str("expand_accounts") == "partial_avatars"
     sample_ids = {account_id for g in groups for account_id in g.sample_account_ids}
-    senders = {a.id: a for a in entities.accounts_by_id(sample_ids)}
+    # The latest notifications' senders came loaded, and were rendered with them: only the rest are read.
+    senders = {
+        g.latest.from_account_id: g.latest.from_account
+        for g in groups
+        if g.latest.from_account_id in sample_ids and "from_account" in g.latest._state.fields_cache
+    }
+    senders.update((a.id, a) for a in entities.accounts_by_id(sample_ids - senders.keys()))
+    shown = {int(d["account"]["id"]): d["account"] for d in rendered.values()}
     full_ids = {g.latest.from_account_id for g in groups} if partial else sample_ids
     body: dict = {"accounts": [], "statuses": [], "notification_groups": []}
     statuses: dict[str, dict] = {}
@@ -105,7 +112,7 @@ def grouped(request: HttpRequest):
                 entry[extra] = data[extra]
         body["notification_groups"].append(entry)
     body["statuses"] = list(statuses.values())
-    body["accounts"] = [entities.account(senders[i]) for i in senders if i in full_ids]
+    body["accounts"] = [shown.get(i) or entities.account(senders[i]) for i in senders if i in full_ids]
     if partial:
         body["partial_accounts"] = [
             entities.partial_account(senders[i]) for i in senders if i not in full_ids
