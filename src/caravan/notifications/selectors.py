@@ -141,8 +141,7 @@ def grouped_notifications(
     latest: dict[str, int] = {}
     bounds: dict[str, list[int]] = {}
     covered: list[int] = []
-    scanned = queryset.order_by("id" if ascending else "-id").values_list("id", "group_key", "type")
-    for n_id, n_group_key, n_type in scanned[:GROUP_SCAN_LIMIT].iterator(chunk_size=max(page.limit * 4, 100)):
+    for n_id, n_group_key, n_type in _scan(queryset, ascending, max(page.limit * 4, 100)):
         key = _group_key(n_id, n_group_key, n_type, grouped_types)
         if key not in latest and len(latest) >= page.limit:
             break
@@ -186,6 +185,22 @@ def grouped_notifications(
             group.sample_account_ids = [group.latest.from_account_id]
     ordered = sorted(groups.values(), key=lambda g: g.latest.id, reverse=True)
     return ordered, sorted(covered, reverse=True)
+
+
+def _scan(queryset: QuerySet[Notification], ascending: bool, batch: int):
+    """(id, group key, type) of the notifications in order, up to GROUP_SCAN_LIMIT, read in batches by id (a
+    page usually needs the first only). Not a server-side cursor: outside a transaction PostgreSQL's (WITH
+    HOLD) computed all 2,000 rows before the first was read."""
+    rows = queryset.order_by("id" if ascending else "-id").values_list("id", "group_key", "type")
+    read = 0
+    while read < GROUP_SCAN_LIMIT:
+        found = list(rows[: min(batch, GROUP_SCAN_LIMIT - read)])
+        yield from found
+        read += len(found)
+        if len(found) < batch:
+            return
+        last = found[-1][0]
+        rows = rows.filter(id__gt=last) if ascending else rows.filter(id__lt=last)
 
 
 def group_notifications(recipient: Account, group_key: str) -> QuerySet[Notification]:
