@@ -66,6 +66,8 @@ def search_posts(
         authors = {a.id: a for a in select_rows(Account, {post.account_id for post in rows})}
         in_scope = []
         for post in rows:
+            if post.account_id not in authors:  # deleted between the two reads
+                continue
             post._state.fields_cache["account"] = authors[post.account_id]
             own = viewer is not None and post.account_id == viewer.id
             if (post.visibility == Visibility.PUBLIC or own) and (
