@@ -581,6 +581,8 @@ def main() -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "CARAVAN_BASE_URL": base, "CARAVAN_API_RATE_LIMIT": "0"}
+        OUT.mkdir(exist_ok=True)  # a fresh clone has no bench/out yet
+        serve_log = OUT / f"http_mix-serve-{vendor}.log"
         server = subprocess.Popen(
             [
                 str(Path(sys.executable).with_name("caravan")),
@@ -594,7 +596,7 @@ def main() -> int:
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=(OUT / f"http_mix-serve-{vendor}.log").open("w"),
+            stderr=serve_log.open("w"),
         )
     endpoints = build_endpoints(plan, list(mix))
     try:
