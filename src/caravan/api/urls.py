@@ -2,7 +2,7 @@
 
 import re
 
-from django.urls import re_path
+from django.urls import URLResolver, re_path
 
 from caravan.api import oauth
 from caravan.api.http import route
@@ -54,6 +54,61 @@ S = "api/v1/statuses"
 # 404 page). tests/api/test_url_prefixes.py checks each route here is reached through the root.
 PREFIXES = ("api/", "oauth/", r"\.well-known/oauth-authorization-server", "avatars/", "headers/", "health")
 PREFIX_LOOKAHEAD = rf"^(?=(?:{'|'.join(PREFIXES)}))"
+KEY_SEGMENTS = 3  # routes are grouped by the first path segments they spell out, at most this many
+
+
+def _literal_key(source: str) -> tuple[str, ...]:
+    """The whole path segments every path a route's regex matches starts with ("api", "v1", "statuses"), at
+    most KEY_SEGMENTS of them; () when the regex is not anchored or starts with something other than text."""
+    if not source.startswith("^"):
+        return ()
+    body = source[1:]
+    end = next((i for i, char in enumerate(body) if char in "()[]?*+{}\\$.|^"), len(body))
+    literal, rest = body[:end], body[end:]
+    if rest[:1] in ("?", "*", "{") and literal:  # the quantifier makes the last character optional
+        literal, rest = literal[:-1], literal[-1] + rest
+    segments = literal.split("/")
+    if rest not in ("", "$", "/?$"):
+        segments = segments[:-1]  # the last one goes on past the text (a placeholder) or is empty
+    return tuple(segment for segment in segments if segment)[:KEY_SEGMENTS]
+
+
+class RoutesByPrefix(URLResolver):
+    """The routes of this module, each path trying only the routes whose leading segments it shares.
+
+    Django tries a URLconf's routes one by one: about a hundred regexes before `/api/v1/statuses`, two
+    hundred before the last ones (~0.1 ms a request). Here the routes are grouped by the whole segments their
+    regex starts with (`_literal_key`); a path tries, in their order, the routes whose group is a start of
+    its own segments (the ones starting with no text too), through a resolver of just those, so the match and
+    the 404s are Django's own. tests/api/test_url_prefixes.py checks every route is still reached."""
+
+    def __init__(self, pattern, urlconf_name) -> None:
+        super().__init__(pattern, urlconf_name)
+        self._groups: dict[tuple[str, ...], list[int]] | None = None
+        self._narrowed: dict[tuple[tuple[str, ...], ...], URLResolver] = {}
+
+    def _narrow(self, path: str) -> URLResolver:
+        if self._groups is None:
+            groups: dict[tuple[str, ...], list[int]] = {}
+            for position, route in enumerate(self.url_patterns):
+                groups.setdefault(_literal_key(route.pattern.regex.pattern), []).append(position)
+            self._groups = groups
+        segments = tuple(path.split("/", KEY_SEGMENTS)[:KEY_SEGMENTS])
+        keys = tuple(key for key in (segments[:n] for n in range(KEY_SEGMENTS + 1)) if key in self._groups)
+        narrowed = self._narrowed.get(keys)
+        if narrowed is None:  # at most one per combination of the module's groups: a bounded cache
+            positions = sorted(position for key in keys for position in self._groups[key])
+            routes = self.url_patterns
+            narrowed = URLResolver(self.pattern, [routes[position] for position in positions])
+            self._narrowed[keys] = narrowed
+        return narrowed
+
+    def resolve(self, path):
+        match = self.pattern.match(str(path))
+        if not match:
+            return super().resolve(path)  # Django's own answer for a path outside the prefixes
+        return self._narrow(match[0]).resolve(path)
+
 
 urlpatterns = [
     # Caravan's own: campaigns (docs/caravan-api/campaigns.md)
