@@ -1,15 +1,21 @@
 """Streaming hubs: where stream messages go between publishers and connections. The in-process hub knows
 every listener, so publishers skip what nobody reads; the Channels layer hub (CARAVAN_REDIS_URL) lets every
-web process see every message.
+web process see every message, and keeps a register in Redis of the keys some process listens on, so that
+publishers skip the others there too.
 """
 
 import asyncio
 import hashlib
+import logging
 import threading
+import time
 from collections import defaultdict
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+
+logger = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 500
 
@@ -131,31 +137,99 @@ def _group(key: str) -> str:
     return "stream." + hashlib.sha1(key.encode()).hexdigest()  # noqa: S324 - a name, not a secret
 
 
+LISTEN_SECONDS = 60.0  # a key in the register counts as listened on until this long after its process said so
+RENEW_SECONDS = 20.0  # how often a process says it again for its connections' keys
+REGISTER = "caravan:streaming:listened:"  # and the database's name: servers sharing a Redis keep apart
+
+
 class LayerHub:
-    """Streams over the Channels layer (Redis): one group per stream key, one channel per connection."""
+    """Streams over the Channels layer (Redis): one group per stream key, one channel per connection.
+
+    Every process with connections keeps their keys in a sorted set in Redis (the register), each scored with
+    the time until which it counts, renewed every RENEW_SECONDS; a publisher asks the register once per batch
+    (ZMSCORE) and sends only to keys someone listens on. Without it, each post cost one `group_send` per
+    follower and per public stream (a third of a posting process's time with nobody listening). A key is
+    registered before the connection answers, so a message published after that reaches it; a key nobody
+    listens on any more stays registered up to LISTEN_SECONDS, which costs only a needless send."""
 
     def __init__(self) -> None:
         from channels.layers import get_channel_layer
 
         self.layer = get_channel_layer()
+        self._lock = threading.Lock()
+        self._local: dict[str, int] = defaultdict(
+            int
+        )  # keys this process's connections listen on -> how many
+        self._renewing: asyncio.Task | None = None
+        self._redis = None
+
+    def _client(self):
+        if self._redis is None:
+            import redis
+
+            self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+        return self._redis
+
+    @staticmethod
+    def _register_name() -> str:
+        return REGISTER + str(settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"])
+
+    def register(self, keys: list[str]) -> None:
+        """Say that this process listens on these keys (for LISTEN_SECONDS), and forget expired ones."""
+        now = time.time()
+        pipe = self._client().pipeline(transaction=False)
+        pipe.zadd(self._register_name(), dict.fromkeys(keys, now + LISTEN_SECONDS))
+        pipe.zremrangebyscore(self._register_name(), "-inf", now)
+        pipe.execute()
+
+    def listened(self, keys: list[str]) -> set[str]:
+        """Those of `keys` some process listens on."""
+        if not keys:
+            return set()
+        scores = self._client().zmscore(self._register_name(), keys)
+        now = time.time()
+        return {key for key, until in zip(keys, scores, strict=True) if until is not None and until > now}
 
     async def add(self, subscriber: Subscriber, key: str) -> None:
         if subscriber.channel is None:
             subscriber.channel = await self.layer.new_channel()
         await self.layer.group_add(_group(key), subscriber.channel)
-        subscriber.keys.add(key)
+        with self._lock:
+            if key not in subscriber.keys:
+                self._local[key] += 1
+                subscriber.keys.add(key)
+        await sync_to_async(self.register, thread_sensitive=False)([key])
+        if self._renewing is None or self._renewing.done():
+            self._renewing = asyncio.get_running_loop().create_task(self._renew())
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            with self._lock:
+                keys = list(self._local)
+            if not keys:
+                return
+            try:
+                await sync_to_async(self.register, thread_sensitive=False)(keys)
+            except Exception:  # Redis away for a moment: the next round says it again
+                logger.exception("could not renew %d streaming keys", len(keys))
 
     async def remove(self, subscriber: Subscriber, key: str) -> None:
         if subscriber.channel is not None:
             await self.layer.group_discard(_group(key), subscriber.channel)
-        subscriber.keys.discard(key)
+        with self._lock:
+            if key in subscriber.keys:
+                subscriber.keys.discard(key)
+                self._local[key] -= 1
+                if self._local[key] <= 0:
+                    del self._local[key]
 
     async def close(self, subscriber: Subscriber) -> None:
         for key in list(subscriber.keys):
             await self.remove(subscriber, key)
 
     def listening(self, key: str) -> bool:
-        return True  # other processes may listen: publish, but only references (cheap)
+        return True  # other processes may listen: the register is asked when publishing
 
     def listening_to_any(self, kind: str) -> bool:
         return True
@@ -167,6 +241,11 @@ class LayerHub:
         self.publish_many_messages([(key, (key, event, payload)) for key in keys])
 
     def publish_many_messages(self, messages: list[tuple[str, Message]]) -> None:
+        listened = self.listened(list(dict.fromkeys(key for key, _ in messages)))
+        messages = [(key, message) for key, message in messages if key in listened]
+        if not messages:
+            return
+
         async def send_all() -> None:
             for key, (_, event, payload) in messages:
                 body = {"type": "stream.message", "key": key, "event": event, "payload": payload}

@@ -1,6 +1,7 @@
 """Publishing to streams: domain events (a post entering home feeds, a notification, a public post, an edit, a
 deletion) become references published after their transaction commits. Only in-memory checks run on the
-posting path, and nothing is published for a stream nobody in this process listens to (docs/decisions/0011).
+posting path, and nothing is published for a stream nobody listens to (docs/decisions/0011): in this process
+(the in-process hub), or in any process (with Redis, the hub asks its register when publishing).
 """
 
 import logging
