@@ -10,7 +10,9 @@ from django.conf import settings
 
 from caravan.api.streaming import hubs
 
-pytestmark = pytest.mark.skipif(not settings.REDIS_URL, reason="the register lives in Redis (CARAVAN_REDIS_URL)")
+pytestmark = pytest.mark.skipif(
+    not settings.REDIS_URL, reason="the register lives in Redis (CARAVAN_REDIS_URL)"
+)
 
 
 @pytest.fixture
