@@ -56,7 +56,9 @@ def enabled() -> bool:
     return _mode() != "off"
 
 
-def _client():
+def redis_client():
+    """This process's client of CARAVAN_REDIS_URL (connections pooled, safe across threads), for what keeps state
+    in Redis: this module's stream and streaming's register of listened keys."""
     if not _redis:
         import redis
 
@@ -103,7 +105,7 @@ def _stream() -> str:
 
 
 def _publish(name: str, keys: list[str]) -> None:
-    pipe = _client().pipeline(transaction=False)
+    pipe = redis_client().pipeline(transaction=False)
     for key in keys:
         pipe.xadd(_stream(), {"c": name, "k": key}, maxlen=100_000, approximate=True)
     pipe.execute()
@@ -138,7 +140,7 @@ def _newest(mode: str):
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(f"SELECT MAX(id) FROM {TABLE}")  # noqa: S608
             return cursor.fetchone()[0] or 0
-    newest = _client().xrevrange(_stream(), count=1)
+    newest = redis_client().xrevrange(_stream(), count=1)
     return newest[0][0] if newest else b"0-0"
 
 
@@ -151,7 +153,7 @@ def _read(mode: str, cursor):
             )
             rows = db.fetchall()
         return [(name, key) for _, name, key in rows], (rows[-1][0] if rows else cursor)
-    found = _client().xread({_stream(): cursor}, count=BATCH)
+    found = redis_client().xread({_stream(): cursor}, count=BATCH)
     entries = found[0][1] if found else []
     messages = [(fields[b"c"].decode(), fields[b"k"].decode()) for _, fields in entries]
     return messages, (entries[-1][0] if entries else cursor)

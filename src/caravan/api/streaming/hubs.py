@@ -15,6 +15,8 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 
+from caravan.invalidation import redis_client
+
 logger = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 500
@@ -161,14 +163,6 @@ class LayerHub:
             int
         )  # keys this process's connections listen on -> how many
         self._renewing: asyncio.Task | None = None
-        self._redis = None
-
-    def _client(self):
-        if self._redis is None:
-            import redis
-
-            self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
-        return self._redis
 
     @staticmethod
     def _register_name() -> str:
@@ -177,7 +171,7 @@ class LayerHub:
     def register(self, keys: list[str]) -> None:
         """Say that this process listens on these keys (for LISTEN_SECONDS), and forget expired ones."""
         now = time.time()
-        pipe = self._client().pipeline(transaction=False)
+        pipe = redis_client().pipeline(transaction=False)
         pipe.zadd(self._register_name(), dict.fromkeys(keys, now + LISTEN_SECONDS))
         pipe.zremrangebyscore(self._register_name(), "-inf", now)
         pipe.execute()
@@ -186,7 +180,7 @@ class LayerHub:
         """Those of `keys` some process listens on."""
         if not keys:
             return set()
-        scores = self._client().zmscore(self._register_name(), keys)
+        scores = redis_client().zmscore(self._register_name(), keys)
         now = time.time()
         return {key for key, until in zip(keys, scores, strict=True) if until is not None and until > now}
 
