@@ -78,10 +78,15 @@ def test_frames_name_their_stream_and_edits_and_deletions_reach_every_stream_tha
             await _collect(bob_ws, bob_frames, lambda f: _seen(f, "update", public["id"]) >= streams)
             await asyncio.to_thread(alice.status_update, public["id"], f"for everyone, edited #{hashtag}")
             await _collect(bob_ws, bob_frames, lambda f: _seen(f, "status.update", public["id"]) >= streams)
+            # Carol's edit frames too, before the deletion: a connection renders what it has queued in one go,
+            # and an edit still queued when the post is gone is not rendered (the deletion follows).
+            carol_streams = {("public",), ("hashtag", hashtag)}
+            await _collect(
+                carol_ws, carol_frames, lambda f: _seen(f, "status.update", public["id"]) >= carol_streams
+            )
             await asyncio.to_thread(alice.status_delete, public["id"])
             await _collect(bob_ws, bob_frames, lambda f: _seen(f, "delete", public["id"]) >= streams)
             # Carol follows nobody: her public and hashtag streams showed it, her user stream did not.
-            carol_streams = {("public",), ("hashtag", hashtag)}
             await _collect(
                 carol_ws, carol_frames, lambda f: _seen(f, "delete", public["id"]) >= carol_streams
             )
