@@ -1,5 +1,5 @@
 """A federation test harness: several real `caravan serve` processes, each on its own loopback address and
-port (127.0.0.2, 127.0.0.3, ...), with its own data folder (and its own PostgreSQL database when DATABASE_URL
+port (127.P.Q.2, 127.P.Q.3, ..., where P.Q comes from the test process's id), with its own data folder (and its own PostgreSQL database when DATABASE_URL
 is set), driven over real HTTP by the servers themselves and through a driver process per server
 (tests/federation/driver.py).
 """
@@ -24,6 +24,14 @@ CARAVAN = str(Path(sys.executable).with_name("caravan"))
 DRIVER = str(Path(__file__).resolve().with_name("driver.py"))
 
 
+def loopback_host(number: int) -> str:
+    """A loopback address of this test process's own (127.P.Q.number, P.Q from its process id). CI runs two
+    suites side by side: on a shared address, a port one suite found free could be taken by the other before its
+    server bound it ("address already in use")."""
+    pid = os.getpid()
+    return f"127.{1 + pid // 254 % 254}.{1 + pid % 254}.{number}"
+
+
 def free_port(host: str) -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
@@ -45,7 +53,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 20.0, interval: float 
 class Server:
     def __init__(self, index: int, root: Path, extra_env: dict[str, str] | None = None) -> None:
         self.index = index
-        self.host = f"127.0.0.{index + 2}"
+        self.host = loopback_host(index + 2)
         self.port = free_port(self.host)
         self.base_url = f"http://{self.host}:{self.port}"
         self.domain = f"{self.host}:{self.port}"

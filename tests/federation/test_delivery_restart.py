@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from caravan.federation.signatures import sign_request
-from tests.federation.harness import CARAVAN, Server, free_port, one_server, wait_until
+from tests.federation.harness import CARAVAN, Server, free_port, loopback_host, one_server, wait_until
 
 CLAIM_TIMEOUT = 2  # seconds; the default is two minutes
 
@@ -24,8 +24,9 @@ class SlowInbox:
     """carol's server: her actor document, and an inbox that holds each POST for hold[n] seconds."""
 
     def __init__(self, public_pem: str) -> None:
-        self.port = free_port("127.0.0.1")
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.host = loopback_host(8)
+        self.port = free_port(self.host)
+        self.base = f"http://{self.host}:{self.port}"
         self.uri = f"{self.base}/users/carol"
         self.received: list[dict] = []
         self.holds: list[float] = []
@@ -43,7 +44,7 @@ class SlowInbox:
         app.router.add_post("/users/carol/inbox", self._inbox)
         self.runner = web.AppRunner(app)
         self.loop.run_until_complete(self.runner.setup())
-        self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())
+        self.loop.run_until_complete(web.TCPSite(self.runner, self.host, self.port).start())
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
 
     async def _actor(self, request):

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from tests.federation.conftest import keypair
-from tests.federation.harness import Federation, wait_until
+from tests.federation.harness import Federation, free_port, loopback_host, wait_until
 
 pytestmark = pytest.mark.federation
 
@@ -229,14 +229,14 @@ def test_a_receiver_that_was_down_gets_the_post_when_back(fed):
 
 
 class _Impostor:
-    """A tiny actor host on 127.0.0.9 serving one actor document, for forged-request tests."""
+    """A tiny actor host (on this test process's loopback address ending in .9) serving one actor document, for
+    forged-request tests."""
 
     def __init__(self) -> None:
-        from tests.federation.harness import free_port
-
         self.private, self.public = keypair()
-        self.port = free_port("127.0.0.9")
-        self.base = f"http://127.0.0.9:{self.port}"
+        host = loopback_host(9)
+        self.port = free_port(host)
+        self.base = f"http://{host}:{self.port}"
         self.uri = f"{self.base}/users/mallory"
         actor = {
             "@context": ["https://www.w3.org/ns/activitystreams"],
@@ -268,7 +268,7 @@ class _Impostor:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.9", self.port), Handler)
+        self.server = http.server.ThreadingHTTPServer((host, self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def send(
