@@ -9,6 +9,7 @@ giving the same model instances.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
@@ -74,11 +75,9 @@ def insert_rows(model: type[m.Model], objects: list[m.Model], *, ignore_conflict
 
 
 @cache
-def _select(
-    model: type[m.Model], key: str, vendor: str
-) -> tuple[str, list[str], list[tuple[int, list, m.Field]]]:
-    """The SELECT of every concrete column of `model`, its attribute names, and the converters Django's
-    compiler would apply to each column (dates and booleans on SQLite, JSON, decimals...)."""
+def _select(model: type[m.Model], vendor: str) -> tuple[str, list[str], list[tuple[int, list, m.Field]]]:
+    """The SELECT of every concrete column of `model` (up to its WHERE), their attribute names, and the
+    converters Django's compiler would apply to each column (dates and booleans on SQLite, JSON, decimals...)."""
     connection = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     ops = connection.ops
@@ -94,7 +93,7 @@ def _select(
         return name
 
     columns = ", ".join(column_sql(f) for f in fields)
-    sql = f"SELECT {columns} FROM {ops.quote_name(meta.db_table)} WHERE {ops.quote_name(meta.get_field(key).column)} IN "  # noqa: S608 - names from the model
+    sql = f"SELECT {columns} FROM {ops.quote_name(meta.db_table)} WHERE "  # noqa: S608 - names from the model
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(meta.db_table)
@@ -136,26 +135,84 @@ def _sqlite_utc_datetime(value, expression, connection):
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
 def among(column: str, values: list, vendor: str) -> tuple[str, list]:
-    """`column` is one of `values` (not empty), as SQL and its parameters. On PostgreSQL one array parameter:
-    psycopg merges parameters into the statement in Python and caches that work only for statements of at most
-    50, so a long IN list cost it about 0.2 ms a statement (viewer_state, bench/README.md)."""
+    """`column` is one of `values` (not empty), as SQL and its parameters.
+
+    On PostgreSQL, one array parameter: psycopg merges parameters into the statement in Python, element by
+    element (a regular expression for each), and a long IN list cost it about 0.2 ms a statement. Integers
+    (ids) go as one text literal of the array, which the server parses: psycopg's array dumper cost 0.75 ms of
+    viewer_state's six lists of 40 ids (bench/README.md, "sixth session")."""
     if vendor == "postgresql":
+        ints = all(type(value) is int for value in values)  # not bool: str(True) is no integer
+        if ints and min(values) >= BIGINT_MIN and max(values) <= BIGINT_MAX:  # the server refuses wider ones
+            return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, values)) + "}"]
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def column(model: type[m.Model], field: str = "pk") -> str:
+    """The quoted column of a field of `model` ("pk": its primary key), for SQL written around the ORM."""
+    meta = model._meta
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(
+        (meta.pk if field == "pk" else meta.get_field(field)).column
+    )
+
+
+@dataclass(frozen=True)
+class Read:
+    """The rows of `model` that meet `condition` (SQL on its own table, with its parameters)."""
+
+    model: type[m.Model]
+    condition: str
+    params: list
+
+    @classmethod
+    def among(cls, model: type[m.Model], values, key: str = "pk") -> "Read | None":
+        """The rows whose `key` is among `values`; None when there are none to ask for."""
+        values = list(values)
+        if not values:
+            return None
+        return cls(model, *among(column(model, key), values, connections[DEFAULT_DB_ALIAS].vendor))
+
+
 def select_rows(model: type[m.Model], values, *, key: str = "pk") -> list[m.Model]:
     """The rows of `model` whose `key` is among `values`, as model instances (in no particular order)."""
-    values = list(values)
-    if not values:
-        return []
-    key = model._meta.pk.name if key == "pk" else key
+    return select_many(Read.among(model, values, key))[0]
+
+
+def select_many(*reads: Read | None) -> list[list[m.Model]]:
+    """Each read's rows as model instances (in no particular order; none for a None read).
+
+    On PostgreSQL the reads go in one round trip, as statements of one query (psycopg's client-side binding
+    sends them by the simple query protocol and gives each result with `nextset`): a page of statuses made
+    16 round trips of 0.1-0.3 ms each, more than their planning and execution on the server (bench/README.md,
+    "sixth session"). SQLite runs in the process: one statement after another."""
     connection = connections[DEFAULT_DB_ALIAS]
-    sql, names, converters = _select(model, key, connection.vendor)
+    vendor = connection.vendor
+    asked = [read for read in reads if read is not None]
+    rows: list[list] = []
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql}({', '.join(['%s'] * len(values))})", values)
-        rows = cursor.fetchall()
+        if vendor == "postgresql" and len(asked) > 1:
+            cursor.execute(
+                "; ".join(_select(read.model, vendor)[0] + read.condition for read in asked),
+                [param for read in asked for param in read.params],
+            )
+            rows.append(cursor.fetchall())
+            while cursor.nextset():
+                rows.append(cursor.fetchall())
+        else:
+            for read in asked:
+                cursor.execute(_select(read.model, vendor)[0] + read.condition, read.params)
+                rows.append(cursor.fetchall())
+    found = iter(rows)
+    return [[] if read is None else _instances(read.model, next(found), connection) for read in reads]
+
+
+def _instances(model: type[m.Model], rows: list, connection) -> list[m.Model]:
+    _, names, converters = _select(model, connection.vendor)
     objects = []
     # What Model.from_db does, less the per-field loop of Model.__init__ (a third of loading a page's authors,
     # who have 45 fields): every concrete field's value goes straight into the instance's __dict__, where
@@ -165,12 +222,12 @@ def select_rows(model: type[m.Model], values, *, key: str = "pk") -> list[m.Mode
     for row in rows:
         if converters:
             row = list(row)
-            for index, functions, column in converters:
+            for index, functions, expression in converters:
                 value = row[index]
                 if value is None:  # every converter gives None back for NULL (most of an account's dates)
                     continue
                 for function in functions:
-                    value = function(value, column, connection)
+                    value = function(value, expression, connection)
                 row[index] = value
         if plain:
             obj = new(model)
