@@ -9,6 +9,7 @@ giving the same model instances.
 """
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -183,32 +184,101 @@ def select_rows(model: type[m.Model], values, *, key: str = "pk") -> list[m.Mode
     return select_many(Read.among(model, values, key))[0]
 
 
-def select_many(*reads: Read | None) -> list[list[m.Model]]:
-    """Each read's rows as model instances (in no particular order; none for a None read).
+@dataclass(frozen=True)
+class Rows:
+    """The plain rows (tuples) of a statement of its own, with its parameters."""
+
+    sql: str
+    params: list
+
+
+def _statement(read: Read | Rows, vendor: str) -> str:
+    return read.sql if isinstance(read, Rows) else _select(read.model, vendor)[0] + read.condition
+
+
+# Rows read ahead (`ReadAhead`) for the code running inside it: {(statement, parameters): rows}.
+_ahead: ContextVar[dict | None] = ContextVar("caravan_reads_ahead", default=None)
+
+
+def select_many(*reads: Read | Rows | None) -> list[list]:
+    """Each read's rows: model instances for a `Read` (in no particular order), tuples for `Rows`, none for
+    None.
 
     On PostgreSQL the reads go in one round trip, as statements of one query (psycopg's client-side binding
     sends them by the simple query protocol and gives each result with `nextset`): a page of statuses made
     16 round trips of 0.1-0.3 ms each, more than their planning and execution on the server (bench/README.md,
-    "sixth session"). SQLite runs in the process: one statement after another."""
+    "sixth session"). SQLite runs in the process: one statement after another. A read made ahead
+    (`ReadAhead`) is taken from there."""
     connection = connections[DEFAULT_DB_ALIAS]
     vendor = connection.vendor
-    asked = [read for read in reads if read is not None]
-    rows: list[list] = []
-    with connection.cursor() as cursor:
-        if vendor == "postgresql" and len(asked) > 1:
-            cursor.execute(
-                "; ".join(_select(read.model, vendor)[0] + read.condition for read in asked),
-                [param for read in asked for param in read.params],
-            )
-            rows.append(cursor.fetchall())
-            while cursor.nextset():
-                rows.append(cursor.fetchall())
+    ahead = _ahead.get()
+    found: list[list | None] = [None] * len(reads)
+    asked: list[tuple[int, str]] = []
+    for index, read in enumerate(reads):
+        if read is None:
+            found[index] = []
+            continue
+        statement = _statement(read, vendor)
+        if ahead and (rows := ahead.pop(_key(statement, read.params), None)) is not None:
+            found[index] = rows
         else:
-            for read in asked:
-                cursor.execute(_select(read.model, vendor)[0] + read.condition, read.params)
-                rows.append(cursor.fetchall())
-    found = iter(rows)
-    return [[] if read is None else _instances(read.model, next(found), connection) for read in reads]
+            asked.append((index, statement))
+    for (index, _), rows in zip(
+        asked, _run([(s, reads[i].params) for i, s in asked], connection), strict=True
+    ):
+        found[index] = rows
+    return [
+        rows if isinstance(read, Rows | None) else _instances(read.model, rows, connection)
+        for read, rows in zip(reads, found, strict=True)
+    ]
+
+
+def _key(statement: str, params: list) -> tuple:
+    return statement, tuple(tuple(p) if isinstance(p, list) else p for p in params)
+
+
+class ReadAhead:
+    """Reads made now, together (one round trip on PostgreSQL), for the code run inside `with` this object to
+    find: the first `select_many` (or `select_rows`) asking the very same statement and parameters gets these
+    rows instead of querying. A read asked differently, or again, is queried as usual, so a read made ahead in
+    vain costs only its own work. Only for reads whose rows cannot change meanwhile (a page being rendered)."""
+
+    def __init__(self, *reads: Read | Rows | None) -> None:
+        connection = connections[DEFAULT_DB_ALIAS]
+        asked = [(_statement(read, connection.vendor), read.params) for read in reads if read is not None]
+        self._rows = {
+            _key(statement, params): rows
+            for (statement, params), rows in zip(asked, _run(asked, connection), strict=True)
+        }
+        self._tokens: list = []
+
+    def __enter__(self) -> "ReadAhead":
+        self._tokens.append(_ahead.set(self._rows))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _ahead.reset(self._tokens.pop())
+
+
+def _run(statements: list[tuple[str, list]], connection) -> list[list]:
+    """The rows of each statement: one query on PostgreSQL, one after another on SQLite."""
+    if not statements:
+        return []
+    found: list[list] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements),
+                [param for _, params in statements for param in params],
+            )
+            found.append(cursor.fetchall())
+            while cursor.nextset():
+                found.append(cursor.fetchall())
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                found.append(cursor.fetchall())
+    return found
 
 
 def _instances(model: type[m.Model], rows: list, connection) -> list[m.Model]:

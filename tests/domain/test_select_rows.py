@@ -3,10 +3,13 @@ number past 64 bits), aware datetimes, empty and null values; and the instances 
 
 from datetime import UTC, datetime
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from caravan import publishing
 from caravan.accounts.models import Account
-from caravan.bulk import select_rows
-from caravan.posts.models import Poll, Post
+from caravan.bulk import Read, ReadAhead, Rows, among, select_many, select_rows
+from caravan.posts.models import Mention, Poll, Post
 from caravan.publishing.drafts import PollSpec
 
 
@@ -49,3 +52,55 @@ def test_rows_are_the_orm_instances(make_account):
     post.save(update_fields=["text"])  # and the instance saves as a loaded one
     assert Post.objects.get(pk=plain.pk).text == "Changed"
     assert select_rows(Post, []) == []
+
+
+def test_select_many_gives_each_read_its_rows_in_one_round_trip_on_postgresql(make_account):
+    alice = make_account("alice")
+    make_account("bob")
+    post = publishing.create_post(alice, "Hello @bob")
+    mentioned = f"SELECT account_id FROM {Mention._meta.db_table} WHERE post_id = %s"  # noqa: S608
+    with CaptureQueriesContext(connection) as queries:
+        posts, nothing, accounts, counted = select_many(
+            Read.among(Post, [post.id]),
+            None,
+            Read(Account, f"id IN ({mentioned})", [post.id]),
+            Rows(f"SELECT COUNT(*) FROM {Post._meta.db_table} WHERE account_id = %s", [alice.id]),  # noqa: S608
+        )
+    assert [p.id for p in posts] == [post.id] and posts[0].text == "Hello @bob"
+    assert nothing == []
+    assert [a.username for a in accounts] == ["bob"]
+    assert counted == [(1,)]
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_ids_go_to_postgresql_as_one_array_literal_and_anything_else_as_a_list():
+    assert among("id", [3, 1, 2], "postgresql") == ("id = ANY(%s::bigint[])", ["{3,1,2}"])
+    assert among("id", [-(2**63), 2**63 - 1], "postgresql") == (
+        "id = ANY(%s::bigint[])",
+        [f"{{{-(2**63)},{2**63 - 1}}}"],
+    )
+    # Past 64 bits the server would refuse the literal; str(True) is no integer; text is quoted by psycopg.
+    assert among("id", [1, 2**64], "postgresql") == ("id = ANY(%s)", [[1, 2**64]])
+    assert among("flag", [True], "postgresql") == ("flag = ANY(%s)", [[True]])
+    assert among("name", ["a'b", "c"], "postgresql") == ("name = ANY(%s)", [["a'b", "c"]])
+    assert among("id", [3, 1], "sqlite") == ("id IN (%s, %s)", [3, 1])
+
+
+def test_a_read_made_ahead_is_not_queried_again_and_only_once(make_account):
+    alice = make_account("alice")
+    post = publishing.create_post(alice, "Made ahead")
+    read = Read.among(Post, [post.id])
+    ahead = ReadAhead(read, Read.among(Account, [alice.id]))
+    Post.objects.filter(pk=post.pk).update(text="Changed since")
+    with ahead, CaptureQueriesContext(connection) as queries:
+        first = select_rows(Post, [post.id])  # the very same read: from what was read ahead
+        assert len(queries) == 0
+        other = select_rows(Account, [alice.id, alice.id])  # asked differently: queried
+        assert len(queries) == 1
+        again = select_rows(Post, [post.id])  # a second time: queried
+        assert len(queries) == 2
+    assert first[0].text == "Made ahead" and again[0].text == "Changed since"
+    assert [a.id for a in other] == [alice.id]
+    with CaptureQueriesContext(connection) as queries:
+        select_rows(Account, [alice.id])  # outside the block: queried, though it was read ahead
+    assert len(queries) == 1

@@ -15,8 +15,9 @@ from django.utils import timezone
 from caravan.accounts.models import Account, Role
 from caravan.accounts.services import load_accounts
 from caravan.api.app_links import website_link
+from caravan.bulk import ReadAhead
 from caravan.filters.models import Filter
-from caravan.filters.services import ActiveFilters, filterable_text
+from caravan.filters.services import ActiveFilters, filterable_text, filters_read
 from caravan.instance import vapid
 from caravan.media.models import MediaAttachment
 from caravan.moderation.models import ActionKind, Appeal, ModerationAction
@@ -29,12 +30,15 @@ from caravan.posts.selectors import (
     ViewerState,
     load_posts,
     quote_counts,
+    quote_counts_read,
     quote_views,
+    quote_views_read,
     viewer_state,
+    viewer_state_read,
 )
 from caravan.posts.visibility import can_read
 from caravan.previews.models import PreviewCard
-from caravan.previews.selectors import cards_for_posts
+from caravan.previews.selectors import cards_for_posts, cards_reads
 from caravan.push.models import ALERT_TYPES, PushSubscription
 from caravan.social.models import AccountNote, Block, DomainBlock, Endorsement, Follow, FollowRequest, Mute
 from caravan.untrusted import http_url, without_bidi_controls
@@ -420,12 +424,14 @@ _NOT_LOADED = object()
 def attach_cards(posts: Iterable[Post]) -> None:
     """Read the link cards of these posts (and of the posts they boost) in one query, for `status_base`."""
     originals = [p.reblog_of if p.reblog_of_id else p for p in posts]
-    cards = cards_for_posts(
-        [p.id for p in originals if getattr(p, "_preview_card", _NOT_LOADED) is _NOT_LOADED]
-    )
+    cards = cards_for_posts(_without_cards(originals))
     for post in originals:
         if getattr(post, "_preview_card", _NOT_LOADED) is _NOT_LOADED:
             post._preview_card = cards.get(post.id)
+
+
+def _without_cards(originals: list[Post]) -> list[int]:
+    return [p.id for p in originals if getattr(p, "_preview_card", _NOT_LOADED) is _NOT_LOADED]
 
 
 def _card_of(post: Post) -> dict | None:
@@ -619,17 +625,36 @@ def is_hidden_by_filter(data: dict) -> bool:
     return any(r["filter"]["filter_action"] == "hide" for r in data.get("filtered") or ())
 
 
+def page_reads(viewer: Account | None, page: list, context: str | None, *, cards: bool = True) -> ReadAhead:
+    """What rendering a page of loaded posts (or their StatusFacts, in order) for `viewer` reads next, read
+    together: their cards (unless `cards` is false), the viewer's state, the viewer's filters, their quotes and
+    quote counts. One round trip on PostgreSQL where these were five or six."""
+    original_ids = [
+        item.original_id if isinstance(item, StatusFacts) else (item.reblog_of_id or item.id) for item in page
+    ]
+    without_cards = _without_cards([p.reblog_of if p.reblog_of_id else p for p in page]) if cards else []
+    return ReadAhead(
+        *cards_reads(without_cards),
+        viewer_state_read(viewer, page),
+        filters_read(viewer) if context is not None else None,
+        quote_views_read(original_ids),
+        quote_counts_read(original_ids),
+    )
+
+
 class StatusRenderer:
     """Renders a page of posts for one viewer with a fixed number of queries."""
 
     def __init__(self, viewer: Account | None, posts: Iterable[Post], context: str | None = None) -> None:
         posts = list(posts)
-        attach_cards(posts)
+        self._ahead = page_reads(viewer, posts, context)
+        with self._ahead:
+            attach_cards(posts)
+            self.state = viewer_state(viewer, posts)
+            self.filters = FilterSet(viewer, context)
         self.viewer = viewer
         self._posts = posts
         self._rendered: dict[int, dict] | None = None
-        self.state = viewer_state(viewer, posts)
-        self.filters = FilterSet(viewer, context)
         self._accounts: dict[int, dict] = {}
 
     def account(self, a: Account) -> dict:
@@ -660,7 +685,8 @@ class StatusRenderer:
                     facts,
                 )
             )
-        add_quotes(items, self.viewer, self.filters)
+        with self._ahead:
+            add_quotes(items, self.viewer, self.filters)
         return [data for data, _ in items]
 
     def render_all(self, posts: Iterable[Post]) -> list[dict]:

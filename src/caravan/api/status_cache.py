@@ -117,10 +117,12 @@ def render_page(
     if marked:  # the feed was written before the author was suspended or limited
         readable = set(visible_posts(viewer, Post.objects.filter(pk__in=marked)).values_list("id", flat=True))
         page = [item for item in page if not item[1].moderated or item[1].id in readable]
-    state = viewer_state(viewer, [facts for _, facts in page])
-    filters = entities.FilterSet(viewer, context)
-    items = [(entities.with_viewer(base, facts, viewer, state, filters), facts) for base, facts in page]
-    entities.add_quotes(items, viewer, filters)  # read fresh: a quote's state is never cached
+    facts_list = [facts for _, facts in page]
+    with entities.page_reads(viewer, facts_list, context, cards=False):
+        state = viewer_state(viewer, facts_list)
+        filters = entities.FilterSet(viewer, context)
+        items = [(entities.with_viewer(base, facts, viewer, state, filters), facts) for base, facts in page]
+        entities.add_quotes(items, viewer, filters)  # read fresh: a quote's state is never cached
     return [data for data, _ in items if not entities.is_hidden_by_filter(data)]
 
 

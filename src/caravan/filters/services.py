@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from caravan import error_codes, events
 from caravan.accounts.models import Account
-from caravan.bulk import select_rows
+from caravan.bulk import Read, select_many
 from caravan.errors import Collected, DomainError
 from caravan.filters.models import Filter, FilterKeyword, FilterStatus
 from caravan.ids import id_from_text
@@ -57,6 +57,11 @@ def filterable_text(post: Post) -> str:
     )
 
 
+def filters_read(viewer: Account | None) -> Read | None:
+    """The first read of `ActiveFilters`: the viewer's filters (to read it ahead: `bulk.ReadAhead`)."""
+    return Read.among(Filter, [viewer.id], "account") if viewer is not None else None
+
+
 class ActiveFilters:
     """The viewer's filters that apply now in one context, read once for a page of posts."""
 
@@ -66,15 +71,17 @@ class ActiveFilters:
             return
         now = now or timezone.now()
         # Plain reads by key (every timeline page asks, and most people have no filters).
-        found = sorted(select_rows(Filter, [viewer.id], key="account"), key=lambda f: f.id)
+        found = sorted(select_many(filters_read(viewer))[0], key=lambda f: f.id)
         found = [
             f for f in found if context in (f.context or []) and not (f.expires_at and f.expires_at <= now)
         ]
         if not found:
             return
         ids = [f.id for f in found]
-        keywords = sorted(select_rows(FilterKeyword, ids, key="filter"), key=lambda k: k.id)
-        statuses = select_rows(FilterStatus, ids, key="filter")
+        keywords, statuses = select_many(
+            Read.among(FilterKeyword, ids, "filter"), Read.among(FilterStatus, ids, "filter")
+        )
+        keywords.sort(key=lambda k: k.id)
         for f in found:
             patterns = [
                 (k.keyword, keyword_pattern(k.keyword, k.whole_word)) for k in keywords if k.filter_id == f.id

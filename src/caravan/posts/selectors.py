@@ -6,7 +6,7 @@ from django.db import connection
 
 from caravan import error_codes
 from caravan.accounts.models import Account
-from caravan.bulk import Read, among, column, select_many, select_rows
+from caravan.bulk import Read, Rows, among, column, select_many, select_rows
 from caravan.errors import DomainError
 from caravan.ids import id_from_text
 from caravan.media.models import MediaAttachment
@@ -210,8 +210,28 @@ def viewer_state(viewer: Account | None, posts: list[Post]) -> ViewerState:
     Every timeline page asks this; six ORM queries cost more than the rest of a cached page together.
     """
     state = ViewerState()
-    if viewer is None or not posts:
+    read = viewer_state_read(viewer, posts)
+    if read is None:
         return state
+    targets = {
+        "f": state.favourited,
+        "r": state.reblogged,
+        "b": state.bookmarked,
+        "p": state.pinned,
+        "m": state.muted_threads,
+    }
+    for kind, post_id, choice in select_many(read)[0]:
+        if kind == "v":
+            state.poll_votes.setdefault(post_id, []).append(choice)
+        else:
+            targets[kind].add(post_id)
+    return state
+
+
+def viewer_state_read(viewer: Account | None, posts: list[Post]) -> Rows | None:
+    """The statement `viewer_state` reads (to read it ahead with others: `bulk.ReadAhead`)."""
+    if viewer is None or not posts:
+        return None
     originals = [p.reblog_of if p.reblog_of_id else p for p in posts]
     ids = sorted({p.id for p in originals})
     roots = sorted({p.thread_root_id for p in originals if p.thread_root_id})
@@ -240,21 +260,7 @@ def viewer_state(viewer: Account | None, posts: list[Post]) -> ViewerState:
             select = f"SELECT '{kind}', {selected}, {extra} FROM {tables}"  # noqa: S608
             parts.append(f"{select} WHERE {owner} = %s AND {condition}")
             params += [viewer.id, *values_params]
-    targets = {
-        "f": state.favourited,
-        "r": state.reblogged,
-        "b": state.bookmarked,
-        "p": state.pinned,
-        "m": state.muted_threads,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for kind, post_id, choice in cursor.fetchall():
-            if kind == "v":
-                state.poll_votes.setdefault(post_id, []).append(choice)
-            else:
-                targets[kind].add(post_id)
-    return state
+    return Rows(" UNION ALL ".join(parts), params)
 
 
 THREAD_LIMIT = 2000  # the posts of one thread a context reads at most
@@ -333,7 +339,7 @@ def quote_views(viewer: Account | None, post_ids: list[int], *, load: bool = Tru
     shown quoted posts are loaded for display (`load_posts`)."""
     if not post_ids:
         return {}
-    rows = select_rows(Quote, post_ids, key="post")  # plain reads by key: every page of statuses asks
+    rows = select_many(quote_views_read(post_ids))[0]  # plain reads by key: every page of statuses asks
     if not rows:
         return {}
     quoted_ids = {q.quoted_post_id for q in rows if q.quoted_post_id and q.state == QuoteState.ACCEPTED}
@@ -385,16 +391,25 @@ def quote_views(viewer: Account | None, post_ids: list[int], *, load: bool = Tru
     return views
 
 
+def quote_views_read(post_ids: list[int]) -> Read | None:
+    """The first read of `quote_views`: the quotes these posts make (to read it ahead: `bulk.ReadAhead`)."""
+    return Read.among(Quote, post_ids, "post")
+
+
 def quote_counts(post_ids: list[int]) -> dict[int, int]:
     """{post id: how many accepted quotes it has} for those of these posts that have any (one grouped query on
     the (quoted_post, state) index, written out: every page of statuses asks)."""
+    read = quote_counts_read(post_ids)
+    return dict(select_many(read)[0]) if read is not None else {}
+
+
+def quote_counts_read(post_ids: list[int]) -> Rows | None:
+    """The statement `quote_counts` reads (to read it ahead: `bulk.ReadAhead`)."""
     if not post_ids:
-        return {}
+        return None
     condition, params = among("quoted_post_id", post_ids, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT quoted_post_id, COUNT(*) FROM {Quote._meta.db_table} "  # noqa: S608 - names from the model
-            f"WHERE {condition} AND state = %s GROUP BY quoted_post_id",
-            [*params, QuoteState.ACCEPTED],
-        )
-        return dict(cursor.fetchall())
+    return Rows(
+        f"SELECT quoted_post_id, COUNT(*) FROM {Quote._meta.db_table} "  # noqa: S608 - names from the model
+        f"WHERE {condition} AND state = %s GROUP BY quoted_post_id",
+        [*params, QuoteState.ACCEPTED],
+    )

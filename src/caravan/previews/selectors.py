@@ -10,7 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from caravan.accounts.models import Account
-from caravan.bulk import select_rows
+from caravan.bulk import Read, column, select_many
 from caravan.pagination import Page, paginate
 from caravan.posts.models import Post, Visibility
 from caravan.posts.selectors import load_posts
@@ -24,14 +24,24 @@ MAX_TRENDING = 100  # the trend list is cut here; apps page through at most this
 
 
 def cards_for_posts(post_ids: list[int]) -> dict[int, PreviewCard]:
-    """{post id: card} for the posts among these that show a card; one query."""
+    """{post id: card} for the posts among these that show a card: plain reads by key (every page of statuses
+    asks), in one round trip on PostgreSQL."""
     if not post_ids:
         return {}
-    links = select_rows(PostCard, post_ids)  # plain reads by key: every page of statuses asks
-    if not links:
-        return {}
-    cards = {card.id: card for card in select_rows(PreviewCard, {link.card_id for link in links})}
+    links, cards = select_many(*cards_reads(post_ids))
+    cards = {card.id: card for card in cards}
     return {link.post_id: cards[link.card_id] for link in links if cards[link.card_id].shown}
+
+
+def cards_reads(post_ids: list[int]) -> tuple[Read | None, Read | None]:
+    """The reads of `cards_for_posts`: the posts' links, and their cards (to read them ahead:
+    `bulk.ReadAhead`)."""
+    links = Read.among(PostCard, post_ids)
+    if links is None:
+        return None, None
+    table, card_column = PostCard._meta.db_table, column(PostCard, "card")
+    card_ids = f"SELECT {card_column} FROM {table} WHERE {links.condition}"  # noqa: S608 - names from the model
+    return links, Read(PreviewCard, f"{column(PreviewCard)} IN ({card_ids})", links.params)
 
 
 def _trend_rows(since: datetime):
