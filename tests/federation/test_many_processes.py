@@ -533,7 +533,9 @@ def test_an_edit_or_delete_on_one_web_process_shows_at_once_on_the_other(cluster
     reader.post(f"/api/v1/accounts/{author.id}/follow", web=1)
     booster_follower.post(f"/api/v1/accounts/{reader.id}/follow", web=1)
     post = author.status("first words", web=1)
-    wait_until(lambda: post["id"] in reader.home_ids(web=2), timeout=CROSSING, what="the post in the reader's home")
+    wait_until(
+        lambda: post["id"] in reader.home_ids(web=2), timeout=CROSSING, what="the post in the reader's home"
+    )
     reader.post(f"/api/v1/statuses/{post['id']}/reblog", web=2)
     wait_until(
         lambda: (
@@ -576,7 +578,9 @@ def test_a_profile_change_on_one_web_process_shows_at_once_on_the_other(cluster)
     author, reader = cluster.person("pr"), cluster.person("pv")
     reader.post(f"/api/v1/accounts/{author.id}/follow", web=1)
     post = author.status("who wrote this?", web=1)
-    wait_until(lambda: post["id"] in reader.home_ids(web=2), timeout=CROSSING, what="the post in the reader's home")
+    wait_until(
+        lambda: post["id"] in reader.home_ids(web=2), timeout=CROSSING, what="the post in the reader's home"
+    )
     for _ in range(2):
         reader.get(f"/api/v1/statuses/{post['id']}", web=2)
         author.get("/api/v1/accounts/verify_credentials", web=2)
@@ -621,7 +625,9 @@ def test_removing_a_follower_on_one_web_process_hides_followers_only_posts_at_on
     follower.post(f"/api/v1/accounts/{author.id}/follow", web=1)
     post = author.status("for my followers", web=1, visibility="private")
     wait_until(
-        lambda: post["id"] in follower.home_ids(web=2), timeout=CROSSING, what="the post in the follower's home"
+        lambda: post["id"] in follower.home_ids(web=2),
+        timeout=CROSSING,
+        what="the post in the follower's home",
     )
     for _ in range(2):
         assert _seen_by(follower, post["id"], author.id) == dict.fromkeys(
