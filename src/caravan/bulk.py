@@ -164,11 +164,14 @@ def column(model: type[m.Model], field: str = "pk") -> str:
 
 @dataclass(frozen=True)
 class Read:
-    """The rows of `model` that meet `condition` (SQL on its own table, with its parameters)."""
+    """The rows of `model` that meet `condition` (SQL on its own table, with its parameters). A read that
+    `needs` another of the same `select_many` is not made when that one found nothing, where reads run one by
+    one (SQLite: the tags of posts that have none); in one round trip it costs nothing to ask."""
 
     model: type[m.Model]
     condition: str
     params: list
+    needs: "Read | None" = None
 
     @classmethod
     def among(cls, model: type[m.Model], values, key: str = "pk") -> "Read | None":
@@ -223,9 +226,12 @@ def select_many(*reads: Read | Rows | None) -> list[list]:
             found[index] = rows
         else:
             asked.append((index, statement))
-    for (index, _), rows in zip(
-        asked, _run([(s, reads[i].params) for i, s in asked], connection), strict=True
-    ):
+    positions = {id(reads[index]): number for number, (index, _) in enumerate(asked)}
+    statements = [
+        (statement, reads[index].params, positions.get(id(getattr(reads[index], "needs", None))))
+        for index, statement in asked
+    ]
+    for (index, _), rows in zip(asked, _run(statements, connection), strict=True):
         found[index] = rows
     return [
         rows if isinstance(read, Rows | None) else _instances(read.model, rows, connection)
@@ -238,17 +244,22 @@ def _key(statement: str, params: list) -> tuple:
 
 
 class ReadAhead:
-    """Reads made now, together (one round trip on PostgreSQL), for the code run inside `with` this object to
-    find: the first `select_many` (or `select_rows`) asking the very same statement and parameters gets these
-    rows instead of querying. A read asked differently, or again, is queried as usual, so a read made ahead in
-    vain costs only its own work. Only for reads whose rows cannot change meanwhile (a page being rendered)."""
+    """On PostgreSQL, reads made now, in one round trip, for the code run inside `with` this object to find:
+    the first `select_many` (or `select_rows`) asking the very same statement and parameters gets these rows
+    instead of querying. A read asked differently, or again, is queried as usual, so a read made ahead in
+    vain costs only its own work. Only for reads whose rows cannot change meanwhile (a page being rendered).
+    On SQLite nothing is read ahead."""
 
     def __init__(self, *reads: Read | Rows | None) -> None:
         connection = connections[DEFAULT_DB_ALIAS]
-        asked = [(_statement(read, connection.vendor), read.params) for read in reads if read is not None]
+        asked = [
+            (_statement(read, connection.vendor), read.params, None) for read in reads if read is not None
+        ]
+        if connection.vendor != "postgresql":
+            asked = []  # in the process, a statement costs no round trip: each is made where it is asked
         self._rows = {
             _key(statement, params): rows
-            for (statement, params), rows in zip(asked, _run(asked, connection), strict=True)
+            for (statement, params, _), rows in zip(asked, _run(asked, connection), strict=True)
         }
         self._tokens: list = []
 
@@ -260,22 +271,26 @@ class ReadAhead:
         _ahead.reset(self._tokens.pop())
 
 
-def _run(statements: list[tuple[str, list]], connection) -> list[list]:
-    """The rows of each statement: one query on PostgreSQL, one after another on SQLite."""
+def _run(statements: list[tuple[str, list, int | None]], connection) -> list[list]:
+    """The rows of each (statement, parameters, the position of the one it needs): one query on PostgreSQL,
+    one after another on SQLite (skipping a statement whose needed one found nothing)."""
     if not statements:
         return []
     found: list[list] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:
             cursor.execute(
-                "; ".join(sql for sql, _ in statements),
-                [param for _, params in statements for param in params],
+                "; ".join(sql for sql, _, _ in statements),
+                [param for _, params, _ in statements for param in params],
             )
             found.append(cursor.fetchall())
             while cursor.nextset():
                 found.append(cursor.fetchall())
         else:
-            for sql, params in statements:
+            for sql, params, needs in statements:
+                if needs is not None and not found[needs]:
+                    found.append([])
+                    continue
                 cursor.execute(sql, params)
                 found.append(cursor.fetchall())
     return found

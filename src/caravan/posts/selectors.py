@@ -40,20 +40,23 @@ def _relations_reads(posts: list[Post], vendor: str) -> list[Read | None]:
     """The reads of what `_attach_relations` attaches: each relation's rows, the tags and the mentioned accounts
     (those not among `posts`' authors, read with them)."""
     ids = [p.id for p in posts]
-    reads = [
+    media, mentions, post_tags = (
         Read.among(model, [p.id for p in posts if p.has_media] if model is MediaAttachment else ids, "post")
         for _, model, _ in _RELATIONS
-    ]
+    )
     in_ids, params = among(column(PostTag, "post"), ids, vendor)
     tag_ids = f"SELECT {column(PostTag, 'tag')} FROM {PostTag._meta.db_table} WHERE {in_ids}"  # noqa: S608
-    reads.append(Read(Tag, f"{column(Tag)} IN ({tag_ids})", params))
+    tags = Read(Tag, f"{column(Tag)} IN ({tag_ids})", params, needs=post_tags)
     in_ids, params = among(column(Mention, "post"), ids, vendor)
     mentioned = f"SELECT {column(Mention, 'account')} FROM {Mention._meta.db_table} WHERE {in_ids}"  # noqa: S608
     authors, author_params = among(column(Account), list({p.account_id for p in posts}), vendor)
-    reads.append(
-        Read(Account, f"{column(Account)} IN ({mentioned}) AND NOT {authors}", params + author_params)
+    accounts = Read(
+        Account,
+        f"{column(Account)} IN ({mentioned}) AND NOT {authors}",
+        params + author_params,
+        needs=mentions,
     )
-    return reads
+    return [media, mentions, post_tags, tags, accounts]
 
 
 def _attach_relations(posts: list[Post], accounts: dict[int, Account], rows: list[list]) -> None:

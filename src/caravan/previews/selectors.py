@@ -41,7 +41,7 @@ def cards_reads(post_ids: list[int]) -> tuple[Read | None, Read | None]:
         return None, None
     table, card_column = PostCard._meta.db_table, column(PostCard, "card")
     card_ids = f"SELECT {card_column} FROM {table} WHERE {links.condition}"  # noqa: S608 - names from the model
-    return links, Read(PreviewCard, f"{column(PreviewCard)} IN ({card_ids})", links.params)
+    return links, Read(PreviewCard, f"{column(PreviewCard)} IN ({card_ids})", links.params, needs=links)
 
 
 def _trend_rows(since: datetime):
