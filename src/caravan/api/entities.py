@@ -690,8 +690,13 @@ class StatusRenderer:
         return [data for data, _ in items]
 
     def render_all(self, posts: Iterable[Post]) -> list[dict]:
-        """Render, dropping posts that a `hide` filter matches."""
-        return [data for data in self._render_batch(list(posts)) if not is_hidden_by_filter(data)]
+        """Render, dropping posts that a `hide` filter matches. Part of the renderer's posts (a thread's
+        ancestors, then its descendants) comes from all of them rendered together."""
+        posts = list(posts)
+        rendered = (
+            self._render_batch(posts) if posts == self._posts else [self.render(post) for post in posts]
+        )
+        return [data for data in rendered if not is_hidden_by_filter(data)]
 
 
 def status(post: Post, viewer: Account | None, context: str | None = None) -> dict:
