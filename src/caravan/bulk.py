@@ -181,6 +181,15 @@ class Read:
             return None
         return cls(model, *among(column(model, key), values, connections[DEFAULT_DB_ALIAS].vendor))
 
+    @classmethod
+    def via(cls, model: type[m.Model], other: "Read", field: str) -> "Read":
+        """The rows of `model` that `field` of `other`'s rows points at (a subquery, so both can go in one
+        round trip); not made one by one when `other` found nothing."""
+        pointers = (
+            f"SELECT {column(other.model, field)} FROM {other.model._meta.db_table} WHERE {other.condition}"  # noqa: S608
+        )
+        return cls(model, f"{column(model)} IN ({pointers})", other.params, needs=other)
+
 
 def select_rows(model: type[m.Model], values, *, key: str = "pk") -> list[m.Model]:
     """The rows of `model` whose `key` is among `values`, as model instances (in no particular order)."""
@@ -193,6 +202,7 @@ class Rows:
 
     sql: str
     params: list
+    needs: None = None  # as Read's: a statement of its own needs no other
 
 
 def _statement(read: Read | Rows, vendor: str) -> str:
@@ -228,8 +238,7 @@ def select_many(*reads: Read | Rows | None) -> list[list]:
             asked.append((index, statement))
     positions = {id(reads[index]): number for number, (index, _) in enumerate(asked)}
     statements = [
-        (statement, reads[index].params, positions.get(id(getattr(reads[index], "needs", None))))
-        for index, statement in asked
+        (statement, reads[index].params, positions.get(id(reads[index].needs))) for index, statement in asked
     ]
     for (index, _), rows in zip(asked, _run(statements, connection), strict=True):
         found[index] = rows

@@ -26,7 +26,7 @@ from caravan.accounts.models import Account, User
 from caravan.accounts.security import email_confirmed
 from caravan.api.params import Params, read_params
 from caravan.api.scopes import expand
-from caravan.bulk import Read, column, select_many, select_rows
+from caravan.bulk import Read, select_many, select_rows
 from caravan.error_codes import ErrorKind
 from caravan.errors import DomainError, Throttled
 from caravan.ids import id_from_text
@@ -167,10 +167,8 @@ def authenticate(request: HttpRequest) -> None:
 def _load_user(user_id: int) -> User | None:
     """The token's user with its account, read fresh on every request (two plain reads by key, one round trip):
     whatever changed them (disabled, suspended, confirmed, deleted) holds at once in every process."""
-    account_id = f"SELECT {column(User, 'account')} FROM {User._meta.db_table} WHERE {column(User)} = %s"  # noqa: S608
-    users, accounts = select_many(
-        Read.among(User, [user_id]), Read(Account, f"{column(Account)} IN ({account_id})", [user_id])
-    )
+    user_read = Read.among(User, [user_id])
+    users, accounts = select_many(user_read, Read.via(Account, user_read, "account"))
     if not users:
         return None
     user = users[0]

@@ -1,6 +1,6 @@
 """Reading posts: loading them with everything a page or an API entity shows, and the viewer's own state."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 
@@ -46,15 +46,17 @@ def _relations_reads(posts: list[Post], vendor: str) -> list[Read | None]:
     ]
     if vendor != "postgresql":  # read one by one: `_attach_relations` asks for what the rows name
         return [*reads, None, None]
-    in_ids, params = among(column(PostTag, "post"), ids, vendor)
-    tag_ids = f"SELECT {column(PostTag, 'tag')} FROM {PostTag._meta.db_table} WHERE {in_ids}"  # noqa: S608
-    reads.append(Read(Tag, f"{column(Tag)} IN ({tag_ids})", params))
-    in_ids, params = among(column(Mention, "post"), ids, vendor)
-    mentioned = f"SELECT {column(Mention, 'account')} FROM {Mention._meta.db_table} WHERE {in_ids}"  # noqa: S608
+    media, mentions, post_tags = reads
     authors, author_params = among(column(Account), list({p.account_id for p in posts}), vendor)
-    reads.append(
-        Read(Account, f"{column(Account)} IN ({mentioned}) AND NOT {authors}", params + author_params)
-    )
+    mentioned = Read.via(Account, mentions, "account")
+    reads += [
+        Read.via(Tag, post_tags, "tag"),
+        replace(
+            mentioned,
+            condition=f"{mentioned.condition} AND NOT {authors}",
+            params=mentioned.params + author_params,
+        ),
+    ]
     return reads
 
 

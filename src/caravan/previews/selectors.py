@@ -10,7 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from caravan.accounts.models import Account
-from caravan.bulk import Read, column, select_many
+from caravan.bulk import Read, select_many
 from caravan.pagination import Page, paginate
 from caravan.posts.models import Post, Visibility
 from caravan.posts.selectors import load_posts
@@ -37,11 +37,7 @@ def cards_reads(post_ids: list[int]) -> tuple[Read | None, Read | None]:
     """The reads of `cards_for_posts`: the posts' links, and their cards (to read them ahead:
     `bulk.ReadAhead`)."""
     links = Read.among(PostCard, post_ids)
-    if links is None:
-        return None, None
-    table, card_column = PostCard._meta.db_table, column(PostCard, "card")
-    card_ids = f"SELECT {card_column} FROM {table} WHERE {links.condition}"  # noqa: S608 - names from the model
-    return links, Read(PreviewCard, f"{column(PreviewCard)} IN ({card_ids})", links.params, needs=links)
+    return (links, Read.via(PreviewCard, links, "card")) if links is not None else (None, None)
 
 
 def _trend_rows(since: datetime):

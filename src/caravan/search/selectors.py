@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from caravan import lookup
 from caravan.accounts.models import Account
-from caravan.bulk import Read, column, select_many
+from caravan.bulk import Read, select_many
 from caravan.posts.models import Post, Tag, Visibility
 from caravan.posts.rendering import normalize_tag
 from caravan.posts.selectors import load_posts
@@ -63,10 +63,9 @@ def search_posts(
     size = max(2 * wanted, 40)
     for start in range(0, len(ids), size):
         posts = Read.among(Post, ids[start : start + size])
-        by_authors = f"SELECT {column(Post, 'account')} FROM {Post._meta.db_table} WHERE {posts.condition}"  # noqa: S608
-        rows, authors = select_many(  # in one round trip on PostgreSQL
-            posts, Read(Account, f"{column(Account)} IN ({by_authors})", posts.params, needs=posts)
-        )
+        rows, authors = select_many(
+            posts, Read.via(Account, posts, "account")
+        )  # one round trip on PostgreSQL
         authors = {a.id: a for a in authors}
         in_scope = []
         for post in rows:
