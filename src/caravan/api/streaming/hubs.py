@@ -84,6 +84,12 @@ def _kind(key: str) -> str:
     return key.split(":", 1)[0]
 
 
+def any_of(kind: str) -> str:
+    """The key that stands for every key of a kind ("hashtag", "list", "direct", "user"): a hub listens on it
+    while it listens on any of them. No stream's key starts with "*"."""
+    return "*" + kind
+
+
 class LocalHub:
     """Streams within this process. It knows every listener, so publishers can skip what nobody reads."""
 
@@ -115,11 +121,17 @@ class LocalHub:
             await self.remove(subscriber, key)
 
     def listening(self, key: str) -> bool:
+        if key.startswith("*"):
+            return self.listening_to_any(key[1:])
         return key in self._subscribers
 
     def listening_to_any(self, kind: str) -> bool:
         """Whether any key starting with `kind:` ("hashtag", "list", "direct") has a listener."""
         return self._kinds.get(kind, 0) > 0
+
+    def listened(self, keys: list[str]) -> set[str]:
+        """Those of `keys` (stream keys, or `any_of(kind)`) someone listens on."""
+        return {key for key in keys if self.listening(key)}
 
     def publish(self, key: str, message: Message) -> None:
         with self._lock:
@@ -169,15 +181,17 @@ class LayerHub:
         return REGISTER + str(settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"])
 
     def register(self, keys: list[str]) -> None:
-        """Say that this process listens on these keys (for LISTEN_SECONDS), and forget expired ones."""
+        """Say that this process listens on these keys and on `any_of` their kinds (for LISTEN_SECONDS), and
+        forget expired ones."""
         now = time.time()
         pipe = redis_client().pipeline(transaction=False)
-        pipe.zadd(self._register_name(), dict.fromkeys(keys, now + LISTEN_SECONDS))
+        marked = [*keys, *{any_of(_kind(key)) for key in keys}]
+        pipe.zadd(self._register_name(), dict.fromkeys(marked, now + LISTEN_SECONDS))
         pipe.zremrangebyscore(self._register_name(), "-inf", now)
         pipe.execute()
 
     def listened(self, keys: list[str]) -> set[str]:
-        """Those of `keys` some process listens on."""
+        """Those of `keys` (stream keys, or `any_of(kind)`) some process listens on: one question to Redis."""
         if not keys:
             return set()
         scores = redis_client().zmscore(self._register_name(), keys)
@@ -226,7 +240,7 @@ class LayerHub:
         return True  # other processes may listen: the register is asked when publishing
 
     def listening_to_any(self, kind: str) -> bool:
-        return True
+        return bool(self.listened([any_of(kind)]))
 
     def publish(self, key: str, message: Message) -> None:
         self.publish_many_messages([(key, message)])

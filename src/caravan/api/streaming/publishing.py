@@ -11,7 +11,7 @@ import orjson
 from django.db import transaction
 
 from caravan import events
-from caravan.api.streaming.hubs import Ref, hub
+from caravan.api.streaming.hubs import LocalHub, Ref, any_of, hub
 from caravan.posts.models import Mention, Post, PostTag, Visibility
 from caravan.timelines.models import FeedEntry, ListMember
 
@@ -30,6 +30,15 @@ def _publish_many(keys: list[str], event: str, payload: "str | Ref") -> None:
         hub().publish_many(keys, event, payload)
     except Exception:  # a stream is best-effort; it must never break the change that caused it
         logger.exception("could not publish to streams %s", keys[:5])
+
+
+def _listened(local, keys: list[str]) -> set[str]:
+    """Those of `keys` someone listens on; none if the hub cannot say (Redis away: nothing could be sent)."""
+    try:
+        return local.listened(keys)
+    except Exception:  # as for publishing: never break the change that caused it
+        logger.exception("could not ask who listens on streams %s", keys[:5])
+        return set()
 
 
 def publish_filters_changed(account_id: int, **_: Any) -> None:
@@ -84,35 +93,36 @@ def _on_post_created(post, **_: Any) -> None:
     local = hub()
     public = _is_public_original(post)
     keys = [key for key in _public_keys(post) if local.listening(key)] if public else []
-    tags = public and local.listening_to_any("hashtag")
-    lists = local.listening_to_any("list")
-    direct = post.visibility == Visibility.DIRECT and local.listening_to_any("direct")
-    if keys or tags or lists or direct:
+    concerned = (("hashtag", public), ("list", True), ("direct", post.visibility == Visibility.DIRECT))
+    kinds = [kind for kind, concerns in concerned if concerns]
+    if isinstance(local, LocalHub):  # it knows in memory; the register (Redis) is asked once, after commit
+        kinds = [kind for kind in kinds if local.listening_to_any(kind)]
+    if keys or kinds:
         post_id, author_id, is_local = post.id, post.account_id, post.local
-        transaction.on_commit(lambda: _push_new_post(post_id, author_id, is_local, keys, tags, lists, direct))
+        transaction.on_commit(lambda: _push_new_post(post_id, author_id, is_local, keys, kinds))
 
 
-def _push_new_post(
-    post_id: int, author_id: int, is_local: bool, keys: list[str], tags: bool, lists: bool, direct: bool
-) -> None:
-    """Publish references to a new post: ids come from small indexed queries; nothing is rendered here."""
+def _push_new_post(post_id: int, author_id: int, is_local: bool, keys: list[str], kinds: list[str]) -> None:
+    """Publish references to a new post: ids come from small indexed queries, made only for the kinds of
+    stream someone listens on (one question to the hub); nothing is rendered here."""
     local = hub()
+    listened = _listened(local, [*keys, *map(any_of, kinds)])
     public, listed = ["status", post_id, "public"], ["status", post_id, "list"]
-    _publish_many(keys, "update", public)
-    if tags:
+    _publish_many([key for key in keys if key in listened], "update", public)
+    if any_of("hashtag") in listened:
         tag_keys = []
         for name in PostTag.objects.filter(post_id=post_id).values_list("tag__name", flat=True):
             tag_keys.append(f"hashtag:all:{name}")
             if is_local:
                 tag_keys.append(f"hashtag:local:{name}")
         _publish_many([key for key in tag_keys if local.listening(key)], "update", public)
-    if lists:
+    if any_of("list") in listened:
         list_keys = [
             f"list:{list_id}"
             for list_id in ListMember.objects.filter(account_id=author_id).values_list("list_id", flat=True)
         ]
         _publish_many([key for key in list_keys if local.listening(key)], "update", listed)
-    if direct:
+    if any_of("direct") in listened:
         mentioned = Mention.objects.filter(post_id=post_id).values_list("account_id", flat=True)
         participants = {author_id, *mentioned}
         direct_keys = [f"direct:{account_id}" for account_id in participants]
@@ -123,19 +133,26 @@ def _push_new_post(
         )
 
 
-def _showing_keys(post, local) -> tuple[list[str], list[str]]:
+def _kinds_listened(local) -> set[str]:
+    """The kinds of stream ("user", "list", "hashtag", "direct") someone listens on: one question to the hub."""
+    kinds = ("user", "list", "hashtag", "direct")
+    listened = _listened(local, [any_of(kind) for kind in kinds])
+    return {kind for kind in kinds if any_of(kind) in listened}
+
+
+def _showing_keys(post, local, kinds: set[str]) -> tuple[list[str], list[str]]:
     """The keys of the streams that showed this post, as (home-like, public-like) keys: the `user` streams of
     the accounts whose home feed holds it, their lists that hold its author, the public and hashtag streams
     for a public original, the `direct` streams of a direct post's participants. Only streams that could read
     it: feed rows exist only for readers, lists are taken from those readers. Runs while the post's rows are
-    there (a deletion asks before they go)."""
+    there (a deletion asks before they go); `kinds` are those someone listens on (`_kinds_listened`)."""
     home: list[str] = []
     public: list[str] = []
     owners: set[int] = set()
-    if local.listening_to_any("user") or local.listening_to_any("list"):
+    if "user" in kinds or "list" in kinds:
         owners = set(FeedEntry.objects.filter(post_id=post.id).values_list("owner_id", flat=True))
         home += [key for key in (f"user:{owner}" for owner in owners) if local.listening(key)]
-    if owners and local.listening_to_any("list"):
+    if owners and "list" in kinds:
         lists = ListMember.objects.filter(account_id=post.account_id, list__owner_id__in=owners)
         home += [
             key
@@ -144,13 +161,13 @@ def _showing_keys(post, local) -> tuple[list[str], list[str]]:
         ]
     if _is_public_original(post):
         public += [key for key in _public_keys(post) if local.listening(key)]
-        if local.listening_to_any("hashtag"):
+        if "hashtag" in kinds:
             for name in PostTag.objects.filter(post_id=post.id).values_list("tag__name", flat=True):
                 public.append(f"hashtag:all:{name}")
                 if post.local:
                     public.append(f"hashtag:local:{name}")
             public = [key for key in public if local.listening(key)]
-    if post.visibility == Visibility.DIRECT and local.listening_to_any("direct"):
+    if post.visibility == Visibility.DIRECT and "direct" in kinds:
         mentioned = Mention.objects.filter(post_id=post.id).values_list("account_id", flat=True)
         home += [
             key for key in (f"direct:{i}" for i in {post.account_id, *mentioned}) if local.listening(key)
@@ -165,7 +182,8 @@ def _on_post_updated(post, **_: Any) -> None:
         return
 
     def push() -> None:
-        home, public = _showing_keys(post, hub())
+        local = hub()
+        home, public = _showing_keys(post, local, _kinds_listened(local))
         _publish_many(home, "status.update", ["status", post.id, "home"])
         _publish_many(public, "status.update", ["status", post.id, "public"])
 
@@ -179,9 +197,10 @@ def _on_post_deleted(post, **_: Any) -> None:
     """A deletion reaches every stream that showed the post, and the home streams that showed one of its
     boosts (they go with it); the keys are found now, while the rows are there, and used after commit."""
     local = hub()
-    home, public = _showing_keys(post, local)
+    kinds = _kinds_listened(local)
+    home, public = _showing_keys(post, local, kinds)
     deletes = [(home + public, str(post.id))]
-    if post.reblog_of_id is None and local.listening_to_any("user"):
+    if post.reblog_of_id is None and "user" in kinds:
         boosts = Post.objects.filter(reblog_of_id=post.id).values_list("id", flat=True)[:BOOSTS_TOLD]
         owners: dict[int, list[str]] = {}
         for boost_id, owner in FeedEntry.objects.filter(post_id__in=list(boosts)).values_list(
