@@ -38,6 +38,16 @@ def _freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def served_application():
+    """The ASGI application, as each web process gets it (uvicorn's factory): loaded, then frozen out of the
+    collector's reach. With `--workers` above 1 each web process is a fresh interpreter that loads the
+    application itself, so freezing in `serve` alone left their start-up objects to every full collection."""
+    from caravan.asgi import application
+
+    _freeze_startup_objects()
+    return application
+
+
 def serve(args: argparse.Namespace) -> int:
     given: config.Config = args.config
     host = args.host if args.host is not None else given.host
@@ -72,7 +82,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Data is kept in {settings.DATA_DIR}. Press Ctrl+C to stop.", flush=True)
     try:
         uvicorn.run(
-            "caravan.asgi:application",
+            "caravan.cli:served_application",
+            factory=True,
             host=host,
             port=port,
             workers=workers,
