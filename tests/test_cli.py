@@ -178,7 +178,29 @@ def test_each_web_process_gets_the_application_with_its_start_up_objects_frozen(
     assert int(frozen) > 50_000 and same == "True"
 
 
-def test_serve_with_two_web_processes_answers(tmp_path):
+def _web_processes_of(pid: int) -> list[int]:
+    """The web processes `caravan serve --workers N` started: its children that run multiprocessing's spawn
+    (not its resource tracker)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+        and b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_serve_with_two_web_processes_spreads_a_burst_of_keep_alive_clients_over_both(tmp_path):
+    """Each web process listens on a socket of its own (SO_REUSEPORT): 32 clients that connect at once and
+    keep their connections are spread by the kernel, so both processes work. With one shared socket, the
+    process that woke first accepted every waiting connection and the other idled."""
+    import http.client
+
     from tests.federation.harness import free_port, wait_until
 
     port = free_port("127.0.0.1")
@@ -206,8 +228,25 @@ def test_serve_with_two_web_processes_answers(tmp_path):
                 return False
 
         wait_until(answers, timeout=180, interval=0.3, what="caravan serve --workers 2 to answer")
-        assert all(answers() for _ in range(6))
+        web = _web_processes_of(process.pid)
+        assert len(web) == 2
+        wait_until(lambda: all(answers() for _ in range(4)), timeout=60, what="both processes to start")
+        before = {pid: _cpu_ticks(pid) for pid in web}
+        clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(32)]
+        for client in clients:
+            client.connect()
+        for _ in range(8):
+            for client in clients:
+                client.request("GET", "/api/v1/instance")
+                response = client.getresponse()
+                assert response.status == 200 and b'"uri"' in response.read()
+        for client in clients:
+            client.close()
+        used = {pid: _cpu_ticks(pid) - before[pid] for pid in web}
+        # 256 answers cost well over a second of CPU; a process given none of the clients uses next to none.
+        assert min(used.values()) >= max(used.values()) / 5, used
     finally:
         process.terminate()
         process.wait(timeout=30)
+    assert process.returncode == 0
     assert "Traceback" not in log.read_text()

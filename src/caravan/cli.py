@@ -10,8 +10,13 @@ with one line naming a variable whose value it cannot use.
 import argparse
 import gc
 import getpass
+import multiprocessing
+import multiprocessing.process
 import os
+import signal
+import socket
 import sys
+import threading
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -80,24 +85,84 @@ def serve(args: argparse.Namespace) -> int:
         )
     print(f"Caravan is running. Open {settings.BASE_URL}/ in your browser.", flush=True)
     print(f"Data is kept in {settings.DATA_DIR}. Press Ctrl+C to stop.", flush=True)
+    options = {
+        # Streaming clients keep connections open; do not let them hold a shutdown up for ever.
+        "timeout_graceful_shutdown": 5,
+        "log_level": given.http_log_level,
+        "access_log": False,
+        "lifespan": "off",
+        "proxy_headers": settings.USE_X_FORWARDED_HOST,
+    }
     try:
-        uvicorn.run(
-            "caravan.cli:served_application",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            # Streaming clients keep connections open; do not let them hold a shutdown up for ever.
-            timeout_graceful_shutdown=5,
-            log_level=given.http_log_level,
-            access_log=False,
-            lifespan="off",
-            proxy_headers=settings.USE_X_FORWARDED_HOST,
-        )
+        if workers > 1:
+            _web_processes(workers, host, port, options)
+        else:
+            uvicorn.run("caravan.cli:served_application", factory=True, host=host, port=port, **options)
     finally:
         if worker is not None:
             worker.stop()
     return 0
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port) that other processes may bind as well (SO_REUSEPORT)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _web_process(sock: socket.socket, options: dict) -> None:
+    """One web process of `serve --workers N` (a fresh interpreter): uvicorn on its own listening socket."""
+    import uvicorn
+
+    uvicorn.Server(uvicorn.Config("caravan.cli:served_application", factory=True, **options)).run(
+        sockets=[sock]
+    )
+
+
+def _web_processes(count: int, host: str, port: int, options: dict) -> None:
+    """`count` web processes, each listening on (host, port) with a socket of its own (SO_REUSEPORT), so the
+    kernel spreads new connections over them. uvicorn's `--workers` shares one socket, and asyncio accepts
+    every waiting connection when it wakes: a burst of keep-alive clients all landed on one process (8 of 8
+    posting clients; the other process idled, and two processes posted less than one). A process that
+    exits is started again on a new socket; SIGINT or SIGTERM stops them all (each finishes its requests)."""
+    spawn = multiprocessing.get_context("spawn")
+    first = _listening_socket(host, port)
+    port = first.getsockname()[1]
+    stopping = threading.Event()
+
+    def start(sock: socket.socket) -> multiprocessing.process.BaseProcess:
+        process = spawn.Process(target=_web_process, args=(sock, options), name="caravan-web")
+        process.start()
+        sock.close()  # the process has its copy; a process that exits takes its socket out of the kernel's spread
+        return process
+
+    def stop(*_) -> None:
+        stopping.set()
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    processes = [start(first), *(start(_listening_socket(host, port)) for _ in range(count - 1))]
+    try:
+        while not stopping.wait(0.5):
+            for index, process in enumerate(processes):
+                if not process.is_alive() and not stopping.is_set():
+                    print(f"A web process exited (code {process.exitcode}); starting another.", flush=True)
+                    processes[index] = start(_listening_socket(host, port))
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(15)
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _interrupted_work() -> None:
