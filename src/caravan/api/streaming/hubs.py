@@ -84,10 +84,13 @@ def _kind(key: str) -> str:
     return key.split(":", 1)[0]
 
 
+ANY = "*"  # no stream's key starts with it
+
+
 def any_of(kind: str) -> str:
     """The key that stands for every key of a kind ("hashtag", "list", "direct", "user"): a hub listens on it
-    while it listens on any of them. No stream's key starts with "*"."""
-    return "*" + kind
+    while it listens on any of them."""
+    return ANY + kind
 
 
 class LocalHub:
@@ -121,8 +124,8 @@ class LocalHub:
             await self.remove(subscriber, key)
 
     def listening(self, key: str) -> bool:
-        if key.startswith("*"):
-            return self.listening_to_any(key[1:])
+        if key.startswith(ANY):
+            return self.listening_to_any(key.removeprefix(ANY))
         return key in self._subscribers
 
     def listening_to_any(self, kind: str) -> bool:
