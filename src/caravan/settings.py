@@ -230,13 +230,17 @@ TASKS = {
 def redis_channel_layers(url: str) -> dict:
     """Live streaming across processes through Redis at `url`.
 
-    redis-py 8 ends any read after 5 s by default, and channels_redis waits up to 5 s (its brpop_timeout) for
-    a channel's next message: every stream idle for 5 s ended with a TimeoutError. Its reads may wait longer.
+    No socket timeout, as redis-py had before its version 8: with one (8's default is 5 s) redis-py sends each
+    command through `asyncio.wait_for`, and Python 3.11's wait_for drops a cancellation that arrives as the send
+    completes. Cancelling a connection's pending receive then went unheard: channels_redis waits on for its
+    channel's next message in rounds of BZPOPMIN (its brpop_timeout, 5 s), forever, one Redis connection and
+    task leaked per closed stream (and a test that waits for its cancelled tasks hangs). channels_redis's own
+    blocking reads end by themselves after those 5 s.
     """
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]},
+            "CONFIG": {"hosts": [{"address": url, "socket_timeout": None}]},
         }
     }
 

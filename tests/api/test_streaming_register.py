@@ -164,3 +164,25 @@ def test_a_new_post_reaches_a_hashtag_stream_of_another_process(
         asyncio.run(listener_process.close(subscriber))
     assert sent == [hubs._group("hashtag:all:loud")]
     assert statements == 1  # the post's tags, asked only because someone listens on a hashtag
+
+
+def test_a_cancelled_receive_ends(register):
+    """A closed stream cancels its pump's pending receive; the cancellation must end it, not be dropped (Python
+    3.11's `asyncio.wait_for`, which redis-py sends through when a socket timeout is set, dropped one now and
+    then: the receive then waited on in 5-second rounds forever). Cancelled at many points of the receive."""
+    hub = hubs.LayerHub()
+
+    async def scenario():
+        ended = 0
+        for attempt in range(300):
+            channel = await hub.layer.new_channel()
+            receive = asyncio.ensure_future(hub.layer.receive(channel))
+            await asyncio.sleep((attempt % 7) / 1000)
+            receive.cancel()
+            done, _ = await asyncio.wait([receive], timeout=3)
+            if not done:
+                break
+            ended += 1
+        return ended
+
+    assert asyncio.run(scenario()) == 300

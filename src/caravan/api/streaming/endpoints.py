@@ -165,7 +165,10 @@ async def sse(request: HttpRequest, stream: str) -> HttpResponse:
             while True:
                 try:
                     # Only the wait is timed: a batch taken from the queue is always rendered and sent.
-                    first = await asyncio.wait_for(subscriber.get(), HEARTBEAT_SECONDS)
+                    # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation (the client
+                    # went away) that arrives as a message does.
+                    async with asyncio.timeout(HEARTBEAT_SECONDS):
+                        first = await subscriber.get()
                 except TimeoutError:
                     yield b":thump\n\n"
                     continue
