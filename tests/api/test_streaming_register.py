@@ -186,3 +186,26 @@ def test_a_cancelled_receive_ends(register):
         return ended
 
     assert asyncio.run(scenario()) == 300
+
+
+def test_a_publisher_waits_a_bounded_time_for_a_redis_that_stalls(register, monkeypatch):
+    """The layer's connections have no socket timeout (decision 0051); a publisher bounds its own sends, so a
+    Redis that accepts connections and never answers cannot hold the thread of the change that published."""
+    import socket
+    import time
+
+    from channels_redis.core import RedisChannelLayer
+
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel's backlog), never answers
+    address = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    monkeypatch.setattr(hubs, "SEND_SECONDS", 0.5)
+    hub = hubs.LayerHub()
+    hub.layer = RedisChannelLayer(hosts=[{"address": address, "socket_timeout": None}])
+    hub.register(["user:7"])  # the register (the real Redis) says someone listens
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            hub.publish_many(["user:7"], "update", ["status", 1, "home"])
+    finally:
+        silent.close()
+    assert time.monotonic() - started < 3

@@ -156,6 +156,7 @@ def _group(key: str) -> str:
 
 LISTEN_SECONDS = 60.0  # a key in the register counts as listened on until this long after its process said so
 RENEW_SECONDS = 20.0  # how often a process says it again for its connections' keys
+SEND_SECONDS = 5.0  # the longest a publisher waits for Redis to take its messages
 REGISTER = "caravan:streaming:listened:"  # and the database's name: servers sharing a Redis keep apart
 
 
@@ -258,9 +259,12 @@ class LayerHub:
             return
 
         async def send_all() -> None:
-            for key, (_, event, payload) in messages:
-                body = {"type": "stream.message", "key": key, "event": event, "payload": payload}
-                await self.layer.group_send(_group(key), body)
+            # The layer's connections have no timeout of their own (decision 0051): a Redis that stalls must
+            # not hold the thread of the change that published.
+            async with asyncio.timeout(SEND_SECONDS):
+                for key, (_, event, payload) in messages:
+                    body = {"type": "stream.message", "key": key, "event": event, "payload": payload}
+                    await self.layer.group_send(_group(key), body)
 
         async_to_sync(send_all)()
 
