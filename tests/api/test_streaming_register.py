@@ -196,11 +196,13 @@ def test_a_publisher_waits_a_bounded_time_for_a_redis_that_stalls(register, monk
 
     from channels_redis.core import RedisChannelLayer
 
+    from caravan.settings import redis_channel_layers
+
     silent = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel's backlog), never answers
     address = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
     monkeypatch.setattr(hubs, "SEND_SECONDS", 0.5)
     hub = hubs.LayerHub()
-    hub.layer = RedisChannelLayer(hosts=[{"address": address, "socket_timeout": None}])
+    hub.layer = RedisChannelLayer(**redis_channel_layers(address)["default"]["CONFIG"])  # as served
     hub.register(["user:7"])  # the register (the real Redis) says someone listens
     started = time.monotonic()
     try:
