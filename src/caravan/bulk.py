@@ -286,8 +286,8 @@ def _run(statements: list[tuple[str, list, int | None]], connection) -> list[lis
     if not statements:
         return []
     found: list[list] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
+    if connection.vendor == "postgresql":
+        with connection.prepared_reads([(sql, params) for sql, params, _ in statements]) as cursor:
             cursor.execute(
                 "; ".join(sql for sql, _, _ in statements),
                 [param for _, params, _ in statements for param in params],
@@ -295,13 +295,14 @@ def _run(statements: list[tuple[str, list, int | None]], connection) -> list[lis
             found.append(cursor.fetchall())
             while cursor.nextset():
                 found.append(cursor.fetchall())
-        else:
-            for sql, params, needs in statements:
-                if needs is not None and not found[needs]:
-                    found.append([])
-                    continue
-                cursor.execute(sql, params)
-                found.append(cursor.fetchall())
+        return found
+    with connection.cursor() as cursor:
+        for sql, params, needs in statements:
+            if needs is not None and not found[needs]:
+                found.append([])
+                continue
+            cursor.execute(sql, params)
+            found.append(cursor.fetchall())
     return found
 
 

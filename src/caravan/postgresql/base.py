@@ -9,10 +9,17 @@ The C loader gives the same values when the server's time zone is Django's: Djan
 `TimeZone` to its own zone, and the loader attaches the connection's zone, which psycopg maps to
 `datetime.timezone.utc` for UTC, as Django does. It is used only for UTC (Caravan's setting) and when psycopg's
 C build is installed; otherwise this is Django's backend unchanged.
+
+It also runs `caravan.bulk`'s reads by key as statements prepared on the server (`prepared_reads`): Django
+binds every parameter on the client and sends each query as text, which the server parses and plans each
+time; for those reads the planning cost more than the execution (decision 0052).
 """
 
+from collections.abc import Sequence
 from datetime import UTC
+from types import SimpleNamespace
 
+import psycopg
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 
@@ -29,11 +36,32 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _c_loader_fits(self) -> bool:
         return CTimestamptzLoader is not None and self.timezone is UTC
 
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        # A prepared statement is planned once, for any parameters: only `prepared_reads` prepares any (reads by
+        # key, where one plan fits every key), and PostgreSQL's default planned each of them again on every
+        # run (choosing between a custom and a generic plan by cost, it kept the custom ones).
+        params["options"] = f"{params.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+        return params
+
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         if self._c_loader_fits():
             connection.adapters.register_loader("timestamptz", CTimestamptzLoader)
+        # Only the statements `prepared_reads` asks to prepare are prepared: Django's own queries bind on the
+        # client and are never prepared, and no statement is prepared for having run often.
+        connection.prepare_threshold = PREPARE_NEVER_BY_COUNT
+        connection.prepared_max = PREPARED_MAX
         return connection
+
+    def prepared_reads(self, statements: Sequence[tuple[str, list]]):
+        """A cursor (Django's wrapper, so the query log and its counts see one query) whose `execute(sql,
+        params)` runs `statements` (each a statement and its parameters; `sql` and `params` are only what the
+        log shows: the statements joined), each prepared on the server the first time this connection runs
+        it, all of them in one round trip; `fetchall` and `nextset` give each one's rows in turn."""
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(PreparedReads(self, statements))
 
     def create_cursor(self, name=None):
         loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
@@ -57,3 +85,57 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 self.connection, name=name, scrollable=False, withhold=self.connection.autocommit
             )
         return self.connection.cursor(name, scrollable=False, withhold=self.connection.autocommit)
+
+
+# psycopg prepares a statement that has run this many times; Django turns that off (prepare_threshold None),
+# which also turns off preparing on request. So high that it never comes, as Django wants.
+PREPARE_NEVER_BY_COUNT = 2**31
+# Prepared statements a connection keeps (psycopg's default is 100): `bulk` has a few per model it reads.
+PREPARED_MAX = 500
+
+
+class PreparedReads:
+    """What `DatabaseWrapper.prepared_reads` runs: psycopg cursors binding on the server, in pipeline mode."""
+
+    def __init__(self, wrapper: DatabaseWrapper, statements: Sequence[tuple[str, list]]) -> None:
+        self._wrapper, self._statements = wrapper, statements
+        self._results: list[list] = []
+        self._query = None  # what Django's query log reads back (`last_executed_query`)
+
+    def execute(self, sql: str, params=None) -> None:
+        connection = self._wrapper.connection
+        cursors = []
+        try:
+            if len(self._statements) == 1:  # a pipeline costs more CPU than the round trip it would save
+                cursors.append(self._cursor(connection))
+                cursors[0].execute(*self._statements[0], prepare=True)
+            else:
+                with connection.pipeline():
+                    for statement, statement_params in self._statements:
+                        cursors.append(self._cursor(connection))
+                        cursors[-1].execute(statement, statement_params, prepare=True)
+            self._results = [cursor.fetchall() for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+        self._query = SimpleNamespace(query=sql.encode())
+
+    def _cursor(self, connection: psycopg.Connection) -> psycopg.Cursor:
+        cursor = psycopg.Cursor(connection)
+        loader = connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+        if loader is CTimestamptzLoader and not self._wrapper._c_loader_fits():
+            register_tzloader(self._wrapper.timezone, cursor)  # Django's zone changed: as create_cursor does
+        return cursor
+
+    def fetchall(self) -> list:
+        return self._results[0] if self._results else []
+
+    def nextset(self) -> bool | None:
+        if len(self._results) < 2:
+            self._results = []
+            return None
+        self._results.pop(0)
+        return True
+
+    def close(self) -> None:
+        self._results = []
