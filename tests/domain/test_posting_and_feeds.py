@@ -9,7 +9,9 @@ from caravan.posts.models import Visibility
 from caravan.posts.selectors import thread_context
 from caravan.posts.visibility import can_read, visible_posts
 from caravan.search.selectors import search_posts
+from caravan.timelines.models import FeedEntry
 from caravan.timelines.selectors import home_timeline
+from caravan.timelines.services import insert_posts_into_feeds
 
 
 def test_post_reaches_followers_home_after_fan_out(make_account, run_tasks):
@@ -20,6 +22,19 @@ def test_post_reaches_followers_home_after_fan_out(make_account, run_tasks):
     run_tasks()
     assert [p.id for p in home_timeline(bob, Page())] == [post.id]
     assert "mention" in post.content and "hashtag" in post.content
+
+
+def test_feed_entries_are_written_once_however_often_a_batch_names_them(make_account):
+    alice, bob, carol = make_account("alice"), make_account("bob"), make_account("carol")
+    post, other = publishing.create_post(alice, "first"), publishing.create_post(alice, "second")
+    # One statement for the batch on PostgreSQL, a statement per row on SQLite: both skip what is there.
+    insert_posts_into_feeds([(post, [bob.id, carol.id, bob.id]), (other, [carol.id])])
+    insert_posts_into_feeds([(post, [bob.id]), (other, [carol.id, bob.id])])
+    entries = FeedEntry.objects.filter(post__in=[post, other]).order_by("post_id", "owner_id")
+    assert [(e.post_id, e.owner_id, e.author_id) for e in entries] == sorted(
+        [(post.id, alice.id, alice.id), (post.id, bob.id, alice.id), (post.id, carol.id, alice.id)]
+        + [(other.id, alice.id, alice.id), (other.id, bob.id, alice.id), (other.id, carol.id, alice.id)]
+    )
 
 
 def test_followers_only_post_never_leaks(make_account, run_tasks):
