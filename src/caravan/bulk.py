@@ -217,11 +217,11 @@ def select_many(*reads: Read | Rows | None) -> list[list]:
     """Each read's rows: model instances for a `Read` (in no particular order), tuples for `Rows`, none for
     None.
 
-    On PostgreSQL the reads go in one round trip, as statements of one query (psycopg's client-side binding
-    sends them by the simple query protocol and gives each result with `nextset`): a page of statuses made
-    16 round trips of 0.1-0.3 ms each, more than their planning and execution on the server (bench/README.md,
-    "sixth session"). SQLite runs in the process: one statement after another. A read made ahead
-    (`ReadAhead`) is taken from there."""
+    On PostgreSQL the reads go in one round trip: a page of statuses made 16 round trips of 0.1-0.3 ms each,
+    more than their planning and execution on the server (bench/README.md, "sixth session"). Each is a
+    statement prepared there and planned once (`caravan.postgresql`'s `prepared_reads`, decision 0052), so
+    every statement given here must be one whose plan suits any parameters: a read by key. SQLite runs in the
+    process: one statement after another. A read made ahead (`ReadAhead`) is taken from there."""
     connection = connections[DEFAULT_DB_ALIAS]
     vendor = connection.vendor
     ahead = _ahead.get()
@@ -281,8 +281,9 @@ class ReadAhead:
 
 
 def _run(statements: list[tuple[str, list, int | None]], connection) -> list[list]:
-    """The rows of each (statement, parameters, the position of the one it needs): one query on PostgreSQL,
-    one after another on SQLite (skipping a statement whose needed one found nothing)."""
+    """The rows of each (statement, parameters, the position of the one it needs): prepared statements in one
+    round trip on PostgreSQL, one after another on SQLite (skipping a statement whose needed one found
+    nothing)."""
     if not statements:
         return []
     found: list[list] = []

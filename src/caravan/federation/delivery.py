@@ -9,11 +9,11 @@ direct posts only to the people mentioned; one request per shared inbox where a 
 from collections.abc import Callable
 
 import orjson
+from django.db import connection
 
 from caravan import events
 from caravan.accounts.models import Account
 from caravan.accounts.services import ensure_keypair
-from caravan.bulk import Rows, select_many
 from caravan.federation import documents, pacts
 from caravan.federation.actors import domain_of, is_local_uri
 from caravan.federation.models import Delivery, OutgoingActivity, UnavailableDomain
@@ -43,7 +43,9 @@ def follower_inboxes(account: Account) -> set[str]:
     # A follower the moderators suspended here gets nothing more (as Mastodon, which rejects its follows);
     # their server still gets what its other followers are owed, through the same shared inbox.
     # A plain statement: it runs in every local post's request, where the ORM's join cost 1 ms to build.
-    return {inbox for (inbox,) in select_many(Rows(_FOLLOWER_INBOXES, [account.id]))[0] if inbox}
+    with connection.cursor() as cursor:
+        cursor.execute(_FOLLOWER_INBOXES, [account.id])
+        return {inbox for (inbox,) in cursor.fetchall() if inbox}
 
 
 _FOLLOWER_INBOXES = (
@@ -89,14 +91,15 @@ def record(
 def post_inboxes(post: Post) -> set[str]:
     original = post.reblog_of if post.reblog_of_id else post
     # One statement in the posting request (it holds the write lock): mentioned people, and followers unless
-    # the post is direct.
-    # Prepared on PostgreSQL (bulk), where planning it cost more than running it.
+    # the post is direct. Planned for the author at hand, not prepared (decision 0052): for an author with 5,000
+    # followers the plan made for any author took 23 ms against 9.
     to_followers = original.visibility != Visibility.DIRECT or post.reblog_of_id
-    if to_followers:
-        read = Rows(f"{_MENTIONED_INBOXES} UNION {_FOLLOWER_INBOXES}", [original.id, post.account_id])
-    else:
-        read = Rows(_MENTIONED_INBOXES, [original.id])
-    inboxes = {inbox for (inbox,) in select_many(read)[0] if inbox}
+    with connection.cursor() as cursor:
+        if to_followers:
+            cursor.execute(f"{_MENTIONED_INBOXES} UNION {_FOLLOWER_INBOXES}", [original.id, post.account_id])
+        else:
+            cursor.execute(_MENTIONED_INBOXES, [original.id])
+        inboxes = {inbox for (inbox,) in cursor.fetchall() if inbox}
     if post.reblog_of_id and not original.account.is_local:
         inboxes.add(_inbox_of(original.account))
     if original.in_reply_to_id and original.visibility != Visibility.DIRECT:
