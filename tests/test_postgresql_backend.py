@@ -78,9 +78,8 @@ def test_reads_by_key_are_prepared_and_planned_once_and_django_queries_are_never
         assert sorted(a.username for a in accounts) == ["alice", "bob"] and posts == []
         assert Account.objects.filter(username="bob").exists()  # Django's own query, run as often
     made = {text: plans for text, plans in _prepared_statements().items() if text not in before}
-    assert len(made) == 2, (
-        made
-    )  # the read of accounts by id (whatever the number of ids) and of posts by author
+    # The read of accounts by id (whatever the number of ids) and of posts by author.
+    assert len(made) == 2, made
     assert all("= ANY($1::bigint[])" in text for text in made)
     # PostgreSQL would plan each run again (a custom plan for the ids given); the generic plan serves them all.
     assert sorted(made.values()) == [(7, 0), (14, 0)]

@@ -149,9 +149,14 @@ def among(column: str, values: list, vendor: str) -> tuple[str, list]:
     if vendor == "postgresql":
         ints = all(type(value) is int for value in values)  # not bool: str(True) is no integer
         if ints and min(values) >= BIGINT_MIN and max(values) <= BIGINT_MAX:  # the server refuses wider ones
-            return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, values)) + "}"]
+            return f"{column} = ANY(%s::bigint[])", [int_array(values)]
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def int_array(values) -> str:
+    """Integers as the text of a PostgreSQL array (`%s::bigint[]`), one parameter the server parses."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"
 
 
 def column(model: type[m.Model], field: str = "pk") -> str:

@@ -67,12 +67,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
         if loader is not CTimestamptzLoader:
             return super().create_cursor(name)
-        if self._c_loader_fits():
-            # Django's own check would read `loader.timezone`, which the C loader has not: it agrees here.
-            return self._plain_cursor(name)
-        # Django's zone changed since the connection was made (a test's override_settings): its own loader.
-        cursor = self._plain_cursor(name)
-        register_tzloader(self.timezone, cursor)
+        return self.in_zone(self._plain_cursor(name))
+
+    def in_zone(self, cursor):
+        """`cursor`, reading timestamps in Django's zone: where the connection's loader does not (Django's zone
+        changed since the connection was made: a test's override_settings), Django's own loader on it."""
+        loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+        # Django's own check reads `loader.timezone`, which the C loader has not.
+        fits = self._c_loader_fits() if loader is CTimestamptzLoader else self.timezone == loader.timezone
+        if not fits:
+            register_tzloader(self.timezone, cursor)
         return cursor
 
     def _plain_cursor(self, name):
@@ -121,11 +125,7 @@ class PreparedReads:
         self._query = SimpleNamespace(query=sql.encode())
 
     def _cursor(self, connection: psycopg.Connection) -> psycopg.Cursor:
-        cursor = psycopg.Cursor(connection)
-        loader = connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
-        if loader is CTimestamptzLoader and not self._wrapper._c_loader_fits():
-            register_tzloader(self._wrapper.timezone, cursor)  # Django's zone changed: as create_cursor does
-        return cursor
+        return self._wrapper.in_zone(psycopg.Cursor(connection))
 
     def fetchall(self) -> list:
         return self._results[0] if self._results else []

@@ -13,6 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from caravan import error_codes, events
 from caravan.accounts.models import Account
+from caravan.bulk import int_array
 from caravan.errors import DomainError
 from caravan.notifications.services import notify_many
 from caravan.posts.models import FollowedTag, Mention, Post, PostTag, Tag, Visibility
@@ -45,22 +46,21 @@ def insert_posts_into_feeds(deliveries: list[tuple[Post, list[int]]]) -> int:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in ("owner_id", "post_id", "author_id"))
     table = quote(FeedEntry._meta.db_table)
+    on_postgresql = connection.vendor == "postgresql"
+    if on_postgresql:
+        # One statement for a batch, each column one array: psycopg's executemany sent a statement per row, and
+        # the server ran each (a third of fan-out's time there, bench/README.md).
+        rows_sql = "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
+    else:
+        rows_sql = "VALUES (%s, %s, %s)"
+    sql = f"INSERT INTO {table} ({columns}) {rows_sql} ON CONFLICT DO NOTHING"  # noqa: S608 - names from the model
     with transaction.atomic(using=db, savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
-            if connection.vendor == "postgresql":
-                # One statement for the batch, each column one array literal: psycopg's executemany sent a
-                # statement per row, and the server ran each (a third of fan-out's time there, bench/README.md).
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) "  # noqa: S608 - names from the model
-                    "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
-                    ["{" + ",".join(str(int(row[column])) for row in batch) + "}" for column in range(3)],
-                )
+            if on_postgresql:
+                cursor.execute(sql, [int_array(row[column] for row in batch) for column in range(3)])
             else:
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
-                    batch,
-                )
+                cursor.executemany(sql, batch)
         # Streaming pushes each post to these readers once the transaction commits.
         for post, owner_ids in deliveries:
             if owner_ids:
